@@ -1,0 +1,663 @@
+#!/usr/bin/env python3
+"""Catalog tooling: the ordered list of all problems, and the documents generated from it.
+
+    python3 bin/catalog.py build            regenerate README table, RESULTS.md, VISUAL_TOUR.md,
+                                            the results blocks of stub READMEs, and the book (src/)
+    python3 bin/catalog.py check            non-zero exit, naming the file, if a generated document
+                                            is stale or a stub breaks the contract
+    python3 bin/catalog.py run SLUG...      rerun the recorded commands of these stubs (or --all),
+                                            rewriting their results.json, then build
+
+A stub counts as implemented when its folder exists; every other entry is "planned". Nothing
+in the generated documents is typed by hand: the list below and each stub's results.json are
+the only sources.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from shared.experiment import RECORD_KEYS, SECTION_KEYS, format_value, record_errors
+from shared.figures import GIF_CAP_BYTES, GIF_MIN_FRAMES, PNG_CAP_BYTES, gif_frame_count
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# ----------------------------------------------------------------------------------------
+# The catalog: eras, then papers (authors, year, title, venue), then problems (slug, what).
+# ----------------------------------------------------------------------------------------
+
+CATALOG = [
+    ("1989 — Local rules: the Neural Bucket Brigade", [
+        ("Schmidhuber", 1989, "A local learning algorithm for dynamic feedforward and recurrent networks",
+         "Connection Science 1(4):403–412", [
+             ("nbb-xor", "XOR learned by a winner-take-all network with a local, dissipative weight-substance rule"),
+             ("nbb-moving-light", "Direction of a light moving across a 5-cell retina, learned by the same rule with recurrent outputs"),
+         ]),
+    ]),
+    ("1990 — Controllers that learn through world models", [
+        ("Schmidhuber", 1990, "Making the world differentiable: on using self-supervised fully recurrent neural networks for dynamic reinforcement learning and planning in non-stationary environments",
+         "Technical Report FKI-126-90, TU München", [
+             ("flip-flop", "A controller trained only through a learned, frozen model of the pain it will feel"),
+             ("pole-balance-non-markov", "Cart-pole from positions only: controller and recurrent model must infer velocities"),
+         ]),
+        ("Schmidhuber", 1990, "Recurrent networks adjusted by adaptive critics",
+         "Proc. IJCNN 1990, Washington DC, vol. 1, 719–722", [
+             ("pole-balance-markov-vac", "Cart-pole with a vector-valued adaptive critic"),
+         ]),
+        ("Schmidhuber & Huber", 1990, "Learning to generate focus trajectories for attentive vision",
+         "Technical Report FKI-128-90, TU München", [
+             ("saccadic-target-detection", "A fovea that learns where to look next to find a target"),
+         ]),
+    ]),
+    ("1991–1992 — Curiosity, sub-goals, history compression", [
+        ("Schmidhuber", 1991, "Adaptive confidence and adaptive curiosity",
+         "Technical Report FKI-149-91, TU München", [
+             ("curiosity-three-regions", "An agent rewarded for model improvement prefers the learnable region over noise and the known"),
+         ]),
+        ("Schmidhuber", 1991, "Learning to generate sub-goals for action sequences",
+         "Artificial Neural Networks (Proc. ICANN 1991), 967–972", [
+             ("subgoal-obstacle-avoidance", "A sub-goal generator that routes a learned navigator around an obstacle"),
+         ]),
+        ("Schmidhuber", 1991, "Reinforcement learning in Markovian and non-Markovian environments",
+         "Advances in Neural Information Processing Systems 3, 500–506", [
+             ("pomdp-flag-maze", "A recurrent model-based controller in a maze whose goal depends on a flag seen earlier"),
+         ]),
+        ("Schmidhuber", 1992, "Learning complex, extended sequences using the principle of history compression",
+         "Neural Computation 4(2):234–242", [
+             ("chunker-22-symbol", "A two-level chunker that bridges a long lag by predicting only the unexpected"),
+         ]),
+    ]),
+    ("1992 — Fast weights and factorial codes", [
+        ("Schmidhuber", 1992, "Learning to control fast-weight memories: an alternative to dynamic recurrent networks",
+         "Neural Computation 4(1):131–139", [
+             ("fast-weights-unknown-delay", "A slow net programs fast weights to recall a bit after an unknown delay"),
+             ("fast-weights-key-value", "Key-value binding by outer-product writes into a fast weight matrix"),
+         ]),
+        ("Schmidhuber", 1992, "Learning factorial codes by predictability minimization",
+         "Neural Computation 4(6):863–879", [
+             ("predictability-min-binary-factors", "Code units that defeat their predictors recover independent binary factors"),
+         ]),
+    ]),
+    ("1993 — Predictable classifications, self-reference, deep chunking", [
+        ("Schmidhuber & Prelinger", 1993, "Discovering predictable classifications",
+         "Neural Computation 5(4):625–635", [
+             ("predictable-stereo", "Two views classified so that each predicts the other: depth from random-dot stereo"),
+         ]),
+        ("Schmidhuber", 1993, "A self-referential weight matrix",
+         "Proc. ICANN 1993, 446–451", [
+             ("self-referential-weight-matrix", "A network that reads and rewrites its own weights"),
+         ]),
+        ("Schmidhuber", 1993, "Netzwerkarchitekturen, Zielfunktionen und Kettenregel",
+         "Habilitation thesis, TU München", [
+             ("chunker-very-deep-1200", "History compression over a 1200-step credit-assignment path"),
+         ]),
+    ]),
+    ("1995–1997 — Program search and the LSTM benchmarks", [
+        ("Schmidhuber", 1997, "Discovering neural nets with low Kolmogorov complexity and high generalization capability",
+         "Neural Networks 10(5):857–873 (ICML 1995 version)", [
+             ("levin-count-inputs", "Levin search finds a program that counts the ones in a 100-bit input from 3 examples"),
+             ("levin-add-positions", "Levin search finds a program that adds input positions"),
+         ]),
+        ("Hochreiter & Schmidhuber", 1996, "LSTM can solve hard long time lag problems",
+         "Advances in Neural Information Processing Systems 9, 473–479", [
+             ("rs-two-sequence", "Random weight guessing solves a long-lag two-sequence task"),
+             ("rs-parity", "Random weight guessing solves parity over long sequences"),
+             ("rs-tomita", "Random weight guessing on Tomita grammars"),
+         ]),
+        ("Hochreiter & Schmidhuber", 1997, "Long short-term memory",
+         "Neural Computation 9(8):1735–1780", [
+             ("adding-problem", "Sum the two marked reals of a long sequence (Experiment 4)"),
+             ("embedded-reber", "Next-symbol prediction on the embedded Reber grammar (Experiment 1)"),
+             ("noise-free-long-lag", "Recall the first symbol after a long noise-free lag (Experiment 2)"),
+             ("two-sequence-noise", "Classify sequences by their first values under noise (Experiment 3)"),
+             ("multiplication-problem", "Multiply the two marked reals of a long sequence (Experiment 5)"),
+             ("temporal-order-3bit", "Classify the order of two widely separated symbols (Experiment 6a)"),
+             ("temporal-order-4bit", "Classify the order of three widely separated symbols (Experiment 6b)"),
+         ]),
+    ]),
+    ("1996–1999 — Program evolution, bias shifts, hierarchical RL, feature detectors", [
+        ("Salustowicz & Schmidhuber", 1997, "Probabilistic incremental program evolution",
+         "Evolutionary Computation 5(2):123–141", [
+             ("pipe-symbolic-regression", "PIPE evolves a program for a polynomial target"),
+             ("pipe-6-bit-parity", "PIPE on even parity of 6 bits"),
+         ]),
+        ("Schmidhuber, Zhao & Wiering", 1997, "Shifting inductive bias with success-story algorithm, adaptive Levin search, and incremental self-improvement",
+         "Machine Learning 28:105–130", [
+             ("ssa-bias-transfer-mazes", "The success-story algorithm keeps only policy changes that sped up reward"),
+         ]),
+        ("Wiering & Schmidhuber", 1997, "HQ-learning",
+         "Adaptive Behavior 6(2):219–246", [
+             ("hq-learning-pomdp", "A sequence of Q-learners with learned sub-goals in a partially observable maze"),
+         ]),
+        ("Schmidhuber, Eldracher & Foltin", 1996, "Semilinear predictability minimization produces well-known feature detectors",
+         "Neural Computation 8(4):773–786", [
+             ("semilinear-pm-image-patches", "Predictability minimization on image patches yields oriented filters"),
+         ]),
+        ("Hochreiter & Schmidhuber", 1999, "Feature extraction through LOCOCODE",
+         "Neural Computation 11(3):679–714", [
+             ("lococode-ica", "Low-complexity coding separates independent sources"),
+         ]),
+    ]),
+    ("2000–2002 — LSTM follow-ups", [
+        ("Gers, Schmidhuber & Cummins", 2000, "Learning to forget: continual prediction with LSTM",
+         "Neural Computation 12(10):2451–2471", [
+             ("continual-embedded-reber", "Unsegmented embedded Reber strings: the forget gate resets the cell"),
+         ]),
+        ("Gers & Schmidhuber", 2001, "LSTM recurrent networks learn simple context-free and context-sensitive languages",
+         "IEEE Transactions on Neural Networks 12(6):1333–1340", [
+             ("anbn-anbncn", "Counting languages a^n b^n and a^n b^n c^n, tested far beyond the training lengths"),
+         ]),
+        ("Gers, Schraudolph & Schmidhuber", 2002, "Learning precise timing with LSTM recurrent networks",
+         "Journal of Machine Learning Research 3:115–143", [
+             ("timing-counting-spikes", "Peephole connections for counting and timing spikes"),
+         ]),
+        ("Eck & Schmidhuber", 2002, "Finding temporal structure in music: blues improvisation with LSTM recurrent networks",
+         "Proc. IEEE Workshop on Neural Networks for Signal Processing 2002, 747–756", [
+             ("blues-improvisation", "Chords and melody over a 12-bar blues form"),
+         ]),
+    ]),
+    ("2002–2010 — Evolino, co-evolution, CTC, OOPS", [
+        ("Schmidhuber, Wierstra, Gagliolo & Gomez", 2007, "Training recurrent networks by Evolino",
+         "Neural Computation 19(3):757–779", [
+             ("evolino-sines-mackey-glass", "Evolved LSTM hidden weights with a linear read-out solved by regression"),
+         ]),
+        ("Gomez & Schmidhuber", 2005, "Co-evolving recurrent neurons learn deep memory POMDPs",
+         "Proc. GECCO 2005, 491–498", [
+             ("double-pole-no-velocity", "Double pole balancing without velocities by neuron-level co-evolution"),
+         ]),
+        ("Graves, Fernández, Gomez & Schmidhuber", 2006, "Connectionist temporal classification: labelling unsegmented sequence data with recurrent neural networks",
+         "Proc. ICML 2006, 369–376; with Graves & Schmidhuber 2005, Neural Networks 18(5–6):602–610", [
+             ("timit-blstm-ctc", "Bidirectional LSTM with CTC on a synthetic phoneme corpus"),
+         ]),
+        ("Graves, Liwicki, Fernández, Bertolami, Bunke & Schmidhuber", 2009, "A novel connectionist system for unconstrained handwriting recognition",
+         "IEEE TPAMI 31(5):855–868", [
+             ("iam-handwriting", "BLSTM with CTC on synthetic pen-stroke words"),
+         ]),
+        ("Schmidhuber", 2004, "Optimal ordered problem solver",
+         "Machine Learning 54:211–254", [
+             ("oops-towers-of-hanoi", "OOPS reuses earlier solutions to solve Towers of Hanoi of growing size"),
+         ]),
+    ]),
+    ("2010–2017 — Deep learning at scale", [
+        ("Cireşan, Meier, Gambardella & Schmidhuber", 2010, "Deep, big, simple neural nets for handwritten digit recognition",
+         "Neural Computation 22(12):3207–3220", [
+             ("mnist-deep-mlp", "A plain deep MLP with deformations on handwritten digits"),
+         ]),
+        ("Cireşan, Meier & Schmidhuber", 2012, "Multi-column deep neural networks for image classification",
+         "Proc. CVPR 2012, 3642–3649", [
+             ("mcdnn-image-bench", "Committees of convolutional columns"),
+         ]),
+        ("Cireşan, Giusti, Gambardella & Schmidhuber", 2012, "Deep neural networks segment neuronal membranes in electron microscopy images",
+         "Advances in Neural Information Processing Systems 25, 2843–2851", [
+             ("em-segmentation-isbi", "Pixel classification of membranes with a sliding-window convolutional net"),
+         ]),
+        ("Srivastava, Masci, Kazerounian, Gomez & Schmidhuber", 2013, "Compete to compute",
+         "Advances in Neural Information Processing Systems 26, 2310–2318", [
+             ("compete-to-compute", "Local winner-take-all units forget less when tasks change"),
+         ]),
+        ("Srivastava, Greff & Schmidhuber", 2015, "Training very deep networks",
+         "Advances in Neural Information Processing Systems 28, 2377–2385", [
+             ("highway-networks", "Gated highway layers train where plain deep nets stall"),
+         ]),
+        ("Greff, Srivastava, Koutník, Steunebrink & Schmidhuber", 2017, "LSTM: a search space odyssey",
+         "IEEE Transactions on Neural Networks and Learning Systems 28(10):2222–2232", [
+             ("lstm-search-space-odyssey", "Nine LSTM variants compared under the same random hyperparameter search"),
+         ]),
+        ("Koutník, Greff, Gomez & Schmidhuber", 2014, "A clockwork RNN",
+         "Proc. ICML 2014, PMLR 32(2):1863–1871", [
+             ("clockwork-rnn", "Hidden modules updated at different clock rates"),
+         ]),
+        ("Koutník, Cuccu, Schmidhuber & Gomez", 2013, "Evolving large-scale neural networks for vision-based reinforcement learning",
+         "Proc. GECCO 2013, 1061–1068", [
+             ("torcs-vision-evolution", "Driving from pixels with weights evolved in a compressed (DCT) space"),
+         ]),
+        ("Greff, van Steenkiste & Schmidhuber", 2017, "Neural expectation maximization",
+         "Advances in Neural Information Processing Systems 30, 6691–6701", [
+             ("neural-em-shapes", "Unsupervised grouping of pixels into objects by differentiable EM"),
+         ]),
+        ("van Steenkiste, Chang, Greff & Schmidhuber", 2018, "Relational neural expectation maximization: unsupervised discovery of objects and their interactions",
+         "Proc. ICLR 2018", [
+             ("relational-nem-bouncing-balls", "Objects and their interactions from videos of bouncing balls"),
+         ]),
+    ]),
+    ("2018–2022 — World models, upside-down RL, fast-weight Transformers", [
+        ("Ha & Schmidhuber", 2018, "Recurrent world models facilitate policy evolution",
+         "Advances in Neural Information Processing Systems 31, 2451–2463", [
+             ("world-models-carracing", "Vision (VAE), memory (MDN-RNN) and an evolved linear controller on a 2-D track"),
+             ("world-models-vizdoom-dream", "A controller trained inside the model's dream, tested in the real environment"),
+         ]),
+        ("Schmidhuber", 2019, "Reinforcement learning upside down: don't predict rewards — just map them to actions",
+         "arXiv:1912.02875; with Srivastava et al. 2019, arXiv:1912.02877", [
+             ("upside-down-rl", "A behaviour function that maps commanded returns to actions"),
+         ]),
+        ("Schlag, Irie & Schmidhuber", 2021, "Linear transformers are secretly fast weight programmers",
+         "Proc. ICML 2021, PMLR 139:9355–9366", [
+             ("linear-transformers-fwp", "Linear attention equals a fast weight programmer; the delta rule improves capacity"),
+         ]),
+        ("Csordás, Irie & Schmidhuber", 2022, "The neural data router: adaptive control flow in transformers improves systematic generalization",
+         "Proc. ICLR 2022", [
+             ("neural-data-router", "Copy gates and geometric attention for length generalization"),
+         ]),
+    ]),
+]
+
+README_SECTIONS = ["Problem", "Files", "Running", "Results", "Visualizations", "Deviations", "Open questions"]
+NOT_STUBS = {"shared", "bin", "tests", "benchmarks", "src", "book", "build", "dist"}
+MARK = {
+    "catalog": ("<!-- catalog: generated by bin/catalog.py build -->", "<!-- /catalog -->"),
+    "results": ("<!-- results.json: generated by bin/catalog.py build -->", "<!-- /results.json -->"),
+}
+GENERATED_NOTE = "Generated by `python3 bin/catalog.py build` from each stub's `results.json`; do not edit by hand."
+
+
+def entries():
+    """Every problem in catalog order: dicts with era, paper and slug facts."""
+    for era, papers in CATALOG:
+        for authors, year, title, venue, problems in papers:
+            for slug, what in problems:
+                yield {"era": era, "authors": authors, "year": year, "title": title, "venue": venue,
+                       "slug": slug, "what": what, "short": f"{authors} ({year})",
+                       "citation": f"{authors} ({year}). {title}. {venue}."}
+
+
+def module(slug: str) -> str:
+    return slug.replace("-", "_")
+
+
+def implemented(slug: str, root: Path = ROOT) -> bool:
+    return (root / slug).is_dir()
+
+
+def load_record(slug: str, root: Path = ROOT) -> dict | None:
+    path = root / slug / "results.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+# ----------------------------------------------------------------------------------------
+# Rendering
+# ----------------------------------------------------------------------------------------
+
+
+def cell(text) -> str:
+    return format_value(text).replace("|", "\\|").replace("\n", " ")
+
+
+def md_table(columns, rows) -> list[str]:
+    lines = ["| " + " | ".join(cell(c) for c in columns) + " |",
+             "|" + "|".join("---" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def stub_link(slug: str, root: Path) -> str:
+    return f"[{slug}]({slug}/README.md)" if implemented(slug, root) else slug
+
+
+def verdict_text(record: dict | None, slug: str, root: Path) -> str:
+    if not implemented(slug, root):
+        return "planned"
+    return record["verdict"]["value"] if record else "no record"
+
+
+def render_catalog_block(root: Path = ROOT) -> str:
+    lines = []
+    for era, papers in CATALOG:
+        lines += ["", f"### {era}", ""]
+        rows = []
+        for e in (e for e in entries() if e["era"] == era):
+            record = load_record(e["slug"], root)
+            result = record["summary"] if record else e["what"]
+            rows.append([stub_link(e["slug"], root), e["short"], verdict_text(record, e["slug"], root), result])
+        lines += md_table(["Problem", "Paper", "Reproduces?", "Result (or, if planned, the problem)"], rows)
+    return "\n".join(lines).strip("\n")
+
+
+def render_results(root: Path = ROOT) -> str:
+    all_entries = list(entries())
+    done = [e for e in all_entries if implemented(e["slug"], root)]
+    counts = {}
+    for e in done:
+        record = load_record(e["slug"], root)
+        key = record["verdict"]["value"] if record else "no record"
+        counts[key] = counts.get(key, 0) + 1
+    shown_counts = ", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "none yet"
+    lines = [
+        "# Results", "", GENERATED_NOTE, "",
+        f"{len(done)} of {len(all_entries)} problems implemented ({shown_counts}); "
+        f"{len(all_entries) - len(done)} planned.", "",
+        "*Reproduces?* — **yes**: the paper's claim holds at the paper's figures (or better); "
+        "**partial**: the method works but a figure or configuration falls short (the gap is analysed "
+        "in the stub's README); **qualitative**: the claimed behaviour appears, the figures differ; "
+        "**no**: the claim does not hold here. *OdyssNet core*: the catalog's shared recurrent baseline "
+        "on the same problem. *Wallclock*: the recorded command (seed sweep included) on the "
+        "recording machine.",
+    ]
+    for era, papers in CATALOG:
+        lines += ["", f"## {era}"]
+        for authors, year, title, venue, problems in papers:
+            lines += ["", f"### {authors} ({year}) — *{title}*. {venue}", ""]
+            rows = []
+            for slug, what in problems:
+                record = load_record(slug, root)
+                if record is None:
+                    rows.append([stub_link(slug, root), verdict_text(None, slug, root), what, "", "", ""])
+                    continue
+                odyssnet = record.get("odyssnet", {}).get("summary", "—")
+                rows.append([stub_link(slug, root),
+                             f"{record['verdict']['value']}: {record['verdict']['reason']}",
+                             record["summary"], record["paper"]["claim"], odyssnet,
+                             f"{record['wallclock_s']:.1f} s"])
+            lines += md_table(["Problem", "Reproduces?", "Our result", "Paper", "OdyssNet core", "Wallclock"], rows)
+    return "\n".join(lines) + "\n"
+
+
+def render_tour(root: Path = ROOT) -> str:
+    lines = ["# Visual tour", "", "Every implemented problem's animation, in catalog order, with a line on what "
+             "it shows. The static figures are in each problem's `viz/` folder and README. "
+             + GENERATED_NOTE.replace("each stub's `results.json`", "each stub's `results.json` (`tour`)")]
+    for era, papers in CATALOG:
+        lines += ["", f"## {era}"]
+        planned = []
+        for e in (e for e in entries() if e["era"] == era):
+            record = load_record(e["slug"], root)
+            if not implemented(e["slug"], root) or record is None:
+                planned.append(e["slug"])
+                continue
+            gif = f"{e['slug']}/{module(e['slug'])}.gif"
+            lines += ["", f"### [{e['slug']}]({e['slug']}/README.md) — {e['short']}", "",
+                      f"![{e['slug']}]({gif})", "", record["tour"]]
+        if planned:
+            lines += ["", "Planned: " + ", ".join(planned) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def render_record_block(record: dict) -> str:
+    """The Results block of a stub README: every figure there comes from results.json."""
+    lines = []
+
+    def section(rec, heading):
+        out = [f"**{heading}** — `{rec['command']}` ({rec['wallclock_s']:.1f} s)", ""]
+        out += md_table(["Headline figure", "Value"], list(rec["headline"].items()))
+        seeds = rec.get("seeds")
+        if seeds:
+            s = seeds["summary"]
+            per_seed = ", ".join(format_value(r[s["metric"]]) if r["solved"] else "unsolved"
+                                 for r in seeds["per_seed"])
+            first, last = seeds["per_seed"][0]["seed"], seeds["per_seed"][-1]["seed"]
+            out += ["", f"Seeds {first}–{last}: solved {s['n_solved']}/{s['n_runs']}; `{s['metric']}` over "
+                        f"solved runs: mean {format_value(s['mean'])}, median {format_value(s['median'])}, "
+                        f"range {format_value(s['min'])}–{format_value(s['max'])}. Per seed: {per_seed}."]
+        for table in rec["tables"]:
+            out += ["", f"*{table['title']}*", ""] + md_table(table["columns"], table["rows"])
+        return out
+
+    lines += section(record, "Recorded run")
+    for key, value in record.items():
+        if isinstance(value, dict) and "command" in value and "headline" in value:
+            lines += [""] + section(value, f"Comparison: {key}")
+    return "\n".join(lines)
+
+
+def replace_block(text: str, kind: str, body: str) -> str | None:
+    begin, end = MARK[kind]
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        return None
+    return pattern.sub(lambda _: f"{begin}\n{body}\n{end}", text, count=1)
+
+
+def generated_files(root: Path = ROOT) -> dict[Path, str]:
+    """Every generated document (path -> expected content), except the book."""
+    out = {root / "RESULTS.md": render_results(root), root / "VISUAL_TOUR.md": render_tour(root)}
+    readme = (root / "README.md").read_text()
+    new = replace_block(readme, "catalog", render_catalog_block(root))
+    out[root / "README.md"] = new if new is not None else readme
+    for e in entries():
+        record = load_record(e["slug"], root)
+        stub_readme = root / e["slug"] / "README.md"
+        if record and stub_readme.exists():
+            text = stub_readme.read_text()
+            new = replace_block(text, "results", render_record_block(record))
+            out[stub_readme] = new if new is not None else text
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# The book (mdBook source tree)
+# ----------------------------------------------------------------------------------------
+
+
+def write_book(dest: Path, root: Path = ROOT) -> None:
+    """Write the mdBook source tree: front page, results, tour, one chapter per stub."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for name in ("README.md", "RESULTS.md", "VISUAL_TOUR.md", "LICENSE"):
+        shutil.copy2(root / name, dest / name)
+    if (root / "shared" / "README.md").exists():
+        (dest / "shared").mkdir()
+        shutil.copy2(root / "shared" / "README.md", dest / "shared" / "README.md")
+    summary = ["# Summary", "", "[Schmidhuber Problems](README.md)", "", "- [Results](RESULTS.md)",
+               "- [Visual tour](VISUAL_TOUR.md)"]
+    if (root / "shared" / "README.md").exists():
+        summary.append("- [The shared package](shared/README.md)")
+    for era, papers in CATALOG:
+        summary += ["", f"# {era}", ""]
+        for e in (e for e in entries() if e["era"] == era):
+            if implemented(e["slug"], root):
+                shutil.copytree(root / e["slug"], dest / e["slug"],
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                summary.append(f"- [{e['slug']}]({e['slug']}/README.md)")
+            else:
+                summary.append(f"- [{e['slug']} (planned)]()")  # an mdBook draft chapter
+    (dest / "SUMMARY.md").write_text("\n".join(summary) + "\n")
+
+
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+
+
+def broken_links(page: Path, base: Path) -> list[str]:
+    """Relative links and images of a markdown page that do not resolve to a file."""
+    bad = []
+    text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
+    for target in LINK.findall(text):
+        if re.match(r"^[a-z]+:", target) or target.startswith("#"):
+            continue
+        path = (page.parent / target.split("#")[0]).resolve()
+        if not path.exists() or base.resolve() not in path.parents and path != base.resolve():
+            bad.append(f"{page.relative_to(base)}: link {target!r} does not resolve")
+    return bad
+
+
+def book_errors(dest: Path) -> list[str]:
+    errors = []
+    for line in (dest / "SUMMARY.md").read_text().splitlines():
+        m = re.match(r"^\s*- \[[^\]]*\]\(([^)]*)\)", line) or re.match(r"^\[[^\]]*\]\(([^)]*)\)", line)
+        if m and m.group(1) and not (dest / m.group(1)).is_file():
+            errors.append(f"SUMMARY.md lists {m.group(1)}, which does not exist")
+    for page in sorted(dest.rglob("*.md")):
+        errors += broken_links(page, dest)
+    return errors
+
+
+# ----------------------------------------------------------------------------------------
+# The stub contract
+# ----------------------------------------------------------------------------------------
+
+
+def readme_errors(slug: str, root: Path) -> list[str]:
+    path = root / slug / "README.md"
+    text = re.sub(r"```.*?```", "", path.read_text(), flags=re.S)
+    errors = []
+    titles = re.findall(r"^# (.+)$", text, re.M)
+    sections = re.findall(r"^## (.+?)\s*$", text, re.M)
+    if len(titles) != 1 or not text.lstrip().startswith("# "):
+        errors.append("must start with exactly one '# ' title")
+    if sections != README_SECTIONS:
+        errors.append(f"sections are {sections}, expected exactly {README_SECTIONS}")
+    header = text.split("\n## ", 1)[0]
+    if f"]({module(slug)}.gif)" not in header:
+        errors.append(f"the header (before '## Problem') must show {module(slug)}.gif")
+    if MARK["results"][0] not in text:
+        errors.append("the Results section needs the generated results.json block (markers)")
+    for png in sorted((root / slug / "viz").glob("*.png")):
+        if f"viz/{png.name}" not in text:
+            errors.append(f"viz/{png.name} is not shown in the README")
+    return [f"{slug}/README.md: {e}" for e in errors] + broken_links(path, root)
+
+
+def record_file_errors(slug: str, root: Path) -> list[str]:
+    record = load_record(slug, root)
+    where = f"{slug}/results.json"
+    errors = [f"{where}: {e}" for e in record_errors(record, RECORD_KEYS)]
+    if errors:
+        return errors
+    if record["slug"] != slug:
+        errors.append(f"{where}: slug is {record['slug']!r}")
+    sections = {k: v for k, v in record.items() if isinstance(v, dict) and "command" in v and k not in RECORD_KEYS}
+    for name, rec in [(None, record), *sections.items()]:
+        label = where if name is None else f"{where} [{name}]"
+        if name is not None:
+            errors += [f"{label}: {e}" for e in record_errors(rec, SECTION_KEYS)]
+        command = rec.get("command", "")
+        if not command.startswith(f"python3 {slug}/{module(slug)}.py") or "--record" not in command:
+            errors.append(f"{label}: command must be 'python3 {slug}/{module(slug)}.py ... --record', got {command!r}")
+        if "--quick" in shlex.split(command):
+            errors.append(f"{label}: recorded from a --quick run")
+    return errors
+
+
+def picture_errors(slug: str, root: Path) -> list[str]:
+    errors = []
+    gif = root / slug / f"{module(slug)}.gif"
+    if gif.exists():
+        if gif.stat().st_size > GIF_CAP_BYTES:
+            errors.append(f"{slug}/{gif.name}: {gif.stat().st_size} bytes, over the {GIF_CAP_BYTES} cap")
+        if gif_frame_count(gif) < GIF_MIN_FRAMES:
+            errors.append(f"{slug}/{gif.name}: fewer than {GIF_MIN_FRAMES} frames")
+    pngs = list((root / slug / "viz").glob("*.png"))
+    if not pngs:
+        errors.append(f"{slug}/viz/: no PNGs")
+    for png in pngs:
+        if png.stat().st_size > PNG_CAP_BYTES:
+            errors.append(f"{slug}/viz/{png.name}: {png.stat().st_size} bytes, over the {PNG_CAP_BYTES} cap")
+    return errors
+
+
+def stub_errors(slug: str, root: Path = ROOT) -> list[str]:
+    m = module(slug)
+    required = [f"{m}.py", f"visualize_{m}.py", f"make_{m}_gif.py", "README.md", "results.json", f"{m}.gif", "viz"]
+    missing = [f"{slug}/{name}: missing" for name in required if not (root / slug / name).exists()]
+    if missing:
+        return missing
+    return readme_errors(slug, root) + record_file_errors(slug, root) + picture_errors(slug, root)
+
+
+def check(root: Path = ROOT) -> list[str]:
+    errors = []
+    slugs = [e["slug"] for e in entries()]
+    if len(slugs) != len(set(slugs)):
+        errors.append("bin/catalog.py: a slug is listed twice")
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        if folder.name.startswith(".") or folder.name in NOT_STUBS or folder.name.endswith(".egg-info"):
+            continue
+        if folder.name not in slugs:
+            errors.append(f"{folder.name}/: not a problem of the catalog list in bin/catalog.py")
+    for slug in slugs:
+        if implemented(slug, root):
+            errors += stub_errors(slug, root)
+    if errors:  # stale-document checks need valid records
+        return errors
+    for path, expected in generated_files(root).items():
+        if not path.exists() or path.read_text() != expected:
+            errors.append(f"{path.relative_to(root)}: stale; run python3 bin/catalog.py build")
+    readme = (root / "README.md").read_text()
+    if replace_block(readme, "catalog", "") is None:
+        errors.append("README.md: catalog markers missing")
+    for name in ("README.md", "RESULTS.md", "VISUAL_TOUR.md"):
+        if (root / name).exists():
+            errors += broken_links(root / name, root)
+    return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Running recorded commands
+# ----------------------------------------------------------------------------------------
+
+
+def recorded_commands(slug: str, root: Path = ROOT) -> list[str]:
+    record = load_record(slug, root)
+    if record is None:
+        return []
+    sections = [v["command"] for k, v in record.items()
+                if isinstance(v, dict) and "command" in v and k not in RECORD_KEYS]
+    return [record["command"], *sections]
+
+
+def run_stub(slug: str, root: Path = ROOT) -> tuple[str, bool, float]:
+    start = time.perf_counter()
+    for command in recorded_commands(slug, root):
+        argv = shlex.split(command)
+        argv[0] = sys.executable
+        print(f"[{slug}] {command}", flush=True)
+        done = subprocess.run(argv, cwd=root, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"[{slug}] failed (exit {done.returncode}):\n{done.stderr[-2000:]}", flush=True)
+            return slug, False, time.perf_counter() - start
+    return slug, True, time.perf_counter() - start
+
+
+def build(root: Path = ROOT, book: Path | None = None) -> None:
+    for path, content in generated_files(root).items():
+        if not path.exists() or path.read_text() != content:
+            path.write_text(content)
+            print(f"wrote {path.relative_to(root)}")
+    write_book(book or root / "src", root)
+    print(f"wrote the book source tree in {(book or root / 'src')}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("build", help="regenerate the documents and the book source tree (src/)")
+    sub.add_parser("check", help="fail, naming the file, if a document is stale or a stub breaks the contract")
+    run = sub.add_parser("run", help="rerun recorded commands and rewrite results.json")
+    run.add_argument("slugs", nargs="*", help="stubs to run")
+    run.add_argument("--all", action="store_true", help="every implemented stub")
+    run.add_argument("--jobs", type=int, default=2, help="stubs run in parallel (default: 2)")
+    args = parser.parse_args(argv)
+
+    if args.command == "build":
+        build()
+        return 0
+    if args.command == "check":
+        errors = check()
+        for error in errors:
+            print(error)
+        print(f"catalog check: {'FAILED, ' + str(len(errors)) + ' problem(s)' if errors else 'ok'}")
+        return 1 if errors else 0
+    known = {e["slug"] for e in entries() if implemented(e["slug"])}
+    slugs = sorted(known) if args.all else args.slugs
+    unknown = [s for s in slugs if s not in known]
+    if not slugs or unknown or args.jobs < 1:
+        parser.error("name implemented stubs or pass --all; --jobs must be >= 1"
+                     + (f" (not implemented: {', '.join(unknown)})" if unknown else ""))
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        outcomes = list(pool.map(run_stub, slugs))
+    for slug, ok, seconds in outcomes:
+        print(f"{slug}: {'ok' if ok else 'FAILED'} ({seconds:.1f} s)")
+    build()
+    return 0 if all(ok for _, ok, _ in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,360 @@
+"""The run frame every stub shares.
+
+A stub script reads like a method section: problem, model, training, evaluation. What is
+left over -- the command line, progress lines, seed sweeps, the closing verdict block and
+the ``results.json`` record -- is the same everywhere and lives here, once.
+
+The contract these helpers implement:
+
+* ``--seed N`` runs the headline experiment, ``--n-seeds K`` sweeps seeds N..N+K-1,
+  ``--quick`` runs a reduced configuration, ``--record [PATH]`` writes ``results.json``.
+* Bad arguments exit 2 with a single ``prog: error: ...`` line (no usage dump, no traceback).
+* ``results.json`` is written atomically and merged section by section, so that a stub's
+  own run and its OdyssNet comparison (``--model odyssnet``) can be recorded separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+VERDICTS = ("yes", "partial", "qualitative", "no")
+
+# Keys whose values legitimately differ between two runs with the same arguments. The
+# determinism checks compare everything else, bit for bit.
+RUN_DEPENDENT_KEYS = frozenset({"wallclock_s", "machine"})
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+# ----------------------------------------------------------------------------------------
+# Command line
+# ----------------------------------------------------------------------------------------
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """``argparse`` whose errors are one line: ``prog: error: message (see --help)``."""
+
+    def error(self, message: str):  # noqa: D102 - argparse hook
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _bounded(kind, low, inclusive, name):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {name}, got {text!r}") from None
+        if not np.isfinite(value) or value < low or (value == low and not inclusive):
+            raise argparse.ArgumentTypeError(f"expected {name}, got {text!r}")
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
+nonnegative_int = _bounded(int, 0, True, "an integer >= 0")
+positive_int = _bounded(int, 1, True, "an integer >= 1")
+nonnegative_float = _bounded(float, 0.0, True, "a number >= 0")
+positive_float = _bounded(float, 0.0, False, "a number > 0")
+
+
+def stub_parser(script: str, description: str, quick: str) -> ArgumentParser:
+    """The standard flags of a stub script: ``--seed``, ``--n-seeds``, ``--quick``, ``--record``.
+
+    ``script`` is the stub's ``__file__``; ``--record`` without a path writes the
+    ``results.json`` next to it. ``quick`` says what the reduced configuration is.
+    """
+    parser = ArgumentParser(
+        prog=Path(script).name,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--seed", type=nonnegative_int, default=0,
+                        help="seed of the headline run; a sweep starts here (default: 0)")
+    parser.add_argument("--n-seeds", type=positive_int, default=1, metavar="K",
+                        help="sweep seeds SEED..SEED+K-1 and print a per-seed table and summary")
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--record", nargs="?", const=str(Path(script).resolve().with_name("results.json")),
+                        default=None, metavar="PATH",
+                        help="also write the results record (default path: results.json beside the script)")
+    return parser
+
+
+def command_line(script: str, argv: Sequence[str] | None = None) -> str:
+    """The command that reproduces this run, as typed from the repository root."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    path = Path(script).resolve()
+    try:
+        shown = path.relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        shown = path.as_posix()
+    return " ".join(["python3", shown, *map(shlex.quote, argv)])
+
+
+# ----------------------------------------------------------------------------------------
+# Progress and tables
+# ----------------------------------------------------------------------------------------
+
+
+class Progress:
+    """Prints ``label step/total metric=... elapsed ETA`` at most every ``every_s`` seconds.
+
+    Only the timing of the lines depends on the machine; the figures in them do not.
+    """
+
+    def __init__(self, total: int, label: str = "step", every_s: float = 5.0, stream=None):
+        self.total = total
+        self.label = label
+        self.every_s = every_s
+        self.stream = sys.stdout if stream is None else stream
+        self.start = time.perf_counter()
+        self.last = self.start
+
+    def update(self, step: int, force: bool = False, **metrics) -> None:
+        now = time.perf_counter()
+        if not force and now - self.last < self.every_s:
+            return
+        self.last = now
+        elapsed = now - self.start
+        shown = "  ".join(f"{k}={format_value(v)}" for k, v in metrics.items())
+        eta = elapsed / step * (self.total - step) if 0 < step < self.total else 0.0
+        print(f"  {self.label} {step}/{self.total}  {shown}  elapsed {elapsed:.1f}s  eta {eta:.0f}s",
+              file=self.stream, flush=True)
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def format_value(value: Any) -> str:
+    """Compact, deterministic text for a figure: ints as is, floats to 4 significant digits."""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if not np.isfinite(value):
+            return str(value)
+        if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
+            return f"{value:.3e}"
+        return f"{value:.4g}"
+    if value is None:
+        return "-"
+    return str(value)
+
+
+def format_table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A plain-text table with right-aligned columns."""
+    cells = [list(columns)] + [[format_value(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------
+# Seed sweeps
+# ----------------------------------------------------------------------------------------
+
+
+def summarize(values: Sequence[float | None], solved: Sequence[bool]) -> dict:
+    """Solve rate and the mean/median of a metric over the solved runs."""
+    kept = [float(v) for v, ok in zip(values, solved) if ok and v is not None]
+    return {
+        "n_runs": len(solved),
+        "n_solved": int(sum(bool(s) for s in solved)),
+        "solve_rate": float(np.mean(solved)) if len(solved) else 0.0,
+        "mean": float(np.mean(kept)) if kept else None,
+        "median": float(statistics.median(kept)) if kept else None,
+        "min": float(min(kept)) if kept else None,
+        "max": float(max(kept)) if kept else None,
+    }
+
+
+def sweep(run_seed: Callable[[int], dict], seeds: Sequence[int], metric: str,
+          columns: Sequence[str] | None = None, label: str = "sweep", quiet: bool = False) -> dict:
+    """Run ``run_seed`` for every seed; return the per-seed rows and the summary of ``metric``.
+
+    ``run_seed(seed)`` returns a flat dict of figures that holds at least ``metric`` and a
+    boolean ``solved``. The summary covers the solved runs only (see :func:`summarize`).
+    """
+    rows = []
+    progress = Progress(len(seeds), label=label)
+    for i, seed in enumerate(seeds):
+        row = {"seed": int(seed), **run_seed(int(seed))}
+        rows.append(row)
+        progress.update(i + 1, **{metric: row[metric], "solved": row["solved"]})
+    summary = summarize([r[metric] for r in rows], [r["solved"] for r in rows])
+    summary["metric"] = metric
+    if not quiet:
+        columns = list(columns or rows[0].keys())
+        print(format_table(columns, [[r.get(c) for c in columns] for r in rows]))
+        print(f"solved {summary['n_solved']}/{summary['n_runs']}; {metric}: "
+              f"mean {format_value(summary['mean'])}, median {format_value(summary['median'])} "
+              f"(over solved runs)")
+    return {"per_seed": rows, "summary": summary}
+
+
+# ----------------------------------------------------------------------------------------
+# Verdict block
+# ----------------------------------------------------------------------------------------
+
+
+def print_verdict(measured: dict[str, Any], paper: dict[str, Any], verdict: str, reason: str) -> None:
+    """The closing block of every run: what we measured, what the paper says, the verdict."""
+    if verdict not in VERDICTS:
+        raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
+    width = max(len(k) for k in [*measured, *paper, "verdict"])
+    print("\n== verdict " + "=" * 60)
+    for key, value in measured.items():
+        print(f"  measured  {key.ljust(width)}  {format_value(value)}")
+    for key, value in paper.items():
+        print(f"  paper     {key.ljust(width)}  {format_value(value)}")
+    print(f"  {'verdict'.ljust(width + 10)}  {verdict}: {reason}")
+    print("=" * 71)
+
+
+# ----------------------------------------------------------------------------------------
+# The results record
+# ----------------------------------------------------------------------------------------
+
+# Keys of the record a stub writes for its own method, and what each must hold.
+RECORD_KEYS = {
+    "slug": str,           # folder name
+    "paper": dict,         # {"citation", "claim", "numbers": {name: value}}
+    "verdict": dict,       # {"value": one of VERDICTS, "reason": one line}
+    "summary": str,        # one line for the catalog tables, formatted from measured figures
+    "headline": dict,      # metric name -> value (seed given by --seed, normally 0)
+    "seeds": (dict, type(None)),  # output of sweep(), or None without --n-seeds
+    "tables": list,        # [{"title", "columns", "rows"}]: every table the README shows
+    "tour": str,           # one-line note for VISUAL_TOUR.md: what the GIF shows
+    "wallclock_s": float,
+    "command": str,
+}
+# Keys of a comparison section (e.g. "odyssnet"): the same record, minus what is the paper's.
+SECTION_KEYS = {k: v for k, v in RECORD_KEYS.items() if k not in ("slug", "paper", "verdict", "tour")}
+
+
+def record_errors(record: dict, required: dict = RECORD_KEYS) -> list[str]:
+    """What is wrong with a record (empty list if nothing)."""
+    errors = []
+    for key, kind in required.items():
+        if key not in record:
+            errors.append(f"missing key {key!r}")
+        elif not isinstance(record[key], kind):
+            errors.append(f"key {key!r} has type {type(record[key]).__name__}")
+    if errors:
+        return errors
+    if "verdict" in required:
+        verdict = record["verdict"]
+        if verdict.get("value") not in VERDICTS:
+            errors.append(f"verdict.value must be one of {VERDICTS}")
+        if not isinstance(verdict.get("reason"), str) or not verdict["reason"].strip() or "\n" in verdict["reason"]:
+            errors.append("verdict.reason must be one non-empty line")
+    if "paper" in required:
+        for key in ("citation", "claim", "numbers"):
+            if key not in record["paper"]:
+                errors.append(f"paper.{key} missing")
+    if not record["headline"]:
+        errors.append("headline is empty")
+    for i, table in enumerate(record["tables"]):
+        if set(table) != {"title", "columns", "rows"}:
+            errors.append(f"tables[{i}] needs exactly title, columns, rows")
+        elif any(len(row) != len(table["columns"]) for row in table["rows"]):
+            errors.append(f"tables[{i}] ({table['title']}): a row's length differs from the columns'")
+    for key in ("summary", "tour"):
+        if key in required and (not record[key].strip() or "\n" in record[key]):
+            errors.append(f"{key} must be one non-empty line")
+    return errors
+
+
+def _plain(value):
+    """JSON-ready copy: numpy scalars/arrays to Python, floats kept exactly (repr round-trips)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if np.isfinite(value) else None
+    return value
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
+    """Write a file so that readers see either the old or the complete new content."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode() if isinstance(data, str) else data)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the file the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def machine_info() -> dict:
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "recorded": time.strftime("%Y-%m-%d"),
+    }
+
+
+def save_record(path: str | os.PathLike, record: dict, script: str, section: str | None = None) -> None:
+    """Write (or merge into) ``results.json`` atomically.
+
+    ``section=None`` writes the stub's own record and keeps any comparison sections already
+    in the file; ``section="odyssnet"`` replaces only that section. The exact command line
+    and machine facts are added here. Raises ``ValueError`` if the record breaks the schema.
+    """
+    record = _plain({**record, "command": command_line(script)})
+    errors = record_errors(record, RECORD_KEYS if section is None else SECTION_KEYS)
+    if errors:
+        raise ValueError("results record: " + "; ".join(errors))
+    path = Path(path)
+    existing = json.loads(path.read_text()) if path.exists() else {}
+    if section is None:
+        # Comparison sections recorded by other runs survive; everything else is replaced.
+        kept = {k: v for k, v in existing.items()
+                if k not in record and isinstance(v, dict) and "command" in v}
+        merged = {**record, **kept}
+    else:
+        merged = {**existing, section: record}
+    merged["machine"] = machine_info()
+    atomic_write(path, json.dumps(merged, indent=1, ensure_ascii=False) + "\n")
+    print(f"recorded {path}")
+
+
+def comparable(record: Any) -> Any:
+    """The record without the keys that legitimately change between identical runs."""
+    if isinstance(record, dict):
+        return {k: comparable(v) for k, v in record.items() if k not in RUN_DEPENDENT_KEYS}
+    if isinstance(record, list):
+        return [comparable(v) for v in record]
+    return record

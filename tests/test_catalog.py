@@ -1,0 +1,111 @@
+"""The catalog tooling: the list, the generated documents, the book, and the contract check."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import IMPLEMENTED, ROOT, catalog, run_script
+
+
+def test_catalog_lists_all_58_problems_once():
+    slugs = [e["slug"] for e in catalog.entries()]
+    assert len(slugs) == 58
+    assert len(set(slugs)) == 58
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", s) for s in slugs)
+
+
+def test_catalog_check_passes():
+    done = run_script(ROOT / "bin" / "catalog.py", "check")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_generated_documents_list_every_problem():
+    readme, results, tour = ((ROOT / n).read_text() for n in ("README.md", "RESULTS.md", "VISUAL_TOUR.md"))
+    for entry in catalog.entries():
+        slug = entry["slug"]
+        for name, text in (("README.md", readme), ("RESULTS.md", results), ("VISUAL_TOUR.md", tour)):
+            assert slug in text, f"{name} does not list {slug}"
+    planned = 58 - len(IMPLEMENTED)
+    assert readme.count("| planned |") == planned
+    assert f"{planned} planned" in results
+
+
+def test_book_tree_resolves(tmp_path):
+    book = tmp_path / "src"
+    catalog.write_book(book)
+    assert catalog.book_errors(book) == []
+    summary = (book / "SUMMARY.md").read_text()
+    for slug in IMPLEMENTED:
+        assert f"[{slug}]({slug}/README.md)" in summary
+        assert (book / slug / "README.md").is_file()
+    assert summary.count("(planned)]()") == 58 - len(IMPLEMENTED)
+
+
+def test_book_errors_catch_a_broken_link(tmp_path):
+    book = tmp_path / "src"
+    catalog.write_book(book)
+    (book / "RESULTS.md").write_text((book / "RESULTS.md").read_text() + "\n![missing](nowhere.png)\n")
+    assert any("nowhere.png" in e for e in catalog.book_errors(book))
+
+
+@pytest.fixture
+def repo_copy(tmp_path):
+    """A copy of the repository (without .git and build output) the check can be pointed at."""
+    dest = tmp_path / "repo"
+    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(".git", "src", "book", ".venv", "__pycache__",
+                                                                "*.egg-info", ".pytest_cache", ".hypothesis"))
+    assert catalog.check(dest) == []
+    return dest
+
+
+@pytest.mark.skipif(not IMPLEMENTED, reason="no stub implemented")
+def test_check_fails_on_stale_and_broken_stubs(repo_copy):
+    slug = IMPLEMENTED[0]
+    stub = repo_copy / slug
+    # a stale generated document
+    (repo_copy / "RESULTS.md").write_text((repo_copy / "RESULTS.md").read_text() + "\nedited by hand\n")
+    assert any(e.startswith("RESULTS.md: stale") for e in catalog.check(repo_copy))
+    catalog.build(repo_copy, book=repo_copy / "src")
+    assert catalog.check(repo_copy) == []
+    # a README section out of order
+    text = (stub / "README.md").read_text()
+    (stub / "README.md").write_text(text.replace("## Files", "## Filez"))
+    assert any(f"{slug}/README.md: sections" in e for e in catalog.check(repo_copy))
+    (stub / "README.md").write_text(text)
+    # a verdict outside the four words, and a record made by a --quick run
+    record = json.loads((stub / "results.json").read_text())
+    (stub / "results.json").write_text(json.dumps({**record, "verdict": {"value": "maybe", "reason": "x"}}))
+    assert any("verdict.value" in e for e in catalog.check(repo_copy))
+    (stub / "results.json").write_text(json.dumps({**record, "command": record["command"] + " --quick"}))
+    assert any("--quick" in e for e in catalog.check(repo_copy))
+    (stub / "results.json").write_text(json.dumps(record))
+    # an oversize picture, and a folder that is not in the catalog
+    png = next((stub / "viz").glob("*.png"))
+    png.write_bytes(png.read_bytes() + b"\0" * (catalog.PNG_CAP_BYTES + 1))
+    (repo_copy / "not-a-problem").mkdir()
+    errors = catalog.check(repo_copy)
+    assert any("over the" in e and png.name in e for e in errors)
+    assert any(e.startswith("not-a-problem/") for e in errors)
+
+
+def test_nix_flake_parses():
+    if shutil.which("nix-instantiate") is None:
+        pytest.skip("nix-instantiate not on PATH")
+    done = subprocess.run(["nix-instantiate", "--parse", str(ROOT / "flake.nix")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_readme_opens_with_the_two_commands():
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```sh\n(.*?)```", readme, re.S).group(1).strip().splitlines()
+    assert block == ["python3 -m pip install -e . && python3 nbb-xor/nbb_xor.py --seed 0",
+                     "python3 -m pip install -e '.[test]' && python3 -m pytest -q"]
+    assert readme.index("```sh") < readme.index("##")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert block[1] in ci

@@ -1,0 +1,146 @@
+"""The shared run frame: argument errors, tables, sweeps, the results record."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from shared import experiment as ex
+
+
+def parser(tmp_path):
+    return ex.stub_parser(str(tmp_path / "demo.py"), "demo", quick="quick")
+
+
+@pytest.mark.parametrize("argv", [["--seed", "-3"], ["--n-seeds", "0"], ["--seed", "1.5"], ["--nope"]])
+def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        parser(tmp_path).parse_args(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("demo.py: error: ")
+
+
+def test_record_flag_defaults_beside_the_script(tmp_path):
+    args = parser(tmp_path).parse_args(["--record"])
+    assert args.record == str((tmp_path / "results.json").resolve())
+    assert parser(tmp_path).parse_args([]).record is None
+
+
+@pytest.mark.parametrize("text,ok", [("0", True), ("7", True), ("-1", False), ("nan", False), ("x", False)])
+def test_nonnegative_int(text, ok):
+    if ok:
+        assert ex.nonnegative_int(text) == int(text)
+    else:
+        with pytest.raises(Exception):
+            ex.nonnegative_int(text)
+
+
+def test_positive_float_rejects_zero_and_infinity():
+    assert ex.positive_float("0.5") == 0.5
+    for text in ("0", "-1", "inf", "nan"):
+        with pytest.raises(Exception):
+            ex.positive_float(text)
+
+
+def test_summarize_counts_only_solved_runs():
+    s = ex.summarize([10, None, 30, 1000], [True, False, True, False])
+    assert (s["n_runs"], s["n_solved"], s["solve_rate"]) == (4, 2, 0.5)
+    assert (s["mean"], s["median"], s["min"], s["max"]) == (20.0, 20.0, 10.0, 30.0)
+    empty = ex.summarize([None], [False])
+    assert empty["mean"] is None and empty["n_solved"] == 0
+
+
+def test_sweep_rows_and_summary(capsys):
+    result = ex.sweep(lambda seed: {"steps": seed * 10, "solved": seed != 2}, [0, 1, 2, 3], "steps")
+    assert [r["seed"] for r in result["per_seed"]] == [0, 1, 2, 3]
+    assert result["summary"]["n_solved"] == 3
+    assert result["summary"]["mean"] == pytest.approx(40 / 3)
+    assert "solved 3/4" in capsys.readouterr().out
+
+
+def test_format_value_is_stable():
+    assert ex.format_value(3) == "3"
+    assert ex.format_value(0.123456) == "0.1235"
+    assert ex.format_value(1234567.0) == "1.235e+06"
+    assert ex.format_value(None) == "-"
+    assert ex.format_value(True) == "yes"
+
+
+def valid_record():
+    return {"slug": "demo", "paper": {"citation": "c", "claim": "x", "numbers": {}},
+            "verdict": {"value": "yes", "reason": "it works"}, "summary": "one line", "headline": {"m": 1.0},
+            "seeds": None, "tables": [{"title": "t", "columns": ["a", "b"], "rows": [[1, 2]]}],
+            "tour": "note", "wallclock_s": 1.0}
+
+
+def test_record_errors_name_the_problem():
+    good = {**valid_record(), "command": "python3 demo/demo.py --record"}
+    assert ex.record_errors(good) == []
+    bad = {**good, "verdict": {"value": "kind of", "reason": "x"}}
+    assert any("verdict.value" in e for e in ex.record_errors(bad))
+    bad = {**good, "tables": [{"title": "t", "columns": ["a"], "rows": [[1, 2]]}]}
+    assert any("row's length" in e for e in ex.record_errors(bad))
+    bad = dict(good)
+    del bad["headline"]
+    assert ex.record_errors(bad) == ["missing key 'headline'"]
+
+
+def test_save_record_merges_sections_and_adds_command(tmp_path, monkeypatch):
+    path = tmp_path / "results.json"
+    monkeypatch.setattr(sys, "argv", ["demo.py", "--record"])
+    ex.save_record(path, valid_record(), str(tmp_path / "demo.py"))
+    section = {k: v for k, v in valid_record().items() if k in ex.SECTION_KEYS}
+    monkeypatch.setattr(sys, "argv", ["demo.py", "--model", "odyssnet", "--record"])
+    ex.save_record(path, {**section, "headline": {"m": 2.0}}, str(tmp_path / "demo.py"), section="odyssnet")
+    monkeypatch.setattr(sys, "argv", ["demo.py", "--record"])
+    ex.save_record(path, {**valid_record(), "headline": {"m": 3.0}}, str(tmp_path / "demo.py"))
+    record = json.loads(path.read_text())
+    assert record["headline"] == {"m": 3.0}
+    assert record["odyssnet"]["headline"] == {"m": 2.0}
+    assert record["odyssnet"]["command"].endswith("demo.py --model odyssnet --record")
+    assert "machine" in record and "machine" not in ex.comparable(record)
+
+
+def test_save_record_refuses_an_invalid_record_and_leaves_the_file(tmp_path):
+    path = tmp_path / "results.json"
+    path.write_text("{}")
+    with pytest.raises(ValueError):
+        ex.save_record(path, {**valid_record(), "summary": "two\nlines"}, str(tmp_path / "demo.py"))
+    assert path.read_text() == "{}"
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_atomic_write_leaves_no_partial_file(tmp_path):
+    path = tmp_path / "out.bin"
+    path.write_bytes(b"old")
+
+    with pytest.raises(TypeError):
+        ex.atomic_write(path, 12345)  # not bytes: fails while writing
+    assert path.read_bytes() == b"old"
+    assert list(tmp_path.iterdir()) == [path]
+    ex.atomic_write(path, "new")
+    assert path.read_text() == "new"
+
+
+def test_progress_lines_are_throttled(capsys):
+    progress = ex.Progress(100, label="step", every_s=3600)
+    for step in range(1, 101):
+        progress.update(step, loss=0.5)
+    progress.update(100, force=True, loss=0.25)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and "step 100/100" in lines[0] and "loss=0.25" in lines[0]
+
+
+def test_verdict_block_rejects_unknown_verdicts():
+    with pytest.raises(ValueError):
+        ex.print_verdict({"a": 1}, {"b": 2}, "sort of", "x")
+
+
+def test_command_line_is_relative_to_the_repository():
+    command = ex.command_line(str(ex.REPO_ROOT / "nbb-xor" / "nbb_xor.py"), ["--seed", "0", "--record"])
+    assert command == "python3 nbb-xor/nbb_xor.py --seed 0 --record"

@@ -1,0 +1,81 @@
+"""The stub contract, checked by running every implemented stub's scripts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PIL import Image
+
+from conftest import IMPLEMENTED, ROOT, catalog, run_script
+from shared.experiment import RECORD_KEYS, comparable, record_errors
+from shared.figures import GIF_CAP_BYTES, GIF_MIN_FRAMES, PNG_CAP_BYTES
+
+pytestmark = pytest.mark.skipif(not IMPLEMENTED, reason="no stub implemented yet")
+
+
+def script(slug: str, kind: str = "") -> str:
+    m = catalog.module(slug)
+    name = {"": f"{m}.py", "viz": f"visualize_{m}.py", "gif": f"make_{m}_gif.py"}[kind]
+    return f"{slug}/{name}"
+
+
+@pytest.mark.parametrize("slug", IMPLEMENTED)
+def test_files_present(slug):
+    assert catalog.stub_errors(slug) == []
+
+
+@pytest.mark.parametrize("slug", IMPLEMENTED)
+def test_help_documents_the_standard_flags(slug):
+    done = run_script(script(slug), "--help")
+    assert done.returncode == 0
+    for flag in ("--seed", "--n-seeds", "--quick", "--record"):
+        assert flag in done.stdout
+
+
+@pytest.mark.parametrize("slug", IMPLEMENTED)
+@pytest.mark.parametrize("bad", [["--seed", "-1"], ["--n-seeds", "0"], ["--n-seeds", "two"], ["--no-such-flag"]])
+def test_bad_arguments_exit_2_with_one_line(slug, bad):
+    done = run_script(script(slug), *bad)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize("slug", IMPLEMENTED)
+def test_quick_runs_record_and_repeat_exactly(slug, tmp_path):
+    records = []
+    for name in ("first.json", "second.json"):
+        done = run_script(script(slug), "--quick", "--seed", "0", "--record", tmp_path / name)
+        assert done.returncode == 0, done.stderr
+        assert "== verdict" in done.stdout
+        record = json.loads((tmp_path / name).read_text())
+        assert record_errors(record, RECORD_KEYS) == []
+        records.append(comparable({k: v for k, v in record.items() if k != "command"}))
+    assert records[0] == records[1]
+
+
+@pytest.mark.parametrize("slug", IMPLEMENTED)
+def test_run_without_record_writes_nothing(slug, tmp_path):
+    before = {p: p.stat().st_mtime_ns for p in (ROOT / slug).rglob("*") if p.is_file()}
+    done = run_script(ROOT / script(slug), "--quick", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    after = {p: p.stat().st_mtime_ns for p in (ROOT / slug).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert {p: t for p, t in before.items() if "__pycache__" not in p.parts} == after
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("slug", IMPLEMENTED)
+def test_pictures_regenerate(slug, tmp_path):
+    done = run_script(script(slug, "viz"), "--quick", "--out", tmp_path / "viz")
+    assert done.returncode == 0, done.stderr
+    pngs = list((tmp_path / "viz").glob("*.png"))
+    assert pngs
+    assert {p.name for p in pngs} <= {p.name for p in (ROOT / slug / "viz").glob("*.png")}
+    assert all(p.stat().st_size <= PNG_CAP_BYTES for p in pngs)
+    gif = tmp_path / "anim.gif"
+    done = run_script(script(slug, "gif"), "--quick", "--out", gif)
+    assert done.returncode == 0, done.stderr
+    assert gif.stat().st_size <= GIF_CAP_BYTES
+    with Image.open(gif) as image:
+        assert image.n_frames >= GIF_MIN_FRAMES
