@@ -1,0 +1,163 @@
+"""Checkpoints for OdyssNet: save, load, transplant between sizes, inspect.
+
+Format: a ``.npz`` archive of plain arrays (``param/<name>``, ``buffer/<name>``,
+``optimizer/<param>/<key>``, ``accumulated/<name>``) plus ``metadata``, a JSON string holding
+the model's configuration (its topology included), epoch, loss, the trainer's scalars and a
+SHA-256 checksum of every array. Files are read with ``allow_pickle=False``, so opening one can
+never run code, and written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from shared.experiment import atomic_write
+from shared.odyssnet.network import OdyssNet
+
+FORMAT = "odyssnet-numpy-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used: corrupted, truncated, or not matching the model."""
+
+
+def _checksum(arrays: dict[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        value = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}|{value.dtype.str}|{value.shape}|".encode())
+        digest.update(value.tobytes())
+    return digest.hexdigest()
+
+
+def save_checkpoint(path, model: OdyssNet, trainer=None, epoch: int | None = None, loss: float | None = None) -> Path:
+    """Write the model (and the trainer's state, if given) to ``path`` atomically."""
+    path = Path(path)
+    arrays = {f"param/{k}": v for k, v in model.params.items()}
+    arrays.update({f"buffer/{k}": v for k, v in model.buffers.items()})
+    trainer_meta = None
+    if trainer is not None:
+        state = trainer.state_dict()
+        optimizer = state.pop("optimizer")
+        for name, entries in optimizer.pop("state").items():
+            arrays.update({f"optimizer/{name}/{key}": value for key, value in entries.items()})
+        arrays.update({f"accumulated/{k}": v for k, v in state.pop("accumulated").items()})
+        trainer_meta = {**state, "optimizer": optimizer}
+    metadata = {"format": FORMAT, "version": VERSION, "config": model.config, "epoch": epoch,
+                "loss": None if loss is None else float(loss), "trainer": trainer_meta,
+                "checksum": _checksum(arrays)}
+    buffer = io.BytesIO()
+    np.savez(buffer, metadata=np.array(json.dumps(metadata)), **arrays)
+    atomic_write(path, buffer.getvalue())
+    return path
+
+
+def _read(path) -> tuple[dict, dict[str, np.ndarray]]:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+        metadata = json.loads(str(arrays.pop("metadata")))
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as error:
+        raise CheckpointError(f"{path}: not a readable OdyssNet checkpoint (truncated or corrupted: {error})") from None
+    if metadata.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not an OdyssNet checkpoint (format {metadata.get('format')!r})")
+    if _checksum(arrays) != metadata.get("checksum"):
+        raise CheckpointError(f"{path}: checksum mismatch, the file is corrupted")
+    return metadata, arrays
+
+
+def get_checkpoint_info(path) -> dict:
+    """Metadata of a checkpoint (configuration, epoch, loss, ...) without building a model."""
+    metadata, arrays = _read(path)
+    return {**metadata, "num_neurons": metadata["config"]["num_neurons"],
+            "parameters": {k[len("param/"):]: list(v.shape) for k, v in arrays.items() if k.startswith("param/")}}
+
+
+def build_model(path, rng=None) -> OdyssNet:
+    """A model of the checkpoint's configuration with its weights loaded."""
+    metadata, _ = _read(path)
+    model = OdyssNet(**metadata["config"], rng=rng)
+    load_checkpoint(path, model)
+    return model
+
+
+def _overlap(target: np.ndarray, source: np.ndarray, centre: bool):
+    """Slices of target and source covering their common block (source centred if it is larger)."""
+    target_slices, source_slices = [], []
+    for t, s in zip(target.shape, source.shape):
+        size = min(t, s)
+        start = (s - size) // 2 if centre and s > t else 0
+        target_slices.append(slice(0, size))
+        source_slices.append(slice(start, start + size))
+    return tuple(target_slices), tuple(source_slices)
+
+
+def load_checkpoint(path, model: OdyssNet, strict: bool = True, trainer=None, lr: float | None = None) -> dict:
+    """Load weights (and trainer state) into ``model``; returns the metadata.
+
+    strict=True: every parameter must be present with the same shape. strict=False: shared
+    parameters are loaded as far as they overlap, others are left as they are.
+    """
+    metadata, arrays = _read(path)
+    saved = {k[len("param/"):]: v for k, v in arrays.items() if k.startswith("param/")}
+    if strict:
+        missing = sorted(set(model.params) ^ set(saved))
+        if missing:
+            raise CheckpointError(f"{path}: parameters differ from the model's: {', '.join(missing)}")
+        for name, value in saved.items():
+            if value.shape != model.params[name].shape:
+                raise CheckpointError(f"{path}: {name} has shape {value.shape}, the model expects "
+                                      f"{model.params[name].shape}")
+    for name, value in saved.items():
+        if name in model.params:
+            t, s = _overlap(model.params[name], value, centre=False)
+            model.params[name][t] = value[s]
+    for name, value in arrays.items():
+        if name.startswith("buffer/") and name[len("buffer/"):] in model.buffers:
+            buffer = model.buffers[name[len("buffer/"):]]
+            t, s = _overlap(buffer, value, centre=False)
+            buffer[t] = value[s]
+    np.fill_diagonal(model.params["W"], 0.0)
+    if trainer is not None and metadata.get("trainer"):
+        state = dict(metadata["trainer"])
+        optimizer = dict(state.pop("optimizer"))
+        optimizer["state"] = {}
+        for name, value in arrays.items():
+            if name.startswith("optimizer/"):
+                _, param, key = name.split("/", 2)
+                optimizer["state"].setdefault(param, {})[key] = value
+        state["optimizer"] = optimizer
+        state["accumulated"] = {k[len("accumulated/"):]: v for k, v in arrays.items() if k.startswith("accumulated/")}
+        trainer.load_state_dict(state)
+    if trainer is not None and lr is not None:
+        trainer.optimizer.lr = float(lr)
+    return metadata
+
+
+def transplant_weights(model: OdyssNet, path) -> dict:
+    """Copy a checkpoint's weights into a model of another size, block by block.
+
+    Growing: the checkpoint fills the leading block and the rest keeps its initialisation.
+    Shrinking: the most central block of each checkpoint matrix is kept. Returns, per
+    parameter, the shape of the block copied.
+    """
+    _, arrays = _read(path)
+    copied = {}
+    for key, value in arrays.items():
+        name = key[len("param/"):]
+        if key.startswith("param/") and name in model.params and value.ndim == model.params[name].ndim:
+            t, s = _overlap(model.params[name], value, centre=True)
+            model.params[name][t] = value[s]
+            copied[name] = tuple(sl.stop - sl.start for sl in t)
+    np.fill_diagonal(model.params["W"], 0.0)
+    return copied
