@@ -13,7 +13,7 @@ import numpy as np
 
 
 def global_norm(grads: dict[str, np.ndarray]) -> float:
-    return math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values()))
+    return math.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))
 
 
 def clip_global_norm(grads: dict[str, np.ndarray], max_norm: float) -> float:
@@ -92,21 +92,31 @@ class Adam(Optimizer):
         super().__init__(params, lr, weight_decay, no_decay)
         self.beta1, self.beta2 = betas
         self.eps = eps
+        self._scratch: dict[str, np.ndarray] = {}
 
-    def _moments(self, name, param, grad):
+    def _step_direction(self, name, param, grad):
+        """lr * m_hat / (sqrt(v_hat) + eps), computed in a scratch array (no allocations)."""
         s = self.state.setdefault(name, {"m": np.zeros_like(param), "v": np.zeros_like(param)})
-        s["m"] *= self.beta1
-        s["m"] += (1 - self.beta1) * grad
-        s["v"] *= self.beta2
-        s["v"] += (1 - self.beta2) * grad * grad
-        m_hat = s["m"] / (1 - self.beta1 ** self.step_count)
-        v_hat = s["v"] / (1 - self.beta2 ** self.step_count)
-        return m_hat / (np.sqrt(v_hat) + self.eps)
+        m, v = s["m"], s["v"]
+        scratch = self._scratch.setdefault(name, np.empty_like(param))
+        m *= self.beta1
+        np.multiply(grad, 1 - self.beta1, out=scratch)
+        m += scratch
+        v *= self.beta2
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1 - self.beta2
+        v += scratch
+        np.sqrt(v, out=scratch)
+        scratch *= 1.0 / math.sqrt(1 - self.beta2 ** self.step_count)
+        scratch += self.eps
+        np.divide(m, scratch, out=scratch)
+        scratch *= self.lr / (1 - self.beta1 ** self.step_count)
+        return scratch
 
     def _update(self, name, param, grad):
         if self.decay_rate(name):
             grad = grad + self.decay_rate(name) * param
-        param -= self.lr * self._moments(name, param, grad)
+        param -= self._step_direction(name, param, grad)
 
 
 class AdamW(Adam):
@@ -119,7 +129,7 @@ class AdamW(Adam):
     def _update(self, name, param, grad):
         if self.decay_rate(name):
             param *= 1 - self.lr * self.decay_rate(name)
-        param -= self.lr * self._moments(name, param, grad)
+        param -= self._step_direction(name, param, grad)
 
 
 class Prodigy(Optimizer):

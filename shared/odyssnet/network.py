@@ -393,10 +393,10 @@ class OdyssNet:
 
         hs = np.empty((steps + 1, batch, n), self.dtype)
         hs[0] = h0
-        pres, qs, mems, zs, acts, norms = (np.empty((steps, batch, n), self.dtype) for _ in range(6))
-        rmss = np.empty((steps, batch, 1), self.dtype)
-        masks = np.empty((steps, batch, n), self.dtype) if dropout else None
+        # Per-step values backward needs, kept as lists of (B, N) arrays (no copies)
+        pres, qs, mems, zs, acts, norms, inv_rmss, masks = [], [], [], [], [], [], [], []
         keep = 1.0 - self.dropout_rate
+        core_gated, memory_gated = gc_raw is not None, gm_raw is not None
 
         if hebb:
             rates = {q: self._hebb_rates(q) for q in self.paths}
@@ -421,39 +421,45 @@ class OdyssNet:
                 w_eff = w + hebbian[:, :n]                                   # (B, N, N)
                 m_eff = mf + hebbian[:, n]                                   # (B, N)
                 self._check(hebbian, "hebbian accumulation", t)
-                pre = np.matmul(h[:, None, :], w_eff)[:, 0] + bias
+                pre = np.matmul(h[:, None, :], w_eff)[:, 0]
             else:
                 w_eff, m_eff = w, mf
-                pre = h @ w + bias
+                pre = h @ w
+            pre += bias
             self._check(pre, "linear recurrence", t)
             q_mem = h * m_eff
             mem = phi_m(q_mem)
-            z = pre * gc + mem * gm
+            z = mem * gm if memory_gated else mem.copy()
+            z += pre * gc if core_gated else pre
             self._check(z, "memory feedback", t)
             k = schedule[t]
             if k >= 0:
-                z = z + injections[k]
+                z += injections[k]
             act = phi(z)
             self._check(act, "activation", t)
             if dropout:
-                masks[t] = (self.rng.random((batch, n)) < keep) / keep
-                act_d = act * masks[t]
+                masks.append((self.rng.random((batch, n)) < keep) / keep)
+                act_d = act * masks[-1]
             else:
                 act_d = act
-            rms = np.sqrt(np.mean(act_d * act_d, axis=-1, keepdims=True) + self.eps)
-            norm = act_d / rms
-            h_next = gamma * norm
+            inv_rms = 1.0 / np.sqrt(np.einsum("bn,bn->b", act_d, act_d) / n + self.eps)
+            norm = act_d * inv_rms[:, None]
+            h_next = np.multiply(norm, gamma, out=hs[t + 1])
             self._check(h_next, "StepNorm", t)
-            hs[t + 1] = h_next
-            pres[t], qs[t], mems[t], zs[t], acts[t], norms[t], rmss[t] = pre, q_mem, mem, z, act, norm, rms
+            pres.append(pre)
+            qs.append(q_mem)
+            mems.append(mem)
+            zs.append(z)
+            acts.append(act)
+            norms.append(norm)
+            inv_rmss.append(inv_rms)
             if hebb:
                 g_w = off_diagonal / (1.0 + np.abs(w_eff))                   # (B, N, N)
                 g_m = 1.0 / (1.0 + np.abs(m_eff))                            # (B, N)
                 step_cache = {"w_eff": w_eff, "m_eff": m_eff, "rr": rr, "normed": normed, "g_w": g_w, "g_m": g_m,
                               "traces": {}}
                 for q in self.paths:
-                    _, _, rho_w, rho_m = rates[q][:4]
-                    lam_w, lam_m = rates[q][:2]
+                    lam_w, lam_m, rho_w, rho_m = rates[q][:4]
                     src = h if q == "t" else h_next
                     corr_w = g_w * src[:, :, None] * h_next[:, None, :]
                     corr_m = g_m * src * h_next
@@ -489,7 +495,7 @@ class OdyssNet:
         self._cache = {
             "kind": kind, "x": x, "injections": injections, "schedule": schedule, "encoded": encoded,
             "s_in": s_in, "s_out": s_out, "hs": hs, "pres": pres, "qs": qs, "mems": mems, "zs": zs,
-            "acts": acts, "norms": norms, "rmss": rmss, "masks": masks, "collected": collected, "ys": ys,
+            "acts": acts, "norms": norms, "inv_rmss": inv_rmss, "masks": masks, "collected": collected, "ys": ys,
             "decoded": decoded, "gc": gc, "gc_raw": gc_raw, "gm": gm, "gm_raw": gm_raw,
             "hebb": hebb_cache if hebb else None, "rates": rates if hebb else None, "steps": steps,
         }
@@ -535,18 +541,20 @@ class OdyssNet:
             ds_out = np.einsum("bko,bko->o", d_all[..., self.output_ids], c["ys"][..., self.output_ids])
         self._scale_grads(grads, ds_out, "output_scale", "output_gate")
 
-        dh_out = np.zeros_like(hs)                     # direct gradient on each h_t from outputs
-        np.add.at(dh_out, c["collected"], np.moveaxis(d_ys, 1, 0))
+        out_grads = {}                                  # step -> dL/dh_step from the outputs
+        for i, step in enumerate(c["collected"]):
+            out_grads[step] = out_grads.get(step, 0.0) + d_ys[:, i]
         if d_final_state is not None:
-            dh_out[steps] += np.asarray(d_final_state, dtype=self.dtype)
+            out_grads[steps] = out_grads.get(steps, 0.0) + np.asarray(d_final_state, dtype=self.dtype)
 
         gc, gm = c["gc"], c["gm"]
+        core_gated, memory_gated = c["gc_raw"] is not None, c["gm_raw"] is not None
         w, gamma, mf = p["W"], p["norm.weight"], p["memory_feedback"]
         dphi = self.phi[1]
         dphi_m = self.phi_m[1]
         hebb = c["hebb"]
         d_injections = np.zeros_like(c["injections"])
-        d_pres = np.empty_like(c["pres"])
+        d_pres = np.empty((steps, batch, n), self.dtype)
         d_gamma = np.zeros(n, self.dtype)
         d_mf = np.zeros(n, self.dtype)
         d_gc_pre = np.zeros(n, self.dtype)       # sum of dz * pre, for the core gate
@@ -558,13 +566,13 @@ class OdyssNet:
             d_rates = {q: [np.zeros_like(c["rates"][q][4]), np.zeros_like(c["rates"][q][5])] for q in self.paths}
             d_gamma_h = np.zeros(n, self.dtype)
             gamma_h = p["hebb_norm.weight"]
-            off_diagonal = (1.0 - np.eye(n, dtype=self.dtype)) / n
 
-        dh = dh_out[steps].copy()
+        dh = np.zeros((batch, n), self.dtype) + out_grads.get(steps, 0.0)
         for t in range(steps - 1, -1, -1):
             h, h_next = hs[t], hs[t + 1]
-            dh_prev = dh_out[t].copy()
             if hebb:
+                # the trace update after step t used h_t, h_{t+1}, W~ and m~ (through G and g)
+                dh_prev = np.zeros((batch, n), self.dtype)
                 sc = hebb[t]
                 w_eff, m_eff, g_w, g_m = sc["w_eff"], sc["m_eff"], sc["g_w"], sc["g_m"]
                 d_g_w = np.zeros((batch, n, n), self.dtype)
@@ -591,27 +599,30 @@ class OdyssNet:
                 d_w_eff = -d_g_w * g_w / (1.0 + np.abs(w_eff)) * np.sign(w_eff)
                 d_m_eff = -d_g_m * g_m * g_m * np.sign(m_eff)
 
-            # StepNorm, dropout, activation
+            # StepNorm (n = a / rms, dn/da = (I - n n^T / N) / rms), dropout, activation
             norm = c["norms"][t]
             d_gamma += np.einsum("bn,bn->n", dh, norm)
             d_norm = dh * gamma
-            d_act = (d_norm - norm * np.mean(d_norm * norm, axis=-1, keepdims=True)) / c["rmss"][t]
-            if c["masks"] is not None:
-                d_act = d_act * c["masks"][t]
-            dz = d_act * dphi(c["zs"][t], c["acts"][t])
+            d_act = d_norm - norm * (np.einsum("bn,bn->b", d_norm, norm) / n)[:, None]
+            d_act *= c["inv_rmss"][t][:, None]
+            if c["masks"]:
+                d_act *= c["masks"][t]
+            dz = np.multiply(d_act, dphi(c["zs"][t], c["acts"][t]), out=None if core_gated else d_pres[t])
             k = c["schedule"][t]
             if k >= 0:
                 d_injections[k] += dz
-            # core path
-            d_pre = dz * gc
-            if c["gc_raw"] is not None:
+            # core path (the core gate scales W h and the bias alike)
+            if core_gated:
                 d_gc_pre += np.einsum("bn,bn->n", dz, c["pres"][t])
-            d_pres[t] = d_pre
+                d_pre = np.multiply(dz, gc, out=d_pres[t])
+            else:
+                d_pre = dz
             # memory path
             mem = c["mems"][t]
-            if c["gm_raw"] is not None:
+            d_q = dz * dphi_m(c["qs"][t], mem)
+            if memory_gated:
                 d_gm_mem += np.einsum("bn,bn->n", dz, mem)
-            d_q = dz * gm * dphi_m(c["qs"][t], mem)
+                d_q *= gm
             if hebb:
                 dh_prev += np.matmul(w_eff, d_pre[:, :, None])[..., 0] + d_q * m_eff
                 d_w_eff += h[:, :, None] * d_pre[:, None, :]
@@ -631,8 +642,11 @@ class OdyssNet:
                     self._reduce_rate(d_rates[q][0], d_summed[:, :n] * a_w, d_summed[:, n] * a_m)
                     d_traces[q] = (d_w_trace + lam_w * d_summed[:, :n], d_m_trace + lam_m * d_summed[:, n])
             else:
-                dh_prev += d_pre @ w.T + d_q * mf
+                dh_prev = d_pre @ w.T
+                dh_prev += d_q * mf
                 d_mf += np.einsum("bn,bn->n", d_q, h)
+            if t in out_grads:
+                dh_prev += out_grads[t]
             dh = dh_prev
 
         # Parameters collected over all steps

@@ -162,19 +162,18 @@ class OdyssNetTrainer:
         if self.accumulated is None:
             self.accumulated = {k: np.zeros_like(v) for k, v in grads.items()}
         for name, g in grads.items():
-            self.accumulated[name] += g / gradient_accumulation_steps
+            self.accumulated[name] += g if gradient_accumulation_steps == 1 else g / gradient_accumulation_steps
         if self.calls % gradient_accumulation_steps == 0:
             self._optimizer_step()
         self._track(loss)
         return loss
 
     def _optimizer_step(self) -> None:
-        step_grads = {k: v.copy() for k, v in self.accumulated.items()}
-        self.last_grad_norm = clip_global_norm(step_grads, MAX_GRAD_NORM)
-        self.optimizer.step(step_grads)
+        self.last_grad_norm = clip_global_norm(self.accumulated, MAX_GRAD_NORM)
+        self.optimizer.step(self.accumulated)
         np.fill_diagonal(self.model.params["W"], 0.0)
         self.step_count += 1
-        for g in self.accumulated.values():      # ghost gradients: an echo of this step survives
+        for g in self.accumulated.values():      # ghost gradients: an echo of this (clipped) step survives
             g *= self.gradient_persistence
 
     def fit(self, input_features, target_values, epochs: int, batch_size: int = 32, thinking_steps: int = 10,

@@ -1,0 +1,99 @@
+"""Speed of the numpy OdyssNet: one training step and one forward, against the reference's times.
+
+    python3 benchmarks/bench_odyssnet.py            # about a minute
+    python3 benchmarks/bench_odyssnet.py --quick    # smaller repeat counts
+
+Float32, batch 32, pulse mode, one BLAS thread. A training step is forward, MSE on the last
+step's outputs, backward, global-norm clipping and AdamW (OdyssNetTrainer.train_batch). The
+reference figures are the PyTorch OdyssNet's, measured on a 2-core machine of ours with one
+thread. The last table compares N = 512 with the matrix products alone, the floor that the
+machine's BLAS sets for this arithmetic.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One thread, as the reference was measured; must be set before numpy loads its BLAS.
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[variable] = "1"
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from shared.experiment import format_table  # noqa: E402
+from shared.odyssnet import OdyssNet, OdyssNetTrainer  # noqa: E402
+
+REFERENCE_MS = {10: {8: 4.9, 32: 5.3, 128: 9.4, 512: 20.2}, 50: {8: 24.2, 32: 22.3, 128: 33.1, 512: 95.0}}
+TARGET_FRACTION = {8: 0.5, 32: 0.5, 128: 0.5, 512: 0.75}
+BATCH = 32
+
+
+def median_ms(fn, repeats: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * float(np.median(times))
+
+
+def setup(n: int, seed: int = 0):
+    io = max(1, n // 4)
+    model = OdyssNet(n, range(io), range(n - io, n), dtype=np.float32, rng=seed)
+    trainer = OdyssNetTrainer(model, lr=1e-3)
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(BATCH, io)).astype(np.float32)
+    y = rng.normal(size=(BATCH, io)).astype(np.float32)
+    return model, trainer, x, y
+
+
+def matmul_floor_ms(n: int, steps: int, repeats: int) -> float:
+    """The products of one training step alone: h W per step, dz W^T per step, one dW."""
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(n, n)).astype(np.float32)
+    h = rng.normal(size=(steps, BATCH, n)).astype(np.float32)
+
+    def products():
+        for t in range(steps):
+            h[t] @ w
+            h[t] @ w.T
+        h.reshape(-1, n).T @ h.reshape(-1, n)
+
+    return median_ms(products, repeats)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args(argv)
+    rows = []
+    floors = []
+    for steps in (10, 50):
+        for n in (8, 32, 128, 512):
+            repeats = (10 if args.quick else 50) if n < 512 or steps == 10 else (5 if args.quick else 20)
+            model, trainer, x, y = setup(n)
+            full = trainer.prepare(x)
+            train_ms = median_ms(lambda: trainer.train_batch(x, y, thinking_steps=steps), repeats)
+            model.eval()
+            forward_ms = median_ms(lambda: model.forward(full, steps, return_sequence=False), repeats)
+            reference = REFERENCE_MS[steps][n]
+            ratio = train_ms / reference
+            rows.append([n, steps, f"{forward_ms:.2f}", f"{train_ms:.2f}", reference, f"{ratio:.2f}",
+                         f"<= {TARGET_FRACTION[n]:.2f}", "yes" if ratio <= TARGET_FRACTION[n] else "NO"])
+            if n == 512:
+                floor = matmul_floor_ms(n, steps, repeats)
+                floors.append([n, steps, f"{train_ms:.2f}", f"{floor:.2f}", f"{train_ms / floor:.2f}"])
+    print("OdyssNet, float32, batch 32, pulse mode, one thread; times in ms (median)\n")
+    print(format_table(["N", "steps", "forward", "train step", "reference", "ratio", "target", "met"], rows))
+    print("\nN = 512 against the matrix products alone (h W and dz W^T per step, one dW):\n")
+    print(format_table(["N", "steps", "train step", "products only", "overhead factor"], floors))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
