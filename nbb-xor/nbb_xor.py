@@ -32,7 +32,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from shared.experiment import (Progress, format_table, format_value, nonnegative_float, positive_float, positive_int,
-                               print_verdict, save_record, stub_parser, summarize)
+                               print_verdict, save_record, stub_parser, summarize, sweep)
+from shared.odyssnet import OdyssNet, OdyssNetTrainer
 
 # ----------------------------------------------------------------------------------------
 # The problem: the four XOR patterns. The first input unit is always on (it acts as a bias).
@@ -455,6 +456,75 @@ def verdict_for(one: dict, two: dict | None) -> tuple[str, str]:
 
 
 # ----------------------------------------------------------------------------------------
+# Comparison: the catalog's OdyssNet core, trained by backpropagation through time on the same
+# task and counted the same way (one pattern per presentation, frozen evaluation after each).
+# The library's XOR recipe: 3 neurons (x1, x2, output), 5 thinking steps, tanh with +-1 coding,
+# AdamW at lr 5e-3 with gradient persistence 0.1.
+# ----------------------------------------------------------------------------------------
+
+ODYSSNET_RECIPE = {"neurons": 3, "thinking_steps": 5, "lr": 5e-3, "gradient_persistence": 0.1}
+
+
+def odyssnet_run(seed: int, max_presentations: int, stable_window: int) -> dict:
+    """One OdyssNet trained online on XOR; the same figures as an NBB run's row."""
+    inputs = 2.0 * PATTERNS[:, 1:] - 1.0                       # (4, 2) in -1/+1
+    targets = (2.0 * TARGETS - 1.0)[:, None]                   # (4, 1): +1 where XOR is 1
+    model = OdyssNet(ODYSSNET_RECIPE["neurons"], [0, 1], [2], rng=seed)
+    trainer = OdyssNetTrainer(model, lr=ODYSSNET_RECIPE["lr"],
+                              gradient_persistence=ODYSSNET_RECIPE["gradient_persistence"])
+    steps = ODYSSNET_RECIPE["thinking_steps"]
+    order = pattern_order(np.random.default_rng(seed), max_presentations, "random")
+    solved_log, first, streak, stable = [], -1, -1, -1
+    for p in range(1, max_presentations + 1):
+        k = order[p - 1]
+        trainer.train_batch(inputs[k:k + 1], targets[k:k + 1], thinking_steps=steps)
+        solved = bool(np.all(np.sign(trainer.predict(inputs, steps)) == targets))
+        solved_log.append(solved)
+        first = p if first < 0 and solved else first
+        streak = (streak if streak > 0 else p) if solved else -1
+        if stable < 0 and streak > 0 and p - streak + 1 >= stable_window:
+            stable = streak
+            break
+    held = float(np.mean(solved_log[first - 1: first - 1 + stable_window])) if first > 0 else None
+    return {"solved": first > 0, "presentations": first if first > 0 else None,
+            "per_pattern": first / 4 if first > 0 else None, "stable": stable if stable > 0 else None,
+            "held_after": held}
+
+
+def odyssnet_comparison(seeds, max_presentations: int, stable_window: int) -> dict:
+    """The sweep for --model odyssnet, as a record section."""
+    clock = Progress(1)
+    print(f"OdyssNet core on XOR: {ODYSSNET_RECIPE}, online, random order, cap {max_presentations}, "
+          f"seeds {seeds[0]}..{seeds[-1]}")
+    result = sweep(lambda seed: odyssnet_run(seed, max_presentations, stable_window), seeds, "presentations",
+                   label="seed")
+    rows = result["per_seed"]
+    solved = [r["solved"] for r in rows]
+    per = summarize([r["per_pattern"] for r in rows], solved)
+    held = summarize([r["held_after"] for r in rows], solved)
+    n_stable = sum(r["stable"] is not None for r in rows)
+    summary = (f"{per['n_solved']}/{per['n_runs']} seeds solve after {format_value(per['mean'])} presentations "
+               f"per pattern; solutions hold {format_value(held['mean'])} of the next {stable_window}; "
+               f"stable in {n_stable}/{per['n_runs']}")
+    print(summary)
+    first = rows[0]
+    return {
+        "summary": f"BPTT (3 neurons, 5 steps): {summary}",
+        "headline": {"solved": first["solved"], "presentations_to_solve": first["presentations"],
+                     "presentations_per_pattern": first["per_pattern"],
+                     "share_of_next_window_solved": first["held_after"],
+                     "presentations_to_stable": first["stable"]},
+        "seeds": result if len(seeds) > 1 else None,
+        "tables": [{"title": f"OdyssNet core against the NBB on XOR (seeds {seeds[0]}-{seeds[-1]}, one pattern "
+                             f"per presentation, cap {max_presentations})",
+                    "columns": ["learner", "solved", "mean per pattern", "median per pattern", HELD, STABLE],
+                    "rows": [["OdyssNet, BPTT + AdamW", f"{per['n_solved']}/{per['n_runs']}", per["mean"],
+                              per["median"], held["mean"], f"{n_stable}/{per['n_runs']}"]]}],
+        "wallclock_s": clock.elapsed,
+    }
+
+
+# ----------------------------------------------------------------------------------------
 # Command line
 # ----------------------------------------------------------------------------------------
 
@@ -462,6 +532,9 @@ def verdict_for(one: dict, two: dict | None) -> tuple[str, str]:
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="reduced run for tests: at most 2 seeds, a cap of "
                          "120 presentations and a stability window of 30")
+    parser.add_argument("--model", choices=["nbb", "odyssnet"], default="nbb",
+                        help="nbb: the paper's Neural Bucket Brigade (default); odyssnet: the catalog's OdyssNet "
+                             "core trained by BPTT on the same presentations, for comparison")
     parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default="one-subset",
                         help="one-subset: 3 hidden units in one competitive subset (the paper's first "
                              "architecture); two-subsets: two subsets of 2 (its second)")
@@ -490,9 +563,19 @@ def main(argv=None) -> int:
         args.n_seeds = min(args.n_seeds, 2)
         args.max_presentations, args.stable_window = min(args.max_presentations, 120), min(args.stable_window, 30)
     clock = Progress(1)
+    seeds = list(range(args.seed, args.seed + args.n_seeds))
+    if args.model == "odyssnet":
+        section = odyssnet_comparison(seeds, args.max_presentations, args.stable_window)
+        per = section["tables"][0]["rows"][0]
+        print_verdict(measured={"OdyssNet seeds solved": per[1], "mean per pattern": per[2],
+                                "share of next window solved": per[4], "stable": per[5]},
+                      paper={"NBB mean presentations (20 runs)": 619, "NBB mean to stable": 674},
+                      verdict=None, reason="a comparison run: the paper's claim is about the NBB (--model nbb)")
+        if args.record:
+            save_record(args.record, section, __file__, section="odyssnet")
+        return 0
     rule = Rule(lam=args.lam, eta=args.eta, reward=args.reward, ticks=args.ticks)
     setting = Setting(args.arch, rule, args.order, args.max_presentations, args.stable_window)
-    seeds = list(range(args.seed, args.seed + args.n_seeds))
 
     print(f"NBB on XOR: {args.arch} architecture, lambda={rule.lam}, eta={rule.eta}, reward {rule.reward}, "
           f"{rule.ticks} ticks, {args.order} order, cap {args.max_presentations}, seeds {seeds[0]}..{seeds[-1]}")

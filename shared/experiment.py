@@ -215,9 +215,12 @@ def sweep(run_seed: Callable[[int], dict], seeds: Sequence[int], metric: str,
 # ----------------------------------------------------------------------------------------
 
 
-def print_verdict(measured: dict[str, Any], paper: dict[str, Any], verdict: str, reason: str) -> None:
-    """The closing block of every run: what we measured, what the paper says, the verdict."""
-    if verdict not in VERDICTS:
+def print_verdict(measured: dict[str, Any], paper: dict[str, Any], verdict: str | None, reason: str) -> None:
+    """The closing block of every run: what we measured, what the paper says, the verdict.
+
+    verdict=None marks a comparison run (e.g. the OdyssNet core), which has a note instead.
+    """
+    if verdict is not None and verdict not in VERDICTS:
         raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
     width = max(len(k) for k in [*measured, *paper, "verdict"])
     print("\n== verdict " + "=" * 60)
@@ -225,7 +228,10 @@ def print_verdict(measured: dict[str, Any], paper: dict[str, Any], verdict: str,
         print(f"  measured  {key.ljust(width)}  {format_value(value)}")
     for key, value in paper.items():
         print(f"  paper     {key.ljust(width)}  {format_value(value)}")
-    print(f"  {'verdict'.ljust(width + 10)}  {verdict}: {reason}")
+    if verdict is None:
+        print(f"  {'note'.ljust(width + 10)}  {reason}")
+    else:
+        print(f"  {'verdict'.ljust(width + 10)}  {verdict}: {reason}")
     print("=" * 71)
 
 

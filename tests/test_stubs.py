@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from conftest import IMPLEMENTED, ROOT, catalog, run_script
-from shared.experiment import RECORD_KEYS, comparable, record_errors
+from shared.experiment import RECORD_KEYS, SECTION_KEYS, comparable, record_errors
 from shared.figures import GIF_CAP_BYTES, GIF_MIN_FRAMES, PNG_CAP_BYTES
 
 pytestmark = pytest.mark.skipif(not IMPLEMENTED, reason="no stub implemented yet")
@@ -79,3 +79,16 @@ def test_pictures_regenerate(slug, tmp_path):
     assert gif.stat().st_size <= GIF_CAP_BYTES
     with Image.open(gif) as image:
         assert image.n_frames >= GIF_MIN_FRAMES
+
+
+@pytest.mark.parametrize("slug", IMPLEMENTED)
+def test_odyssnet_comparison_records_a_section(slug, tmp_path):
+    help_text = run_script(script(slug), "--help").stdout
+    if "odyssnet" not in help_text:
+        pytest.skip("no OdyssNet comparison in this stub")
+    path = tmp_path / "results.json"
+    done = run_script(script(slug), "--model", "odyssnet", "--quick", "--n-seeds", "2", "--record", path)
+    assert done.returncode == 0, done.stderr
+    section = json.loads(path.read_text())["odyssnet"]
+    assert record_errors(section, SECTION_KEYS) == []
+    assert "--model odyssnet" in section["command"]
