@@ -1,6 +1,6 @@
 """Speed of the numpy OdyssNet: one training step and one forward, against the reference's times.
 
-    python3 benchmarks/bench_odyssnet.py            # about a minute
+    python3 benchmarks/bench_odyssnet.py            # a few seconds
     python3 benchmarks/bench_odyssnet.py --quick    # smaller repeat counts
 
 Float32, batch 32, pulse mode, one BLAS thread. A training step is forward, MSE on the last

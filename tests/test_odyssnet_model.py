@@ -93,7 +93,7 @@ def test_debug_mode_names_the_operation_and_the_step():
     model.params["memory_gate"][...] = 1.0
     x = np.zeros((1, 4))
     x[0, 0] = 1.0
-    with pytest.raises(RuntimeError, match="memory feedback at step"):
+    with np.errstate(invalid="ignore"), pytest.raises(RuntimeError, match="memory feedback at step"):
         model.forward(x, 3)
 
 
