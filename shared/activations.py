@@ -3,7 +3,9 @@
 ``ACTIVATIONS[name] = (f, df)`` where ``y = f(x)`` and ``df(x, y)`` is dy/dx elementwise; ``df``
 receives the output too, so that tanh and sigmoid need no second evaluation. Names follow
 PyTorch's: ``gelu`` is the exact (erf) form, ``gelu_tanh`` the tanh approximation,
-``leaky_relu`` has slope 0.01, ``none`` and ``identity`` pass values through.
+``leaky_relu`` has slope 0.01, ``none`` and ``identity`` pass values through. The 1997 LSTM's
+squashing functions are ``bipolar_sigmoid`` (2 sigmoid(x) - 1, range (-1, 1)) and
+``bipolar_sigmoid_2`` (4 sigmoid(x) - 2, range (-2, 2)).
 """
 
 from __future__ import annotations
@@ -91,6 +93,8 @@ ACTIVATIONS = {
     "gelu": (_gelu, _gelu_grad),
     "gelu_tanh": (_gelu_tanh, _gelu_tanh_grad),
     "silu": (_silu, _silu_grad),
+    "bipolar_sigmoid": (lambda x: 2.0 * _sigmoid(x) - 1.0, lambda x, y: 0.5 * (1.0 - y * y)),
+    "bipolar_sigmoid_2": (lambda x: 4.0 * _sigmoid(x) - 2.0, lambda x, y: 0.25 * (2.0 - y) * (2.0 + y)),
     "none": (_identity, _ones),
     "identity": (_identity, _ones),
 }
