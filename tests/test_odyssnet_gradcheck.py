@@ -149,3 +149,30 @@ def test_activation_derivatives(name):
     x = np.linspace(-3, 3, 601) + 1e-3              # off the kinks of relu/leaky_relu
     numeric = (f(x + 1e-6) - f(x - 1e-6)) / 2e-6
     np.testing.assert_allclose(df(x, f(x)), numeric, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("case", ["stream_state", "sequence_stream_ratio2", "features_stream_asym",
+                                  "feature_state_pulse", "hebb_both_neuron"])
+def test_input_gradient_is_exact(case):
+    """backward also gives dL/dx (a model inside a larger differentiable loop needs it)."""
+    from shared.gradcheck import numerical_gradient
+    ctor, kind, steps, forward_kwargs = CASES[case]
+    rng = np.random.default_rng(5)
+    model = OdyssNet(**ctor, rng=5)
+    randomize(model, rng)
+    x = make_input(model, kind, rng)
+    out, fin = model.forward(x, steps, **forward_kwargs)
+    g1, g2 = rng.normal(0, 1, out.shape), rng.normal(0, 1, fin.shape)
+
+    def loss():
+        model.reset_state()
+        o, f = model.forward(x, steps, **forward_kwargs)
+        return float(np.sum(o * g1) + np.sum(f * g2))
+
+    loss()
+    model.backward(g1, g2)
+    analytic = model.input_grad.copy()
+    numeric = numerical_gradient(loss, x, 1e-5)
+    if kind in ("state", "sequence"):    # only the input neurons' columns carry an input
+        analytic, numeric = analytic[..., model.input_ids], numeric[..., model.input_ids]
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)

@@ -511,7 +511,8 @@ class OdyssNet:
         """Gradients of a loss with the given output gradients, from the cache of the last forward.
 
         d_all_states is shaped like all_states, d_final_state like final_state (or None).
-        Returns a dict keyed like ``params`` (W's diagonal gradient is zero).
+        Returns a dict keyed like ``params`` (W's diagonal gradient is zero). For dense and
+        feature inputs, ``self.input_grad`` then holds dL/dx, shaped like x (None for tokens).
         """
         c = self._cache
         if c is None:
@@ -692,14 +693,19 @@ class OdyssNet:
         grads[gate_name] += d_scale * self.params[scale_name] * fn[1](raw, value)
 
     def _input_grads(self, grads, d_injections) -> None:
-        """Gradients of the input side (scales, gates, embeddings) from dL/dU."""
+        """Gradients of the input side (scales, gates, embeddings) from dL/dU; sets self.input_grad."""
         c = self._cache
         kind, x, s_in = c["kind"], c["x"], c["s_in"]
         ids = self.input_ids
+        self.input_grad = None
+        sigma_in = np.ones(self.num_neurons, self.dtype)
+        sigma_in[ids] = s_in
         if kind == "state":
             ds_in = np.einsum("bi,bi->i", d_injections[0][:, ids], x[:, ids])
+            self.input_grad = d_injections[0] * sigma_in
         elif kind == "sequence":
             ds_in = np.einsum("kbi,bki->i", d_injections[..., ids], x[..., ids])
+            self.input_grad = np.moveaxis(d_injections, 0, 1) * sigma_in
         elif kind == "index":
             ds_in = np.zeros(ids.size, self.dtype)
             b_idx, k_idx = np.nonzero(x >= 0)
@@ -715,4 +721,6 @@ class OdyssNet:
             else:
                 feats = x[:, None] if kind == "feature_state" else x
                 grads["proj.weight"] += np.einsum("bti,btv->iv", d_pre, feats)
+                d_feats = d_pre @ self.params["proj.weight"]
+                self.input_grad = d_feats[:, 0] if kind == "feature_state" else d_feats
         self._scale_grads(grads, ds_in, "input_scale", "input_gate")
