@@ -6,8 +6,10 @@
 Float32, batch 32, pulse mode, one BLAS thread. A training step is forward, MSE on the last
 step's outputs, backward, global-norm clipping and AdamW (OdyssNetTrainer.train_batch). The
 reference figures are the PyTorch OdyssNet's, measured on a 2-core machine of ours with one
-thread. The last table compares N = 512 with the matrix products alone, the floor that the
-machine's BLAS sets for this arithmetic.
+thread. The second table compares N = 512 with the matrix products alone, the floor that the
+machine's BLAS sets for this arithmetic. The last one times inference of a pruned network: the
+dense forward against SparseOdyssNet (W in compressed form) at 50%, 80% and 95% sparsity, for
+batch 1 (one sequence, where the product is memory-bound) and batch 32.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from shared.experiment import format_table  # noqa: E402
-from shared.odyssnet import OdyssNet, OdyssNetTrainer  # noqa: E402
+from shared.odyssnet import OdyssNet, OdyssNetTrainer, SparseOdyssNet  # noqa: E402
 
 REFERENCE_MS = {10: {8: 4.9, 32: 5.3, 128: 9.4, 512: 20.2}, 50: {8: 24.2, 32: 22.3, 128: 33.1, 512: 95.0}}
 TARGET_FRACTION = {8: 0.5, 32: 0.5, 128: 0.5, 512: 0.75}
@@ -67,6 +69,27 @@ def matmul_floor_ms(n: int, steps: int, repeats: int) -> float:
     return median_ms(products, repeats)
 
 
+def sparse_rows(quick: bool) -> list[list]:
+    """Dense against sparse inference of networks pruned to a given share of W's synapses."""
+    rows = []
+    for n in (128, 512):
+        for sparsity in (0.5, 0.8, 0.95):
+            for batch in (1, BATCH):
+                model = OdyssNet(n, range(n // 4), range(n - n // 4, n), dtype=np.float32, rng=0)
+                off = ~np.eye(n, dtype=bool)
+                OdyssNetTrainer(model, lr=1e-3).prune_synapses(np.quantile(np.abs(model.params["W"][off]), sparsity))
+                model.eval()
+                sparse = SparseOdyssNet.from_dense(model)
+                x = np.random.default_rng(1).normal(size=(batch, n)).astype(np.float32)
+                repeats = 10 if quick else 40
+                dense_ms = median_ms(lambda: model.forward(x, 10, return_sequence=False), repeats)
+                sparse_ms = median_ms(lambda: sparse.forward(x, 10, return_sequence=False), repeats)
+                gap = np.abs(model.forward(x, 10)[0] - sparse.forward(x, 10)[0]).max()
+                rows.append([n, f"{model.sparsity():.2f}", batch, f"{dense_ms:.3f}", f"{sparse_ms:.3f}",
+                             f"{dense_ms / sparse_ms:.2f}", f"{gap:.1e}"])
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -92,6 +115,9 @@ def main(argv=None) -> int:
     print(format_table(["N", "steps", "forward", "train step", "reference", "ratio", "target", "met"], rows))
     print("\nN = 512 against the matrix products alone (h W and dz W^T per step, one dW):\n")
     print(format_table(["N", "steps", "train step", "products only", "overhead factor"], floors))
+    print("\nInference of a pruned network, 10 thinking steps, dense forward against SparseOdyssNet:\n")
+    print(format_table(["N", "sparsity", "batch", "dense ms", "sparse ms", "speed-up", "max |diff|"],
+                       sparse_rows(args.quick)))
     return 0
 
 

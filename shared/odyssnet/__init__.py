@@ -4,8 +4,10 @@ from shared.odyssnet.history import TrainingHistory, set_seed
 from shared.odyssnet.network import OdyssNet, init_array, prepare_input
 from shared.odyssnet.store import (CheckpointError, build_model, get_checkpoint_info, load_checkpoint,
                                    save_checkpoint, transplant_weights)
+from shared.odyssnet.sparse import SparseOdyssNet
+from shared.odyssnet.topology import GrowthPolicy, neuron_utility
 from shared.odyssnet.trainer import OdyssNetTrainer
 
-__all__ = ["OdyssNet", "OdyssNetTrainer", "TrainingHistory", "set_seed", "init_array", "prepare_input",
-           "CheckpointError", "save_checkpoint", "load_checkpoint", "transplant_weights", "get_checkpoint_info",
-           "build_model"]
+__all__ = ["OdyssNet", "OdyssNetTrainer", "SparseOdyssNet", "GrowthPolicy", "neuron_utility", "TrainingHistory",
+           "set_seed", "init_array", "prepare_input", "CheckpointError", "save_checkpoint", "load_checkpoint",
+           "transplant_weights", "get_checkpoint_info", "build_model"]

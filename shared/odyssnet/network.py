@@ -206,6 +206,7 @@ class OdyssNet:
         if self.paths:
             self.params["hebb_norm.weight"] = np.ones(n, self.dtype)
         self.params["norm.weight"] = np.ones(n, self.dtype)
+        self.synapse_mask: np.ndarray | None = None     # (N, N) bool: False = pruned for good
         self._cache = None
 
     # ------------------------------------------------------------------------------------
@@ -232,8 +233,24 @@ class OdyssNet:
         return np.zeros((batch_size, self.num_neurons), self.dtype)
 
     def get_num_params(self) -> int:
-        """Learnable entries, W's structurally zero diagonal not counted (tied matrices once)."""
-        return int(sum(p.size for p in self.params.values()) - self.num_neurons)
+        """Learnable entries, W's structurally zero diagonal and pruned synapses not counted."""
+        pruned = 0 if self.synapse_mask is None else int((~self.synapse_mask).sum() - (~np.diagonal(
+            self.synapse_mask)).sum())
+        return int(sum(p.size for p in self.params.values()) - self.num_neurons - pruned)
+
+    def enforce_structure(self) -> None:
+        """Zero what must stay zero: W's diagonal and every pruned synapse."""
+        w = self.params["W"]
+        np.fill_diagonal(w, 0.0)
+        if self.synapse_mask is not None:
+            w *= self.synapse_mask
+
+    def sparsity(self) -> float:
+        """Share of W's off-diagonal synapses that are exactly zero."""
+        n = self.num_neurons
+        if n < 2:
+            return 0.0
+        return float((np.count_nonzero(self.params["W"] == 0.0) - n) / (n * (n - 1)))
 
     def regenerate_weak_weights(self, threshold: float | None = None, percentage: float | None = None):
         """Re-draw weak off-diagonal synapses of W with the core's initialisation strategy.
@@ -245,6 +262,8 @@ class OdyssNet:
             raise ValueError("give exactly one of threshold or percentage")
         w = self.params["W"]
         off = ~np.eye(self.num_neurons, dtype=bool)
+        if self.synapse_mask is not None:          # pruned synapses stay dead
+            off &= self.synapse_mask
         magnitude = np.abs(w)
         if threshold is not None:
             mask = (magnitude < threshold) & off
@@ -424,7 +443,7 @@ class OdyssNet:
                 pre = np.matmul(h[:, None, :], w_eff)[:, 0]
             else:
                 w_eff, m_eff = w, mf
-                pre = h @ w
+                pre = self._recurrent(h)
             pre += bias
             self._check(pre, "linear recurrence", t)
             q_mem = h * m_eff
@@ -502,6 +521,10 @@ class OdyssNet:
         return all_states, hs[steps].copy()
 
     __call__ = forward
+
+    def _recurrent(self, h: np.ndarray) -> np.ndarray:
+        """h W for a state (B, N); SparseOdyssNet replaces it with a CSR product."""
+        return h @ self.params["W"]
 
     # ------------------------------------------------------------------------------------
     # Backward (BPTT)
@@ -664,6 +687,8 @@ class OdyssNet:
         else:
             grads["W"] += hs[:steps].reshape(-1, n).T @ d_pres.reshape(-1, n)
         np.fill_diagonal(grads["W"], 0.0)
+        if self.synapse_mask is not None:
+            grads["W"] *= self.synapse_mask
         if c["gc_raw"] is not None:
             grads["core_gate"] += d_gc_pre * self.gate_fn[1][1](c["gc_raw"], gc)
         if c["gm_raw"] is not None:

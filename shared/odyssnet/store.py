@@ -1,8 +1,9 @@
 """Checkpoints for OdyssNet: save, load, transplant between sizes, inspect.
 
 Format: a ``.npz`` archive of plain arrays (``param/<name>``, ``buffer/<name>``,
-``optimizer/<param>/<key>``, ``accumulated/<name>``) plus ``metadata``, a JSON string holding
-the model's configuration (its topology included), epoch, loss, the trainer's scalars and a
+``optimizer/<param>/<key>``, ``accumulated/<name>``, ``topology/synapse_mask`` once synapses
+have been pruned) plus ``metadata``, a JSON string holding the model's configuration (its
+topology included: a grown or shrunk model records its neuron count and input/output ids), epoch, loss, the trainer's scalars and a
 SHA-256 checksum of every array. Files are read with ``allow_pickle=False``, so opening one can
 never run code, and written atomically.
 """
@@ -42,6 +43,8 @@ def save_checkpoint(path, model: OdyssNet, trainer=None, epoch: int | None = Non
     path = Path(path)
     arrays = {f"param/{k}": v for k, v in model.params.items()}
     arrays.update({f"buffer/{k}": v for k, v in model.buffers.items()})
+    if model.synapse_mask is not None:
+        arrays["topology/synapse_mask"] = model.synapse_mask
     trainer_meta = None
     if trainer is not None:
         state = trainer.state_dict()
@@ -127,7 +130,7 @@ def load_checkpoint(path, model: OdyssNet, strict: bool = True, trainer=None, lr
             buffer = model.buffers[name[len("buffer/"):]]
             t, s = _overlap(buffer, value, centre=False)
             buffer[t] = value[s]
-    np.fill_diagonal(model.params["W"], 0.0)
+    _load_mask(model, arrays.get("topology/synapse_mask"))
     if trainer is not None and metadata.get("trainer"):
         state = dict(metadata["trainer"])
         optimizer = dict(state.pop("optimizer"))
@@ -159,5 +162,19 @@ def transplant_weights(model: OdyssNet, path) -> dict:
             t, s = _overlap(model.params[name], value, centre=True)
             model.params[name][t] = value[s]
             copied[name] = tuple(sl.stop - sl.start for sl in t)
-    np.fill_diagonal(model.params["W"], 0.0)
+    if "topology/synapse_mask" in arrays:          # the checkpoint's dead synapses stay dead
+        _load_mask(model, arrays["topology/synapse_mask"], centre=True)
+    model.enforce_structure()
     return copied
+
+
+def _load_mask(model: OdyssNet, saved, centre: bool = False) -> None:
+    """Apply a saved pruning mask (None: nothing pruned) where it overlaps the model's W."""
+    if saved is None:
+        model.synapse_mask = None
+    else:
+        mask = np.ones((model.num_neurons,) * 2, dtype=bool)
+        t, s = _overlap(mask, saved.astype(bool), centre)
+        mask[t] = saved.astype(bool)[s]
+        model.synapse_mask = mask
+    model.enforce_structure()

@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 
 from shared.experiment import Progress
+from shared.odyssnet import topology
 from shared.odyssnet.network import OdyssNet, prepare_input
 from shared.optim import AdamW, Optimizer, Prodigy, clip_global_norm, global_norm
 
@@ -151,8 +152,8 @@ class OdyssNetTrainer:
         model.train()
         if self.synaptic_noise:
             noise = model.rng.normal(0.0, self.synaptic_noise, model.params["W"].shape).astype(model.dtype)
-            np.fill_diagonal(noise, 0.0)
             model.params["W"] += noise
+            model.enforce_structure()
         loss, all_states, d_outputs = self._forward_loss(x, y, thinking_steps, full_sequence, mask)
         self.calls += 1
         if not math.isfinite(loss):
@@ -171,7 +172,7 @@ class OdyssNetTrainer:
     def _optimizer_step(self) -> None:
         self.last_grad_norm = clip_global_norm(self.accumulated, MAX_GRAD_NORM)
         self.optimizer.step(self.accumulated)
-        np.fill_diagonal(self.model.params["W"], 0.0)
+        self.model.enforce_structure()
         self.step_count += 1
         for g in self.accumulated.values():      # ghost gradients: an echo of this (clipped) step survives
             g *= self.gradient_persistence
@@ -220,6 +221,28 @@ class OdyssNetTrainer:
             else:
                 value[mask] = 0.0
         return revived, total
+
+    def expand(self, amount: int = 1) -> list[int]:
+        """Neurogenesis: add ``amount`` silent hidden neurons (see shared.odyssnet.topology.expand).
+
+        The function computed so far is unchanged; the optimizer's moments of the old entries are
+        carried over unchanged and the new entries start with zero moments. Returns the new ids.
+        """
+        return topology.expand(self.model, amount, self.optimizer, self.accumulated)
+
+    def prune_synapses(self, threshold: float) -> tuple[int, int, int]:
+        """RealNet's permanent pruning of |w| < threshold: (newly pruned, dead, total synapses)."""
+        return topology.prune_synapses(self.model, threshold, self.optimizer, self.accumulated)
+
+    def prune_neurons(self, threshold: float | None = None, ids=None) -> list[int]:
+        """Apoptosis: remove hidden neurons ``ids``, or those whose utility in the last forward
+        pass (activity x outgoing weight, topology.neuron_utility) is below ``threshold``."""
+        if (threshold is None) == (ids is None):
+            raise ValueError("give exactly one of threshold or ids")
+        if ids is None:
+            hidden = topology.hidden_ids(self.model)
+            ids = hidden[topology.neuron_utility(self.model)[hidden] < threshold]
+        return topology.remove_neurons(self.model, ids, self.optimizer, self.accumulated)
 
     def _track(self, loss: float) -> None:
         if self.last_loss is not None and loss > self.last_loss:
