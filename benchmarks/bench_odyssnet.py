@@ -9,7 +9,7 @@ reference figures are the PyTorch OdyssNet's, measured on a 2-core machine of ou
 thread. The second table compares N = 512 with the matrix products alone, the floor that the
 machine's BLAS sets for this arithmetic. The last one times inference of a pruned network: the
 dense forward against SparseOdyssNet (W in compressed form) at 50%, 80% and 95% sparsity, for
-batch 1 (one sequence, where the product is memory-bound) and batch 32.
+batch 1 (one sequence, where the product is memory-bound) and batch 32, and for N = 2048 at batch 1.
 """
 
 from __future__ import annotations
@@ -21,27 +21,15 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[variable] = "1"
 
 import argparse  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from shared.experiment import format_table  # noqa: E402
+from shared.experiment import format_table, median_ms  # noqa: E402
 from shared.odyssnet import OdyssNet, OdyssNetTrainer, SparseOdyssNet  # noqa: E402
 
 REFERENCE_MS = {10: {8: 4.9, 32: 5.3, 128: 9.4, 512: 20.2}, 50: {8: 24.2, 32: 22.3, 128: 33.1, 512: 95.0}}
 TARGET_FRACTION = {8: 0.5, 32: 0.5, 128: 0.5, 512: 0.75}
 BATCH = 32
-
-
-def median_ms(fn, repeats: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * float(np.median(times))
 
 
 def setup(n: int, seed: int = 0):
@@ -72,9 +60,9 @@ def matmul_floor_ms(n: int, steps: int, repeats: int) -> float:
 def sparse_rows(quick: bool) -> list[list]:
     """Dense against sparse inference of networks pruned to a given share of W's synapses."""
     rows = []
-    for n in (128, 512):
+    for n in (128, 512, 2048):
         for sparsity in (0.5, 0.8, 0.95):
-            for batch in (1, BATCH):
+            for batch in (1, BATCH) if n < 2048 else (1,):
                 model = OdyssNet(n, range(n // 4), range(n - n // 4, n), dtype=np.float32, rng=0)
                 off = ~np.eye(n, dtype=bool)
                 OdyssNetTrainer(model, lr=1e-3).prune_synapses(np.quantile(np.abs(model.params["W"][off]), sparsity))

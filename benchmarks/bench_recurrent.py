@@ -15,11 +15,10 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[variable] = "1"
 
 import argparse  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from shared.experiment import format_table  # noqa: E402
+from shared.experiment import format_table, median_ms  # noqa: E402
 from shared.optim import Adam  # noqa: E402
 from shared.recurrent import LSTM, RNN  # noqa: E402
 
@@ -36,14 +35,7 @@ def step_ms(model, repeats: int) -> float:
         y = model.forward(x)
         optimizer.step(model.backward(2 * (y - target) / y.size))
 
-    for _ in range(2):
-        one_step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        one_step()
-        times.append(time.perf_counter() - start)
-    return 1e3 * float(np.median(times))
+    return median_ms(one_step, repeats)
 
 
 def main(argv=None) -> int:

@@ -37,10 +37,10 @@ from dataclasses import dataclass, replace  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from shared.experiment import (Progress, format_table, format_value, positive_float, positive_int,  # noqa: E402
+from shared.experiment import (Progress, format_table, format_value, median_ms, positive_float, positive_int,  # noqa: E402
                                print_verdict, save_record, stub_parser, sweep)
 from shared.gradcheck import check_gradients  # noqa: E402
-from shared.odyssnet import OdyssNet, OdyssNetTrainer  # noqa: E402
+from shared.odyssnet import GrowthPolicy, OdyssNet, OdyssNetTrainer, SparseOdyssNet, prepare_input  # noqa: E402
 from shared.optim import SGD  # noqa: E402
 from shared.recurrent import LSTM, VARIANTS  # noqa: E402
 
@@ -525,60 +525,166 @@ def gradient_check(seed: int = 0, verbose: bool = True, max_entries: int | None 
 
 ODYSSNET_RECIPE = {"neurons": 32, "thinking_steps": 2, "lr": 2e-3, "batch": 16}
 
+# Growth and pruning (shared.odyssnet.topology), shown on this task. Growth: DNO's policy, counted
+# in updates of 16 strings: when the newer half of the last 30 losses is not 1% below the older
+# half, 4 silent neurons are added, at most every 30 updates, up to the cap. Pruning: after
+# training, W's weakest synapses die for good in ten steps, each removing the same share of the
+# survivors (26%), down to 5% of all synapses left; every step is followed by fine-tuning with
+# the dead synapses held at zero. (Cutting to 50% in one step loses every test string, and 100
+# updates of fine-tuning bring back only about half: the trained W has no small weights to spare.)
+GROWTH = {"amount": 4, "window": 30, "cooldown": 30, "tolerance": 0.01}
+PRUNE_LEVELS = tuple(round(1 - 0.05 ** (k / 10), 4) for k in range(1, 11))    # 0.2589 ... 0.95
+PRUNE_FINETUNE = 300
 
-def odyssnet_train(config: Config, seed: int, recipe: dict = ODYSSNET_RECIPE, label: str = "string") -> Run:
+
+def odyssnet_train(config: Config, seed: int, recipe: dict = ODYSSNET_RECIPE, label: str = "string",
+                   grow_to: int | None = None, prune: bool = False, finetune: int = PRUNE_FINETUNE) -> Run:
     data = seed_data(config, seed)
     n = recipe["neurons"]
     model = OdyssNet(n, range(N_SYMBOLS), range(n - N_SYMBOLS, n), pulse_mode=False, rng=data_rng(seed, 3))
     trainer = OdyssNetTrainer(model, lr=recipe["lr"], loss="cross_entropy")
+    policy = GrowthPolicy(max_neurons=grow_to, **GROWTH) if grow_to else None
     r, size = recipe["thinking_steps"], recipe["batch"]
-
-    def outputs(batch: Batch) -> np.ndarray:
-        return trainer.predict(batch.x, r * batch.x.shape[1], full_sequence=True)
-
     order = data_rng(seed, 4)
+
+    def outputs(batch: Batch, net=model) -> np.ndarray:
+        net.eval()
+        all_states, _ = net.forward(prepare_input(batch.x, net.input_ids, net.num_neurons), r * batch.x.shape[1])
+        return all_states[..., net.output_ids]
+
+    def update() -> None:
+        batch = encode([data.train_strings[k] for k in order.integers(config.train_size, size=size)])
+        loss = trainer.train_batch(batch.x, batch.target, r * batch.x.shape[1], full_sequence=True, mask=batch.valid)
+        if policy is not None:
+            policy.update(trainer, loss)
+
     curve, solved_at, presented = [], None, 0
     progress = Progress(config.max_sequences, label=label)
     while presented + size <= config.max_sequences:
-        batch = encode([data.train_strings[k] for k in order.integers(config.train_size, size=size)])
-        trainer.train_batch(batch.x, batch.target, r * batch.x.shape[1], full_sequence=True, mask=batch.valid)
+        update()
         presented += size
         if presented // config.eval_every > (presented - size) // config.eval_every:   # passed a test point
             on_train, on_test = metrics(outputs(data.train), data.train), metrics(outputs(data.test), data.test)
             curve.append((presented, on_train, on_test))
             progress.update(presented, test_strings_correct=on_test["strings_correct"],
-                            outer=on_test["outer_accuracy"])
+                            outer=on_test["outer_accuracy"], neurons=model.num_neurons)
             if on_train["all_correct"] and on_test["all_correct"]:
                 solved_at = presented
                 break
     final = {name: metrics(outputs(b), b) for name, b in (("train", data.train), ("test", data.test),
                                                            ("fresh", data.fresh))}
     final["test"]["fails_on"] = failure_note(outputs(data.test), data.test)
+    final["neurons"] = model.num_neurons
+    final["growth_updates"] = [step for step, kind, _ in policy.events if kind == "grow"] if policy else []
+    if prune:
+        final["pruning"] = []
+        if policy is not None:
+            policy.phase = "scratch"                  # the shape is fixed while pruning
+        off_diagonal = ~np.eye(model.num_neurons, dtype=bool)
+        for level in PRUNE_LEVELS:
+            trainer.prune_synapses(np.quantile(np.abs(model.params["W"][off_diagonal]), level))
+            pruned = metrics(outputs(data.test), data.test)
+            for _ in range(finetune):
+                update()
+            tuned = {name: metrics(outputs(b), b) for name, b in (("train", data.train), ("test", data.test),
+                                                                   ("fresh", data.fresh))}
+            sparse = SparseOdyssNet.from_dense(model)
+            single = encode(data.test.strings[:1])                   # one string: the memory-bound case
+            timing = {f"{kind}_{shape}_ms": median_ms(lambda: outputs(batch, net), repeats=5)
+                      for kind, net in (("dense", model), ("sparse", sparse))
+                      for shape, batch in (("batch", data.test), ("single", single))}
+            final["pruning"].append({
+                "target": level, "sparsity": model.sparsity(),
+                "test_strings_correct_pruned": pruned["strings_correct"],
+                "criterion_after_finetune": tuned["train"]["all_correct"] and tuned["test"]["all_correct"],
+                "test_strings_correct": tuned["test"]["strings_correct"],
+                "fresh_strings_correct": tuned["fresh"]["strings_correct"],
+                "fresh_outer_accuracy": tuned["fresh"]["outer_accuracy"],
+                "same_outputs": float(np.abs(outputs(data.test, sparse) - outputs(data.test)).max()), **timing})
     return Run(seed, solved_at, presented, curve, final, model, [])
 
 
-def odyssnet_comparison(config: Config, seeds) -> dict:
+def odyssnet_description(neurons: int, grow_to: int | None) -> str:
+    size = f"{neurons} neurons" + (f" growing to at most {grow_to}" if grow_to else "")
+    return (f"OdyssNet core, {size}, {ODYSSNET_RECIPE['thinking_steps']} thinking steps a symbol, AdamW, "
+            f"{ODYSSNET_RECIPE['batch']} strings an update")
+
+
+def odyssnet_comparison(config: Config, seeds, neurons: int = 32, grow_to: int | None = None,
+                        prune: bool = False, finetune: int = PRUNE_FINETUNE) -> dict:
     """The sweep for --model odyssnet, as a record section."""
     clock = Progress(1)
-    print(f"OdyssNet core on the embedded Reber grammar: {ODYSSNET_RECIPE}, cap {config.max_sequences} strings, "
-          f"seeds {seeds[0]}..{seeds[-1]}")
+    recipe = dict(ODYSSNET_RECIPE, neurons=neurons)
+    print(f"OdyssNet core on the embedded Reber grammar: {recipe}, growth {GROWTH if grow_to else None} to "
+          f"{grow_to}, pruning {prune}; cap {config.max_sequences} strings, seeds {seeds[0]}..{seeds[-1]}")
     columns = ["seed", "solved", "sequences", "test_strings_correct", "fresh_legal_accuracy", "fresh_outer_accuracy",
-               "test_fails_most_on"]
-    result = sweep(lambda seed: run_row(odyssnet_train(config, seed, label=f"seed {seed}: string")), seeds,
-                   "sequences", columns=columns, label="seed")
+               "test_fails_most_on"] + (["neurons", "grown_at_update"] if grow_to else [])
+    pruning = {}
+
+    def one_seed(seed: int) -> dict:
+        run = odyssnet_train(config, seed, recipe, label=f"seed {seed}: string", grow_to=grow_to, prune=prune,
+                             finetune=finetune)
+        if run.solved_at is not None:                  # pruning is judged on networks that had solved it
+            pruning[seed] = run.final.get("pruning")
+        return {**run_row(run), "neurons": run.final["neurons"],
+                "grown_at_update": " ".join(str(u) for u in run.final["growth_updates"]) or "-"}
+
+    result = sweep(one_seed, seeds, "sequences", columns=columns, label="seed")
     s, first = result["summary"], result["per_seed"][0]
-    description = (f"OdyssNet core, {ODYSSNET_RECIPE['neurons']} neurons, {ODYSSNET_RECIPE['thinking_steps']} "
-                   f"thinking steps a symbol, AdamW, {ODYSSNET_RECIPE['batch']} strings an update")
+    description = odyssnet_description(neurons, grow_to)
+    tables = [t for t in ({"title": table_title(config, seeds), "columns": TABLE_COLUMNS,
+                           "rows": [table_row(description, result, None)]}, failures_table(result)) if t]
+    if pruning:
+        tables += pruning_tables(pruning, finetune)
+        for table in tables[-2:]:
+            print(table["title"])
+            print(format_table(table["columns"], table["rows"]))
+    name = f"OdyssNet core ({neurons} neurons" + (f", grown to at most {grow_to}" if grow_to else "") + ")"
+    summary = (f"{name}: {s['n_solved']}/{s['n_runs']} seeds meet the criterion, after a mean "
+               f"{whole_strings(s['mean'])} training strings")
+    if pruning:
+        columns, rows = tables[-2]["columns"], tables[-2]["rows"]
+        at_80 = next(row for row in rows if row[columns.index("sparsity")] >= 0.8)
+        summary += (f"; the {len(pruning)} solved networks pruned for good to {format_value(at_80[1])} sparsity "
+                    f"get {format_value(at_80[columns.index('test strings correct, fine-tuned')])} of the test "
+                    f"strings fully right (criterion {at_80[2]})")
     return {
-        "summary": (f"OdyssNet core ({ODYSSNET_RECIPE['neurons']} neurons): {s['n_solved']}/{s['n_runs']} seeds meet "
-                    f"the criterion, after a mean {whole_strings(s['mean'])} training strings"),
+        "summary": summary,
         "headline": {k: first[k] for k in ("solved", "sequences", "test_strings_correct", "fresh_strings_correct",
                                            "fresh_legal_accuracy", "fresh_outer_accuracy")},
         "seeds": result if len(seeds) > 1 else None,
-        "tables": [t for t in ({"title": table_title(config, seeds), "columns": TABLE_COLUMNS,
-                                "rows": [table_row(description, result, None)]}, failures_table(result)) if t],
+        "tables": tables,
         "wallclock_s": clock.elapsed,
     }
+
+
+def pruning_tables(pruning: dict, finetune: int) -> list[dict]:
+    """Accuracy against sparsity (means over the seeds that had solved the task) and dense
+    against sparse inference time."""
+    seeds = sorted(pruning)
+    levels = list(zip(*[pruning[seed] for seed in seeds]))           # per level: one row per seed
+    mean = lambda rows, key: float(np.mean([row[key] for row in rows]))  # noqa: E731
+    accuracy = [[f"{rows[0]['target']:.1%}", mean(rows, "sparsity"),
+                 f"{sum(row['criterion_after_finetune'] for row in rows)}/{len(rows)}",
+                 mean(rows, "test_strings_correct_pruned"), mean(rows, "test_strings_correct"),
+                 mean(rows, "fresh_strings_correct"), mean(rows, "fresh_outer_accuracy"),
+                 max(row["same_outputs"] for row in rows)] for rows in levels]
+    speed = [[f"{rows[0]['target']:.1%}", mean(rows, "dense_batch_ms"), mean(rows, "sparse_batch_ms"),
+              mean(rows, "dense_single_ms"), mean(rows, "sparse_single_ms")] for rows in levels]
+    return [
+        {"title": f"The solved networks (seeds {', '.join(map(str, seeds))}): W pruned for good in {len(PRUNE_LEVELS)} "
+                  f"steps, each followed by {finetune} updates of fine-tuning (means over these seeds; the "
+                  "criterion on the training and test sets after fine-tuning; largest |sparse - dense| output "
+                  "over the test set)",
+         "columns": ["target", "sparsity", "criterion holds", "test strings correct, just pruned",
+                     "test strings correct, fine-tuned", "fresh strings correct", "fresh outer T/P acc.",
+                     "max |sparse - dense|"],
+         "rows": accuracy},
+        {"title": "Inference time of the pruned networks, dense forward against SparseOdyssNet, milliseconds "
+                  "(median of 5; the 256 test strings at once, and one string)",
+         "columns": ["target", "dense, 256 strings", "sparse, 256 strings", "dense, 1 string", "sparse, 1 string"],
+         "rows": speed},
+    ]
 
 
 # ----------------------------------------------------------------------------------------
@@ -607,6 +713,13 @@ def parse_args(argv=None):
                         help=f"training strings before a trial counts as failed (default {Config.max_sequences})")
     parser.add_argument("--eval-every", type=positive_int, default=None,
                         help=f"test the criterion after every this many training strings (default {Config.eval_every})")
+    parser.add_argument("--neurons", type=positive_int, default=ODYSSNET_RECIPE["neurons"],
+                        help="--model odyssnet: neurons of the core (default 32; 7 input and 7 output neurons)")
+    parser.add_argument("--grow-to", type=positive_int, default=None,
+                        help="--model odyssnet: start at --neurons and grow under DNO's policy up to this many")
+    parser.add_argument("--prune", action="store_true",
+                        help="--model odyssnet: after training, prune W for good in ten steps to 95%% sparsity, "
+                             "fine-tuning after each, and time sparse against dense inference")
     parser.add_argument("--gradcheck", action="store_true",
                         help="compare the training gradients (full and truncated) with central differences, "
                              "print the largest relative error, exit 1 above 1e-6")
@@ -623,6 +736,13 @@ def parse_args(argv=None):
         parser.error("--eval-every must not exceed --max-sequences")
     if args.model == "odyssnet" and args.setup != HEADLINE:
         parser.error("--model odyssnet replaces the LSTM; it takes no --setup")
+    odyssnet_only = args.neurons != ODYSSNET_RECIPE["neurons"] or args.grow_to or args.prune
+    if args.model != "odyssnet" and odyssnet_only:
+        parser.error("--neurons, --grow-to and --prune apply to --model odyssnet")
+    if args.neurons < 2 * N_SYMBOLS + 1:
+        parser.error(f"--neurons must be at least {2 * N_SYMBOLS + 1} (7 input, 7 output and a hidden neuron)")
+    if args.grow_to is not None and args.grow_to <= args.neurons:
+        parser.error("--grow-to must exceed --neurons")
     return args, config
 
 
@@ -635,14 +755,17 @@ def main(argv=None) -> int:
     clock = Progress(1)
     seeds = list(range(args.seed, args.seed + args.n_seeds))
     if args.model == "odyssnet":
-        section = odyssnet_comparison(config, seeds)
+        section = odyssnet_comparison(config, seeds, args.neurons, args.grow_to, args.prune,
+                                      finetune=10 if args.quick else PRUNE_FINETUNE)
         row = section["tables"][0]["rows"][0]
         print(format_table(TABLE_COLUMNS, [row]))
         print_verdict(measured={"OdyssNet seeds solved": row[1], "mean strings to solve": row[2]},
                       paper={"LSTM seeds solved": "148/150", "LSTM mean strings to solve": 8440},
                       verdict=None, reason="a comparison run: the paper's claim is about LSTM (--model lstm)")
         if args.record:
-            save_record(args.record, section, __file__, section="odyssnet")
+            name = "odyssnet" + (f"-{args.neurons}" if args.neurons != ODYSSNET_RECIPE["neurons"] else "") \
+                + (f"-grown-to-{args.grow_to}" if args.grow_to else "") + ("-pruned" if args.prune else "")
+            save_record(args.record, section, __file__, section=name)
         return 0
 
     setup = SETUPS[args.setup]

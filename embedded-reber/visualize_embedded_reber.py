@@ -153,8 +153,10 @@ def cells_figure(run: er.Run, data: er.Data, out: Path) -> None:
 def sweep_figure(record: dict, out: Path) -> None:
     """Strings to solve per seed for every recorded setup, failures at the cap."""
     runs = [("headline: " + record["tables"][0]["rows"][0][0], record)]
+    growth_only = {key for key, _ in GROWTH_SECTIONS if key != "odyssnet"} | {"odyssnet-pruned"}
     runs += [(section["tables"][0]["rows"][0][0], section) for key, section in record.items()
-             if isinstance(section, dict) and "command" in section and section.get("seeds")]
+             if isinstance(section, dict) and "command" in section and section.get("seeds")
+             and key not in growth_only]                  # those have their own figure
     runs = [(name, rec) for name, rec in runs if rec.get("seeds")]
     if not runs:
         return
@@ -185,6 +187,55 @@ def sweep_figure(record: dict, out: Path) -> None:
     save_png(fig, out / "sweep.png")
 
 
+GROWTH_SECTIONS = [("odyssnet-20", "20, fixed"), ("odyssnet-20-grown-to-32", "20, grown to 32"),
+                   ("odyssnet-24", "24, fixed"), ("odyssnet-24-grown-to-32", "24, grown to 32"),
+                   ("odyssnet", "32, fixed")]
+
+
+def growth_pruning_figure(record: dict, out: Path) -> None:
+    """The OdyssNet core grown under DNO's policy against fixed sizes; the pruned core's accuracy."""
+    runs = [(label, record[key]) for key, label in GROWTH_SECTIONS if key in record and record[key].get("seeds")]
+    pruned = record.get("odyssnet-pruned")
+    if not runs or not pruned:
+        return
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    cap = er.Config.max_sequences
+    for i, (label, section) in enumerate(runs):
+        rows = section["seeds"]["per_seed"]
+        solved = [r["sequences"] for r in rows if r["solved"]]
+        color = "C2" if "grown" in label else "C0"
+        left.plot(solved, i + np.linspace(-0.15, 0.15, len(rows))[: len(solved)], "o", color=color, ms=5)
+        if solved:
+            left.plot([np.mean(solved)] * 2, [i - 0.3, i + 0.3], color=color, lw=2)
+        failed = len(rows) - len(solved)
+        if failed:
+            left.plot([cap * 1.03] * failed, i + np.linspace(-0.15, 0.15, failed), "x", color="C3", ms=6)
+        left.text(cap * 1.08, i, f"{len(solved)}/{len(rows)}", va="center", fontsize=8)
+    left.set_yticks(range(len(runs)), [label for label, _ in runs], fontsize=9)
+    left.set_ylabel("neurons")
+    left.invert_yaxis()
+    left.set_xlim(0, cap * 1.2)
+    left.set_xlabel(f"training strings until the criterion holds\n(x: not by {cap:,}; right: seeds solved)")
+    left.set_title("Growth: starting too small, growing under DNO's policy", fontsize=10)
+
+    accuracy = pruned["tables"][-2]
+    columns = accuracy["columns"]
+    sparsity = [row[columns.index("sparsity")] for row in accuracy["rows"]]
+    for name, style in (("test strings correct, just pruned", "C3:"), ("test strings correct, fine-tuned", "C0-"),
+                        ("fresh outer T/P acc.", "C1--")):
+        right.plot(sparsity, [row[columns.index(name)] for row in accuracy["rows"]], style, marker="o", ms=4,
+                   label=name)
+    right.axvline(0.8, color="0.6", lw=0.8)
+    right.set_xlabel("share of W's synapses pruned for good")
+    right.set_ylabel("share of test strings / accuracy")
+    right.set_ylim(-0.03, 1.03)
+    right.legend(fontsize=8, loc="lower left")
+    solved = accuracy["rows"][0][columns.index("criterion holds")].split("/")[1]
+    right.set_title(f"Pruning the {solved} trained 32-neuron cores that had solved it (means)", fontsize=10)
+    fig.tight_layout()
+    save_png(fig, out / "growth_pruning.png")
+
+
 def main(argv=None) -> int:
     args = figure_parser(__file__, __doc__, "viz").parse_args(argv)
     out = Path(args.out)
@@ -195,6 +246,7 @@ def main(argv=None) -> int:
     path = HERE / "results.json"
     if path.exists():
         sweep_figure(json.loads(path.read_text()), out)
+        growth_pruning_figure(json.loads(path.read_text()), out)
     return 0
 
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+# One BLAS thread, before numpy loads: the catalog's arrays are small, extra threads only contend
+# for the two cores (several times slower), and one thread keeps every sum in the same order.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -152,13 +152,31 @@ def test_odyssnet_comparison_runs_on_the_same_strings():
     config = er.Config(train_size=32, test_size=32, max_sequences=64, eval_every=32)
     run = er.odyssnet_train(config, seed=0, label="test")
     assert run.presented == 64 and len(run.curve) == 2
-    assert set(run.final) == {"train", "test", "fresh"}
+    assert set(run.final) == {"train", "test", "fresh", "neurons", "growth_updates"}
+    assert run.final["neurons"] == 32 and run.final["growth_updates"] == []
     assert er.seed_data(config, 0).test.strings == er.seed_data(config, 0).test.strings
+
+
+def test_odyssnet_grows_under_the_policy_and_prunes_to_the_target_sparsities():
+    config = er.Config(train_size=32, test_size=32, max_sequences=16 * 160, eval_every=16 * 160)
+    run = er.odyssnet_train(config, 1, dict(er.ODYSSNET_RECIPE, neurons=16), label="test", grow_to=24,
+                            prune=True, finetune=5)
+    growth = run.final["growth_updates"]
+    assert growth and run.final["neurons"] == 16 + er.GROWTH["amount"] * len(growth) <= 24
+    assert all(b - a >= er.GROWTH["cooldown"] for a, b in zip(growth, growth[1:]))
+    levels = run.final["pruning"]
+    assert [row["target"] for row in levels] == list(er.PRUNE_LEVELS)
+    for row in levels:                      # each step reaches its share of dead synapses, for good
+        assert row["sparsity"] >= row["target"] - 0.01
+        assert row["same_outputs"] < 1e-12  # the sparse copy computes what the dense network does
+    assert run.model.sparsity() >= er.PRUNE_LEVELS[-1] - 0.01
 
 
 @pytest.mark.parametrize("bad", [["--eval-every", "500", "--max-sequences", "100"], ["--model", "odyssnet",
                                                                                    "--setup", "truncated"],
-                                 ["--lr", "-1"], ["--setup", "nope"]])
+                                 ["--lr", "-1"], ["--setup", "nope"], ["--prune"], ["--grow-to", "40"],
+                                 ["--model", "odyssnet", "--neurons", "10"],
+                                 ["--model", "odyssnet", "--neurons", "24", "--grow-to", "20"]])
 def test_bad_arguments_exit_2(bad):
     with pytest.raises(SystemExit) as exit_info:
         er.parse_args(bad)

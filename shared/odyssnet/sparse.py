@@ -8,10 +8,10 @@ activation, StepNorm, the input and output paths) is the dense model's own code,
 with the dense model to rounding. Models with Hebbian plasticity are refused: their effective
 matrix W + H is dense at every step.
 
-What it buys, measured by benchmarks/bench_odyssnet.py: memory traffic falls with the synapse
-count, but numpy's gather and segmented sum cost several times more per synapse than a BLAS
-product does, so the sparse product only wins for single sequences (batch 1) of large, very
-sparse networks; for batches the dense product stays faster (see shared/README.md).
+What it buys, measured by benchmarks/bench_odyssnet.py: the weights stored and read fall with
+the synapse count, but numpy's gather and segmented sum cost several times more per synapse than a
+BLAS product does per entry, so in wall-clock time it does not beat the dense forward at any size
+we tested (0.90x at N = 2048, 95% sparsity, batch 1; far slower for batches; shared/README.md).
 """
 
 from __future__ import annotations
