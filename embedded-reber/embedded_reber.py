@@ -28,6 +28,7 @@ Run:  python3 embedded-reber/embedded_reber.py --seed 0 --n-seeds 10 --record
 
 from __future__ import annotations
 
+import math
 import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # matrices of a few units: BLAS threads only cost time
@@ -528,17 +529,28 @@ ODYSSNET_RECIPE = {"neurons": 32, "thinking_steps": 2, "lr": 2e-3, "batch": 16}
 # Growth and pruning (shared.odyssnet.topology), shown on this task. Growth: DNO's policy, counted
 # in updates of 16 strings: when the newer half of the last 30 losses is not 1% below the older
 # half, 4 silent neurons are added, at most every 30 updates, up to the cap. Pruning: after
-# training, W's weakest synapses die for good in ten steps, each removing the same share of the
-# survivors (26%), down to 5% of all synapses left; every step is followed by fine-tuning with
-# the dead synapses held at zero. (Cutting to 50% in one step loses every test string, and 100
-# updates of fine-tuning bring back only about half: the trained W has no small weights to spare.)
+# training, W's weakest synapses die for good, milestone after milestone (50%, 80%, 90%, 95% of all
+# synapses dead). On the way to a milestone each cut removes at most a quarter of the survivors and
+# is followed by 200 updates with the dead synapses held at zero; at the milestone, training goes
+# on until the criterion holds again (tested every 25 updates, at most 1000). Cutting to 50% in one
+# step loses every test string: the trained W has no small weights to spare.
 GROWTH = {"amount": 4, "window": 30, "cooldown": 30, "tolerance": 0.01}
-PRUNE_LEVELS = tuple(round(1 - 0.05 ** (k / 10), 4) for k in range(1, 11))    # 0.2589 ... 0.95
-PRUNE_FINETUNE = 300
+PRUNE_MILESTONES = (0.5, 0.8, 0.9, 0.95)
+PRUNE_CUT = 0.25           # the largest share of surviving synapses one cut removes
+PRUNE_FINETUNE = 200       # updates after each cut
+PRUNE_REGAIN = 1000        # at most this many more updates at a milestone to regain the criterion
+PRUNE_CHECK = 25
+
+
+def pruning_cuts(start: float, milestone: float) -> list[float]:
+    """Sparsities of the cuts from ``start`` to ``milestone``, equal shares of the survivors each."""
+    count = math.ceil(math.log((1 - milestone) / (1 - start)) / math.log(1 - PRUNE_CUT) - 1e-9)
+    return [1 - (1 - start) * ((1 - milestone) / (1 - start)) ** (k / count) for k in range(1, count + 1)]
 
 
 def odyssnet_train(config: Config, seed: int, recipe: dict = ODYSSNET_RECIPE, label: str = "string",
-                   grow_to: int | None = None, prune: bool = False, finetune: int = PRUNE_FINETUNE) -> Run:
+                   grow_to: int | None = None, prune: bool = False, finetune: int = PRUNE_FINETUNE,
+                   regain: int = PRUNE_REGAIN) -> Run:
     data = seed_data(config, seed)
     n = recipe["neurons"]
     model = OdyssNet(n, range(N_SYMBOLS), range(n - N_SYMBOLS, n), pulse_mode=False, rng=data_rng(seed, 3))
@@ -576,32 +588,48 @@ def odyssnet_train(config: Config, seed: int, recipe: dict = ODYSSNET_RECIPE, la
     final["test"]["fails_on"] = failure_note(outputs(data.test), data.test)
     final["neurons"] = model.num_neurons
     final["growth_updates"] = [step for step, kind, _ in policy.events if kind == "grow"] if policy else []
-    if prune:
-        final["pruning"] = []
+    if prune and solved_at is not None:              # pruning is judged on networks that had solved it
         if policy is not None:
             policy.phase = "scratch"                  # the shape is fixed while pruning
-        off_diagonal = ~np.eye(model.num_neurons, dtype=bool)
-        for level in PRUNE_LEVELS:
+        final["pruning"] = prune_and_regain(trainer, data, update, outputs, finetune, regain)
+    return Run(seed, solved_at, presented, curve, final, model, [])
+
+
+def prune_and_regain(trainer: OdyssNetTrainer, data: Data, update, outputs, finetune: int = PRUNE_FINETUNE,
+                     regain: int = PRUNE_REGAIN) -> list[dict]:
+    """Prune the trained core's W for good, milestone after milestone (see PRUNE_MILESTONES); at each,
+    train until the criterion holds again. update() is one training update, outputs(batch, net)
+    the network's outputs. Returns one row of figures per milestone."""
+    model = trainer.model
+    off_diagonal = ~np.eye(model.num_neurons, dtype=bool)
+    rows, sparsity = [], 0.0
+    for milestone in PRUNE_MILESTONES:
+        for level in pruning_cuts(sparsity, milestone):
             trainer.prune_synapses(np.quantile(np.abs(model.params["W"][off_diagonal]), level))
-            pruned = metrics(outputs(data.test), data.test)
             for _ in range(finetune):
                 update()
-            tuned = {name: metrics(outputs(b), b) for name, b in (("train", data.train), ("test", data.test),
-                                                                   ("fresh", data.fresh))}
-            sparse = SparseOdyssNet.from_dense(model)
-            single = encode(data.test.strings[:1])                   # one string: the memory-bound case
-            timing = {f"{kind}_{shape}_ms": median_ms(lambda: outputs(batch, net), repeats=5)
-                      for kind, net in (("dense", model), ("sparse", sparse))
-                      for shape, batch in (("batch", data.test), ("single", single))}
-            final["pruning"].append({
-                "target": level, "sparsity": model.sparsity(),
-                "test_strings_correct_pruned": pruned["strings_correct"],
-                "criterion_after_finetune": tuned["train"]["all_correct"] and tuned["test"]["all_correct"],
-                "test_strings_correct": tuned["test"]["strings_correct"],
-                "fresh_strings_correct": tuned["fresh"]["strings_correct"],
-                "fresh_outer_accuracy": tuned["fresh"]["outer_accuracy"],
-                "same_outputs": float(np.abs(outputs(data.test, sparse) - outputs(data.test)).max()), **timing})
-    return Run(seed, solved_at, presented, curve, final, model, [])
+        sparsity = milestone
+        regained = None
+        for extra in range(0, regain + 1, PRUNE_CHECK):
+            if metrics(outputs(data.train), data.train)["all_correct"] and \
+                    metrics(outputs(data.test), data.test)["all_correct"]:
+                regained = extra
+                break
+            for _ in range(PRUNE_CHECK if extra < regain else 0):
+                update()
+        tuned = {name: metrics(outputs(b), b) for name, b in (("test", data.test), ("fresh", data.fresh))}
+        sparse = SparseOdyssNet.from_dense(model)
+        single = encode(data.test.strings[:1])                       # one string: the memory-bound case
+        timing = {f"{kind}_{shape}_ms": median_ms(lambda: outputs(batch, net), repeats=5)
+                  for kind, net in (("dense", model), ("sparse", sparse))
+                  for shape, batch in (("batch", data.test), ("single", single))}
+        rows.append({"target": milestone, "sparsity": model.sparsity(), "regained_after": regained,
+                     "test_strings_correct": tuned["test"]["strings_correct"],
+                     "fresh_strings_correct": tuned["fresh"]["strings_correct"],
+                     "fresh_outer_accuracy": tuned["fresh"]["outer_accuracy"],
+                     "same_outputs": float(np.abs(outputs(data.test, sparse) - outputs(data.test)).max()),
+                     **timing})
+    return rows
 
 
 def odyssnet_description(neurons: int, grow_to: int | None) -> str:
@@ -611,7 +639,7 @@ def odyssnet_description(neurons: int, grow_to: int | None) -> str:
 
 
 def odyssnet_comparison(config: Config, seeds, neurons: int = 32, grow_to: int | None = None,
-                        prune: bool = False, finetune: int = PRUNE_FINETUNE) -> dict:
+                        prune: bool = False, finetune: int = PRUNE_FINETUNE, regain: int = PRUNE_REGAIN) -> dict:
     """The sweep for --model odyssnet, as a record section."""
     clock = Progress(1)
     recipe = dict(ODYSSNET_RECIPE, neurons=neurons)
@@ -623,9 +651,9 @@ def odyssnet_comparison(config: Config, seeds, neurons: int = 32, grow_to: int |
 
     def one_seed(seed: int) -> dict:
         run = odyssnet_train(config, seed, recipe, label=f"seed {seed}: string", grow_to=grow_to, prune=prune,
-                             finetune=finetune)
-        if run.solved_at is not None:                  # pruning is judged on networks that had solved it
-            pruning[seed] = run.final.get("pruning")
+                             finetune=finetune, regain=regain)
+        if "pruning" in run.final:
+            pruning[seed] = run.final["pruning"]
         return {**run_row(run), "neurons": run.final["neurons"],
                 "grown_at_update": " ".join(str(u) for u in run.final["growth_updates"]) or "-"}
 
@@ -635,7 +663,7 @@ def odyssnet_comparison(config: Config, seeds, neurons: int = 32, grow_to: int |
     tables = [t for t in ({"title": table_title(config, seeds), "columns": TABLE_COLUMNS,
                            "rows": [table_row(description, result, None)]}, failures_table(result)) if t]
     if pruning:
-        tables += pruning_tables(pruning, finetune)
+        tables += pruning_tables(pruning, finetune, regain)
         for table in tables[-2:]:
             print(table["title"])
             print(format_table(table["columns"], table["rows"]))
@@ -643,11 +671,9 @@ def odyssnet_comparison(config: Config, seeds, neurons: int = 32, grow_to: int |
     summary = (f"{name}: {s['n_solved']}/{s['n_runs']} seeds meet the criterion, after a mean "
                f"{whole_strings(s['mean'])} training strings")
     if pruning:
-        columns, rows = tables[-2]["columns"], tables[-2]["rows"]
-        at_80 = next(row for row in rows if row[columns.index("sparsity")] >= 0.8)
-        summary += (f"; the {len(pruning)} solved networks pruned for good to {format_value(at_80[1])} sparsity "
-                    f"get {format_value(at_80[columns.index('test strings correct, fine-tuned')])} of the test "
-                    f"strings fully right (criterion {at_80[2]})")
+        rows = {row[0]: row for row in tables[-2]["rows"]}
+        summary += (f"; pruned for good, the criterion holds again in {rows['80%'][2]} of the solved networks at "
+                    f"80% sparsity and {rows['90%'][2]} at 90%")
     return {
         "summary": summary,
         "headline": {k: first[k] for k in ("solved", "sequences", "test_strings_correct", "fresh_strings_correct",
@@ -658,31 +684,32 @@ def odyssnet_comparison(config: Config, seeds, neurons: int = 32, grow_to: int |
     }
 
 
-def pruning_tables(pruning: dict, finetune: int) -> list[dict]:
-    """Accuracy against sparsity (means over the seeds that had solved the task) and dense
-    against sparse inference time."""
+def pruning_tables(pruning: dict, finetune: int, regain: int) -> list[dict]:
+    """Per milestone: how many pruned networks regain the criterion, and how fast (means over the
+    seeds that had solved the task); then dense against sparse inference time."""
     seeds = sorted(pruning)
-    levels = list(zip(*[pruning[seed] for seed in seeds]))           # per level: one row per seed
+    levels = list(zip(*[pruning[seed] for seed in seeds]))           # per milestone: one row per seed
     mean = lambda rows, key: float(np.mean([row[key] for row in rows]))  # noqa: E731
-    accuracy = [[f"{rows[0]['target']:.1%}", mean(rows, "sparsity"),
-                 f"{sum(row['criterion_after_finetune'] for row in rows)}/{len(rows)}",
-                 mean(rows, "test_strings_correct_pruned"), mean(rows, "test_strings_correct"),
-                 mean(rows, "fresh_strings_correct"), mean(rows, "fresh_outer_accuracy"),
-                 max(row["same_outputs"] for row in rows)] for rows in levels]
-    speed = [[f"{rows[0]['target']:.1%}", mean(rows, "dense_batch_ms"), mean(rows, "sparse_batch_ms"),
+    accuracy = []
+    for rows in levels:
+        regained = [row["regained_after"] for row in rows if row["regained_after"] is not None]
+        accuracy.append([f"{rows[0]['target']:.0%}", mean(rows, "sparsity"), f"{len(regained)}/{len(rows)}",
+                         float(np.mean(regained)) if regained else None, mean(rows, "test_strings_correct"),
+                         mean(rows, "fresh_strings_correct"), mean(rows, "fresh_outer_accuracy"),
+                         max(row["same_outputs"] for row in rows)])
+    speed = [[f"{rows[0]['target']:.0%}", mean(rows, "dense_batch_ms"), mean(rows, "sparse_batch_ms"),
               mean(rows, "dense_single_ms"), mean(rows, "sparse_single_ms")] for rows in levels]
     return [
-        {"title": f"The solved networks (seeds {', '.join(map(str, seeds))}): W pruned for good in {len(PRUNE_LEVELS)} "
-                  f"steps, each followed by {finetune} updates of fine-tuning (means over these seeds; the "
-                  "criterion on the training and test sets after fine-tuning; largest |sparse - dense| output "
-                  "over the test set)",
-         "columns": ["target", "sparsity", "criterion holds", "test strings correct, just pruned",
-                     "test strings correct, fine-tuned", "fresh strings correct", "fresh outer T/P acc.",
-                     "max |sparse - dense|"],
+        {"title": f"The solved networks (seeds {', '.join(map(str, seeds))}), W pruned for good milestone after "
+                  f"milestone: cuts of at most {PRUNE_CUT:.0%} of the survivors, {finetune} updates after each, "
+                  f"then up to {regain} more until the criterion holds on the training and test sets again "
+                  "(means over these seeds; largest |sparse - dense| output over the test set)",
+         "columns": ["milestone", "sparsity", "criterion regained", "mean extra updates to regain",
+                     "test strings correct", "fresh strings correct", "fresh outer T/P acc.", "max |sparse - dense|"],
          "rows": accuracy},
         {"title": "Inference time of the pruned networks, dense forward against SparseOdyssNet, milliseconds "
                   "(median of 5; the 256 test strings at once, and one string)",
-         "columns": ["target", "dense, 256 strings", "sparse, 256 strings", "dense, 1 string", "sparse, 1 string"],
+         "columns": ["milestone", "dense, 256 strings", "sparse, 256 strings", "dense, 1 string", "sparse, 1 string"],
          "rows": speed},
     ]
 
@@ -718,8 +745,8 @@ def parse_args(argv=None):
     parser.add_argument("--grow-to", type=positive_int, default=None,
                         help="--model odyssnet: start at --neurons and grow under DNO's policy up to this many")
     parser.add_argument("--prune", action="store_true",
-                        help="--model odyssnet: after training, prune W for good in ten steps to 95%% sparsity, "
-                             "fine-tuning after each, and time sparse against dense inference")
+                        help="--model odyssnet: after training, prune W for good to 50/80/90/95%% sparsity, "
+                             "fine-tuning until the criterion holds again, and time sparse against dense inference")
     parser.add_argument("--gradcheck", action="store_true",
                         help="compare the training gradients (full and truncated) with central differences, "
                              "print the largest relative error, exit 1 above 1e-6")
@@ -756,7 +783,8 @@ def main(argv=None) -> int:
     seeds = list(range(args.seed, args.seed + args.n_seeds))
     if args.model == "odyssnet":
         section = odyssnet_comparison(config, seeds, args.neurons, args.grow_to, args.prune,
-                                      finetune=10 if args.quick else PRUNE_FINETUNE)
+                                      finetune=5 if args.quick else PRUNE_FINETUNE,
+                                      regain=25 if args.quick else PRUNE_REGAIN)
         row = section["tables"][0]["rows"][0]
         print(format_table(TABLE_COLUMNS, [row]))
         print_verdict(measured={"OdyssNet seeds solved": row[1], "mean strings to solve": row[2]},

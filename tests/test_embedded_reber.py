@@ -157,19 +157,48 @@ def test_odyssnet_comparison_runs_on_the_same_strings():
     assert er.seed_data(config, 0).test.strings == er.seed_data(config, 0).test.strings
 
 
-def test_odyssnet_grows_under_the_policy_and_prunes_to_the_target_sparsities():
+def test_odyssnet_grows_under_the_policy():
     config = er.Config(train_size=32, test_size=32, max_sequences=16 * 160, eval_every=16 * 160)
-    run = er.odyssnet_train(config, 1, dict(er.ODYSSNET_RECIPE, neurons=16), label="test", grow_to=24,
-                            prune=True, finetune=5)
+    run = er.odyssnet_train(config, 1, dict(er.ODYSSNET_RECIPE, neurons=16), label="test", grow_to=24)
     growth = run.final["growth_updates"]
     assert growth and run.final["neurons"] == 16 + er.GROWTH["amount"] * len(growth) <= 24
     assert all(b - a >= er.GROWTH["cooldown"] for a, b in zip(growth, growth[1:]))
-    levels = run.final["pruning"]
-    assert [row["target"] for row in levels] == list(er.PRUNE_LEVELS)
-    for row in levels:                      # each step reaches its share of dead synapses, for good
+
+
+def test_pruning_reaches_each_milestone_for_good_and_the_sparse_copy_agrees():
+    config = er.Config(train_size=32, test_size=32)
+    data = er.seed_data(config, 0)
+    model = er.OdyssNet(16, range(7), range(9, 16), pulse_mode=False, rng=0)
+    trainer = er.OdyssNetTrainer(model, lr=2e-3, loss="cross_entropy")
+    order = np.random.default_rng(0)
+
+    def update():
+        batch = er.encode([data.train_strings[k] for k in order.integers(32, size=8)])
+        trainer.train_batch(batch.x, batch.target, 2 * batch.x.shape[1], full_sequence=True, mask=batch.valid)
+
+    def outputs(batch, net=model):
+        net.eval()
+        states, _ = net.forward(er.prepare_input(batch.x, net.input_ids, net.num_neurons), 2 * batch.x.shape[1])
+        return states[..., net.output_ids]
+
+    rows = er.prune_and_regain(trainer, data, update, outputs, finetune=2, regain=25)
+    assert [row["target"] for row in rows] == list(er.PRUNE_MILESTONES)
+    for row in rows:                          # each milestone reached, for good
         assert row["sparsity"] >= row["target"] - 0.01
-        assert row["same_outputs"] < 1e-12  # the sparse copy computes what the dense network does
-    assert run.model.sparsity() >= er.PRUNE_LEVELS[-1] - 0.01
+        assert row["regained_after"] is None or 0 <= row["regained_after"] <= 25
+        assert row["same_outputs"] < 1e-12    # the sparse copy computes what the dense network does
+    assert model.sparsity() >= er.PRUNE_MILESTONES[-1] - 0.01
+    assert not model.params["W"][~model.synapse_mask].any()
+
+
+def test_pruning_cuts_remove_at_most_a_quarter_of_the_survivors():
+    start = 0.0
+    for milestone in er.PRUNE_MILESTONES:
+        cuts = er.pruning_cuts(start, milestone)
+        assert cuts[-1] == pytest.approx(milestone)
+        survivors = [1 - start] + [1 - c for c in cuts]
+        assert all(b / a >= 1 - er.PRUNE_CUT - 1e-12 for a, b in zip(survivors, survivors[1:]))
+        start = milestone
 
 
 @pytest.mark.parametrize("bad", [["--eval-every", "500", "--max-sequences", "100"], ["--model", "odyssnet",
