@@ -14,11 +14,7 @@ batch 1 (one sequence, where the product is memory-bound) and batch 32, and for 
 
 from __future__ import annotations
 
-import os
-
-# One thread, as the reference was measured; must be set before numpy loads its BLAS.
-for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[variable] = "1"
+import shared  # noqa: F401  (first: one BLAS thread, as the reference was measured)
 
 import argparse  # noqa: E402
 

@@ -25,9 +25,7 @@ Run:  python3 levin-count-inputs/levin_count_inputs.py --seed 0 --n-seeds 10 --r
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # one BLAS thread: same sums, and no contention on 2 cores
+import shared  # noqa: E402,F401  (before numpy: one BLAS thread)
 
 import sys
 from dataclasses import dataclass, field

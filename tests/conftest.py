@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-# One BLAS thread, before numpy loads: the catalog's arrays are small, extra threads only contend
-# for the two cores (several times slower), and one thread keeps every sum in the same order.
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_variable, "1")
+import shared  # noqa: E402,F401  (before numpy: one BLAS thread)
 
 import pytest  # noqa: E402
 
