@@ -188,7 +188,7 @@ def sweep_figure(record: dict, out: Path) -> None:
 
 
 GROWTH_SECTIONS = [("odyssnet-20", "20, fixed"), ("odyssnet-20-grown-to-32", "20, grown to 32"),
-                   ("odyssnet-24", "24, fixed"), ("odyssnet-24-grown-to-32", "24, grown to 32"),
+                   ("odyssnet-20-grown-to-40", "20, grown to 40"), ("odyssnet-24", "24, fixed"), ("odyssnet-24-grown-to-32", "24, grown to 32"),
                    ("odyssnet", "32, fixed")]
 
 

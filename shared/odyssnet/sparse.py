@@ -9,9 +9,10 @@ with the dense model to rounding. Models with Hebbian plasticity are refused: th
 matrix W + H is dense at every step.
 
 What it buys, measured by benchmarks/bench_odyssnet.py: the weights stored and read fall with
-the synapse count, but numpy's gather and segmented sum cost several times more per synapse than a
-BLAS product does per entry, so in wall-clock time it does not beat the dense forward at any size
-we tested (0.90x at N = 2048, 95% sparsity, batch 1; far slower for batches; shared/README.md).
+the synapse count, but a numpy gather costs about 1 ns per synapse where the BLAS product costs a
+few hundredths of a ns per dense entry, so in wall-clock time it only draws level with the dense
+forward at 99% sparsity for single sequences (0.95x at N = 512, 0.98x at N = 2048) and is slower
+everywhere else, batches far slower (shared/README.md, "Speed").
 """
 
 from __future__ import annotations
