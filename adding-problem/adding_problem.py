@@ -42,6 +42,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field, replace
 
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
+
 import numpy as np
 
 from shared.activations import erf

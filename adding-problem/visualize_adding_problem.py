@@ -14,6 +14,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
+
 import matplotlib.pyplot as plt
 import numpy as np
 

@@ -7,6 +7,11 @@
                                             is stale or a stub breaks the contract
     python3 bin/catalog.py run SLUG...      rerun the recorded commands of these stubs (or --all),
                                             rewriting their results.json, then build
+    python3 bin/catalog.py verify SLUG...   rerun the recorded commands (or --all) into a temporary
+                                            place, never over the records, and report per stub and
+                                            section which figures reproduce exactly, which move and
+                                            by how much, and whether the verdict holds; exit 1 when
+                                            a verdict changes or a run fails
 
 A stub counts as implemented when its folder exists; every other entry is "planned". Nothing
 in the generated documents is typed by hand: the list below and each stub's results.json are
@@ -16,17 +21,23 @@ the only sources.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import math
+import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from shared.experiment import RECORD_KEYS, SECTION_KEYS, format_value, record_errors
+from shared.experiment import (PENDING, RECORD_KEYS, RUN_DEPENDENT_KEYS, SECTION_KEYS, format_value, is_section,
+                               load_json, merge_record, record_errors, verdict_errors)
+from shared.machine import kernels
 from shared.figures import GIF_CAP_BYTES, GIF_MIN_FRAMES, PNG_CAP_BYTES, gif_frame_count
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -386,7 +397,7 @@ def render_record_block(record: dict) -> str:
 
     def section(rec, heading):
         out = [f"**{heading}** — `{rec['command']}` ({rec['wallclock_s']:.1f} s)", ""]
-        out += md_table(["Headline figure", "Value"], list(rec["headline"].items()))
+        out += md_table(["Headline seed's figure (this machine's)", "Value"], list(rec["headline"].items()))
         seeds = rec.get("seeds")
         if seeds:
             s = seeds["summary"]
@@ -395,14 +406,28 @@ def render_record_block(record: dict) -> str:
             first, last = seeds["per_seed"][0]["seed"], seeds["per_seed"][-1]["seed"]
             out += ["", f"Seeds {first}–{last}: solved {s['n_solved']}/{s['n_runs']}; `{s['metric']}` over "
                         f"solved runs: mean {format_value(s['mean'])}, median {format_value(s['median'])}, "
-                        f"range {format_value(s['min'])}–{format_value(s['max'])}. Per seed: {per_seed}."]
+                        f"range {format_value(s['min'])}–{format_value(s['max'])}. Per seed (this machine's "
+                        f"figures, see [Reproducibility](../README.md#reproducibility)): {per_seed}."]
         for table in rec["tables"]:
             out += ["", f"*{table['title']}*", ""] + md_table(table["columns"], table["rows"])
         return out
 
-    lines += section(record, "Recorded run")
+    verdict = record["verdict"]
+    lines += [f"**Verdict: {verdict['value']}** — {verdict['reason']}. The rule is `verdict()` in the "
+              f"script, fixed before the recorded runs; each claim is tested at level {verdict.get('alpha', '-')} "
+              f"({verdict.get('correction', 'no correction')}); *p* is the probability of the figures if the "
+              f"claim did not hold.", ""]
+    lines += md_table(["Claim", "Where in the paper", "Metric", "Test", "Measured", "Interval", "p", "Holds"],
+                      [[c["claim"], c["where"], c["metric"], c["test"], c["estimate"],
+                        "—" if c["interval"] is None else
+                        f"{format_value(c['interval'][0])} – {format_value(c['interval'][1])}",
+                        c["p"], c["holds"]] for c in verdict["claims"]])
+    lines += ["", "*The paper's figures*", ""]
+    lines += md_table(["Figure", "Value", "Where"],
+                      [[f["name"], f["value"], f["where"]] for f in record["paper"]["figures"]])
+    lines += [""] + section(record, "Recorded run")
     for key, value in record.items():
-        if isinstance(value, dict) and "command" in value and "headline" in value:
+        if is_section(key, value):
             lines += [""] + section(value, f"Comparison: {key}")
     return "\n".join(lines)
 
@@ -415,13 +440,18 @@ def replace_block(text: str, kind: str, body: str) -> str | None:
     return pattern.sub(lambda _: f"{begin}\n{body}\n{end}", text, count=1)
 
 
-def generated_files(root: Path = ROOT) -> dict[Path, str]:
-    """Every generated document (path -> expected content), except the book."""
-    out = {root / "RESULTS.md": render_results(root), root / "VISUAL_TOUR.md": render_tour(root)}
-    readme = (root / "README.md").read_text()
-    new = replace_block(readme, "catalog", render_catalog_block(root))
-    out[root / "README.md"] = new if new is not None else readme
+def generated_files(root: Path = ROOT, only: list[str] | None = None) -> dict[Path, str]:
+    """Every generated document (path -> expected content), except the book; with ``only``, just
+    those stubs' README blocks."""
+    out = {}
+    if only is None:
+        out = {root / "RESULTS.md": render_results(root), root / "VISUAL_TOUR.md": render_tour(root)}
+        readme = (root / "README.md").read_text()
+        new = replace_block(readme, "catalog", render_catalog_block(root))
+        out[root / "README.md"] = new if new is not None else readme
     for e in entries():
+        if only is not None and e["slug"] not in only:
+            continue
         record = load_record(e["slug"], root)
         stub_readme = root / e["slug"] / "README.md"
         if record and stub_readme.exists():
@@ -515,15 +545,64 @@ def readme_errors(slug: str, root: Path) -> list[str]:
     return [f"{slug}/README.md: {e}" for e in errors] + broken_links(path, root)
 
 
+def stub_module(slug: str, root: Path = ROOT):
+    """The stub's script imported as a module (for its ``verdict`` function)."""
+    name = f"_catalog_stub_{module(slug)}_{abs(hash(str(root.resolve())))}"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = root / slug / f"{module(slug)}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[name] = loaded
+    sys.path.insert(0, str(path.parent))  # a stub may import a sibling of its folder
+    try:
+        spec.loader.exec_module(loaded)
+    finally:
+        sys.path.remove(str(path.parent))
+    return loaded
+
+
+def same_values(a, b, rel: float = 1e-9) -> bool:
+    """Equal, floats to a relative ``rel`` (a verdict recomputed on another libm may differ in its
+    last bits; what it decides may not)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_values(a[k], b[k], rel) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_values(x, y, rel) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool) or \
+            isinstance(b, float) and isinstance(a, (int, float)) and not isinstance(a, bool):
+        return math.isclose(a, b, rel_tol=rel, abs_tol=1e-300)
+    return a == b
+
+
+def recomputed_verdict(slug: str, record: dict, root: Path = ROOT) -> dict:
+    """What the stub's verdict rule gives on a record's figures (JSON round trip, as stored)."""
+    rule = stub_module(slug, root).verdict
+    figures = {k: v for k, v in record.items() if k not in ("verdict", "machine")}
+    return json.loads(json.dumps(rule(figures)))
+
+
 def record_file_errors(slug: str, root: Path) -> list[str]:
     record = load_record(slug, root)
     where = f"{slug}/results.json"
     errors = [f"{where}: {e}" for e in record_errors(record, RECORD_KEYS)]
+    errors += [f"{where}: {e}" for e in verdict_errors(record.get("verdict"))]
     if errors:
         return errors
     if record["slug"] != slug:
         errors.append(f"{where}: slug is {record['slug']!r}")
-    sections = {k: v for k, v in record.items() if isinstance(v, dict) and "command" in v and k not in RECORD_KEYS}
+    if record["verdict"]["value"] == PENDING:
+        errors.append(f"{where}: verdict pending ({record['verdict']['reason']})")
+    else:
+        try:
+            again = recomputed_verdict(slug, record, root)
+        except Exception as error:  # a rule that cannot read its own record is a broken stub
+            errors.append(f"{where}: the stub's verdict() fails on the record: {type(error).__name__}: {error}")
+        else:
+            if not same_values(again, record["verdict"]):
+                errors.append(f"{where}: verdict is not what {module(slug)}.verdict() gives on the recorded "
+                              f"figures ({again['value']}: {again['reason']})")
+    sections = {k: v for k, v in record.items() if is_section(k, v)}
     for name, rec in [(None, record), *sections.items()]:
         label = where if name is None else f"{where} [{name}]"
         if name is not None:
@@ -562,7 +641,15 @@ def stub_errors(slug: str, root: Path = ROOT) -> list[str]:
     return readme_errors(slug, root) + record_file_errors(slug, root) + picture_errors(slug, root)
 
 
-def check(root: Path = ROOT) -> list[str]:
+def check(root: Path = ROOT, only: list[str] | None = None) -> list[str]:
+    """Everything wrong with the catalog; with ``only``, just those stubs and their README blocks."""
+    if only is not None:
+        errors = [e for slug in only for e in stub_errors(slug, root)]
+        if errors:
+            return errors
+        return [f"{path.relative_to(root)}: stale; run python3 bin/catalog.py build {' '.join(only)}"
+                for path, expected in generated_files(root, only).items()
+                if not path.exists() or path.read_text() != expected]
     errors = []
     slugs = [e["slug"] for e in entries()]
     if len(slugs) != len(set(slugs)):
@@ -594,21 +681,45 @@ def check(root: Path = ROOT) -> list[str]:
 # ----------------------------------------------------------------------------------------
 
 
-def recorded_commands(slug: str, root: Path = ROOT) -> list[str]:
+def recorded_runs(slug: str, root: Path = ROOT) -> list[tuple[str | None, list[str]]]:
+    """(section, arguments) of every recorded command of a stub; None is the stub's own run.
+
+    A command is data from a file: it must be ``python3 <slug>/<script>.py`` followed by flags, and
+    only the flags are kept (the script is always the stub's own; ``--record`` and its path are
+    dropped, the caller adds its own). Anything else raises ValueError naming the record.
+    """
     record = load_record(slug, root)
     if record is None:
         return []
-    sections = [v["command"] for k, v in record.items()
-                if isinstance(v, dict) and "command" in v and k not in RECORD_KEYS]
-    return [record["command"], *sections]
+    runs = []
+    for section, part in [(None, record), *((k, v) for k, v in record.items() if is_section(k, v))]:
+        label = f"{slug}/results.json" + (f" [{section}]" if section else "")
+        try:
+            argv = shlex.split(part["command"])
+        except ValueError as error:
+            raise ValueError(f"{label}: command cannot be parsed ({error})") from None
+        if argv[:2] != ["python3", f"{slug}/{module(slug)}.py"]:
+            raise ValueError(f"{label}: command must start with 'python3 {slug}/{module(slug)}.py', "
+                             f"got {part['command']!r}")
+        flags, i = [], 2
+        while i < len(argv):
+            if argv[i] == "--record":
+                i += 2 if i + 1 < len(argv) and not argv[i + 1].startswith("--") else 1
+                continue
+            if argv[i].startswith("--record="):
+                i += 1
+                continue
+            flags.append(argv[i])
+            i += 1
+        runs.append((section, flags))
+    return runs
 
 
 def run_stub(slug: str, root: Path = ROOT) -> tuple[str, bool, float]:
     start = time.perf_counter()
-    for command in recorded_commands(slug, root):
-        argv = shlex.split(command)
-        argv[0] = sys.executable
-        print(f"[{slug}] {command}", flush=True)
+    for section, flags in recorded_runs(slug, root):
+        argv = [sys.executable, f"{slug}/{module(slug)}.py", *flags, "--record"]
+        print(f"[{slug}] {' '.join(map(shlex.quote, argv[1:]))}", flush=True)
         done = subprocess.run(argv, cwd=root, capture_output=True, text=True)
         if done.returncode != 0:
             print(f"[{slug}] failed (exit {done.returncode}):\n{done.stderr[-2000:]}", flush=True)
@@ -616,11 +727,133 @@ def run_stub(slug: str, root: Path = ROOT) -> tuple[str, bool, float]:
     return slug, True, time.perf_counter() - start
 
 
-def build(root: Path = ROOT, book: Path | None = None) -> None:
-    for path, content in generated_files(root).items():
+# ----------------------------------------------------------------------------------------
+# Verifying recorded runs
+# ----------------------------------------------------------------------------------------
+
+
+def figures_of(value, path: str = "") -> dict[str, object]:
+    """Every leaf figure of a record part, keyed by its path (run-dependent keys left out)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key in RUN_DEPENDENT_KEYS or key in ("command", "verdict") or is_section(key, item):
+                continue
+            out.update(figures_of(item, f"{path}.{key}" if path else str(key)))
+        return out
+    if isinstance(value, list):
+        out = {}
+        for i, item in enumerate(value):
+            out.update(figures_of(item, f"{path}[{i}]"))
+        return out
+    return {path: value}
+
+
+def compare_figures(recorded: dict, again: dict) -> dict:
+    """Which figures of ``again`` equal ``recorded`` exactly, and how far the others moved."""
+    old, new = figures_of(recorded), figures_of(again)
+    moved = []
+    for key in sorted(old.keys() | new.keys()):
+        a, b = old.get(key, "<absent>"), new.get(key, "<absent>")
+        if a == b and type(a) is type(b):
+            continue
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
+        relative = abs(b - a) / max(abs(a), abs(b)) if numeric and (a or b) else None
+        moved.append({"figure": key, "recorded": a, "now": b, "relative": relative})
+    moved.sort(key=lambda m: -1.0 if m["relative"] is None else -m["relative"])
+    return {"figures": len(old.keys() | new.keys()), "exact": len(old.keys() | new.keys()) - len(moved),
+            "moved": moved}
+
+
+def _run_into(task):
+    slug, section, flags, out, root = task
+    argv = [sys.executable, f"{slug}/{module(slug)}.py", *flags, "--record", str(out)]
+    start = time.perf_counter()
+    done = subprocess.run(argv, cwd=root, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    label = slug + (f" [{section}]" if section else "")
+    print(f"  ran {label}: {'exit ' + str(done.returncode) if done.returncode else 'ok'} ({seconds:.0f} s)",
+          flush=True)
+    return task, done.returncode, done.stderr[-2000:], seconds
+
+
+def verify(slugs: list[str], jobs: int, keep: Path | None = None, show: int = 5, root: Path = ROOT) -> int:
+    """Rerun the recorded commands of ``slugs`` into a temporary folder and report (see the module doc)."""
+    plans = {slug: recorded_runs(slug, root) for slug in slugs}  # refuses a malformed command first
+    work = Path(tempfile.mkdtemp(prefix="catalog-verify-")) if keep is None else keep
+    work.mkdir(parents=True, exist_ok=True)
+    tasks = [(slug, section, flags, work / slug / f"{section or 'main'}.json", root)
+             for slug, runs in plans.items() for section, flags in runs]
+    for task in tasks:
+        task[3].parent.mkdir(parents=True, exist_ok=True)
+    print(f"verify: {len(slugs)} stub(s), {len(tasks)} recorded command(s), {jobs} at a time, into {work}",
+          flush=True)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        outcomes = {(t[0], t[1]): (code, err, sec) for t, code, err, sec in pool.map(_run_into, tasks)}
+    failures, verdict_changes, rows = 0, 0, []
+    for slug, runs in plans.items():
+        recorded = load_record(slug, root)
+        merged, machine = {}, None
+        for section, _ in runs:
+            code, err, seconds = outcomes[(slug, section)]
+            label = slug + (f" [{section}]" if section else "")
+            if code != 0:
+                failures += 1
+                print(f"\n{label}: the command failed (exit {code}):\n{err}")
+                rows.append([label, "-", "-", "-", "command failed", "-", "-"])
+                continue
+            part_file = load_json(work / slug / f"{section or 'main'}.json")
+            machine = part_file.get("machine", machine)
+            part = part_file[section] if section else {k: v for k, v in part_file.items()
+                                                      if k not in ("verdict", "machine")}
+            merged = merge_record(merged, part, section)
+            old = recorded[section] if section else {k: v for k, v in recorded.items() if not is_section(k, v)}
+            result = compare_figures(old, part)
+            largest = result["moved"][0] if result["moved"] else None
+            rows.append([label, result["figures"], result["exact"], len(result["moved"]),
+                         "-" if largest is None else _describe_move(largest), f"{seconds:.0f} s", ""])
+            if result["moved"]:
+                print(f"\n{label}: {len(result['moved'])} of {result['figures']} figures moved; the largest:")
+                for move in result["moved"][:show]:
+                    print(f"    {_describe_move(move)}")
+        if any(outcomes[(slug, s)][0] != 0 for s, _ in runs):
+            continue
+        again = json.loads(json.dumps(stub_module(slug, root).verdict(merged)))
+        before = recorded["verdict"]
+        claims_changed = [c["claim"] for c, d in zip(before.get("claims", []), again.get("claims", []))
+                          if c.get("holds") != d.get("holds")]
+        kept = again["value"] == before["value"]
+        verdict_changes += not kept
+        rows.append([f"{slug}: verdict", "", "", "", "; ".join(f"claim changed: {c}" for c in claims_changed)
+                     or "every claim as recorded", "",
+                     f"{before['value']} -> {again['value']}" + ("" if kept else "  CHANGED")])
+        if machine is not None:
+            here, there = kernels(machine), kernels(recorded.get("machine", {}))
+            differ = {k: (there.get(k), here.get(k)) for k in here if here.get(k) != there.get(k)}
+            if differ:
+                print(f"\n{slug}: kernels differ from the record's: "
+                      + "; ".join(f"{k} {a} (recorded) vs {b} (now)" for k, (a, b) in differ.items()))
+    print()
+    print("\n".join(md_table(["stub [section]", "figures", "exact", "moved", "largest move", "time", "verdict"],
+                             rows)))
+    if keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nverify: {failures} failed command(s); {verdict_changes} verdict(s) changed")
+    return 1 if failures or verdict_changes else 0
+
+
+def _describe_move(move: dict) -> str:
+    change = "" if move["relative"] is None else f" ({100 * move['relative']:.3g}%)"
+    return f"{move['figure']}: {format_value(move['recorded'])} -> {format_value(move['now'])}{change}"
+
+
+def build(root: Path = ROOT, book: Path | None = None, only: list[str] | None = None) -> None:
+    for path, content in generated_files(root, only).items():
         if not path.exists() or path.read_text() != content:
             path.write_text(content)
             print(f"wrote {path.relative_to(root)}")
+    if only is not None:
+        return
     write_book(book or root / "src", root)
     print(f"wrote the book source tree in {(book or root / 'src')}")
 
@@ -628,29 +861,49 @@ def build(root: Path = ROOT, book: Path | None = None) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("build", help="regenerate the documents and the book source tree (src/)")
-    sub.add_parser("check", help="fail, naming the file, if a document is stale or a stub breaks the contract")
+    build_parser = sub.add_parser("build", help="regenerate the documents and the book source tree (src/)")
+    build_parser.add_argument("slugs", nargs="*", help="only these stubs' README blocks (default: everything)")
+    check_parser = sub.add_parser("check", help="fail, naming the file, if a document is stale or a stub breaks "
+                                                "the contract")
+    check_parser.add_argument("slugs", nargs="*", help="only these stubs (default: everything)")
     run = sub.add_parser("run", help="rerun recorded commands and rewrite results.json")
     run.add_argument("slugs", nargs="*", help="stubs to run")
     run.add_argument("--all", action="store_true", help="every implemented stub")
     run.add_argument("--jobs", type=int, default=2, help="stubs run in parallel (default: 2)")
+    check_runs = sub.add_parser("verify", help="rerun recorded commands into a temporary place and compare")
+    check_runs.add_argument("slugs", nargs="*", help="stubs to verify")
+    check_runs.add_argument("--all", action="store_true", help="every implemented stub")
+    check_runs.add_argument("--jobs", type=int, default=2, help="commands run in parallel (default: 2)")
+    check_runs.add_argument("--keep", type=Path, default=None, metavar="DIR",
+                            help="write the reruns' records here and keep them (default: a temporary folder)")
+    check_runs.add_argument("--show", type=int, default=5, help="moved figures listed per section (default: 5)")
     args = parser.parse_args(argv)
 
+    if args.command in ("build", "check"):
+        listed = {e["slug"] for e in entries()}
+        unknown = [s for s in args.slugs if s not in listed or not implemented(s)]
+        if unknown:
+            parser.error(f"not implemented stubs: {', '.join(unknown)}")
     if args.command == "build":
-        build()
+        build(only=args.slugs or None)
         return 0
     if args.command == "check":
-        errors = check()
+        errors = check(only=args.slugs or None)
         for error in errors:
             print(error)
         print(f"catalog check: {'FAILED, ' + str(len(errors)) + ' problem(s)' if errors else 'ok'}")
         return 1 if errors else 0
-    known = {e["slug"] for e in entries() if implemented(e["slug"])}
+    known = {e["slug"] for e in entries() if implemented(e["slug"]) and load_record(e["slug"]) is not None}
     slugs = sorted(known) if args.all else args.slugs
     unknown = [s for s in slugs if s not in known]
     if not slugs or unknown or args.jobs < 1:
         parser.error("name implemented stubs or pass --all; --jobs must be >= 1"
                      + (f" (not implemented: {', '.join(unknown)})" if unknown else ""))
+    if args.command == "verify":
+        try:
+            return verify(slugs, args.jobs, args.keep, args.show)
+        except ValueError as error:
+            parser.error(str(error))
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         outcomes = list(pool.map(run_stub, slugs))
     for slug, ok, seconds in outcomes:

@@ -29,21 +29,20 @@ Run:  python3 embedded-reber/embedded_reber.py --seed 0 --n-seeds 10 --record
 from __future__ import annotations
 
 import math
-import os
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # matrices of a few units: BLAS threads only cost time
+import sys
+from dataclasses import dataclass, replace
 
-import sys  # noqa: E402
-from dataclasses import dataclass, replace  # noqa: E402
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from shared.experiment import (Progress, format_table, format_value, median_ms, positive_float, positive_int,  # noqa: E402
+from shared.experiment import (Progress, format_table, format_value, median_ms, positive_float, positive_int,
                                print_verdict, save_record, stub_parser, sweep)
-from shared.gradcheck import check_gradients  # noqa: E402
-from shared.odyssnet import GrowthPolicy, OdyssNet, OdyssNetTrainer, SparseOdyssNet, prepare_input  # noqa: E402
-from shared.optim import SGD  # noqa: E402
-from shared.recurrent import LSTM, VARIANTS  # noqa: E402
+from shared.gradcheck import check_gradients
+from shared.odyssnet import GrowthPolicy, OdyssNet, OdyssNetTrainer, SparseOdyssNet, prepare_input
+from shared.optim import SGD
+from shared.recurrent import LSTM, VARIANTS
 
 # ----------------------------------------------------------------------------------------
 # The grammar. Symbols are coded 0..6 in the order B T P S X V E.

@@ -13,13 +13,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import embedded_reber as er  # first: it limits BLAS to one thread before numpy loads
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import embedded_reber as er
 
-from shared.figures import figure_parser, frame_of, save_gif  # noqa: E402
-from visualize_embedded_reber import draw_predictions, outputs_with, showcase, train_headline  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+
+from shared.figures import figure_parser, frame_of, save_gif
+from visualize_embedded_reber import draw_predictions, outputs_with, showcase, train_headline
 
 
 def frame(run: er.Run, data: er.Data, string: str, presented: int, params: dict) -> plt.Figure:

@@ -13,13 +13,15 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import embedded_reber as er  # first: it limits BLAS to one thread before numpy loads
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+import embedded_reber as er
 
-from shared.figures import figure_parser, save_png  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Rectangle
+
+from shared.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 PAPER_MEAN = 8440

@@ -37,6 +37,8 @@ import sys
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
+
 import numpy as np
 
 from shared.experiment import (Progress, format_table, format_value, positive_float, positive_int, print_verdict,

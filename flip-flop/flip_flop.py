@@ -28,6 +28,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, replace
 
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
+
 import numpy as np
 
 from shared.experiment import (Progress, format_table, format_value, nonnegative_float, positive_float,

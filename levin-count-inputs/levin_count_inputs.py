@@ -25,7 +25,7 @@ Run:  python3 levin-count-inputs/levin_count_inputs.py --seed 0 --n-seeds 10 --r
 
 from __future__ import annotations
 
-import shared  # noqa: E402,F401  (before numpy: one BLAS thread)
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
 import sys
 from dataclasses import dataclass, field

@@ -33,24 +33,23 @@ Run:  python3 lstm-search-space-odyssey/lstm_search_space_odyssey.py --seed 0 --
 
 from __future__ import annotations
 
-import os
 
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_variable, "1")   # tiny matrices: threads only add overhead (set before numpy loads)
 
-import math  # noqa: E402
-import sys  # noqa: E402
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait  # noqa: E402
-from dataclasses import dataclass, replace  # noqa: E402
+import math
+import sys
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, replace
 
-import numpy as np  # noqa: E402
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
-from shared.experiment import (Progress, format_table, format_value, positive_float, positive_int,  # noqa: E402
+import numpy as np
+
+from shared.experiment import (Progress, format_table, format_value, positive_float, positive_int,
                                print_verdict, save_record, stub_parser, summarize)
-from shared.gradcheck import check_gradients  # noqa: E402
-from shared.odyssnet import OdyssNet, OdyssNetTrainer  # noqa: E402
-from shared.optim import Adam, clip_global_norm  # noqa: E402
-from shared.recurrent import LSTM  # noqa: E402
+from shared.gradcheck import check_gradients
+from shared.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.optim import Adam, clip_global_norm
+from shared.recurrent import LSTM
 
 SLUG = "lstm-search-space-odyssey"
 VARIANTS = ["V", "NIG", "NFG", "NOG", "NIAF", "NOAF", "NP", "CIFG", "FGR"]

@@ -13,13 +13,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
+
 import lstm_search_space_odyssey as ody  # first: it pins BLAS to one thread, as in the recorded run
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from shared.figures import figure_parser, frame_of, save_gif  # noqa: E402
-from visualize_lstm_search_space_odyssey import COLORS, load_record, ordered, recorded_trial, searched  # noqa: E402
+from shared.figures import figure_parser, frame_of, save_gif
+from visualize_lstm_search_space_odyssey import COLORS, load_record, ordered, recorded_trial, searched
 
 SHOWN = ("V", "CIFG", "NFG", "NOAF")
 

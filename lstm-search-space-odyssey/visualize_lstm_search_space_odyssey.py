@@ -16,12 +16,14 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
+
 import lstm_search_space_odyssey as ody  # first: it pins BLAS to one thread, as in the recorded run
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from shared.figures import figure_parser, save_png  # noqa: E402
+from shared.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 COLORS = {"V": "black", "NIG": "tab:cyan", "NFG": "tab:red", "NOG": "tab:olive", "NIAF": "tab:green",

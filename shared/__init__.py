@@ -1,19 +1,65 @@
 """Numerics and the run frame shared by every problem of the catalog.
 
 - ``shared.experiment``: command line, progress lines, seed sweeps, verdict block, results record.
+- ``shared.verdict``: the statistics a verdict rule is written with (intervals, equivalence and
+  non-inferiority tests, Holm's correction) and the claim it records.
+- ``shared.machine``: what the record says about the machine: CPU, SIMD, BLAS and its kernel.
 - ``shared.figures``: PNGs and GIFs written atomically within the catalog's size caps.
 - ``shared.activations``, ``shared.gradcheck``, ``shared.optim``: activations with derivatives, the
   numerical gradient check, SGD / Adam / AdamW / Prodigy.
 - ``shared.recurrent``: the LSTM family (1997 cell, forget gate, peepholes, the nine Greff et al.
   variants) and the vanilla RNN, with BPTT.
 - ``shared.odyssnet``: the OdyssNet core, trainer and checkpoints.
+
+Importing this package pins the numerical kernels, before numpy loads (every script of the catalog
+imports ``shared`` before numpy; ``tests/test_stubs.py`` checks it):
+
+* one BLAS thread: the catalog's matrices are small, so extra threads only contend for the cores,
+  and one thread keeps every sum in the same order, run after run;
+* on x86-64 with AVX2 and FMA, OpenBLAS's Haswell kernels, whatever CPU it detects (another core
+  type blocks and vectorises its products differently, so the last bits of every product differ);
+* on CPUs with AVX-512, numpy's AVX-512 loops off, so that exp, tanh, log and friends run the same
+  AVX2 code as on every other x86-64 machine.
+
+Long training amplifies a last-bit difference into a different run, so these pins are what makes a
+seed's figures the same on two x86-64 machines (with the same numpy and OpenBLAS builds). A setting
+already in the environment is left alone: that is how ``bin/catalog.py verify`` is run under another
+kernel set on purpose. What was in effect is recorded (``shared.machine.describe``).
 """
 
 import os as _os
+import sys as _sys
 
-# The catalog runs on one BLAS thread: its matrices are small, so extra threads only contend for the
-# cores (several times slower on the 2-core reference machine), and one thread keeps every sum in
-# the same order, run after run. This must happen before numpy loads its BLAS, so scripts that
-# want it import ``shared`` before numpy. An explicit setting in the environment is left alone.
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    _os.environ.setdefault(_variable, "1")
+NUMPY_LOADED_FIRST = "numpy" in _sys.modules  # then the pins below come too late to take effect
+
+# numpy's names for its AVX-512 dispatch targets: the grouped names of numpy >= 2.4 and the older
+# per-feature names (numpy ignores, with at most an ImportWarning, names it does not know).
+_AVX512_NAMES = ("X86_V4 AVX512_ICL AVX512_SPR AVX512F AVX512CD AVX512_KNL AVX512_KNM AVX512_SKX "
+                 "AVX512_CLX AVX512_CNL")
+
+
+def _cpu_flags() -> set:
+    """The CPU's feature flags as Linux reports them (empty elsewhere: then nothing is pinned)."""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def kernel_pins(flags: set, machine: str) -> dict:
+    """The environment settings the catalog pins on a CPU with these flags (see the module doc)."""
+    pins = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    if machine in ("x86_64", "AMD64") and {"avx2", "fma"} <= flags:
+        pins["OPENBLAS_CORETYPE"] = "Haswell"
+        if "avx512f" in flags:
+            pins["NPY_DISABLE_CPU_FEATURES"] = _AVX512_NAMES
+    return pins
+
+
+PINS = kernel_pins(_cpu_flags(), _os.uname().machine if hasattr(_os, "uname") else "")
+for _variable, _value in PINS.items():
+    _os.environ.setdefault(_variable, _value)

@@ -10,7 +10,11 @@ The contract these helpers implement:
   ``--quick`` runs a reduced configuration, ``--record [PATH]`` writes ``results.json``.
 * Bad arguments exit 2 with a single ``prog: error: ...`` line (no usage dump, no traceback).
 * ``results.json`` is written atomically and merged section by section, so that a stub's
-  own run and its OdyssNet comparison (``--model odyssnet``) can be recorded separately.
+  own run and its comparisons (``--model odyssnet``, ablations, paper-scale runs) can be recorded
+  separately.
+* The verdict is not typed into the record: it is what the stub's ``verdict(record)`` function (see
+  ``shared.verdict``) returns on the merged record, recomputed at every save, so a verdict can rest
+  on several recorded sections and ``bin/catalog.py`` can recompute it from the file.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
 import statistics
 import sys
@@ -29,7 +32,10 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from shared.machine import describe as machine_info
+
 VERDICTS = ("yes", "partial", "qualitative", "no")
+PENDING = "pending"  # a record that lacks what its verdict rule needs; never committed
 
 # Keys whose values legitimately differ between two runs with the same arguments. The
 # determinism checks compare everything else, bit for bit.
@@ -211,39 +217,13 @@ def sweep(run_seed: Callable[[int], dict], seeds: Sequence[int], metric: str,
 
 
 # ----------------------------------------------------------------------------------------
-# Verdict block
-# ----------------------------------------------------------------------------------------
-
-
-def print_verdict(measured: dict[str, Any], paper: dict[str, Any], verdict: str | None, reason: str) -> None:
-    """The closing block of every run: what we measured, what the paper says, the verdict.
-
-    verdict=None marks a comparison run (e.g. the OdyssNet core), which has a note instead.
-    """
-    if verdict is not None and verdict not in VERDICTS:
-        raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
-    width = max(len(k) for k in [*measured, *paper, "verdict"])
-    print("\n== verdict " + "=" * 60)
-    for key, value in measured.items():
-        print(f"  measured  {key.ljust(width)}  {format_value(value)}")
-    for key, value in paper.items():
-        print(f"  paper     {key.ljust(width)}  {format_value(value)}")
-    if verdict is None:
-        print(f"  {'note'.ljust(width + 10)}  {reason}")
-    else:
-        print(f"  {'verdict'.ljust(width + 10)}  {verdict}: {reason}")
-    print("=" * 71)
-
-
-# ----------------------------------------------------------------------------------------
 # The results record
 # ----------------------------------------------------------------------------------------
 
 # Keys of the record a stub writes for its own method, and what each must hold.
 RECORD_KEYS = {
     "slug": str,           # folder name
-    "paper": dict,         # {"citation", "claim", "numbers": {name: value}}
-    "verdict": dict,       # {"value": one of VERDICTS, "reason": one line}
+    "paper": dict,         # {"citation", "claim", "figures": [{"name", "value", "where"}]}
     "summary": str,        # one line for the catalog tables, formatted from measured figures
     "headline": dict,      # metric name -> value (seed given by --seed, normally 0)
     "seeds": (dict, type(None)),  # output of sweep(), or None without --n-seeds
@@ -253,7 +233,14 @@ RECORD_KEYS = {
     "command": str,
 }
 # Keys of a comparison section (e.g. "odyssnet"): the same record, minus what is the paper's.
-SECTION_KEYS = {k: v for k, v in RECORD_KEYS.items() if k not in ("slug", "paper", "verdict", "tour")}
+SECTION_KEYS = {k: v for k, v in RECORD_KEYS.items() if k not in ("slug", "paper", "tour")}
+# What the verdict function adds to the merged record.
+VERDICT_KEYS = {"value": str, "reason": str, "claims": list}
+
+
+def is_section(key: str, value: Any) -> bool:
+    """A comparison section of a record: a nested record with its own command."""
+    return key not in RECORD_KEYS and isinstance(value, dict) and "command" in value
 
 
 def record_errors(record: dict, required: dict = RECORD_KEYS) -> list[str]:
@@ -266,16 +253,17 @@ def record_errors(record: dict, required: dict = RECORD_KEYS) -> list[str]:
             errors.append(f"key {key!r} has type {type(record[key]).__name__}")
     if errors:
         return errors
-    if "verdict" in required:
-        verdict = record["verdict"]
-        if verdict.get("value") not in VERDICTS:
-            errors.append(f"verdict.value must be one of {VERDICTS}")
-        if not isinstance(verdict.get("reason"), str) or not verdict["reason"].strip() or "\n" in verdict["reason"]:
-            errors.append("verdict.reason must be one non-empty line")
     if "paper" in required:
-        for key in ("citation", "claim", "numbers"):
-            if key not in record["paper"]:
+        paper = record["paper"]
+        for key in ("citation", "claim", "figures"):
+            if key not in paper:
                 errors.append(f"paper.{key} missing")
+        for i, figure in enumerate(paper.get("figures") or []):
+            if not isinstance(figure, dict) or set(figure) != {"name", "value", "where"}:
+                errors.append(f"paper.figures[{i}] needs exactly name, value, where")
+            elif not isinstance(figure["where"], str) or not figure["where"].strip():
+                errors.append(f"paper.figures[{i}] ({figure['name']}): 'where' must say where the figure "
+                              f"stands (table, figure, section; or the seed's description)")
     if not record["headline"]:
         errors.append("headline is empty")
     for i, table in enumerate(record["tables"]):
@@ -286,6 +274,23 @@ def record_errors(record: dict, required: dict = RECORD_KEYS) -> list[str]:
     for key in ("summary", "tour"):
         if key in required and (not record[key].strip() or "\n" in record[key]):
             errors.append(f"{key} must be one non-empty line")
+    return errors
+
+
+def verdict_errors(verdict: Any) -> list[str]:
+    """What is wrong with the verdict block of a record (``pending`` is well formed)."""
+    if not isinstance(verdict, dict):
+        return ["verdict missing"]
+    errors = [f"verdict.{k} missing or of the wrong type" for k, kind in VERDICT_KEYS.items()
+              if not isinstance(verdict.get(k), kind)]
+    if errors:
+        return errors
+    if verdict["value"] not in (*VERDICTS, PENDING):
+        errors.append(f"verdict.value must be one of {VERDICTS}")
+    if not verdict["reason"].strip() or "\n" in verdict["reason"]:
+        errors.append("verdict.reason must be one non-empty line")
+    if verdict["value"] != PENDING and not verdict["claims"]:
+        errors.append("verdict.claims is empty: a verdict rests on the paper's claims")
     return errors
 
 
@@ -334,39 +339,90 @@ def median_ms(fn: Callable[[], Any], repeats: int, warmup: int = 2) -> float:
     return 1e3 * float(np.median(times))
 
 
-def machine_info() -> dict:
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "recorded": time.strftime("%Y-%m-%d"),
-    }
+def merge_record(existing: dict, record: dict, section: str | None) -> dict:
+    """``existing`` with ``record`` in place: the stub's own part (section=None; the comparison
+    sections already there survive) or one comparison section. Verdict and machine are dropped:
+    the caller recomputes them for the merged whole."""
+    existing = {k: v for k, v in existing.items() if k not in ("verdict", "machine")}
+    if section is None:
+        kept = {k: v for k, v in existing.items() if k not in record and is_section(k, v)}
+        return {**record, **kept}
+    return {**existing, section: record}
 
 
-def save_record(path: str | os.PathLike, record: dict, script: str, section: str | None = None) -> None:
-    """Write (or merge into) ``results.json`` atomically.
+def load_json(path: str | os.PathLike) -> dict:
+    """A results.json, or {} if there is none."""
+    path = Path(path)
+    return json.loads(path.read_text()) if path.exists() else {}
 
-    ``section=None`` writes the stub's own record and keeps any comparison sections already
-    in the file; ``section="odyssnet"`` replaces only that section. The exact command line
-    and machine facts are added here. Raises ``ValueError`` if the record breaks the schema.
+
+def require_seeds(parser: argparse.ArgumentParser, args: argparse.Namespace, minimum: int) -> None:
+    """Refuse ``--record`` of a sweep smaller than the verdict rule's minimum (``--quick`` runs,
+    which only the tests record, excepted)."""
+    if args.record and not args.quick and args.n_seeds < minimum:
+        parser.error(f"--record needs --n-seeds >= {minimum} here (the verdict rule's minimum), "
+                     f"got {args.n_seeds}")
+
+
+def print_verdict(measured: dict[str, Any], verdict: dict, paper: dict | None = None,
+                  recorded: dict | None = None) -> None:
+    """The closing block of every run: what we measured, the paper's figures, the claims, the verdict.
+
+    ``recorded`` is the repository's record of this stub: when this run alone cannot give the verdict
+    (pending), the block names the catalog's verdict and the command that reproduces it.
+    """
+    paper_figures = (paper or {}).get("figures") or []
+    labels = [*measured, *(f["name"] for f in paper_figures), "verdict"]
+    width = max(len(str(k)) for k in labels)
+    print("\n== verdict " + "=" * 60)
+    for key, value in measured.items():
+        print(f"  measured  {str(key).ljust(width)}  {format_value(value)}")
+    for figure in paper_figures:
+        print(f"  paper     {figure['name'].ljust(width)}  {format_value(figure['value'])}  ({figure['where']})")
+    claims = verdict.get("claims") or []
+    if claims:
+        print(format_table(["claim", "where", "estimate", "interval", "p", "holds"],
+                           [[c["claim"], c["where"], c["estimate"],
+                             "-" if c["interval"] is None else
+                             f"{format_value(c['interval'][0])} .. {format_value(c['interval'][1])}",
+                             c["p"], c["holds"]] for c in claims]))
+    print(f"  verdict: {verdict['value']}: {verdict['reason']}")
+    if verdict["value"] == PENDING and recorded and isinstance(recorded.get("verdict"), dict) \
+            and recorded["verdict"].get("value") != PENDING:
+        command = recorded.get("command", "")
+        print(f"  the catalog's verdict is {recorded['verdict']['value']} ({recorded['verdict']['reason']}); "
+              f"it comes from the recorded sweep: {command.replace(' --record', '')}")
+    print("=" * 71)
+
+
+def conclude(record: dict, script: str, verdict: Callable[[dict], dict], record_path: str | None = None,
+             section: str | None = None, measured: dict[str, Any] | None = None) -> dict:
+    """End a run: merge this run into the stub's record, compute the verdict, print, maybe write.
+
+    ``record`` is this run's part (RECORD_KEYS for the stub's own method, SECTION_KEYS for a
+    comparison ``section``). It is merged into the record at ``record_path`` (``--record``) or, for
+    a run that writes nothing, into a copy of the repository's results.json, so that the printed
+    verdict is what the catalog's would be with this run in place. ``verdict`` is the stub's rule.
+    Writes atomically; raises ``ValueError`` if the record breaks the schema. Returns the verdict.
     """
     record = _plain({**record, "command": command_line(script)})
     errors = record_errors(record, RECORD_KEYS if section is None else SECTION_KEYS)
     if errors:
         raise ValueError("results record: " + "; ".join(errors))
-    path = Path(path)
-    existing = json.loads(path.read_text()) if path.exists() else {}
-    if section is None:
-        # Comparison sections recorded by other runs survive; everything else is replaced.
-        kept = {k: v for k, v in existing.items()
-                if k not in record and isinstance(v, dict) and "command" in v}
-        merged = {**record, **kept}
-    else:
-        merged = {**existing, section: record}
-    merged["machine"] = machine_info()
-    atomic_write(path, json.dumps(merged, indent=1, ensure_ascii=False) + "\n")
-    print(f"recorded {path}")
+    repository_record = load_json(Path(script).resolve().with_name("results.json"))
+    base = load_json(record_path) if record_path else repository_record
+    merged = merge_record(base, record, section)
+    merged["verdict"] = _plain(verdict(merged))
+    errors = verdict_errors(merged["verdict"])
+    if errors:
+        raise ValueError("verdict: " + "; ".join(errors))
+    print_verdict(measured if measured is not None else record["headline"], merged["verdict"],
+                  merged.get("paper"), repository_record)
+    if record_path:
+        merged["machine"] = machine_info()
+        atomic_write(record_path, json.dumps(merged, indent=1, ensure_ascii=False) + "\n")
+        print(f"recorded {record_path}")
+    return merged["verdict"]
 
 
 def comparable(record: Any) -> Any:

@@ -72,47 +72,96 @@ def test_format_value_is_stable():
 
 
 def valid_record():
-    return {"slug": "demo", "paper": {"citation": "c", "claim": "x", "numbers": {}},
-            "verdict": {"value": "yes", "reason": "it works"}, "summary": "one line", "headline": {"m": 1.0},
+    return {"slug": "demo", "paper": {"citation": "c", "claim": "x",
+                                      "figures": [{"name": "steps", "value": 100, "where": "Table 1"}]},
+            "summary": "one line", "headline": {"m": 1.0},
             "seeds": None, "tables": [{"title": "t", "columns": ["a", "b"], "rows": [[1, 2]]}],
             "tour": "note", "wallclock_s": 1.0}
+
+
+def demo_verdict(record):
+    """A rule for the tests: yes when the main headline and the odyssnet section's agree."""
+    from shared.verdict import exact, grade, pending
+    if "odyssnet" not in record:
+        return pending("the odyssnet section is not recorded")
+    same = record["headline"]["m"] == record["odyssnet"]["headline"]["m"]
+    return grade([exact("both agree", "Table 1", "m", record["headline"]["m"], same, "equal")])
 
 
 def test_record_errors_name_the_problem():
     good = {**valid_record(), "command": "python3 demo/demo.py --record"}
     assert ex.record_errors(good) == []
-    bad = {**good, "verdict": {"value": "kind of", "reason": "x"}}
-    assert any("verdict.value" in e for e in ex.record_errors(bad))
     bad = {**good, "tables": [{"title": "t", "columns": ["a"], "rows": [[1, 2]]}]}
     assert any("row's length" in e for e in ex.record_errors(bad))
+    bad = {**good, "paper": {"citation": "c", "claim": "x", "figures": [{"name": "n", "value": 1, "where": ""}]}}
+    assert any("where the figure stands" in e for e in ex.record_errors(bad))
+    bad = {**good, "paper": {"citation": "c", "claim": "x", "numbers": {}}}
+    assert "paper.figures missing" in ex.record_errors(bad)
     bad = dict(good)
     del bad["headline"]
     assert ex.record_errors(bad) == ["missing key 'headline'"]
 
 
-def test_save_record_merges_sections_and_adds_command(tmp_path, monkeypatch):
-    path = tmp_path / "results.json"
+def test_verdict_errors():
+    assert ex.verdict_errors({"value": "pending", "reason": "r", "claims": []}) == []
+    assert any("verdict.value" in e for e in ex.verdict_errors({"value": "kind of", "reason": "r", "claims": []}))
+    assert any("claims is empty" in e for e in ex.verdict_errors({"value": "yes", "reason": "r", "claims": []}))
+    assert ex.verdict_errors(None) == ["verdict missing"]
+
+
+def test_conclude_merges_sections_and_recomputes_the_verdict(tmp_path, monkeypatch, capsys):
+    path = str(tmp_path / "results.json")
+    script = str(tmp_path / "demo.py")
     monkeypatch.setattr(sys, "argv", ["demo.py", "--record"])
-    ex.save_record(path, valid_record(), str(tmp_path / "demo.py"))
+    verdict = ex.conclude(valid_record(), script, demo_verdict, path)
+    assert verdict["value"] == "pending"
     section = {k: v for k, v in valid_record().items() if k in ex.SECTION_KEYS}
     monkeypatch.setattr(sys, "argv", ["demo.py", "--model", "odyssnet", "--record"])
-    ex.save_record(path, {**section, "headline": {"m": 2.0}}, str(tmp_path / "demo.py"), section="odyssnet")
+    verdict = ex.conclude({**section, "headline": {"m": 1.0}}, script, demo_verdict, path, section="odyssnet")
+    assert verdict["value"] == "yes"
     monkeypatch.setattr(sys, "argv", ["demo.py", "--record"])
-    ex.save_record(path, {**valid_record(), "headline": {"m": 3.0}}, str(tmp_path / "demo.py"))
-    record = json.loads(path.read_text())
+    ex.conclude({**valid_record(), "headline": {"m": 3.0}}, script, demo_verdict, path)
+    record = json.loads(open(path).read())
     assert record["headline"] == {"m": 3.0}
-    assert record["odyssnet"]["headline"] == {"m": 2.0}
+    assert record["odyssnet"]["headline"] == {"m": 1.0}
+    assert record["verdict"]["value"] == "no"  # recomputed on the whole merged record
     assert record["odyssnet"]["command"].endswith("demo.py --model odyssnet --record")
+    assert record["machine"]["blas"]["threads"] in (1, None)
     assert "machine" in record and "machine" not in ex.comparable(record)
+    assert "both agree" in capsys.readouterr().out
 
 
-def test_save_record_refuses_an_invalid_record_and_leaves_the_file(tmp_path):
+def test_a_run_without_record_prints_the_catalogs_verdict_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    script = str(tmp_path / "demo.py")
+    recorded = {**valid_record(), "command": "python3 demo/demo.py --n-seeds 10 --record",
+                "verdict": {"value": "partial", "reason": "r", "claims": [{"claim": "c"}]}}
+    (tmp_path / "results.json").write_text(json.dumps(recorded))
+    monkeypatch.setattr(sys, "argv", ["demo.py"])
+    verdict = ex.conclude(valid_record(), script, lambda r: __import__("shared.verdict").verdict.pending("1 seed"))
+    assert verdict["value"] == "pending"
+    out = capsys.readouterr().out
+    assert "the catalog's verdict is partial" in out and "python3 demo/demo.py --n-seeds 10" in out
+    assert json.loads((tmp_path / "results.json").read_text()) == recorded
+
+
+def test_conclude_refuses_an_invalid_record_and_leaves_the_file(tmp_path):
     path = tmp_path / "results.json"
     path.write_text("{}")
     with pytest.raises(ValueError):
-        ex.save_record(path, {**valid_record(), "summary": "two\nlines"}, str(tmp_path / "demo.py"))
+        ex.conclude({**valid_record(), "summary": "two\nlines"}, str(tmp_path / "demo.py"), demo_verdict, str(path))
     assert path.read_text() == "{}"
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_require_seeds_refuses_a_small_recorded_sweep(tmp_path, capsys):
+    p = parser(tmp_path)
+    ex.require_seeds(p, p.parse_args(["--n-seeds", "10", "--record"]), 10)
+    ex.require_seeds(p, p.parse_args(["--n-seeds", "2"]), 10)          # not recorded: fine
+    ex.require_seeds(p, p.parse_args(["--quick", "--record"]), 10)     # the tests' quick records
+    with pytest.raises(SystemExit) as exit_info:
+        ex.require_seeds(p, p.parse_args(["--n-seeds", "3", "--record"]), 10)
+    assert exit_info.value.code == 2
+    assert "--n-seeds >= 10" in capsys.readouterr().err
 
 
 def test_atomic_write_leaves_no_partial_file(tmp_path):
@@ -134,11 +183,6 @@ def test_progress_lines_are_throttled(capsys):
     progress.update(100, force=True, loss=0.25)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1 and "step 100/100" in lines[0] and "loss=0.25" in lines[0]
-
-
-def test_verdict_block_rejects_unknown_verdicts():
-    with pytest.raises(ValueError):
-        ex.print_verdict({"a": 1}, {"b": 2}, "sort of", "x")
 
 
 def test_command_line_is_relative_to_the_repository():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from PIL import Image
@@ -92,3 +93,29 @@ def test_odyssnet_comparison_records_a_section(slug, tmp_path):
     section = json.loads(path.read_text())["odyssnet"]
     assert record_errors(section, SECTION_KEYS) == []
     assert "--model odyssnet" in section["command"]
+
+
+def _first_non_stdlib_import(path) -> str | None:
+    import ast
+    for node in ast.parse(path.read_text()).body:
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module != "__future__":
+            names = [node.module]
+        for name in names:
+            if name.split(".")[0] not in sys.stdlib_module_names:
+                return name
+    return None
+
+
+SCRIPTS = sorted(p for slug in IMPLEMENTED for p in (ROOT / slug).glob("*.py")) + \
+    sorted((ROOT / "benchmarks").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_scripts_import_shared_before_numpy(path):
+    """The kernel pins (shared/__init__.py) act only if shared is imported before numpy loads."""
+    first = _first_non_stdlib_import(path)
+    assert first is not None and first.split(".")[0] == "shared", \
+        f"{path.name}: the first non-standard-library import is {first!r}; import shared first"

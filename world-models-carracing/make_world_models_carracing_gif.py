@@ -8,18 +8,16 @@ Trains the headline seed once (about 20 s), then drives the first held-out test 
 
 from __future__ import annotations
 
-import os
 import sys
 
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_variable] = "1"   # as in the stub: one BLAS thread, the same rounding as the recorded run
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import world_models_carracing as wm  # noqa: E402
-from shared.figures import figure_parser, frame_of, save_gif  # noqa: E402
-from visualize_world_models_carracing import draw_track, train_headline  # noqa: E402
+import world_models_carracing as wm
+from shared.figures import figure_parser, frame_of, save_gif
+from visualize_world_models_carracing import draw_track, train_headline
 
 
 def frame(log, t: int, track, vae, env: wm.Env, total: float) -> plt.Figure:

@@ -10,18 +10,16 @@ results.json, so it shows exactly the figures the README quotes.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_variable] = "1"   # as in the stub: one BLAS thread, the same rounding as the recorded run
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import world_models_carracing as wm  # noqa: E402
-from shared.figures import figure_parser, save_png  # noqa: E402
+import world_models_carracing as wm
+from shared.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 

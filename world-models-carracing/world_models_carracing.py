@@ -22,22 +22,20 @@ steering and throttle, a 16x16 car-centred view, and reward for progress along t
 from __future__ import annotations
 
 import math
-import os
 import sys
 from dataclasses import dataclass, replace
 
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_variable] = "1"   # small matrices: BLAS threads only cost time, and change the rounding
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from shared.experiment import (Progress,  # noqa: E402
+from shared.experiment import (Progress,
                                format_table, format_value, positive_float, positive_int, print_verdict,
                                save_record, stub_parser, summarize)
-from shared.gradcheck import check_gradients  # noqa: E402
-from shared.odyssnet import OdyssNet, OdyssNetTrainer  # noqa: E402
-from shared.optim import Adam, clip_global_norm  # noqa: E402
-from shared.recurrent import LSTM  # noqa: E402
+from shared.gradcheck import check_gradients
+from shared.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.optim import Adam, clip_global_norm
+from shared.recurrent import LSTM
 
 PAPER = {"full world model (V+M+C), CarRacing-v0": 906, "V only (C on z)": 632,
          "V only with a hidden layer in C": 788, "solved threshold": 900}
