@@ -760,7 +760,7 @@ def compare_figures(recorded: dict, again: dict) -> dict:
         numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
         relative = abs(b - a) / max(abs(a), abs(b)) if numeric and (a or b) else None
         moved.append({"figure": key, "recorded": a, "now": b, "relative": relative})
-    moved.sort(key=lambda m: -1.0 if m["relative"] is None else -m["relative"])
+    moved.sort(key=lambda m: (m["relative"] is None, -(m["relative"] or 0.0)))  # numbers first, largest first
     return {"figures": len(old.keys() | new.keys()), "exact": len(old.keys() | new.keys()) - len(moved),
             "moved": moved}
 

@@ -44,8 +44,8 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, format_table, format_value, positive_float, positive_int,
-                               print_verdict, save_record, stub_parser, summarize)
+from shared.experiment import (Progress, format_table, format_value, positive_float, positive_int, 
+                               stub_parser, summarize)
 from shared.gradcheck import check_gradients
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.optim import Adam, clip_global_norm

@@ -101,13 +101,11 @@ def stub_parser(script: str, description: str, quick: str) -> ArgumentParser:
 
 
 def command_line(script: str, argv: Sequence[str] | None = None) -> str:
-    """The command that reproduces this run, as typed from the repository root."""
+    """The command that reproduces this run, as typed from the repository root (the folder that
+    holds the stub's folder)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     path = Path(script).resolve()
-    try:
-        shown = path.relative_to(REPO_ROOT).as_posix()
-    except ValueError:
-        shown = path.as_posix()
+    shown = path.relative_to(path.parent.parent).as_posix()
     return " ".join(["python3", shown, *map(shlex.quote, argv)])
 
 

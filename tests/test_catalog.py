@@ -80,7 +80,7 @@ def test_check_fails_on_stale_and_broken_stubs(repo_copy):
     (stub / "README.md").write_text(text)
     # a verdict outside the four words, and a record made by a --quick run
     record = json.loads((stub / "results.json").read_text())
-    (stub / "results.json").write_text(json.dumps({**record, "verdict": {"value": "maybe", "reason": "x"}}))
+    (stub / "results.json").write_text(json.dumps({**record, "verdict": {"value": "maybe", "reason": "x", "claims": []}}))
     assert any("verdict.value" in e for e in catalog.check(repo_copy))
     (stub / "results.json").write_text(json.dumps({**record, "command": record["command"] + " --quick"}))
     assert any("--quick" in e for e in catalog.check(repo_copy))
