@@ -99,3 +99,103 @@ def test_ticks_below_two_are_refused(capsys):
     with pytest.raises(SystemExit) as exit_info:
         nbb.parse_args(["--ticks", "1"])
     assert exit_info.value.code == 2
+
+
+# ----------------------------------------------------------------------------------------
+# The verdict rule: synthetic records on both sides of every threshold.
+# ----------------------------------------------------------------------------------------
+
+
+def rows(n=40, solved=None, center=619.0, spread=0.2, stable=None):
+    """n per-seed rows; cycles spread evenly over center * (1 -+ spread); the first `solved` seeds solved."""
+    solved = n if solved is None else solved
+    stable = solved if stable is None else stable
+    cycles = center * (1 + spread * np.linspace(-1, 1, n))
+    return [{"seed": i, "solved": i < solved, "cycles": float(cycles[i]) if i < solved else None,
+             "stable": i < stable} for i in range(n)]
+
+
+def synthetic_record(three=None, two_hidden=None, two_subsets=None):
+    record = {"seeds": {"per_seed": rows() if three is None else three}}
+    record["two-hidden"] = {"command": "x", "seeds": {"per_seed": rows(center=640) if two_hidden is None else two_hidden}}
+    record["two-subsets"] = {"command": "x", "seeds": {"per_seed": rows(center=1052) if two_subsets is None
+                                                       else two_subsets}}
+    return record
+
+
+def holds(verdict):
+    return [c["holds"] for c in verdict["claims"]]
+
+
+def test_verdict_yes_when_every_figure_matches():
+    verdict = nbb.verdict(synthetic_record())
+    assert verdict["value"] == "yes" and holds(verdict) == [True] * 6
+
+
+def test_verdict_is_pending_without_a_section_or_with_too_few_seeds():
+    assert nbb.verdict({"seeds": None})["value"] == "pending"
+    record = synthetic_record()
+    del record["two-hidden"]
+    assert nbb.verdict(record)["value"] == "pending"
+    assert nbb.verdict(synthetic_record(three=rows(n=39)))["value"] == "pending"
+    assert nbb.verdict(synthetic_record(two_subsets=rows(n=20, center=1052)))["value"] == "pending"
+    assert nbb.verdict({"two-hidden": {"command": "x", "seeds": None}})["value"] == "pending"  # a section alone
+
+
+@pytest.mark.parametrize("solved,expected", [(40, True), (39, True), (36, False)])
+def test_solve_rate_threshold(solved, expected):
+    verdict = nbb.verdict(synthetic_record(three=rows(solved=solved)))
+    assert holds(verdict)[0] is expected
+    assert verdict["value"] == ("yes" if expected else "no")
+
+
+@pytest.mark.parametrize("center,expected", [(619, True), (619 * 1.3, True), (619 * 1.6, False), (619 / 1.6, False)])
+def test_count_threshold(center, expected):
+    verdict = nbb.verdict(synthetic_record(three=rows(center=center)))
+    assert holds(verdict)[1] is expected
+    assert verdict["value"] == ("yes" if expected else "partial")
+
+
+def test_count_is_in_cycles_not_per_pattern():
+    """619 per pattern would be 2476 cycles: far outside the band."""
+    assert holds(nbb.verdict(synthetic_record(three=rows(center=4 * 619))))[1] is False
+
+
+@pytest.mark.parametrize("stable,expected", [(40, True), (39, True), (30, False)])
+def test_stability_threshold(stable, expected):
+    assert holds(nbb.verdict(synthetic_record(three=rows(stable=stable))))[2] is expected
+
+
+@pytest.mark.parametrize("center,expected", [(640, True), (20, False), (640 * 1.6, False)])
+def test_two_hidden_online_count(center, expected):
+    assert holds(nbb.verdict(synthetic_record(two_hidden=rows(center=center))))[3] is expected
+
+
+@pytest.mark.parametrize("center,expected", [(1052, True), (263, False), (1052 * 1.6, False)])
+def test_two_subsets_count(center, expected):
+    assert holds(nbb.verdict(synthetic_record(two_subsets=rows(center=1052 if center is None else center))))[4] \
+        is expected
+
+
+@pytest.mark.parametrize("solved,expected", [(40, True), (27, True), (20, False)])
+def test_two_subsets_rate(solved, expected):
+    assert holds(nbb.verdict(synthetic_record(two_subsets=rows(solved=solved, center=1052))))[5] is expected
+
+
+def test_fewer_than_two_solved_seeds_fail_the_count_claim():
+    verdict = nbb.verdict(synthetic_record(two_hidden=rows(solved=1, center=640)))
+    assert holds(verdict)[3] is False and verdict["claims"][3]["p"] is None
+
+
+def test_qualitative_when_only_the_primary_claim_holds():
+    record = synthetic_record(three=rows(center=3000, stable=0), two_hidden=rows(center=10),
+                              two_subsets=rows(solved=20, center=5000))
+    verdict = nbb.verdict(record)
+    assert holds(verdict) == [True, False, False, False, False, False]
+    assert verdict["value"] == "qualitative"
+
+
+def test_verdict_reads_a_json_round_trip():
+    import json
+    record = json.loads(json.dumps(synthetic_record()))
+    assert nbb.verdict(record) == json.loads(json.dumps(nbb.verdict(record)))
