@@ -21,6 +21,7 @@ the only sources.
 from __future__ import annotations
 
 import argparse
+import html
 import importlib.util
 import json
 import math
@@ -298,8 +299,27 @@ def load_record(slug: str, root: Path = ROOT) -> dict | None:
 # ----------------------------------------------------------------------------------------
 
 
-def cell(text) -> str:
-    return format_value(text).replace("|", "\\|").replace("\n", " ")
+def text(value) -> str:
+    """A figure or phrase from a record, safe in Markdown: mdBook renders raw HTML, so <, > and & from
+    a record are escaped (a summary holding <script> must not run in the published book)."""
+    return html.escape(format_value(value), quote=False).replace("\n", " ")
+
+
+def code(value: str) -> str:
+    """A record's command as inline code (no backtick may close the span early)."""
+    return "`" + value.replace("`", "'") + "`"
+
+
+def cell(value) -> str:
+    """A table cell: ``text`` with the column separator escaped. Links built by this tool are
+    passed through ``stub_link`` and never come from a record."""
+    if isinstance(value, Markdown):
+        return str(value)
+    return text(value).replace("|", "\\|")
+
+
+class Markdown(str):
+    """Markdown written by this tool (a link), passed into a table cell as is."""
 
 
 def md_table(columns, rows) -> list[str]:
@@ -310,7 +330,7 @@ def md_table(columns, rows) -> list[str]:
 
 
 def stub_link(slug: str, root: Path) -> str:
-    return f"[{slug}]({slug}/README.md)" if implemented(slug, root) else slug
+    return Markdown(f"[{slug}]({slug}/README.md)") if implemented(slug, root) else slug
 
 
 def verdict_text(record: dict | None, slug: str, root: Path) -> str:
@@ -385,7 +405,7 @@ def render_tour(root: Path = ROOT) -> str:
                 continue
             gif = f"{e['slug']}/{module(e['slug'])}.gif"
             lines += ["", f"### [{e['slug']}]({e['slug']}/README.md) — {e['short']}", "",
-                      f"![{e['slug']}]({gif})", "", record["tour"]]
+                      f"![{e['slug']}]({gif})", "", text(record["tour"])]
         if planned:
             lines += ["", "Planned: " + ", ".join(planned) + "."]
     return "\n".join(lines) + "\n"
@@ -396,7 +416,7 @@ def render_record_block(record: dict) -> str:
     lines = []
 
     def section(rec, heading):
-        out = [f"**{heading}** — `{rec['command']}` ({rec['wallclock_s']:.1f} s)", ""]
+        out = [f"**{heading}** — {code(rec['command'])} ({rec['wallclock_s']:.1f} s)", ""]
         out += md_table(["Headline seed's figure (this machine's)", "Value"], list(rec["headline"].items()))
         seeds = rec.get("seeds")
         if seeds:
@@ -404,16 +424,16 @@ def render_record_block(record: dict) -> str:
             per_seed = ", ".join(format_value(r[s["metric"]]) if r["solved"] else "unsolved"
                                  for r in seeds["per_seed"])
             first, last = seeds["per_seed"][0]["seed"], seeds["per_seed"][-1]["seed"]
-            out += ["", f"Seeds {first}–{last}: solved {s['n_solved']}/{s['n_runs']}; `{s['metric']}` over "
+            out += ["", f"Seeds {first}–{last}: solved {s['n_solved']}/{s['n_runs']}; {code(s['metric'])} over "
                         f"solved runs: mean {format_value(s['mean'])}, median {format_value(s['median'])}, "
                         f"range {format_value(s['min'])}–{format_value(s['max'])}. Per seed (this machine's "
                         f"figures, see [Reproducibility](../README.md#reproducibility)): {per_seed}."]
         for table in rec["tables"]:
-            out += ["", f"*{table['title']}*", ""] + md_table(table["columns"], table["rows"])
+            out += ["", f"*{text(table['title'])}*", ""] + md_table(table["columns"], table["rows"])
         return out
 
     verdict = record["verdict"]
-    lines += [f"**Verdict: {verdict['value']}** — {verdict['reason']}. The rule is `verdict()` in the "
+    lines += [f"**Verdict: {text(verdict['value'])}** — {text(verdict['reason'])}. The rule is `verdict()` in the "
               f"script, fixed before the recorded runs; each claim is tested at level {verdict.get('alpha', '-')} "
               f"({verdict.get('correction', 'no correction')}); *p* is the probability of the figures if the "
               f"claim did not hold.", ""]
@@ -608,10 +628,21 @@ def record_file_errors(slug: str, root: Path) -> list[str]:
         if name is not None:
             errors += [f"{label}: {e}" for e in record_errors(rec, SECTION_KEYS)]
         command = rec.get("command", "")
-        if not command.startswith(f"python3 {slug}/{module(slug)}.py") or "--record" not in command:
+        try:
+            argv = shlex.split(command)
+        except ValueError as error:
+            errors.append(f"{label}: command cannot be parsed ({error})")
+            continue
+        if argv[:2] != ["python3", f"{slug}/{module(slug)}.py"] or "--record" not in command:
             errors.append(f"{label}: command must be 'python3 {slug}/{module(slug)}.py ... --record', got {command!r}")
-        if "--quick" in shlex.split(command):
+        if "--quick" in argv:
             errors.append(f"{label}: recorded from a --quick run")
+        for i, token in enumerate(argv):
+            target = token[len("--record="):] if token.startswith("--record=") else (
+                argv[i + 1] if token == "--record" and i + 1 < len(argv) and not argv[i + 1].startswith("--")
+                else None)
+            if target is not None and (root / target).resolve().parent != (root / slug).resolve():
+                errors.append(f"{label}: --record {target!r} leaves the stub's folder")
     return errors
 
 
@@ -826,7 +857,7 @@ def verify(slugs: list[str], jobs: int, keep: Path | None = None, show: int = 5,
         verdict_changes += not kept
         rows.append([f"{slug}: verdict", "", "", "", "; ".join(f"claim changed: {c}" for c in claims_changed)
                      or "every claim as recorded", "",
-                     f"{before['value']} -> {again['value']}" + ("" if kept else "  CHANGED")])
+                     f"{before['value']} → {again['value']}" + ("" if kept else "  CHANGED")])
         if machine is not None:
             here, there = kernels(machine), kernels(recorded.get("machine", {}))
             differ = {k: (there.get(k), here.get(k)) for k in here if here.get(k) != there.get(k)}
@@ -844,7 +875,7 @@ def verify(slugs: list[str], jobs: int, keep: Path | None = None, show: int = 5,
 
 def _describe_move(move: dict) -> str:
     change = "" if move["relative"] is None else f" ({100 * move['relative']:.3g}%)"
-    return f"{move['figure']}: {format_value(move['recorded'])} -> {format_value(move['now'])}{change}"
+    return f"{move['figure']}: {format_value(move['recorded'])} → {format_value(move['now'])}{change}"
 
 
 def build(root: Path = ROOT, book: Path | None = None, only: list[str] | None = None) -> None:

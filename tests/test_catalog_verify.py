@@ -85,7 +85,7 @@ def test_verify_reproduces_exactly_and_leaves_the_record(tree, capsys):
     before = (tree / SLUG / "results.json").read_text()
     assert catalog.verify([SLUG], jobs=2, root=tree) == 0
     out = capsys.readouterr().out
-    assert "yes -> yes" in out and "0 verdict(s) changed" in out
+    assert "yes → yes" in out and "0 verdict(s) changed" in out
     assert (tree / SLUG / "results.json").read_text() == before
 
 
@@ -97,7 +97,7 @@ def test_verify_reports_moved_figures_and_a_changed_verdict(tree, capsys):
     assert catalog.verify([SLUG], jobs=1, root=tree) == 1
     out = capsys.readouterr().out
     assert "seeds.per_seed[1].value" in out and "(33.3%)" in out
-    assert "no -> yes  CHANGED" in out
+    assert "no → yes  CHANGED" in out
 
 
 def test_compare_figures_counts_exact_and_moved():
@@ -120,3 +120,25 @@ def test_check_refuses_a_pending_or_hand_edited_verdict(tree):
 def test_record_refuses_a_sweep_below_the_rules_minimum(tree):
     done = run_script(tree / SLUG / "nbb_moving_light.py", "--n-seeds", "2", "--record", cwd=tree)
     assert done.returncode == 2 and "--n-seeds >= 3" in done.stderr
+
+
+def test_check_refuses_a_record_path_outside_the_stub(tree):
+    record = record_of(tree)
+    for target in ("../elsewhere.json", "/tmp/x.json", "nbb-moving-light/../x.json"):
+        command = f"python3 {SLUG}/nbb_moving_light.py --n-seeds 4 --record {target}"
+        (tree / SLUG / "results.json").write_text(json.dumps({**record, "command": command}))
+        assert any("leaves the stub's folder" in e for e in catalog.record_file_errors(SLUG, tree)), target
+    command = f"python3 {SLUG}/nbb_moving_light.py --n-seeds 4 --record {SLUG}/results.json"
+    (tree / SLUG / "results.json").write_text(json.dumps({**record, "command": command}))
+    assert not any("leaves" in e for e in catalog.record_file_errors(SLUG, tree))
+
+
+def test_generated_markdown_escapes_html_from_records(tree):
+    record = record_of(tree)
+    record["summary"] = "<script>alert(1)</script> & more"
+    record["seeds"] = None  # the stand-in's sweep summary is minimal
+    record["tables"] = [{"title": "<b>t</b>", "columns": ["<i>c</i>"], "rows": [["<img src=x>"]]}]
+    block = catalog.render_record_block(record)
+    assert "<script>" not in block and "<b>" not in block and "<img" not in block and "<i>" not in block
+    assert "&lt;b&gt;t&lt;/b&gt;" in block
+    assert "&lt;script&gt;" in catalog.cell(record["summary"])
