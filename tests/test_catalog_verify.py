@@ -136,7 +136,7 @@ def test_check_refuses_a_record_path_outside_the_stub(tree):
 def test_generated_markdown_escapes_html_from_records(tree):
     record = record_of(tree)
     record["summary"] = "<script>alert(1)</script> & more"
-    record["seeds"] = None  # the stand-in's sweep summary is minimal
+    record["seeds"] = record["scaled"]["seeds"] = None  # the stand-in's sweep summaries are minimal
     record["tables"] = [{"title": "<b>t</b>", "columns": ["<i>c</i>"], "rows": [["<img src=x>"]]}]
     block = catalog.render_record_block(record)
     assert "<script>" not in block and "<b>" not in block and "<img" not in block and "<i>" not in block
