@@ -20,6 +20,7 @@ The contract these helpers implement:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
@@ -29,6 +30,11 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 import numpy as np
 
@@ -52,10 +58,46 @@ os.umask(_UMASK)
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """``argparse`` whose errors are one line: ``prog: error: message (see --help)``."""
+    """``argparse`` whose errors are one line: ``prog: error: message (see --help)``, and which
+    checks a ``--record`` target when the arguments are parsed, before any work."""
 
     def error(self, message: str):  # noqa: D102 - argparse hook
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+    def parse_args(self, args=None, namespace=None):  # noqa: D102
+        parsed = super().parse_args(args, namespace)
+        target = getattr(parsed, "record", None)
+        if target is not None:
+            problem = record_target_problem(target)
+            if problem:
+                self.error(f"--record {target!r}: {problem}")
+        return parsed
+
+
+def record_target_problem(target: str) -> str | None:
+    """Why ``target`` cannot take a results record (None if it can): checked before the run, so that
+    a long run is never lost to a path that cannot be written at its end."""
+    if not str(target).strip():
+        return "empty path"
+    path = Path(target)
+    if path.is_dir():
+        return "is a directory"
+    parent = path.parent if str(path.parent) else Path(".")
+    for ancestor in [parent, *parent.parents]:
+        if ancestor.exists() and not ancestor.is_dir():
+            return f"{ancestor} is not a directory"
+    if not parent.exists():
+        return f"folder {parent} does not exist"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"folder {parent} is not writable"
+    if path.exists():
+        try:
+            existing = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            return f"exists and is not a JSON results record ({type(error).__name__})"
+        if not isinstance(existing, dict):
+            return "exists and is not a JSON object"
+    return None
 
 
 def _bounded(kind, low, inclusive, name):
@@ -408,19 +450,37 @@ def conclude(record: dict, script: str, verdict: Callable[[dict], dict], record_
     if errors:
         raise ValueError("results record: " + "; ".join(errors))
     repository_record = load_json(Path(script).resolve().with_name("results.json"))
-    base = load_json(record_path) if record_path else repository_record
-    merged = merge_record(base, record, section)
-    merged["verdict"] = _plain(verdict(merged))
-    errors = verdict_errors(merged["verdict"])
-    if errors:
-        raise ValueError("verdict: " + "; ".join(errors))
+    with _folder_lock(Path(record_path).parent if record_path else None):
+        # read, merge and write under one lock: two sections recorded at once must not lose either
+        base = load_json(record_path) if record_path else repository_record
+        merged = merge_record(base, record, section)
+        merged["verdict"] = _plain(verdict(merged))
+        errors = verdict_errors(merged["verdict"])
+        if errors:
+            raise ValueError("verdict: " + "; ".join(errors))
+        if record_path:
+            merged["machine"] = machine_info()
+            atomic_write(record_path, json.dumps(merged, indent=1, ensure_ascii=False) + "\n")
     print_verdict(measured if measured is not None else record["headline"], merged["verdict"],
                   merged.get("paper"), repository_record)
     if record_path:
-        merged["machine"] = machine_info()
-        atomic_write(record_path, json.dumps(merged, indent=1, ensure_ascii=False) + "\n")
         print(f"recorded {record_path}")
     return merged["verdict"]
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path | None):
+    """An exclusive advisory lock on a folder (POSIX flock on the folder itself: no lock file is
+    left behind). Where flock does not exist, or without a folder, no lock."""
+    if folder is None or fcntl is None:
+        yield
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
 
 
 def comparable(record: Any) -> Any:

@@ -188,3 +188,43 @@ def test_progress_lines_are_throttled(capsys):
 def test_command_line_is_relative_to_the_repository():
     command = ex.command_line(str(ex.REPO_ROOT / "nbb-xor" / "nbb_xor.py"), ["--seed", "0", "--record"])
     assert command == "python3 nbb-xor/nbb_xor.py --seed 0 --record"
+
+
+@pytest.mark.parametrize("target,problem", [
+    ("", "empty path"), (".", "is a directory"), ("nofolder/results.json", "does not exist"),
+    ("afile/results.json", "is not a directory"), ("notjson.json", "not a JSON results record"),
+    ("list.json", "not a JSON object")])
+def test_record_targets_are_checked_before_the_run(tmp_path, monkeypatch, capsys, target, problem):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "notjson.json").write_text("{oops")
+    (tmp_path / "list.json").write_text("[1, 2]")
+    with pytest.raises(SystemExit) as exit_info:
+        parser(tmp_path).parse_args(["--record", target])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert problem in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_good_record_target_passes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old.json").write_text('{"slug": "demo"}')
+    assert parser(tmp_path).parse_args(["--record", "old.json"]).record == "old.json"
+    assert parser(tmp_path).parse_args(["--record", "new.json"]).record == "new.json"
+
+
+def test_sections_recorded_at_the_same_time_are_both_kept(tmp_path):
+    """Two processes record two sections into one file at once; the lock keeps both."""
+    script = tmp_path / "demo.py"
+    script.write_text(
+        "import shared, sys\nfrom shared.experiment import conclude\nfrom shared.verdict import pending\n"
+        "part = {'summary': 's', 'headline': {'m': 1.0}, 'seeds': None, 'tables': [], 'wallclock_s': 0.0}\n"
+        "for i in range(15):\n"
+        "    conclude(part, __file__, lambda r: pending('x'), sys.argv[2], section=f'{sys.argv[1]}{i}')\n")
+    path = tmp_path / "results.json"
+    runs = [subprocess.Popen([sys.executable, str(script), name, str(path)], stdout=subprocess.DEVNULL)
+            for name in ("a", "b")]
+    assert all(run.wait(timeout=60) == 0 for run in runs)
+    record = json.loads(path.read_text())
+    assert {f"{n}{i}" for n in "ab" for i in range(15)} <= set(record)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
