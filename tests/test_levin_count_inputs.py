@@ -1,103 +1,267 @@
-"""levin-count-inputs: the machine, Levin's schedule, the search's known answer, the gradient."""
+"""levin-count-inputs: the paper's task and machine, both searches, the baselines, the verdict rule."""
 
 from __future__ import annotations
+
+import copy
+from itertools import product
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, load_module
+from conftest import ROOT, load_module, run_script
 
 lv = load_module(ROOT / "levin-count-inputs" / "levin_count_inputs.py")
 
 
-def test_instruction_set_satisfies_krafts_equality():
-    """Each instruction is chosen with probability 2^-bits; the choices must sum to exactly 1."""
-    assert sum(2.0 ** -c for c in lv.INSTRUCTION_COST) == 1.0
-    assert len(set(lv.INSTRUCTIONS)) == len(lv.INSTRUCTIONS)
+# ---------------------------------------------------------------------------------------- the task
 
 
-def test_counting_loop_writes_all_ones_in_200_steps():
-    status, weights, steps = lv.run_program(lv.assemble("INC 0; WRITE 0; JMP 1"))
-    assert status == lv.HALTED and steps == 200
-    assert weights.tolist() == [1] * 100
-    assert lv.program_bits(lv.assemble("INC 0; WRITE 0; JMP 1")) == 15
+def test_the_papers_task():
+    assert len(lv.TRIPLES) == 161700 and lv.N_UNSEEN == 161697
+    assert lv.PAPER_TRAIN == ((5, 17, 86), (13, 55, 58), (40, 87, 94))
+    assert lv.unseen_mask(lv.PAPER_TRAIN).sum() == 161697
+
+
+def test_triple_index_is_the_row_of_the_triple():
+    rng = np.random.default_rng(0)
+    rows = np.concatenate([[0, 1, len(lv.TRIPLES) - 1], rng.integers(0, len(lv.TRIPLES), 3000)])
+    for row in rows:
+        assert lv.triple_index(lv.TRIPLES[row]) == row
+
+
+def test_only_all_ones_is_right_on_every_input():
+    assert lv.unseen_accuracy([1] * 100) == 1.0
+    assert lv.probe_accuracy([1] * 100) == 1.0
+    w = [1] * 100
+    w[0] = 0                      # unit 0 is never on in training: the net still fits, but fails where 0 is on
+    assert lv.fits(w, lv.PAPER_TRAIN)
+    assert lv.unseen_accuracy(w) == pytest.approx(1 - 99 * 98 / 2 / 161697)
+
+
+def test_minimum_norm_fit_of_the_three_examples_is_right_on_81_inputs():
+    """Gradient descent from w = 0 puts weight 1 on the 9 units that were on: right only where all 3 bits lie
+    there, C(9,3) - 3 = 81 of the 161,697 unseen inputs."""
+    x = lv.dense(lv.PAPER_TRAIN)
+    w = lv.fit_linear_unit(x, np.full(3, 3.0))
+    np.testing.assert_allclose(w, np.linalg.pinv(x) @ np.full(3, 3.0), atol=1e-9)
+    assert lv.unseen_accuracy(w) == pytest.approx(81 / 161697)
+
+
+def test_gradient_descent_reaches_the_minimum_norm_fit_from_30_examples():
+    train = lv.training_triples(4, 30)
+    x, y = lv.dense(train), np.full(30, 3.0)
+    np.testing.assert_allclose(lv.fit_linear_unit(x, y), np.linalg.pinv(x) @ y, atol=1e-6)
+
+
+def test_training_sets_extend_the_papers_examples():
+    a, b = lv.training_triples(3, 30), lv.training_triples(3, 300)
+    assert a[:3] == list(lv.PAPER_TRAIN) and b[:30] == a and len(set(b)) == 300
+    assert lv.training_triples(4, 30) != a
+
+
+def test_permuted_training_sets():
+    sets = [lv.permuted_train(s) for s in range(5)]
+    for t in sets:
+        assert len({u for triple in t for u in triple}) == 9 and t != lv.PAPER_TRAIN
+    assert sets[0] == lv.permuted_train(0) and len(set(sets)) == 5
+
+
+def test_probe_counts():
+    assert [(k, len(idx)) for k, idx in lv.PROBE] == [(1, 100), (2, 1000), (4, 1000), (5, 1000), (6, 1000)]
+    assert all(len(set(row)) == k for k, idx in lv.PROBE for row in idx.tolist())
+    assert all(len({tuple(r) for r in idx.tolist()}) == len(idx) for _, idx in lv.PROBE)
+    assert lv.probe_accuracy([0] * 100) == 0.0
+
+
+# ---------------------------------------------------------------------------------------- the machine
+
+
+def test_table5_program_of_section_4_5_runs_as_the_paper_reports():
+    """Sec. 4.5, Table 5: 'Allocate 1; Increment -1; WriteWeight(-1, -1); Jump 0' ran 399 steps, wrote w_i = i
+    and left 100 work cells, 0 ... 0 100."""
+    status, m = lv.run_program(lv.TABLE5_PROGRAM, writes2=True)
+    assert status == lv.IMPOSSIBLE and m.steps == 399
+    assert m.w == list(range(100))
+    assert m.work[::-1] == [0] * 99 + [100]          # addresses -100 .. -1
+
+
+def test_the_counting_program():
+    program = (1, 0, 2, 0)                           # WriteWeight 0 (contents: 1, the opcode); Jump 0
+    status, m = lv.run_program(program)
+    assert status == lv.IMPOSSIBLE and m.steps == 201 and m.w == [1] * 100
+    assert lv.program_denominator(program) == 13 * 1 * 13 * 3
+    assert lv.levin_phase_of(program) == 17
+    assert lv.disassemble(program) == "WriteWeight 0; Jump 0"
+
+
+def run(program, **kw):
+    return lv.run_program(program, **kw)
 
 
 def test_machine_semantics():
-    status, weights, _ = lv.run_program(lv.assemble("INC 0; WRITE 0; JMP 0"), width=5)
-    assert status == lv.HALTED and weights.tolist() == [1, 2, 3, 4, 5]
-    status, weights, steps = lv.run_program(lv.assemble("INC 1; INC 1; MOV 0 1; ADD 0 1; WRITE 0; STOP"), width=3)
-    assert status == lv.HALTED and weights.tolist() == [4, 0, 0] and steps == 6
-    # JLEQ: with c1 = 1, write c0 and increment it while c0 <= c1: writes 0 and 1, then stops
-    status, weights, _ = lv.run_program(lv.assemble("INC 1; WRITE 0; INC 0; JLEQ 0 1 1; STOP"), width=6)
-    assert status == lv.HALTED and weights.tolist() == [0, 1, 0, 0, 0, 0]
-    assert lv.run_program(lv.assemble("INC 0; JMP 0"))[0] == lv.ERROR           # leaves the cell range
-    assert lv.run_program(lv.assemble("JMP 3"))[0] == lv.ERROR                  # jumps past the unread tape
-    assert lv.run_program(lv.assemble("INC 0; DEC 0; JMP 0"))[0] == lv.LOOPS    # state repeats, no write
-    assert lv.run_program(lv.assemble("WRITE 0; JMP 0"), budget=7)[0] == lv.TIMEOUT
+    # Allocate 2; Increment -1; Increment -1; Add -1 -1 -2 (s[-2] = 4); WriteWeight -2; Stop
+    status, m = run((7, 2, 8, -1, 8, -1, 4, -1, -1, -2, 1, -2, 3))
+    assert status == lv.HALTED and m.w[:2] == [4, 0] and m.work == [2, 4] and m.steps == 6
+    # Subtract a b c: s[c] = s[b] - s[a]; Multiply; Move; Decrement
+    status, m = run((7, 3, 8, -1, 8, -1, 8, -2, 10, -2, -1, -3, 11, -1, -1, -2, 6, -3, -1, 9, -1, 3))
+    assert status == lv.HALTED and m.work == [0, 4, 1]
+    # Jumpleq taken (0 <= 0) skips a WriteWeight; Free
+    status, m = run((7, 1, 0, -1, -1, 8, 1, 0, 12, 1, 3))
+    assert status == lv.HALTED and m.w[0] == 0 and m.work == [] and m.steps == 4
+    # GetInput 1 -1: input component s[1] = 1; the weights are written before any input is shown, so it reads 0
+    status, m = run((7, 1, 8, -1, 5, 1, -1, 1, -1, 3))
+    assert status == lv.HALTED and m.work == [0] and m.w[0] == 0
+    assert run((7, 1, 5, -1, -1, 3))[1].work == [0] and run((7, 1, 9, -1, 5, -1, -1, 3))[0] == lv.IMPOSSIBLE
+    # ReadWeight in the Sec. 4.5 set: s[a] <- w[s[b]]
+    status, m = run((7, 2, 8, -1, 1, -1, -2, 5, -2, -2, 3), writes2=True)
+    assert status == lv.HALTED and m.w[0] == 1 and m.work == [1, 1]
 
 
-def test_levin_phase_of_a_program_is_ceil_of_length_plus_log_time():
-    program = lv.assemble("INC 0; WRITE 0; JMP 1")     # 15 bits, 200 steps: 15 + log2(200) = 22.64
-    assert lv.levin_phase_of(program, 100) == 23
+def test_impossible_instructions_halt_the_program():
+    assert run((8, -1))[0] == lv.IMPOSSIBLE                       # no work cell -1
+    assert run((12, 1))[0] == lv.IMPOSSIBLE                       # Free more than allocated
+    status, m = run((7, 1, 8, -1, 8, -1, 4, -1, -1, -1, 2, 6))  # doubles s[-1] until it passes 10000
+    assert status == lv.IMPOSSIBLE and m.work[0] == 8192
+    status, m = run((1, 0, 1, 0) * 50 + (1, 0))                   # a 101st weight
+    assert status == lv.IMPOSSIBLE and m.steps == 101 and m.w == [1] * 100
+    assert run((42,))[0] == lv.IMPOSSIBLE                         # not an instruction
+    assert run((2, 5, 3))[0] == lv.IMPOSSIBLE                     # a jump beyond the tape read so far
 
 
-def brute_force_phase(phase: int, width: int):
-    """Levin's phase by the definition: every complete program with len <= phase, run alone from scratch."""
+def test_loops_and_time_limits():
+    assert run((2, 0))[0] == lv.LOOPS                             # Jump 0 forever
+    assert run((8, 0, 2, 0))[0] == lv.LOOPS                       # cell 0 flips 8 <-> 9, the state repeats
+    assert run((1, 0, 2, 0), budget=150)[0] == lv.TIMEOUT
+    assert run((7, 1))[0] == lv.NEEDS_MORE
+
+
+def test_guess_probabilities_sum_to_one():
+    """At an oracle request every legal instruction is guessed with probability 1/D, and they sum to 1."""
+    from fractions import Fraction
+    for cells, at in [(0, 0), (0, 4), (3, 2), (5, 9)]:
+        total = Fraction(0)
+        for op in range(13):
+            values = lv.legal_arguments(op, cells, at)
+            count = int(np.prod([len(v) for v in values])) if values else 1
+            total += Fraction(count, lv.instruction_denominator(op, cells, at))
+        assert total == 1
+
+
+# ---------------------------------------------------------------------------------------- the searches
+
+
+def brute_force_phase(phase: int):
+    """Levin's phase by the definition: every complete program with 2^phase P(p) >= 1, run alone from scratch."""
     programs, charged = 0, 0
 
-    def extend(prefix, bits):
+    def extend(prefix, d):
         nonlocal programs, charged
-        budget = 1 << (phase - bits)
-        status, _, steps = lv.run_program(tuple(prefix), width, budget)
+        budget = (1 << phase) // d
+        status, m = lv.run_program(tuple(prefix), budget)
         if status != lv.NEEDS_MORE:
             programs += 1
-            charged += budget if status in (lv.LOOPS, lv.TIMEOUT) else steps
+            charged += budget if status in (lv.LOOPS, lv.TIMEOUT) else m.steps
             return
-        for ins, cost in zip(lv.INSTRUCTIONS, lv.INSTRUCTION_COST):
-            if cost <= phase - bits and steps + 1 <= 1 << (phase - bits - cost):
-                extend(prefix + [ins], bits + cost)
+        at, cells = len(m.prog), len(m.work)
+        for op in range(13):
+            values = lv.legal_arguments(op, cells, at)
+            child = d * lv.instruction_denominator(op, cells, at)
+            if (1 << phase) // child < m.steps + 1:
+                continue
+            for args in product(*values):
+                extend(prefix + [op, *args], child)
 
-    extend([], 0)
+    extend([], 1)
     return programs, charged
 
 
-@pytest.mark.parametrize("phase", [9, 12, 14])
+@pytest.mark.parametrize("phase", [8, 11, 13])
 def test_shared_prefix_enumeration_matches_running_each_program_alone(phase):
-    x = np.ones((1, 4), dtype=np.int64)
-    search = lv.levin_search([x], [np.array([-7])], phase, width=4, progress=False)   # never fits: full phases
-    before = search.phase_log[-2] if len(search.phase_log) > 1 else (0, 0, 0)
-    programs, charged = brute_force_phase(phase, 4)
-    assert (search.phase_log[-1][1] - before[1], search.phase_log[-1][2] - before[2]) == (programs, charged)
+    search = lv.levin_search([lv.PAPER_TRAIN], phase, targets=[[-7, -7, -7]], progress=False)  # never fits
+    before = search.phase_log[-2]
+    assert (search.phase_log[-1][1] - before[1], search.phase_log[-1][2] - before[2]) == brute_force_phase(phase)
 
 
-def test_search_finds_the_counting_net_and_it_generalizes():
-    x_train, y_train, x_test, y_test = lv.make_task(3, width=12)
-    search = lv.levin_search([x_train], [y_train], 22, width=12, progress=False)
+def test_systematic_search_finds_the_counting_program_in_its_phase():
+    search = lv.levin_search([lv.PAPER_TRAIN], 20, progress=False)
     found = search.finds[0]
-    assert lv.disassemble(found.program) == "INC 0; WRITE 0; JMP 1"
-    assert found.phase == lv.levin_phase_of(found.program, 12)
-    assert lv.accuracy(found.weights, x_test, y_test) == 1.0
+    assert lv.disassemble(found.program) == "WriteWeight 0; Jump 0"
+    assert found.phase == lv.levin_phase_of(found.program) == 17 and found.steps == 201
+    assert lv.unseen_accuracy(found.weights) == 1.0
 
 
-def test_search_respects_the_order_len_plus_log_time():
-    """With the zero target, STOP (3 bits, 1 step) must come first, in phase 3."""
-    x_train, _, _, _ = lv.make_task(0, width=10)
-    found = lv.levin_search([x_train], [np.zeros(3, dtype=np.int64)], 10, width=10, progress=False).finds[0]
-    assert lv.disassemble(found.program) == "STOP" and found.phase == 3 and found.programs == 1
+def test_systematic_search_puts_stop_first_for_the_zero_net():
+    found = lv.levin_search([lv.PAPER_TRAIN], 10, targets=[[0, 0, 0]], progress=False).finds[0]
+    # phase 4 runs 'Jump 0' (a loop, charged its 1 step) and then 'Stop' (1 step); nothing else gets a step
+    assert lv.disassemble(found.program) == "Stop" and found.phase == 4
+    assert (found.programs, found.charged_steps) == (2, 2)
 
 
-def test_training_sets_extend_the_levin_examples():
-    x_all, y_all, x_test, _ = lv.training_sets(5, (3, 30), 100)
-    x3, y3, x_test2, _ = lv.make_task(5)
-    assert np.array_equal(x_all[:3], x3) and np.array_equal(y_all[:3], y3) and np.array_equal(x_test, x_test2)
-    assert x_all.shape == (30, 100) and set(np.unique(x_all)) <= {0, 1}
+def test_tie_breaking_changes_the_order_not_the_find():
+    a = lv.levin_search([lv.PAPER_TRAIN], 20, order=lv.tie_break_order(1), progress=False).finds[0]
+    b = lv.levin_search([lv.PAPER_TRAIN], 20, order=lv.tie_break_order(2), progress=False).finds[0]
+    assert a.phase == b.phase == 17 and lv.tie_break_order(1) != lv.tie_break_order(2)
 
 
-def test_gradient_descent_finds_the_minimum_norm_fit():
-    x_all, y_all, _, _ = lv.training_sets(0, (3,), 100)
-    w = lv.fit_linear_unit(x_all[:3], y_all[:3])
-    np.testing.assert_allclose(w, np.linalg.pinv(x_all[:3].astype(float)) @ y_all[:3], atol=1e-8)
+def test_probabilistic_search_is_reproducible_and_its_probabilities_are_the_programs():
+    a, charged_a = lv.probabilistic_search(3, 3000)
+    b, charged_b = lv.probabilistic_search(3, 3000)
+    assert [(r.run, r.program) for r in a] == [(r.run, r.program) for r in b] and charged_a == charged_b
+    assert a, "some run fits"
+    for r in a:
+        assert r.denominator == lv.program_denominator(r.program)
+        status, m = lv.run_program(r.program)
+        assert status in lv.HALTS and m.steps == r.steps <= r.limit and tuple(m.w) == r.weights
+
+
+def test_time_limits_have_probability_32_over_t():
+    stream = lv.uniforms(np.random.default_rng(0))
+    limits = np.array([lv.draw_limit(stream) for _ in range(40000)])
+    for j in (1, 2, 3):
+        assert abs(np.mean(limits == 2 ** (5 + j)) - 2.0 ** -j) < 0.01
+    assert limits.min() == 64 and limits.max() <= 2 ** 15
+
+
+# ---------------------------------------------------------------------------------------- the command line
+
+
+def test_growth_max_phase_zero_skips_the_growth_search():
+    args = lv.parse_args(["--search", "systematic", "--growth-max-phase", "0", "--quick"])
+    assert args.growth_max_phase == 0
+    section = lv.systematic_run([0], 17, 0)
+    assert not any(t["title"].startswith("Cost against the target") for t in section["tables"])
+    section = lv.systematic_run([0], 17, 5)
+    assert any(t["title"].startswith("Cost against the target") for t in section["tables"])
+
+
+def test_growth_max_phase_zero_from_the_command_line(tmp_path):
+    done = run_script(ROOT / "levin-count-inputs" / "levin_count_inputs.py", "--search", "systematic", "--quick",
+                      "--growth-max-phase", "0", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Cost growth" not in done.stdout and "== verdict" in done.stdout
+
+
+@pytest.mark.parametrize("argv", [["--growth-max-phase", "-1"], ["--max-phase", "41"],
+                                  ["--model", "odyssnet", "--search", "systematic"],
+                                  ["--n-seeds", "5", "--record"], ["--search", "systematic", "--n-seeds", "10",
+                                                                   "--record"]])
+def test_bad_arguments_exit_2(argv):
+    with pytest.raises(SystemExit) as info:
+        lv.parse_args(argv)
+    assert info.value.code == 2
+
+
+def test_odyssnet_summary_says_what_its_table_holds():
+    section = lv.odyssnet_run([0, 1], (3, 30), 3, n_test=500, n_probe=50)
+    means = section["tables"][1]["rows"]
+    text = section["summary"]
+    unseen = " / ".join(lv.format_value(r[2]) for r in means)
+    probe = " / ".join(lv.format_value(r[3]) for r in means)
+    assert f"right on {unseen} of 500 unseen three-bit inputs" in text
+    assert f"on {probe} of the probe inputs" in text and "means of 2 seeds" in text
+    for r, n in zip(means, (3, 30)):
+        assert r[2] == pytest.approx(np.mean([s[f"unseen_accuracy_{n}"] for s in section["seeds"]["per_seed"]]))
+    assert "Levin" not in text and "search" not in text
 
 
 def test_linear_gradient_is_checked_and_a_wrong_one_is_caught():
@@ -112,10 +276,78 @@ def test_linear_gradient_is_checked_and_a_wrong_one_is_caught():
     assert max(errors.values()) > 1e-6
 
 
-def test_invalid_widths_are_refused():
-    with pytest.raises(SystemExit) as info:
-        lv.parse_args(["--width", "1"])
-    assert info.value.code == 2
-    with pytest.raises(SystemExit) as info:
-        lv.parse_args(["--model", "odyssnet", "--width", "200"])
-    assert info.value.code == 2
+# ---------------------------------------------------------------------------------------- the verdict
+
+
+def record(fits=(60,) * 10, generalizing=None, n_systematic=20, permuted_ok=20, t=201, all_ones=True, gd=81 / 161697,
+           systematic_solved=True):
+    generalizing = fits if generalizing is None else generalizing
+    rows = [{"seed": s, "solved": f > 0, "fits": f, "generalizing_fits": g, "gd_3_unseen_accuracy": gd}
+            for s, (f, g) in enumerate(zip(fits, generalizing))]
+    srows = [{"seed": s, "solved": systematic_solved, "t": t, "all_ones": all_ones,
+              "permuted_generalizes": s < permuted_ok} for s in range(n_systematic)]
+    return {"seeds": {"per_seed": rows, "summary": {}},
+            "systematic": {"seeds": {"per_seed": srows, "summary": {}}, "command": "x"}}
+
+
+def claims(v):
+    return {c["claim"]: c["holds"] for c in v["claims"]}
+
+
+def test_verdict_yes_when_every_claim_holds():
+    v = lv.verdict(record())
+    assert v["value"] == "yes" and all(claims(v).values()) and len(v["claims"]) == 4
+
+
+def test_verdict_pending_without_enough_seeds_or_the_systematic_section():
+    assert lv.verdict(record(fits=(60,) * 9, generalizing=(60,) * 9))["value"] == "pending"
+    assert lv.verdict(record(n_systematic=19, permuted_ok=19))["value"] == "pending"
+    r = record()
+    del r["systematic"]
+    assert lv.verdict(r)["value"] == "pending"
+    assert lv.verdict({})["value"] == "pending"
+
+
+def test_claim_1_generalisation_share_both_sides_of_one_half():
+    # 600 fits, threshold 0.5 (0.8 - 0.3): 310 generalising (0.517, p = 0.22) is not enough evidence, 345
+    # (0.575, p = 1.4e-4) is
+    ok = lv.verdict(record(generalizing=(35,) * 9 + (30,)))          # 345 / 600
+    no = lv.verdict(record(generalizing=(31,) * 10))                 # 310 / 600
+    name = "fitting programs generalise perfectly"
+    assert claims(ok)[name] and not claims(no)[name]
+    assert no["value"] == "no"                                       # a primary claim fails
+    few = lv.verdict(record(fits=(1,) + (0,) * 9, generalizing=(1,) + (0,) * 9))
+    assert not claims(few)[name]                                     # one fitting run is no evidence
+    none = lv.verdict(record(fits=(0,) * 10))
+    assert not claims(none)[name] and none["value"] == "no"
+
+
+def test_claim_2_program_character_both_sides():
+    name = "the program found writes w_i = 1 and runs < 400 steps"
+    assert claims(lv.verdict(record(t=399)))[name]
+    v = lv.verdict(record(t=400))
+    assert not claims(v)[name] and v["value"] == "no"
+    assert not claims(lv.verdict(record(all_ones=False)))[name]
+    assert not claims(lv.verdict(record(systematic_solved=False)))[name]
+
+
+def test_claim_3_permuted_sets_both_sides():
+    name = "other training sets give similar results"
+    assert claims(lv.verdict(record(permuted_ok=18)))[name]
+    v = lv.verdict(record(permuted_ok=17))
+    assert not claims(v)[name] and v["value"] == "partial"
+    assert claims(lv.verdict(record(n_systematic=40, permuted_ok=34)))[name]     # p = 0.024
+    assert not claims(lv.verdict(record(n_systematic=40, permuted_ok=33)))[name]  # p = 0.055
+
+
+def test_claim_4_gradient_descent_both_sides():
+    name = "gradient descent from the 3 examples does not generalise"
+    assert claims(lv.verdict(record(gd=0.49)))[name]
+    v = lv.verdict(record(gd=0.5))
+    assert not claims(v)[name] and v["value"] == "partial"
+
+
+def test_verdict_reads_a_json_round_trip():
+    import json
+    r = record()
+    assert lv.verdict(json.loads(json.dumps(r))) == json.loads(json.dumps(lv.verdict(copy.deepcopy(r))))
