@@ -358,7 +358,7 @@ class Config:
     streams: int = 16           # streams run side by side; one window of each per iteration
     p_a: float = 0.1
     p_b: float = 0.1
-    noise: str = "adaptive"     # "adaptive": C's second read-out sets the std; "fixed": std = explore
+    noise: str = "fixed"        # "fixed": std = explore; "adaptive": C's second read-out sets the std
     explore: float = 0.3        # fixed std, or the initial std of adaptive randomness (max 2 x explore)
     resets: bool = False        # True: every window is a fresh episode (states and latch reset)
     lr_c: float = 1e-2
