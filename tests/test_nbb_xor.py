@@ -1,25 +1,38 @@
-"""nbb-xor: the properties the Neural Bucket Brigade rule must have, whatever the reading."""
+"""nbb-xor: the properties the Neural Bucket Brigade rule must have, whatever the reading, and the verdict rule."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, load_module
+from conftest import ROOT, load_module, run_script
 
 nbb = load_module(ROOT / "nbb-xor" / "nbb_xor.py")
-ARCH = nbb.ARCHITECTURES["one-subset"]
+ARCH = nbb.ARCHITECTURES["three-hidden"]          # x1, x2, on | h1 h2 h3 | y0 y1
+SCRIPT = ROOT / "nbb-xor" / "nbb_xor.py"
 
 
-def random_state(rng, batch=4):
+def random_state(rng, batch=4, dtype=float):
     """Weights on the architecture's connections and a plausible previous tick."""
-    weights = rng.uniform(0.5, 1.5, (batch, ARCH.n_units, ARCH.n_units)) * ARCH.connections
+    weights = (rng.uniform(0.5, 1.5, (batch, ARCH.n_units, ARCH.n_units)) * ARCH.connections).astype(dtype)
     pattern = rng.integers(0, 4, batch)
-    before = np.zeros((batch, ARCH.n_units))
+    before = np.zeros((batch, ARCH.n_units), dtype=dtype)
     before[:, :3] = nbb.PATTERNS[pattern]
     before[np.arange(batch), 3 + rng.integers(0, 3, batch)] = 1        # a hidden unit fired at t-1
-    contributions_before, activity_before = nbb.tick(weights, before, nbb.PATTERNS[pattern], ARCH)
+    contributions_before, activity_before = nbb.tick(weights, before, nbb.PATTERNS[pattern].astype(dtype), ARCH)
     return weights, pattern, activity_before, contributions_before * activity_before[:, None, :]
+
+
+def test_the_papers_wiring():
+    """node6: inputs feed the hidden subset and the output subset; the hidden subset feeds the outputs."""
+    c = ARCH.connections
+    assert c[:3, 3:6].all() and c[:3, 6:].all() and c[3:6, 6:].all()
+    assert c.sum() == 9 + 6 + 6
+    assert not nbb.Architecture((3,), input_to_output=False).connections[:3, 6:].any()
+    assert (nbb.PATTERNS[:, 2] == 1).all()                              # the third input is always on
+    assert nbb.ARCHITECTURES["two-subsets"].subsets[1:3] == [slice(3, 5), slice(5, 7)]
 
 
 def test_winner_take_all_picks_one_positive_winner_per_subset():
@@ -28,16 +41,26 @@ def test_winner_take_all_picks_one_positive_winner_per_subset():
     assert activity.tolist() == [[0, 0, 0, 0, 1, 0, 0, 0]]     # tie -> lowest index; outputs all negative -> silent
 
 
+def test_ordered_sum_adds_slices_in_index_order():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 9, 5)).astype(np.float32)
+    expected = x[:, 0].copy()
+    for i in range(1, 9):
+        expected += x[:, i]
+    assert np.array_equal(nbb.ordered_sum(x, 1), expected)
+    np.testing.assert_allclose(nbb.ordered_sum(x, 1), x.sum(axis=1), rtol=1e-5)
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_brigade_passes_on_exactly_what_a_unit_paid(seed):
-    """Without reward, what flows into j's incoming connections equals what j's outgoing ones paid."""
+    """Without payoff, what flows into j's incoming connections equals what j's outgoing ones paid."""
     rng = np.random.default_rng(seed)
     weights, pattern, before, fired_by = random_state(rng)
     contributions, activity = nbb.tick(weights, before, nbb.PATTERNS[pattern], ARCH)
-    rule = nbb.Rule(lam=0.05, eta=0.0)
+    lam = 0.05
     delta = nbb.bucket_brigade(contributions, activity, fired_by, ARCH.outputs.start + nbb.TARGETS[pattern],
-                               True, rule)
-    payment = rule.lam * contributions * activity[:, None, :]
+                               True, lam, 0.0)
+    payment = lam * contributions * activity[:, None, :]
     received = delta + payment                                         # the redistribution term alone
     paid_by_unit = payment.sum(axis=2)
     passed_back = received.sum(axis=1)                                 # per unit j, into its incoming connections
@@ -48,43 +71,117 @@ def test_brigade_passes_on_exactly_what_a_unit_paid(seed):
     np.testing.assert_allclose(delta.sum(axis=(1, 2)), -(paid_by_unit * ~had_predecessors).sum(axis=1), rtol=1e-12)
 
 
-def test_reward_equal_to_payment_leaves_the_correct_output_connection_unchanged():
+def test_per_network_rates_equal_separate_runs():
+    rng = np.random.default_rng(3)
+    weights, pattern, before, fired_by = random_state(rng, dtype=np.float32)
+    contributions, activity = nbb.tick(weights, before, nbb.PATTERNS[pattern].astype(np.float32), ARCH)
+    target = ARCH.outputs.start + nbb.TARGETS[pattern]
+    lam, eta, reward = np.array([0.005, 0.01, 0.02, 0.005]), np.array([0.005, 0.0, 0.03, 0.01]), \
+        np.array([True, False, True, True])
+    together = nbb.bucket_brigade(contributions, activity, fired_by, target, reward, lam, eta)
+    for b in range(4):
+        alone = nbb.bucket_brigade(contributions[b:b + 1], activity[b:b + 1], fired_by[b:b + 1], target[b:b + 1],
+                                   bool(reward[b]), float(lam[b]), float(eta[b]))
+        assert together.dtype == np.float32 and np.array_equal(together[b], alone[0])
+
+
+def test_payoff_equal_to_payment_leaves_the_correct_output_connections_unchanged():
     rng = np.random.default_rng(0)
     weights, pattern, before, fired_by = random_state(rng, batch=1)
     contributions, activity = nbb.tick(weights, before, nbb.PATTERNS[pattern], ARCH)
     winner = ARCH.outputs.start + activity[0, ARCH.outputs].argmax()
-    rule = nbb.Rule(lam=0.01, eta=0.01)
-    delta = nbb.bucket_brigade(contributions, activity, fired_by, np.array([winner]), True, rule)
-    assert np.all(delta[0, ARCH.hidden, winner] == 0)                  # pays lambda*c, earns eta*c
+    delta = nbb.bucket_brigade(contributions, activity, fired_by, np.array([winner]), True, 0.01, 0.01)
+    assert np.all(delta[0, :, winner] == 0)                            # pays lambda*c, earns eta*c
     loser = ARCH.outputs.start + 1 - (winner - ARCH.outputs.start)
     assert np.all(delta[0, :, loser] == 0)                             # silent units neither pay nor earn
 
 
-def test_only_existing_connections_ever_change():
-    run = nbb.train([0], ARCH, nbb.Rule(), 200, stable_window=0)
-    assert np.all(run.weights[0][~ARCH.connections] == 0)
-    assert np.all(run.weights > -1e-12)                                # substance never goes negative
+def hand_wired() -> np.ndarray:
+    """A solution by hand: h1 fires only for (1,1) and sends it to y0; the inputs vote y1 directly."""
+    w = np.zeros((ARCH.n_units, ARCH.n_units))
+    x1, x2, on, h1, h2, h3, y0, y1 = range(8)
+    w[on, h1], w[x1, h1], w[x2, h1] = 1.0, 0.3, 0.3                    # 1.6 for (1,1), 1.3 for one input
+    w[on, h2] = 1.5                                                    # wins otherwise
+    w[on, h3] = 0.1
+    w[on, y0], w[x1, y1], w[x2, y1] = 0.5, 1.0, 1.0
+    w[h1, y0], w[h1, y1], w[h2, y0], w[h2, y1], w[h3, y0], w[h3, y1] = 3.0, 0.1, 0.1, 0.1, 0.1, 0.1
+    assert np.all(w[~ARCH.connections] == 0)
+    return w
 
 
-def test_a_seed_gives_the_same_run_alone_or_in_a_batch():
-    together = nbb.train([3, 7], ARCH, nbb.Rule(), 600, stable_window=50)
-    for i, seed in enumerate([3, 7]):
-        alone = nbb.train([seed], ARCH, nbb.Rule(), 600, stable_window=50)
-        steps = alone.presentations
-        assert together.solved_at[i] == alone.solved_at[0]
-        np.testing.assert_array_equal(together.correct[:steps, i], alone.correct[:, 0])
-        np.testing.assert_array_equal(together.substance[:steps, i], alone.substance[:, 0])
+def test_the_frozen_test_accepts_a_hand_wired_solution():
+    w = hand_wired()[None]
+    activity = nbb.frozen_activity(w, ARCH, nbb.Rule())
+    assert nbb.frozen_correct(activity, ARCH, nbb.Rule()).all()
+    assert activity[0, :, -1, 3].tolist() == [0, 0, 0, 1]             # h1 is the AND unit
+    without = w * nbb.Architecture((3,), input_to_output=False).connections
+    assert not nbb.frozen_correct(nbb.frozen_activity(without, ARCH, nbb.Rule()), ARCH, nbb.Rule()).all()
 
 
-def test_frozen_evaluation_changes_nothing_and_matches_the_presentations():
+def test_the_frozen_test_needs_the_last_three_ticks():
+    activity = np.zeros((1, 4, 7, ARCH.n_units))
+    for k in range(4):
+        activity[0, k, 4:7, 6 + nbb.TARGETS[k]] = 1                    # right at ticks 4, 5, 6
+    assert nbb.frozen_correct(activity, ARCH, nbb.Rule()).all()
+    activity[0, 2, 4, 6 + nbb.TARGETS[2]] = 0                          # pattern (1,0) off at tick 4
+    assert nbb.frozen_correct(activity, ARCH, nbb.Rule()).tolist() == [[True, True, False, True]]
+
+
+def test_frozen_evaluation_changes_nothing_and_matches_unlearned_cycles():
     rng = np.random.default_rng(1)
-    weights = rng.uniform(0.5, 1.5, (2, ARCH.n_units, ARCH.n_units)) * ARCH.connections
+    weights = (rng.uniform(0.5, 1.5, (2, ARCH.n_units, ARCH.n_units)) * ARCH.connections).astype(np.float32)
     copy = weights.copy()
-    answers = nbb.classify(weights, ARCH, nbb.Rule())
+    correct = nbb.frozen_correct(nbb.frozen_activity(weights, ARCH, nbb.Rule()), ARCH, nbb.Rule())
     assert np.array_equal(weights, copy)
     for k in range(4):
-        _, answer = nbb.present(weights, np.array([k, k]), ARCH, nbb.Rule(), learn=False)
-        np.testing.assert_array_equal(answer, answers[:, k])
+        _, right = nbb.present(weights, np.array([k, k]), ARCH, nbb.Rule(), learn=False)
+        np.testing.assert_array_equal(right, correct[:, k])
+
+
+def test_the_online_criterion():
+    right = np.ones((2, 20), dtype=bool)
+    patterns = np.tile(np.arange(4), (2, 5))
+    patterns[1] = 0                                                    # only (0,0) seen: not solved
+    assert nbb.online_solved(right, patterns).tolist() == [True, False]
+    right[0, 7] = False
+    assert nbb.online_solved(right, patterns).tolist() == [False, False]
+
+
+SMALL = nbb.Setting(max_cycles=400, stable_window=50)
+
+
+def test_only_existing_connections_ever_change():
+    run = nbb.train([(0, nbb.Setting(max_cycles=200, stable_window=0))])
+    assert np.all(run.weights[0][~ARCH.connections] == 0)
+    assert np.all(run.weights > -1e-12)                                # substance never goes negative
+    assert run.weights.dtype == np.float32                             # the paper's 32-bit arithmetic
+    old = nbb.train([(0, nbb.Setting(max_cycles=200, stable_window=0, input_to_output=False))])
+    assert np.all(old.weights[0][:3, 6:] == 0)
+
+
+def test_the_rule_solves_xor():
+    """A tiny problem it must solve: the paper's net under the headline protocol, seed 0."""
+    run = nbb.train([(0, nbb.Setting(max_cycles=3000, stable_window=0))])
+    assert run.solved_at[0] > 0
+    assert run.correct[run.solved_at[0] - 1, 0].all()
+
+
+def test_a_network_gives_the_same_run_alone_or_in_a_batch():
+    other = nbb.Setting(rule=nbb.Rule(lam=0.01, eta=0.01, reward="last-tick"), order="cyclic", stable_window=50,
+                        max_cycles=400)
+    together = nbb.train([(3, SMALL), (7, SMALL), (3, other)])
+    for i, (seed, setting) in enumerate([(3, SMALL), (7, SMALL), (3, other)]):
+        alone = nbb.train([(seed, setting)])
+        steps = alone.cycles
+        assert together.solved_at[i] == alone.solved_at[0] and together.online_at[i] == alone.online_at[0]
+        np.testing.assert_array_equal(together.correct[:steps, i], alone.correct[:, 0])
+        np.testing.assert_array_equal(together.substance[:steps, i], alone.substance[:, 0])
+        assert nbb.network_row(together, i) == nbb.network_row(alone, 0)
+
+
+def test_a_batch_must_share_the_arithmetic():
+    with pytest.raises(ValueError):
+        nbb.train([(0, SMALL), (0, nbb.Setting(rule=nbb.Rule(dtype="float64"), max_cycles=400, stable_window=50))])
 
 
 def test_pattern_orders():
@@ -95,10 +192,32 @@ def test_pattern_orders():
     assert set(nbb.pattern_order(rng, 200, "random")) == {0, 1, 2, 3}
 
 
-def test_ticks_below_two_are_refused(capsys):
+def test_partition_names_the_hidden_grouping():
+    assert nbb.partition(np.array([1, 2, 2, 4])) == "(0,0) | (0,1)+(1,0) | (1,1)"
+    assert nbb.partition(np.array([1, 1, 1, 2])) == "(0,0)+(0,1)+(1,0) | (1,1)"
+
+
+@pytest.mark.parametrize("argv", [["--ticks", "3"], ["--readings", "--arch", "two-hidden"],
+                                  ["--lam", "0.01", "--n-seeds", "40", "--record", "/dev/null"],
+                                  ["--arch", "two-hidden", "--criterion", "frozen", "--n-seeds", "40", "--record",
+                                   "/dev/null"],
+                                  ["--n-seeds", "39", "--record", "/dev/null"]])
+def test_refused_arguments(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        nbb.parse_args(["--ticks", "1"])
+        nbb.parse_args(argv)
     assert exit_info.value.code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_each_recorded_configuration_goes_to_its_section(tmp_path):
+    path = tmp_path / "results.json"
+    for flags in (["--arch", "two-hidden"], ["--readings"], []):
+        done = run_script(SCRIPT, "--quick", "--n-seeds", "2", *flags, "--record", path)
+        assert done.returncode == 0, done.stderr
+    record = json.loads(path.read_text())
+    assert {"two-hidden", "readings"} <= set(record) and record["slug"] == "nbb-xor"
+    assert "frozen_cycles" in record["two-hidden"]["seeds"]["per_seed"][0]
+    assert record["verdict"]["value"] == "pending"                    # two seeds, no two-subsets section
 
 
 # ----------------------------------------------------------------------------------------
@@ -196,6 +315,5 @@ def test_qualitative_when_only_the_primary_claim_holds():
 
 
 def test_verdict_reads_a_json_round_trip():
-    import json
     record = json.loads(json.dumps(synthetic_record()))
     assert nbb.verdict(record) == json.loads(json.dumps(nbb.verdict(record)))
