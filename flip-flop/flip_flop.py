@@ -141,6 +141,11 @@ class RecurrentBank:
         out = hs[:, 1:].reshape(n_seeds, -1, n_hidden) @ p["V"] + p["c"][:, None]
         return np.swapaxes(out.reshape(n_seeds, steps, batch, -1), 1, 2)
 
+    def restore(self, x: np.ndarray, states: np.ndarray) -> None:
+        """Take the states (S, T+1, B, H) a step-by-step run over x (S, B, T, D) produced as the cache
+        of a forward pass, so that backward can follow it without running the window again."""
+        self.cache = (np.ascontiguousarray(np.swapaxes(x, 1, 2)), states)
+
     @property
     def final_state(self) -> np.ndarray:
         return self.cache[1][:, -1]
@@ -399,15 +404,20 @@ def rollout(controller, events, desired, eps, cfg: Config, h0=None, felt0=None, 
     obs = np.zeros((n_seeds, batch, steps, N_OBS))
     actions, pain, stds = np.zeros(events.shape), np.zeros(events.shape), np.zeros(events.shape)
     h = controller.initial_state(batch) if h0 is None else h0
+    states = np.empty((n_seeds, steps + 1) + h.shape[1:])
+    outs = np.empty((n_seeds, batch, steps, cfg.c_outputs))
+    states[:, 0] = h
     felt = np.zeros((n_seeds, batch)) if felt0 is None else felt0
     for t in range(steps):
         obs[:, :, t] = observation(events[:, :, t], felt)
         h, out = controller.step(h, obs[:, :, t])
+        states[:, t + 1], outs[:, :, t] = h, out
         y, mean, std, _ = act(out, eps[:, :, t], cfg)
         actions[:, :, t] = mean if deterministic else y
         stds[:, :, t] = std
         felt = pain[:, :, t] = (actions[:, :, t] - desired[:, :, t]) ** 2
-    return {"obs": obs, "actions": actions, "pain": pain, "std": stds, "state": h, "felt": felt}
+    return {"obs": obs, "actions": actions, "pain": pain, "std": stds, "state": h, "felt": felt,
+            "states": states, "out": outs}
 
 
 def model_input(obs: np.ndarray, actions: np.ndarray) -> np.ndarray:
@@ -421,19 +431,30 @@ def model_input(obs: np.ndarray, actions: np.ndarray) -> np.ndarray:
 
 
 def model_gradients(model, obs, actions, pain, h0=None):
+    """M's regression of the pain felt: gradients and the mean squared error per seed."""
     pred = model.forward(model_input(obs, actions), h0)[..., 0]
+    return _model_regression(model, pred, pain)
+
+
+def _model_regression(model, pred, pain):
     err = pred - pain
     grads, _ = model.backward((2.0 * err / (err.shape[1] * err.shape[2]))[..., None])
     return grads, np.mean(err ** 2, axis=(1, 2))
 
 
-def controller_gradients(controller, model, obs, eps, cfg: Config, hc0=None, hm0=None, truncate=False):
-    """Gradients of C's parameters from M's predicted pain (per seed: sum over the window, mean
-    over streams); also returns that predicted pain (S,)."""
-    out = controller.forward(obs, hc0)
+def _controller_out(controller, obs, hc0, replay):
+    """C's read-outs over the window; a rollout (C unchanged since) stands in for the forward pass
+    (the RNN: its states become the cache; the same values up to rounding)."""
+    if replay is not None and isinstance(controller, RecurrentBank):
+        controller.restore(obs, replay["states"])
+        return replay["out"]
+    return controller.forward(obs, hc0)
+
+
+def _through_model(controller, model, out, pred, eps, cfg: Config, truncate: bool):
+    """C's gradients from d(sum of M's predictions)/d(actions), M's forward pass already run."""
     y, mean, std, s = act(out, eps, cfg)
-    pred = model.forward(model_input(obs, y), hm0)[..., 0]
-    batch = obs.shape[1]
+    batch = pred.shape[1]
     _, d_input = model.backward(np.full(pred.shape + (1,), 1.0 / batch), truncate=truncate)
     d_y = d_input[..., -1]
     d_out = np.zeros(out.shape)
@@ -442,6 +463,26 @@ def controller_gradients(controller, model, obs, eps, cfg: Config, hc0=None, hm0
         d_out[..., 1] = d_y * eps * 2.0 * cfg.explore * s * (1.0 - s)
     grads, _ = controller.backward(d_out)
     return grads, pred.sum(axis=(1, 2)) / batch
+
+
+def controller_gradients(controller, model, obs, eps, cfg: Config, hc0=None, hm0=None, truncate=False,
+                         replay: dict | None = None):
+    """Gradients of C's parameters from M's predicted pain (per seed: sum over the window, mean
+    over streams; M's weights untouched); also returns that predicted pain (S,)."""
+    out = _controller_out(controller, obs, hc0, replay)
+    pred = model.forward(model_input(obs, act(out, eps, cfg)[0]), hm0)[..., 0]
+    return _through_model(controller, model, out, pred, eps, cfg, truncate)
+
+
+def joint_gradients(controller, model, run, eps, cfg: Config, hc0, hm0, truncate=False):
+    """The parallel regime's step: one forward pass of M over the window (the actions C took) serves
+    M's regression of the pain felt and C's gradient through M, both with M as it was before this
+    window. Returns M's gradients and error, C's gradients and predicted pain."""
+    out = _controller_out(controller, run["obs"], hc0, run)
+    pred = model.forward(model_input(run["obs"], act(out, eps, cfg)[0]), hm0)[..., 0]
+    m_grads, m_loss = _model_regression(model, pred, run["pain"])
+    c_grads, c_loss = _through_model(controller, model, out, pred, eps, cfg, truncate)
+    return m_grads, m_loss, c_grads, c_loss
 
 
 def make_bank(kind: str, n_in: int, n_out: int, hidden: int, thinking: int, cfg: Config, seed_seqs):
@@ -528,18 +569,19 @@ def train(seeds, cfg: Config, keep_curve: bool = False, snapshot_every: int = 0,
         used += per_iter
         learn_model = not blind_model and (cfg.regime == "parallel" or it <= cfg.model_iters)
         learn_controller = cfg.regime == "parallel" or it > cfg.model_iters
-        if learn_model:
+        if learn_model and learn_controller:
+            m_grads, m_loss, c_grads, c_loss = joint_gradients(controller, model, run, eps, cfg, hc, hm, truncate)
+            learn_m.apply(m_grads)
+            learn_c.apply(c_grads)
+        elif learn_model:
             grads, m_loss = model_gradients(model, run["obs"], run["actions"], run["pain"], hm)
             learn_m.apply(grads)
-            hm_next = model.final_state
-        if learn_controller:
-            grads, c_loss = controller_gradients(controller, model, run["obs"], eps, cfg, hc, hm, truncate)
+        elif learn_controller:
+            grads, c_loss = controller_gradients(controller, model, run["obs"], eps, cfg, hc, hm, truncate, replay=run)
             learn_c.apply(grads)
-            hm_next = model.final_state
-        if not learn_model and not learn_controller:
+        else:
             model.forward(model_input(run["obs"], run["actions"]), hm)
-            hm_next = model.final_state
-        hc, hm, felt = run["state"], hm_next, run["felt"]
+        hc, hm, felt = run["state"], model.final_state, run["felt"]
         if it % cfg.eval_every == 0 or it == iterations:
             result = evaluate(controller, cfg, test)
             if keep_curve:
@@ -750,27 +792,45 @@ SECTIONS = {
 
 
 def _train_rows(task):
-    seeds, cfg, blind = task
-    return train(seeds, cfg, blind_model=blind)["rows"]
-
-
-def run_regime(cfg: Config, seeds: list[int], label: str, blind: bool = False, workers: int = 1) -> dict:
-    """Train every seed (side by side; split over `workers` processes, the same figures either way)."""
+    seeds, cfg, blind, label = task
     iterations = cfg.budget // (cfg.streams * cfg.window)
-    print(f"{label}: {len(seeds)} seeds side by side, {iterations} iterations of {cfg.streams} x {cfg.window} steps",
-          flush=True)
-    if workers > 1 and len(seeds) > 1:
-        import multiprocessing
-        chunks = [list(c) for c in np.array_split(seeds, workers) if len(c)]
-        with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
-            rows = [row for part in pool.map(_train_rows, [(c, cfg, blind) for c in chunks]) for row in part]
-    else:
-        rows = train(seeds, cfg, blind_model=blind, progress=Progress(iterations, label=f"{label}, iteration"))["rows"]
+    return train(seeds, cfg, blind_model=blind, progress=Progress(iterations, label=label))["rows"]
+
+
+def report(label: str, rows: list[dict]) -> dict:
+    print(f"\n{label}:")
     print(format_table(["seed", *ROW_KEYS], [[r["seed"], *[r[k] for k in ROW_KEYS]] for r in rows]))
     summary = summarize([r["steps_to_solve"] for r in rows], [r["solved"] for r in rows])
     print(f"solved {summary['n_solved']}/{summary['n_runs']}; steps to solve: mean "
-          f"{format_value(summary['mean'])}, median {format_value(summary['median'])}\n", flush=True)
+          f"{format_value(summary['mean'])}, median {format_value(summary['median'])}", flush=True)
     return {"rows": rows, "summary": summary}
+
+
+def run_all(configs: dict[str, Config], seeds: list[int], blind: bool = False, workers: int = 1) -> dict:
+    """Train every seed of every regime. Seeds run side by side in one process; with 2 workers the
+    two regimes (or, for one regime, two halves of the seeds) run in two processes. The figures
+    are the same either way."""
+    for name, cfg in configs.items():
+        print(f"{name} regime: {len(seeds)} seeds side by side, {cfg.budget // (cfg.streams * cfg.window)} "
+              f"iterations of {cfg.streams} streams x {cfg.window} steps", flush=True)
+    if workers == 1:
+        rows = {name: _train_rows((seeds, cfg, blind, f"{name} regime, iteration")) for name, cfg in configs.items()}
+    else:
+        import multiprocessing
+        if len(configs) > 1:
+            tasks = [(seeds, cfg, blind, f"{name} regime (worker {i + 1}), iteration")
+                     for i, (name, cfg) in enumerate(configs.items())]
+        else:
+            name, cfg = next(iter(configs.items()))
+            parts = [list(map(int, part)) for part in np.array_split(seeds, workers) if len(part)]
+            tasks = [(part, cfg, blind, f"{name} regime, seeds {part[0]}..{part[-1]} (worker {i + 1}), iteration")
+                     for i, part in enumerate(parts)]
+        print(f"{len(tasks)} worker processes", flush=True)
+        with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
+            parts = pool.map(_train_rows, tasks)
+        rows = ({name: part for name, part in zip(configs, parts)} if len(configs) > 1 else
+                {next(iter(configs)): [row for part in parts for row in part]})
+    return {name: report(f"{name} regime", rows[name]) for name in configs}
 
 
 def regime_row(name: str, result: dict, regime: str) -> list:
@@ -918,8 +978,7 @@ def main(argv=None) -> int:
     label = describe(cfg0, section)
     print(f"flip-flop through a world model: {label}; {cfg0.streams} streams x windows of {cfg0.window} steps, "
           f"budget {cfg0.budget} steps, seeds {seeds[0]}..{seeds[-1]}", flush=True)
-    results = {name: run_regime(cfg, seeds, f"{name} regime", blind=args.blind_model, workers=args.workers)
-               for name, cfg in configs.items()}
+    results = run_all(configs, seeds, blind=args.blind_model, workers=args.workers)
 
     names = {"odyssnet": "OdyssNet as C, RNN as M", "odyssnet-m": "RNN as C, OdyssNet as M"}
     net_name = names.get(section, "RNN C and M")

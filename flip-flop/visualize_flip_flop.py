@@ -166,7 +166,8 @@ def hinton(ax, matrix: np.ndarray, scale: float, title: str, rows: list[str] | N
     ax.set_aspect("equal")
     ax.set_title(title, fontsize=8)
     ax.set_yticks(range(n_rows), rows if rows else [str(i) for i in range(n_rows)], fontsize=5.5)
-    ax.set_xticks(range(n_cols), cols if cols else [str(j) for j in range(n_cols)], fontsize=5.5)
+    labels = cols if cols else [str(j) for j in range(n_cols)]
+    ax.set_xticks(range(n_cols), labels, fontsize=5.5, rotation=90 if max(map(len, labels)) > 2 else 0)
     ax.tick_params(length=0)
 
 

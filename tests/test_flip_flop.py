@@ -330,3 +330,32 @@ def test_verdict_is_pending_below_the_minimum_runs():
     assert ff.verdict(record(29, 30, n_parallel=29))["value"] == "pending"
     assert ff.verdict({"seeds": None})["value"] == "pending"
     assert ff.verdict(record(35, 35, n_parallel=40, n_sequential=40))["value"] == "yes"   # more runs are fine
+
+
+@pytest.mark.parametrize("regimes", [("parallel",), ("sequential", "parallel")])
+def test_two_worker_processes_give_the_same_rows(regimes):
+    cfg = replace(ff.Config(), budget=20 * 16 * 30, model_iters=8, eval_every=10, test_streams=3)
+    configs = {name: replace(cfg, regime=name) for name in regimes}
+    one = ff.run_all(configs, [0, 1, 2], workers=1)
+    two = ff.run_all(configs, [0, 1, 2], workers=2)
+    assert {k: v["rows"] for k, v in one.items()} == {k: v["rows"] for k, v in two.items()}
+
+
+def test_the_parallel_step_shares_one_pass_of_m_between_both_updates():
+    """joint_gradients (the parallel regime) gives M's regression gradients and C's gradient through
+    the same, not yet updated, M: the same as computing them separately."""
+    cfg, controller, model, env, _ = small_nets()
+    rng = np.random.default_rng(9)
+    events, desired, eps = window(env, 9, rng)
+    hc0 = 0.3 * rng.normal(size=controller.initial_state(4).shape)
+    hm0 = 0.3 * rng.normal(size=model.initial_state(4).shape)
+    run = ff.rollout(controller, events, desired, eps, cfg, hc0)
+    m_grads, m_loss, c_grads, c_loss = ff.joint_gradients(controller, model, run, eps, cfg, hc0, hm0)
+    m_alone, m_loss_alone = ff.model_gradients(model, run["obs"], run["actions"], run["pain"], hm0)
+    c_alone, c_loss_alone = ff.controller_gradients(controller, model, run["obs"], eps, cfg, hc0, hm0)
+    for k in m_grads:
+        np.testing.assert_allclose(m_grads[k], m_alone[k], rtol=1e-10, atol=1e-13)
+    for k in c_grads:
+        np.testing.assert_allclose(c_grads[k], c_alone[k], rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(m_loss, m_loss_alone, rtol=1e-12)
+    np.testing.assert_allclose(c_loss, c_loss_alone, rtol=1e-12)
