@@ -2,8 +2,9 @@
 
     python3 lstm-search-space-odyssey/make_lstm_search_space_odyssey_gif.py    # writes lstm_search_space_odyssey.gif
 
-Seed 0 of each variant is retrained exactly as in the recorded search (results.json), at its
-best learning rate, with a snapshot every 50 batches. Each frame replays one snapshot on the same fresh 400-step stream
+Seed 0 of each variant is retrained alone, exactly as in the recorded search (results.json; a trial's
+arithmetic does not depend on the trials it was packed with), at its best learning rate, with a
+snapshot every 50 batches. Each frame replays one snapshot on the same fresh 400-step stream
 (from a zero state) and shows its last 120 steps: the target sign and the output. On the right,
 every variant's validation curve from the recorded search, drawn up to the frame's batch.
 """
@@ -15,13 +16,13 @@ from pathlib import Path
 
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
-import lstm_search_space_odyssey as ody  # first: it pins BLAS to one thread, as in the recorded run
+import lstm_search_space_odyssey as ody  # noqa: E402
 
-import matplotlib.pyplot as plt
-import numpy as np
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
-from shared.figures import figure_parser, frame_of, save_gif
-from visualize_lstm_search_space_odyssey import COLORS, load_record, ordered, recorded_trial, searched
+from shared.figures import figure_parser, frame_of, save_gif  # noqa: E402
+from visualize_lstm_search_space_odyssey import COLORS, gmean, load_record, ordered, recorded_trial, searched  # noqa
 
 SHOWN = ("V", "CIFG", "NFG", "NOAF")
 
@@ -53,7 +54,7 @@ def frame(step: int, total: int, seed: int, outputs: dict, inputs, targets, data
     for name in ordered(learners):
         e = learners[name]
         x = np.array(e["eval_at"])
-        curve = np.nanmean(e["curves"][e["best"]], axis=0)
+        curve = gmean(e["curves"][e["best"]], axis=0)
         bold = name in SHOWN
         ax.plot(x, curve, color=COLORS[name], lw=0.8, alpha=0.25)
         shown = x <= step
@@ -62,7 +63,7 @@ def frame(step: int, total: int, seed: int, outputs: dict, inputs, targets, data
     ax.set_xlim(0, total)
     ax.set_yscale("log")
     ax.set_xlabel("training batches")
-    ax.set_ylabel("validation MSE (recorded search, best lr)")
+    ax.set_ylabel("validation MSE (recorded search, best lr,\ngeometric mean over seeds)")
     ax.legend(fontsize=7, ncol=3, loc="upper right")
     fig.suptitle(f"Continual sign task, seed {seed}, after {step} of {total} training batches", fontsize=11)
     fig.tight_layout()
