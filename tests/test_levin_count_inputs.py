@@ -257,8 +257,8 @@ def test_odyssnet_summary_says_what_its_table_holds():
     text = section["summary"]
     unseen = " / ".join(lv.format_value(r[2]) for r in means)
     probe = " / ".join(lv.format_value(r[3]) for r in means)
-    assert f"right on {unseen} of 500 unseen three-bit inputs" in text
-    assert f"on {probe} of the probe inputs" in text and "means of 2 seeds" in text
+    assert f"exact-count accuracy {unseen} on a fixed sample of 500 unseen three-bit inputs" in text
+    assert f"and {probe} on probe inputs with 1, 2, 4, 5 or 6 bits on" in text and "means of 2 seeds" in text
     for r, n in zip(means, (3, 30)):
         assert r[2] == pytest.approx(np.mean([s[f"unseen_accuracy_{n}"] for s in section["seeds"]["per_seed"]]))
     assert "Levin" not in text and "search" not in text
@@ -351,3 +351,12 @@ def test_verdict_reads_a_json_round_trip():
     import json
     r = record()
     assert lv.verdict(json.loads(json.dumps(r))) == json.loads(json.dumps(lv.verdict(copy.deepcopy(r))))
+
+
+def test_headline_summary_says_what_its_seeds_hold():
+    record = lv.probabilistic_run([0, 1], 1500, (3,))
+    rows = record["seeds"]["per_seed"]
+    fits, good = sum(r["fits"] for r in rows), sum(r["generalizing_fits"] for r in rows)
+    assert f"{good} of {fits} fitting runs (2 seeds x 1500 runs) right on all 161697 unseen inputs" in record["summary"]
+    assert f"is right on {lv.format_value(rows[0]['gd_3_unseen_accuracy'])} of them" in record["summary"]
+    assert lv.verdict(record)["value"] == "pending"
