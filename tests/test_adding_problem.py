@@ -1,8 +1,10 @@
-"""adding-problem: the data follow the paper's recipe, the gradients are right, the stopping rule works."""
+"""adding-problem: the data follow the paper's recipe, the paper's net and its truncated gradient are
+right, the stopping rule is the paper's, and the verdict rule decides on both sides of its thresholds."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -10,9 +12,13 @@ import pytest
 from conftest import ROOT, load_module
 from shared.activations import erf
 from shared.gradcheck import check_gradients
-from shared.recurrent import LSTM
 
 ap = load_module(ROOT / "adding-problem" / "adding_problem.py")
+
+
+# ----------------------------------------------------------------------------------------
+# The data
+# ----------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("T", [22, 100, 500])
@@ -69,90 +75,183 @@ def test_short_T_is_refused():
         ap.adding_sequences(np.random.default_rng(0), 4, 20)
 
 
-def test_gradients_of_all_three_models_match_finite_differences():
-    errors = ap.gradient_check(seed=0, T=22)
-    assert {name.split(".")[0] for name in errors} == {"lstm", "forget", "rnn"}
+# ----------------------------------------------------------------------------------------
+# The paper's net and its truncated gradient
+# ----------------------------------------------------------------------------------------
+
+
+def bank_data(nets: int, per_net: int, T: int, seed: int = 0):
+    data = [ap.adding_sequences(np.random.default_rng(seed + p), per_net, T) for p in range(nets)]
+    return (np.stack([ap.time_major(d) for d in data], axis=2), np.stack([d.lengths for d in data], axis=1),
+            np.stack([d.target[:, 0] for d in data], axis=1))
+
+
+def test_the_paper_net_has_93_weights_and_the_papers_initial_biases():
+    net = ap.PaperLSTM(3, [np.random.default_rng(i) for i in range(3)])
+    assert net.weights == 93 == net.W[0].size + net.V[0].size
+    np.testing.assert_array_equal(net.W[:, 10, 4:6], [[-3.0, -6.0]] * 3)            # input gates: -3, -6
+    others = np.concatenate([np.delete(net.W, [4, 5], axis=2).ravel(), net.W[:, :10, 4:6].ravel(), net.V.ravel()])
+    assert np.all(np.abs(others) <= 0.1) and np.abs(net.W[:, 10, 6:8]).max() <= 0.1   # output gates random
+    random_bias = ap.PaperLSTM(1, [np.random.default_rng(0)], input_bias=None)
+    assert np.abs(random_bias.W).max() <= 0.1
+
+
+@pytest.mark.parametrize("output", ["logistic", "linear"])
+def test_truncated_gradient_matches_finite_differences(output):
+    errors = ap.paper_gradient_check(seed=1, T=22, output=output)
+    assert set(errors) == {f"paper_{output}.W", f"paper_{output}.V"}
     assert max(errors.values()) < 1e-6
 
 
-def test_gradient_check_catches_a_one_percent_error():
-    rng = ap.streams(1)
-    learner = ap.SequenceLearner(ap.Config(), rng["init"])
-    data = ap.adding_sequences(rng["test"], 4, 24)
-    _, grads = learner.loss_and_grads(data)
-    grads["W"][1, 0] *= 1.01                              # the marker's weight into the first input gate
-    errors = check_gradients(lambda: learner.loss(data), {"W": learner.model.params["W"]}, grads)
-    assert errors["W"] > 1e-4
+def truncated_setup(seed=2):
+    rng = ap.streams(seed)
+    net = ap.PaperLSTM(2, [rng["init"], rng["train"]])
+    net.W += rng["test"].normal(0.0, 0.5, net.W.shape)
+    net.V += rng["test"].normal(0.0, 0.5, net.V.shape)
+    x, lengths, target = bank_data(2, 3, 24, seed)
+    y, cache = net.forward(x, lengths)
+    frozen = cache[4].reshape(x.shape[0] + 1, 3, -1).copy()
+    grads = net.truncated_gradient(cache, y, target)
+    return net, x, lengths, target, frozen, grads
 
 
-def wired_lstm(scale: float = 0.01) -> LSTM:
-    """A 1997 LSTM set by hand to solve the task: the marker opens the input gate, the cell adds
-    scale * value (g = 4 sigma - 2 is about linear near 0), the output gate stays open and the
-    read-out undoes h = 2 sigma - 1 ~ c / 2 and the scale."""
-    model = LSTM(2, 2, 1, variant="LSTM1997", block_size=2, readout="last", init_scale=0.0, rng=0)
-    p, cols = model.params, model.columns
-    p["W"][1, cols["input"]] = 40.0                      # marker 1 -> +20, marker 0 -> -20, marker -1 -> -60
-    p["b"][cols["input"]] = -20.0
-    p["b"][cols["output"]] = 30.0
-    p["W"][0, cols["cell"]] = scale                      # cell input ~ scale * value
-    p["V"][:, 0] = [1.0 / (2 * scale), 0.0]              # y = 0.5 + (X1 + X2) / 4 from h ~ scale (X1 + X2) / 2
-    p["c"][:] = 0.5
-    return model
+def test_the_gradient_check_catches_a_one_percent_error():
+    net, x, lengths, target, frozen, grads = truncated_setup()
+    wrong = {"W": grads["W"].copy(), "V": grads["V"]}
+    wrong["W"][0, 1, 4] *= 1.01                          # the marker's weight into the first input gate
+    errors = check_gradients(lambda: 0.5 * float(np.sum((target - net.forward(x, lengths, frozen=frozen)[0]) ** 2)),
+                             net.params, wrong)
+    assert errors["W"] > 1e-3
 
 
-def test_a_hand_wired_1997_lstm_processes_every_sequence_correctly():
-    """Known answer: the data's target is what the cell can compute; lengths pick each sequence's end."""
-    data = ap.adding_sequences(np.random.default_rng(2), 2560, 100)
-    model = wired_lstm()
-    out = model.forward(data.x, lengths=data.lengths)
-    errors = np.abs(out - data.target)[:, 0]
+def test_the_truncation_is_real_and_spares_the_output_weights():
+    """Against the loss of the free-running net, the truncated gradient of the hidden weights is not
+    the full one (error does not flow back through the recurrent inputs), that of V is."""
+    net, x, lengths, target, frozen, grads = truncated_setup()
+    errors = check_gradients(lambda: 0.5 * float(np.sum((target - net.forward(x, lengths)[0]) ** 2)),
+                             net.params, grads)
+    assert errors["W"] > 1e-2 and errors["V"] < 1e-6
+
+
+def test_other_comparisons_gradients_match_finite_differences():
+    errors = ap.gradient_check(seed=0, T=22)
+    assert {name.split(".")[0] for name in errors} == {"paper_logistic", "paper_linear", "adam", "forget", "rnn"}
+    assert max(errors.values()) < 1e-6
+
+
+def test_nets_of_a_bank_are_independent():
+    """Each net of a bank computes what it computes alone (its own weights, its own sequences)."""
+    rngs = [np.random.default_rng(i) for i in range(3)]
+    bank = ap.PaperLSTM(3, rngs)
+    x, lengths, target = bank_data(3, 4, 30)
+    y, _ = bank.forward(x, lengths)
+    for p in range(3):
+        alone = ap.PaperLSTM(1, [np.random.default_rng(p)])
+        np.testing.assert_array_equal(alone.W[0], bank.W[p])
+        y_alone, _ = alone.forward(x[:, :, p:p + 1], lengths[:, p:p + 1])
+        np.testing.assert_allclose(y_alone[:, 0], y[:, p], rtol=0, atol=1e-13)
+    np.testing.assert_array_equal(bank.predict(x, lengths), y)
+
+
+def wired_net(trials: int = 1, scale: float = 0.01) -> "ap.PaperLSTM":
+    """The paper's net set by hand to solve the task with a linear output unit: the marker opens
+    block 1's input gate, cell 1 adds scale * value (g = 2 tanh(net / 2) is about linear near 0),
+    the output gate stays open and the output unit undoes h = tanh(s / 2) ~ s / 2 and the scale."""
+    net = ap.PaperLSTM(trials, [np.random.default_rng(0)] * trials, output="linear", input_bias=None, init_scale=0.0)
+    W = net.W
+    W[:, 1, 4:6] = 40.0                                  # marker 1 -> +20, marker 0 -> -20, marker -1 -> -60
+    W[:, 10, 4:6] = -20.0
+    W[:, 10, 6:8] = 30.0                                 # output gates open
+    W[:, 0, 0] = 2 * scale                               # net_c = 2 scale value -> g = 4 f - 2 ~ net_c
+    net.V[:, 0] = 1.0 / (4 * scale)                      # s ~ 2 scale (X1 + X2), h ~ s / 2 = scale (X1 + X2)
+    net.V[:, 4] = 0.5
+    return net
+
+
+def test_a_hand_wired_paper_net_processes_every_sequence_correctly():
+    """Known answer: the task is what the net can compute; lengths pick each sequence's end."""
+    x, lengths, target = bank_data(2, 2560, 100, seed=5)
+    net = wired_net(2)
+    errors = np.abs(net.predict(x, lengths) - target)
     assert errors.max() < 2e-3                           # far inside the paper's 0.04
-    # zero padding after the end leaves this net's state as it was (the gate stays shut) ...
-    assert np.abs(model.forward(data.x) - out).max() < 1e-6
-    broken = wired_lstm()
-    broken.params["W"][1, broken.columns["input"]] = 0.0  # ... but a net that cannot see the markers cannot add
-    assert np.mean(np.abs(broken.forward(data.x, lengths=data.lengths) - data.target) >= ap.THRESHOLD) > 0.5
+    net.W[:, 1, 4:6] = 0.0                               # a net that cannot see the markers cannot add
+    assert np.mean(np.abs(net.predict(x, lengths) - target) >= ap.THRESHOLD) > 0.5
 
 
-class WiredLearner:
-    """The hand-wired LSTM behind the learner interface, never updated."""
-
-    def __init__(self):
-        self.model = wired_lstm()
-        self.weights = self.model.num_params
-
-    def train_batch(self, data):
-        return float(np.mean((self.model.forward(data.x, lengths=data.lengths) - data.target) ** 2))
-
-    def predict(self, data, chunk=2560):
-        return self.model.forward(data.x, lengths=data.lengths)[:, 0]
-
-    def snapshot(self):
-        return {}
+# ----------------------------------------------------------------------------------------
+# The stopping rule and training
+# ----------------------------------------------------------------------------------------
 
 
-def test_stopping_rule_stops_a_correct_network_at_the_first_check(monkeypatch):
-    monkeypatch.setattr(ap, "make_learner", lambda config, rng: WiredLearner())
-    config = replace(ap.Config(), max_sequences=3200, check_every=10, fresh=512)
-    run = ap.train(config, seed=0)
-    assert run.solved_at == 10 * config.batch and run.seen == run.solved_at
-    assert run.row()["wrong_of_2560"] == 0 and run.row()["fresh_wrong_per_2560"] == 0
-    assert run.left_plateau == run.solved_at
+def test_stopping_rule_needs_2000_consecutive_correct_training_sequences():
+    rule = ap.StoppingRule(2)
+    good = np.array([[0.01, 0.01]])
+    for _ in range(1999):
+        assert not rule.update(good).any()
+    stop = rule.update(np.array([[0.05, 0.01]]))         # sequence 2000: net 1 wrong, net 2 its 2000th right
+    assert list(stop) == [False, True] and list(rule.stopped_at) == [-1, 2000]
+    for _ in range(1999):
+        assert not rule.update(good).any()
+    assert rule.update(good)[0] and rule.stopped_at[0] == 4000   # net 1: 2000 in a row after its miss
+    assert rule.at_stop["train_mse"][1] == pytest.approx(1e-4)
+    assert rule.at_stop["train_mae"][0] == pytest.approx(0.01)
+    assert list(rule.mse_below_at) == [2000, 2000]       # the window's MSE was below 0.01 once full
+    assert not rule.active.any()
 
 
-def test_stopping_rule_needs_every_test_sequence_right(monkeypatch):
-    """A net that is right on all but a few sequences must not stop."""
-    class AlmostRight(WiredLearner):
-        def predict(self, data, chunk=2560):
-            out = super().predict(data)
-            out[-3:] += 0.05                             # the last 3 of the 2560 test sequences (not monitored)
-            return out
+def test_stopping_rule_also_needs_the_average_training_error():
+    """With a looser threshold the second condition binds: every error 'correct', MSE 0.04."""
+    rule = ap.StoppingRule(1, threshold=0.5)
+    for _ in range(3000):
+        assert not rule.update(np.array([[0.2]])).any()
+    assert rule.mse_below_at[0] == -1
 
-    monkeypatch.setattr(ap, "make_learner", lambda config, rng: AlmostRight())
-    config = replace(ap.Config(), max_sequences=640, check_every=10, fresh=256)
-    run = ap.train(config, seed=0)
-    assert run.solved_at is None and run.seen == 640
-    assert run.row()["wrong_of_2560"] == 3
+
+def test_stopping_rule_in_batches_counts_every_sequence():
+    rule = ap.StoppingRule(1)
+    errors = np.full((16, 1), 0.001)
+    errors[3] = 0.5                                      # a wrong sequence inside the first batch
+    rule.update(errors)
+    while rule.active[0]:
+        rule.update(np.full((16, 1), 0.001))
+    assert rule.stopped_at[0] == 2016                    # 12 + 2000 = 2012 correct in a row, checked per batch
+
+
+def test_training_stops_a_correct_net_after_2000_sequences(monkeypatch):
+    """The wired net (linear output, learning rate 0) meets the rule after exactly 2000 sequences;
+    the test then finds nothing wrong."""
+    wired = wired_net(2)
+    monkeypatch.setattr(ap, "PaperLSTM", lambda trials, rngs, **kw: wired)
+    config = ap.PaperConfig(T=60, lr=0.0, max_sequences=5000, curve_every=500)
+    runs = ap.train_bank(config, [0, 1])
+    for run in runs:
+        assert run.stopped_at == 2000 and run.seen == 2000
+        row = run.row()
+        assert row["wrong_of_2560"] == 0 and row["sequences_to_train_mse_below_0.01"] == 2000
+        assert row["train_mse_at_stop"] < 1e-5
+
+
+def test_training_learns_and_seeds_are_reproducible():
+    """A short run moves the weights, and the same seeds give the same figures."""
+    config = ap.PaperConfig(T=30, max_sequences=300, curve_every=100)
+    a, b = ap.train_bank(config, [4, 5]), ap.train_bank(config, [4, 5])
+    assert a[0].row() == b[0].row() and a[1].row() == b[1].row()
+    fresh = ap.PaperLSTM(1, [ap.streams(4)["init"]])
+    assert np.abs(a[0].params["W"] - fresh.W[0]).max() > 1e-4
+    assert a[0].row() != a[1].row()
+
+
+def test_comparison_learners_report_errors_before_their_update():
+    config = ap.Config(model="adam", T=30)
+    rng = ap.streams(0)
+    learner = ap.make_learner(config, rng["init"])
+    data = ap.adding_sequences(rng["train"], 8, 30)
+    before = learner.predict(data) - data.target[:, 0]
+    np.testing.assert_allclose(learner.train_batch(data), before, atol=1e-12)
+    assert not np.allclose(learner.predict(data) - data.target[:, 0], before)
+    odyss = ap.make_learner(replace(config, model="odyssnet"), rng["init"])
+    before = odyss.predict(data) - data.target[:, 0]
+    np.testing.assert_allclose(odyss.train_batch(data), before, atol=1e-9)
 
 
 def test_mse_at_error_rate_inverts_the_gaussian_tail():
@@ -172,17 +271,108 @@ def test_right_alignment_ends_every_sequence_at_the_last_step():
     assert np.all(x[:, -1, 1] == -1)                      # the closing marker is always last
 
 
-def test_records_go_to_the_right_section():
-    assert ap.section_name("lstm", 100) is None
-    assert ap.section_name("odyssnet", 100) == "odyssnet"
-    assert ap.section_name("forget", 100) == "forget"
-    assert ap.section_name("lstm", 500) == "lstm_T500"
-    assert ap.section_name("forget", 100, 3.0) == "forget_bias3"
+# ----------------------------------------------------------------------------------------
+# The command line
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv,section", [
+    ([], None), (["--T", "500", "--batch", "16"], "T500"), (["--T", "1000"], "T1000"),
+    (["--output", "linear"], "linear_output"), (["--input-bias", "random"], "random_input_bias"),
+    (["--input-bias=-4,-4", "--output-bias=-0.5,-1"], "input_bias-4_-4_output_bias-0.5_-1"),
+    (["--batch", "16"], "batch16"), (["--model", "adam"], "adam"), (["--model", "odyssnet"], "odyssnet"),
+    (["--model", "forget", "--forget-bias", "3"], "forget_bias3"), (["--model", "forget"], "forget")])
+def test_records_go_to_the_right_section(argv, section):
+    assert ap.section_name(ap.parse_args(argv)) == section
 
 
 @pytest.mark.parametrize("bad", [["--T", "20"], ["--T", "101"], ["--model", "gru"], ["--lr", "0"],
-                                 ["--max-sequences", "-5"]])
+                                 ["--max-sequences", "-5"], ["--input-bias", "-3"], ["--output-bias", "x,y"],
+                                 ["--output", "tanh"], ["--record", "--n-seeds", "5"],
+                                 ["--T", "500", "--n-seeds", "2", "--record"]])
 def test_bad_arguments_exit_2(bad):
     with pytest.raises(SystemExit) as exit_info:
         ap.parse_args(bad)
     assert exit_info.value.code == 2
+
+
+# ----------------------------------------------------------------------------------------
+# The verdict rule, on synthetic records
+# ----------------------------------------------------------------------------------------
+
+
+def rows(n, sequences, wrong=0, solved=None, spread=0.1):
+    """n runs around `sequences` (+- spread), each with `wrong` test sequences wrong."""
+    solved = [True] * n if solved is None else solved
+    offsets = np.linspace(-spread, spread, n) if n > 1 else [0.0]
+    wrong = wrong if isinstance(wrong, list) else [wrong] * n
+    return [{"seed": i, "solved": s, "sequences": int(sequences * (1 + o)) if s else None, "wrong_of_2560": w}
+            for i, (s, o, w) in enumerate(zip(solved, offsets, wrong))]
+
+
+def record(t100=None, t500=None, t1000=None):
+    t100 = rows(10, 80_000) if t100 is None else t100
+    t500 = rows(3, 200_000) if t500 is None else t500
+    t1000 = rows(3, 700_000) if t1000 is None else t1000
+    out = {"seeds": {"per_seed": t100}}
+    if t500 != "missing":
+        out["T500"] = {"seeds": {"per_seed": t500}}
+    if t1000 != "missing":
+        out["T1000"] = {"seeds": {"per_seed": t1000}}
+    return out
+
+
+def holds(verdict):
+    return [c["holds"] for c in verdict["claims"]]
+
+
+def test_verdict_yes_when_every_claim_holds():
+    v = ap.verdict(record())
+    assert v["value"] == "yes" and all(holds(v)) and len(v["claims"]) == 9
+
+
+@pytest.mark.parametrize("rec,why", [(record(t500="missing"), "T500"), (record(t1000=rows(2, 700_000)), "2 seeds"),
+                                     (record(t100=rows(9, 80_000)), "9 seeds"), ({}, "no seed sweep")])
+def test_verdict_pending_without_the_seeds_it_needs(rec, why):
+    v = ap.verdict(rec)
+    assert v["value"] == "pending" and why in v["reason"]
+
+
+def test_reliability_at_T100_on_both_sides():
+    eight = [True] * 8 + [False] * 2
+    v = ap.verdict(record(t100=rows(10, 80_000, solved=eight)))
+    assert v["value"] == "no" and not v["claims"][0]["holds"]            # 8/10: rate > 0.6 not established
+    assert not v["claims"][2]["holds"]                                   # and the mean is censored
+    assert ap.verdict(record(t100=rows(10, 80_000)))["claims"][0]["holds"]
+
+
+def test_test_errors_on_both_sides():
+    assert ap.verdict(record(t100=rows(10, 80_000, wrong=[0, 1, 2, 1, 0, 1, 0, 3, 1, 1])))["claims"][1]["holds"]
+    v = ap.verdict(record(t100=rows(10, 80_000, wrong=[2, 3, 2, 1, 3, 2, 2, 3, 2, 2])))
+    assert not v["claims"][1]["holds"] and v["value"] == "no"
+    v = ap.verdict(record(t500=rows(3, 200_000, wrong=[4, 5, 3])))
+    assert not v["claims"][4]["holds"] and v["value"] == "partial"
+    v = ap.verdict(record(t500=rows(3, 200_000, wrong=[0, 1, 0])))
+    assert v["claims"][4]["holds"]
+
+
+@pytest.mark.parametrize("factor,ok", [(1.0, True), (1.6, True), (0.6, True), (2.6, False), (0.4, False)])
+def test_sequences_within_a_factor_2_on_both_sides(factor, ok):
+    v = ap.verdict(record(t100=rows(10, 74_000 * factor, spread=0.05)))
+    assert v["claims"][2]["holds"] is ok
+    assert v["value"] == ("yes" if ok else "partial")
+
+
+def test_a_run_hitting_the_budget_fails_reliability_and_the_mean_at_long_lags():
+    v = ap.verdict(record(t1000=rows(3, 700_000, solved=[True, True, False])))
+    assert [c["holds"] for c in v["claims"][6:]] == [False, True, False]
+    assert v["value"] == "partial"
+    v = ap.verdict(record(t1000=rows(3, 700_000, solved=[True, False, False])))
+    assert not v["claims"][7]["holds"]                                   # one stopped run: too few to test errors
+
+
+def test_three_noisy_runs_cannot_establish_the_mean():
+    """With 3 runs spread like the paper's own trials the mean is not pinned within a factor 2."""
+    spread = record(t1000=[{"seed": i, "solved": True, "sequences": s, "wrong_of_2560": 0}
+                           for i, s in enumerate([370_000, 700_000, 2_020_000])])
+    assert not ap.verdict(spread)["claims"][8]["holds"]
