@@ -576,8 +576,11 @@ def train(seeds, cfg: Config, keep_curve: bool = False, snapshot_every: int = 0,
         elif learn_model:
             grads, m_loss = model_gradients(model, run["obs"], run["actions"], run["pain"], hm)
             learn_m.apply(grads)
-        elif learn_controller:
-            grads, c_loss = controller_gradients(controller, model, run["obs"], eps, cfg, hc, hm, truncate, replay=run)
+        elif learn_controller:      # M frozen: its error is still measured, on the windows C now produces
+            out = _controller_out(controller, run["obs"], hc, run)
+            pred = model.forward(model_input(run["obs"], act(out, eps, cfg)[0]), hm)[..., 0]
+            m_loss = np.mean((pred - run["pain"]) ** 2, axis=(1, 2))
+            grads, c_loss = _through_model(controller, model, out, pred, eps, cfg, truncate)
             learn_c.apply(grads)
         else:
             model.forward(model_input(run["obs"], run["actions"]), hm)

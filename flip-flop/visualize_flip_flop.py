@@ -84,7 +84,8 @@ def training_curves(runs: dict, out: Path) -> None:
         ax.set_title(f"{regime} regime, seed 0: {status}", fontsize=10)
         ax.legend(fontsize=7, loc="lower left")
         ax = axes[1, col]
-        ax.semilogy(steps, [c["model_loss"] for c in curve], color="C0", label="M: squared error of predicted pain")
+        ax.semilogy(steps, [c["model_loss"] for c in curve], color="C0",
+                    label="M: squared error of its predicted pain on the training windows")
         ax.semilogy(steps, [max(c["train_pain"], 1e-6) for c in curve], color="C2", alpha=0.7,
                     label="pain felt in training (with exploration noise)")
         ax.set_xlabel("environment time steps")
@@ -107,11 +108,11 @@ def test_stream_figure(stream: dict, out: Path, title: str) -> None:
     ax.axvspan(-0.5, np.flatnonzero(stream["scored"])[0] - 0.5, color="0.9", lw=0)
     ax.step(t, stream["desired"], where="mid", color="k", lw=1.5, label="latch (never shown to C)")
     ax.plot(t, stream["actions"], "o-", color="C1", ms=2.5, lw=1.1, label="C's output y")
-    draw_events(ax, stream["events"])
+    draw_events(ax, stream["events"], y=1.04)
     ax.set_ylim(-0.15, 1.2)
     ax.set_ylabel("output")
     ax.legend(loc="center right", fontsize=8)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=10, pad=14)
     ax = axes[1]
     ax.semilogy(t, np.maximum(stream["pain"], 1e-8), color="C3", label="pain felt")
     ax.semilogy(t, np.maximum(np.abs(stream["predicted"]), 1e-8), "--", color="C0", label="|pain predicted by M|")
