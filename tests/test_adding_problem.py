@@ -277,7 +277,8 @@ def test_right_alignment_ends_every_sequence_at_the_last_step():
 
 
 @pytest.mark.parametrize("argv,section", [
-    ([], None), (["--T", "500", "--batch", "16"], "T500"), (["--T", "1000"], "T1000"),
+    ([], None), (["--batch", "1"], "online"), (["--T", "500", "--batch", "16"], "T500"), (["--T", "1000"], "T1000"),
+    (["--float32"], "float32"), (["--lr", "1"], "lr1"),
     (["--output", "linear"], "linear_output"), (["--input-bias", "random"], "random_input_bias"),
     (["--input-bias=-4,-4", "--output-bias=-0.5,-1"], "input_bias-4_-4_output_bias-0.5_-1"),
     (["--batch", "16"], "batch16"), (["--model", "adam"], "adam"), (["--model", "odyssnet"], "odyssnet"),
@@ -289,7 +290,7 @@ def test_records_go_to_the_right_section(argv, section):
 @pytest.mark.parametrize("bad", [["--T", "20"], ["--T", "101"], ["--model", "gru"], ["--lr", "0"],
                                  ["--max-sequences", "-5"], ["--input-bias", "-3"], ["--output-bias", "x,y"],
                                  ["--output", "tanh"], ["--record", "--n-seeds", "5"],
-                                 ["--T", "500", "--n-seeds", "2", "--record"]])
+                                 ["--T", "500", "--n-seeds", "2", "--record"], ["--batch", "1", "--n-seeds", "9", "--record"]])
 def test_bad_arguments_exit_2(bad):
     with pytest.raises(SystemExit) as exit_info:
         ap.parse_args(bad)
@@ -314,7 +315,7 @@ def record(t100=None, t500=None, t1000=None):
     t100 = rows(10, 80_000) if t100 is None else t100
     t500 = rows(3, 200_000) if t500 is None else t500
     t1000 = rows(3, 700_000) if t1000 is None else t1000
-    out = {"seeds": {"per_seed": t100}}
+    out = {"seeds": {"per_seed": rows(10, 50_000)}, "online": {"seeds": {"per_seed": t100}}}
     if t500 != "missing":
         out["T500"] = {"seeds": {"per_seed": t500}}
     if t1000 != "missing":
@@ -332,7 +333,8 @@ def test_verdict_yes_when_every_claim_holds():
 
 
 @pytest.mark.parametrize("rec,why", [(record(t500="missing"), "T500"), (record(t1000=rows(2, 700_000)), "2 seeds"),
-                                     (record(t100=rows(9, 80_000)), "9 seeds"), ({}, "no seed sweep")])
+                                     (record(t100=rows(9, 80_000)), "9 seeds"), ({}, "no seed sweep"),
+                                     ({"seeds": {"per_seed": rows(10, 80_000)}}, "online")])
 def test_verdict_pending_without_the_seeds_it_needs(rec, why):
     v = ap.verdict(rec)
     assert v["value"] == "pending" and why in v["reason"]
