@@ -6,8 +6,8 @@ one. A string of the embedded grammar is B, then T or P, then a whole Reber stri
 then the same T or P again, then E. Inside, the grammar leaves a choice of two symbols at most
 positions, so a prediction is judged against the set of legal next symbols. Only the second outer
 T/P is fixed by a distant symbol: "to correctly predict the symbol before last, the net has to
-remember the second symbol" (Sec. 5.1), at least 6 steps back (the paper counts strings of at least
-9 symbols).
+remember the second symbol" (Sec. 5.1): it was read at least 5 steps earlier (Table 10 gives the
+shortest strings, 9 symbols, and a lag of 9).
 
 The paper's protocol, implemented here as the headline:
 * network (Sec. 5.1 Architectures; App. A.1): 4 memory blocks of 1 cell or 3 blocks of 2 cells,
