@@ -211,8 +211,8 @@ class PaperLSTM:
         output at the sequence end: f(V . y_c + b) (logistic, the paper's) or V . y_c + b (linear)
 
     f is the logistic sigmoid. Activations start at zero for every sequence (the paper resets them).
-    The bank runs K sequences per net at once, laid out unit-major ((K, 8 * P), column j * P + p),
-    so that one block-diagonal product gives every net's recurrent input.
+    The bank runs K sequences per net at once; every net's arithmetic is its own (a stacked product
+    per net), so a seed trained in a bank computes what it computes alone, bit for bit.
     """
 
     def __init__(self, trials: int, rngs, output: str = "logistic", input_bias=INPUT_BIAS, output_bias=None,
@@ -228,7 +228,6 @@ class PaperLSTM:
             self.W[:, 10, 6:8] = output_bias
         self.dtype = np.dtype(dtype)               # float32: faster transcendentals at T = 1000 (drawn in float64)
         self.W, self.V = self.W.astype(self.dtype), self.V.astype(self.dtype)
-        self._diagonal = np.arange(trials)
 
     @property
     def params(self) -> dict:
@@ -238,63 +237,46 @@ class PaperLSTM:
     def weights(self) -> int:
         return SOURCES * HIDDEN + 5
 
-    def _half_weights(self, x):
-        """The recurrent weights as one block-diagonal matrix and the inputs' part of every net
-        input, both halved (every unit applies tanh(net / 2))."""
-        P = self.trials
-        recurrent = np.zeros((HIDDEN * P, HIDDEN * P), self.dtype)
-        recurrent.reshape(HIDDEN, P, HIDDEN, P)[:, self._diagonal, :, self._diagonal] = 0.5 * self.W[:, 2:10, :]
-        L, K = x.shape[:2]
-        half = 0.5 * self.W
-        inputs = x[..., 0, None] * half[:, 0, :] + x[..., 1, None] * half[:, 1, :] + half[:, 10, :]   # (L, K, P, 8)
-        return recurrent, np.ascontiguousarray(np.swapaxes(inputs, 2, 3)).reshape(L, K, HIDDEN * P)
-
     def _read_out(self, cells):
-        """cells (K, P, 4) -> the output unit's activation (K, P)."""
-        net = np.einsum("kpc,pc->kp", cells, self.V[:, :4]) + self.V[:, 4]
+        """cells (P, K, 4) -> the output unit's activation (P, K)."""
+        net = (cells * self.V[:, None, :4]).sum(-1) + self.V[:, None, 4]
         return 1.0 / (1.0 + np.exp(-net)) if self.output == "logistic" else net
-
-    def _run(self, x, recurrent, inputs, Y, TH, read):
-        """The time loop. Y (L + 1, K, 8P) receives the activations (Y[t + 1] those of step t), TH
-        (L, K, 8P) tanh(net / 2); read[t] is what step t reads as the previous activations."""
-        L, K = x.shape[:2]
-        P = self.trials
-        Y4, TH4 = Y.reshape(-1, K, HIDDEN, P), TH.reshape(-1, K, HIDDEN, P)
-        gates, th_gates = Y4[:, :, 4:8], TH4[:, :, 4:8]
-        y_in, y_out = Y4[:, :, 4:6, None, :], Y4[:, :, 6:8, None, :]          # (., K, 2, 1, P): per block
-        g_half = TH4[:, :, 0:4].reshape(-1, K, 2, 2, P)                      # g / 2 = tanh(net_c / 2)
-        cells = Y4[:, :, 0:4].reshape(-1, K, 2, 2, P)
-        s = np.zeros((K, 2, 2, P), self.dtype)                              # cell states / 2, (block, cell)
-        h = np.empty_like(s)
-        net = np.empty((K, HIDDEN * P), self.dtype)
-        for t in range(L):
-            np.dot(read[t], recurrent, out=net)
-            net += inputs[t]
-            np.tanh(net, out=TH[t])
-            np.multiply(th_gates[t], 0.5, out=gates[t + 1])
-            gates[t + 1] += 0.5                                              # f(net) = (1 + tanh(net / 2)) / 2
-            s += y_in[t + 1] * g_half[t]                                     # s/2 += y_in g/2
-            np.tanh(s, out=h)                                                # h(s) = tanh(s / 2)
-            np.multiply(y_out[t + 1], h, out=cells[t + 1])
 
     def forward(self, x: np.ndarray, lengths: np.ndarray, frozen: np.ndarray | None = None):
         """Run K sequences per net. x (L, K, P, 2) time-major, lengths (K, P). Returns the outputs at
         each sequence's last step (K, P) and the cache the truncated gradient needs.
 
-        frozen (L + 1, K, 8 * P): hidden activations to read at each step instead of the net's own
+        frozen (L + 1, P, K, 8): hidden activations to read at each step instead of the net's own
         (the gradient check: with them held fixed, the exact gradient is the truncated one)."""
         L, K, P, _ = x.shape
-        x = x.astype(self.dtype, copy=False)
-        recurrent, inputs = self._half_weights(x)
-        Y = np.zeros((L + 1, K, HIDDEN * P), self.dtype)     # Y[t]: the hidden activations read at step t
-        TH = np.empty((L, K, HIDDEN * P), self.dtype)        # tanh(net / 2) of every unit at every step
-        self._run(x, recurrent, inputs, Y, TH, Y if frozen is None else frozen)
-        Y4 = Y.reshape(L + 1, K, HIDDEN, P)
-        rows, nets = np.meshgrid(np.arange(K), self._diagonal, indexing="ij")
-        last = lengths - 1
-        cells = Y4[last + 1, rows, 0:4, nets]                # (K, P, 4)
-        read = Y4 if frozen is None else frozen.reshape(L + 1, K, HIDDEN, P)
-        return self._read_out(cells), (x, last, rows, nets, read, TH.reshape(L, K, HIDDEN, P), cells)
+        x = np.ascontiguousarray(np.swapaxes(x, 1, 2), dtype=self.dtype)        # (L, P, K, 2)
+        half = 0.5 * self.W                                                       # every unit applies tanh(net / 2)
+        inputs = x[..., 0, None] * half[:, None, 0] + x[..., 1, None] * half[:, None, 1] + half[:, None, 10]
+        recurrent = np.ascontiguousarray(half[:, 2:10])                          # (P, 8, 8)
+        Y = np.zeros((L + 1, P, K, HIDDEN), self.dtype)      # Y[t]: the hidden activations read at step t
+        TH = np.empty((L, P, K, HIDDEN), self.dtype)         # tanh(net / 2) of every unit at every step
+        read = Y if frozen is None else frozen
+        gates, th_gates = Y[..., 4:8], TH[..., 4:8]
+        y_in, y_out = Y[..., 4:6, None], Y[..., 6:8, None]                       # (., P, K, block, 1)
+        g_half = TH[..., 0:4].reshape(L, P, K, 2, 2)                              # g / 2 = tanh(net_c / 2)
+        cells = Y[..., 0:4].reshape(L + 1, P, K, 2, 2)                            # (., P, K, block, cell)
+        s = np.zeros((P, K, 2, 2), self.dtype)                                   # cell states / 2
+        h = np.empty_like(s)
+        net = np.empty((P, K, HIDDEN), self.dtype)
+        for t in range(L):
+            np.matmul(read[t], recurrent, out=net)
+            net += inputs[t]
+            np.tanh(net, out=TH[t])
+            np.multiply(th_gates[t], 0.5, out=gates[t + 1])
+            gates[t + 1] += 0.5                                                  # f(net) = (1 + tanh(net / 2)) / 2
+            s += y_in[t + 1] * g_half[t]                                         # s/2 += y_in g/2
+            np.tanh(s, out=h)                                                    # h(s) = tanh(s / 2)
+            np.multiply(y_out[t + 1], h, out=cells[t + 1])
+        last = (lengths - 1).T                                                    # (P, K)
+        nets, rows = np.meshgrid(np.arange(P), np.arange(K), indexing="ij")
+        at_end = Y[last + 1, nets, rows, 0:4]                                     # (P, K, 4)
+        out = self._read_out(at_end)
+        return out.T, (x, last, nets, rows, read, TH, at_end, out)
 
     def predict(self, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """Outputs at each sequence's end (K, P) (for the 2560 test sequences)."""
@@ -308,38 +290,41 @@ class PaperLSTM:
         carried derivatives ds_c/dw of the weights into the cell and into its input gate:
             ds_c/dW[v, c]     = sum_t g'(net_c(t)) y_in(t) u_v(t)
             ds_c/dW[v, in_j]  = sum_t g(net_c(t)) f'(net_in_j(t)) u_v(t)
-        (Sec. 4 "Learning" and App. A.1). Nothing flows back through the recurrent inputs u(t).
+        (Sec. 4 "Learning" and App. A.1, eqs. 19-28). Nothing flows back through the recurrent
+        inputs u(t). y and target are (K, P), as forward returns them.
         """
-        x, last, rows, nets, Y4, TH4, cells = cache
-        L, K, _, P = TH4.shape
-        dtype = TH4.dtype
-        delta = ((target - y) * (y * (1.0 - y) if self.output == "logistic" else 1.0)).astype(dtype)   # (K, P)
-        grad_V = -np.concatenate([np.einsum("kp,kpc->pc", delta, cells), delta.sum(0)[:, None]], axis=1)
-        th_last = TH4[last, rows, :, nets]                                                     # (K, P, 8)
-        y_out = (0.5 + 0.5 * th_last[..., 6:8])[..., CELL_BLOCK]                               # (K, P, 4)
-        h = cells / y_out                                                                      # h(s_c) at the end
-        to_cell = self.V[:, :4] * delta[..., None]                                             # -dE/dy_c (K, P, 4)
-        out_gate = 0.25 * (1.0 - th_last[..., 6:8] ** 2) * (h * to_cell).reshape(K, P, 2, 2).sum(-1)
-        state = np.moveaxis(y_out * 0.5 * (1.0 - h ** 2) * to_cell, 2, 1).reshape(K, 2, 2, P)  # -dE/ds_c (K, blk, c, P)
-        th_cell = TH4[:, :, 0:4].reshape(L, K, 2, 2, P)                                        # g / 2
-        th_in = TH4[:, :, 4:6, None, :]                                                        # (L, K, 2, 1, P)
-        coef = np.empty((L, K, HIDDEN, P), dtype)
-        cell_part = coef[:, :, 0:4].reshape(L, K, 2, 2, P)
+        x, last, nets, rows, Y, TH, cells, out = cache
+        L, P, K, _ = TH.shape
+        dtype = TH.dtype
+        delta = (target.T - out).astype(dtype)                                   # e_k / f'_k, (P, K)
+        if self.output == "logistic":
+            delta *= out * (1.0 - out)                                           # e_k = f'_k (target - y)
+        grad_V = -np.concatenate([(delta[..., None] * cells).sum(1), delta.sum(1)[:, None]], axis=1)
+        th_last = TH[last, nets, rows]                                           # (P, K, 8)
+        y_out = (0.5 + 0.5 * th_last[..., 6:8])[..., CELL_BLOCK]                 # (P, K, 4)
+        h = cells / y_out                                                        # h(s_c) at the end
+        to_cell = self.V[:, None, :4] * delta[..., None]                         # -dE/dy_c (P, K, 4)
+        out_gate = 0.25 * (1.0 - th_last[..., 6:8] ** 2) * (h * to_cell).reshape(P, K, 2, 2).sum(-1)
+        state = (y_out * 0.5 * (1.0 - h ** 2) * to_cell).reshape(P, K, 2, 2)    # -dE/ds_c (P, K, block, cell)
+        th = np.moveaxis(TH, 0, 1)                                               # (P, L, K, 8)
+        th_cell = th[..., 0:4].reshape(P, L, K, 2, 2)                            # g / 2
+        th_in = th[..., 4:6, None]                                               # (P, L, K, 2, 1)
+        coef = np.empty((P, L, K, HIDDEN), dtype)
+        cell_part = coef[..., 0:4].reshape(P, L, K, 2, 2)
         np.multiply(th_cell, th_cell, out=cell_part)
-        np.subtract(1.0, cell_part, out=cell_part)                                             # g'(net_c)
-        cell_part *= 0.5 + 0.5 * th_in                                                         # ... y_in
-        cell_part *= state
-        np.sum(th_cell * state, axis=3, out=coef[:, :, 4:6])                                   # sum_c g/2 e_s
-        coef[:, :, 4:6] *= 0.5 * (1.0 - TH4[:, :, 4:6] ** 2)                                    # g f'_in = 2 g/2 f'_in
-        coef[:, :, 6:8] = 0.0
-        coef[last, rows, 6:8, nets] = out_gate                                                 # f'_out, last step
-        sources = np.empty((P, L, K, SOURCES), dtype)                                          # u(t), zero after the end
-        sources[..., 0:2] = np.moveaxis(x, 2, 0)
-        sources[..., 2:10] = np.moveaxis(Y4[:L], 3, 0)
+        np.subtract(1.0, cell_part, out=cell_part)                               # g'(net_c)
+        cell_part *= 0.5 + 0.5 * th_in                                           # ... y_in
+        cell_part *= state[:, None]
+        np.sum(th_cell * state[:, None], axis=-1, out=coef[..., 4:6])           # sum_c g/2 e_s
+        coef[..., 4:6] *= 0.5 * (1.0 - th[..., 4:6] ** 2)                       # g f'_in = 2 g/2 f'_in
+        coef[..., 6:8] = 0.0
+        coef[nets, last, rows, 6:8] = out_gate                                   # f'_out, last step only
+        sources = np.empty((P, L, K, SOURCES), dtype)                            # u(t), zero after each end
+        sources[..., 0:2] = np.moveaxis(x, 1, 0)
+        sources[..., 2:10] = np.moveaxis(Y[:L], 1, 0)
         sources[..., 10] = 1.0
-        sources *= (np.arange(L)[:, None, None] <= last[None]).transpose(2, 0, 1)[..., None]
-        grad_W = -np.matmul(np.moveaxis(coef, 3, 0).reshape(P, L * K, HIDDEN).transpose(0, 2, 1),
-                            sources.reshape(P, L * K, SOURCES)).transpose(0, 2, 1)
+        sources *= (np.arange(L)[None, :, None] <= last[:, None, :])[..., None]
+        grad_W = -np.matmul(sources.reshape(P, L * K, SOURCES).transpose(0, 2, 1), coef.reshape(P, L * K, HIDDEN))
         return {"W": grad_W, "V": grad_V}
 
     def step(self, grads: dict, lr: float, active: np.ndarray) -> None:
@@ -381,7 +366,8 @@ class StoppingRule:
         return self.stopped_at < 0
 
     def window_mse(self) -> np.ndarray:
-        return np.mean(self.window ** 2, axis=0)
+        """The MSE of the (up to) 2000 most recent training errors of every learner."""
+        return np.mean(self.window[:max(1, min(self.seen, self.recent))] ** 2, axis=0)
 
     def update(self, errors: np.ndarray) -> np.ndarray:
         """errors (K, P): the next K training sequences of every learner. Returns which learners
@@ -450,10 +436,9 @@ def bank_batches(config: PaperConfig, generators):
         x = np.stack([time_major(d) for d in drawn], axis=2)                  # (L, chunk, P, 2)
         lengths = np.stack([d.lengths for d in drawn], axis=1)
         target = np.stack([d.target[:, 0] for d in drawn], axis=1)
-        for i in range(0, chunk, config.batch):
+        for i in range(0, chunk, config.batch):        # always T + T/10 steps: a net's arithmetic is its own
             rows = slice(i, i + config.batch)
-            longest = int(lengths[rows].max())
-            yield x[:longest, rows], lengths[rows], target[rows]
+            yield x[:, rows], lengths[rows], target[rows]
 
 
 @dataclass
@@ -479,7 +464,16 @@ class Outcome:
                 "train_mse_at_stop": self.train_mse_at_stop, "train_mae_at_stop": self.train_mae_at_stop,
                 "sequences_to_train_mse_below_0.01": self.mse_below_at,
                 "test_mse": float(np.mean(e ** 2)), "wrong_of_2560": int(np.sum(np.abs(e) >= THRESHOLD)),
-                "test_max_error": float(np.max(np.abs(e)))}
+                "test_max_error": float(np.max(np.abs(e))), "train_mse_curve": thinned(self.curve)}
+
+
+def thinned(curve: np.ndarray, points: int = 100) -> list:
+    """At most about `points` rows of a training curve (and its last), 4 significant digits: the
+    learning curves the pictures draw from results.json."""
+    if not len(curve):
+        return []
+    keep = sorted(set(range(0, len(curve), -(-len(curve) // points))) | {len(curve) - 1})
+    return [[int(curve[i, 0]), float(f"{curve[i, 1]:.4g}")] for i in keep]
 
 
 def outcome_of(rule: StoppingRule, p: int, seed: int, curve: list, test_errors: np.ndarray) -> dict:
@@ -720,7 +714,7 @@ def paper_gradient_check(seed: int = 0, T: int = 24, output: str = "logistic") -
     lengths = np.stack([d.lengths for d in data], axis=1)
     target = np.stack([d.target[:, 0] for d in data], axis=1)
     y, cache = net.forward(x, lengths)
-    frozen = cache[4].reshape(x.shape[0] + 1, 3, -1).copy()
+    frozen = cache[4].copy()
     grads = net.truncated_gradient(cache, y, target)
 
     def loss():
