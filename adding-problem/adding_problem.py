@@ -504,9 +504,12 @@ def test_bank(net: PaperLSTM, config: PaperConfig, seeds) -> np.ndarray:
     return np.concatenate(errors)
 
 
-def train_bank(config: PaperConfig, seeds, label: str = "") -> list[PaperRun]:
+def train_bank(config: PaperConfig, seeds, label: str = "", snapshots: list | None = None,
+               snapshot_every: int = 0) -> list[PaperRun]:
     """Train one net per seed, all at once, until each meets the stopping rule or the budget ends;
-    then test each on its 2560 test sequences. A net that stops keeps its weights from then on."""
+    then test each on its 2560 test sequences. A net that stops keeps its weights from then on.
+    With `snapshots` (a list) and `snapshot_every`, (sequences, W, V) of the bank are appended
+    every that many sequences and at the end (for the animation)."""
     seeds = list(seeds)
     rngs = [streams(seed) for seed in seeds]
     net = PaperLSTM(len(seeds), [r["init"] for r in rngs], output=config.output, input_bias=config.input_bias,
@@ -526,8 +529,12 @@ def train_bank(config: PaperConfig, seeds, label: str = "") -> list[PaperRun]:
             curve.append((rule.seen, rule.window_mse()))
             progress.update(update, sequences=rule.seen, stopped=int(np.sum(~rule.active)),
                             median_train_mse=float(np.median(curve[-1][1])))
+        if snapshots is not None and snapshot_every and rule.seen % snapshot_every < config.batch:
+            snapshots.append((rule.seen, net.W.copy(), net.V.copy()))
         if not rule.active.any():
             break
+    if snapshots is not None:
+        snapshots.append((rule.seen, net.W.copy(), net.V.copy()))
     errors = test_bank(net, config, seeds)
     return [PaperRun(**outcome_of(rule, p, seed, curve, errors[:, p]), config=config,
                      params={"W": net.W[p].copy(), "V": net.V[p].copy()}) for p, seed in enumerate(seeds)]
@@ -974,7 +981,7 @@ def comparison_experiment(args, config: Config, seeds) -> tuple[dict, dict]:
         rnn = replace(config, model="rnn")
         print(f"\nbaseline (ours; the paper runs none): {MODEL_NAMES['rnn']}, same sequences and budget")
         rnn_runs = run_seeds(rnn, seeds[: args.rnn_seeds])
-        seed_record(rnn_runs)
+        rnn_seeds = seed_record(rnn_runs)
         rows.append(table_row(MODEL_NAMES["rnn"], config.T, rnn_runs[0].weights, rnn_runs))
     print("\n" + format_table(TABLE_COLUMNS, rows))
     title = (f"T = {config.T}, our comparisons: BPTT, Adam (step {config.lr:g}, clip {config.clip:g}), batches of "
@@ -993,7 +1000,8 @@ def comparison_experiment(args, config: Config, seeds) -> tuple[dict, dict]:
                 "mean test MSE": row[10]}
     if len(rows) > 1:
         measured.update({"RNN runs stopped": rows[1][3], "RNN mean test MSE": rows[1][10]})
-    return ({"summary": summary, "headline": headline, "seeds": seeds_record if len(seeds) > 1 else None,
+    extra = {"rnn_seeds": rnn_seeds} if len(rows) > 1 else {}
+    return ({**extra, "summary": summary, "headline": headline, "seeds": seeds_record if len(seeds) > 1 else None,
              "tables": [{"title": title, "columns": TABLE_COLUMNS, "rows": rows}]}, measured)
 
 
