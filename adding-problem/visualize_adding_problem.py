@@ -1,10 +1,13 @@
-"""Static figures for adding-problem: cell states, gates, predictions, training curves, sequences to solve.
+"""Static figures for adding-problem: cell states, gates, errors against the target, training curves,
+sequences to the stopping rule.
 
-    python3 adding-problem/visualize_adding_problem.py          # writes adding-problem/viz/*.png (about 2 min)
+    python3 adding-problem/visualize_adding_problem.py          # writes adding-problem/viz/*.png (a few minutes)
 
-Trains seed 0 at T = 100 with the 1997 cell, the forget-gate cell and the RNN (the recorded
-configuration, so the curves are those of the recorded runs' seed 0); the figure of sequences
-to solve draws the recorded results.json, so it shows the figures the README quotes.
+The mechanism figures retrain seed 0 of the headline (the paper's net and gradient, batches of 8,
+T = 100) and of the linear-output ablation; a seed trained alone computes bit for bit what it
+computes in the recorded sweep, so these are the recorded runs' seed 0. The curves and the
+sequence counts are drawn from the recorded results.json, so they show the figures the README
+quotes.
 """
 
 from __future__ import annotations
@@ -23,40 +26,62 @@ import adding_problem as ap
 from shared.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
-COLORS = {"lstm": "C0", "forget": "C2", "forget_bias3": "C8", "rnn": "C3", "odyssnet": "C4"}
-LABELS = {"lstm": "1997 LSTM", "forget": "forget-gate LSTM, forget bias 1", "forget_bias3":
-          "forget-gate LSTM, forget bias 3", "rnn": "tanh RNN, 8 units", "odyssnet": "OdyssNet core, 8 neurons"}
+# (section of results.json or None for the headline, label, colour)
+SETUPS = [("online", "paper's net, on-line (the paper's training)", "C0"),
+          (None, "paper's net, batches of 8 (headline)", "C9"),
+          ("linear_output", "ablation: linear output unit", "C2"),
+          ("random_input_bias", "ablation: input-gate biases random", "C3"),
+          ("lr1", "ablation: learning rate 1.0", "C8"),
+          ("adam", "ours: shared LSTM, BPTT + Adam", "C4"),
+          ("forget_bias3", "ours: forget-gate LSTM, bias 3", "C5"),
+          ("odyssnet", "ours: OdyssNet core", "C6")]
+LONG = [("T500", 500, "C1"), ("T1000", 1000, "C7")]
 
 
-def headline_config(quick: bool, model: str = "lstm") -> ap.Config:
-    """The recorded configuration of a T = 100 run ('forget_bias3': the forget-gate cell with bias 3)."""
-    config = replace(ap.Config(), model=model)
-    if model == "forget_bias3":
-        config = replace(config, model="forget", forget_bias=3.0)
-    if quick:
-        config = replace(config, T=30, max_sequences=1600, check_every=10, fresh=256, monitor=256)
-    return config
+def headline_config(quick: bool, **changes) -> ap.PaperConfig:
+    """The recorded headline configuration (or --quick's), with changes for an ablation."""
+    config = replace(ap.PaperConfig(), batch=ap.HEADLINE_BATCH, max_sequences=ap.PAPER_BUDGET[100], **changes)
+    return replace(config, T=30, max_sequences=1600, curve_every=200) if quick else config
 
 
-def trace(run: ap.Run, index: int) -> dict:
-    """Run the trained LSTM over one held-out sequence and keep what is inside."""
-    one = run.test.subset(slice(index, index + 1))
-    model = run.learner.model
-    out = model.forward(one.x, lengths=one.lengths)
+def train_seed(config: ap.PaperConfig, seed: int, **kw) -> tuple[ap.PaperRun, ap.PaperLSTM, ap.Sequences]:
+    """One seed (bit for bit the recorded sweep's), its net and its test set."""
+    run = ap.train_bank(config, [seed], label=f"seed {seed}, {config.output} output: ", **kw)[0]
+    net = single_net(config, run.params)
+    return run, net, ap.adding_sequences(ap.streams(seed)["test"], ap.TEST_SEQUENCES, config.T)
+
+
+def single_net(config: ap.PaperConfig, params: dict) -> ap.PaperLSTM:
+    net = ap.PaperLSTM(1, [np.random.default_rng(0)], output=config.output, dtype=config.dtype)
+    net.W[0], net.V[0] = params["W"], params["V"]
+    return net
+
+
+def trace(net: ap.PaperLSTM, data: ap.Sequences, index: int) -> dict:
+    """Run the net over one sequence and keep what is inside: cell states s_c, gates, the output
+    unit's reading of the cells at every step."""
+    one = data.subset(slice(index, index + 1))
     n = int(one.lengths[0])
-    cache = model.cache
-    return {"x": one.x[0, :n], "marked": one.marked[0], "target": float(one.target[0, 0]), "output": float(out[0, 0]),
-            "cells": cache["cs"][1:n + 1, 0], "input": cache["gates"]["input"][:n, 0],
-            "output_gate": cache["gates"]["output"][:n, 0], "n": n}
+    x = ap.time_major(one)[:, :, None, :]                                    # (L, 1, 1, 2)
+    y, cache = net.forward(x, one.lengths[:, None])
+    Y, TH = cache[4][:, 0, 0], cache[5][:, 0, 0]                              # (L + 1, 8), (L, 8)
+    y_in = 0.5 + 0.5 * TH[:, 4:6]
+    states = np.cumsum(y_in[:, ap.CELL_BLOCK] * 2.0 * TH[:, 0:4], axis=0)     # s(t) = sum y_in g
+    cells = Y[1:, 0:4]
+    readout = cells @ net.V[0, :4] + net.V[0, 4]
+    readout = 1.0 / (1.0 + np.exp(-readout)) if net.output == "logistic" else readout
+    return {"x": one.x[0, :n], "marked": one.marked[0], "target": float(one.target[0, 0]), "output": float(y[0, 0]),
+            "states": states[:n], "input": y_in[:n], "output_gate": (0.5 + 0.5 * TH[:, 6:8])[:n],
+            "readout": readout[:n], "n": n}
 
 
-def pick_sequence(run: ap.Run) -> int:
-    """A held-out sequence whose X1 is large, marked early, with X2 far from it: easy to read."""
-    x1 = run.test.x[np.arange(len(run.test)), run.test.marked[:, 0], 0]
-    x2 = run.test.x[np.arange(len(run.test)), run.test.marked[:, 1], 0]
-    score = np.abs(x1) + 0.5 * np.abs(x2) * (np.sign(x2) != np.sign(x1)) + 0.02 * (run.test.marked[:, 1]
-                                                                                   - run.test.marked[:, 0])
-    score[run.test.marked[:, 0] == 0] = -np.inf
+def pick_sequence(data: ap.Sequences) -> int:
+    """A test sequence whose X1 is large, marked early, with X2 far from it: easy to read."""
+    rows = np.arange(len(data))
+    x1, x2 = data.x[rows, data.marked[:, 0], 0], data.x[rows, data.marked[:, 1], 0]
+    score = np.abs(x1) + 0.5 * np.abs(x2) * (np.sign(x2) != np.sign(x1)) + 0.02 * (data.marked[:, 1]
+                                                                                  - data.marked[:, 0])
+    score[data.marked[:, 0] == 0] = -np.inf
     return int(np.argmax(score))
 
 
@@ -82,22 +107,18 @@ def mark_lines(ax, t: dict) -> None:
     ax.axvline(t["n"] - 1, color="k", lw=0.8, ls=":")
 
 
-def cell_state_figure(run: ap.Run, out: Path) -> None:
-    t = trace(run, pick_sequence(run))
+def cell_state_figure(net, data, seed: int, out: Path) -> None:
+    t = trace(net, data, pick_sequence(data))
     fig, axes = plt.subplots(3, 1, figsize=(9, 7), sharex=True, gridspec_kw={"height_ratios": [1.1, 1.6, 1]})
     draw_inputs(axes[0], t)
-    axes[0].set_title(f"adding problem, T = {run.config.T}, seed {run.seed}: a held-out sequence "
-                      f"(target {t['target']:.3f}, network {t['output']:.3f})", fontsize=10)
-    for k in range(t["cells"].shape[1]):
-        axes[1].plot(t["cells"][:, k], lw=1.4, label=f"cell {k + 1} (block {k // 2 + 1})")
-    axes[1].set_ylabel("cell state c_t")
+    axes[0].set_title(f"the paper's LSTM, T = {data.x.shape[1] * 10 // 11}, seed {seed} (headline, trained): a test "
+                      f"sequence (target {t['target']:.3f}, network {t['output']:.3f})", fontsize=10)
+    for k in range(4):
+        axes[1].plot(t["states"][:, k], lw=1.4, label=f"cell {k + 1} (block {k // 2 + 1})")
+    axes[1].set_ylabel("cell state s_c")
     axes[1].legend(fontsize=7, ncol=4, loc="upper center")
     mark_lines(axes[1], t)
-    params = run.learner.model.params
-    squashed = 2.0 / (1.0 + np.exp(-t["cells"])) - 1.0                  # h = 2 sigma(c) - 1
-    hidden = squashed * t["output_gate"].repeat(run.learner.model.block_size, axis=1)
-    axes[2].plot(hidden @ params["V"][:, 0] + params["c"][0], color="C0", lw=1.4,
-                 label="read-out of the cells at each step")
+    axes[2].plot(t["readout"], color="C0", lw=1.4, label="output unit reading the cells at each step")
     axes[2].axhline(t["target"], color="C1", ls="--", lw=1, label="target at the end")
     axes[2].axhline(0.5 + t["x"][t["marked"][0], 0] / 4, color="0.5", ls=":", lw=1, label="0.5 + X1/4")
     mark_lines(axes[2], t)
@@ -108,145 +129,170 @@ def cell_state_figure(run: ap.Run, out: Path) -> None:
     save_png(fig, out / "cell_state.png")
 
 
-def gates_figure(run: ap.Run, out: Path) -> None:
-    order = np.argsort(run.test.marked[:, 1])
+def gates_figure(net, data, seed: int, out: Path) -> None:
+    order = np.argsort(data.marked[:, 1])
     picks = [order[len(order) // 6], order[len(order) // 2], order[-len(order) // 8]]
     fig, axes = plt.subplots(len(picks), 1, figsize=(9, 7), sharex=True)
     for ax, index in zip(axes, picks):
-        t = trace(run, int(index))
-        for b in range(t["input"].shape[1]):
+        t = trace(net, data, int(index))
+        for b in range(2):
             ax.plot(t["input"][:, b], color=f"C{b}", lw=1.3, label=f"input gate, block {b + 1}")
             ax.plot(t["output_gate"][:, b], color=f"C{b}", lw=1.0, ls="--", label=f"output gate, block {b + 1}")
         markers = t["x"][:, 1]
-        ax.scatter(np.nonzero(markers == 1)[0], np.full(2, 0.95), marker="v", color="C1", s=30, label="marker 1")
-        ax.scatter(np.nonzero(markers == -1)[0], np.full((markers == -1).sum(), 0.95), marker="v", color="k", s=20,
+        ax.scatter(np.nonzero(markers == 1)[0], np.full((markers == 1).sum(), 1.05), marker="v", color="C1", s=30,
+                   label="marker 1")
+        ax.scatter(np.nonzero(markers == -1)[0], np.full((markers == -1).sum(), 1.05), marker="v", color="k", s=20,
                    label="marker -1")
         ax.set_ylim(-0.05, 1.5)
         ax.set_ylabel("activation")
-        ax.set_title(f"held-out sequence {index}: X1 at step {t['marked'][0]}, X2 at step {t['marked'][1]}, "
+        ax.set_title(f"test sequence {index}: X1 at step {t['marked'][0]}, X2 at step {t['marked'][1]}, "
                      f"length {t['n']}", fontsize=9)
     axes[0].legend(fontsize=7, ncol=3, loc="upper center")
     axes[-1].set_xlabel("time step")
-    fig.suptitle(f"Gates of the trained 1997 LSTM (T = {run.config.T}, seed {run.seed})", fontsize=10)
+    fig.suptitle(f"Gates of the paper's LSTM after training (headline, seed {seed})", fontsize=10)
     fig.tight_layout()
     save_png(fig, out / "gates.png")
 
 
-def scatter_figure(runs: dict, out: Path) -> None:
-    fig, axes = plt.subplots(1, len(runs) + 1, figsize=(4.2 * (len(runs) + 1), 4.2), squeeze=False)
-    for ax, (name, run) in zip(axes[0], runs.items()):
-        target = run.test.target[:, 0]
-        pred = target + run.test_errors
-        wrong = np.abs(run.test_errors) >= ap.THRESHOLD
-        ax.fill_between([0, 1], [-ap.THRESHOLD, 1 - ap.THRESHOLD], [ap.THRESHOLD, 1 + ap.THRESHOLD], color="C2",
-                        alpha=0.15, lw=0, label="|error| < 0.04")
-        ax.scatter(target[~wrong], pred[~wrong], s=3, color=COLORS[name], alpha=0.6, label="correct")
-        ax.scatter(target[wrong], pred[wrong], s=3, color="k", alpha=0.6, label="wrong")
-        ax.plot([0, 1], [0, 1], color="0.3", lw=0.6)
-        ax.set_xlim(-0.02, 1.02)
-        ax.set_ylim(-0.1, 1.1)
-        ax.set_xlabel("target 0.5 + (X1 + X2) / 4")
-        ax.set_title(f"{LABELS[name]}, seed {run.seed}:\n{int(wrong.sum())} of {len(wrong)} held-out sequences "
-                     f"wrong, MSE {ap.format_value(float(np.mean(run.test_errors ** 2)))}", fontsize=9)
-        ax.legend(fontsize=7, loc="upper left", markerscale=3)
-    axes[0, 0].set_ylabel("network output at the sequence end")
-    ax = axes[0, -1]                                   # where the headline net's errors are largest
-    run = runs["lstm"]
-    target = run.test.target[:, 0]
-    ax.scatter(target, np.abs(run.test_errors), s=3, color=COLORS["lstm"], alpha=0.6)
-    ax.axhline(ap.THRESHOLD, color="k", ls="--", lw=0.8, label="0.04: the paper's bound")
+def errors_figure(results: dict, out: Path) -> None:
+    """Left: output against target on the test set (headline). Right: |error| against the target,
+    logistic (the paper's) and linear output unit: where the last errors are."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    run, data = results["logistic"][0], results["logistic"][2]
+    target = data.target[:, 0]
+    wrong = np.abs(run.test_errors) >= ap.THRESHOLD
+    ax = axes[0]
+    ax.fill_between([0, 1], [-ap.THRESHOLD, 1 - ap.THRESHOLD], [ap.THRESHOLD, 1 + ap.THRESHOLD], color="C2",
+                    alpha=0.15, lw=0, label="|error| < 0.04")
+    ax.scatter(target[~wrong], (target + run.test_errors)[~wrong], s=3, color="C9", alpha=0.6, label="correct")
+    ax.scatter(target[wrong], (target + run.test_errors)[wrong], s=12, color="k", label="wrong")
+    ax.plot([0, 1], [0, 1], color="0.3", lw=0.6)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.1, 1.1)
+    ax.set_xlabel("target 0.5 + (X1 + X2) / 4")
+    ax.set_ylabel("network output at the sequence end")
+    stop = f"stopped at {run.stopped_at:,}" if run.solved else f"not stopped in {run.seen:,}"
+    ax.set_title(f"headline, seed {run.seed} ({stop} sequences):\n{int(wrong.sum())} of 2560 test sequences "
+                 f"wrong, MSE {ap.format_value(float(np.mean(run.test_errors ** 2)))}", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left", markerscale=2)
+    ax = axes[1]
+    for name, color in (("logistic", "C9"), ("linear", "C2")):
+        run, _, data = results[name]
+        label = "logistic output (the paper's)" if name == "logistic" else "linear output (ablation)"
+        stop = f"stopped at {run.stopped_at:,}" if run.solved else f"not stopped in {run.seen:,}"
+        ax.scatter(data.target[:, 0], np.abs(run.test_errors) + 1e-7, s=3, color=color, alpha=0.5,
+                   label=f"{label}, {stop}")
+    ax.axhline(ap.THRESHOLD, color="k", ls="--", lw=0.8, label="0.04: processed correctly below")
     ax.set_yscale("log")
-    ax.set_ylim(1e-6, 0.2)
+    ax.set_ylim(1e-6, 0.3)
     ax.set_xlabel("target")
     ax.set_ylabel("|error| at the sequence end")
-    ax.set_title(f"{LABELS['lstm']}, seed {run.seed}:\n|error| against the target", fontsize=9)
-    ax.legend(fontsize=7, loc="lower center")
+    ax.set_title("seed 0's test errors against the target", fontsize=9)
+    ax.legend(fontsize=7, loc="lower center", markerscale=3)
     fig.tight_layout()
     save_png(fig, out / "scatter.png")
 
 
-def curves_figure(runs: dict, out: Path) -> None:
-    fig, ax = plt.subplots(figsize=(8.5, 6))
+def part(record: dict, section: str | None) -> dict | None:
+    return record if section is None else record.get(section)
+
+
+def curves_figure(record: dict | None, out: Path) -> None:
+    """The MSE of the 2000 most recent training sequences, from results.json."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+    if record is None:
+        for ax in axes:
+            ax.text(0.5, 0.5, "no results.json recorded yet", ha="center", va="center")
+        save_png(fig, out / "training_curves.png")
+        return
     refs = ap.reference_points()
-    for name, run in runs.items():
-        c = run.curve
-        met = f" (stopping rule met at {run.solved_at:,}, dotted)" if run.solved else " (rule never met)"
-        ax.semilogy(c[:, 0], c[:, 2], color=COLORS[name], lw=1.4, label=f"{LABELS[name]}: test MSE{met}")
-        ax.semilogy(c[:, 0], c[:, 1], color=COLORS[name], lw=0.6, alpha=0.5)
-        if run.solved:
-            ax.axvline(run.solved_at, color=COLORS[name], ls=":", lw=1)
-    if run.config.T in ap.PAPER_SEQUENCES:
-        ax.axvline(ap.PAPER_SEQUENCES[run.config.T], color="k", lw=1.2, label="paper: about 74,000 sequences")
-    ax.axhline(refs["constant 0.5 (the target's variance, (2/3)/16)"], color="0.5", ls="--", lw=0.8,
-               label="constant output 0.5")
-    ax.axhline(ap.TRAIN_ERROR, color="0.5", ls="-.", lw=0.8, label="training error bound 0.01")
-    ax.axhline(refs["Gaussian errors, 1 of 2560 beyond 0.04"], color="C1", ls="--", lw=0.8,
-               label="MSE of Gaussian errors with 1 of 2560 beyond 0.04")
-    ax.set_xlabel("training sequences")
-    ax.set_ylabel("MSE at the sequence end ([0, 1] scale)")
-    ax.set_title(f"T = {run.config.T}, seed {run.seed}: test MSE on 512 held-out sequences at every check "
-                 f"(thin: training MSE)", fontsize=10)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
+    ax = axes[0]
+    for section, label, color in SETUPS[:2]:
+        rec = part(record, section)
+        if not rec or not rec.get("seeds"):
+            continue
+        for i, row in enumerate(rec["seeds"]["per_seed"]):
+            c = np.array(row["train_mse_curve"]).reshape(-1, 2)
+            ax.semilogy(c[:, 0], c[:, 1], color=color, lw=0.9, alpha=0.8, label=label if i == 0 else None)
+            if row["solved"]:
+                ax.scatter([row["sequences"]], [c[-1, 1]], color=color, s=14, zorder=3)
+    ax.set_title("T = 100, every seed (dots: the stopping rule met)", fontsize=10)
+    ax = axes[1]
+    for section, label, color in SETUPS[2:] + [(s, f"the paper's net at T = {t}", c) for s, t, c in LONG]:
+        rec = part(record, section)
+        if not rec or not rec.get("seeds"):
+            continue
+        row = rec["seeds"]["per_seed"][0]
+        c = np.array(row["train_mse_curve"]).reshape(-1, 2)
+        ax.semilogy(c[:, 0], c[:, 1], color=color, lw=1.2, label=label)
+        if rec.get("rnn_seeds"):
+            c = np.array(rec["rnn_seeds"]["per_seed"][0]["train_mse_curve"]).reshape(-1, 2)
+            ax.semilogy(c[:, 0], c[:, 1], color="0.4", lw=1.2, label="ours: tanh RNN, BPTT + Adam")
+    ax.set_xscale("log")
+    ax.set_title("seed 0 of the ablations, the long lags and our comparisons", fontsize=10)
+    for ax in axes:
+        ax.axvline(ap.PAPER_SEQUENCES[100], color="k", lw=1.0, label="Table 7, T = 100: 74,000")
+        ax.axhline(refs["constant 0.5 (the target's variance, (2/3)/16)"], color="0.5", ls="--", lw=0.8,
+                   label="constant output 0.5")
+        ax.axhline(ap.TRAIN_ERROR, color="0.5", ls="-.", lw=0.8, label="0.01: the rule's training error")
+        ax.set_xlabel("training sequences")
+        ax.set_ylabel("MSE of the 2000 most recent training sequences")
+        ax.set_ylim(2e-5, 0.1)
+        ax.legend(fontsize=6.5, loc="lower left", ncol=1)
     fig.tight_layout()
     save_png(fig, out / "training_curves.png")
 
 
 def sequences_figure(record: dict | None, out: Path) -> None:
-    """The recorded sweeps: sequences to solve per seed at T = 100, and against T."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3), gridspec_kw={"width_ratios": [1.2, 1]})
+    """The recorded sweeps: sequences to the stopping rule per seed at T = 100, and against T."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [1.3, 1]})
     if record is None:
         for ax in axes:
             ax.text(0.5, 0.5, "no results.json recorded yet", ha="center", va="center")
         save_png(fig, out / "sequences_to_solve.png")
         return
     ax = axes[0]
-    groups = [("lstm", record), ("forget", record.get("forget")), ("forget_bias3", record.get("forget_bias3")),
-              ("odyssnet", record.get("odyssnet"))]
-    width = 0.2
-    for k, (name, rec) in enumerate(groups):
-        if not rec or not rec.get("seeds"):
-            continue
-        rows = rec["seeds"]["per_seed"]
+    shown = [(s, label, c) for s, label, c in SETUPS if part(record, s) and part(record, s).get("seeds")]
+    width = 0.8 / max(1, len(shown))
+    for k, (section, label, color) in enumerate(shown):
+        rows = part(record, section)["seeds"]["per_seed"]
         seeds = np.array([r["seed"] for r in rows])
         heights = [r["sequences"] if r["solved"] else r["seen"] for r in rows]
-        bars = ax.bar(seeds + (k - 1.5) * width, heights, width=width, color=COLORS[name], label=LABELS[name])
+        bars = ax.bar(seeds + (k - (len(shown) - 1) / 2) * width, heights, width=width, color=color, label=label)
         for bar, r in zip(bars, rows):
             if not r["solved"]:
                 bar.set_hatch("//")
-                bar.set_alpha(0.45)
-    ax.axhline(ap.PAPER_SEQUENCES[100], color="k", lw=1.2, label="paper: about 74,000")
+                bar.set_alpha(0.4)
+    ax.axhline(ap.PAPER_SEQUENCES[100], color="k", lw=1.2, label="Table 7: 74,000 (mean of 10)")
+    ax.set_yscale("log")
     ax.set_xlabel("seed")
-    ax.set_ylabel("training sequences until the stopping rule held")
-    ax.set_title("T = 100 (hatched: not solved, bar = budget)", fontsize=10)
-    ax.set_ylim(0, 2.1e5)
-    ax.legend(fontsize=7, ncol=2, loc="upper center")
+    ax.set_ylabel("training sequences to the stopping rule")
+    ax.set_title("T = 100 (hatched: rule not met, the bar is the budget)", fontsize=10)
+    ax.legend(fontsize=6.5, ncol=2, loc="lower center")
     ax = axes[1]
     paper_t = sorted(ap.PAPER_SEQUENCES)
-    ax.loglog(paper_t, [ap.PAPER_SEQUENCES[t] for t in paper_t], "ks-", label="paper (about)")
-    points = [(100, record)] + [(t, record.get(f"lstm_T{t}")) for t in (500, 1000)]
-    for t, rec in points:
-        if not rec:
+    ax.loglog(paper_t, [ap.PAPER_SEQUENCES[t] for t in paper_t], "ks-", label="Table 7 (means of 10 trials)")
+    ax.plot([1000, 1000], [370_000, 2_020_000], color="k", lw=3, alpha=0.3, label="Table 7: range at T = 1000")
+    for section, t, color in [("online", 100, "C0")] + LONG:
+        rec = record.get(section)
+        if not rec or not rec.get("seeds"):
             continue
-        rows = rec["seeds"]["per_seed"] if rec.get("seeds") else None
-        if rows is None:
-            head = rec["headline"]
-            rows = [{"solved": head["solved"], "sequences": head["sequences_to_solve"],
-                     "left_plateau": head.get("sequences_to_test_mse_below_0.01"), "seen": head.get("sequences_seen")}]
-        for r in rows:
+        for r in rec["seeds"]["per_seed"]:
             if r["solved"]:
-                ax.scatter([t], [r["sequences"]], color="C0", s=25, zorder=3)
-            elif r.get("seen"):
-                ax.scatter([t], [r["seen"]], color="C0", marker="^", facecolors="none", s=40, zorder=3)
-            if r.get("left_plateau"):
-                ax.scatter([t], [r["left_plateau"]], color="C9", marker="x", s=30, zorder=3)
-    ax.scatter([], [], color="C0", s=25, label="ours: stopping rule met")
-    ax.scatter([], [], color="C0", marker="^", facecolors="none", s=40, label="ours: not met (budget, a lower bound)")
-    ax.scatter([], [], color="C9", marker="x", s=30, label="ours: test MSE first below 0.01")
-    ax.set_xlabel("minimal sequence length T")
+                ax.scatter([t], [r["sequences"]], color=color, s=25, zorder=3)
+            else:
+                ax.scatter([t], [r["seen"]], color=color, marker="^", facecolors="none", s=45, zorder=3)
+            if r.get("sequences_to_train_mse_below_0.01"):
+                ax.scatter([t * 1.06], [r["sequences_to_train_mse_below_0.01"]], color=color, marker="x", s=25,
+                           zorder=3)
+    ax.scatter([], [], color="0.3", s=25, label="ours: rule met")
+    ax.scatter([], [], color="0.3", marker="^", facecolors="none", s=45, label="ours: not met (budget: lower bound)")
+    ax.scatter([], [], color="0.3", marker="x", s=25, label="ours: training MSE first below 0.01")
+    ax.set_xlabel("minimal sequence length T (ours: T = 100 on-line, 500 and 1000 in batches)")
     ax.set_ylabel("training sequences")
     ax.set_xticks(paper_t, [str(t) for t in paper_t])
     ax.set_title("growth with the time lag", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=6.5, loc="upper left")
     fig.tight_layout()
     save_png(fig, out / "sequences_to_solve.png")
 
@@ -260,13 +306,15 @@ def main(argv=None) -> int:
     args = figure_parser(__file__, __doc__, "viz").parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    runs = {name: ap.train(headline_config(args.quick, name), args.seed)
-            for name in ("lstm", "forget", "forget_bias3", "rnn")}
-    cell_state_figure(runs["lstm"], out)
-    gates_figure(runs["lstm"], out)
-    scatter_figure({k: runs[k] for k in ("lstm", "rnn")}, out)
-    curves_figure(runs, out)
-    sequences_figure(load_record(), out)
+    results = {"logistic": train_seed(headline_config(args.quick), args.seed),
+               "linear": train_seed(headline_config(args.quick, output="linear"), args.seed)}
+    _, net, data = results["logistic"]
+    cell_state_figure(net, data, args.seed, out)
+    gates_figure(net, data, args.seed, out)
+    errors_figure(results, out)
+    record = load_record()
+    curves_figure(record, out)
+    sequences_figure(record, out)
     return 0
 
 
