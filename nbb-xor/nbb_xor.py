@@ -327,6 +327,7 @@ class Run:
     patterns: np.ndarray         # (P, B) the pattern of each training cycle
     substance: np.ndarray        # (P, B) total weight substance after each cycle
     hidden_code: np.ndarray      # (B, 4) which hidden units fire for each pattern at the first solution (bitmask)
+    stable_code: np.ndarray      # (B, 4) the same at the first cycle of the stable streak
     snapshots: list = field(default_factory=list)  # [(cycle, weights (B, N, N))]
 
 
@@ -353,7 +354,7 @@ def train(networks: list[tuple[int, Setting]], snapshot_every: int = 0, label: s
     last_tick_only = np.array([s.rule.reward == "last-tick" for s in settings])
     batch = len(networks)
     solved_at, online_at, stable_at = (np.full(batch, -1) for _ in range(3))
-    hidden_code = np.zeros((batch, 4), dtype=int)
+    hidden_code, streak_code, stable_code = (np.zeros((batch, 4), dtype=int) for _ in range(3))
     unit_bits = 2 ** np.arange(sum(arch.hidden_subsets))
     streak_start = np.full(batch, -1)
     recent_right = np.zeros((batch, online_window), dtype=bool)
@@ -372,10 +373,14 @@ def train(networks: list[tuple[int, Setting]], snapshot_every: int = 0, label: s
         all_right = correct.all(axis=1)
         newly_solved = (solved_at < 0) & all_right
         solved_at[newly_solved] = p
-        hidden_code[newly_solved] = (activity[newly_solved][:, :, -1, arch.hidden] > 0) @ unit_bits
+        code = (activity[:, :, -1, arch.hidden] > 0) @ unit_bits                 # (B, 4)
+        hidden_code[newly_solved] = code[newly_solved]
+        new_streak = all_right & (streak_start < 0)
+        streak_code[new_streak] = code[new_streak]
         streak_start = np.where(all_right, np.where(streak_start < 0, p, streak_start), -1)
         newly_stable = (stable_at < 0) & (streak_start > 0) & (p - streak_start + 1 >= stable_window)
         stable_at[newly_stable] = streak_start[newly_stable]
+        stable_code[newly_stable] = streak_code[newly_stable]
         correct_log.append(correct)
         online_log.append(right)
         substance_log.append(ordered_sum(weights.reshape(batch, -1), 1).astype(float))
@@ -389,7 +394,8 @@ def train(networks: list[tuple[int, Setting]], snapshot_every: int = 0, label: s
     if snapshot_every and snapshots[-1][0] != p:
         snapshots.append((p, weights.copy()))
     return Run(list(networks), solved_at, online_at, stable_at, p, weights, np.array(correct_log),
-               np.array(online_log), sequence[:, :p].T.copy(), np.array(substance_log), hidden_code, snapshots)
+               np.array(online_log), sequence[:, :p].T.copy(), np.array(substance_log), hidden_code, stable_code,
+               snapshots)
 
 
 # ----------------------------------------------------------------------------------------
@@ -423,6 +429,7 @@ def network_row(run: Run, b: int) -> dict:
         "stable_from": int(run.stable_at[b]) if run.stable_at[b] > 0 else None,
         "held": float(window.mean()) if frozen > 0 else None,
         "grouping": partition(run.hidden_code[b]) if frozen > 0 else None,
+        "stable_grouping": partition(run.stable_code[b]) if run.stable_at[b] > 0 else None,
     }
 
 
@@ -459,15 +466,20 @@ def ratio(measured, paper) -> str:
 
 
 def grouping_table(result: dict, title: str) -> dict:
-    """First solutions split by how the hidden layer groups the patterns: which groupings last?"""
+    """How the hidden layer groups the patterns, at the first frozen solution and at the stable one."""
     rows = []
-    for name in sorted({r["grouping"] for r in result["rows"] if r["grouping"]}):
-        members = [r for r in result["rows"] if r["grouping"] == name]
-        frozen = [r["cycles"] if "online_cycles" in r else r["frozen_cycles"] for r in members]
-        rows.append([name, len(members), float(np.mean(frozen)), float(np.mean([r["held"] for r in members])),
-                     sum(r["stable"] for r in members)])
-    return {"title": title, "columns": ["hidden codes at the first frozen solution (patterns sharing a code)",
-                                        "seeds", "mean cycles to it", HELD, STABLE], "rows": rows}
+    names = {r["grouping"] for r in result["rows"] if r["grouping"]} | \
+        {r["stable_grouping"] for r in result["rows"] if r["stable_grouping"]}
+    for name in sorted(names):
+        first = [r for r in result["rows"] if r["grouping"] == name]
+        frozen = [r["cycles"] if "online_cycles" in r else r["frozen_cycles"] for r in first]
+        lasting = [r for r in result["rows"] if r["stable_grouping"] == name]
+        rows.append([name, len(first), float(np.mean(frozen)) if first else None,
+                     float(np.mean([r["held"] for r in first])) if first else None, len(lasting),
+                     float(np.mean([r["stable_from"] for r in lasting])) if lasting else None])
+    return {"title": title, "columns": ["hidden codes (patterns sharing a code)", "first solutions using it",
+                                        "mean cycles to them", "their held share", "stable solutions using it",
+                                        "mean start of their streak"], "rows": rows}
 
 
 def criteria_table(result: dict, setting: Setting, paper_cycles: float, title: str) -> dict:
@@ -810,8 +822,8 @@ def configuration_part(setting: Setting, seeds) -> tuple[dict, dict]:
                                      f"The two criteria on the same runs ({arch_text}; seeds {seeds[0]}-{seeds[-1]}; "
                                      f"cap {setting.max_cycles} cycles; the declared count is the "
                                      f"{setting.criterion} one)"))
-        tables.append(grouping_table(result, f"First frozen solutions by how the hidden layer groups the patterns "
-                                             f"({arch_text})"))
+        tables.append(grouping_table(result, f"How the hidden layer groups the patterns, at the first frozen "
+                                             f"solution and at the start of the stable streak ({arch_text})"))
     first = rows[0]
     headline = {"solved": first["solved"], "cycles to solve": first["cycles"], "per pattern": first["per_pattern"],
                 f"{'online' if setting.criterion == 'frozen' else 'frozen'} criterion, cycles":

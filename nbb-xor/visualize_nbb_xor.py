@@ -124,27 +124,35 @@ def weights_figure(run, out: Path) -> None:
 
 
 def firing_figure(run, out: Path) -> None:
-    first = run.solved_at[0]
-    p = first if first > 0 else run.cycles
-    weights = dict(run.snapshots)[p]
+    """The frozen network tick by tick at the first solution and at the start of the stable streak."""
+    first, stable = run.solved_at[0], run.stable_at[0]
+    moments = [(first if first > 0 else run.cycles, "first solution" if first > 0 else "end")]
+    if stable > 0:
+        moments.append((stable, "start of the stable streak"))
     rule = nbb.Rule()
-    activity = nbb.frozen_activity(weights, ARCH, rule)[0]          # (4, ticks + 1, N)
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.9), sharey=True, layout="constrained")
+    snapshots = dict(run.snapshots)
+    fig, axes = plt.subplots(len(moments), 4, figsize=(12, 3.3 * len(moments) + 0.4), sharey=True,
+                             layout="constrained", squeeze=False)
     fires = ListedColormap(["white", "0.15"])
-    for k, ax in enumerate(axes):
-        image = ax.imshow(activity[k].T, cmap=fires, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
-        ax.axvspan(rule.ticks - rule.judged + 0.5, rule.ticks + 0.5, color="C0", alpha=0.15)
-        ax.set_xticks(range(activity.shape[1]))
+    for row, (p, name) in enumerate(moments):
+        activity = nbb.frozen_activity(snapshots[p], ARCH, rule)[0]          # (4, ticks + 1, N)
+        correct = nbb.frozen_correct(activity[None], ARCH, rule)[0]
+        for k, ax in enumerate(axes[row]):
+            image = ax.imshow(activity[k].T, cmap=fires, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+            ax.axvspan(rule.ticks - rule.judged + 0.5, rule.ticks + 0.5, color="C0", alpha=0.15)
+            ax.set_xticks(range(activity.shape[1]))
+            for boundary in (2.5, 5.5):
+                ax.axhline(boundary, color="C0", lw=0.8)
+            ax.set_title(f"input {nbb.PATTERN_NAMES[k]}, target y{nbb.TARGETS[k]}: "
+                         f"{'right' if correct[k] else 'wrong'}", color="C2" if correct[k] else "C3", fontsize=9)
+        axes[row, 0].set_yticks(range(ARCH.n_units), UNIT_NAMES)
+        axes[row, 0].set_ylabel(f"{name}\n(cycle {p})", fontsize=9)
+    for ax in axes[-1]:
         ax.set_xlabel("tick (shaded: judged)")
-        right = bool(nbb.frozen_correct(activity[None, :, :, :], ARCH, rule)[0, k])
-        ax.set_title(f"input {nbb.PATTERN_NAMES[k]}: target y{nbb.TARGETS[k]}\n"
-                     f"{'right' if right else 'wrong'} at ticks 4-6", color="C2" if right else "C3", fontsize=9)
-        for boundary in (2.5, 5.5):
-            ax.axhline(boundary, color="C0", lw=0.8)
-    axes[0].set_yticks(range(ARCH.n_units), UNIT_NAMES)
     bar = fig.colorbar(image, ax=axes, ticks=[0.25, 0.75], fraction=0.02, pad=0.01)
     bar.ax.set_yticklabels(["silent", "on"])
-    fig.suptitle(f"Which units are on, tick by tick, in the frozen network at cycle {p} (seed {run.networks[0][0]})")
+    fig.suptitle(f"Which units are on, tick by tick, in the frozen network of seed {run.networks[0][0]}: the hidden "
+                 f"code changes between the first solution and the stable one", fontsize=11)
     save_png(fig, out / "firing.png")
 
 

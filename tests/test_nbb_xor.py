@@ -179,6 +179,15 @@ def test_a_network_gives_the_same_run_alone_or_in_a_batch():
         assert nbb.network_row(together, i) == nbb.network_row(alone, 0)
 
 
+def test_the_stable_grouping_is_recorded_for_stable_runs():
+    """Seed 0 settles (from cycle 3382 in the recorded run) into the code that counts the active inputs."""
+    run = nbb.train([(0, nbb.Setting(max_cycles=3500, stable_window=100)), (1, nbb.Setting(max_cycles=3500,
+                                                                                           stable_window=100))])
+    row = nbb.network_row(run, 0)
+    assert row["stable"] and row["stable_grouping"] == "(0,0) | (0,1)+(1,0) | (1,1)"
+    assert all((r["stable_grouping"] is None) == (not r["stable"]) for r in (row, nbb.network_row(run, 1)))
+
+
 def test_a_batch_must_share_the_arithmetic():
     with pytest.raises(ValueError):
         nbb.train([(0, SMALL), (0, nbb.Setting(rule=nbb.Rule(dtype="float64"), max_cycles=400, stable_window=50))])
