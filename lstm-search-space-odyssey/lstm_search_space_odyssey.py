@@ -547,7 +547,7 @@ def train_job(job: Job, verbose: bool = False) -> dict:
     A trial whose loss or gradient stops being finite is retired (weights zero, so its output is 0
     from then on) and scored like that; the other trials do not notice.
     """
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     task = job.task
     seeds = [s for s, _ in job.trials]
     pop = Population(job.variant, (2, task.hidden, 1), seeds, [lr for _, lr in job.trials], task.readout)
@@ -580,12 +580,12 @@ def train_job(job: Job, verbose: bool = False) -> dict:
             solved_curves.append(solved(task, scores))
             if progress:
                 progress.update(step, best_val_mse=float(np.min(scores["mse"])))
-    train_s = time.perf_counter() - start
+    train_s, cpu_s = time.perf_counter() - start, time.process_time() - start_cpu
     test = evaluate(pop, task, fixed_data(task, TEST, task.test_size))
     return {"variant": job.variant, "task": task.name, "trials": job.trials, "eval_at": eval_at,
             "curves": np.array(curves).T, "solved_curves": np.array(solved_curves).T, "val": curves[-1],
             "test": test, "alive": pop.alive.copy(), "weights": [pop.member(j) for j in range(pop.size)],
-            "snapshots": snapshots, "params": pop.num_params, "train_s": train_s}
+            "snapshots": snapshots, "params": pop.num_params, "train_s": train_s, "cpu_s": cpu_s}
 
 
 def replay(variant: str, weights: dict, inputs: np.ndarray, readout: str = "all") -> tuple[np.ndarray, dict]:
@@ -671,7 +671,7 @@ def collect(results: list[dict], lrs, seeds) -> dict:
             "val": np.full(shape, np.nan), "test": {}, "alive": np.ones(shape, dtype=bool),
             "curves": np.full((*shape, len(r["eval_at"])), np.nan),
             "solved_curves": np.zeros((*shape, len(r["eval_at"])), dtype=bool),
-            "eval_at": r["eval_at"], "params": r["params"], "train_s": 0.0, "trial_batches": 0})
+            "eval_at": r["eval_at"], "params": r["params"], "train_s": 0.0, "cpu_s": 0.0, "trial_batches": 0})
         for j, (seed, lr) in enumerate(r["trials"]):
             a, b = lrs.index(lr), seeds.index(seed)
             entry["val"][a, b] = r["val"][j]
@@ -681,6 +681,7 @@ def collect(results: list[dict], lrs, seeds) -> dict:
             for key, values in r["test"].items():
                 entry["test"].setdefault(key, np.full(shape, np.nan))[a, b] = values[j]
         entry["train_s"] += r["train_s"]
+        entry["cpu_s"] += r["cpu_s"]
         entry["trial_batches"] += len(r["trials"]) * r["eval_at"][-1]
     return out
 
@@ -967,7 +968,7 @@ def odyssnet_model(seed: int) -> OdyssNet:
 def odyssnet_trial(job: tuple) -> dict:
     """One OdyssNet trained like one LSTM trial: the same batches (the stream's state carried from chunk to
     chunk), the same number of steps, AdamW at the trial's learning rate, gradients clipped to norm 1."""
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     task, seed, lr = job
     model = odyssnet_model(seed)
     trainer = OdyssNetTrainer(model, lr=lr)
@@ -995,11 +996,11 @@ def odyssnet_trial(job: tuple) -> dict:
             scores = odyssnet_scores(model, trainer, task, validation) if alive else zero_output_scores(task, validation)
             curve.append(scores["mse"])
             solved_curve.append(bool(solved(task, scores)))
-    train_s = time.perf_counter() - start
+    train_s, cpu_s = time.perf_counter() - start, time.process_time() - start_cpu
     test_data = fixed_data(task, TEST, task.test_size)
     test = odyssnet_scores(model, trainer, task, test_data) if alive else zero_output_scores(task, test_data)
     return {"task": task.name, "seed": seed, "lr": lr, "curve": curve, "solved_curve": solved_curve,
-            "eval_at": eval_at, "test": test, "alive": alive, "train_s": train_s}
+            "eval_at": eval_at, "test": test, "alive": alive, "train_s": train_s, "cpu_s": cpu_s}
 
 
 def zero_output_scores(task: Task, data) -> dict:
@@ -1039,7 +1040,8 @@ def odyssnet_entry(task: Task, results: list[dict], lrs, seeds) -> dict:
     entry = {"val": np.full(shape, np.nan), "alive": np.ones(shape, dtype=bool),
              "test": {k: np.full(shape, np.nan) for k in ("mse", EXTRA[task.name])},
              "curves": np.full((*shape, len(eval_at)), np.nan), "solved_curves": np.zeros((*shape, len(eval_at)), bool),
-             "eval_at": eval_at, "params": odyssnet_model(0).get_num_params(), "train_s": 0.0, "trial_batches": 0}
+             "eval_at": eval_at, "params": odyssnet_model(0).get_num_params(), "train_s": 0.0, "cpu_s": 0.0,
+             "trial_batches": 0}
     for r in results:
         a, b = lrs.index(r["lr"]), seeds.index(r["seed"])
         entry["val"][a, b] = r["curve"][-1]
@@ -1049,6 +1051,7 @@ def odyssnet_entry(task: Task, results: list[dict], lrs, seeds) -> dict:
         for k, v in r["test"].items():
             entry["test"][k][a, b] = v
         entry["train_s"] += r["train_s"]
+        entry["cpu_s"] += r["cpu_s"]
         entry["trial_batches"] += task.steps
     return entry
 
@@ -1067,44 +1070,48 @@ def curves_record(lrs, seeds, entries: dict) -> dict:
 
 
 def timing_record(entries: dict) -> dict:
-    """Seconds of training per trial and 1000 batches, per learner (this machine's; run-dependent, so keyed
-    wallclock_s, which record comparisons leave out)."""
-    return {name: {"wallclock_s": 1000.0 * e["train_s"] / e["trial_batches"]} for name, e in entries.items()}
+    """Seconds of training per trial and 1000 batches, per learner: wall-clock and CPU time of the process
+    (this machine's, and run-dependent: kept under a key named wallclock_s, which record comparisons
+    leave out). Trials of a population share their batched arithmetic, so a trial's time is its share."""
+    return {"wallclock_s": {name: {"wall": 1000.0 * e["train_s"] / e["trial_batches"],
+                                   "cpu": 1000.0 * e["cpu_s"] / e["trial_batches"]} for name, e in entries.items()}}
 
 
 def search_record(task: Task, lrs, seeds, entries: dict, result: dict, clock: Progress, own: bool) -> dict:
-    """The record of one task's search: the stub's own (stream, with the paper's block) or a section (adding)."""
+    """The record of one task's search: the stub's own (stream, all nine variants, with the paper's block) or
+    a section (the adding control, all nine variants or V and some of them)."""
     s, c = result["summary"], result["comparisons"]
+    names = [v for v in VARIANTS if v in entries]
+    others = [v for v in names if v != "V"]
     per_seed = []
     for b, seed in enumerate(seeds):
-        row = {"seed": seed, **{f"{task.name}_{v}": float(s[v]["scores"][b]) for v in VARIANTS},
+        row = {"seed": seed, **{f"{task.name}_{v}": float(s[v]["scores"][b]) for v in names},
                "solved": bool(s["V"]["solved"][b])}
         per_seed.append(row)
     summ = summarize([r[f"{task.name}_V"] for r in per_seed], [r["solved"] for r in per_seed])
     n = len(seeds)
     headline = {f"{task.name}: V test MSE (best lr, geometric mean over {n} seeds)": s["V"]["gmean"],
-                **{f"{task.name}: {v} / V (geometric mean of per-seed ratios)": c[v]["ratio"]
-                   for v in VARIANTS if v != "V"},
-                **{f"{task.name}: {v} solved (best lr)": f"{int(s[v]['solved'].sum())}/{n}" for v in VARIANTS}}
+                **{f"{task.name}: {v} / V (geometric mean of per-seed ratios)": c[v]["ratio"] for v in others},
+                **{f"{task.name}: {v} solved (best lr)": f"{int(s[v]['solved'].sum())}/{n}" for v in names}}
     tables = [ranking_table(task, result, lrs, seeds), comparison_table(task, result),
               solve_rate_table(task, result, entries["V"]["eval_at"]), lr_table(task, entries, lrs),
               variance_table(task, result)]
-    claims = None
-    if n >= 2:
+    if n >= 2 and names == VARIANTS:
         claims = claims_on({v: [r[f"{task.name}_{v}"] for r in per_seed] for v in VARIANTS})
         if not own:
             tables.append(claims_table(task, claims))
         headline[f"{task.name}: claims holding (Holm)"] = f"{sum(bool(x.holds) for x in claims)}/{len(claims)}"
-    ratio = {v: format_value(c[v]["ratio"]) for v in VARIANTS if v != "V"}
+    ratio = {v: format_value(c[v]["ratio"]) for v in others}
     if own:
         summary = (f"continual task, {n} seeds: NFG {ratio['NFG']}x and NOAF {ratio['NOAF']}x V's test MSE, CIFG "
                    f"{ratio['CIFG']}x, NP {ratio['NP']}x, FGR {ratio['FGR']}x, NIAF {ratio['NIAF']}x (geometric means "
                    f"of paired ratios at each variant's best learning rate)")
     else:
-        failing = [v for v in VARIANTS if s[v]["solved"].sum() < n / 2]
-        summary = (f"adding control, {task.steps} batches, {n} seeds: V solves {int(s['V']['solved'].sum())}/{n}; "
-                   f"NFG {ratio['NFG']}x, CIFG {ratio['CIFG']}x V's test MSE; solving fewer than half the seeds: "
-                   + (", ".join(failing) or "none"))
+        failing = [v for v in names if s[v]["solved"].sum() < n / 2]
+        summary = (f"adding control ({', '.join(names)}), {task.steps} batches, {n} seeds: V solves "
+                   f"{int(s['V']['solved'].sum())}/{n}; " +
+                   ", ".join(f"{v} {ratio[v]}x V's test MSE ({int(s[v]['solved'].sum())}/{n} solved)" for v in others)
+                   + "; solving fewer than half the seeds: " + (", ".join(failing) or "none"))
     record = {"summary": summary, "headline": headline,
               "seeds": {"per_seed": per_seed, "summary": {**summ, "metric": f"{task.name}_V"}} if n > 1 else None,
               "tables": tables, "wallclock_s": clock.elapsed,
@@ -1115,6 +1122,17 @@ def search_record(task: Task, lrs, seeds, entries: dict, result: dict, clock: Pr
                   "tour": ("Seed 0 of V, CIFG, NFG and NOAF learning the continual sign task: their outputs on a fresh "
                            "stream every 50 batches, beside the recorded validation curves of all nine variants.")}
     return record
+
+
+def section_name(args) -> str | None:
+    """Where a run is recorded: the stub's own part (None) or a comparison section."""
+    if args.model == "odyssnet":
+        return "odyssnet" if args.task == "stream" else "odyssnet-adding"
+    if args.task == "stream":
+        return None
+    if set(args.variants) == set(VARIANTS):
+        return "adding"
+    return "adding (V, " + ", ".join(v for v in VARIANTS if v in args.variants and v != "V") + ")"
 
 
 def odyssnet_record(task: Task, lrs, seeds, odn: dict, v_entry: dict, clock: Progress) -> dict:
@@ -1161,7 +1179,9 @@ def parse_args(argv=None):
                         help="lstm: the nine LSTM variants (default); odyssnet: the catalog's OdyssNet core under "
                              "the same search, with V as the reference (sections 'odyssnet' and 'odyssnet-adding')")
     parser.add_argument("--variants", default=",".join(VARIANTS),
-                        help="comma-separated LSTM variants (default: all nine, which --record needs)")
+                        help="comma-separated LSTM variants (default: all nine, which --record of the continual "
+                             "task needs; the adding control may be recorded in parts, each with V, as sections "
+                             "named after their variants)")
     parser.add_argument("--n-lrs", type=positive_int, default=5,
                         help="learning rates of the search: one log-uniform draw in each of N equal slices of "
                              "[--lr-low, --lr-high] (default 5)")
@@ -1186,8 +1206,10 @@ def parse_args(argv=None):
         parser.error("--lr-low must be below --lr-high")
     if args.lr_high > 10:
         parser.error("--lr-high must be at most 10")
-    if args.record and args.model == "lstm" and set(args.variants) != set(VARIANTS):
-        parser.error("--record needs all nine variants (the claims and the verdict use them)")
+    if args.record and args.model == "lstm" and args.task == "stream" and set(args.variants) != set(VARIANTS):
+        parser.error("--record of the continual task needs all nine variants (the claims and the verdict use them)")
+    if args.record and args.model == "lstm" and "V" not in args.variants:
+        parser.error("--record needs V among the variants (every comparison is with V)")
     require_seeds(parser, args, MIN_SEEDS)
     return args
 
@@ -1240,8 +1262,7 @@ def main(argv=None) -> int:
         section = odyssnet_record(task, lrs, seeds, odn, v_entry, clock)
         for table in section["tables"]:
             print_table(table)
-        conclude(section, __file__, verdict, args.record,
-                 section="odyssnet" if task.name == "stream" else "odyssnet-adding")
+        conclude(section, __file__, verdict, args.record, section=section_name(args))
         return 0
 
     jobs = make_jobs(task, args.variants, lrs, seeds, pack)
@@ -1254,14 +1275,15 @@ def main(argv=None) -> int:
                   solve_rate_table(task, result, entries[args.variants[0]]["eval_at"]), lr_table(task, entries, lrs),
                   variance_table(task, result)):
         print_table(table)
-    if set(args.variants) != set(VARIANTS):
-        print("\n(a partial run: the record, the claims and the verdict need all nine variants)")
-        return 0
     own = task.name == "stream"
+    if "V" not in args.variants or (own and set(args.variants) != set(VARIANTS)):
+        print("\n(a partial run: the record, the claims and the verdict need all nine variants; a section of the "
+              "adding control needs V)")
+        return 0
     record = search_record(task, lrs, seeds, entries, result, clock, own)
-    if not own and len(seeds) >= 2:
+    if not own and "claims" in record["tables"][-1]["title"]:
         print_table(record["tables"][-1])
-    conclude(record, __file__, verdict, args.record, section=None if own else "adding")
+    conclude(record, __file__, verdict, args.record, section=section_name(args))
     return 0
 
 

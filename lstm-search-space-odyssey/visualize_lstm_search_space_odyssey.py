@@ -33,7 +33,6 @@ HERE = Path(__file__).resolve().parent
 COLORS = {"V": "black", "NIG": "tab:cyan", "NFG": "tab:red", "NOG": "tab:olive", "NIAF": "tab:green",
           "NOAF": "tab:orange", "NP": "tab:blue", "CIFG": "tab:purple", "FGR": "tab:gray", "OdyssNet": "tab:brown"}
 TASK_TITLES = {"stream": "continual sign task", "adding": "adding problem, T = 50 (control)"}
-SECTIONS = {"stream": [None, "odyssnet"], "adding": ["adding", "odyssnet-adding"]}
 
 
 def load_record() -> dict:
@@ -45,16 +44,30 @@ def part(record: dict, section: str | None) -> dict:
     return record if section is None else record.get(section, {})
 
 
+def sections(record: dict, task: str) -> list:
+    """The record parts that hold a search of the task: the stub's own (stream) or the adding sections, then the
+    OdyssNet sections."""
+    if task == "stream":
+        return [None, "odyssnet"]
+    names = [k for k in record if k.startswith("adding") and isinstance(record[k], dict)]
+    return names + ["odyssnet-adding"]
+
+
 def searched(record: dict) -> dict:
     """Per task and learner: validation curves [lr, seed, point], solved curves, test MSE [lr, seed], best lr
     index, learning rates, seeds and seconds per trial and 1000 batches."""
     out = {}
-    for task, sections in SECTIONS.items():
-        for section in sections:
+    for task in ("stream", "adding"):
+        for section in sections(record, task):
             source = part(record, section)
             curves = source.get("curves")
             if not curves or "learners" not in curves:
                 continue
+            v_entry = curves["learners"].get("V")
+            v_ref = None
+            if v_entry is not None:                # V on this section's seeds: the reference of its learners
+                v_test = np.array(v_entry["test_mse"], dtype=float)
+                v_ref = v_test[ody.best_lr({"val": np.array(v_entry["val_mse"], dtype=float)})]
             for name, entry in curves["learners"].items():
                 if name in out.get(task, {}):
                     continue                       # V of an OdyssNet section: the search's own V comes first
@@ -64,7 +77,7 @@ def searched(record: dict) -> dict:
                     "solved": np.array(entry["solved_curves"], dtype=bool),
                     "test": np.array(entry["test_mse"], dtype=float), "best": ody.best_lr({"val": val}),
                     "lrs": curves["lrs"], "seeds": curves["seeds"],
-                    "seconds": source.get("timing", {}).get(name, {}).get("wallclock_s")}
+                    "timing": source.get("timing", {}).get("wallclock_s", {}).get(name), "v_ref": v_ref}
     return out
 
 
@@ -85,11 +98,10 @@ def paired_ratios(data: dict, record: dict, out: Path) -> None:
         if "V" not in learners:
             ax.set_axis_off()
             continue
-        v = learners["V"]["test"][learners["V"]["best"]]
         names = [n for n in ordered(learners) if n != "V"]
         for y, name in enumerate(names):
             e = learners[name]
-            ratios = e["test"][e["best"]] / v
+            ratios = e["test"][e["best"]] / e["v_ref"]
             logs = np.log(ratios)
             n = len(logs)
             half = t_quantile(0.95, n - 1) * logs.std(ddof=1) / np.sqrt(n) if n > 1 else 0.0
@@ -107,12 +119,17 @@ def paired_ratios(data: dict, record: dict, out: Path) -> None:
             tick.set_color(COLORS[name])
         ax.invert_yaxis()
         ax.set_xlabel("test MSE / V's test MSE, same seed (each at its best learning rate)")
-        ax.set_title(f"{TASK_TITLES[task]}: {len(v)} seeds\ndots: seeds; diamond: geometric mean, 90% interval",
+        seeds = len(learners["V"]["seeds"])
+        ax.set_title(f"{TASK_TITLES[task]}: {seeds} seeds (OdyssNet: seeds 0-9)\ndots: seeds; diamond: geometric "
+                     f"mean, 90% interval" if task == "stream" else
+                     f"{TASK_TITLES[task]}: {seeds} seeds\ndots: seeds; diamond: geometric mean, 90% interval",
                      fontsize=10)
         ax.legend(fontsize=8, loc="lower right")
     verdict = record.get("verdict", {})
     if verdict.get("claims"):
-        fig.suptitle(f"Verdict on the continual task: {verdict['value']} ({verdict['reason'][:110]})", fontsize=10)
+        held = sum(bool(c["holds"]) for c in verdict["claims"])
+        fig.suptitle(f"Verdict on the continual task: {verdict['value']} ({held} of {len(verdict['claims'])} claims "
+                     f"hold after Holm's correction)", fontsize=10)
     fig.tight_layout()
     save_png(fig, out / "paired_ratios.png")
 
@@ -139,35 +156,54 @@ def learning_curves(data: dict, out: Path) -> None:
 
 
 def solve_rates(data: dict, out: Path) -> None:
-    """Share of seeds solved during training, over batches and over this machine's training seconds."""
+    """Share of seeds solved during training, over batches and over this machine's CPU seconds; the time each
+    learner takes per trial."""
     fig, axes = plt.subplots(2, 3, figsize=(15, 8.4), gridspec_kw={"width_ratios": [1, 1, 0.7]})
     for row, task in enumerate(("stream", "adding")):
         learners = data.get(task, {})
         names = ordered(learners)
+        if not names:
+            for ax in axes[row]:
+                ax.set_axis_off()
+            continue
         for name in names:
             e = learners[name]
             rate = e["solved"][e["best"]].mean(axis=0)
             style = dict(color=COLORS[name], lw=2.2 if name in ("V", "NFG", "NOAF") else 1.2,
                          ls="--" if name == "OdyssNet" else "-", label=name)
             axes[row, 0].plot(e["eval_at"], rate, **style)
-            if e["seconds"] is not None:
-                axes[row, 1].plot(np.asarray(e["eval_at"]) * e["seconds"] / 1000.0, rate, **style)
+            if e["timing"]:
+                axes[row, 1].plot(np.asarray(e["eval_at"]) * e["timing"]["cpu"] / 1000.0, rate, **style)
         criterion = ("validation sign errors < 5%" if task == "stream" else
                      f"validation MSE < {ody.SOLVED_ADDING_MSE:.3g}")
         axes[row, 0].set_xlabel("training batches")
-        axes[row, 1].set_xlabel("training seconds per trial (this machine)")
+        axes[row, 1].set_xlabel("CPU seconds of training per trial (this machine)")
+        timed = [n for n in names if learners[n]["timing"]]
+        if timed:
+            axes[row, 1].set_xscale("log")
         for ax in axes[row, :2]:
             ax.set_ylabel(f"share of seeds solved\n({criterion})")
             ax.set_ylim(-0.03, 1.03)
             ax.set_title(f"{TASK_TITLES[task]}: each learner at its best learning rate", fontsize=10)
         axes[row, 0].legend(fontsize=7, ncol=2, loc="best")
         ax = axes[row, 2]
-        timed = [n for n in names if learners[n]["seconds"] is not None]
-        ax.barh(range(len(timed)), [learners[n]["seconds"] for n in timed], color=[COLORS[n] for n in timed])
-        ax.set_yticks(range(len(timed)), timed)
+        y = np.arange(len(timed))
+        ax.barh(y - 0.2, [learners[n]["timing"]["cpu"] for n in timed], height=0.4, color=[COLORS[n] for n in timed],
+                label="CPU time")
+        ax.barh(y + 0.2, [learners[n]["timing"]["wall"] for n in timed], height=0.4, color=[COLORS[n] for n in timed],
+                alpha=0.35, label="wall-clock time")
+        ax.set_yticks(y, timed)
         ax.invert_yaxis()
+        if timed:
+            ax.set_xscale("log")
+            ticks = [t for t in (0.3, 0.5, 1, 2, 5, 10, 20)
+                     if 0.7 * min(learners[n]["timing"]["cpu"] for n in timed) <= t
+                     <= 1.4 * max(learners[n]["timing"]["wall"] for n in timed)]
+            ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+            ax.xaxis.set_minor_formatter(plt.NullFormatter())
         ax.set_xlabel("seconds per trial and 1000 batches")
-        ax.set_title("training time (this machine; trials trained\nside by side, one core per process)", fontsize=10)
+        ax.set_title("training time (this machine, shared\nwith other jobs; LSTM trials side by side)", fontsize=10)
+        ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     save_png(fig, out / "solve_rates.png")
 
@@ -194,7 +230,7 @@ def score_distribution(data: dict, out: Path) -> None:
         bar = fig.colorbar(sm, ax=ax, ticks=range(len(lrs)), pad=0.01)
         bar.ax.set_yticklabels([f"{lr:.2g}" for lr in lrs], fontsize=7)
         bar.set_label("learning rate", fontsize=8)
-        ax.set_xticks(range(len(names)), names)
+        ax.set_xticks(range(len(names)), names, rotation=35, ha="right")
         ax.set_yscale("log")
         ax.set_ylabel("test MSE of every trial")
         ax.set_title(f"{TASK_TITLES[task]}: every trial of the search\noutlined: the seeds at each learner's best "
@@ -218,12 +254,14 @@ def lr_sensitivity(data: dict, record: dict, out: Path) -> None:
         ax.set_xlabel("learning rate")
         ax.set_ylabel("test MSE (geometric mean over seeds)")
         ax.set_title(TASK_TITLES[task], fontsize=10)
-        ax.legend(fontsize=7, ncol=2)
+        ax.legend(fontsize=7, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     ax = axes[2]
     colors = {"learning rate": "tab:blue", "variant": "tab:red", "learning rate x variant": "tab:purple",
               "seed": "0.7"}
     positions, labels = [], []
     for i, (task, section) in enumerate((("stream", None), ("adding", "adding"))):
+        if section == "adding" and "adding" not in record:          # the control recorded in parts
+            continue
         table = next((t for t in part(record, section).get("tables", []) if "shares of the variance" in t["title"]),
                      None)
         if table is None:
@@ -265,7 +303,7 @@ def recorded_trial(record: dict, variant: str, seed: int, quick: bool, snapshot_
     snapshots = [(step, members[0]) for step, members in result["snapshots"]]
     mse = float(result["test"]["mse"][0])
     if entry and not quick:
-        recorded = entry["test"][entry["best"], entry["seeds"].index(seed)]
+        recorded = float(entry["test"][entry["best"], entry["seeds"].index(seed)])
         print(f"  retrained {variant} seed {seed} at lr {lr:.4g}: test MSE {mse!r} (recorded {recorded!r})")
     return lr, result["weights"][0], snapshots, mse
 
