@@ -1,15 +1,16 @@
-"""Animation for fast-weights-key-value: the slow net learning to program the fast weights.
+"""Animation for fast-weights-key-value: the paper's parking lot (Sec. 3.2), learned on-line.
 
     python3 fast-weights-key-value/make_fast_weights_key_value_gif.py   # writes fast_weights_key_value.gif
 
-Seed 0, sum rule, N = 5. Each frame is one moment of training: the cosines between the five
-fast keys of a fixed test episode (they start almost parallel, all carrying the shared bias
-direction, and pull apart), the fast weight matrix after the five writes, the read-out against
-the target value, and the mean test cosine so far.
+One seed (the lowest recorded seed that ends with the binding; --seed picks another) runs the
+paper's on-line protocol. Each frame freezes S at one moment: its six-by-three weight matrix, the
+three fast weights over a fixed stretch of the shared test stream (with the slot the car stands
+in), F's error at the queries there, and the frozen net's test accuracy and binding share so far.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -20,66 +21,79 @@ import numpy as np
 
 import fast_weights_key_value as fw
 from shared.figures import figure_parser, frame_of, save_gif
+from visualize_fast_weights_key_value import INPUT_NAMES, SLOT_NAMES, mechanism_seed
+
+HERE = Path(__file__).resolve().parent
+START, LENGTH = 200, 48
 
 
-def frame(params: dict, step: int, history: list, total: int, test: dict, model) -> plt.Figure:
-    one = {k: v[:1] for k, v in test.items()}
-    y, cache = fw.forward(params, one, model)
-    k = cache["k"][0] / np.linalg.norm(cache["k"][0], axis=1, keepdims=True)
-    fig = plt.figure(figsize=(10, 5.2))
-    grid = fig.add_gridspec(2, 3, height_ratios=[1.4, 1])
-    ax = fig.add_subplot(grid[0, 0])
-    ax.imshow(k @ k.T, cmap="RdBu_r", vmin=-1, vmax=1)
-    for (i, j), v in np.ndenumerate(k @ k.T):
-        ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="w" if abs(v) > 0.6 else "k")
-    ax.set_title(f"cosines of the 5 fast keys k_t = W_K x_t\n(query: key {one['query'][0]})", fontsize=9)
-    ax.set_xticks(range(5))
-    ax.set_yticks(range(5))
+def frame(W, step, history, total, stream, solve_step, seed) -> plt.Figure:
+    done = fw.replay(W[None], stream, fw.PAPER_LEARNER)
+    t = np.arange(START, START + LENGTH)
+    fig = plt.figure(figsize=(10, 5.6))
+    grid = fig.add_gridspec(3, 2, width_ratios=[1, 2.6], height_ratios=[1, 0.55, 1.1], left=0.07, right=0.97,
+                            top=0.9, bottom=0.09, hspace=0.55, wspace=0.25)
+    ax = fig.add_subplot(grid[0:2, 0])
+    im = ax.imshow(W, cmap="RdBu_r", vmin=-2, vmax=2)
+    for (i, j), v in np.ndenumerate(W):
+        ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(W.shape[1]), INPUT_NAMES[:W.shape[1]], fontsize=7)
+    ax.set_yticks(range(3), [f"row {s}" for s in SLOT_NAMES], fontsize=7)
+    ax.set_title("S's weights (I: slot detectors,\nD: distractors)", fontsize=8)
+    fig.colorbar(im, ax=ax, fraction=0.046).ax.tick_params(labelsize=6)
     ax = fig.add_subplot(grid[0, 1])
-    fast = cache["fast"][0]
-    limit = max(np.abs(fast).max(), 1e-9)
-    ax.imshow(fast, cmap="PuOr", vmin=-limit, vmax=limit)
-    ax.set_title("fast weights after 5 writes\nW = sum_t v_t k_t^T", fontsize=9)
-    ax.set_xlabel("key unit")
-    ax.set_ylabel("value unit")
-    ax = fig.add_subplot(grid[0, 2])
-    d = np.arange(len(one["target"][0]))
-    ax.bar(d - 0.2, one["target"][0], 0.4, color="k", label="target v")
-    scale = np.linalg.norm(one["target"][0]) / max(np.linalg.norm(y[0]), 1e-12)
-    ax.bar(d + 0.2, y[0] * scale, 0.4, color="C0", label=f"read-out y = W q (x {scale:.2g})")
-    cos = fw.cosines(y, one["target"])[0]
-    ax.set_title(f"retrieval, cosine {cos:.2f}", fontsize=9)
-    ax.legend(fontsize=7, loc="lower left")
-    ax = fig.add_subplot(grid[1, :])
-    steps, values = zip(*history)
-    ax.plot(steps, values, color="C0", marker="o", ms=3)
-    ax.axhline(fw.PAPER["cosine_untrained"], color="0.5", ls="--", lw=0.8)
-    ax.axhline(fw.PAPER["cosine_trained"], color="C3", ls="--", lw=0.8)
-    ax.text(0.3, fw.PAPER["cosine_trained"], "published trained 0.754", color="C3", fontsize=7, ha="left",
-            va="bottom")
-    ax.text(0.3, fw.PAPER["cosine_untrained"], "published untrained 0.428", color="0.4", fontsize=7,
-            ha="left", va="bottom")
-    ax.set_xscale("symlog", linthresh=10)
-    ax.set_xlim(0, total)
-    ax.set_ylim(0.3, 0.9)
-    ax.set_xlabel("training step")
-    ax.set_ylabel("mean test cosine")
-    fig.suptitle(f"Slow net programming fast weights (seed 0, sum rule, N = 5): step {step}", fontsize=10)
-    fig.tight_layout()
+    im = ax.imshow(done["fast"][t, 0].T, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+    parked = stream["parked"][t + 1]
+    slot = stream["slot"][t + 1]
+    ax.scatter(np.flatnonzero(parked), slot[parked], marker=".", s=10, color="w")
+    ax.set_yticks(range(3), [f"w {s}" for s in SLOT_NAMES], fontsize=7)
+    ax.set_xticks([])
+    ax.set_title("fast weights on a stretch of the test stream (white dots: where the car stands)", fontsize=8)
+    fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01).ax.tick_params(labelsize=6)
+    ax = fig.add_subplot(grid[1, 1])
+    E = done["E"][t, 0]
+    asked = stream["q"][t + 1] > 0
+    colours = np.where(E[asked] <= 0.05, "C2", "C3")
+    ax.bar(np.flatnonzero(asked), E[asked], color=colours, width=0.8)
+    ax.scatter(np.flatnonzero(asked), E[asked], color=colours, s=8, zorder=3)
+    ax.set_xlim(-0.5, LENGTH - 0.5)
+    ax.set_ylim(-0.03, 1.05)
+    ax.set_ylabel("E at queries", fontsize=7)
+    ax.tick_params(labelsize=6)
+    ax = fig.add_subplot(grid[2, :])
+    steps, acc, bind = zip(*history)
+    ax.plot(steps, acc, color="C2", marker="o", ms=3, label="frozen test accuracy (share of queries with E <= 0.05)")
+    ax.plot(steps, bind, color="k", marker=".", ms=3, label="share of parked test steps with the binding")
+    ax.axvline(fw.PAPER_STEPS, color="C3", ls="--", lw=0.8)
+    ax.text(fw.PAPER_STEPS, 1.02, "paper: within 6000", color="C3", fontsize=7, ha="center", va="bottom")
+    if 0 < solve_step <= step:
+        ax.axvline(solve_step, color="C0", ls=":", lw=1)
+        ax.text(solve_step, 0.5, f" criterion first met\n (step {solve_step})", color="C0", fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlim(90, total * 1.1)
+    ax.set_ylim(0, 1.0)
+    ax.set_xlabel("on-line time step")
+    ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"Sec. 3.2 parking lot, on-line (seed {seed}): step {step}", fontsize=10)
     return fig
 
 
 def main(argv=None) -> int:
-    args = figure_parser(__file__, __doc__, "fast_weights_key_value.gif").parse_args(argv)
-    task, model = fw.Task(), fw.Model("sum")
-    total = 60 if args.quick else fw.Recipe.steps
-    moments = sorted(set(np.unique(np.geomspace(1, total, 8 if args.quick else 28).astype(int)).tolist()) | {0})
-    test = fw.test_set(task)
-    _, _, snaps = fw.train(args.seed, task, model, fw.Recipe(steps=total), snapshot_at=moments)
+    parser = figure_parser(__file__, __doc__, "fast_weights_key_value.gif")
+    args = parser.parse_args(argv)
+    path = HERE / "results.json"
+    record = json.loads(path.read_text()) if path.exists() else {}
+    seed = mechanism_seed(record) if "--seed" not in (argv if argv is not None else sys.argv[1:]) else args.seed
+    total = 7000 if args.quick else fw.BUDGET
+    moments = sorted(set(np.unique(np.geomspace(100, total, 8 if args.quick else 30).astype(int)).tolist()))
+    run = fw.online([seed], fw.PAPER_TASK, fw.PAPER_LEARNER, total, checkpoints=moments)
+    stream = fw.test_stream(fw.PAPER_TASK, 1000 if args.quick else 4000)
     history, frames = [], []
     for step in moments:
-        history.append((step, fw.evaluate(snaps[step], test, model)["cosine"]))
-        frames.append(frame_of(frame(snaps[step], step, history, total, test, model), dpi=70))
+        W = run["snapshots"][step][0]
+        scores = fw.frozen_scores(W[None], stream, fw.PAPER_LEARNER)
+        history.append((step, float(scores["accuracy"][0]), float(scores["binding"][0])))
+        frames.append(frame_of(frame(W, step, history, total, stream, int(run["solve_step"][0]), seed), dpi=70))
     save_gif(frames, Path(args.out), fps=4)
     return 0
 
