@@ -31,6 +31,7 @@ Scores are test mean squared errors; each variant's learning rate is chosen on a
 The verdict is ``verdict(record)`` below, written before the recorded runs.
 
 Run:  python3 lstm-search-space-odyssey/lstm_search_space_odyssey.py --n-seeds 20 --record
+      python3 lstm-search-space-odyssey/lstm_search_space_odyssey.py --seed 20 --n-seeds 20 --record
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ PAPER_FIGURES = [
 DTYPE = np.float32  # training precision; gradient checks run in float64
 
 # The verdict rule (see ``verdict``), fixed before the recorded runs.
-MIN_SEEDS = 10      # paired tests over seeds need at least this many (issue 11)
+MIN_SEEDS = 10      # every recorded search has at least this many seeds (issue 11)
+VERDICT_SEEDS = 40  # the verdict rests on 40 seeds of the continual task (raised from 20: see ``verdict``)
 MARGIN = 1.25       # "no significant difference": geometric-mean test-MSE ratio within 1/1.25 .. 1.25
 SOLVED_SIGN_ERRORS = 0.05   # stream: a trial solves the task below 5% wrong signs
 SOLVED_ADDING_MSE = 1 / 240  # adding: a trial solves it below a tenth of the target's variance (1/24)
@@ -788,7 +790,8 @@ def claims_on(scores: dict[str, list[float]]) -> list[Claim]:
         test=f"intersection-union of 8 one-sided paired t-tests on log(V / X): ratio < {MARGIN:g} for every X; "
              f"p = the largest of the 8",
         estimate=parts[top].estimate, interval=parts[top].interval, p=max(c.p for c in parts.values()),
-        n=parts[top].n, notes={f"p_{x}": c.p for x, c in parts.items()}))
+        n=parts[top].n, notes={**{f"{x} / V": 1.0 / c.estimate for x, c in parts.items()},
+                               **{f"p_{x}": c.p for x, c in parts.items()}}))
     claims += [
         paired_equivalent("CIFG matches V (no significant difference)", SECONDARY, scores["CIFG"], scores["V"],
                           "CIFG / V, " + metric, MARGIN),
@@ -800,12 +803,40 @@ def claims_on(scores: dict[str, list[float]]) -> list[Claim]:
     return judge(claims)
 
 
+def stream_parts(record: dict) -> list[dict]:
+    """The recorded searches of the continual task: the stub's own (seeds from 0) and its sections of further
+    seeds (named 'stream (seeds a-b)')."""
+    parts = [record] if "curves" in record else []
+    return parts + [record[k] for k in sorted(record) if k.startswith("stream (seeds") and isinstance(record[k], dict)]
+
+
+def pooled_scores(parts: list[dict]) -> tuple[dict[str, list[float]], list[int]] | str:
+    """Per variant, the test MSE of every seed at the variant's best learning rate, chosen on the validation
+    MSE averaged over all seeds of all parts; or the reason it cannot be computed."""
+    if not parts:
+        return "the continual-task search is not recorded"
+    lrs = parts[0]["curves"]["lrs"]
+    if any(p["curves"]["lrs"] != lrs for p in parts):
+        return "the continual-task searches used different learning rates"
+    seeds = [s for p in parts for s in p["curves"]["seeds"]]
+    if len(set(seeds)) != len(seeds):
+        return "a seed of the continual task is recorded twice"
+    scores = {}
+    for v in VARIANTS:
+        if any(v not in p["curves"]["learners"] for p in parts):
+            return f"{v} is missing from a continual-task search"
+        val = np.concatenate([np.array(p["curves"]["learners"][v]["val_mse"], float) for p in parts], axis=1)
+        test = np.concatenate([np.array(p["curves"]["learners"][v]["test_mse"], float) for p in parts], axis=1)
+        scores[v] = [float(x) for x in test[best_lr({"val": val})]]
+    return scores, seeds
+
+
 def verdict(record: dict) -> dict:
-    """The verdict on the continual task (the stub's own record), from the per-seed figures.
+    """The verdict on the continual task, from the recorded searches' per-trial figures (curves).
 
     Metric (one for every claim): a variant's test MSE at its best learning rate (the one of the 5
-    with the lowest validation MSE averaged over the seeds), per seed; trials with the same seed
-    share data and are paired, and every test runs on the log of the per-seed ratio (a paired
+    with the lowest validation MSE averaged over all recorded seeds), per seed; trials with the same
+    seed share data and are paired, and every test runs on the log of the per-seed ratio (a paired
     t-test; shared.verdict), at level 0.05 with Holm's correction over the six claims:
 
     1. NFG worse than V and 2. NOAF worse than V (the abstract: the forget gate and the output
@@ -821,20 +852,25 @@ def verdict(record: dict) -> dict:
     difference we would still call "the same performance" on this task; it is below the seed-to-seed
     spread of V's own test MSE seen in the first (4-seed) search, so the paired tests, not the margin,
     limit what a handful of seeds can show; it is the same margin for "matches" and "no gain".
-    Minimum: 10 seeds (fewer: pending). The recorded run uses 20, chosen for the power of the
-    equivalence tests before it ran. Grade: claims 1 and 2 are primary (the task was built so that
-    forgetting and an output squash matter): yes if all six hold, partial if 1 and 2 hold and another
-    does not, no if 1 or 2 does not. The adding control does not enter the verdict (its claims are
-    tested the same way and tabled in its section). History: the previous rule (rank-sum tests on 4
-    seeds) was written after a first search had been seen; this rule was written before the recorded
-    20-seed run.
+    Grade: claims 1 and 2 are primary (the task was built so that forgetting and an output squash
+    matter): yes if all six hold, partial if 1 and 2 hold and another does not, no if 1 or 2 does not.
+    The adding control does not enter the verdict (its comparisons are tabled in its sections).
+
+    Seeds: the verdict needs 40 seeds of the continual task (the stub's own search, seeds 0-19, and the
+    section 'stream (seeds 20-39)'); with fewer it is pending. History: the previous rule (rank-sum
+    tests on 4 seeds) was written after a first search had been seen. This rule, tests and margin
+    included, was written before the recorded runs, with 20 seeds. Its verdict on those 20 seeds was
+    "no" here and "partial" when the same commands were rerun under another BLAS kernel and SIMD set
+    (claims 2 and 4, borderline at 20 seeds, flipped); following the catalog's rule for that case, the
+    seeds were raised to 40, with nothing else changed.
     """
-    seeds = record.get("seeds")
-    rows = (seeds or {}).get("per_seed") or []
-    if len(rows) < MIN_SEEDS:
-        return pending(f"the continual-task search has {len(rows) or 'fewer than 2'} seeds; the rule needs at least {MIN_SEEDS} "
-                       f"(--n-seeds {MIN_SEEDS} or more)")
-    scores = {v: [r[f"stream_{v}"] for r in rows] for v in VARIANTS}
+    pooled = pooled_scores(stream_parts(record))
+    if isinstance(pooled, str):
+        return pending(pooled)
+    scores, seeds = pooled
+    if len(seeds) < VERDICT_SEEDS:
+        return pending(f"the continual-task searches hold {len(seeds)} seeds; the rule needs {VERDICT_SEEDS} "
+                       f"(--n-seeds 20, and --seed 20 --n-seeds 20 for the section)")
     return grade(claims_on(scores), primary=2)
 
 
@@ -1096,16 +1132,15 @@ def search_record(task: Task, lrs, seeds, entries: dict, result: dict, clock: Pr
     tables = [ranking_table(task, result, lrs, seeds), comparison_table(task, result),
               solve_rate_table(task, result, entries["V"]["eval_at"]), lr_table(task, entries, lrs),
               variance_table(task, result)]
-    if n >= 2 and names == VARIANTS:
+    if n >= 2 and names == VARIANTS and task.name == "adding":     # the verdict's tests on the control (tabled)
         claims = claims_on({v: [r[f"{task.name}_{v}"] for r in per_seed] for v in VARIANTS})
-        if not own:
-            tables.append(claims_table(task, claims))
+        tables.append(claims_table(task, claims))
         headline[f"{task.name}: claims holding (Holm)"] = f"{sum(bool(x.holds) for x in claims)}/{len(claims)}"
     ratio = {v: format_value(c[v]["ratio"]) for v in others}
-    if own:
-        summary = (f"continual task, {n} seeds: NFG {ratio['NFG']}x and NOAF {ratio['NOAF']}x V's test MSE, CIFG "
-                   f"{ratio['CIFG']}x, NP {ratio['NP']}x, FGR {ratio['FGR']}x, NIAF {ratio['NIAF']}x (geometric means "
-                   f"of paired ratios at each variant's best learning rate)")
+    if task.name == "stream":
+        summary = (f"continual task, seeds {seeds[0]}-{seeds[-1]}: NFG {ratio['NFG']}x and NOAF {ratio['NOAF']}x V's "
+                   f"test MSE, CIFG {ratio['CIFG']}x, NP {ratio['NP']}x, FGR {ratio['FGR']}x, NIAF {ratio['NIAF']}x "
+                   f"(geometric means of paired ratios at each variant's best learning rate)")
     else:
         failing = [v for v in names if s[v]["solved"].sum() < n / 2]
         summary = (f"adding control ({', '.join(names)}), {task.steps} batches, {n} seeds: V solves "
@@ -1129,7 +1164,7 @@ def section_name(args) -> str | None:
     if args.model == "odyssnet":
         return "odyssnet" if args.task == "stream" else "odyssnet-adding"
     if args.task == "stream":
-        return None
+        return None if args.seed == 0 else f"stream (seeds {args.seed}-{args.seed + args.n_seeds - 1})"
     if set(args.variants) == set(VARIANTS):
         return "adding"
     return "adding (V, " + ", ".join(v for v in VARIANTS if v in args.variants and v != "V") + ")"
@@ -1275,13 +1310,13 @@ def main(argv=None) -> int:
                   solve_rate_table(task, result, entries[args.variants[0]]["eval_at"]), lr_table(task, entries, lrs),
                   variance_table(task, result)):
         print_table(table)
-    own = task.name == "stream"
-    if "V" not in args.variants or (own and set(args.variants) != set(VARIANTS)):
+    own = section_name(args) is None
+    if "V" not in args.variants or (task.name == "stream" and set(args.variants) != set(VARIANTS)):
         print("\n(a partial run: the record, the claims and the verdict need all nine variants; a section of the "
               "adding control needs V)")
         return 0
     record = search_record(task, lrs, seeds, entries, result, clock, own)
-    if not own and "claims" in record["tables"][-1]["title"]:
+    if task.name == "adding" and "claims" in record["tables"][-1]["title"]:
         print_table(record["tables"][-1])
     conclude(record, __file__, verdict, args.record, section=section_name(args))
     return 0

@@ -44,40 +44,47 @@ def part(record: dict, section: str | None) -> dict:
     return record if section is None else record.get(section, {})
 
 
-def sections(record: dict, task: str) -> list:
-    """The record parts that hold a search of the task: the stub's own (stream) or the adding sections, then the
-    OdyssNet sections."""
+def groups(record: dict, task: str) -> list[list]:
+    """The record parts that hold searches of the task, in groups that share their V: the continual task's
+    own search and its sections of further seeds (pooled over the seeds, as the verdict pools them), then
+    each adding half and each OdyssNet section on its own."""
     if task == "stream":
-        return [None, "odyssnet"]
-    names = [k for k in record if k.startswith("adding") and isinstance(record[k], dict)]
-    return names + ["odyssnet-adding"]
+        return [[None, *[k for k in sorted(record) if k.startswith("stream (seeds")]], ["odyssnet"]]
+    return [[k] for k in record if k.startswith("adding") and isinstance(record[k], dict)] + [["odyssnet-adding"]]
+
+
+def load_group(record: dict, names: list) -> dict:
+    """Per learner, the arrays of a group of parts, pooled along the seed axis."""
+    parts = [part(record, name) for name in names]
+    parts = [p for p in parts if p.get("curves") and "learners" in p["curves"]]
+    out = {}
+    for name in (parts[0]["curves"]["learners"] if parts else {}):
+        entries = [p["curves"]["learners"][name] for p in parts]
+        out[name] = {
+            "eval_at": np.array(entries[0]["eval_at"]),
+            "curves": np.concatenate([np.array(e["val_curves"], dtype=float) for e in entries], axis=1),
+            "solved": np.concatenate([np.array(e["solved_curves"], dtype=bool) for e in entries], axis=1),
+            "test": np.concatenate([np.array(e["test_mse"], dtype=float) for e in entries], axis=1),
+            "val": np.concatenate([np.array(e["val_mse"], dtype=float) for e in entries], axis=1),
+            "lrs": parts[0]["curves"]["lrs"], "seeds": [s for p in parts for s in p["curves"]["seeds"]],
+            "timing": parts[0].get("timing", {}).get("wallclock_s", {}).get(name)}
+        out[name]["best"] = ody.best_lr({"val": out[name]["val"]})
+    return out
 
 
 def searched(record: dict) -> dict:
     """Per task and learner: validation curves [lr, seed, point], solved curves, test MSE [lr, seed], best lr
-    index, learning rates, seeds and seconds per trial and 1000 batches."""
+    index, learning rates, seeds, training time, and V's test MSE on the same seeds (the reference)."""
     out = {}
     for task in ("stream", "adding"):
-        for section in sections(record, task):
-            source = part(record, section)
-            curves = source.get("curves")
-            if not curves or "learners" not in curves:
+        for names in groups(record, task):
+            learners = load_group(record, names)
+            if "V" not in learners:
                 continue
-            v_entry = curves["learners"].get("V")
-            v_ref = None
-            if v_entry is not None:                # V on this section's seeds: the reference of its learners
-                v_test = np.array(v_entry["test_mse"], dtype=float)
-                v_ref = v_test[ody.best_lr({"val": np.array(v_entry["val_mse"], dtype=float)})]
-            for name, entry in curves["learners"].items():
-                if name in out.get(task, {}):
-                    continue                       # V of an OdyssNet section: the search's own V comes first
-                val = np.array(entry["val_mse"], dtype=float)
-                out.setdefault(task, {})[name] = {
-                    "eval_at": np.array(entry["eval_at"]), "curves": np.array(entry["val_curves"], dtype=float),
-                    "solved": np.array(entry["solved_curves"], dtype=bool),
-                    "test": np.array(entry["test_mse"], dtype=float), "best": ody.best_lr({"val": val}),
-                    "lrs": curves["lrs"], "seeds": curves["seeds"],
-                    "timing": source.get("timing", {}).get("wallclock_s", {}).get(name), "v_ref": v_ref}
+            v_ref = learners["V"]["test"][learners["V"]["best"]]
+            for name, entry in learners.items():
+                if name not in out.get(task, {}):   # V of an OdyssNet section: the search's own V comes first
+                    out.setdefault(task, {})[name] = {**entry, "v_ref": v_ref}
     return out
 
 
@@ -120,7 +127,8 @@ def paired_ratios(data: dict, record: dict, out: Path) -> None:
         ax.invert_yaxis()
         ax.set_xlabel("test MSE / V's test MSE, same seed (each at its best learning rate)")
         seeds = len(learners["V"]["seeds"])
-        ax.set_title(f"{TASK_TITLES[task]}: {seeds} seeds (OdyssNet: seeds 0-9)\ndots: seeds; diamond: geometric "
+        odyssnet = f" (OdyssNet: seeds 0-{len(learners['OdyssNet']['seeds']) - 1})" if "OdyssNet" in learners else ""
+        ax.set_title(f"{TASK_TITLES[task]}: {seeds} seeds{odyssnet}\ndots: seeds; diamond: geometric "
                      f"mean, 90% interval" if task == "stream" else
                      f"{TASK_TITLES[task]}: {seeds} seeds\ndots: seeds; diamond: geometric mean, 90% interval",
                      fontsize=10)
