@@ -214,7 +214,7 @@ def readings_figure(record: dict, out: Path) -> None:
     for row in grid["rows"]:
         i, j = lambdas.index(row[0]), ratios.index(round(row[1] / row[0], 6))
         mean[i, j] = np.nan if row[cols.index("mean cycles")] is None else row[cols.index("mean cycles")]
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [1, 1.25]})
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.2), gridspec_kw={"width_ratios": [1.15, 1]})
     image = axes[0].imshow(mean, cmap="viridis_r", norm=LogNorm(vmin=250, vmax=2500), aspect="auto")
     fig.colorbar(image, ax=axes[0], label="mean cycles to the first frozen solution (solved seeds)")
     for row in grid["rows"]:
@@ -224,9 +224,9 @@ def readings_figure(record: dict, out: Path) -> None:
                f"{row[cols.index(nbb.STABLE)]} stable"
         axes[0].text(j, i, text, ha="center", va="center", fontsize=7,
                      color="white" if value and value > 700 else "black")
-    axes[0].set_xticks(range(len(ratios)), [f"eta = {r:g} lambda" for r in ratios], fontsize=8)
-    axes[0].set_yticks(range(len(lambdas)), [f"lambda = {v:g}" for v in lambdas], fontsize=8)
-    axes[0].set_title("the lambda/eta grid (3 hidden units)", fontsize=10)
+    axes[0].set_xticks(range(len(ratios)), [f"η = {r:g} λ" for r in ratios], fontsize=9)
+    axes[0].set_yticks(range(len(lambdas)), [f"λ = {v:g}" for v in lambdas], fontsize=9)
+    axes[0].set_title("the λ/η grid (3 hidden units)", fontsize=10)
     ccols = choices["columns"]
     names = [r[0] for r in choices["rows"]]
     values = [r[ccols.index("mean cycles")] or 0 for r in choices["rows"]]
