@@ -295,8 +295,10 @@ def lr_sensitivity(data: dict, record: dict, out: Path) -> None:
     save_png(fig, out / "lr_sensitivity.png")
 
 
-def recorded_trial(record: dict, variant: str, seed: int, quick: bool, snapshot_every: int = 0):
-    """Retrain one trial of the recorded continual-task search alone, at the variant's recorded best learning rate.
+def recorded_trial(record: dict, variant: str, seed: int, quick: bool, snapshot_every: int = 0,
+                   lr_index: int | None = None):
+    """Retrain one trial of the recorded continual-task search alone, at the variant's best learning rate (or at
+    the learning rate of index `lr_index`).
 
     A trial's arithmetic does not depend on its population, so it comes out bit for bit as recorded.
     With quick, a 20-batch trial of the quick configuration instead.
@@ -304,35 +306,38 @@ def recorded_trial(record: dict, variant: str, seed: int, quick: bool, snapshot_
     """
     task = ody.TASKS["stream"]
     entry = searched(record).get("stream", {}).get(variant)
-    lr = entry["lrs"][entry["best"]] if entry else 0.03
+    index = None if entry is None else (entry["best"] if lr_index is None else lr_index)
+    lr = entry["lrs"][index] if entry else 0.03
     if quick or not entry:
         task = replace(task, steps=20, evals=1, hidden=4, val_length=50, val_size=8, test_size=8, test_length=100)
     result = ody.train_job(ody.Job(task, variant, ((seed, lr),), snapshot_every=snapshot_every))
     snapshots = [(step, members[0]) for step, members in result["snapshots"]]
     mse = float(result["test"]["mse"][0])
     if entry and not quick:
-        recorded = float(entry["test"][entry["best"], entry["seeds"].index(seed)])
+        recorded = float(entry["test"][index, entry["seeds"].index(seed)])
         print(f"  retrained {variant} seed {seed} at lr {lr:.4g}: test MSE {mse!r} (recorded {recorded!r})")
     return lr, result["weights"][0], snapshots, mse
 
 
 def cell_states(record: dict, seed: int, quick: bool, out: Path) -> None:
-    """V and NFG (seed `seed`) and NOAF's best and worst seed, each at its recorded best learning rate; the
-    last 150 steps of a fresh 1000-step stream: target and output, and the eight cell states."""
+    """V and NFG (seed `seed`) at their best learning rates, and NOAF's best and worst seed at the learning rate
+    with its lowest median validation MSE (where it learns; its best by the mean is the lowest, where it does
+    not); the last 150 steps of a fresh 1000-step stream: target and output, and the eight cell states."""
     task = ody.TASKS["stream"]
     stream = ody.SignStream(np.random.default_rng([ody.DATA["stream"], 99]), 1, task.reset_p)
     inputs, targets, _ = stream.chunk(300 if quick else 1000)         # a fresh stream, from a zero state
     noaf = searched(record).get("stream", {}).get("NOAF")
-    rows = [("V", seed), ("NFG", seed)]
+    rows = [("V", seed, None), ("NFG", seed, None)]
     if noaf is not None and not quick:
-        at_best = noaf["test"][noaf["best"]]
-        rows += [("NOAF", noaf["seeds"][int(np.argmin(at_best))]), ("NOAF", noaf["seeds"][int(np.argmax(at_best))])]
+        a = int(np.argmin(np.median(noaf["val"], axis=1)))
+        at = noaf["test"][a]
+        rows += [("NOAF", noaf["seeds"][int(np.argmin(at))], a), ("NOAF", noaf["seeds"][int(np.argmax(at))], a)]
     else:
-        rows.append(("NOAF", seed))
+        rows.append(("NOAF", seed, None))
     window = slice(inputs.shape[1] - 150, inputs.shape[1])
     fig, axes = plt.subplots(len(rows), 2, figsize=(13, 2.4 * len(rows) + 0.6), sharex=True)
-    for row, (name, trial_seed) in enumerate(rows):
-        lr, weights, _, mse = recorded_trial(record, name, trial_seed, quick)
+    for row, (name, trial_seed, lr_index) in enumerate(rows):
+        lr, weights, _, mse = recorded_trial(record, name, trial_seed, quick, lr_index=lr_index)
         y, cache = ody.replay(name, weights, inputs)
         t = np.arange(window.start, window.stop)
         resets = t[inputs[0, window, 1] > 0]
