@@ -746,7 +746,8 @@ def verdict(record: dict) -> dict:
     inside their interval reproduces them, a rate below it does not. Holm's correction over the two.
     Minimum runs: 30 per regime. The parallel regime has the seed's 30; the sequential regime
     has 30 rather than the seed's 10 because with 10 runs the test has little power (at the
-    seed's own rate 0.6 it would hold in about 4 of 10 sweeps: 7 or more of 10 needed).
+    seed's own rate 0.6 it would hold in only 4 to 6 of 10 sweeps: 6 or 7 of 10 needed,
+    depending on Holm's order).
     Grade: yes if both hold, partial if only the parallel claim holds, no if it fails.
     Fixed before the recorded run; the figures are the seed's, not read in the paper.
     """
