@@ -302,7 +302,8 @@ class PaperLSTM:
         grad_V = -np.concatenate([(delta[..., None] * cells).sum(1), delta.sum(1)[:, None]], axis=1)
         th_last = TH[last, nets, rows]                                           # (P, K, 8)
         y_out = (0.5 + 0.5 * th_last[..., 6:8])[..., CELL_BLOCK]                 # (P, K, 4)
-        h = cells / y_out                                                        # h(s_c) at the end
+        # h(s_c) at the end; an output gate that underflowed to 0 has h * y_out = 0 and no gradient
+        h = np.divide(cells, y_out, out=np.zeros_like(cells), where=y_out > 0)
         to_cell = self.V[:, None, :4] * delta[..., None]                         # -dE/dy_c (P, K, 4)
         out_gate = 0.25 * (1.0 - th_last[..., 6:8] ** 2) * (h * to_cell).reshape(P, K, 2, 2).sum(-1)
         state = (y_out * 0.5 * (1.0 - h ** 2) * to_cell).reshape(P, K, 2, 2)    # -dE/ds_c (P, K, block, cell)
@@ -460,10 +461,11 @@ class Outcome:
 
     def row(self) -> dict:
         e = self.test_errors
+        wrong = ~(np.abs(e) < THRESHOLD)        # a NaN error (a diverged net) counts as wrong
         return {"seed": self.seed, "solved": self.solved, "sequences": self.stopped_at, "seen": self.seen,
                 "train_mse_at_stop": self.train_mse_at_stop, "train_mae_at_stop": self.train_mae_at_stop,
                 "sequences_to_train_mse_below_0.01": self.mse_below_at,
-                "test_mse": float(np.mean(e ** 2)), "wrong_of_2560": int(np.sum(np.abs(e) >= THRESHOLD)),
+                "test_mse": float(np.mean(e ** 2)), "wrong_of_2560": int(np.sum(wrong)),
                 "test_max_error": float(np.max(np.abs(e))), "train_mse_curve": thinned(self.curve)}
 
 

@@ -160,7 +160,7 @@ def errors_figure(results: dict, out: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
     run, data = results["logistic"][0], results["logistic"][2]
     target = data.target[:, 0]
-    wrong = np.abs(run.test_errors) >= ap.THRESHOLD
+    wrong = ~(np.abs(run.test_errors) < ap.THRESHOLD)
     ax = axes[0]
     ax.fill_between([0, 1], [-ap.THRESHOLD, 1 - ap.THRESHOLD], [ap.THRESHOLD, 1 + ap.THRESHOLD], color="C2",
                     alpha=0.15, lw=0, label="|error| < 0.04")

@@ -381,3 +381,12 @@ def test_three_noisy_runs_cannot_establish_the_mean():
     spread = record(t1000=[{"seed": i, "solved": True, "sequences": s, "wrong_of_2560": 0}
                            for i, s in enumerate([370_000, 700_000, 2_020_000])])
     assert not ap.verdict(spread)["claims"][8]["holds"]
+
+
+def test_a_nan_test_error_counts_as_wrong():
+    """A diverged net's NaN output is a wrong answer, not a right one (abs(nan) >= 0.04 is False)."""
+    errors = np.zeros(ap.TEST_SEQUENCES)
+    errors[:3] = [np.nan, 0.05, -0.039]
+    outcome = ap.Outcome(seed=0, stopped_at=None, seen=10, train_mse_at_stop=None, train_mae_at_stop=None,
+                         mse_below_at=None, curve=np.zeros((1, 2)), test_errors=errors)
+    assert outcome.row()["wrong_of_2560"] == 2
