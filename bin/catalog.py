@@ -38,7 +38,7 @@ from pathlib import Path
 
 from shared.experiment import (PENDING, RECORD_KEYS, RUN_DEPENDENT_KEYS, SECTION_KEYS, format_value, is_section,
                                load_json, merge_record, record_errors, verdict_errors)
-from shared.machine import kernels
+from shared.machine import describe, kernels
 from shared.figures import GIF_CAP_BYTES, GIF_MIN_FRAMES, PNG_CAP_BYTES, gif_frame_count
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -722,28 +722,28 @@ def recorded_runs(slug: str, root: Path = ROOT) -> list[tuple[str | None, list[s
     record = load_record(slug, root)
     if record is None:
         return []
-    runs = []
-    for section, part in [(None, record), *((k, v) for k, v in record.items() if is_section(k, v))]:
-        label = f"{slug}/results.json" + (f" [{section}]" if section else "")
-        try:
-            argv = shlex.split(part["command"])
-        except ValueError as error:
-            raise ValueError(f"{label}: command cannot be parsed ({error})") from None
-        if argv[:2] != ["python3", f"{slug}/{module(slug)}.py"]:
-            raise ValueError(f"{label}: command must start with 'python3 {slug}/{module(slug)}.py', "
-                             f"got {part['command']!r}")
-        flags, i = [], 2
-        while i < len(argv):
-            if argv[i] == "--record":
-                i += 2 if i + 1 < len(argv) and not argv[i + 1].startswith("--") else 1
-                continue
-            if argv[i].startswith("--record="):
-                i += 1
-                continue
+    return [(section, command_flags(part["command"], slug, f"{slug}/results.json" + (f" [{section}]" if section else "")))
+            for section, part in [(None, record), *((k, v) for k, v in record.items() if is_section(k, v))]]
+
+
+def command_flags(command: str, slug: str, label: str) -> list[str]:
+    """The flags of a recorded ``python3 <slug>/<script>.py ...`` command, without ``--record`` and
+    its path; anything else raises ValueError naming ``label``."""
+    try:
+        argv = shlex.split(command)
+    except ValueError as error:
+        raise ValueError(f"{label}: command cannot be parsed ({error})") from None
+    if argv[:2] != ["python3", f"{slug}/{module(slug)}.py"]:
+        raise ValueError(f"{label}: command must start with 'python3 {slug}/{module(slug)}.py', got {command!r}")
+    flags, i = [], 2
+    while i < len(argv):
+        if argv[i] == "--record":
+            i += 2 if i + 1 < len(argv) and not argv[i + 1].startswith("--") else 1
+            continue
+        if not argv[i].startswith("--record="):
             flags.append(argv[i])
-            i += 1
-        runs.append((section, flags))
-    return runs
+        i += 1
+    return flags
 
 
 def run_stub(slug: str, root: Path = ROOT) -> tuple[str, bool, float]:
@@ -808,8 +808,27 @@ def _run_into(task):
     return task, done.returncode, done.stderr[-2000:], seconds
 
 
-def verify(slugs: list[str], jobs: int, keep: Path | None = None, show: int = 5, root: Path = ROOT) -> int:
-    """Rerun the recorded commands of ``slugs`` into a temporary folder and report (see the module doc)."""
+def _kept_rerun(task, here: dict) -> float | None:
+    """The wallclock of a rerun already in the keep folder that can stand for this task (the same
+    recorded command, run under this process's kernels), or None."""
+    slug, section, flags, out, _ = task
+    try:
+        part_file = load_json(out)
+        part = part_file.get(section) if section else part_file
+        if command_flags(part["command"], slug, str(out)) != flags:
+            return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if kernels(part_file.get("machine") or {}) != here:
+        return None
+    return float(part.get("wallclock_s") or 0.0)
+
+
+def verify(slugs: list[str], jobs: int, keep: Path | None = None, show: int = 5, root: Path = ROOT,
+           resume: bool = False) -> int:
+    """Rerun the recorded commands of ``slugs`` into a temporary folder and report (see the module doc).
+    With ``resume`` (and ``keep``), a rerun already in the keep folder, of the same command under the
+    same kernels, is reused: a long verify can be done in parts."""
     plans = {slug: recorded_runs(slug, root) for slug in slugs}  # refuses a malformed command first
     work = Path(tempfile.mkdtemp(prefix="catalog-verify-")) if keep is None else keep
     work.mkdir(parents=True, exist_ok=True)
@@ -817,10 +836,19 @@ def verify(slugs: list[str], jobs: int, keep: Path | None = None, show: int = 5,
              for slug, runs in plans.items() for section, flags in runs]
     for task in tasks:
         task[3].parent.mkdir(parents=True, exist_ok=True)
-    print(f"verify: {len(slugs)} stub(s), {len(tasks)} recorded command(s), {jobs} at a time, into {work}",
+    outcomes = {}
+    if resume:
+        here = kernels(describe())
+        for task in tasks:
+            seconds = _kept_rerun(task, here)
+            if seconds is not None:
+                outcomes[(task[0], task[1])] = (0, "", seconds)
+        tasks = [t for t in tasks if (t[0], t[1]) not in outcomes]
+    print(f"verify: {len(slugs)} stub(s), {len(tasks)} recorded command(s) to run"
+          + (f" ({len(outcomes)} reused from {work})" if outcomes else "") + f", {jobs} at a time, into {work}",
           flush=True)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        outcomes = {(t[0], t[1]): (code, err, sec) for t, code, err, sec in pool.map(_run_into, tasks)}
+        outcomes.update({(t[0], t[1]): (code, err, sec) for t, code, err, sec in pool.map(_run_into, tasks)})
     failures, verdict_changes, rows = 0, 0, []
     for slug, runs in plans.items():
         recorded = load_record(slug, root)
@@ -908,6 +936,8 @@ def main(argv=None) -> int:
     check_runs.add_argument("--keep", type=Path, default=None, metavar="DIR",
                             help="write the reruns' records here and keep them (default: a temporary folder)")
     check_runs.add_argument("--show", type=int, default=5, help="moved figures listed per section (default: 5)")
+    check_runs.add_argument("--resume", action="store_true",
+                            help="with --keep: reuse reruns already there (same command, same kernels)")
     args = parser.parse_args(argv)
 
     if args.command in ("build", "check"):
@@ -932,7 +962,9 @@ def main(argv=None) -> int:
                      + (f" (not implemented: {', '.join(unknown)})" if unknown else ""))
     if args.command == "verify":
         try:
-            return verify(slugs, args.jobs, args.keep, args.show)
+            if args.resume and args.keep is None:
+                parser.error("--resume needs --keep DIR (the folder of an earlier verify)")
+            return verify(slugs, args.jobs, args.keep, args.show, resume=args.resume)
         except ValueError as error:
             parser.error(str(error))
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:

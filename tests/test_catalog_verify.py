@@ -89,6 +89,25 @@ def test_verify_reproduces_exactly_and_leaves_the_record(tree, capsys):
     assert (tree / SLUG / "results.json").read_text() == before
 
 
+def test_verify_resumes_from_its_keep_folder(tree, capsys, tmp_path):
+    keep = tmp_path / "kept"
+    assert catalog.verify([SLUG], jobs=1, keep=keep, root=tree) == 0
+    main = keep / SLUG / "main.json"
+    stamp = main.stat().st_mtime_ns
+    (keep / SLUG / "scaled.json").unlink()                  # an interrupted verify: one rerun missing
+    capsys.readouterr()
+    assert catalog.verify([SLUG], jobs=1, keep=keep, root=tree, resume=True) == 0
+    out = capsys.readouterr().out
+    assert "1 recorded command(s) to run (1 reused" in out and "yes → yes" in out
+    assert main.stat().st_mtime_ns == stamp and (keep / SLUG / "scaled.json").exists()
+    kept = json.loads(main.read_text())
+    kept["command"] += " --scale 1"                         # another command: not reused
+    main.write_text(json.dumps(kept))
+    capsys.readouterr()
+    assert catalog.verify([SLUG], jobs=1, keep=keep, root=tree, resume=True) == 0
+    assert "1 recorded command(s) to run (1 reused" in capsys.readouterr().out
+
+
 def test_verify_reports_moved_figures_and_a_changed_verdict(tree, capsys):
     record = record_of(tree)
     record["seeds"]["per_seed"][1]["value"] *= 1.5          # a figure the rerun will not reproduce
