@@ -290,8 +290,18 @@ def implemented(slug: str, root: Path = ROOT) -> bool:
 
 
 def load_record(slug: str, root: Path = ROOT) -> dict | None:
+    """A stub's results.json (None when it has none); a file that is not a JSON object raises
+    ValueError naming it, in one line."""
     path = root / slug / "results.json"
-    return json.loads(path.read_text()) if path.exists() else None
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{slug}/results.json: not readable as JSON ({error})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"{slug}/results.json: a JSON {type(record).__name__}, not an object")
+    return record
 
 
 # ----------------------------------------------------------------------------------------
@@ -546,8 +556,15 @@ def book_errors(dest: Path) -> list[str]:
 
 def readme_errors(slug: str, root: Path) -> list[str]:
     path = root / slug / "README.md"
-    text = re.sub(r"```.*?```", "", path.read_text(), flags=re.S)
+    try:
+        raw = path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        return [f"{slug}/README.md: not readable ({error})"]
+    text = re.sub(r"```.*?```", "", raw, flags=re.S)
     errors = []
+    start, end = MARK["results"]
+    if raw.count(start) != 1 or raw.count(end) != 1 or raw.index(start) > raw.index(end):
+        errors.append(f"the generated block needs exactly one {start} followed by one {end}")
     titles = re.findall(r"^# (.+)$", text, re.M)
     sections = re.findall(r"^## (.+?)\s*$", text, re.M)
     if len(titles) != 1 or not text.lstrip().startswith("# "):
@@ -557,8 +574,6 @@ def readme_errors(slug: str, root: Path) -> list[str]:
     header = text.split("\n## ", 1)[0]
     if f"]({module(slug)}.gif)" not in header:
         errors.append(f"the header (before '## Problem') must show {module(slug)}.gif")
-    if MARK["results"][0] not in text:
-        errors.append("the Results section needs the generated results.json block (markers)")
     for png in sorted((root / slug / "viz").glob("*.png")):
         if f"viz/{png.name}" not in text:
             errors.append(f"viz/{png.name} is not shown in the README")
@@ -603,7 +618,10 @@ def recomputed_verdict(slug: str, record: dict, root: Path = ROOT) -> dict:
 
 
 def record_file_errors(slug: str, root: Path) -> list[str]:
-    record = load_record(slug, root)
+    try:
+        record = load_record(slug, root)
+    except ValueError as error:
+        return [str(error)]
     where = f"{slug}/results.json"
     errors = [f"{where}: {e}" for e in record_errors(record, RECORD_KEYS)]
     errors += [f"{where}: {e}" for e in verdict_errors(record.get("verdict"))]
@@ -629,7 +647,7 @@ def record_file_errors(slug: str, root: Path) -> list[str]:
             errors += [f"{label}: {e}" for e in record_errors(rec, SECTION_KEYS)]
         command = rec.get("command", "")
         try:
-            argv = shlex.split(command)
+            argv = shlex.split(command if isinstance(command, str) else "")
         except ValueError as error:
             errors.append(f"{label}: command cannot be parsed ({error})")
             continue
@@ -652,8 +670,13 @@ def picture_errors(slug: str, root: Path) -> list[str]:
     if gif.exists():
         if gif.stat().st_size > GIF_CAP_BYTES:
             errors.append(f"{slug}/{gif.name}: {gif.stat().st_size} bytes, over the {GIF_CAP_BYTES} cap")
-        if gif_frame_count(gif) < GIF_MIN_FRAMES:
-            errors.append(f"{slug}/{gif.name}: fewer than {GIF_MIN_FRAMES} frames")
+        try:
+            frames = gif_frame_count(gif)
+        except Exception as error:  # PIL raises several kinds for a truncated or foreign file
+            errors.append(f"{slug}/{gif.name}: not a readable GIF ({type(error).__name__}: {error})")
+        else:
+            if frames < GIF_MIN_FRAMES:
+                errors.append(f"{slug}/{gif.name}: fewer than {GIF_MIN_FRAMES} frames")
     pngs = list((root / slug / "viz").glob("*.png"))
     if not pngs:
         errors.append(f"{slug}/viz/: no PNGs")
@@ -665,11 +688,30 @@ def picture_errors(slug: str, root: Path) -> list[str]:
 
 def stub_errors(slug: str, root: Path = ROOT) -> list[str]:
     m = module(slug)
-    required = [f"{m}.py", f"visualize_{m}.py", f"make_{m}_gif.py", "README.md", "results.json", f"{m}.gif", "viz"]
-    missing = [f"{slug}/{name}: missing" for name in required if not (root / slug / name).exists()]
+    required = [f"{m}.py", f"visualize_{m}.py", f"make_{m}_gif.py", "README.md", "results.json", f"{m}.gif"]
+    missing = [f"{slug}/{name}: missing" for name in [*required, "viz"] if not (root / slug / name).exists()]
+    missing += [f"{slug}/{name}: a folder where a file belongs" for name in required if (root / slug / name).is_dir()]
+    if (root / slug / "viz").exists() and not (root / slug / "viz").is_dir():
+        missing.append(f"{slug}/viz: a file where the pictures' folder belongs")
     if missing:
         return missing
-    return readme_errors(slug, root) + record_file_errors(slug, root) + picture_errors(slug, root)
+    stray = [p for p in (root / slug).rglob(".*.tmp") if p.is_file()]  # left by an interrupted atomic write
+    errors = [f"{p.relative_to(root)}: a temporary file left behind; delete it" for p in stray]
+    return errors + readme_errors(slug, root) + record_file_errors(slug, root) + picture_errors(slug, root)
+
+
+def check_records(only: list[str] | None = None, root: Path = ROOT) -> list[str]:
+    """The records that cannot be read (build needs every one), one line each."""
+    errors = []
+    for slug in only or [e["slug"] for e in entries() if implemented(e["slug"], root)]:
+        try:
+            record = load_record(slug, root)
+        except ValueError as error:
+            errors.append(str(error))
+            continue
+        if record is not None:
+            errors += [f"{slug}/results.json: {e}" for e in record_errors(record, RECORD_KEYS)]
+    return errors
 
 
 def check(root: Path = ROOT, only: list[str] | None = None) -> list[str]:
@@ -693,6 +735,8 @@ def check(root: Path = ROOT, only: list[str] | None = None) -> list[str]:
     for slug in slugs:
         if implemented(slug, root):
             errors += stub_errors(slug, root)
+    errors += [f"{p.relative_to(root)}: a temporary file left behind; delete it"
+               for p in root.glob(".*.tmp") if p.is_file()]
     if errors:  # stale-document checks need valid records
         return errors
     for path, expected in generated_files(root).items():
@@ -946,6 +990,12 @@ def main(argv=None) -> int:
         if unknown:
             parser.error(f"not implemented stubs: {', '.join(unknown)}")
     if args.command == "build":
+        errors = check_records(args.slugs or None)
+        if errors:
+            print("\n".join(errors), file=sys.stderr)
+            print("catalog build: nothing written; fix the records above (python3 bin/catalog.py check)",
+                  file=sys.stderr)
+            return 1
         build(only=args.slugs or None)
         return 0
     if args.command == "check":

@@ -109,3 +109,55 @@ def test_readme_opens_with_the_two_commands():
     assert readme.index("```sh") < readme.index("##")
     ci = (ROOT / ".ci" / "run").read_text()
     assert block[1] in ci
+
+
+@pytest.fixture
+def one_stub(tmp_path):
+    """A scratch tree holding one finished stub (the first implemented), for `check SLUG`."""
+    slug = IMPLEMENTED[0]
+    shutil.copytree(ROOT / slug, tmp_path / slug, ignore=shutil.ignore_patterns("__pycache__"))
+    for page in ROOT.glob("*.md"):      # the stub's README links to the front page
+        shutil.copy(page, tmp_path / page.name)
+    assert catalog.check(tmp_path, only=[slug]) == []
+    return tmp_path, slug
+
+
+@pytest.mark.skipif(not IMPLEMENTED, reason="no stub implemented")
+@pytest.mark.parametrize("case", ["truncated", "empty", "null", "list", "quote", "gif", "folder", "end-marker",
+                                  "temp-file"])
+def test_check_names_a_broken_file_in_one_line(one_stub, case):
+    root, slug = one_stub
+    stub = root / slug
+    record = stub / "results.json"
+    if case in ("truncated", "empty", "null", "list"):
+        record.write_text({"truncated": record.read_text()[:100], "empty": "", "null": "null", "list": "[1]"}[case])
+    elif case == "quote":
+        data = json.loads(record.read_text())
+        record.write_text(json.dumps({**data, "command": data["command"] + " --seed '0"}))
+    elif case == "gif":
+        gif = stub / f"{catalog.module(slug)}.gif"
+        gif.write_bytes(gif.read_bytes()[:200])
+    elif case == "folder":
+        (stub / "README.md").unlink()
+        (stub / "README.md").mkdir()
+    elif case == "end-marker":
+        readme = stub / "README.md"
+        readme.write_text(readme.read_text().replace(catalog.MARK["results"][1], ""))
+    elif case == "temp-file":
+        (stub / ".results.json.abc123.tmp").write_text("{")
+    errors = catalog.check(root, only=[slug])
+    assert errors and all("\n" not in e for e in errors)
+    named = {"gif": ".gif", "folder": "README.md", "end-marker": "README.md", "temp-file": ".tmp"}.get(case, "results.json")
+    assert any(named in e for e in errors), errors
+
+
+@pytest.mark.skipif(not IMPLEMENTED, reason="no stub implemented")
+def test_check_and_build_cli_end_in_one_line_not_a_traceback(one_stub):
+    root, slug = one_stub
+    for folder in ("bin", "shared"):   # the scratch tree's own catalog.py checks the scratch tree
+        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (root / slug / "results.json").write_text("{")
+    for command in ("check", "build"):
+        done = run_script(root / "bin" / "catalog.py", command, slug, cwd=root)
+        assert done.returncode == 1, (command, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr + done.stdout and f"{slug}/results.json" in done.stdout + done.stderr
