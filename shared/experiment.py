@@ -131,6 +131,7 @@ def stub_parser(script: str, description: str, quick: str) -> ArgumentParser:
         description=description,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    exit_quietly_on_interrupt(parser.prog)
     parser.add_argument("--seed", type=nonnegative_int, default=0,
                         help="seed of the headline run; a sweep starts here (default: 0)")
     parser.add_argument("--n-seeds", type=positive_int, default=1, metavar="K",
@@ -140,6 +141,22 @@ def stub_parser(script: str, description: str, quick: str) -> ArgumentParser:
                         default=None, metavar="PATH",
                         help="also write the results record (default path: results.json beside the script)")
     return parser
+
+
+def exit_quietly_on_interrupt(prog: str) -> None:
+    """Ctrl-C ends the script with one line and exit status 130 (128 + SIGINT), not a traceback.
+    Records are written atomically (``atomic_write``), so an interrupted run leaves the old record
+    whole and no temporary file."""
+    previous = sys.excepthook
+
+    def hook(kind, value, traceback):
+        if issubclass(kind, KeyboardInterrupt):
+            sys.stdout.flush()
+            print(f"{prog}: interrupted", file=sys.stderr, flush=True)
+            os._exit(130)
+        previous(kind, value, traceback)
+
+    sys.excepthook = hook
 
 
 def command_line(script: str, argv: Sequence[str] | None = None) -> str:

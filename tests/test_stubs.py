@@ -119,3 +119,26 @@ def test_scripts_import_shared_before_numpy(path):
     first = _first_non_stdlib_import(path)
     assert first is not None and first.split(".")[0] == "shared", \
         f"{path.name}: the first non-standard-library import is {first!r}; import shared first"
+
+
+@pytest.mark.parametrize("slug", IMPLEMENTED)
+def test_ctrl_c_ends_a_run_with_one_line_and_exit_130(slug):
+    """SIGINT once the run has started (its first line printed): one line on stderr, status 130,
+    and no temporary file left beside the record."""
+    import select
+    import signal
+    import subprocess
+
+    run = subprocess.Popen([sys.executable, "-u", script(slug)], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([run.stdout], [], [], 60)
+        assert ready, "the run printed nothing within 60 s"
+        run.stdout.readline()
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode == 130, err
+    assert err.strip().splitlines() == [f"{script(slug).split('/')[1]}: interrupted"]
+    assert list((ROOT / slug).glob(".*.tmp")) == []
