@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from shared.experiment import (PENDING, RECORD_KEYS, RUN_DEPENDENT_KEYS, SECTION_KEYS, format_value, is_section,
-                               load_json, merge_record, record_errors, verdict_errors)
+                               load_json, merge_record, positive_float, record_errors, verdict_errors)
 from shared.machine import describe, kernels
 from shared.figures import GIF_CAP_BYTES, GIF_MIN_FRAMES, PNG_CAP_BYTES, gif_frame_count
 
@@ -790,14 +790,37 @@ def command_flags(command: str, slug: str, label: str) -> list[str]:
     return flags
 
 
-def run_stub(slug: str, root: Path = ROOT) -> tuple[str, bool, float]:
+def run_command(argv: list[str], root: Path, label: str, timeout: float | None, every: float) -> tuple:
+    """Run ``argv`` in ``root``, printing a status line every ``every`` seconds, killing it after
+    ``timeout`` seconds. Returns (exit code, or None when it timed out; stderr's tail; seconds)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    next_line = every
+    while True:
+        elapsed = time.perf_counter() - start
+        if timeout is not None and elapsed >= timeout:
+            proc.kill()
+            proc.communicate()
+            return None, f"timed out after {timeout:g} s", elapsed
+        if elapsed >= next_line:
+            print(f"  {label}: running, {elapsed:.0f} s", flush=True)
+            next_line += every
+        wait = next_line - elapsed if timeout is None else min(next_line, timeout) - elapsed
+        try:
+            _, err = proc.communicate(timeout=max(wait, 0.01))
+            return proc.returncode, err[-2000:], time.perf_counter() - start
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def run_stub(slug: str, root: Path = ROOT, timeout: float | None = None, every: float = 5.0) -> tuple[str, bool, float]:
     start = time.perf_counter()
     for section, flags in recorded_runs(slug, root):
         argv = [sys.executable, f"{slug}/{module(slug)}.py", *flags, "--record"]
         print(f"[{slug}] {' '.join(map(shlex.quote, argv[1:]))}", flush=True)
-        done = subprocess.run(argv, cwd=root, capture_output=True, text=True)
-        if done.returncode != 0:
-            print(f"[{slug}] failed (exit {done.returncode}):\n{done.stderr[-2000:]}", flush=True)
+        code, err, _ = run_command(argv, root, f"[{slug}]" + (f" [{section}]" if section else ""), timeout, every)
+        if code != 0:
+            print(f"[{slug}] failed ({'timed out' if code is None else f'exit {code}'}):\n{err}", flush=True)
             return slug, False, time.perf_counter() - start
     return slug, True, time.perf_counter() - start
 
@@ -840,16 +863,14 @@ def compare_figures(recorded: dict, again: dict) -> dict:
             "moved": moved}
 
 
-def _run_into(task):
+def _run_into(task, timeout: float | None = None, every: float = 60.0):
     slug, section, flags, out, root = task
     argv = [sys.executable, f"{slug}/{module(slug)}.py", *flags, "--record", str(out)]
-    start = time.perf_counter()
-    done = subprocess.run(argv, cwd=root, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
     label = slug + (f" [{section}]" if section else "")
-    print(f"  ran {label}: {'exit ' + str(done.returncode) if done.returncode else 'ok'} ({seconds:.0f} s)",
-          flush=True)
-    return task, done.returncode, done.stderr[-2000:], seconds
+    code, err, seconds = run_command(argv, root, label, timeout, every)
+    outcome = "ok" if code == 0 else "timed out" if code is None else f"exit {code}"
+    print(f"  ran {label}: {outcome} ({seconds:.0f} s)", flush=True)
+    return task, (-1 if code is None else code), err, seconds
 
 
 def _kept_rerun(task, here: dict) -> float | None:
@@ -869,7 +890,7 @@ def _kept_rerun(task, here: dict) -> float | None:
 
 
 def verify(slugs: list[str], jobs: int, keep: Path | None = None, show: int = 5, root: Path = ROOT,
-           resume: bool = False) -> int:
+           resume: bool = False, timeout: float | None = None) -> int:
     """Rerun the recorded commands of ``slugs`` into a temporary folder and report (see the module doc).
     With ``resume`` (and ``keep``), a rerun already in the keep folder, of the same command under the
     same kernels, is reused: a long verify can be done in parts."""
@@ -892,7 +913,8 @@ def verify(slugs: list[str], jobs: int, keep: Path | None = None, show: int = 5,
           + (f" ({len(outcomes)} reused from {work})" if outcomes else "") + f", {jobs} at a time, into {work}",
           flush=True)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        outcomes.update({(t[0], t[1]): (code, err, sec) for t, code, err, sec in pool.map(_run_into, tasks)})
+        outcomes.update({(t[0], t[1]): (code, err, sec)
+                         for t, code, err, sec in pool.map(lambda task: _run_into(task, timeout), tasks)})
     failures, verdict_changes, rows = 0, 0, []
     for slug, runs in plans.items():
         recorded = load_record(slug, root)
@@ -973,6 +995,8 @@ def main(argv=None) -> int:
     run.add_argument("slugs", nargs="*", help="stubs to run")
     run.add_argument("--all", action="store_true", help="every implemented stub")
     run.add_argument("--jobs", type=int, default=2, help="stubs run in parallel (default: 2)")
+    run.add_argument("--timeout", type=positive_float, default=3600.0, metavar="SECONDS",
+                     help="stop a recorded command after this long, as a failure (default: 3600)")
     check_runs = sub.add_parser("verify", help="rerun recorded commands into a temporary place and compare")
     check_runs.add_argument("slugs", nargs="*", help="stubs to verify")
     check_runs.add_argument("--all", action="store_true", help="every implemented stub")
@@ -980,6 +1004,8 @@ def main(argv=None) -> int:
     check_runs.add_argument("--keep", type=Path, default=None, metavar="DIR",
                             help="write the reruns' records here and keep them (default: a temporary folder)")
     check_runs.add_argument("--show", type=int, default=5, help="moved figures listed per section (default: 5)")
+    check_runs.add_argument("--timeout", type=positive_float, default=3600.0, metavar="SECONDS",
+                            help="stop a rerun after this long, as a failure (default: 3600)")
     check_runs.add_argument("--resume", action="store_true",
                             help="with --keep: reuse reruns already there (same command, same kernels)")
     args = parser.parse_args(argv)
@@ -1005,7 +1031,7 @@ def main(argv=None) -> int:
         print(f"catalog check: {'FAILED, ' + str(len(errors)) + ' problem(s)' if errors else 'ok'}")
         return 1 if errors else 0
     known = {e["slug"] for e in entries() if implemented(e["slug"]) and load_record(e["slug"]) is not None}
-    slugs = sorted(known) if args.all else args.slugs
+    slugs = sorted(known) if args.all else list(dict.fromkeys(args.slugs))   # a slug named twice runs once
     unknown = [s for s in slugs if s not in known]
     if not slugs or unknown or args.jobs < 1:
         parser.error("name implemented stubs or pass --all; --jobs must be >= 1"
@@ -1014,11 +1040,11 @@ def main(argv=None) -> int:
         try:
             if args.resume and args.keep is None:
                 parser.error("--resume needs --keep DIR (the folder of an earlier verify)")
-            return verify(slugs, args.jobs, args.keep, args.show, resume=args.resume)
+            return verify(slugs, args.jobs, args.keep, args.show, resume=args.resume, timeout=args.timeout)
         except ValueError as error:
             parser.error(str(error))
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        outcomes = list(pool.map(run_stub, slugs))
+        outcomes = list(pool.map(lambda slug: run_stub(slug, timeout=args.timeout), slugs))
     for slug, ok, seconds in outcomes:
         print(f"{slug}: {'ok' if ok else 'FAILED'} ({seconds:.1f} s)")
     build()

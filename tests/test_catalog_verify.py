@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import json
 import textwrap
 
@@ -161,3 +162,19 @@ def test_generated_markdown_escapes_html_from_records(tree):
     assert "<script>" not in block and "<b>" not in block and "<img" not in block and "<i>" not in block
     assert "&lt;b&gt;t&lt;/b&gt;" in block
     assert "&lt;script&gt;" in catalog.cell(record["summary"])
+
+
+def test_run_command_reports_progress_and_stops_at_its_timeout(tmp_path, capsys):
+    code, err, seconds = catalog.run_command([sys.executable, "-c", "import time; time.sleep(30)"], tmp_path,
+                                             "sleeper", timeout=1.2, every=0.5)
+    assert code is None and "timed out" in err and seconds < 10
+    assert capsys.readouterr().out.count("sleeper: running") == 2
+    code, err, _ = catalog.run_command([sys.executable, "-c", "import sys; sys.exit(3)"], tmp_path, "x",
+                                       timeout=None, every=5.0)
+    assert code == 3
+
+
+def test_verify_counts_a_timed_out_rerun_as_failed(tree, capsys):
+    assert catalog.verify([SLUG], jobs=1, root=tree, timeout=0.05) == 1
+    out = capsys.readouterr().out
+    assert "timed out" in out and "2 failed command(s)" in out
