@@ -31,15 +31,14 @@ paper runs no baseline in Experiment 4): the catalog's shared LSTM with the 1997
 BPTT and Adam in batches of 32, and under that same protocol a tanh RNN, the forget-gate cell
 and the OdyssNet core; all with the paper's stopping rule and test.
 
-Run:  python3 adding-problem/adding_problem.py --n-seeds 10 --record              (headline, T = 100)
-      python3 adding-problem/adding_problem.py --T 500 --batch 16 --max-sequences 440000 --n-seeds 3 --record
-      python3 adding-problem/adding_problem.py --T 1000 --batch 32 --max-sequences 1200000 --n-seeds 3 --record
-      python3 adding-problem/adding_problem.py --output linear --n-seeds 10 --record
+Run:  python3 adding-problem/adding_problem.py --n-seeds 10 --record              (headline: T = 100, batches of 8)
+      python3 adding-problem/adding_problem.py --batch 1 --n-seeds 10 --record    (on-line, the paper's training)
+      python3 adding-problem/adding_problem.py --T 500 --batch 16 --n-seeds 3 --record
+      python3 adding-problem/adding_problem.py --T 1000 --batch 32 --float32 --n-seeds 3 --record
+      python3 adding-problem/adding_problem.py --output linear --lr 0.0625 --n-seeds 10 --record
       python3 adding-problem/adding_problem.py --input-bias random --n-seeds 10 --record
-      python3 adding-problem/adding_problem.py --model adam --n-seeds 5 --record   (and the RNN, ours)
-      python3 adding-problem/adding_problem.py --model forget --n-seeds 2 --record
-      python3 adding-problem/adding_problem.py --model forget --forget-bias 3 --n-seeds 3 --record
       python3 adding-problem/adding_problem.py --model odyssnet --n-seeds 3 --record
+      python3 adding-problem/adding_problem.py --model adam --n-seeds 5 --record   (and the RNN, ours)
       python3 adding-problem/adding_problem.py --gradcheck
 """
 

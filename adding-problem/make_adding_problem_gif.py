@@ -1,9 +1,10 @@
 """Animation for adding-problem: a test sequence's cell states and the training error, as training proceeds.
 
-    python3 adding-problem/make_adding_problem_gif.py       # writes adding-problem/adding_problem.gif (a minute or two)
+    python3 adding-problem/make_adding_problem_gif.py       # writes adding-problem/adding_problem.gif (about nine minutes)
 
-Trains seed 0 of the headline (the paper's net and truncated gradient, batches of 8, T = 100; bit
-for bit the recorded sweep's seed 0) and keeps its weights every few thousand sequences. Each
+Trains seed 0 of the section "online" (the paper's net, truncated gradient and training: one
+sequence per update, T = 100; bit for bit the recorded sweep's seed 0) and keeps its weights every
+few thousand sequences. Each
 frame runs the net of that moment over the same test sequence: the inputs (marked values in
 orange), the four cell states, the output unit's reading of the cells, and the MSE of the 2000
 most recent training sequences so far.
@@ -12,6 +13,7 @@ most recent training sequences so far.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
@@ -30,7 +32,7 @@ def frame(config, snapshot, run, data, index, limits) -> plt.Figure:
     t = trace(net, data, index)
     fig, axes = plt.subplots(4, 1, figsize=(8, 7.6), gridspec_kw={"height_ratios": [1, 1.3, 0.9, 1.1]})
     draw_inputs(axes[0], t)
-    axes[0].set_title(f"the paper's LSTM, T = {config.T}, seed {run.seed}: test sequence, target {t['target']:.3f}, "
+    axes[0].set_title(f"the paper's LSTM, on-line, T = {config.T}, seed {run.seed}: target {t['target']:.3f}, "
                       f"network {t['output']:.3f} (error {t['output'] - t['target']:+.3f})", fontsize=9)
     for c in range(4):
         axes[1].plot(t["states"][:, c], lw=1.4, label=f"cell {c + 1}")
@@ -69,7 +71,7 @@ def frame(config, snapshot, run, data, index, limits) -> plt.Figure:
 
 def main(argv=None) -> int:
     args = figure_parser(__file__, __doc__, "adding_problem.gif").parse_args(argv)
-    config = headline_config(args.quick)
+    config = replace(headline_config(args.quick), batch=1)          # on-line: the section "online"
     snapshots = []
     every = 200 if args.quick else 4000
     run = ap.train_bank(config, [args.seed], label="seed 0 with snapshots: ", snapshots=snapshots,

@@ -1,10 +1,10 @@
-"""Static figures for adding-problem: cell states, gates, errors against the target, training curves,
-sequences to the stopping rule.
+"""Static figures for adding-problem: cell states, gates, errors against the target, the trained
+weights, training curves, sequences to the stopping rule.
 
     python3 adding-problem/visualize_adding_problem.py          # writes adding-problem/viz/*.png (a few minutes)
 
 The mechanism figures retrain seed 0 of the headline (the paper's net and gradient, batches of 8,
-T = 100) and of the linear-output ablation; a seed trained alone computes bit for bit what it
+T = 100) and of the linear-output ablation (lr 0.0625, as recorded); a seed trained alone computes bit for bit what it
 computes in the recorded sweep, so these are the recorded runs' seed 0. The curves and the
 sequence counts are drawn from the recorded results.json, so they show the figures the README
 quotes.
@@ -29,12 +29,11 @@ HERE = Path(__file__).resolve().parent
 # (section of results.json or None for the headline, label, colour)
 SETUPS = [("online", "paper's net, on-line (the paper's training)", "C0"),
           (None, "paper's net, batches of 8 (headline)", "C9"),
-          ("linear_output", "ablation: linear output unit", "C2"),
+          ("linear_output_lr0.0625", "ablation: linear output unit, lr 0.0625", "C2"),
           ("random_input_bias", "ablation: input-gate biases random", "C3"),
-          ("lr1", "ablation: learning rate 1.0", "C8"),
           ("adam", "ours: shared LSTM, BPTT + Adam", "C4"),
-          ("forget_bias3", "ours: forget-gate LSTM, bias 3", "C5"),
           ("odyssnet", "ours: OdyssNet core", "C6")]
+LINEAR_LR = 0.0625        # the recorded linear-output ablation's rate (0.5 / 8: lr 0.5 diverges with summed batches)
 LONG = [("T500", 500, "C1"), ("T1000", 1000, "C7")]
 
 
@@ -155,9 +154,10 @@ def gates_figure(net, data, seed: int, out: Path) -> None:
 
 
 def errors_figure(results: dict, out: Path) -> None:
-    """Left: output against target on the test set (headline). Right: |error| against the target,
-    logistic (the paper's) and linear output unit: where the last errors are."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    """Left: output against target on the test set (headline). Right: the signed error against the
+    target, logistic (the paper's) and linear output unit, with its mean per target bin: where the
+    last errors are."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [1, 1.35]})
     run, data = results["logistic"][0], results["logistic"][2]
     target = data.target[:, 0]
     wrong = ~(np.abs(run.test_errors) < ap.THRESHOLD)
@@ -172,25 +172,73 @@ def errors_figure(results: dict, out: Path) -> None:
     ax.set_xlabel("target 0.5 + (X1 + X2) / 4")
     ax.set_ylabel("network output at the sequence end")
     stop = f"stopped at {run.stopped_at:,}" if run.solved else f"not stopped in {run.seen:,}"
-    ax.set_title(f"headline, seed {run.seed} ({stop} sequences):\n{int(wrong.sum())} of 2560 test sequences "
-                 f"wrong, MSE {ap.format_value(float(np.mean(run.test_errors ** 2)))}", fontsize=9)
+    ax.set_title(f"headline (logistic output), seed {run.seed}, {stop} sequences:\n{int(wrong.sum())} of 2560 "
+                 f"test sequences wrong, test MSE {ap.format_value(float(np.mean(run.test_errors ** 2)))}", fontsize=9)
     ax.legend(fontsize=7, loc="upper left", markerscale=2)
     ax = axes[1]
-    for name, color in (("logistic", "C9"), ("linear", "C2")):
+    edges = np.linspace(0.0, 1.0, 21)
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    for name, color, dark in (("logistic", "C9", "C0"), ("linear", "C2", "darkgreen")):
         run, _, data = results[name]
-        label = "logistic output (the paper's)" if name == "logistic" else "linear output (ablation)"
+        target, e = data.target[:, 0], run.test_errors
+        bad = ~(np.abs(e) < ap.THRESHOLD)
+        low, high = target < 0.1, target > 0.9
+        counts = f"wrong: {int(bad[low].sum())} / {int(bad[~low & ~high].sum())} / {int(bad[high].sum())}"
+        label = "logistic output (the paper's, headline)" if name == "logistic" else \
+            f"linear output (ablation, lr {LINEAR_LR:g})"
         stop = f"stopped at {run.stopped_at:,}" if run.solved else f"not stopped in {run.seen:,}"
-        ax.scatter(data.target[:, 0], np.abs(run.test_errors) + 1e-7, s=3, color=color, alpha=0.5,
-                   label=f"{label}, {stop}")
-    ax.axhline(ap.THRESHOLD, color="k", ls="--", lw=0.8, label="0.04: processed correctly below")
-    ax.set_yscale("log")
-    ax.set_ylim(1e-6, 0.3)
-    ax.set_xlabel("target")
-    ax.set_ylabel("|error| at the sequence end")
-    ax.set_title("seed 0's test errors against the target", fontsize=9)
-    ax.legend(fontsize=7, loc="lower center", markerscale=3)
+        print(f"{name} output, seed {run.seed}: wrong {counts.split(': ')[1]} (target below 0.1 / 0.1-0.9 / above 0.9, "
+              f"of {int(low.sum())} / {int((~low & ~high).sum())} / {int(high.sum())}); mean error "
+              f"{np.mean(e[low]):+.4f} below 0.1, {np.mean(e[high]):+.4f} above 0.9; RMS error "
+              f"{np.sqrt(np.mean(e[(target > 0.2) & (target < 0.8)] ** 2)):.4f} in 0.2-0.8")
+        ax.scatter(target, np.clip(e, -0.12, 0.12), s=2, color=color, alpha=0.35)
+        which = np.digitize(target, edges[1:-1])
+        means = [np.mean(e[which == k]) if np.any(which == k) else np.nan for k in range(len(centres))]
+        ax.plot(centres, np.clip(means, -0.12, 0.12), color=dark, lw=2, marker="o", ms=3,
+                label=f"{label}, {stop}; mean per bin; {counts}")
+    ax.axhline(0.0, color="0.3", lw=0.6)
+    for sign in (-1, 1):
+        ax.axhline(sign * ap.THRESHOLD, color="k", ls="--", lw=0.8,
+                   label="+/-0.04: processed correctly inside" if sign > 0 else None)
+    for edge in (0.1, 0.9):
+        ax.axvline(edge, color="0.6", ls=":", lw=0.8)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.125, 0.125)
+    ax.set_xlabel("target (dotted: 0.1 and 0.9; wrong counted below 0.1 / between / above 0.9)")
+    ax.set_ylabel("error = output - target (clipped to +/-0.12)")
+    ax.set_title(f"seed {results['logistic'][0].seed}'s 2560 test errors against the target", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left", markerscale=3)
     fig.tight_layout()
     save_png(fig, out / "scatter.png")
+
+
+SOURCE_NAMES = ["value", "marker", "cell 1", "cell 2", "cell 3", "cell 4", "in gate 1", "in gate 2", "out gate 1",
+                "out gate 2", "bias"]
+UNIT_NAMES = ["cell 1", "cell 2", "cell 3", "cell 4", "in gate 1", "in gate 2", "out gate 1", "out gate 2"]
+
+
+def weights_figure(run: ap.PaperRun, seed: int, out: Path) -> None:
+    """The trained net's 93 weights: W (sources x hidden units) and the output unit's V."""
+    W, V = run.params["W"], run.params["V"]
+    scale = float(np.max(np.abs(np.concatenate([W.ravel(), V.ravel()]))))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 5.2), gridspec_kw={"width_ratios": [8, 1.4]})
+    for ax, M, cols, title in ((axes[0], W, UNIT_NAMES, "hidden layer: 11 sources x 8 units = 88 weights"),
+                               (axes[1], V[:, None], ["output"], "output unit: 5")):
+        image = ax.imshow(M, cmap="RdBu_r", vmin=-scale, vmax=scale, aspect="auto")
+        ax.set_xticks(range(len(cols)), cols, rotation=40, ha="right", fontsize=8)
+        ax.set_title(title, fontsize=9)
+        for (i, j), v in np.ndenumerate(M):
+            ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=6.5,
+                    color="w" if abs(v) > 0.6 * scale else "k")
+    axes[0].set_yticks(range(len(SOURCE_NAMES)), [f"{n} (t-1)" if 2 <= k <= 9 else n
+                                                  for k, n in enumerate(SOURCE_NAMES)], fontsize=8)
+    axes[0].set_ylabel("source (cells and gates read at t - 1)")
+    axes[1].set_yticks(range(5), ["cell 1", "cell 2", "cell 3", "cell 4", "bias"], fontsize=8)
+    fig.colorbar(image, ax=list(axes), fraction=0.04, pad=0.03, label="weight")
+    stop = f"stopped at {run.stopped_at:,}" if run.solved else f"not stopped in {run.seen:,}"
+    fig.suptitle(f"The paper's LSTM after training (headline, seed {seed}, {stop} sequences): its 93 weights",
+                 fontsize=10)
+    save_png(fig, out / "weights.png")
 
 
 def part(record: dict, section: str | None) -> dict | None:
@@ -215,7 +263,8 @@ def curves_figure(record: dict | None, out: Path) -> None:
             c = np.array(row["train_mse_curve"]).reshape(-1, 2)
             ax.semilogy(c[:, 0], c[:, 1], color=color, lw=0.9, alpha=0.8, label=label if i == 0 else None)
             if row["solved"]:
-                ax.scatter([row["sequences"]], [c[-1, 1]], color=color, s=14, zorder=3)
+                ax.scatter([row["sequences"]], [np.interp(row["sequences"], c[:, 0], c[:, 1])], color=color,
+                           s=14, zorder=3)
     ax.set_title("T = 100, every seed (dots: the stopping rule met)", fontsize=10)
     ax = axes[1]
     for section, label, color in SETUPS[2:] + [(s, f"the paper's net at T = {t}", c) for s, t, c in LONG]:
@@ -230,6 +279,9 @@ def curves_figure(record: dict | None, out: Path) -> None:
             ax.semilogy(c[:, 0], c[:, 1], color="0.4", lw=1.2, label="ours: tanh RNN, BPTT + Adam")
     ax.set_xscale("log")
     ax.set_title("seed 0 of the ablations, the long lags and our comparisons", fontsize=10)
+    for T, style in ((500, "--"), (1000, ":")):
+        axes[1].axvline(ap.PAPER_SEQUENCES[T], color="k", ls=style, lw=1.0,
+                        label=f"Table 7, T = {T}: {ap.PAPER_SEQUENCES[T]:,}")
     for ax in axes:
         ax.axvline(ap.PAPER_SEQUENCES[100], color="k", lw=1.0, label="Table 7, T = 100: 74,000")
         ax.axhline(refs["constant 0.5 (the target's variance, (2/3)/16)"], color="0.5", ls="--", lw=0.8,
@@ -237,6 +289,7 @@ def curves_figure(record: dict | None, out: Path) -> None:
         ax.axhline(ap.TRAIN_ERROR, color="0.5", ls="-.", lw=0.8, label="0.01: the rule's training error")
         ax.set_xlabel("training sequences")
         ax.set_ylabel("MSE of the 2000 most recent training sequences")
+        ax.set_yscale("log")
         ax.set_ylim(2e-5, 0.1)
         ax.legend(fontsize=6.5, loc="lower left", ncol=1)
     fig.tight_layout()
@@ -245,7 +298,7 @@ def curves_figure(record: dict | None, out: Path) -> None:
 
 def sequences_figure(record: dict | None, out: Path) -> None:
     """The recorded sweeps: sequences to the stopping rule per seed at T = 100, and against T."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [1.3, 1]})
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.4), gridspec_kw={"width_ratios": [1.3, 1]})
     if record is None:
         for ax in axes:
             ax.text(0.5, 0.5, "no results.json recorded yet", ha="center", va="center")
@@ -265,10 +318,11 @@ def sequences_figure(record: dict | None, out: Path) -> None:
                 bar.set_alpha(0.4)
     ax.axhline(ap.PAPER_SEQUENCES[100], color="k", lw=1.2, label="Table 7: 74,000 (mean of 10)")
     ax.set_yscale("log")
+    ax.set_ylim(5e3, 1.5e6)
     ax.set_xlabel("seed")
     ax.set_ylabel("training sequences to the stopping rule")
     ax.set_title("T = 100 (hatched: rule not met, the bar is the budget)", fontsize=10)
-    ax.legend(fontsize=6.5, ncol=2, loc="lower center")
+    ax.legend(fontsize=6.5, ncol=2, loc="upper center")
     ax = axes[1]
     paper_t = sorted(ap.PAPER_SEQUENCES)
     ax.loglog(paper_t, [ap.PAPER_SEQUENCES[t] for t in paper_t], "ks-", label="Table 7 (means of 10 trials)")
@@ -288,7 +342,7 @@ def sequences_figure(record: dict | None, out: Path) -> None:
     ax.scatter([], [], color="0.3", s=25, label="ours: rule met")
     ax.scatter([], [], color="0.3", marker="^", facecolors="none", s=45, label="ours: not met (budget: lower bound)")
     ax.scatter([], [], color="0.3", marker="x", s=25, label="ours: training MSE first below 0.01")
-    ax.set_xlabel("minimal sequence length T (ours: T = 100 on-line, 500 and 1000 in batches)")
+    ax.set_xlabel("minimal sequence length T (ours: 100 on-line; 500, 1000 in batches)")
     ax.set_ylabel("training sequences")
     ax.set_xticks(paper_t, [str(t) for t in paper_t])
     ax.set_title("growth with the time lag", fontsize=10)
@@ -307,11 +361,12 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     results = {"logistic": train_seed(headline_config(args.quick), args.seed),
-               "linear": train_seed(headline_config(args.quick, output="linear"), args.seed)}
+               "linear": train_seed(headline_config(args.quick, output="linear", lr=LINEAR_LR), args.seed)}
     _, net, data = results["logistic"]
     cell_state_figure(net, data, args.seed, out)
     gates_figure(net, data, args.seed, out)
     errors_figure(results, out)
+    weights_figure(results["logistic"][0], args.seed, out)
     record = load_record()
     curves_figure(record, out)
     sequences_figure(record, out)
