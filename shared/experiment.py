@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import shlex
+import signal
 import statistics
 import sys
 import tempfile
@@ -143,20 +144,46 @@ def stub_parser(script: str, description: str, quick: str) -> ArgumentParser:
     return parser
 
 
-def exit_quietly_on_interrupt(prog: str) -> None:
-    """Ctrl-C ends the script with one line and exit status 130 (128 + SIGINT), not a traceback.
-    Records are written atomically (``atomic_write``), so an interrupted run leaves the old record
-    whole and no temporary file."""
-    previous = sys.excepthook
+_TEMP_FILES: set = set()   # temporary files of atomic writes in progress (removed on Ctrl-C)
 
-    def hook(kind, value, traceback):
-        if issubclass(kind, KeyboardInterrupt):
+
+def _child_processes() -> set:
+    """This process's children: from /proc on Linux (every thread's forks, including a worker
+    forked a moment ago), and the multiprocessing children it knows of elsewhere."""
+    pids = set()
+    for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        with contextlib.suppress(OSError, ValueError):
+            pids |= {int(pid) for pid in children.read_text().split()}
+    workers = sys.modules.get("multiprocessing")
+    if workers is not None:
+        pids |= {child.pid for child in workers.active_children() if child.pid}
+    return pids
+
+
+def exit_quietly_on_interrupt(prog: str) -> None:
+    """Ctrl-C ends the script with one line and exit status 130 (128 + SIGINT), not a traceback,
+    and removes the temporary file of a record being written (the old record stays whole).
+
+    A handler that exits, rather than Python's KeyboardInterrupt, because C code can swallow a
+    KeyboardInterrupt and let the run go on. Worker processes forked later exit silently (the
+    terminal interrupts the whole process group; the parent prints the line). A SIGINT that is
+    ignored at start (a background job) stays ignored."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return
+    parent = os.getpid()
+
+    def handler(signum, frame):
+        for tmp in list(_TEMP_FILES):
+            Path(tmp).unlink(missing_ok=True)
+        if os.getpid() == parent:
+            for pid in _child_processes():
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)   # workers, even one forked a moment ago
             sys.stdout.flush()
             print(f"{prog}: interrupted", file=sys.stderr, flush=True)
-            os._exit(130)
-        previous(kind, value, traceback)
+        os._exit(130)
 
-    sys.excepthook = hook
+    signal.signal(signal.SIGINT, handler)
 
 
 def command_line(script: str, argv: Sequence[str] | None = None) -> str:
@@ -374,6 +401,7 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _TEMP_FILES.add(tmp)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode() if isinstance(data, str) else data)
@@ -382,6 +410,8 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        _TEMP_FILES.discard(tmp)
 
 
 def median_ms(fn: Callable[[], Any], repeats: int, warmup: int = 2) -> float:
