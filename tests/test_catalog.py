@@ -104,11 +104,13 @@ def test_nix_flake_parses():
 def test_readme_opens_with_the_two_commands():
     readme = (ROOT / "README.md").read_text()
     block = re.search(r"```sh\n(.*?)```", readme, re.S).group(1).strip().splitlines()
-    assert block == ["python3 -m pip install -e . && python3 nbb-xor/nbb_xor.py --seed 0",
-                     "python3 -m pip install -e '.[test]' && python3 -m pytest -q"]
+    assert block[0].startswith("git clone https://") and block[0].endswith("&& cd schmidhuber-problems")
+    assert block[1] == "python3 -m venv .venv && . .venv/bin/activate"
+    assert block[2:] == ["python3 -m pip install -e . && python3 nbb-xor/nbb_xor.py --seed 0",
+                         "python3 -m pip install -e '.[test]' && python3 -m pytest -q"]
     assert readme.index("```sh") < readme.index("##")
     ci = (ROOT / ".ci" / "run").read_text()
-    assert block[1] in ci
+    assert block[3] in ci
 
 
 @pytest.fixture
