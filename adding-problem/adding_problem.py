@@ -53,7 +53,8 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.activations import erf
-from shared.experiment import (Progress, conclude, format_table, format_value, positive_float, positive_int,
+from shared.experiment import (Progress, conclude, finite_float, format_table, format_value, int_at_most,
+                               positive_float, positive_int,
                                require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
@@ -1045,9 +1046,10 @@ def parse_args(argv=None):
                              "adam: the catalog's shared LSTM, 1997 cell, BPTT + Adam in batches (with the RNN "
                              "baseline, ours); forget: the forget-gate cell under that protocol; rnn: the RNN alone; "
                              "odyssnet: the catalog's OdyssNet core")
-    parser.add_argument("--T", type=positive_int, default=100,
+    parser.add_argument("--T", type=int_at_most(5000, "the test set's forward pass would need over 2 GB (the "
+                                                   "paper's longest T is 1000)"), default=100,
                         help="minimal sequence length (the paper: 100, 500, 1000; even, at least 22)")
-    parser.add_argument("--batch", type=positive_int, default=None,
+    parser.add_argument("--batch", type=int_at_most(4096, "a batch's BPTT caches grow as batch x T"), default=None,
                         help="sequences per update (the paper's LSTM: default 8, the headline; 1 is on-line, the "
                              "paper's, recorded as the section 'online'; gradients of a batch are summed, as if its "
                              "sequences were learned on-line with the weights held; the others: default 32)")
@@ -1067,11 +1069,13 @@ def parse_args(argv=None):
                              "(in [-0.1, 0.1] like the other weights); default -3,-6, the paper's")
     parser.add_argument("--output-bias", type=bias_pair, default=None,
                         help="the paper's LSTM: initial output-gate biases, 'a,b' or 'random' (default, the paper's)")
-    parser.add_argument("--forget-bias", type=float, default=Config.forget_bias,
+    parser.add_argument("--forget-bias", type=finite_float, default=Config.forget_bias,
                         help="initial forget-gate bias of the forget-gate cell (default 1, the shared LSTM's)")
-    parser.add_argument("--neurons", type=positive_int, default=Config.odyssnet_neurons,
+    parser.add_argument("--neurons", type=int_at_most(2048, "OdyssNet's weights and BPTT caches grow as N^2 and "
+                                                          "batch x T x N"), default=Config.odyssnet_neurons,
                         help="OdyssNet neurons (default 8: inputs on 0 and 1, the answer on the last)")
-    parser.add_argument("--thinking-steps", type=positive_int, default=Config.thinking_steps,
+    parser.add_argument("--thinking-steps", type=int_at_most(100, "every input step would run 100+ network steps"),
+                        default=Config.thinking_steps,
                         help="OdyssNet steps per input step (default 1)")
     parser.add_argument("--no-baseline", action="store_true", help="--model adam: skip the RNN baseline")
     parser.add_argument("--rnn-seeds", type=positive_int, default=3,
@@ -1080,6 +1084,15 @@ def parse_args(argv=None):
                         help="check the paper's truncated gradient (with the recurrent inputs held fixed) and the "
                              "comparisons' BPTT against finite differences; exit 1 above 1e-6")
     args = parser.parse_args(argv)
+    parser.only_when(args.model == "paper", ["--output", "--input-bias", "--output-bias", "--float32"],
+                     "to the paper's LSTM (--model paper)")
+    parser.only_when(args.model == "forget", ["--forget-bias"], "with --model forget")
+    parser.only_when(args.model == "odyssnet", ["--neurons", "--thinking-steps"], "with --model odyssnet")
+    parser.only_when(args.model == "adam", ["--no-baseline", "--rnn-seeds"], "with --model adam")
+    parser.only_when(not args.gradcheck, parser.flags("--gradcheck", "--seed"),
+                     "to training runs, not to --gradcheck (fixed nets and sequences, T = 24)")
+    parser.only_when(not args.quick, ["--T", "--max-sequences"], "without --quick (which sets T = 30 and a budget "
+                     "of 1,600 sequences)")
     if args.T < 22:
         parser.error("--T must be at least 22 (X2 is drawn among the first T/2 - 1 unmarked pairs)")
     if args.T % 2:

@@ -46,8 +46,8 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, median_ms, positive_float, positive_int,
-                               require_seeds, stub_parser, summarize)
+from shared.experiment import (Progress, conclude, format_table, int_at_most, median_ms, positive_float,
+                               positive_int, require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
 from shared.odyssnet import GrowthPolicy, OdyssNet, OdyssNetTrainer, SparseOdyssNet, prepare_input
 from shared.verdict import exact, grade, judge, mean_within, pending, rate_at_least, rate_at_most
@@ -1257,6 +1257,9 @@ TOUR = ("Trial 0 of the headline row (4 x 1, rate 0.5): its output units on one 
         "(legal next symbols boxed, the step that must recall the outer T/P marked), above its test-set accuracies.")
 
 
+NEURON_COST = "the core's weights grow as N^2 and its BPTT caches as strings x steps x N"
+
+
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="reduced run for the tests: at most 2 trials, 64 training and "
                          "64 test strings, a cap of 300 training strings")
@@ -1283,9 +1286,9 @@ def parse_args(argv=None):
                              f"{ODYSSNET_CAP:,})")
     parser.add_argument("--eval-every", type=positive_int, default=None,
                         help=f"test the criterion after every this many training strings (default {Config.eval_every})")
-    parser.add_argument("--neurons", type=positive_int, default=ODYSSNET_RECIPE["neurons"],
+    parser.add_argument("--neurons", type=int_at_most(2048, NEURON_COST), default=ODYSSNET_RECIPE["neurons"],
                         help="--model odyssnet: neurons of the core (default 32; 7 input and 7 output neurons)")
-    parser.add_argument("--grow-to", type=positive_int, default=None,
+    parser.add_argument("--grow-to", type=int_at_most(2048, NEURON_COST), default=None,
                         help="--model odyssnet: start at --neurons and grow under DNO's policy up to this many")
     parser.add_argument("--prune", action="store_true",
                         help="--model odyssnet: after training, prune W for good to 50/80/90/95%% sparsity, "
@@ -1294,13 +1297,11 @@ def parse_args(argv=None):
                         help="compare the weight changes of every network with central differences, print the "
                              "largest relative error, exit 1 above 1e-6")
     args = parser.parse_args(argv)
-    if args.model != "lstm" and (args.row != HEADLINE or args.output_biases or args.input_gate_bias_range != 0.2):
-        parser.error("--row, --output-biases and --input-gate-bias-range apply to --model lstm")
-    odyssnet_only = args.neurons != ODYSSNET_RECIPE["neurons"] or args.grow_to or args.prune
-    if args.model != "odyssnet" and odyssnet_only:
-        parser.error("--neurons, --grow-to and --prune apply to --model odyssnet")
-    if args.model == "odyssnet" and args.updates != "per-string":
-        parser.error("--updates applies to the lstm, elman and rnn models")
+    parser.only_when(args.model == "lstm", ["--row", "--output-biases", "--input-gate-bias-range"], "with --model lstm")
+    parser.only_when(args.model == "odyssnet", ["--neurons", "--grow-to", "--prune"], "with --model odyssnet")
+    parser.only_when(args.model != "odyssnet", ["--updates"], "to the lstm, elman and rnn models")
+    parser.only_when(not args.gradcheck, parser.flags("--gradcheck"),
+                     "to training runs, not to --gradcheck (fixed networks and strings)")
     if args.neurons < 2 * N_SYMBOLS + 1:
         parser.error(f"--neurons must be at least {2 * N_SYMBOLS + 1} (7 input, 7 output and a hidden neuron)")
     if args.grow_to is not None and args.grow_to <= args.neurons:

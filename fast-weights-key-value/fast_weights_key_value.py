@@ -43,7 +43,8 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, format_value, positive_float, positive_int,
+from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
+                               positive_int,
                                require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
 from shared.optim import SGD, Adam, clip_global_norm
@@ -1176,11 +1177,13 @@ def parse_args(argv=None):
                              f"(default {Recipe.steps}; capacity 800; {ODYSSNET_RECIPE.steps} with --model odyssnet)")
     parser.add_argument("--query-rate", type=positive_float, default=PAPER_TASK.query_rate,
                         help="parking: probability that WHERE-IS-MY-CAR? is asked at a parked step (default 0.5)")
-    parser.add_argument("--n-pairs", type=positive_int, default=CATALOG["n_pairs"],
+    parser.add_argument("--n-pairs", type=int_at_most(1024, "an episode's sequence and caches grow with it"),
+                        default=CATALOG["n_pairs"],
                         help="key-value: stored (key, value) writes per episode (default 5)")
-    parser.add_argument("--d-key", type=positive_int, default=CATALOG["d_key"],
+    parser.add_argument("--d-key", type=int_at_most(512, "the fast weights grow as d^2 per episode"),
+                        default=CATALOG["d_key"],
                         help="key-value: key and value width (default 8)")
-    parser.add_argument("--batch", type=positive_int, default=None,
+    parser.add_argument("--batch", type=int_at_most(4096, "a batch's caches grow with it"), default=None,
                         help=f"key-value: episodes per step (default {Recipe.batch}; {ODYSSNET_RECIPE.batch} with "
                              f"--model odyssnet)")
     parser.add_argument("--lr", type=positive_float, default=Recipe.lr, help="key-value: Adam step size (default 0.01)")
@@ -1188,6 +1191,14 @@ def parse_args(argv=None):
                         help="check both hand-written gradients numerically (the parking lot's forward "
                              "sensitivities, the key-value backward pass); exit 1 above 1e-6")
     args = parser.parse_args(argv)
+    parser.only_when(not args.gradcheck, parser.flags("--gradcheck", "--seed"),
+                     "to training runs, not to --gradcheck (fixed nets and episodes)")
+    parking = args.model == "fastweights" and args.experiment in (None, "parking")
+    parser.only_when(parking, ["--query-rate"], "to the parking lot (--experiment parking)")
+    parser.only_when(not parking, ["--batch", "--lr", "--d-key"], "to the key-value episodes (--experiment "
+                     "keyvalue, rebind or capacity, or --model odyssnet)")
+    parser.only_when(not parking and args.experiment != "capacity", ["--n-pairs"],
+                     "to --experiment keyvalue or rebind, or --model odyssnet (capacity sweeps it)")
     if args.model == "odyssnet":
         if args.experiment not in (None, "keyvalue"):
             parser.error("--model odyssnet runs on the key-value episodes (--experiment keyvalue)")

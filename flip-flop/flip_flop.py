@@ -39,7 +39,8 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, format_value, positive_float, positive_int,
+from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
+                               positive_int,
                                require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
 from shared.odyssnet import OdyssNet
@@ -885,10 +886,14 @@ def parse_args(argv=None):
                              "running continually")
     parser.add_argument("--blind-model", action="store_true",
                         help="control: M never learns; C trains through its randomly initialised M")
-    parser.add_argument("--hidden", type=positive_int, default=Config.hidden_c, help="hidden units of C and of M")
-    parser.add_argument("--window", type=positive_int, default=Config.window,
+    parser.add_argument("--hidden", type=int_at_most(1024, "C's and M's weights grow as H^2 and their BPTT caches "
+                                                          "as streams x window x H"),
+                        default=Config.hidden_c, help="hidden units of C and of M")
+    parser.add_argument("--window", type=int_at_most(10_000, "BPTT's caches grow as streams x window x H"),
+                        default=Config.window,
                         help="time steps per training window (BPTT's truncation length)")
-    parser.add_argument("--streams", type=positive_int, default=Config.streams, help="streams run side by side")
+    parser.add_argument("--streams", type=int_at_most(1024, "BPTT's caches grow as streams x window x H"),
+                        default=Config.streams, help="streams run side by side")
     parser.add_argument("--explore", type=positive_float, default=Config.explore,
                         help="std of C's action noise (initial std with --noise adaptive)")
     parser.add_argument("--lr-c", type=positive_float, default=Config.lr_c, help="Adam step size of C")
@@ -904,6 +909,9 @@ def parse_args(argv=None):
                         help="check the hand-written gradients numerically, print the largest relative error "
                              "and exit (non-zero above 1e-6)")
     args = parser.parse_args(argv)
+    parser.only_when(not args.gradcheck, parser.flags("--gradcheck"),
+                     "to training runs, not to --gradcheck (fixed nets and streams)")
+    parser.only_when(args.regime != "parallel", ["--model-iters"], "to the sequential regime")
     if args.budget < args.streams * args.window:
         parser.error("--budget must cover at least one iteration (streams * window time steps)")
     if args.regime != "parallel" and args.model_iters * args.streams * args.window >= args.budget and not args.quick:

@@ -37,7 +37,7 @@ from itertools import combinations, product
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, format_value, nonnegative_int, positive_int,
+from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most,
                                require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
@@ -803,6 +803,9 @@ PAPER_FIGURES = [
 ]
 
 
+PHASE_COST = "each phase doubles the time; phases above 40 would run for days"
+
+
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="reduced run for tests: at most 2 seeds, 1500 probabilistic "
                          "runs per seed, systematic search to phase 17 and the cost-growth search to phase 12, "
@@ -813,22 +816,26 @@ def parse_args(argv=None):
     parser.add_argument("--search", choices=["probabilistic", "systematic"], default="probabilistic",
                         help="probabilistic: the paper's runs, each a random program and time limit (default; "
                              "the headline); systematic: Levin's universal search, phase by phase (its own section)")
-    parser.add_argument("--runs", type=positive_int, default=1 << 16,
+    parser.add_argument("--runs", type=int_at_most(1 << 24, "2^24 runs already take hours per seed"), default=1 << 16,
                         help="probabilistic search: runs per seed (default 65536)")
-    parser.add_argument("--max-phase", type=positive_int, default=24,
+    parser.add_argument("--max-phase", type=int_at_most(40, PHASE_COST), default=24,
                         help="systematic search: last phase (default 24)")
-    parser.add_argument("--growth-max-phase", type=nonnegative_int, default=26,
+    parser.add_argument("--growth-max-phase", type=int_at_most(40, PHASE_COST, low=0), default=26,
                         help="systematic search: last phase of the cost-growth search over several target nets; "
                              "0 skips it (default 26)")
-    parser.add_argument("--odyssnet-steps", type=positive_int, default=ODYSSNET_RECIPE["optimizer_steps"],
+    parser.add_argument("--odyssnet-steps", type=int_at_most(10**6, "a million optimizer steps per fit is hours"),
+                        default=ODYSSNET_RECIPE["optimizer_steps"],
                         help=f"optimizer steps of each OdyssNet fit (default {ODYSSNET_RECIPE['optimizer_steps']})")
     parser.add_argument("--gradcheck", action="store_true",
                         help="check the linear unit's hand-written gradient numerically and exit")
     args = parser.parse_args(argv)
-    if args.max_phase > 40 or args.growth_max_phase > 40:
-        parser.error("phases above 40 would run for days")
-    if args.model == "odyssnet" and args.search != "probabilistic":
-        parser.error("--search applies to --model levin only")
+    parser.only_when(not args.gradcheck, parser.flags("--gradcheck", "--seed"),
+                     "to search and training runs, not to --gradcheck")
+    parser.only_when(args.model == "levin", ["--search", "--runs", "--max-phase", "--growth-max-phase"],
+                     "with --model levin")
+    parser.only_when(args.model == "odyssnet", ["--odyssnet-steps"], "with --model odyssnet")
+    parser.only_when(args.search == "probabilistic", ["--runs"], "to the probabilistic search")
+    parser.only_when(args.search == "systematic", ["--max-phase", "--growth-max-phase"], "to the systematic search")
     require_seeds(parser, args, MIN_SEEDS_SYSTEMATIC if args.search == "systematic" else MIN_SEEDS)
     return args
 

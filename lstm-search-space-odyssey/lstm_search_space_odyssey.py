@@ -46,7 +46,8 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, format_value, positive_float, positive_int,
+from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
+                               positive_int,
                                require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
@@ -639,6 +640,7 @@ def parallel(items: list[tuple], workers: int, label: str, costs=None) -> list:
     workers. A progress line every ~5 s.
     """
     costs = costs or [1.0] * len(items)
+    workers = min(workers, len(items))        # never more processes than jobs
     order = sorted(range(len(items)), key=lambda i: -costs[i])
     progress = Progress(len(items), label=label)
     results = [None] * len(items)
@@ -1217,7 +1219,7 @@ def parse_args(argv=None):
                         help="comma-separated LSTM variants (default: all nine, which --record of the continual "
                              "task needs; the adding control may be recorded in parts, each with V, as sections "
                              "named after their variants)")
-    parser.add_argument("--n-lrs", type=positive_int, default=5,
+    parser.add_argument("--n-lrs", type=int_at_most(1000, "every learning rate is a full set of trials"), default=5,
                         help="learning rates of the search: one log-uniform draw in each of N equal slices of "
                              "[--lr-low, --lr-high] (default 5)")
     parser.add_argument("--lr-low", type=positive_float, default=1e-3, help="lowest learning rate (default 1e-3)")
@@ -1226,14 +1228,19 @@ def parse_args(argv=None):
     parser.add_argument("--steps", type=positive_int, default=None,
                         help=f"training batches per trial (default {TASKS['stream'].steps} for stream, "
                              f"{TASKS['adding'].steps} for adding)")
-    parser.add_argument("--hidden", type=positive_int, default=None,
+    parser.add_argument("--hidden", type=int_at_most(1024, "a population's weights grow as cells^2 x trials"),
+                        default=None,
                         help=f"memory cells per LSTM (default {TASKS['stream'].hidden})")
-    parser.add_argument("--workers", type=positive_int, default=2,
+    parser.add_argument("--workers", type=int_at_most(256, "one process each; more than jobs are never started"),
+                        default=2,
                         help="processes training in parallel (the results do not depend on it; default 2)")
     parser.add_argument("--gradcheck", action="store_true",
                         help="check the population gradient of every variant numerically and exit (non-zero "
                              "above 1e-6)")
     args = parser.parse_args(argv)
+    parser.only_when(not args.gradcheck, parser.flags("--gradcheck", "--variants"),
+                     "to search runs, not to --gradcheck (fixed populations)")
+    parser.only_when(args.model == "lstm", ["--variants"], "with --model lstm (OdyssNet runs beside V)")
     args.variants = args.variants.split(",")
     if any(v not in VARIANTS for v in args.variants) or len(set(args.variants)) != len(args.variants):
         parser.error(f"--variants must list distinct variants among {', '.join(VARIANTS)}")

@@ -41,8 +41,8 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, format_value, nonnegative_float, positive_float,
-                               positive_int, require_seeds, stub_parser, summarize, sweep)
+from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, nonnegative_float,
+                               positive_float, positive_int, require_seeds, stub_parser, summarize, sweep)
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.verdict import exact, grade, judge, mean_within, pending, rate_at_least
 
@@ -871,7 +871,8 @@ def parse_args(argv=None):
     parser.add_argument("--reward", choices=REWARD_TIMINGS, default=Rule.reward, help="when the payoff is paid "
                                                                                       "(default every-tick)")
     parser.add_argument("--order", choices=ORDERS, default="random", help="pattern order (default random)")
-    parser.add_argument("--ticks", type=positive_int, default=Rule.ticks, help="ticks per cycle (default 6)")
+    parser.add_argument("--ticks", type=int_at_most(10_000, "every cycle would run 10,000+ ticks"), default=Rule.ticks,
+                        help="ticks per cycle (default 6)")
     parser.add_argument("--float64", action="store_true", help="64-bit arithmetic (the paper: 32-bit)")
     parser.add_argument("--no-input-output", action="store_true",
                         help="drop the input -> output connections (the published catalog's wiring)")
@@ -881,6 +882,9 @@ def parse_args(argv=None):
                         help=f"cycles in a row the frozen test must pass for a stable solution "
                              f"(default {Setting.stable_window})")
     args = parser.parse_args(argv)
+    parser.only_when(args.model == "nbb", ["--arch", "--readings", "--criterion", "--lam", "--eta", "--reward",
+                                           "--order", "--ticks", "--float64", "--no-input-output"],
+                     "to the Neural Bucket Brigade (--model nbb)")
     if args.ticks <= Rule.judged:
         parser.error(f"--ticks must exceed {Rule.judged}: the last {Rule.judged} ticks are judged")
     if args.readings and (args.arch != "three-hidden" or args.model != "nbb"):

@@ -59,20 +59,49 @@ os.umask(_UMASK)
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """``argparse`` whose errors are one line: ``prog: error: message (see --help)``, and which
-    checks a ``--record`` target when the arguments are parsed, before any work."""
+    """``argparse`` whose errors are one line: ``prog: error: message (see --help)``, which checks a
+    ``--record`` target when the arguments are parsed, before any work, and which knows the options
+    the command line names (``typed``), so that a stub can refuse one that would be ignored."""
+
+    typed: frozenset = frozenset()
 
     def error(self, message: str):  # noqa: D102 - argparse hook
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
     def parse_args(self, args=None, namespace=None):  # noqa: D102
         parsed = super().parse_args(args, namespace)
+        self.typed = self._typed(args)
         target = getattr(parsed, "record", None)
         if target is not None:
             problem = record_target_problem(target)
             if problem:
                 self.error(f"--record {target!r}: {problem}")
         return parsed
+
+    def _typed(self, args) -> frozenset:
+        """The destinations of the options named on the command line (even at their default value):
+        the same command parsed again with every default suppressed."""
+        defaults = [(action, action.default) for action in self._actions]
+        try:
+            for action, _ in defaults:
+                action.default = argparse.SUPPRESS
+            return frozenset(vars(super().parse_known_args(args, argparse.Namespace())[0]))
+        finally:
+            for action, default in defaults:
+                action.default = default
+
+    def flags(self, *leave_out: str) -> list[str]:
+        """Every long option of this parser but ``--help`` and ``leave_out``."""
+        return [option for action in self._actions for option in action.option_strings
+                if option.startswith("--") and option != "--help" and option not in leave_out]
+
+    def only_when(self, applies: bool, flags: Sequence[str], when: str) -> None:
+        """Exit 2 if one of ``flags`` was named although it does not apply (``applies`` false): a flag
+        that the run would ignore is an error, not silently dropped. ``when`` completes "applies
+        only ...", e.g. ``"with --model odyssnet"``."""
+        named = [flag for flag in flags if flag.lstrip("-").replace("-", "_") in self.typed]
+        if named and not applies:
+            self.error(f"{', '.join(named)} appl{'ies' if len(named) == 1 else 'y'} only {when}")
 
 
 def record_target_problem(target: str) -> str | None:
@@ -119,6 +148,20 @@ nonnegative_int = _bounded(int, 0, True, "an integer >= 0")
 positive_int = _bounded(int, 1, True, "an integer >= 1")
 nonnegative_float = _bounded(float, 0.0, True, "a number >= 0")
 positive_float = _bounded(float, 0.0, False, "a number > 0")
+finite_float = _bounded(float, -np.inf, True, "a finite number")
+
+
+def int_at_most(limit: int, why: str, low: int = 1):
+    """An argparse type: an integer in [low, limit]; ``why`` says what a larger one would cost
+    (memory or time), so that a size that cannot run is refused before any work."""
+    def parse(text: str) -> int:
+        value = _bounded(int, low, True, f"an integer >= {low}")(text)
+        if value > limit:
+            raise argparse.ArgumentTypeError(f"{value} is above {limit:,}: {why}")
+        return value
+
+    parse.__name__ = f"an integer in [{low}, {limit}]"
+    return parse
 
 
 def stub_parser(script: str, description: str, quick: str) -> ArgumentParser:
@@ -294,9 +337,9 @@ def sweep(run_seed: Callable[[int], dict], seeds: Sequence[int], metric: str,
     if not quiet:
         columns = list(columns or rows[0].keys())
         print(format_table(columns, [[r.get(c) for c in columns] for r in rows]))
-        print(f"solved {summary['n_solved']}/{summary['n_runs']}; {metric}: "
-              f"mean {format_value(summary['mean'])}, median {format_value(summary['median'])} "
-              f"(over solved runs)")
+        print(f"solved {summary['n_solved']}/{summary['n_runs']}; " +
+              (f"{metric}: mean {format_value(summary['mean'])}, median {format_value(summary['median'])} "
+               f"(over solved runs)" if summary["n_solved"] else "no run solved"))
     return {"per_seed": rows, "summary": summary}
 
 

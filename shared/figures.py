@@ -17,7 +17,8 @@ matplotlib.use("Agg")  # no screen needed, and the same pixels on every machine
 import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from shared.experiment import ArgumentParser, atomic_write, nonnegative_int  # noqa: E402
+from shared.experiment import (ArgumentParser, atomic_write, exit_quietly_on_interrupt,  # noqa: E402
+                               nonnegative_int)
 
 PNG_CAP_BYTES = 300 * 1024
 GIF_CAP_BYTES = 1536 * 1024
@@ -27,6 +28,7 @@ GIF_MIN_FRAMES = 5
 def figure_parser(script: str, description: str, default_out: str) -> ArgumentParser:
     """Flags of the picture scripts: ``--seed``, ``--quick`` and ``--out`` (file or folder)."""
     parser = ArgumentParser(prog=Path(script).name, description=description)
+    exit_quietly_on_interrupt(parser.prog)          # Ctrl-C: one line, exit 130, no half-written picture
     parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the run to draw (default: 0)")
     parser.add_argument("--quick", action="store_true",
                         help="draw the stub's --quick configuration (for tests; output is not for the repository)")

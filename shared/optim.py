@@ -36,8 +36,10 @@ class Optimizer:
 
     def __init__(self, params: dict[str, np.ndarray], lr: float, weight_decay: float = 0.0,
                  no_decay: set[str] | frozenset = frozenset()):
-        if lr < 0 or weight_decay < 0:
-            raise ValueError("lr and weight_decay must be >= 0")
+        for name, value in (("lr", lr), ("weight_decay", weight_decay)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                    or not np.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
         self.params = params
         self.lr = float(lr)
         self.weight_decay = float(weight_decay)
@@ -57,10 +59,13 @@ class Optimizer:
         raise NotImplementedError
 
     def state_dict(self) -> dict:
-        return {"lr": self.lr, "step_count": self.step_count,
+        return {"kind": type(self).__name__, "lr": self.lr, "step_count": self.step_count,
                 "state": {n: {k: v.copy() for k, v in s.items()} for n, s in self.state.items()}}
 
     def load_state_dict(self, saved: dict) -> None:
+        kind = saved.get("kind", type(self).__name__)
+        if kind != type(self).__name__:
+            raise ValueError(f"optimizer state of {kind} cannot be loaded into {type(self).__name__}")
         self.lr = float(saved["lr"])
         self.step_count = int(saved["step_count"])
         self.state = {n: {k: np.array(v) for k, v in s.items()} for n, s in saved["state"].items()}

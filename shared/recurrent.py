@@ -74,8 +74,43 @@ def _sigmoid(x):
     return y
 
 
+def _size(name: str, value, low: int = 1) -> int:
+    """An integer size >= low (bools, floats with a fraction and strings refused, not truncated)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
 class _Sequence:
-    """What the LSTM and the RNN share: the read-out and the bookkeeping of lengths."""
+    """What the LSTM and the RNN share: argument checks, the read-out and the bookkeeping of lengths."""
+
+    def _inputs(self, x) -> np.ndarray:
+        """x as a (B, T, D) array of this model's dtype, or a ValueError naming what is wrong."""
+        x = np.asarray(x)
+        if x.ndim != 3 or x.shape[2] != self.input_size or x.shape[0] < 1 or x.shape[1] < 1:
+            raise ValueError(f"x must have shape (batch, steps, {self.input_size}) with batch, steps >= 1, "
+                             f"got {x.shape}")
+        if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+            raise ValueError(f"x must be real numbers, got dtype {x.dtype}")
+        return x.astype(self.dtype, copy=False)
+
+    def _lengths(self, lengths, batch: int, steps: int):
+        """None, or one integer length in 1..steps per sequence."""
+        if lengths is None:
+            return None
+        lengths = np.asarray(lengths)
+        if lengths.shape != (batch,) or not np.issubdtype(lengths.dtype, np.integer):
+            raise ValueError(f"lengths must be {batch} integers (one per sequence), got {lengths.dtype} "
+                             f"{lengths.shape}")
+        if lengths.min() < 1 or lengths.max() > steps:
+            raise ValueError(f"lengths must lie in 1..{steps}")
+        return lengths
+
+    def _state(self, name: str, value, batch: int) -> np.ndarray:
+        value = np.asarray(value, dtype=self.dtype)
+        if value.shape != (batch, self.hidden_size):
+            raise ValueError(f"{name} must have shape (batch, hidden) = {(batch, self.hidden_size)}, got {value.shape}")
+        return value
 
     def _readout_forward(self, hs: np.ndarray, lengths):
         """hs (T, B, H) -> y (B, T, O) or (B, O)."""
@@ -88,16 +123,16 @@ class _Sequence:
     def _last_steps(self, lengths, steps):
         if lengths is None:
             return np.full(self._batch, steps - 1)
-        lengths = np.asarray(lengths)
-        if lengths.min() < 1 or lengths.max() > steps:
-            raise ValueError(f"lengths must lie in 1..{steps}")
-        return lengths - 1
+        return self._lengths(lengths, self._batch, steps) - 1
 
     def _readout_backward(self, dy, hs, lengths, grads):
         """dL/dy -> dL/dh per step (T, B, H); adds the read-out's own gradients."""
         v = self.params["V"]
         steps, batch = hs.shape[:2]
         dy = np.asarray(dy, dtype=self.dtype)
+        expected = (batch, steps, self.output_size) if self.readout == "all" else (batch, self.output_size)
+        if dy.shape != expected:
+            raise ValueError(f"dy must have the shape of the forward pass's output {expected}, got {dy.shape}")
         dhs = np.zeros_like(hs)
         if self.readout == "all":
             dy_t = np.moveaxis(dy, 1, 0)                                     # (T, B, O)
@@ -130,9 +165,17 @@ class LSTM(_Sequence):
     def __init__(self, input_size: int, hidden_size: int, output_size: int, variant="V", block_size: int = 1,
                  readout: str = "all", gate_bias: dict | None = None, init_scale: float = 0.1,
                  rng=None, dtype=np.float64):
+        if isinstance(variant, str) and variant not in VARIANTS:
+            raise ValueError(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)} or a CellSpec")
+        if not isinstance(variant, (str, CellSpec)):
+            raise ValueError(f"variant must be a name of VARIANTS or a CellSpec, got {type(variant).__name__}")
         self.spec = VARIANTS[variant] if isinstance(variant, str) else variant
         self.variant = variant if isinstance(variant, str) else "custom"
-        if hidden_size < 1 or block_size < 1 or hidden_size % block_size:
+        input_size, output_size = _size("input_size", input_size), _size("output_size", output_size)
+        hidden_size, block_size = _size("hidden_size", hidden_size), _size("block_size", block_size)
+        if not np.isfinite(init_scale) or init_scale < 0:
+            raise ValueError(f"init_scale must be a finite number >= 0, got {init_scale!r}")
+        if hidden_size % block_size:
             raise ValueError("hidden_size must be a positive multiple of block_size")
         if readout not in ("all", "last"):
             raise ValueError("readout must be 'all' or 'last'")
@@ -187,8 +230,13 @@ class LSTM(_Sequence):
 
     def forward(self, x, lengths=None, initial_state=None):
         """x (B, T, D) -> y; initial_state: optional (h0, c0), each (B, H)."""
-        x = np.asarray(x, dtype=self.dtype)
+        x = self._inputs(x)
         batch, steps, _ = x.shape
+        lengths = self._lengths(lengths, batch, steps)
+        if initial_state is not None:
+            if not isinstance(initial_state, (tuple, list)) or len(initial_state) != 2:
+                raise ValueError("initial_state must be a pair (h0, c0), each (batch, hidden)")
+            initial_state = (self._state("h0", initial_state[0], batch), self._state("c0", initial_state[1], batch))
         self._batch = batch
         p, spec, cols = self.params, self.spec, self.columns
         h_size = self.hidden_size
@@ -322,6 +370,10 @@ class RNN(_Sequence):
                  init_scale: float = 0.1, rng=None, dtype=np.float64):
         if readout not in ("all", "last"):
             raise ValueError("readout must be 'all' or 'last'")
+        input_size, hidden_size = _size("input_size", input_size), _size("hidden_size", hidden_size)
+        output_size = _size("output_size", output_size)
+        if not np.isfinite(init_scale) or init_scale < 0:
+            raise ValueError(f"init_scale must be a finite number >= 0, got {init_scale!r}")
         self.input_size, self.hidden_size, self.output_size = input_size, hidden_size, output_size
         self.readout, self.dtype = readout, np.dtype(dtype)
         rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
@@ -333,8 +385,11 @@ class RNN(_Sequence):
 
     def forward(self, x, lengths=None, initial_state=None):
         """x (B, T, D) -> y; initial_state: optional h0 (B, H)."""
-        x = np.asarray(x, dtype=self.dtype)
+        x = self._inputs(x)
         batch, steps, _ = x.shape
+        lengths = self._lengths(lengths, batch, steps)
+        if initial_state is not None:
+            initial_state = self._state("initial_state", initial_state, batch)
         self._batch = batch
         p = self.params
         x_t = np.moveaxis(x, 1, 0)

@@ -88,6 +88,7 @@ class _Links(HTMLParser):
 def test_mdbook_builds_the_book_without_a_dead_link(tmp_path):
     """The real mdBook renders the book; every local link, image and anchor of every page resolves."""
     shutil.copy2(ROOT / "book.toml", tmp_path / "book.toml")
+    shutil.copytree(ROOT / "book-css", tmp_path / "book-css")
     catalog.write_book(tmp_path / "src")
     done = subprocess.run(["mdbook", "build", str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -247,3 +248,20 @@ def test_every_built_problem_links_its_paper():
         header = (ROOT / entry["slug"] / "README.md").read_text().split("\n## ")[0]
         assert f"<{entry['url']}>" in header, f"{entry['slug']}/README.md does not link {entry['url']}"
     assert set(catalog.PAPER_URLS) <= {e["title"] for e in catalog.entries()}   # no stale title
+
+
+@pytest.mark.skipif(not IMPLEMENTED, reason="no stub implemented")
+def test_figures_runs_both_picture_scripts_with_progress_and_reports_a_failure(one_stub, capsys):
+    root, slug = one_stub
+    m = catalog.module(slug)
+    (root / slug / f"visualize_{m}.py").write_text("import pathlib, time\ntime.sleep(0.3)\n"
+                                                   "pathlib.Path(__file__).with_name('drawn.txt').write_text('viz')\n")
+    (root / slug / f"make_{m}_gif.py").write_text("import pathlib\n"
+                                                  "pathlib.Path(__file__).with_name('gif.txt').write_text('gif')\n")
+    assert catalog.draw_stub(slug, root, every=0.1)[:2] == (slug, True)
+    out = capsys.readouterr().out
+    assert (root / slug / "drawn.txt").exists() and (root / slug / "gif.txt").exists()
+    assert f"[{slug}] visualize_{m}.py: running" in out           # a status line while it runs
+    (root / slug / f"make_{m}_gif.py").write_text("raise SystemExit('no frames')\n")
+    assert catalog.draw_stub(slug, root, every=0.1)[:2] == (slug, False)
+    assert "failed (exit 1)" in capsys.readouterr().out

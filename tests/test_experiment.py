@@ -228,3 +228,45 @@ def test_sections_recorded_at_the_same_time_are_both_kept(tmp_path):
     record = json.loads(path.read_text())
     assert {f"{n}{i}" for n in "ab" for i in range(15)} <= set(record)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_only_when_refuses_a_named_flag_that_does_not_apply(capsys):
+    parser = ex.ArgumentParser(prog="stub.py")
+    parser.add_argument("--model", choices=["a", "b"], default="a")
+    parser.add_argument("--width", type=ex.int_at_most(64, "too wide"), default=8)
+    parser.add_argument("--fast", action="store_true")
+    args = parser.parse_args(["--model", "b"])
+    parser.only_when(args.model == "a", ["--width", "--fast"], "with --model a")   # not named: fine
+    for argv in (["--model", "b", "--width", "8"], ["--model", "b", "--fast"], ["--mod", "b", "--wid", "3"]):
+        args = parser.parse_args(argv)
+        with pytest.raises(SystemExit) as done:
+            parser.only_when(args.model == "a", ["--width", "--fast"], "with --model a")
+        assert done.value.code == 2
+        assert capsys.readouterr().err.strip().endswith("only with --model a (see --help)")
+    args = parser.parse_args(["--width", "64"])
+    parser.only_when(args.model == "a", ["--width"], "with --model a")
+    assert parser.typed == {"width"} and args.fast is False
+    assert parser.flags("--fast") == ["--model", "--width"]
+
+
+@pytest.mark.parametrize("text, ok", [("1", True), ("64", True), ("65", False), ("0", False), ("-3", False),
+                                      ("1e3", False), ("nan", False), ("", False)])
+def test_int_at_most_bounds_a_size(text, ok, capsys):
+    parser = ex.ArgumentParser(prog="stub.py")
+    parser.add_argument("--width", type=ex.int_at_most(64, "the weights would not fit"))
+    if ok:
+        assert parser.parse_args(["--width", text]).width == int(text)
+        return
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--width", text])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ("would not fit" in err) == (text == "65")
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "1e999", "x"])
+def test_finite_float_refuses_what_is_not_a_finite_number(text):
+    parser = ex.ArgumentParser(prog="stub.py")
+    parser.add_argument("--bias", type=ex.finite_float)
+    assert parser.parse_args(["--bias", "-2.5"]).bias == -2.5
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--bias", text])

@@ -128,3 +128,74 @@ def test_a_wrong_hebbian_gradient_would_be_caught():
     grads["t_hebb_decay"][2] *= 1.01
     errors = check_gradients(loss, {"t_hebb_decay": model.params["t_hebb_decay"]}, grads)
     assert errors["t_hebb_decay"] > 1e-3
+
+
+def test_debug_mode_catches_an_infinite_input_when_it_is_injected():
+    model = OdyssNet(4, [0], [3], debug=True, rng=0)
+    x = np.zeros((1, 4))
+    x[0, 0] = np.inf
+    with np.errstate(invalid="ignore"), pytest.raises(RuntimeError, match="input injection at step 0"):
+        model.forward(x, 3)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: OdyssNet(4.7, [0], [3]), "num_neurons must be integers"),
+    (lambda: OdyssNet("4", [0], [3]), "num_neurons must be integers"),
+    (lambda: OdyssNet(4, [0.5], [3]), "input_ids must be integers"),
+    (lambda: OdyssNet(4, [0], [True]), "output_ids must be integers"),
+    (lambda: OdyssNet(4, [0], [3], vocab_size=0), "vocab_size must be integers >= 1"),
+    (lambda: OdyssNet(4, [0], [3], vocab_size=-2), "vocab_size must be integers >= 1"),
+    (lambda: OdyssNet(4, [0], [3], vocab_size=(3, 4, 5)), "vocab_size must be None"),
+    (lambda: OdyssNet(4, [0], [3], dropout_rate=float("nan")), "dropout_rate"),
+])
+def test_bad_construction_names_the_argument(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_bad_forward_arguments_name_the_expected_shape_or_range():
+    model = OdyssNet(4, [0, 1], [3], rng=0)
+    x = np.zeros((2, 4))
+    with pytest.raises(ValueError, match="steps must be integers"):
+        model.forward(x, 2.5)
+    with pytest.raises(ValueError, match=r"current_state must have shape \(batch, num_neurons\) = \(2, 4\)"):
+        model.forward(x, 2, current_state=np.zeros((4, 2)))          # right size, wrong layout
+    with pytest.raises(ValueError, match="input indices must be below 2"):
+        model.forward(np.array([[0, 2]]), 2)
+    with pytest.raises(ValueError, match="x must be a non-empty array"):
+        model.forward(np.array([["a", "b"]]), 2)
+    tokens = OdyssNet(6, [0, 1], [5], vocab_size=3, rng=0)
+    for bad in (np.array([[0, 3]]), np.array([[-1, 0]])):                # -1 no longer wraps to the last row
+        with pytest.raises(ValueError, match=r"tokens must lie in 0\.\.2"):
+            tokens.forward(bad, 2)
+    tokens.forward(np.array([[0, 2]]), 2)
+
+
+def test_bad_training_arguments_name_themselves():
+    from shared.odyssnet import OdyssNetTrainer, prepare_input
+    model = OdyssNet(4, [0, 1], [3], rng=0)
+    trainer = OdyssNetTrainer(model, lr=0.01)
+    x, y = np.zeros((4, 2)), np.zeros((4, 1))
+    for kwargs, message in (({"epochs": -1}, "epochs must be an integer >= 0"),
+                            ({"epochs": 1, "batch_size": 0}, "batch_size must be an integer >= 1"),
+                            ({"epochs": 1.5}, "epochs must be an integer")):
+        with pytest.raises(ValueError, match=message):
+            trainer.fit(x, y, verbose=False, **kwargs)
+    with pytest.raises(ValueError, match="one row per example"):
+        trainer.fit(x, np.zeros((5, 1)), epochs=1, verbose=False)
+    with pytest.raises(ValueError, match=r"features must be \(B, 2\)"):
+        prepare_input(np.zeros((4, 1)), [0, 1], 4)                  # no broadcast of one column over two ids
+    for make in (lambda: OdyssNetTrainer(model, lr=float("nan")), lambda: OdyssNetTrainer(model, lr=-1.0),
+                 lambda: OdyssNetTrainer(model, lr=0.1, synaptic_noise=float("nan"))):
+        with pytest.raises(ValueError, match="finite"):
+            make()
+    for threshold in (float("nan"), -1.0):
+        with pytest.raises(ValueError, match="threshold must be a finite number"):
+            trainer.prune_synapses(threshold)
+        with pytest.raises(ValueError, match="threshold must be a finite number"):
+            trainer.regenerate_synapses(threshold=threshold)
+    classes = OdyssNetTrainer(OdyssNet(5, [0, 1], [3, 4], rng=0), lr=0.01, loss="cross_entropy")
+    for bad in (np.array([0, 2]), np.array([-1, 0]), np.array([0.5, 1.0])):
+        with pytest.raises(ValueError, match="class indices|class index"):
+            classes.train_batch(np.zeros((2, 2)), bad, 3)
+    classes.train_batch(np.zeros((2, 2)), np.array([0, 1]), 3)

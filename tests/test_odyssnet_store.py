@@ -62,7 +62,7 @@ def test_strict_loading_rejects_other_shapes_and_lenient_loading_fits_what_it_ca
     model, _ = trained(n=5)
     path = save_checkpoint(tmp_path / "ck.npz", model)
     bigger = OdyssNet(6, [0, 1], [5], rng=0)
-    with pytest.raises(CheckpointError, match="W has shape"):
+    with pytest.raises(CheckpointError, match="configuration differs from the model's: .*num_neurons 5"):
         load_checkpoint(path, bigger)
     load_checkpoint(path, bigger, strict=False)
     np.testing.assert_array_equal(bigger.params["W"][:5, :5], model.params["W"])
@@ -111,3 +111,70 @@ def test_files_hold_no_pickles(tmp_path):
     with np.load(path, allow_pickle=False) as archive:
         assert all(archive[name].dtype != object for name in archive.files)
         assert json.loads(str(archive["metadata"]))["format"] == "odyssnet-numpy-checkpoint"
+
+
+def test_an_edited_configuration_epoch_or_learning_rate_fails_the_checksum(tmp_path):
+    model, trainer = trained()
+    path = save_checkpoint(tmp_path / "ck.npz", model, trainer, epoch=3)
+    for edit in (lambda m: m["config"].update(num_neurons=6), lambda m: m.update(epoch=99),
+                 lambda m: m["trainer"]["optimizer"].update(lr=1e9)):
+        archive = dict(np.load(path, allow_pickle=False))
+        metadata = json.loads(str(archive["metadata"]))
+        edit(metadata)
+        archive["metadata"] = np.array(json.dumps(metadata))
+        np.savez(tmp_path / "edited.npz", **archive)
+        with pytest.raises(CheckpointError, match="checksum"):
+            load_checkpoint(tmp_path / "edited.npz", model)
+
+
+def resealed(tmp_path, path, edit):
+    """The checkpoint with its metadata edited and the checksum recomputed (a crafted file)."""
+    from shared.odyssnet import store
+    archive = dict(np.load(path, allow_pickle=False))
+    metadata = json.loads(str(archive.pop("metadata")))
+    edit(metadata)
+    metadata["checksum"] = store._checksum(archive, metadata)
+    out = tmp_path / "crafted.npz"
+    np.savez(out, metadata=np.array(json.dumps(metadata)), **archive)
+    return out
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda m: m["config"].update(num_neurons=10 ** 6), "num_neurons must be an integer"),
+    (lambda m: m["config"].update(num_neurons="5"), "num_neurons must be an integer"),
+    (lambda m: m["config"].update(output_ids=[7]), "output_ids must be distinct neuron ids"),
+    (lambda m: m["config"].update(input_ids=[0, 0]), "input_ids must be distinct"),
+    (lambda m: m["config"].update(vocab_size=-3), "vocab_size"),
+    (lambda m: m.update(config=[1, 2]), "not a JSON object"),
+    (lambda m: m.update(version=1), "version 1"),
+])
+def test_a_crafted_configuration_is_refused_before_anything_is_built(tmp_path, edit, message):
+    model, _ = trained()
+    path = resealed(tmp_path, save_checkpoint(tmp_path / "ck.npz", model), edit)
+    with pytest.raises(CheckpointError, match=message):
+        build_model(path)
+    with pytest.raises(CheckpointError, match=message):
+        get_checkpoint_info(path)
+
+
+def test_strict_loading_compares_the_configuration(tmp_path):
+    model, _ = trained()
+    path = save_checkpoint(tmp_path / "ck.npz", model)
+    for other in (OdyssNet(5, [0, 1], [3], rng=0), OdyssNet(5, [0, 1], [4], activation="relu", rng=0)):
+        with pytest.raises(CheckpointError, match="configuration differs"):
+            load_checkpoint(path, other)
+        load_checkpoint(path, other, strict=False)
+
+
+def test_other_files_and_other_trainers_give_checkpoint_errors(tmp_path):
+    model, trainer = trained()
+    np.save(tmp_path / "plain.npy", np.zeros(3))
+    with pytest.raises(CheckpointError, match="single .npy array"):
+        load_checkpoint(tmp_path / "plain.npy", model)
+    np.savez(tmp_path / "list.npz", metadata=np.array(json.dumps([1, 2])))
+    with pytest.raises(CheckpointError, match="not an OdyssNet checkpoint"):
+        load_checkpoint(tmp_path / "list.npz", model)
+    path = save_checkpoint(tmp_path / "ck.npz", model, trainer)       # AdamW state
+    prodigy = OdyssNetTrainer(OdyssNet(5, [0, 1], [4], rng=1))         # lr None: Prodigy
+    with pytest.raises(CheckpointError, match="AdamW cannot be loaded into Prodigy"):
+        load_checkpoint(path, prodigy.model, trainer=prodigy)

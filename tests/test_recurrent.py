@@ -122,3 +122,45 @@ def test_a_wrong_peephole_gradient_is_caught():
     grads = model.backward(dy)
     grads["p_forget"][1] *= 1.01
     assert check_gradients(loss, {"p_forget": model.params["p_forget"]}, grads)["p_forget"] > 1e-3
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: LSTM(3, 4, 1, variant="XYZ"), "unknown variant 'XYZ'"),
+    (lambda: LSTM(3, 0, 1), "hidden_size must be an integer >= 1"),
+    (lambda: LSTM(3, 2.5, 1), "hidden_size must be an integer"),
+    (lambda: LSTM(0, 4, 1), "input_size must be an integer >= 1"),
+    (lambda: LSTM(3, 4, 1, init_scale=float("nan")), "init_scale"),
+    (lambda: LSTM(3, 4, 1, variant=7), "variant must be"),
+    (lambda: RNN(3, 0, 1), "hidden_size must be an integer >= 1"),
+    (lambda: RNN(3, True, 1), "hidden_size must be an integer"),
+    (lambda: RNN(3, 4, -1), "output_size"),
+])
+def test_bad_constructor_arguments_name_themselves(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize("model", [LSTM(3, 4, 2, rng=0), RNN(3, 4, 2, rng=0)])
+def test_bad_inputs_name_the_expected_shape(model):
+    for x in (np.zeros((2, 5, 4)), np.zeros((5, 3)), np.zeros((2, 0, 3)), np.array([["a"]])):
+        with pytest.raises(ValueError, match=r"x must|real numbers"):
+            model.forward(x)
+    x = np.zeros((2, 5, 3))
+    with pytest.raises(ValueError, match="lengths must be 2 integers"):
+        model.forward(x, lengths=[5.0, 2.5])
+    model.forward(x)
+    with pytest.raises(ValueError, match="dy must have the shape"):
+        model.backward(np.zeros((2, 5, 3)))
+
+
+def test_initial_states_must_have_their_layout():
+    lstm, rnn = LSTM(3, 4, 1, rng=0), RNN(3, 4, 1, rng=0)
+    x = np.zeros((2, 5, 3))
+    with pytest.raises(ValueError, match="a pair"):
+        lstm.forward(x, initial_state=np.zeros((2, 2, 4)))       # one array, not (h0, c0)
+    with pytest.raises(ValueError, match="h0 must have shape"):
+        lstm.forward(x, initial_state=(np.zeros((4, 2)), np.zeros((2, 4))))   # right size, wrong layout
+    with pytest.raises(ValueError, match="initial_state must have shape"):
+        rnn.forward(x, initial_state=np.zeros(8))
+    lstm.forward(x, initial_state=(np.zeros((2, 4)), np.ones((2, 4))))
+    rnn.forward(x, initial_state=np.ones((2, 4)))

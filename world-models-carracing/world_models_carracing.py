@@ -41,8 +41,8 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, format_value, positive_float, positive_int,
-                               require_seeds, stub_parser, summarize)
+from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
+                               positive_int, require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.optim import Adam, clip_global_norm
@@ -1030,22 +1030,29 @@ def part_name(model: str, seeds: list[int]) -> str | None:
     return None if seeds[0] == 0 else f"seeds-{seeds[0]}-{seeds[-1]}"
 
 
-def main(argv=None) -> int:
+def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="tiny run for the tests: 8 short rollouts, a few V/M steps, "
                          "2 CMA-ES generations of 6 (2 restarts) on 30-step episodes")
     parser.add_argument("--model", choices=["lstm", "odyssnet"], default="lstm",
                         help="M: lstm = the paper's MDN-RNN (default; every arm); odyssnet = the catalog's "
                              "OdyssNet core trained to predict the next code, C reading its state (one arm)")
-    parser.add_argument("--generations", type=positive_int, default=Config.generations,
+    parser.add_argument("--generations", type=int_at_most(100_000, "the paper ran 1800; 100,000 would take weeks"),
+                        default=Config.generations,
                         help=f"CMA-ES generations (default {Config.generations})")
-    parser.add_argument("--popsize", type=positive_int, default=Config.popsize,
+    parser.add_argument("--popsize", type=int_at_most(4096, "every candidate is a full set of rollouts"),
+                        default=Config.popsize,
                         help=f"CMA-ES population size, at least 4 (default {Config.popsize})")
-    parser.add_argument("--restarts", type=positive_int, default=Config.restarts,
+    parser.add_argument("--restarts", type=int_at_most(100, "every restart is a full CMA-ES run per arm and seed"),
+                        default=Config.restarts,
                         help=f"CMA-ES restarts per arm and seed (default {Config.restarts})")
-    parser.add_argument("--max-steps", type=positive_int, default=Config.max_steps,
+    parser.add_argument("--max-steps", type=int_at_most(100_000, "every rollout would be 100,000+ steps"),
+                        default=Config.max_steps,
                         help=f"steps per episode (default {Config.max_steps})")
-    parser.add_argument("--z-dim", type=positive_int, default=Config.z_dim, help=f"size of z (default {Config.z_dim})")
-    parser.add_argument("--m-hidden", type=positive_int, default=Config.m_hidden,
+    parser.add_argument("--z-dim", type=int_at_most(1024, "V's decoder and M's mixture grow with it, C's parameters "
+                                                          "and CMA-ES's covariance as its square"),
+                        default=Config.z_dim, help=f"size of z (default {Config.z_dim})")
+    parser.add_argument("--m-hidden", type=int_at_most(2048, "M's weights grow as its square, CMA-ES's covariance "
+                                                             "with C's inputs squared"), default=Config.m_hidden,
                         help=f"LSTM cells of M (default {Config.m_hidden})")
     parser.add_argument("--sigma0", type=positive_float, default=Config.sigma0,
                         help=f"CMA-ES initial step size (default {Config.sigma0})")
@@ -1053,9 +1060,18 @@ def main(argv=None) -> int:
                         help="check the hand-written backward passes of V and M (and the MDN loss) numerically; "
                              "exit 1 if the largest relative error exceeds 1e-6")
     args = parser.parse_args(argv)
+    parser.only_when(not args.gradcheck, parser.flags("--gradcheck", "--seed"),
+                     "to training runs, not to --gradcheck (fixed small nets)")
+    parser.only_when(not args.quick, ["--generations", "--popsize", "--restarts", "--max-steps", "--z-dim", "--m-hidden",
+                                      "--sigma0"], "without --quick (which sets its own tiny configuration)")
     require_seeds(parser, args, SEED_BLOCK)
     if args.popsize < 4:
         parser.error("--popsize must be at least 4")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
     if args.gradcheck:
         errors = gradient_errors(args.seed)
         for name, err in errors.items():

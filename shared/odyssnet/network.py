@@ -91,9 +91,19 @@ def _layout(value, defaults, name, single):
     return value + list(defaults[len(value):])
 
 
+def _integer(name: str, value, low: int = 1) -> int:
+    """An integer >= low; a float with a fraction, a bool or a string is refused, not truncated."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be integers >= {low}, got {value!r}")
+    return int(value)
+
+
 def prepare_input(x, input_ids, num_neurons: int, dtype=np.float64) -> np.ndarray:
     """Place raw features on the input neurons: (B, n_in) -> (B, N), (B, T, n_in) -> (B, T, N)."""
     x = np.asarray(x, dtype=dtype)
+    if x.ndim < 2 or x.shape[-1] != len(input_ids):
+        raise ValueError(f"features must be (B, {len(input_ids)}) or (B, T, {len(input_ids)}), one per input "
+                         f"neuron, got {x.shape}")
     full = np.zeros(x.shape[:-1] + (num_neurons,), dtype=dtype)
     full[..., list(input_ids)] = x
     return full
@@ -111,7 +121,21 @@ class OdyssNet:
                  weight_init=None, activation=None, gate=None, vocab_size=None, vocab_mode="hybrid",
                  tie_embeddings=False, hebb_type=None, hebb_res="neuron", debug=False,
                  dtype=np.float64, rng=None):
-        input_ids, output_ids = [int(i) for i in input_ids], [int(i) for i in output_ids]
+        num_neurons = _integer("num_neurons", num_neurons)
+        input_ids = [_integer("input_ids", i, low=0) for i in np.atleast_1d(np.asarray(input_ids, dtype=object))]
+        output_ids = [_integer("output_ids", i, low=0) for i in np.atleast_1d(np.asarray(output_ids, dtype=object))]
+        if vocab_size is not None:
+            sizes = [vocab_size] if not isinstance(vocab_size, (list, tuple, np.ndarray)) else list(vocab_size)
+            if len(sizes) not in (1, 2):
+                raise ValueError(f"vocab_size must be None, one size or (input, output) sizes, got {vocab_size!r}")
+            if len(sizes) == 1:
+                vocab_size = _integer("vocab_size", sizes[0])
+            else:      # (input, output); -1 on one side: no vocabulary there (the reference library's sentinel)
+                sizes = [-1 if isinstance(v, (int, np.integer)) and v == -1 else _integer("vocab_size", v)
+                         for v in sizes]
+                if sizes == [-1, -1]:
+                    raise ValueError("vocab_size (-1, -1) means no vocabulary: pass None")
+                vocab_size = sizes
         self.config = {"num_neurons": int(num_neurons), "input_ids": input_ids,
                        "output_ids": output_ids, "pulse_mode": bool(pulse_mode),
                        "dropout_rate": float(dropout_rate), "weight_init": weight_init, "activation": activation,
@@ -260,6 +284,8 @@ class OdyssNet:
         """
         if (threshold is None) == (percentage is None):
             raise ValueError("give exactly one of threshold or percentage")
+        if threshold is not None and not (np.isfinite(threshold) and threshold >= 0):
+            raise ValueError(f"threshold must be a finite number >= 0, got {threshold!r}")
         w = self.params["W"]
         off = ~np.eye(self.num_neurons, dtype=bool)
         if self.synapse_mask is not None:          # pruned synapses stay dead
@@ -318,6 +344,11 @@ class OdyssNet:
             if x.ndim != 2:
                 raise ValueError(f"integer input must be (B, T), got shape {x.shape}")
             kind = "tokens" if self.embedding_name else "index"
+            if kind == "tokens" and x.size and (x.min() < 0 or x.max() >= self.v_in):
+                raise ValueError(f"tokens must lie in 0..{self.v_in - 1}, got {x.min()}..{x.max()}")
+            if kind == "index" and x.size and x.max() >= self.input_ids.size:   # negative: no input that step
+                raise ValueError(f"input indices must be below {self.input_ids.size} (the input neurons), got "
+                                 f"{x.max()}")
             length = x.shape[1]
             ratio, kept = max(1, steps // length), length
         elif x.ndim == 2:
@@ -392,15 +423,18 @@ class OdyssNet:
         all_states: (B, K, N) scaled states (K kept outputs; 1 with return_sequence=False), or
         (B, K, V_out) decoder outputs in vocabulary mode. final_state: (B, N), unscaled.
         """
-        steps = int(steps)
-        if steps < 1:
-            raise ValueError("steps must be at least 1")
+        steps = _integer("steps", steps)
         x = np.asarray(x)
+        if x.size == 0 or not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
+            raise ValueError(f"x must be a non-empty array of integers (tokens) or floats, got {x.dtype} {x.shape}")
         kind, injections, schedule, ratio, kept, x, encoded, s_in = self._plan(x, steps)
         batch, n = x.shape[0], self.num_neurons
         p = self.params
+        if current_state is not None and np.shape(current_state) != (batch, n):
+            raise ValueError(f"current_state must have shape (batch, num_neurons) = {(batch, n)}, got "
+                             f"{np.shape(current_state)}")
         h0 = (np.zeros((batch, n), self.dtype) if current_state is None
-              else np.array(current_state, dtype=self.dtype).reshape(batch, n))
+              else np.array(current_state, dtype=self.dtype))
 
         gc, gc_raw = self._gate(1, "core_gate")
         gm, gm_raw = self._gate(2, "memory_gate")
@@ -454,6 +488,7 @@ class OdyssNet:
             k = schedule[t]
             if k >= 0:
                 z += injections[k]
+                self._check(z, "input injection", t)
             act = phi(z)
             self._check(act, "activation", t)
             if dropout:

@@ -3,9 +3,11 @@
 Format: a ``.npz`` archive of plain arrays (``param/<name>``, ``buffer/<name>``,
 ``optimizer/<param>/<key>``, ``accumulated/<name>``, ``topology/synapse_mask`` once synapses
 have been pruned) plus ``metadata``, a JSON string holding the model's configuration (its
-topology included: a grown or shrunk model records its neuron count and input/output ids), epoch, loss, the trainer's scalars and a
-SHA-256 checksum of every array. Files are read with ``allow_pickle=False``, so opening one can
-never run code, and written atomically.
+topology included: a grown or shrunk model records its neuron count and input/output ids), epoch,
+loss, the trainer's scalars and a SHA-256 checksum of every array and of the metadata itself (an
+edited configuration, epoch or learning rate is caught like a flipped weight). Files are read with
+``allow_pickle=False``, so opening one can never run code, and written atomically. A configuration
+is validated (types, sizes, ids) before anything is allocated from it.
 """
 
 from __future__ import annotations
@@ -22,15 +24,18 @@ from shared.experiment import atomic_write
 from shared.odyssnet.network import OdyssNet
 
 FORMAT = "odyssnet-numpy-checkpoint"
-VERSION = 1
+VERSION = 2                      # 2: the checksum covers the metadata too
+MAX_NEURONS = 16384              # one N x N float64 matrix is then 2 GiB; the model holds several
 
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be used: corrupted, truncated, or not matching the model."""
 
 
-def _checksum(arrays: dict[str, np.ndarray]) -> str:
+def _checksum(arrays: dict[str, np.ndarray], metadata: dict) -> str:
     digest = hashlib.sha256()
+    fields = {k: v for k, v in metadata.items() if k != "checksum"}
+    digest.update(json.dumps(fields, sort_keys=True).encode() + b"|")
     for name in sorted(arrays):
         value = np.ascontiguousarray(arrays[name])
         digest.update(f"{name}|{value.dtype.str}|{value.shape}|".encode())
@@ -54,8 +59,8 @@ def save_checkpoint(path, model: OdyssNet, trainer=None, epoch: int | None = Non
         arrays.update({f"accumulated/{k}": v for k, v in state.pop("accumulated").items()})
         trainer_meta = {**state, "optimizer": optimizer}
     metadata = {"format": FORMAT, "version": VERSION, "config": model.config, "epoch": epoch,
-                "loss": None if loss is None else float(loss), "trainer": trainer_meta,
-                "checksum": _checksum(arrays)}
+                "loss": None if loss is None else float(loss), "trainer": trainer_meta}
+    metadata["checksum"] = _checksum(arrays, json.loads(json.dumps(metadata)))   # as it will be read back
     buffer = io.BytesIO()
     np.savez(buffer, metadata=np.array(json.dumps(metadata)), **arrays)
     atomic_write(path, buffer.getvalue())
@@ -67,16 +72,52 @@ def _read(path) -> tuple[dict, dict[str, np.ndarray]]:
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        archive = np.load(path, allow_pickle=False)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise CheckpointError(f"{path}: not a readable OdyssNet checkpoint (truncated or corrupted: {error})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise CheckpointError(f"{path}: not an OdyssNet checkpoint (a single .npy array, not an .npz archive)")
+    try:
+        with archive:
             arrays = {name: archive[name] for name in archive.files}
         metadata = json.loads(str(arrays.pop("metadata")))
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as error:
         raise CheckpointError(f"{path}: not a readable OdyssNet checkpoint (truncated or corrupted: {error})") from None
-    if metadata.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not an OdyssNet checkpoint (format {metadata.get('format')!r})")
-    if _checksum(arrays) != metadata.get("checksum"):
-        raise CheckpointError(f"{path}: checksum mismatch, the file is corrupted")
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        found = metadata.get("format") if isinstance(metadata, dict) else type(metadata).__name__
+        raise CheckpointError(f"{path}: not an OdyssNet checkpoint (format {found!r})")
+    if metadata.get("version") != VERSION:
+        raise CheckpointError(f"{path}: checkpoint format version {metadata.get('version')!r}, this code reads "
+                              f"{VERSION}")
+    if _checksum(arrays, metadata) != metadata.get("checksum"):
+        raise CheckpointError(f"{path}: checksum mismatch, the file is corrupted or was edited")
+    problem = config_problem(metadata.get("config"))
+    if problem:
+        raise CheckpointError(f"{path}: configuration not usable: {problem}")
     return metadata, arrays
+
+
+def config_problem(config) -> str | None:
+    """Why a saved configuration cannot build a model (None if it can), checked before anything is
+    allocated from it: types, a bounded neuron count, ids inside it and distinct."""
+    if not isinstance(config, dict):
+        return "not a JSON object"
+    n = config.get("num_neurons")
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_NEURONS:
+        return f"num_neurons must be an integer in 1..{MAX_NEURONS}, got {n!r}"
+    for key in ("input_ids", "output_ids"):
+        ids = config.get(key)
+        if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            return f"{key} must be a list of integers"
+        if any(not 0 <= i < n for i in ids) or len(set(ids)) != len(ids):
+            return f"{key} must be distinct neuron ids in 0..{n - 1}"
+    vocab = config.get("vocab_size")
+    sizes = vocab if isinstance(vocab, list) else [vocab] if vocab is not None else []
+    if not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 1 << 20 for v in sizes):
+        return f"vocab_size must be None or integers in 1..{1 << 20}, got {vocab!r}"
+    if vocab is not None and sum(sizes) * n > 1 << 28:
+        return f"embedding of {sum(sizes)} tokens x {n} neurons is too large"
+    return None
 
 
 def get_checkpoint_info(path) -> dict:
@@ -114,6 +155,11 @@ def load_checkpoint(path, model: OdyssNet, strict: bool = True, trainer=None, lr
     metadata, arrays = _read(path)
     saved = {k[len("param/"):]: v for k, v in arrays.items() if k.startswith("param/")}
     if strict:
+        differs = sorted(key for key in set(model.config) | set(metadata["config"])
+                         if key != "debug" and model.config.get(key) != metadata["config"].get(key))
+        if differs:
+            raise CheckpointError(f"{path}: configuration differs from the model's: " + ", ".join(
+                f"{key} {metadata['config'].get(key)!r} (model: {model.config.get(key)!r})" for key in differs))
         missing = sorted(set(model.params) ^ set(saved))
         if missing:
             raise CheckpointError(f"{path}: parameters differ from the model's: {', '.join(missing)}")
@@ -141,7 +187,10 @@ def load_checkpoint(path, model: OdyssNet, strict: bool = True, trainer=None, lr
                 optimizer["state"].setdefault(param, {})[key] = value
         state["optimizer"] = optimizer
         state["accumulated"] = {k[len("accumulated/"):]: v for k, v in arrays.items() if k.startswith("accumulated/")}
-        trainer.load_state_dict(state)
+        try:
+            trainer.load_state_dict(state)
+        except (KeyError, ValueError, TypeError) as error:
+            raise CheckpointError(f"{path}: the trainer's state does not fit this trainer ({error})") from None
     if trainer is not None and lr is not None:
         trainer.optimizer.lr = float(lr)
     return metadata

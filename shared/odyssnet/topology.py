@@ -141,9 +141,9 @@ def _reindex(model: OdyssNet, index: np.ndarray, optimizer=None, accumulated=Non
 
 def expand(model: OdyssNet, amount: int, optimizer=None, accumulated=None, rng=None) -> list[int]:
     """Neurogenesis: append ``amount`` silent hidden neurons; returns their ids."""
+    if isinstance(amount, bool) or not isinstance(amount, (int, np.integer)) or amount < 1:
+        raise ValueError(f"amount must be an integer >= 1, got {amount!r}")
     amount = int(amount)
-    if amount < 1:
-        raise ValueError("amount must be at least 1")
     n = model.num_neurons
     _reindex(model, np.concatenate([np.arange(n), np.full(amount, -1)]), optimizer, accumulated, rng)
     return list(range(n, n + amount))
@@ -176,8 +176,8 @@ def prune_synapses(model: OdyssNet, threshold: float, optimizer=None, accumulate
     Dead synapses are zero and masked: later gradients, optimizer moments, synaptic noise and
     weight regeneration leave them at zero. "total" counts W's off-diagonal synapses.
     """
-    if threshold < 0:
-        raise ValueError("threshold must be >= 0")
+    if not (np.isfinite(threshold) and threshold >= 0):
+        raise ValueError(f"threshold must be a finite number >= 0, got {threshold!r}")
     n = model.num_neurons
     w = model.params["W"]
     alive = np.ones((n, n), dtype=bool) if model.synapse_mask is None else model.synapse_mask.copy()

@@ -34,7 +34,10 @@ def no_decay_names(params: dict) -> set[str]:
 
 def mse(pred: np.ndarray, target: np.ndarray, mask=None):
     """Mean squared error (over unmasked entries) and its gradient."""
-    diff = pred - np.asarray(target, dtype=pred.dtype).reshape(pred.shape)
+    target = np.asarray(target, dtype=pred.dtype)
+    if target.size != pred.size:
+        raise ValueError(f"targets must match the predictions {pred.shape}, got {target.shape}")
+    diff = pred - target.reshape(pred.shape)
     weight = np.ones_like(pred) if mask is None else np.broadcast_to(np.asarray(mask, pred.dtype), pred.shape)
     count = max(float(weight.sum()), 1e-12)
     return float(np.sum(weight * diff * diff) / count), 2.0 * weight * diff / count
@@ -42,7 +45,14 @@ def mse(pred: np.ndarray, target: np.ndarray, mask=None):
 
 def cross_entropy(logits: np.ndarray, target: np.ndarray, mask=None):
     """Mean softmax cross-entropy over the last axis with integer targets, and its gradient."""
-    target = np.asarray(target).astype(int).reshape(logits.shape[:-1])
+    target = np.asarray(target)
+    if target.size != int(np.prod(logits.shape[:-1])) or not (np.issubdtype(target.dtype, np.integer) or np.all(
+            np.mod(target, 1) == 0)):
+        raise ValueError(f"cross-entropy targets must be {logits.shape[:-1]} class indices, got {target.dtype} "
+                         f"{target.shape}")
+    target = target.astype(int).reshape(logits.shape[:-1])
+    if target.size and (target.min() < 0 or target.max() >= logits.shape[-1]):
+        raise ValueError(f"class indices must lie in 0..{logits.shape[-1] - 1}, got {target.min()}..{target.max()}")
     shifted = logits - logits.max(axis=-1, keepdims=True)
     log_prob = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     picked = np.take_along_axis(log_prob, target[..., None], axis=-1)[..., 0]
@@ -64,8 +74,8 @@ class OdyssNetTrainer:
             raise ValueError(f"loss must be one of {LOSSES}")
         if not 0.0 <= gradient_persistence < 1.0:
             raise ValueError("gradient_persistence must be in [0, 1)")
-        if synaptic_noise < 0:
-            raise ValueError("synaptic_noise must be >= 0")
+        if not (np.isfinite(synaptic_noise) and synaptic_noise >= 0):
+            raise ValueError(f"synaptic_noise must be a finite number >= 0, got {synaptic_noise!r}")
         self.model = model
         self.loss_name = loss
         self.loss_fn = mse if loss == "mse" else cross_entropy
@@ -181,6 +191,11 @@ class OdyssNetTrainer:
             full_sequence: bool = False, verbose: bool = True) -> list[float]:
         """Mini-batch training over shuffled data; returns the mean loss of every epoch."""
         x, y = np.asarray(input_features), np.asarray(target_values)
+        for name, value, low in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        if x.ndim == 0 or y.ndim == 0 or x.shape[0] != y.shape[0]:
+            raise ValueError(f"inputs and targets must have one row per example, got {x.shape} and {y.shape}")
         count = x.shape[0]
         history = []
         progress = Progress(epochs, label="epoch") if verbose else None
