@@ -873,8 +873,10 @@ def table_row(name: str, T: int, weights: int, runs) -> list:
     below = [r["sequences_to_train_mse_below_0.01"] for r in rows]
     left = (f"{np.mean([v for v in below if v is not None]):.0f} ({sum(v is not None for v in below)}/{len(below)})"
             if any(v is not None for v in below) else f"never (0/{len(below)})")
-    stopped = [r for r in rows if r["solved"]] or rows
-    return [name, T, weights, f"{s['n_solved']}/{s['n_runs']}", mean, median, span, PAPER_SEQUENCES.get(T),
+    stopped = [r for r in rows if r["solved"]] or rows       # no stop: the nets as they are at the budget's end
+    never = f"none stopped in {runs[0].seen:,}"
+    return [name, T, weights, f"{s['n_solved']}/{s['n_runs']}", never if mean is None else mean,
+            "-" if median is None else median, span, PAPER_SEQUENCES.get(T),
             ratio(mean, PAPER_SEQUENCES.get(T)), left, float(np.mean([r["test_mse"] for r in stopped])),
             float(np.mean([r["wrong_of_2560"] for r in stopped])), max(r["wrong_of_2560"] for r in stopped)]
 
@@ -888,9 +890,16 @@ def paper_row(T: int) -> list:
 def summary_line(name: str, T: int, runs) -> str:
     row = table_row(name, T, 0, runs)
     paper = PAPER_SEQUENCES.get(T)
-    tail = (f"after a mean {format_value(row[4])} training sequences" + (f" (Table 7: {paper:,})" if paper else "")
-            if row[4] is not None else f"none within {format_value(runs[0].seen)} sequences")
-    return (f"{name} at T = {T}: {row[3]} seeds meet the paper's stopping rule {tail}; "
+    if any(run.solved for run in runs):
+        tail = (f"after a mean {format_value(row[4])} training sequences" + (f" (Table 7: {paper:,})" if paper else "")
+                + "; then ")
+    else:   # no stop: say whether the nets learned at all, and test them at the end of the budget
+        below = [r.row()["sequences_to_train_mse_below_0.01"] for r in runs]
+        left = [v for v in below if v is not None]
+        learned = (f"{len(left)} of {len(runs)} leave the plateau, training MSE below {PLATEAU:g} after a mean "
+                   f"{np.mean(left):,.0f}" if left else f"none leaves the plateau, training MSE never below {PLATEAU:g}")
+        tail = f"within {runs[0].seen:,} sequences ({learned}); at the budget's end, "
+    return (f"{name} at T = {T}: {row[3]} seeds meet the paper's stopping rule {tail}"
             f"mean {format_value(row[11])} of 2560 test sequences wrong"
             + (f" (Table 7: {PAPER_WRONG[T]})" if T in PAPER_WRONG else ""))
 
@@ -899,14 +908,16 @@ def headline_of(runs, weights: int) -> dict:
     """Multi-seed figures (single-seed ones for a single-seed run)."""
     rows = [r.row() for r in runs]
     stopped = [r for r in rows if r["solved"]]
+    tested = stopped or rows                          # no stop: the nets as they are at the budget's end
     mean = lambda key, among: None if not among else float(np.mean([r[key] for r in among]))  # noqa: E731
     return {"seeds": len(rows), "runs_stopped": f"{len(stopped)}/{len(rows)}",
             "mean_sequences_to_rule": None if not stopped else int(round(mean("sequences", stopped))),
             "median_sequences_to_rule": None if not stopped else
             int(round(float(np.median([r["sequences"] for r in stopped])))),
-            "mean_wrong_of_2560": mean("wrong_of_2560", stopped),
-            "most_wrong_of_2560": None if not stopped else max(r["wrong_of_2560"] for r in stopped),
-            "mean_test_mse": mean("test_mse", stopped), "weights": weights}
+            "tested": "at the stop" if stopped else f"at the budget's end ({runs[0].seen:,} sequences; none stopped)",
+            "mean_wrong_of_2560": mean("wrong_of_2560", tested),
+            "most_wrong_of_2560": max(r["wrong_of_2560"] for r in tested),
+            "mean_test_mse": mean("test_mse", tested), "weights": weights}
 
 
 def section_name(args) -> str | None:
@@ -959,9 +970,10 @@ def paper_experiment(args, config: PaperConfig, seeds, section: str | None) -> t
                                           "74,000 / 209,000 / 853,000 training sequences at T = 100 / 500 / 1000, "
                                           "then gets 1 / 0 / 1 of 2560 test sequences wrong (means of 10 trials)",
                                  "figures": PAPER_FIGURES},
-                       "tour": "Seed 0 of the headline (the paper's LSTM at T = 100, on-line) learning the task: a "
-                               "test sequence's markers and values, the four cell states, and the MSE of the 2000 "
-                               "most recent training sequences, as training proceeds."})
+                       "tour": "Seed 0 of the section 'online' (the paper's LSTM at T = 100, one sequence per "
+                               "update, as in the paper) learning the task: a test sequence's markers and values, "
+                               "the four cell states, and the MSE of the 2000 most recent training sequences, as "
+                               "training proceeds."})
     row = rows[-1]
     measured = {"runs stopped": row[3], "mean sequences to the rule": row[4],
                 "paper's sequences (Table 7)": PAPER_SEQUENCES.get(config.T, "-"), "mean wrong of 2560": row[11],
@@ -986,8 +998,9 @@ def comparison_experiment(args, config: Config, seeds) -> tuple[dict, dict]:
         rnn_seeds = seed_record(rnn_runs)
         rows.append(table_row(MODEL_NAMES["rnn"], config.T, rnn_runs[0].weights, rnn_runs))
     print("\n" + format_table(TABLE_COLUMNS, rows))
-    title = (f"T = {config.T}, our comparisons: BPTT, Adam (step {config.lr:g}, clip {config.clip:g}), batches of "
-             f"{config.batch}; seeds {seeds[0]}-{seeds[-1]}"
+    optimizer = (f"the core's own BPTT and AdamW (step {config.odyssnet_lr:g}, clip 1)" if config.model == "odyssnet"
+                 else f"BPTT, Adam (step {config.lr:g}, clip {config.clip:g})")
+    title = (f"T = {config.T}, our comparisons: {optimizer}, batches of {config.batch}; seeds {seeds[0]}-{seeds[-1]}"
              + (f" (RNN: the first {min(args.rnn_seeds, len(seeds))})" if len(rows) > 1 else "")
              + f"; budget {format_value(config.max_sequences)} sequences; the paper's stopping rule and test")
     summary = summary_line(name, config.T, runs)
