@@ -6,7 +6,9 @@
     python3 bin/catalog.py check            non-zero exit, naming the file, if a generated document
                                             is stale or a stub breaks the contract
     python3 bin/catalog.py run SLUG...      rerun the recorded commands of these stubs (or --all),
-                                            rewriting their results.json, then build
+                                            rewriting their results.json, then build; with
+                                            --scheduler tcp://HOST:8786 the sweeps that can run on
+                                            a Dask cluster send their jobs there
     python3 bin/catalog.py figures SLUG...  regenerate the pictures of these stubs (or --all): each
                                             visualize script (viz/) and GIF script, with progress
     python3 bin/catalog.py verify SLUG...   rerun the recorded commands (or --all) into a temporary
@@ -41,6 +43,7 @@ from pathlib import Path
 from shared.experiment import (PENDING, RECORD_KEYS, RUN_DEPENDENT_KEYS, SECTION_KEYS, atomic_write, format_value,
                                is_section,
                                load_json, merge_record, positive_float, record_errors, verdict_errors)
+from shared.cluster import scheduler_address
 from shared.machine import describe, kernels
 from shared.figures import GIF_CAP_BYTES, GIF_MIN_FRAMES, PNG_CAP_BYTES, gif_frame_count
 
@@ -882,9 +885,23 @@ def run_command(argv: list[str], root: Path, label: str, timeout: float | None, 
             pass
 
 
-def run_stub(slug: str, root: Path = ROOT, timeout: float | None = None, every: float = 5.0) -> tuple[str, bool, float]:
+def on_scheduler(flags: list[str], scheduler: str) -> list[str]:
+    """A recorded command's flags sent to a Dask cluster: its local --workers dropped, --scheduler added."""
+    kept = [f for i, f in enumerate(flags) if f != "--workers" and not f.startswith("--workers=")
+            and (i == 0 or flags[i - 1] != "--workers")]
+    return [*kept, "--scheduler", scheduler]
+
+
+def run_stub(slug: str, root: Path = ROOT, timeout: float | None = None, every: float = 5.0,
+             scheduler: str | None = None) -> tuple[str, bool, float]:
+    """Rerun a stub's recorded commands, rewriting its results.json. With ``scheduler``, a stub whose
+    sweep can run on a Dask cluster (it has ``--scheduler``) sends its jobs there, in place of its
+    local ``--workers``; the others run here."""
     start = time.perf_counter()
+    on_cluster = scheduler is not None and "--scheduler" in (root / slug / f"{module(slug)}.py").read_text()
     for section, flags in recorded_runs(slug, root):
+        if on_cluster:
+            flags = on_scheduler(flags, scheduler)
         argv = [sys.executable, f"{slug}/{module(slug)}.py", *flags, "--record"]
         print(f"[{slug}] {' '.join(map(shlex.quote, argv[1:]))}", flush=True)
         code, err, _ = run_command(argv, root, f"[{slug}]" + (f" [{section}]" if section else ""), timeout, every)
@@ -1079,6 +1096,9 @@ def main(argv=None) -> int:
     run.add_argument("--jobs", type=int, default=2, help="stubs run in parallel (default: 2)")
     run.add_argument("--timeout", type=positive_float, default=3600.0, metavar="SECONDS",
                      help="stop a recorded command after this long, as a failure (default: 3600)")
+    run.add_argument("--scheduler", type=scheduler_address, default=None, metavar="ADDRESS",
+                     help="a Dask scheduler (tcp://HOST:8786): stubs whose sweeps can run there send one task per "
+                          "job to its workers (pip install -e '.[cluster]')")
     figures = sub.add_parser("figures", help="regenerate the pictures: every stub's viz/ and GIF")
     figures.add_argument("slugs", nargs="*", help="stubs to draw")
     figures.add_argument("--all", action="store_true", help="every implemented stub")
@@ -1133,7 +1153,8 @@ def main(argv=None) -> int:
             parser.error(str(error))
     task = run_stub if args.command == "run" else draw_stub
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        outcomes = list(pool.map(lambda slug: task(slug, timeout=args.timeout), slugs))
+        extra = {"scheduler": args.scheduler} if args.command == "run" else {}
+        outcomes = list(pool.map(lambda slug: task(slug, timeout=args.timeout, **extra), slugs))
     for slug, ok, seconds in outcomes:
         print(f"{slug}: {'ok' if ok else 'FAILED'} ({seconds:.1f} s)")
     if args.command == "run":

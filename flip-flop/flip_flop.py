@@ -34,11 +34,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
 import numpy as np
 
+from shared.cluster import ClusterError, pool, scheduler_address
 from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                positive_int,
                                require_seeds, stub_parser, summarize)
@@ -802,14 +804,24 @@ def report(label: str, rows: list[dict]) -> dict:
     return {"rows": rows, "summary": summary}
 
 
-def run_all(configs: dict[str, Config], seeds: list[int], blind: bool = False, workers: int = 1) -> dict:
+def run_all(configs: dict[str, Config], seeds: list[int], blind: bool = False, workers: int = 1,
+            scheduler: str | None = None) -> dict:
     """Train every seed of every regime. Seeds run side by side in one process; with 2 workers the
-    two regimes (or, for one regime, two halves of the seeds) run in two processes. The figures
-    are the same either way."""
+    two regimes (or, for one regime, two halves of the seeds) run in two processes; with a Dask
+    scheduler every (regime, seed) is a task of its own on the cluster. The figures are the same
+    every way (a seed's arithmetic does not depend on the seeds beside it)."""
     for name, cfg in configs.items():
         print(f"{name} regime: {len(seeds)} seeds side by side, {cfg.budget // (cfg.streams * cfg.window)} "
               f"iterations of {cfg.streams} streams x {cfg.window} steps", flush=True)
-    if workers == 1:
+    if scheduler is not None:
+        tasks = [([seed], cfg, blind, f"{name} regime, seed {seed}, iteration") for name, cfg in configs.items()
+                 for seed in seeds]
+        print(f"{len(tasks)} tasks on the Dask cluster at {scheduler}", flush=True)
+        with pool(scheduler=scheduler) as executor:
+            parts = list(executor.map(_train_rows, tasks))
+        rows = {name: [row for part in parts[i * len(seeds):(i + 1) * len(seeds)] for row in part]
+                for i, name in enumerate(configs)}
+    elif workers == 1:
         rows = {name: _train_rows((seeds, cfg, blind, f"{name} regime, iteration")) for name, cfg in configs.items()}
     else:
         import multiprocessing
@@ -822,8 +834,8 @@ def run_all(configs: dict[str, Config], seeds: list[int], blind: bool = False, w
             tasks = [(part, cfg, blind, f"{name} regime, seeds {part[0]}..{part[-1]} (worker {i + 1}), iteration")
                      for i, part in enumerate(parts)]
         print(f"{len(tasks)} worker processes", flush=True)
-        with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
-            parts = pool.map(_train_rows, tasks)
+        with multiprocessing.get_context("fork").Pool(len(tasks)) as processes:
+            parts = processes.map(_train_rows, tasks)
         rows = ({name: part for name, part in zip(configs, parts)} if len(configs) > 1 else
                 {next(iter(configs)): [row for part in parts for row in part]})
     return {name: report(f"{name} regime", rows[name]) for name in configs}
@@ -905,6 +917,9 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, choices=[1, 2], default=1,
                         help="processes the seeds are split over (same figures; a recorded command with 2 runs "
                              "under record.sh --both)")
+    parser.add_argument("--scheduler", type=scheduler_address, default=None, metavar="ADDRESS",
+                        help="train every (regime, seed) as a task on the Dask cluster at ADDRESS (tcp://HOST:8786; "
+                             "the optional extra, pip install -e '.[cluster]'); the figures are the same")
     parser.add_argument("--gradcheck", action="store_true",
                         help="check the hand-written gradients numerically, print the largest relative error "
                              "and exit (non-zero above 1e-6)")
@@ -912,6 +927,7 @@ def parse_args(argv=None):
     parser.only_when(not args.gradcheck, parser.flags("--gradcheck"),
                      "to training runs, not to --gradcheck (fixed nets and streams)")
     parser.only_when(args.regime != "parallel", ["--model-iters"], "to the sequential regime")
+    parser.only_when(args.scheduler is None, ["--workers"], "without --scheduler (the cluster's workers run the seeds)")
     if args.budget < args.streams * args.window:
         parser.error("--budget must cover at least one iteration (streams * window time steps)")
     if args.regime != "parallel" and args.model_iters * args.streams * args.window >= args.budget and not args.quick:
@@ -981,7 +997,11 @@ def main(argv=None) -> int:
     label = describe(cfg0, section)
     print(f"flip-flop through a world model: {label}; {cfg0.streams} streams x windows of {cfg0.window} steps, "
           f"budget {cfg0.budget} steps, seeds {seeds[0]}..{seeds[-1]}", flush=True)
-    results = run_all(configs, seeds, blind=args.blind_model, workers=args.workers)
+    try:
+        results = run_all(configs, seeds, blind=args.blind_model, workers=args.workers, scheduler=args.scheduler)
+    except ClusterError as error:
+        print(f"{Path(__file__).name}: error: {error}", file=sys.stderr)
+        return 2
 
     names = {"odyssnet": "OdyssNet as C, RNN as M", "odyssnet-m": "RNN as C, OdyssNet as M"}
     net_name = names.get(section, "RNN C and M")

@@ -39,13 +39,15 @@ from __future__ import annotations
 import math
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
 import numpy as np
 
+from shared.cluster import ClusterError, pool, scheduler_address
 from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                positive_int,
                                require_seeds, stub_parser, summarize)
@@ -633,25 +635,26 @@ def _call(item):
     return function(argument)
 
 
-def parallel(items: list[tuple], workers: int, label: str, costs=None) -> list:
-    """Evaluate [(function, argument)] in `workers` processes, longest first; results in item order.
+def parallel(items: list[tuple], workers: int, label: str, costs=None, scheduler: str | None = None) -> list:
+    """Evaluate [(function, argument)] in `workers` processes, or as one task each on the Dask
+    cluster at `scheduler`, longest first; results in item order.
 
     Every item is a pure function of its argument, so the results do not depend on the number of
-    workers. A progress line every ~5 s.
+    workers or on where they run. A progress line every ~5 s.
     """
     costs = costs or [1.0] * len(items)
     workers = min(workers, len(items))        # never more processes than jobs
     order = sorted(range(len(items)), key=lambda i: -costs[i])
     progress = Progress(len(items), label=label)
     results = [None] * len(items)
-    if workers <= 1:
+    if workers <= 1 and scheduler is None:
         for n, i in enumerate(order, 1):
             function, argument = items[i]
             results[i] = function(argument, verbose=True) if function is train_job else function(argument)
             progress.update(n, force=True)
         return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_call, items[i]): i for i in order}
+    with pool(workers, scheduler) as executor:
+        futures = {executor.submit(_call, items[i]): i for i in order}
         pending_futures = set(futures)
         while pending_futures:
             done, pending_futures = wait(pending_futures, timeout=5.0, return_when=FIRST_COMPLETED)
@@ -1234,6 +1237,9 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int_at_most(256, "one process each; more than jobs are never started"),
                         default=2,
                         help="processes training in parallel (the results do not depend on it; default 2)")
+    parser.add_argument("--scheduler", type=scheduler_address, default=None, metavar="ADDRESS",
+                        help="run every population as a task on the Dask cluster at ADDRESS (tcp://HOST:8786; the "
+                             "optional extra, pip install -e '.[cluster]'); the figures are the same")
     parser.add_argument("--gradcheck", action="store_true",
                         help="check the population gradient of every variant numerically and exit (non-zero "
                              "above 1e-6)")
@@ -1274,7 +1280,14 @@ def print_table(table: dict) -> None:
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
+    try:
+        return run(parse_args(argv))
+    except ClusterError as error:
+        print(f"{Path(__file__).name}: error: {error}", file=sys.stderr)
+        return 2
+
+
+def run(args) -> int:
     if args.gradcheck:
         errors = gradient_check(args.variants)
         for variant, error in errors.items():
@@ -1298,7 +1311,7 @@ def main(argv=None) -> int:
         print(f"{odyssnet_name()} (AdamW, clip 1): {len(trials)} trials; V again as the reference")
         items = [(train_job, job) for job in v_jobs] + [(odyssnet_trial, t) for t in trials]
         costs = [job_cost(job) for job in v_jobs] + [task.steps * 4.0 for _ in trials]
-        results = parallel(items, args.workers, "runs done", costs)
+        results = parallel(items, args.workers, "runs done", costs, args.scheduler)
         v_entry = collect(results[:len(v_jobs)], lrs, seeds)["V"]
         odn = odyssnet_entry(task, results[len(v_jobs):], lrs, seeds)
         section = odyssnet_record(task, lrs, seeds, odn, v_entry, clock)
@@ -1310,7 +1323,7 @@ def main(argv=None) -> int:
     jobs = make_jobs(task, args.variants, lrs, seeds, pack)
     print(f"{len(jobs)} populations ({len(lrs) * len(seeds)} trials per variant) on {args.workers} worker(s)")
     results = parallel([(train_job, job) for job in jobs], args.workers, "populations done",
-                       [job_cost(job) for job in jobs])
+                       [job_cost(job) for job in jobs], args.scheduler)
     entries = collect(results, lrs, seeds)
     result = analyse(task, entries, lrs)
     for table in (ranking_table(task, result, lrs, seeds), comparison_table(task, result),

@@ -178,3 +178,10 @@ def test_verify_counts_a_timed_out_rerun_as_failed(tree, capsys):
     assert catalog.verify([SLUG], jobs=1, root=tree, timeout=0.05) == 1
     out = capsys.readouterr().out
     assert "timed out" in out and "2 failed command(s)" in out
+
+
+def test_a_recorded_command_sent_to_a_cluster_drops_its_local_workers():
+    address = "tcp://10.0.0.5:8786"
+    assert catalog.on_scheduler(["--seed", "0", "--workers", "2", "--record"], address) == \
+        ["--seed", "0", "--record", "--scheduler", address]
+    assert catalog.on_scheduler(["--workers=2", "--n-seeds", "30"], address) == ["--n-seeds", "30", "--scheduler", address]
