@@ -51,13 +51,15 @@ def cross_entropy(logits: np.ndarray, target: np.ndarray, mask=None):
         raise ValueError(f"cross-entropy targets must be {logits.shape[:-1]} class indices, got {target.dtype} "
                          f"{target.shape}")
     target = target.astype(int).reshape(logits.shape[:-1])
-    if target.size and (target.min() < 0 or target.max() >= logits.shape[-1]):
-        raise ValueError(f"class indices must lie in 0..{logits.shape[-1] - 1}, got {target.min()}..{target.max()}")
+    weight = np.ones(target.shape, logits.dtype) if mask is None else \
+        np.broadcast_to(np.asarray(mask, logits.dtype), target.shape)
+    counted = target[weight != 0]                 # masked-out steps may hold any placeholder (e.g. -1)
+    if counted.size and (counted.min() < 0 or counted.max() >= logits.shape[-1]):
+        raise ValueError(f"class indices must lie in 0..{logits.shape[-1] - 1}, got {counted.min()}..{counted.max()}")
+    target = np.where(weight != 0, target, 0)     # a placeholder must not index (it has weight 0 anyway)
     shifted = logits - logits.max(axis=-1, keepdims=True)
     log_prob = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     picked = np.take_along_axis(log_prob, target[..., None], axis=-1)[..., 0]
-    weight = np.ones(target.shape, logits.dtype) if mask is None else \
-        np.broadcast_to(np.asarray(mask, logits.dtype), target.shape)
     count = max(float(weight.sum()), 1e-12)
     grad = np.exp(log_prob)
     np.put_along_axis(grad, target[..., None], np.take_along_axis(grad, target[..., None], axis=-1) - 1.0, axis=-1)
