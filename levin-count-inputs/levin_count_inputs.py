@@ -33,6 +33,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations, product
 
 import numpy as np
@@ -316,22 +317,25 @@ def run_program(program, budget: int = 10 ** 6, writes2: bool = False) -> tuple[
     return execute(m, budget, writes2), m
 
 
-def legal_arguments(op: int, work_cells: int, at: int, writes2: bool = False) -> list[list[int]]:
+@lru_cache(maxsize=None)
+def legal_arguments(op: int, work_cells: int, at: int, writes2: bool = False) -> tuple[tuple[int, ...], ...]:
     """The legal values of each argument of `op`, guessed when the program tape holds `at` cells: a data
     address is one of the m work cells or a program cell read before it, a jump target a program cell read
-    before it, a count 1..ALLOC_MAX. Each is guessed uniformly, so more storage means smaller probabilities."""
+    before it, a count 1..ALLOC_MAX. Each is guessed uniformly, so more storage means smaller probabilities.
+    (Cached: the enumeration asks for the same few hundred combinations millions of times.)"""
     values = []
     for k, kind in enumerate((ARGS_WRITES2 if writes2 else ARGS)[op]):
         cell = at + 1 + k          # the argument's own address; cells 0..cell-1 are visible
         if kind == "D":
-            values.append(list(range(-1, -work_cells - 1, -1)) + list(range(cell)))
+            values.append(tuple(range(-1, -work_cells - 1, -1)) + tuple(range(cell)))
         elif kind == "J":
-            values.append(list(range(cell)))
+            values.append(tuple(range(cell)))
         else:
-            values.append(list(range(1, ALLOC_MAX + 1)))
-    return values
+            values.append(tuple(range(1, ALLOC_MAX + 1)))
+    return tuple(values)
 
 
+@lru_cache(maxsize=None)
 def instruction_denominator(op: int, work_cells: int, at: int) -> int:
     """1 / P(this instruction, whatever its arguments) = 13 x the number of legal values of each argument."""
     d = N_OPS
@@ -517,13 +521,10 @@ def levin_search(train_sets, max_phase: int, order=None, targets=None, progress:
             return
         at, cells = len(m.prog), len(m.work)
         for op in order:
-            values = legal_arguments(op, cells, at)
-            child_d = d * N_OPS
-            for v in values:
-                child_d *= len(v)
+            child_d = d * instruction_denominator(op, cells, at)
             if (1 << phase) // child_d < m.steps + 1:    # not even one more step in this phase
                 continue
-            for args in product(*values):
+            for args in product(*legal_arguments(op, cells, at)):
                 child = m.copy()
                 child.prog.append(op)
                 child.prog.extend(args)
