@@ -78,7 +78,8 @@ def main(argv=None) -> int:
                         snapshot_every=every)[0]
     data = ap.adding_sequences(ap.streams(args.seed)["test"], ap.TEST_SEQUENCES, config.T)
     index = pick_sequence(data)
-    keep = np.unique(np.linspace(0, len(snapshots) - 1, min(len(snapshots), 36)).round().astype(int))
+    keep = np.unique(np.linspace(0, len(snapshots) - 1, min(len(snapshots), 6 if args.quick else 36)).round()
+                     .astype(int))
     states = [trace(single_net(config, {"W": snapshots[k][1][0], "V": snapshots[k][2][0]}), data, index)["states"]
               for k in keep]
     low, high = min(s.min() for s in states), max(s.max() for s in states)

@@ -73,7 +73,7 @@ def main(argv=None) -> int:
     trials = next(iter(pair.values()))
     string = showcase(trials.data[er.pair_of(args.seed)])[0]
     last = max(t.presented[0] for t in pair.values())
-    n_frames = 8 if args.quick else 40
+    n_frames = 5 if args.quick else 40
     moments = sorted(set(np.linspace(0, last, n_frames).round(-2 if last >= 1000 else 0).astype(int)))
     frames = [frame_of(frame(pair, string, int(m)), dpi=72) for m in moments]
     save_gif(frames, Path(args.out), fps=4)

@@ -85,7 +85,7 @@ def main(argv=None) -> int:
     record = json.loads(path.read_text()) if path.exists() else {}
     seed = mechanism_seed(record) if "--seed" not in (argv if argv is not None else sys.argv[1:]) else args.seed
     total = 7000 if args.quick else fw.BUDGET
-    moments = sorted(set(np.unique(np.geomspace(100, total, 8 if args.quick else 30).astype(int)).tolist()))
+    moments = sorted(set(np.unique(np.geomspace(100, total, 6 if args.quick else 30).astype(int)).tolist()))
     run = fw.online([seed], fw.PAPER_TASK, fw.PAPER_LEARNER, total, checkpoints=moments)
     stream = fw.test_stream(fw.PAPER_TASK, 1000 if args.quick else 4000)
     history, frames = [], []

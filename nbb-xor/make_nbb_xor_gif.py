@@ -87,7 +87,7 @@ def main(argv=None) -> int:
     args = figure_parser(__file__, __doc__, "nbb_xor.gif").parse_args(argv)
     run = train_headline(args.seed, args.quick)
     snapshots = dict(run.snapshots)
-    n_frames = 12 if args.quick else 48
+    n_frames = 6 if args.quick else 48
     events = {int(e) for e in (run.solved_at[0], run.stable_at[0]) if e > 0}
     moments = sorted(set(np.linspace(0, run.cycles, n_frames).astype(int)) | events)
     frames = [frame_of(frame(run, p, snapshots[p][0]), dpi=70) for p in moments]
