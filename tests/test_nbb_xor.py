@@ -326,3 +326,22 @@ def test_qualitative_when_only_the_primary_claim_holds():
 def test_verdict_reads_a_json_round_trip():
     record = json.loads(json.dumps(synthetic_record()))
     assert nbb.verdict(record) == json.loads(json.dumps(nbb.verdict(record)))
+
+
+def test_ordered_sum_is_the_explicit_loop_bit_for_bit():
+    """The fast form (add.accumulate) against the loop it replaces, on float32 and float64, any axis,
+    strided views, magnitudes far apart (where the order of addition shows)."""
+    rng = np.random.default_rng(0)
+    for trial in range(500):
+        shape = tuple(int(n) for n in rng.integers(1, 8, size=int(rng.integers(1, 4))))
+        x = (rng.standard_normal(shape) * 10.0 ** rng.uniform(-4, 4, shape)).astype(
+            np.float32 if trial % 2 else np.float64)
+        if trial % 3 == 0 and x.ndim > 1:
+            x = x.swapaxes(0, -1)
+        axis = int(rng.integers(0, x.ndim))
+        slices = np.moveaxis(x, axis, 0)
+        loop = slices[0].copy()
+        for part in slices[1:]:
+            loop += part
+        fast = nbb.ordered_sum(x, axis)
+        assert fast.dtype == loop.dtype and fast.tobytes() == np.ascontiguousarray(loop).tobytes()
