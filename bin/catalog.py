@@ -40,8 +40,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from shared.experiment import (PENDING, RECORD_KEYS, RUN_DEPENDENT_KEYS, SECTION_KEYS, atomic_write, format_value,
-                               is_section,
+from shared.experiment import (PENDING, RECORD_KEYS, RUN_DEPENDENT_KEYS, SECTION_KEYS, ArgumentParser, atomic_write,
+                               format_value, is_section,
                                load_json, merge_record, positive_float, record_errors, verdict_errors)
 from shared.cluster import scheduler_address
 from shared.machine import describe, kernels
@@ -1083,37 +1083,33 @@ def build(root: Path = ROOT, book: Path | None = None, only: list[str] | None = 
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ArgumentParser(prog="catalog.py", description=__doc__,       # errors: one line, exit 2
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     build_parser = sub.add_parser("build", help="regenerate the documents and the book source tree (src/)")
     build_parser.add_argument("slugs", nargs="*", help="only these stubs' README blocks (default: everything)")
     check_parser = sub.add_parser("check", help="fail, naming the file, if a document is stale or a stub breaks "
                                                 "the contract")
     check_parser.add_argument("slugs", nargs="*", help="only these stubs (default: everything)")
-    run = sub.add_parser("run", help="rerun recorded commands and rewrite results.json")
-    run.add_argument("slugs", nargs="*", help="stubs to run")
-    run.add_argument("--all", action="store_true", help="every implemented stub")
-    run.add_argument("--jobs", type=int, default=2, help="stubs run in parallel (default: 2)")
-    run.add_argument("--timeout", type=positive_float, default=3600.0, metavar="SECONDS",
-                     help="stop a recorded command after this long, as a failure (default: 3600)")
+    def over_stubs(name: str, help_text: str, what: str):
+        """A command that runs scripts of several stubs: SLUG... or --all, --jobs, --timeout."""
+        command = sub.add_parser(name, help=help_text)
+        command.add_argument("slugs", nargs="*", help="stubs to take")
+        command.add_argument("--all", action="store_true", help="every implemented stub")
+        command.add_argument("--jobs", type=int, default=2, help=f"{what} run in parallel (default: 2)")
+        command.add_argument("--timeout", type=positive_float, default=3600.0, metavar="SECONDS",
+                             help="stop a script after this long, as a failure (default: 3600)")
+        return command
+
+    run = over_stubs("run", "rerun recorded commands and rewrite results.json", "stubs")
     run.add_argument("--scheduler", type=scheduler_address, default=None, metavar="ADDRESS",
                      help="a Dask scheduler (tcp://HOST:8786): stubs whose sweeps can run there send one task per "
                           "job to its workers (pip install -e '.[cluster]')")
-    figures = sub.add_parser("figures", help="regenerate the pictures: every stub's viz/ and GIF")
-    figures.add_argument("slugs", nargs="*", help="stubs to draw")
-    figures.add_argument("--all", action="store_true", help="every implemented stub")
-    figures.add_argument("--jobs", type=int, default=2, help="stubs drawn in parallel (default: 2)")
-    figures.add_argument("--timeout", type=positive_float, default=3600.0, metavar="SECONDS",
-                         help="stop a picture script after this long, as a failure (default: 3600)")
-    check_runs = sub.add_parser("verify", help="rerun recorded commands into a temporary place and compare")
-    check_runs.add_argument("slugs", nargs="*", help="stubs to verify")
-    check_runs.add_argument("--all", action="store_true", help="every implemented stub")
-    check_runs.add_argument("--jobs", type=int, default=2, help="commands run in parallel (default: 2)")
+    over_stubs("figures", "regenerate the pictures: every stub's viz/ and GIF", "stubs")
+    check_runs = over_stubs("verify", "rerun recorded commands into a temporary place and compare", "commands")
     check_runs.add_argument("--keep", type=Path, default=None, metavar="DIR",
                             help="write the reruns' records here and keep them (default: a temporary folder)")
     check_runs.add_argument("--show", type=int, default=5, help="moved figures listed per section (default: 5)")
-    check_runs.add_argument("--timeout", type=positive_float, default=3600.0, metavar="SECONDS",
-                            help="stop a rerun after this long, as a failure (default: 3600)")
     check_runs.add_argument("--resume", action="store_true",
                             help="with --keep: reuse reruns already there (same command, same kernels)")
     args = parser.parse_args(argv)
