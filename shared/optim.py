@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from shared.checks import number
+
 
 def global_norm(grads: dict[str, np.ndarray]) -> float:
     return math.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))
@@ -36,10 +38,7 @@ class Optimizer:
 
     def __init__(self, params: dict[str, np.ndarray], lr: float, weight_decay: float = 0.0,
                  no_decay: set[str] | frozenset = frozenset()):
-        for name, value in (("lr", lr), ("weight_decay", weight_decay)):
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                    or not np.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        lr, weight_decay = number("lr", lr), number("weight_decay", weight_decay)
         self.params = params
         self.lr = float(lr)
         self.weight_decay = float(weight_decay)

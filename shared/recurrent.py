@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from shared.activations import activation
+from shared.checks import integer, number
 
 
 @dataclass(frozen=True)
@@ -72,13 +73,6 @@ def _sigmoid(x):
     y += 1.0
     y *= 0.5
     return y
-
-
-def _size(name: str, value, low: int = 1) -> int:
-    """An integer size >= low (bools, floats with a fraction and strings refused, not truncated)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 class _Sequence:
@@ -171,10 +165,9 @@ class LSTM(_Sequence):
             raise ValueError(f"variant must be a name of VARIANTS or a CellSpec, got {type(variant).__name__}")
         self.spec = VARIANTS[variant] if isinstance(variant, str) else variant
         self.variant = variant if isinstance(variant, str) else "custom"
-        input_size, output_size = _size("input_size", input_size), _size("output_size", output_size)
-        hidden_size, block_size = _size("hidden_size", hidden_size), _size("block_size", block_size)
-        if not np.isfinite(init_scale) or init_scale < 0:
-            raise ValueError(f"init_scale must be a finite number >= 0, got {init_scale!r}")
+        input_size, output_size = integer("input_size", input_size), integer("output_size", output_size)
+        hidden_size, block_size = integer("hidden_size", hidden_size), integer("block_size", block_size)
+        init_scale = number("init_scale", init_scale)
         if hidden_size % block_size:
             raise ValueError("hidden_size must be a positive multiple of block_size")
         if readout not in ("all", "last"):
@@ -370,10 +363,9 @@ class RNN(_Sequence):
                  init_scale: float = 0.1, rng=None, dtype=np.float64):
         if readout not in ("all", "last"):
             raise ValueError("readout must be 'all' or 'last'")
-        input_size, hidden_size = _size("input_size", input_size), _size("hidden_size", hidden_size)
-        output_size = _size("output_size", output_size)
-        if not np.isfinite(init_scale) or init_scale < 0:
-            raise ValueError(f"init_scale must be a finite number >= 0, got {init_scale!r}")
+        input_size, hidden_size = integer("input_size", input_size), integer("hidden_size", hidden_size)
+        output_size = integer("output_size", output_size)
+        init_scale = number("init_scale", init_scale)
         self.input_size, self.hidden_size, self.output_size = input_size, hidden_size, output_size
         self.readout, self.dtype = readout, np.dtype(dtype)
         rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)

@@ -139,12 +139,12 @@ def test_debug_mode_catches_an_infinite_input_when_it_is_injected():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: OdyssNet(4.7, [0], [3]), "num_neurons must be integers"),
-    (lambda: OdyssNet("4", [0], [3]), "num_neurons must be integers"),
-    (lambda: OdyssNet(4, [0.5], [3]), "input_ids must be integers"),
-    (lambda: OdyssNet(4, [0], [True]), "output_ids must be integers"),
-    (lambda: OdyssNet(4, [0], [3], vocab_size=0), "vocab_size must be integers >= 1"),
-    (lambda: OdyssNet(4, [0], [3], vocab_size=-2), "vocab_size must be integers >= 1"),
+    (lambda: OdyssNet(4.7, [0], [3]), "num_neurons must be an integer"),
+    (lambda: OdyssNet("4", [0], [3]), "num_neurons must be an integer"),
+    (lambda: OdyssNet(4, [0.5], [3]), "input_ids must be an integer"),
+    (lambda: OdyssNet(4, [0], [True]), "output_ids must be an integer"),
+    (lambda: OdyssNet(4, [0], [3], vocab_size=0), "vocab_size must be an integer >= 1"),
+    (lambda: OdyssNet(4, [0], [3], vocab_size=-2), "vocab_size must be an integer >= 1"),
     (lambda: OdyssNet(4, [0], [3], vocab_size=(3, 4, 5)), "vocab_size must be None"),
     (lambda: OdyssNet(4, [0], [3], dropout_rate=float("nan")), "dropout_rate"),
 ])
@@ -156,7 +156,7 @@ def test_bad_construction_names_the_argument(make, message):
 def test_bad_forward_arguments_name_the_expected_shape_or_range():
     model = OdyssNet(4, [0, 1], [3], rng=0)
     x = np.zeros((2, 4))
-    with pytest.raises(ValueError, match="steps must be integers"):
+    with pytest.raises(ValueError, match="steps must be an integer"):
         model.forward(x, 2.5)
     with pytest.raises(ValueError, match=r"current_state must have shape \(batch, num_neurons\) = \(2, 4\)"):
         model.forward(x, 2, current_state=np.zeros((4, 2)))          # right size, wrong layout

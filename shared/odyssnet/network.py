@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from shared.activations import activation as _activation
+from shared.checks import integer, number
 
 DEFAULT_INIT = ["quiet", "resonant", "quiet", "zero"]          # encoder/decoder, core, memory, gates
 DEFAULT_ACTIVATION = ["none", "tanh", "tanh", "none"]          # encoder/decoder, core, memory, (reserved)
@@ -91,13 +92,6 @@ def _layout(value, defaults, name, single):
     return value + list(defaults[len(value):])
 
 
-def _integer(name: str, value, low: int = 1) -> int:
-    """An integer >= low; a float with a fraction, a bool or a string is refused, not truncated."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be integers >= {low}, got {value!r}")
-    return int(value)
-
-
 def prepare_input(x, input_ids, num_neurons: int, dtype=np.float64) -> np.ndarray:
     """Place raw features on the input neurons: (B, n_in) -> (B, N), (B, T, n_in) -> (B, T, N)."""
     x = np.asarray(x, dtype=dtype)
@@ -121,17 +115,17 @@ class OdyssNet:
                  weight_init=None, activation=None, gate=None, vocab_size=None, vocab_mode="hybrid",
                  tie_embeddings=False, hebb_type=None, hebb_res="neuron", debug=False,
                  dtype=np.float64, rng=None):
-        num_neurons = _integer("num_neurons", num_neurons)
-        input_ids = [_integer("input_ids", i, low=0) for i in np.atleast_1d(np.asarray(input_ids, dtype=object))]
-        output_ids = [_integer("output_ids", i, low=0) for i in np.atleast_1d(np.asarray(output_ids, dtype=object))]
+        num_neurons = integer("num_neurons", num_neurons)
+        input_ids = [integer("input_ids", i, low=0) for i in np.atleast_1d(np.asarray(input_ids, dtype=object))]
+        output_ids = [integer("output_ids", i, low=0) for i in np.atleast_1d(np.asarray(output_ids, dtype=object))]
         if vocab_size is not None:
             sizes = [vocab_size] if not isinstance(vocab_size, (list, tuple, np.ndarray)) else list(vocab_size)
             if len(sizes) not in (1, 2):
                 raise ValueError(f"vocab_size must be None, one size or (input, output) sizes, got {vocab_size!r}")
             if len(sizes) == 1:
-                vocab_size = _integer("vocab_size", sizes[0])
+                vocab_size = integer("vocab_size", sizes[0])
             else:      # (input, output); -1 on one side: no vocabulary there (the reference library's sentinel)
-                sizes = [-1 if isinstance(v, (int, np.integer)) and v == -1 else _integer("vocab_size", v)
+                sizes = [-1 if isinstance(v, (int, np.integer)) and v == -1 else integer("vocab_size", v)
                          for v in sizes]
                 if sizes == [-1, -1]:
                     raise ValueError("vocab_size (-1, -1) means no vocabulary: pass None")
@@ -284,8 +278,8 @@ class OdyssNet:
         """
         if (threshold is None) == (percentage is None):
             raise ValueError("give exactly one of threshold or percentage")
-        if threshold is not None and not (np.isfinite(threshold) and threshold >= 0):
-            raise ValueError(f"threshold must be a finite number >= 0, got {threshold!r}")
+        if threshold is not None:
+            threshold = number("threshold", threshold)
         w = self.params["W"]
         off = ~np.eye(self.num_neurons, dtype=bool)
         if self.synapse_mask is not None:          # pruned synapses stay dead
@@ -423,7 +417,7 @@ class OdyssNet:
         all_states: (B, K, N) scaled states (K kept outputs; 1 with return_sequence=False), or
         (B, K, V_out) decoder outputs in vocabulary mode. final_state: (B, N), unscaled.
         """
-        steps = _integer("steps", steps)
+        steps = integer("steps", steps)
         x = np.asarray(x)
         if x.size == 0 or not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
             raise ValueError(f"x must be a non-empty array of integers (tokens) or floats, got {x.dtype} {x.shape}")

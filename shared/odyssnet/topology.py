@@ -30,6 +30,7 @@ import math
 
 import numpy as np
 
+from shared.checks import integer, number
 from shared.odyssnet.network import HEBB_DECAY_INIT, HEBB_FACTOR_INIT, OdyssNet, init_array
 
 OUTGOING_SCALE = 1e-3          # std of a new neuron's outgoing synapses ("micro quiet warm")
@@ -141,9 +142,7 @@ def _reindex(model: OdyssNet, index: np.ndarray, optimizer=None, accumulated=Non
 
 def expand(model: OdyssNet, amount: int, optimizer=None, accumulated=None, rng=None) -> list[int]:
     """Neurogenesis: append ``amount`` silent hidden neurons; returns their ids."""
-    if isinstance(amount, bool) or not isinstance(amount, (int, np.integer)) or amount < 1:
-        raise ValueError(f"amount must be an integer >= 1, got {amount!r}")
-    amount = int(amount)
+    amount = integer("amount", amount)
     n = model.num_neurons
     _reindex(model, np.concatenate([np.arange(n), np.full(amount, -1)]), optimizer, accumulated, rng)
     return list(range(n, n + amount))
@@ -176,8 +175,7 @@ def prune_synapses(model: OdyssNet, threshold: float, optimizer=None, accumulate
     Dead synapses are zero and masked: later gradients, optimizer moments, synaptic noise and
     weight regeneration leave them at zero. "total" counts W's off-diagonal synapses.
     """
-    if not (np.isfinite(threshold) and threshold >= 0):
-        raise ValueError(f"threshold must be a finite number >= 0, got {threshold!r}")
+    threshold = number("threshold", threshold)
     n = model.num_neurons
     w = model.params["W"]
     alive = np.ones((n, n), dtype=bool) if model.synapse_mask is None else model.synapse_mask.copy()

@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from shared.checks import integer, number
 from shared.experiment import Progress
 from shared.odyssnet import topology
 from shared.odyssnet.network import OdyssNet, prepare_input
@@ -76,8 +77,7 @@ class OdyssNetTrainer:
             raise ValueError(f"loss must be one of {LOSSES}")
         if not 0.0 <= gradient_persistence < 1.0:
             raise ValueError("gradient_persistence must be in [0, 1)")
-        if not (np.isfinite(synaptic_noise) and synaptic_noise >= 0):
-            raise ValueError(f"synaptic_noise must be a finite number >= 0, got {synaptic_noise!r}")
+        synaptic_noise = number("synaptic_noise", synaptic_noise)
         self.model = model
         self.loss_name = loss
         self.loss_fn = mse if loss == "mse" else cross_entropy
@@ -193,9 +193,8 @@ class OdyssNetTrainer:
             full_sequence: bool = False, verbose: bool = True) -> list[float]:
         """Mini-batch training over shuffled data; returns the mean loss of every epoch."""
         x, y = np.asarray(input_features), np.asarray(target_values)
-        for name, value, low in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        epochs, batch_size = integer("epochs", epochs, low=0), integer("batch_size", batch_size)
+        thinking_steps = integer("thinking_steps", thinking_steps)      # checked even when no epoch runs
         if x.ndim == 0 or y.ndim == 0 or x.shape[0] != y.shape[0]:
             raise ValueError(f"inputs and targets must have one row per example, got {x.shape} and {y.shape}")
         count = x.shape[0]
