@@ -93,8 +93,9 @@ ACTIVATIONS = {
     "gelu": (_gelu, _gelu_grad),
     "gelu_tanh": (_gelu_tanh, _gelu_tanh_grad),
     "silu": (_silu, _silu_grad),
-    "bipolar_sigmoid": (lambda x: 2.0 * _sigmoid(x) - 1.0, lambda x, y: 0.5 * (1.0 - y * y)),
-    "bipolar_sigmoid_2": (lambda x: 4.0 * _sigmoid(x) - 2.0, lambda x, y: 0.25 * (2.0 - y) * (2.0 + y)),
+    # 2 sigma(x) - 1 = tanh(x / 2): one transcendental call, and no cancellation near 0
+    "bipolar_sigmoid": (lambda x: np.tanh(0.5 * x), lambda x, y: 0.5 * (1.0 - y * y)),
+    "bipolar_sigmoid_2": (lambda x: 2.0 * np.tanh(0.5 * x), lambda x, y: 0.25 * (2.0 - y) * (2.0 + y)),
     "none": (_identity, _ones),
     "identity": (_identity, _ones),
 }

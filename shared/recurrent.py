@@ -212,14 +212,46 @@ class LSTM(_Sequence):
         self.params["c"] = np.zeros(output_size, self.dtype)
         self.cache = None
 
-    # E and S of the docstring
-    def _expand(self, gate):
-        return gate if self.block_size == 1 else np.repeat(gate, self.block_size, axis=-1)
+    # The time loops work feature-major, (features, B) per step, so that every gate is a contiguous
+    # block of rows: numpy's per-call cost on small strided column blocks is three times that on
+    # contiguous ones, and that cost is most of a step at the sizes these problems use.
+    def _times_gate(self, gate, cells, out):
+        """out = E(gate) * cells; gate (..., blocks, B), cells and out (..., H, B)."""
+        if self.block_size == 1:
+            return np.multiply(gate, cells, out=out)
+        shape = (*cells.shape[:-2], self.blocks, self.block_size, cells.shape[-1])
+        np.multiply(gate[..., None, :], cells.reshape(shape), out=out.reshape(shape))
+        return out
+
+    def _buffer(self, name: str, shape: tuple) -> np.ndarray:
+        """A work array kept from call to call: a pass's arrays are large, and fresh memory costs page
+        faults on every call. The cache's arrays are such buffers: valid until the next forward."""
+        buffers = self.__dict__.setdefault("_buffers", {})
+        array = buffers.get(name)
+        if array is None or array.shape != shape:
+            array = buffers[name] = np.empty(shape, self.dtype)
+        return array
+
+    def _slope(self, which: str, x, y, name: str) -> np.ndarray:
+        """f'(x) for the cell input (which="g") or output ("h") squashing function, given y = f(x)."""
+        kind = self.spec.cell_input if which == "g" else self.spec.cell_output
+        slope = self._buffer(name, y.shape)
+        if kind == "tanh":                                                   # 1 - y^2, without temporaries
+            np.multiply(y, y, out=slope)
+            np.subtract(1.0, slope, out=slope)
+        else:
+            slope[...] = (self.g_act if which == "g" else self.h_act)[1](x, y)
+        return slope
 
     def _sum(self, cells):
+        """S: (H, B) -> (blocks, B)."""
         if self.block_size == 1:
             return cells
-        return cells.reshape(*cells.shape[:-1], self.blocks, self.block_size).sum(axis=-1)
+        return cells.reshape(self.blocks, self.block_size, -1).sum(axis=1)
+
+    def _expand(self, gate):
+        """E for batch-major arrays (..., blocks) -> (..., H)."""
+        return gate if self.block_size == 1 else np.repeat(gate, self.block_size, axis=-1)
 
     def forward(self, x, lengths=None, initial_state=None):
         """x (B, T, D) -> y; initial_state: optional (h0, c0), each (B, H)."""
@@ -231,63 +263,99 @@ class LSTM(_Sequence):
                 raise ValueError("initial_state must be a pair (h0, c0), each (batch, hidden)")
             initial_state = (self._state("h0", initial_state[0], batch), self._state("c0", initial_state[1], batch))
         self._batch = batch
-        p, spec, cols = self.params, self.spec, self.columns
-        h_size = self.hidden_size
+        p, spec, cols, dtype = self.params, self.spec, self.columns, self.dtype
+        h_size, nb, gw, ew = self.hidden_size, self.blocks, self.gate_width, self.early_width
         g_fn, h_fn = self.g_act[0], self.h_act[0]
-        one = np.ones((batch, self.blocks), self.dtype)
+        tanh_in, tanh_out = spec.cell_input == "tanh", spec.cell_output == "tanh"
+        identity_out = spec.cell_output in ("identity", "none")
+        U_T = np.ascontiguousarray(p["U"].T)                                 # (width, H)
+        R_T = np.ascontiguousarray(p["R"].T) if "R" in p else None
+        peep = spec.peepholes
+        peep_early = [(cols[name], p[f"p_{name}"][:, None]) for name in ("input", "forget")
+                      if peep and name in self.gates]
+        # without an output peephole no gate waits for c_t: one sigmoid covers all gates
+        together = gw if not (peep and spec.output_gate) else ew
 
-        x_t = np.moveaxis(x, 1, 0)                                           # (T, B, D)
-        pre_all = (x_t.reshape(-1, self.input_size) @ p["W"]).reshape(steps, batch, -1) + p["b"]
-        hs = np.empty((steps + 1, batch, h_size), self.dtype)
-        cs = np.empty((steps + 1, batch, h_size), self.dtype)
-        hs[0], cs[0] = (np.zeros((batch, h_size), self.dtype),) * 2 if initial_state is None else initial_state
-        gates = {name: np.empty((steps, batch, self.blocks), self.dtype) for name in ("input", "forget", "output")}
-        cell_in, cell_out = (np.empty((steps, batch, h_size), self.dtype) for _ in range(2))
-        cell_pre = np.empty((steps, batch, h_size), self.dtype)
-        q_prev = np.zeros((batch, self.gate_width), self.dtype)              # previous gate activations (FGR)
-        q_all = np.empty((steps, batch, self.gate_width), self.dtype)
+        # x_t W + b for all steps in one product; U h_{t-1} (and FGR's R q_{t-1}) is added in place, so
+        # pre[t] ends as the step's full pre-activation (width, B)
+        x_fm = self._buffer("x", (steps, self.input_size, batch))           # (T, D, B)
+        np.copyto(x_fm, x.transpose(1, 2, 0))
+        pre = np.matmul(p["W"].T, x_fm, out=self._buffer("pre", (steps, p["b"].size, batch)))   # (T, width, B)
+        pre += p["b"][:, None]
+        hs = self._buffer("hs", (steps + 1, h_size, batch))
+        cs = self._buffer("cs", (steps + 1, h_size, batch))
+        if initial_state is None:
+            hs[0], cs[0] = 0.0, 0.0
+        else:
+            hs[0], cs[0] = initial_state[0].T, initial_state[1].T
+        gate_act = self._buffer("gate_act", (steps, gw, batch))             # sigmoid gates, rows as W's columns
+        cell_in = self._buffer("cell_in", (steps, h_size, batch))           # g(a_cell)
+        cell_out = cs[1:] if identity_out else self._buffer("cell_out", (steps, h_size, batch))   # h(c)
+        coupled_input = np.empty((steps, nb, batch), dtype) if spec.input_gate == "coupled" else None
+        product = np.empty((pre.shape[1], batch), dtype)                     # U h_{t-1}
+        scratch = np.empty((h_size, batch), dtype)
+        q_prev = np.zeros((gw, batch), dtype)                                # previous gate activations (FGR)
+        r_f, r_i, r_o, r_g = (cols.get(name) for name in ("forget", "input", "output", "cell"))
 
         for t in range(steps):
-            a = pre_all[t] + hs[t] @ p["U"]
-            if "R" in p:
-                a[:, : self.gate_width] += q_prev @ p["R"]
-            c_prev = cs[t]
-            if spec.peepholes:
-                for name in ("input", "forget"):
-                    if name in self.gates:
-                        a[:, cols[name]] += self._sum(p[f"p_{name}"] * c_prev)
-            # input and forget gates lead the columns: one sigmoid for both
-            early = _sigmoid(a[:, : self.early_width]) if self.early_width else None
-            f = early[:, cols["forget"]] if spec.forget_gate else one
+            a = pre[t]
+            a += np.matmul(U_T, hs[t], out=product)
+            if R_T is not None:
+                a[:gw] += R_T @ q_prev
+            c_prev, c = cs[t], cs[t + 1]
+            for rows, peephole in peep_early:
+                a[rows] += self._sum(peephole * c_prev)
+            acts = gate_act[t]
+            if together:                      # sigma(x) = (1 + tanh(x / 2)) / 2
+                squash = acts[:together]
+                np.multiply(a[:together], 0.5, out=squash)
+                np.tanh(squash, out=squash)
+                squash += 1.0
+                squash *= 0.5
+            g = cell_in[t]
+            if tanh_in:
+                np.tanh(a[r_g], out=g)
+            else:
+                g[...] = g_fn(a[r_g])
+            if spec.forget_gate:
+                f = acts[r_f]
+                self._times_gate(f, c_prev, c)
+            else:
+                c[...] = c_prev
             if spec.input_gate == "sigmoid":
-                i = early[:, cols["input"]]
+                c += self._times_gate(acts[r_i], g, scratch)
             elif spec.input_gate == "coupled":
-                i = 1.0 - f
+                c += self._times_gate(np.subtract(1.0, f, out=coupled_input[t]), g, scratch)
             else:
-                i = one
-            g = g_fn(a[:, cols["cell"]])
-            c = self._expand(f) * c_prev
-            c += self._expand(i) * g
+                c += g
+            if spec.output_gate and together < gw:   # the output gate's peephole sees c_t
+                a_o = a[r_o]
+                a_o += self._sum(p["p_output"][:, None] * c)
+                acts[r_o] = _sigmoid(a_o)
+            s = cell_out[t]
+            if tanh_out:
+                np.tanh(c, out=s)
+            elif not identity_out:
+                s[...] = h_fn(c)
             if spec.output_gate:
-                a_o = a[:, cols["output"]]
-                if spec.peepholes:
-                    a_o += self._sum(p["p_output"] * c)
-                o = _sigmoid(a_o)
+                self._times_gate(acts[r_o], s, hs[t + 1])
             else:
-                o = one
-            s = h_fn(c)
-            hs[t + 1] = self._expand(o) * s
-            cs[t + 1] = c
-            gates["input"][t], gates["forget"][t], gates["output"][t] = i, f, o
-            cell_pre[t], cell_in[t], cell_out[t] = a[:, cols["cell"]], g, s
-            if self.gate_width:
-                q_prev = np.concatenate([gates[name][t] for name in self.gates], axis=1)
-                q_all[t] = q_prev
+                hs[t + 1] = s
+            if R_T is not None:
+                q_prev = acts
 
-        self.cache = {"x": x_t, "hs": hs, "cs": cs, "gates": gates, "cell_pre": cell_pre, "cell_in": cell_in,
-                      "cell_out": cell_out, "q": q_all, "lengths": lengths}
-        self.final_state = (hs[steps].copy(), cs[steps].copy())
-        return self._readout_forward(hs[1:], lengths)
+        batch_major = lambda a: a.transpose(0, 2, 1)                        # noqa: E731  (T, F, B) -> (T, B, F)
+        absent = np.broadcast_to(np.ones((), dtype), (steps, batch, nb))
+        gates = {name: batch_major(gate_act[:, cols[name]]) if name in self.gates else absent
+                 for name in ("input", "forget", "output")}
+        if coupled_input is not None:
+            gates["input"] = batch_major(coupled_input)
+        hs_b = self._buffer("hs_batch_major", (steps + 1, batch, h_size))   # (T + 1, B, H)
+        np.copyto(hs_b, batch_major(hs))
+        self.cache = {"x": x_fm, "hs": hs_b, "cs": batch_major(cs), "gates": gates, "cell_out": batch_major(cell_out),
+                      "lengths": lengths, "feature_major": (hs, cs, gate_act, pre, cell_in, cell_out, coupled_input)}
+        self.final_state = (hs_b[steps].copy(), cs[steps].T.copy())
+        return self._readout_forward(hs_b[1:], lengths)
 
     __call__ = forward
 
@@ -296,63 +364,90 @@ class LSTM(_Sequence):
         c = self.cache
         if c is None:
             raise RuntimeError("backward needs a forward pass first")
-        p, spec, cols = self.params, self.spec, self.columns
+        p, spec, cols, dtype = self.params, self.spec, self.columns, self.dtype
         grads = {name: np.zeros_like(value) for name, value in p.items()}
-        hs, cs, gates = c["hs"], c["cs"], c["gates"]
-        steps, batch = hs.shape[0] - 1, hs.shape[1]
-        dhs = self._readout_backward(dy, hs[1:], c["lengths"], grads)       # (T, B, H)
-        dg_fn, dh_fn = self.g_act[1], self.h_act[1]
-        d_pre = np.zeros((steps, batch, p["b"].size), self.dtype)
-        dh = np.zeros((batch, self.hidden_size), self.dtype)
+        hs, cs, gate_act, pre, cell_in, cell_out, coupled_input = c["feature_major"]
+        steps, batch = hs.shape[0] - 1, hs.shape[2]
+        h_size, gw = self.hidden_size, self.gate_width
+        dhs = self._readout_backward(dy, c["hs"][1:], c["lengths"], grads)  # (T, B, H)
+        dhs_fm = self._buffer("dhs", hs[1:].shape)                          # (T, H, B)
+        np.copyto(dhs_fm, dhs.transpose(0, 2, 1))
+        r_f, r_i, r_o, r_g = (cols.get(name) for name in ("forget", "input", "output", "cell"))
+        has_input, coupled = spec.input_gate != "none", spec.input_gate == "coupled"
+        U, R = p["U"], p.get("R")
+
+        # Every factor that does not depend on the recursion, for all steps at once (T, ., B):
+        # the gates' slopes sigma (1 - sigma), dc/dh = E(o) h'(c), and d(c)/d(a_cell) = E(i) g'(a_cell)
+        gate_slope = np.subtract(1.0, gate_act, out=self._buffer("gate_slope", gate_act.shape))
+        gate_slope *= gate_act
+        dh_to_c = self._slope("h", cs[1:], cell_out, "dh_to_c")
+        if spec.output_gate:
+            self._times_gate(gate_act[:, r_o], dh_to_c, dh_to_c)
+        cell_slope = self._slope("g", pre[:, r_g], cell_in, "cell_slope")
+        if has_input:
+            self._times_gate(coupled_input if coupled else gate_act[:, r_i], cell_slope, cell_slope)
+        # with a coupled input gate, c = E(f) c_prev + E(1 - f) g: the forget gate sees c_prev - g
+        forget_sees = cs[:-1] - cell_in if coupled else cs[:-1]
+        peepholes = {name: np.repeat(p[f"p_{name}"][:, None], batch, axis=1)
+                     for name in self.gates if spec.peepholes}
+
+        d_pre = self._buffer("d_pre", (steps, p["b"].size, batch))          # (T, width, B)
+        dh = np.zeros((h_size, batch), dtype)
         dc = np.zeros_like(dh)
-        dq = np.zeros((batch, self.gate_width), self.dtype)                 # into the gates at t (FGR)
-        peep = spec.peepholes
+        dc_prev, work = np.empty_like(dh), np.empty_like(dh)
+        dq = np.zeros((gw, batch), dtype) if R is not None else None          # into the gates at t (FGR)
         for t in range(steps - 1, -1, -1):
-            dh += dhs[t]
-            i, f, o = gates["input"][t], gates["forget"][t], gates["output"][t]
-            c_prev = cs[t]
-            g, s = c["cell_in"][t], c["cell_out"][t]
-            d_gate = {name: dq[:, cols[name]] for name in self.gates} if "R" in p else {}
-            # h = E(o) * h(c)
-            dc += dh * self._expand(o) * dh_fn(cs[t + 1], s)
+            dh += dhs_fm[t]
+            dp, slope = d_pre[t], gate_slope[t]
+            dc += np.multiply(dh, dh_to_c[t], out=work)                         # h = E(o) h(c)
             if spec.output_gate:
-                d_o = self._sum(dh * s) + d_gate.get("output", 0.0)
-                da_o = d_o * o * (1.0 - o)
-                d_pre[t][:, cols["output"]] = da_o
-                if peep:
-                    dc += self._expand(da_o) * p["p_output"]
-            # c = E(f) * c_prev + E(i) * g
-            d_i = self._sum(dc * g)
-            d_pre[t][:, cols["cell"]] = dc * self._expand(i) * dg_fn(c["cell_pre"][t], g)
-            dc_prev = dc * self._expand(f)
+                d_o = self._sum(np.multiply(dh, cell_out[t], out=work))
+                if R is not None:
+                    d_o = d_o + dq[r_o]
+                da_o = np.multiply(d_o, slope[r_o], out=dp[r_o])
+                if "output" in peepholes:
+                    dc += self._times_gate(da_o, peepholes["output"], work)
+            # c = E(f) c_prev + E(i) g
+            np.multiply(dc, cell_slope[t], out=dp[r_g])
             if spec.forget_gate:
-                d_f = self._sum(dc * c_prev) + d_gate.get("forget", 0.0)
-                if spec.input_gate == "coupled":
-                    d_f -= d_i
-                da_f = d_f * f * (1.0 - f)
-                d_pre[t][:, cols["forget"]] = da_f
-                if peep:
-                    dc_prev += self._expand(da_f) * p["p_forget"]
+                self._times_gate(gate_act[t, r_f], dc, dc_prev)
+                d_f = self._sum(np.multiply(dc, forget_sees[t], out=work))
+                if R is not None:
+                    d_f = d_f + dq[r_f]
+                da_f = np.multiply(d_f, slope[r_f], out=dp[r_f])
+                if "forget" in peepholes:
+                    dc_prev += self._times_gate(da_f, peepholes["forget"], work)
+            else:
+                dc_prev[...] = dc
             if spec.input_gate == "sigmoid":
-                da_i = (d_i + d_gate.get("input", 0.0)) * i * (1.0 - i)
-                d_pre[t][:, cols["input"]] = da_i
-                if peep:
-                    dc_prev += self._expand(da_i) * p["p_input"]
-            dh = d_pre[t] @ p["U"].T
-            dc = dc_prev
-            if "R" in p:
-                dq = d_pre[t][:, : self.gate_width] @ p["R"].T
-        if peep:   # peephole gradients, all steps at once: input/forget see c_{t-1}, output sees c_t
+                d_i = self._sum(np.multiply(dc, cell_in[t], out=work))
+                if R is not None:
+                    d_i = d_i + dq[r_i]
+                da_i = np.multiply(d_i, slope[r_i], out=dp[r_i])
+                if "input" in peepholes:
+                    dc_prev += self._times_gate(da_i, peepholes["input"], work)
+            np.matmul(U, dp, out=dh)
+            dc, dc_prev = dc_prev, dc
+            if R is not None:
+                dq = R @ dp[:gw]
+
+        if spec.peepholes:   # all steps at once: input/forget see c_{t-1}, output sees c_t
             for name, cells in (("input", cs[:-1]), ("forget", cs[:-1]), ("output", cs[1:])):
                 if name in self.gates:
-                    grads[f"p_{name}"] += np.einsum("tbh,tbh->h", self._expand(d_pre[:, :, cols[name]]), cells)
-        flat = d_pre.reshape(-1, d_pre.shape[2])
-        grads["W"] += c["x"].reshape(-1, self.input_size).T @ flat
-        grads["U"] += hs[:steps].reshape(-1, self.hidden_size).T @ flat
-        grads["b"] += flat.sum(axis=0)
-        if "R" in p:
-            q_prev = np.concatenate([np.zeros((1, batch, self.gate_width), self.dtype), c["q"][:-1]])
-            grads["R"] += q_prev.reshape(-1, self.gate_width).T @ flat[:, : self.gate_width]
+                    d_gate = d_pre[:, cols[name]]
+                    if self.block_size > 1:
+                        d_gate = np.repeat(d_gate, self.block_size, axis=1)
+                    grads[f"p_{name}"] += np.einsum("thb,thb->h", d_gate, cells)
+        # the weight gradients as one product each: (features, T B) rows, moved in contiguous runs of B
+        rows = lambda a: a.transpose(1, 0, 2).reshape(a.shape[1], -1)    # noqa: E731  (T, F, B) -> (F, T B)
+        d_rows = self._buffer("d_rows", (d_pre.shape[1], steps * batch))
+        np.copyto(d_rows.reshape(d_pre.shape[1], steps, batch), d_pre.transpose(1, 0, 2))
+        grads["W"] += rows(c["x"]) @ d_rows.T
+        grads["U"] += rows(hs[:steps]) @ d_rows.T
+        grads["b"] += d_rows.sum(axis=1)
+        if R is not None:
+            q_prev = np.concatenate([np.zeros((1, gw, batch), dtype), gate_act[:-1]])
+            grads["R"] += rows(q_prev) @ d_rows[:gw].T
         return grads
 
 

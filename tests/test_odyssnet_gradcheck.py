@@ -7,6 +7,8 @@ differences of L = sum(all_states * G1) + sum(final_state * G2) (float64, relati
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -149,6 +151,14 @@ def test_activation_derivatives(name):
     x = np.linspace(-3, 3, 601) + 1e-3              # off the kinks of relu/leaky_relu
     numeric = (f(x + 1e-6) - f(x - 1e-6)) / 2e-6
     np.testing.assert_allclose(df(x, f(x)), numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_bipolar_sigmoids_are_the_1997_squashing_functions():
+    """bipolar_sigmoid = 2 sigma - 1 and bipolar_sigmoid_2 = 4 sigma - 2 (the 1997 paper's h and g)."""
+    x = np.linspace(-40, 40, 8001)
+    sigma = np.array([1.0 / (1.0 + math.exp(-v)) for v in x])
+    np.testing.assert_allclose(ACTIVATIONS["bipolar_sigmoid"][0](x), 2 * sigma - 1, rtol=0, atol=4e-16)
+    np.testing.assert_allclose(ACTIVATIONS["bipolar_sigmoid_2"][0](x), 4 * sigma - 2, rtol=0, atol=8e-16)
 
 
 @pytest.mark.parametrize("case", ["stream_state", "sequence_stream_ratio2", "features_stream_asym",
