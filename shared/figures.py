@@ -6,6 +6,7 @@ collects frames with :func:`frame_of` and writes them with :func:`save_gif`.
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
 from pathlib import Path
@@ -25,13 +26,26 @@ GIF_CAP_BYTES = 1536 * 1024
 GIF_MIN_FRAMES = 5
 
 
+# --quick pictures are for tests: every drawing path runs, at a third of the resolution (rasterizing
+# is most of a picture script's time)
+_DRAFT_SCALE = 0.35
+_resolution = {"scale": 1.0}
+
+
+class _Draft(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, True)
+        _resolution["scale"] = _DRAFT_SCALE
+
+
 def figure_parser(script: str, description: str, default_out: str) -> ArgumentParser:
     """Flags of the picture scripts: ``--seed``, ``--quick`` and ``--out`` (file or folder)."""
     parser = ArgumentParser(prog=Path(script).name, description=description)
     exit_quietly_on_interrupt(parser.prog)          # Ctrl-C: one line, exit 130, no half-written picture
     parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the run to draw (default: 0)")
-    parser.add_argument("--quick", action="store_true",
-                        help="draw the stub's --quick configuration (for tests; output is not for the repository)")
+    parser.add_argument("--quick", action=_Draft, nargs=0, default=False,
+                        help="draw the stub's --quick configuration at a draft resolution (for tests; output is "
+                             "not for the repository)")
     parser.add_argument("--out", default=str(Path(script).resolve().with_name(default_out)),
                         help=f"where to write (default: {default_out} beside the script)")
     return parser
@@ -39,7 +53,7 @@ def figure_parser(script: str, description: str, default_out: str) -> ArgumentPa
 
 def _png_bytes(fig, dpi: int) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    fig.savefig(buffer, format="png", dpi=max(10, int(dpi * _resolution["scale"])), metadata={"Software": None})
     return buffer.getvalue()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,14 @@ def run_script(*args, cwd=ROOT, timeout=120):
 @pytest.fixture(scope="session")
 def catalog_module():
     return catalog
+
+
+def pytest_collection_modifyitems(config, items):
+    """CATALOG_TEST_SHARD=k/n (set by bin/test.py): keep every n-th test from the k-th on."""
+    shard = os.environ.get("CATALOG_TEST_SHARD")
+    if not shard:
+        return
+    k, n = (int(part) for part in shard.split("/"))
+    keep = [item for i, item in enumerate(items) if i % n == k]
+    config.hook.pytest_deselected(items=[item for i, item in enumerate(items) if i % n != k])
+    items[:] = keep

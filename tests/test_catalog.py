@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -180,7 +181,7 @@ def test_readme_opens_with_the_two_commands():
     assert block[0].startswith("git clone https://") and block[0].endswith("&& cd schmidhuber-problems")
     assert block[1] == "python3 -m venv .venv && . .venv/bin/activate"
     assert block[2:] == ["python3 -m pip install -e . && python3 nbb-xor/nbb_xor.py --seed 0",
-                         "python3 -m pip install -e '.[test]' && python3 -m pytest -q"]
+                         "python3 -m pip install -e '.[test]' && python3 bin/test.py"]
     assert readme.index("```sh") < readme.index("##")
     ci = (ROOT / ".ci" / "run").read_text()
     assert block[3] in ci
@@ -265,3 +266,17 @@ def test_figures_runs_both_picture_scripts_with_progress_and_reports_a_failure(o
     (root / slug / f"make_{m}_gif.py").write_text("raise SystemExit('no frames')\n")
     assert catalog.draw_stub(slug, root, every=0.1)[:2] == (slug, False)
     assert "failed (exit 1)" in capsys.readouterr().out
+
+
+def test_the_suite_runner_deals_every_test_to_exactly_one_process():
+    """bin/test.py: each process runs its share of one collection; together they run all of it once."""
+    done = subprocess.run([sys.executable, "bin/test.py", "--workers", "2", "tests/test_odyssnet_store.py"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    summaries = re.findall(r"--- tests (\d)/2: (\d+) passed, (\d+) deselected", done.stdout)
+    assert [s[0] for s in summaries] == ["1", "2"]
+    collected = {int(p) + int(d) for _, p, d in summaries}
+    assert len(collected) == 1 and sum(int(p) for _, p, _ in summaries) == collected.pop()
+    nothing = subprocess.run([sys.executable, "bin/test.py", "--workers", "2", "tests/test_odyssnet_store.py",
+                              "-k", "no_such_test"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert nothing.returncode == 5, nothing.stdout

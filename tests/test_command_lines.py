@@ -51,6 +51,12 @@ def assert_refused(slug: str, argv: list[str]) -> None:
 
 
 @pytest.mark.parametrize("slug", IMPLEMENTED)
+@pytest.mark.parametrize("bad", [["--seed", "-1"], ["--n-seeds", "0"], ["--n-seeds", "two"], ["--no-such-flag"]])
+def test_the_standard_flags_refuse_bad_values(slug, bad):
+    assert_refused(slug, bad)
+
+
+@pytest.mark.parametrize("slug", IMPLEMENTED)
 def test_every_recorded_command_is_accepted(slug, tmp_path):
     for section, flags in catalog.recorded_runs(slug):
         code, _, err = parse(slug, [*flags, "--record", str(tmp_path / "results.json")])
