@@ -158,7 +158,7 @@ class LSTM(_Sequence):
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int, variant="V", block_size: int = 1,
                  readout: str = "all", gate_bias: dict | None = None, init_scale: float = 0.1,
-                 rng=None, dtype=np.float64):
+                 truncated: bool = False, masks: dict | None = None, rng=None, dtype=np.float64):
         if isinstance(variant, str) and variant not in VARIANTS:
             raise ValueError(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)} or a CellSpec")
         if not isinstance(variant, (str, CellSpec)):
@@ -210,7 +210,24 @@ class LSTM(_Sequence):
             self.params["R"] = uniform(self.gate_width, self.gate_width)
         self.params["V"] = uniform(h, output_size)
         self.params["c"] = np.zeros(output_size, self.dtype)
+        if not isinstance(truncated, bool):
+            raise ValueError(f"truncated must be True or False, got {truncated!r}")
+        if truncated and self.spec.full_gate_recurrence:
+            raise ValueError("the truncated gradient is defined for cells whose only recurrence besides c is h "
+                             "(not FGR)")
+        self.truncated = truncated
+        self.masks = {}
+        for name, mask in (masks or {}).items():
+            if name not in ("W", "U", "R") or name not in self.params:
+                raise ValueError(f"masks apply to W, U (and R for FGR), got {name!r}")
+            mask = np.asarray(mask)
+            if mask.shape != self.params[name].shape or mask.dtype != bool:
+                raise ValueError(f"the mask of {name} must be booleans shaped {self.params[name].shape}, got "
+                                 f"{mask.dtype} {mask.shape}")
+            self.masks[name] = mask
+            self.params[name] *= mask       # absent connections: 0 in the forward, no gradient, start at 0
         self.cache = None
+        self.input_grad = self.initial_state_grad = None
 
     # The time loops work feature-major, (features, B) per step, so that every gate is a contiguous
     # block of rows: numpy's per-call cost on small strided column blocks is three times that on
@@ -243,6 +260,12 @@ class LSTM(_Sequence):
             slope[...] = (self.g_act if which == "g" else self.h_act)[1](x, y)
         return slope
 
+    def _connected(self, name: str):
+        """W, U or R as the forward uses it: masked connections are absent (0), whatever the array holds."""
+        value = self.params.get(name)
+        mask = self.masks.get(name)
+        return value if value is None or mask is None else value * mask
+
     def _sum(self, cells):
         """S: (H, B) -> (blocks, B)."""
         if self.block_size == 1:
@@ -253,8 +276,11 @@ class LSTM(_Sequence):
         """E for batch-major arrays (..., blocks) -> (..., H)."""
         return gate if self.block_size == 1 else np.repeat(gate, self.block_size, axis=-1)
 
-    def forward(self, x, lengths=None, initial_state=None):
-        """x (B, T, D) -> y; initial_state: optional (h0, c0), each (B, H)."""
+    def forward(self, x, lengths=None, initial_state=None, recurrent_input=None):
+        """x (B, T, D) -> y; initial_state: optional (h0, c0), each (B, H).
+
+        recurrent_input (B, T, H), optional: what U multiplies at each step in place of h_{t-1} --
+        the previous outputs held fixed (the truncated gradient's stop-gradient twin, for checks)."""
         x = self._inputs(x)
         batch, steps, _ = x.shape
         lengths = self._lengths(lengths, batch, steps)
@@ -262,14 +288,21 @@ class LSTM(_Sequence):
             if not isinstance(initial_state, (tuple, list)) or len(initial_state) != 2:
                 raise ValueError("initial_state must be a pair (h0, c0), each (batch, hidden)")
             initial_state = (self._state("h0", initial_state[0], batch), self._state("c0", initial_state[1], batch))
+        if recurrent_input is not None:
+            recurrent_input = np.asarray(recurrent_input, self.dtype)
+            if recurrent_input.shape != (batch, steps, self.hidden_size):
+                raise ValueError(f"recurrent_input must have shape {(batch, steps, self.hidden_size)}, "
+                                 f"got {recurrent_input.shape}")
+            recurrent_input = np.ascontiguousarray(recurrent_input.transpose(1, 2, 0))   # (T, H, B)
         self._batch = batch
         p, spec, cols, dtype = self.params, self.spec, self.columns, self.dtype
         h_size, nb, gw, ew = self.hidden_size, self.blocks, self.gate_width, self.early_width
         g_fn, h_fn = self.g_act[0], self.h_act[0]
         tanh_in, tanh_out = spec.cell_input == "tanh", spec.cell_output == "tanh"
         identity_out = spec.cell_output in ("identity", "none")
-        U_T = np.ascontiguousarray(p["U"].T)                                 # (width, H)
-        R_T = np.ascontiguousarray(p["R"].T) if "R" in p else None
+        W, U, R = (self._connected(name) for name in ("W", "U", "R"))
+        U_T = np.ascontiguousarray(U.T)                                      # (width, H)
+        R_T = np.ascontiguousarray(R.T) if R is not None else None
         peep = spec.peepholes
         peep_early = [(cols[name], p[f"p_{name}"][:, None]) for name in ("input", "forget")
                       if peep and name in self.gates]
@@ -280,7 +313,7 @@ class LSTM(_Sequence):
         # pre[t] ends as the step's full pre-activation (width, B)
         x_fm = self._buffer("x", (steps, self.input_size, batch))           # (T, D, B)
         np.copyto(x_fm, x.transpose(1, 2, 0))
-        pre = np.matmul(p["W"].T, x_fm, out=self._buffer("pre", (steps, p["b"].size, batch)))   # (T, width, B)
+        pre = np.matmul(W.T, x_fm, out=self._buffer("pre", (steps, p["b"].size, batch)))   # (T, width, B)
         pre += p["b"][:, None]
         hs = self._buffer("hs", (steps + 1, h_size, batch))
         cs = self._buffer("cs", (steps + 1, h_size, batch))
@@ -299,7 +332,7 @@ class LSTM(_Sequence):
 
         for t in range(steps):
             a = pre[t]
-            a += np.matmul(U_T, hs[t], out=product)
+            a += np.matmul(U_T, hs[t] if recurrent_input is None else recurrent_input[t], out=product)
             if R_T is not None:
                 a[:gw] += R_T @ q_prev
             c_prev, c = cs[t], cs[t + 1]
@@ -353,7 +386,8 @@ class LSTM(_Sequence):
         hs_b = self._buffer("hs_batch_major", (steps + 1, batch, h_size))   # (T + 1, B, H)
         np.copyto(hs_b, batch_major(hs))
         self.cache = {"x": x_fm, "hs": hs_b, "cs": batch_major(cs), "gates": gates, "cell_out": batch_major(cell_out),
-                      "lengths": lengths, "feature_major": (hs, cs, gate_act, pre, cell_in, cell_out, coupled_input)}
+                      "lengths": lengths, "weights": (W, U, R),
+                      "feature_major": (hs, cs, gate_act, pre, cell_in, cell_out, coupled_input)}
         self.final_state = (hs_b[steps].copy(), cs[steps].T.copy())
         return self._readout_forward(hs_b[1:], lengths)
 
@@ -374,7 +408,7 @@ class LSTM(_Sequence):
         np.copyto(dhs_fm, dhs.transpose(0, 2, 1))
         r_f, r_i, r_o, r_g = (cols.get(name) for name in ("forget", "input", "output", "cell"))
         has_input, coupled = spec.input_gate != "none", spec.input_gate == "coupled"
-        U, R = p["U"], p.get("R")
+        W, U, R = c["weights"]
 
         # Every factor that does not depend on the recursion, for all steps at once (T, ., B):
         # the gates' slopes sigma (1 - sigma), dc/dh = E(o) h'(c), and d(c)/d(a_cell) = E(i) g'(a_cell)
@@ -426,10 +460,16 @@ class LSTM(_Sequence):
                 da_i = np.multiply(d_i, slope[r_i], out=dp[r_i])
                 if "input" in peepholes:
                     dc_prev += self._times_gate(da_i, peepholes["input"], work)
-            np.matmul(U, dp, out=dh)
+            if self.truncated:   # error at the units' net inputs goes no further back: only c carries it
+                dh[...] = 0.0
+            else:
+                np.matmul(U, dp, out=dh)
             dc, dc_prev = dc_prev, dc
-            if R is not None:
+            if R is not None and not self.truncated:
                 dq = R @ dp[:gw]
+        # dh and dc now hold dL/dh_0 and dL/dc_0; x W enters every net input: dL/dx_t = W d_pre_t
+        self.initial_state_grad = (dh.T.copy(), dc.T.copy())
+        self.input_grad = np.matmul(W, d_pre).transpose(2, 0, 1).copy()      # (B, T, D)
 
         if spec.peepholes:   # all steps at once: input/forget see c_{t-1}, output sees c_t
             for name, cells in (("input", cs[:-1]), ("forget", cs[:-1]), ("output", cs[1:])):
@@ -448,7 +488,18 @@ class LSTM(_Sequence):
         if R is not None:
             q_prev = np.concatenate([np.zeros((1, gw, batch), dtype), gate_act[:-1]])
             grads["R"] += rows(q_prev) @ d_rows[:gw].T
+        for name, mask in self.masks.items():
+            grads[name] *= mask
         return grads
+
+    def step(self, x_t, state=None):
+        """One step of free-running generation: x_t (B, D), state (h, c) or None -> (y_t, new state).
+        The same arithmetic as forward on a sequence of length 1 (whose cache it leaves)."""
+        x_t = np.asarray(x_t)
+        if x_t.ndim != 2:
+            raise ValueError(f"x_t must have shape (batch, {self.input_size}), got {x_t.shape}")
+        y = self.forward(x_t[:, None, :], initial_state=state)
+        return (y[:, 0] if self.readout == "all" else y), self.final_state
 
 
 class RNN(_Sequence):

@@ -164,3 +164,102 @@ def test_initial_states_must_have_their_layout():
         rnn.forward(x, initial_state=np.zeros(8))
     lstm.forward(x, initial_state=(np.zeros((2, 4)), np.ones((2, 4))))
     rnn.forward(x, initial_state=np.ones((2, 4)))
+
+
+# -- inputs, initial state, the truncated gradient, masks, one step at a time ----------------------
+
+@pytest.mark.parametrize("variant", ["V", "NP", "CIFG", "NOAF", "LSTM1997", "FORGET2000", "FGR"])
+@pytest.mark.parametrize("readout", ["all", "last"])
+def test_gradients_with_respect_to_inputs_and_initial_state(variant, readout):
+    """input_grad (B, T, D) and initial_state_grad (dh0, dc0): what stacking and closed loops need."""
+    rng = np.random.default_rng(3)
+    model = LSTM(D, 4, O, variant=variant, block_size=2, readout=readout, init_scale=0.8, rng=0)
+    wrt = {"x": rng.normal(size=(B, T, D)), "h0": rng.normal(size=(B, 4)), "c0": rng.normal(size=(B, 4))}
+    dy = rng.normal(size=model.forward(wrt["x"]).shape)
+
+    def loss():
+        return float(np.sum(model.forward(wrt["x"], initial_state=(wrt["h0"], wrt["c0"])) * dy))
+
+    loss()
+    model.backward(dy)
+    analytic = {"x": model.input_grad, "h0": model.initial_state_grad[0], "c0": model.initial_state_grad[1]}
+    errors = check_gradients(loss, wrt, analytic)
+    assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("variant", ["LSTM1997", "FORGET2000", "NP", "V"])
+@pytest.mark.parametrize("block_size", [1, 2])
+def test_the_truncated_gradient_is_the_gradient_of_its_stop_gradient_twin(variant, block_size):
+    """truncated=True: error reaching a unit's net input changes its weights but does not flow into
+    h_{t-1}. Its exact reference: the loss with h_{t-1} held fixed where U multiplies it."""
+    rng = np.random.default_rng(4)
+    model = LSTM(D, 4, O, variant=variant, block_size=block_size, truncated=True, init_scale=0.8, rng=1)
+    for value in model.params.values():
+        value[...] = rng.normal(0, 0.5, value.shape)
+    x = rng.normal(size=(B, T, D))
+    dy = rng.normal(size=(B, T, O))
+    model.forward(x)
+    held = np.ascontiguousarray(model.cache["hs"][:-1].transpose(1, 0, 2))     # h_{t-1}, (B, T, H)
+    grads = model.backward(dy)
+
+    def twin():
+        return float(np.sum(model.forward(x, recurrent_input=held) * dy))
+
+    errors = check_gradients(twin, model.params, grads, max_entries=24)
+    assert max(errors.values()) < 1e-6, errors
+    full = LSTM(D, 4, O, variant=variant, block_size=block_size, rng=1)
+    for name, value in model.params.items():
+        full.params[name][...] = value
+    full.forward(x)
+    assert not np.allclose(full.backward(dy)["U"], grads["U"])             # the truncation is real
+    assert np.all(model.initial_state_grad[0] == 0.0)
+
+
+def test_truncation_is_refused_where_it_is_not_defined():
+    with pytest.raises(ValueError, match="not FGR"):
+        LSTM(D, H, O, variant="FGR", truncated=True)
+    with pytest.raises(ValueError, match="True or False"):
+        LSTM(D, H, O, truncated=1)
+
+
+def test_masked_connections_stay_absent():
+    """masks: a block-structured U (two groups that do not see each other); masked weights do nothing in
+    the forward, start at 0, get no gradient, and Adam leaves them at 0; the gradients are exact."""
+    from shared.optim import Adam
+    model = LSTM(D, 4, O, variant="FORGET2000", block_size=2, rng=0)
+    mask = np.ones_like(model.params["U"], dtype=bool)
+    for cols in model.columns.values():       # cells 0-1 (block 0) and 2-3 (block 1) do not see each other
+        width = cols.stop - cols.start
+        per = width // 2
+        mask[:2, cols.start + per: cols.stop] = False
+        mask[2:, cols.start: cols.start + per] = False
+    model = LSTM(D, 4, O, variant="FORGET2000", block_size=2, masks={"U": mask}, rng=0)
+    assert np.all(model.params["U"][~mask] == 0.0)
+    errors = gradient_errors(model)             # draws every weight, the masked ones too: they do nothing
+    assert max(errors.values()) < 1e-6, errors
+    model.params["U"] *= mask
+    optimizer = Adam(model.params, lr=0.1)
+    x = np.random.default_rng(0).normal(size=(B, T, D))
+    for _ in range(3):
+        y = model.forward(x)
+        grads = model.backward(y)
+        assert np.all(grads["U"][~mask] == 0.0)
+        optimizer.step(grads)
+    assert np.all(model.params["U"][~mask] == 0.0)
+    with pytest.raises(ValueError, match="mask of U"):
+        LSTM(D, 4, O, masks={"U": mask[:2]})
+    with pytest.raises(ValueError, match="masks apply"):
+        LSTM(D, 4, O, masks={"V": np.ones((4, O), bool)})
+
+
+@pytest.mark.parametrize("variant", ["V", "LSTM1997", "CIFG"])
+def test_stepping_one_input_at_a_time_is_the_forward_pass(variant):
+    rng = np.random.default_rng(5)
+    model = LSTM(D, 4, O, variant=variant, block_size=2, init_scale=0.8, rng=0)
+    x = rng.normal(size=(B, T, D))
+    whole = model.forward(x).copy()
+    state, outputs = None, []
+    for t in range(T):
+        y, state = model.step(x[:, t], state)
+        outputs.append(y)
+    np.testing.assert_allclose(np.stack(outputs, axis=1), whole, rtol=0, atol=1e-13)
