@@ -58,6 +58,7 @@ from shared.experiment import (Progress, conclude, finite_float, format_table, f
                                require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.tasks import Sequences, adding_sequences
 from shared.optim import Adam, clip_global_norm
 from shared.recurrent import LSTM, RNN
 from shared.verdict import exact, grade, judge, mean_below, mean_within, pending, rate_at_least
@@ -113,48 +114,6 @@ WRONG_LIMIT = 2.0         # mean wrong of the 2560 test sequences below 2 ("at m
 # ----------------------------------------------------------------------------------------
 # The problem
 # ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Sequences:
-    """A batch of adding-problem sequences, padded with zeros after each one's end."""
-
-    x: np.ndarray          # (B, T + T // 10, 2): value, marker
-    lengths: np.ndarray    # (B,) in T .. T + T // 10
-    target: np.ndarray     # (B, 1): 0.5 + (X1 + X2) / 4
-    marked: np.ndarray     # (B, 2): positions of X1 and X2
-
-    def __len__(self) -> int:
-        return len(self.lengths)
-
-    def subset(self, rows) -> "Sequences":
-        return Sequences(self.x[rows], self.lengths[rows], self.target[rows], self.marked[rows])
-
-
-def adding_sequences(rng: np.random.Generator, n: int, T: int) -> Sequences:
-    """n sequences of minimal length T, drawn as the paper describes (see the module docstring)."""
-    if T < 22:
-        raise ValueError("T must be at least 22: X2 is drawn among the first T/2 - 1 unmarked pairs, "
-                         "which must reach past the first ten")
-    longest = T + T // 10
-    lengths = rng.integers(T, longest + 1, size=n)
-    values = rng.uniform(-1.0, 1.0, size=(n, longest))
-    first = rng.integers(0, 10, size=n)
-    k = rng.integers(0, T // 2 - 1, size=n)          # index among the first T/2 - 1 unmarked pairs
-    second = k + (k >= first)
-    rows = np.arange(n)
-    markers = np.zeros((n, longest))
-    markers[:, 0] = -1.0
-    markers[rows, lengths - 1] = -1.0
-    markers[rows, first] = 1.0
-    markers[rows, second] = 1.0
-    values[:, 0] = np.where(markers[:, 0] == 1.0, 0.0, values[:, 0])   # a marked first pair counts as 0
-    padding = np.arange(longest)[None, :] >= lengths[:, None]
-    values[padding] = 0.0
-    markers[padding] = 0.0
-    target = 0.5 + (values[rows, first] + values[rows, second]) / 4.0
-    return Sequences(np.stack([values, markers], axis=2), lengths, target[:, None],
-                     np.stack([first, second], axis=1))
 
 
 def mse_at_error_rate(rate: float, threshold: float = THRESHOLD) -> float:

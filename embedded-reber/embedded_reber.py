@@ -50,66 +50,15 @@ from shared.experiment import (Progress, conclude, format_table, int_at_most, me
                                positive_int, require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
 from shared.odyssnet import GrowthPolicy, OdyssNet, OdyssNetTrainer, SparseOdyssNet, prepare_input
+from shared.tasks import EXIT, N_SYMBOLS, REBER, reber_string  # noqa: F401  (the grammar, for the figures)
+from shared.tasks import REBER_CODE as CODE, REBER_SYMBOLS as SYMBOLS
+from shared.tasks import embedded_reber_legal_next as legal_next, embedded_reber_string as embedded_string
 from shared.verdict import exact, grade, judge, mean_within, pending, rate_at_least, rate_at_most
 
 # ----------------------------------------------------------------------------------------
-# The grammar. Symbols are coded 0..6 in the order B T P S X V E.
+# The grammar (shared.tasks): symbols coded 0..6 in the order B T P S X V E; reber_string,
+# embedded_string and legal_next generate and check the strings.
 # ----------------------------------------------------------------------------------------
-
-SYMBOLS = "BTPSXVE"
-CODE = {s: i for i, s in enumerate(SYMBOLS)}
-N_SYMBOLS = len(SYMBOLS)
-
-# The inner Reber automaton after its leading B: state -> the two (symbol, next state) choices,
-# each taken with probability 1/2. State 5 is the exit, after which comes E.
-REBER = {
-    0: (("T", 1), ("P", 2)),
-    1: (("S", 1), ("X", 3)),
-    2: (("T", 2), ("V", 4)),
-    3: (("X", 2), ("S", 5)),
-    4: (("P", 3), ("V", 5)),
-}
-EXIT = 5
-
-
-def reber_string(rng: np.random.Generator) -> str:
-    """One string of the (inner) Reber grammar, B ... E."""
-    out, state = ["B"], 0
-    while state != EXIT:
-        symbol, state = REBER[state][rng.integers(2)]
-        out.append(symbol)
-    out.append("E")
-    return "".join(out)
-
-
-def embedded_string(rng: np.random.Generator) -> str:
-    """B, T or P, an inner Reber string, the same T or P, E."""
-    outer = "TP"[rng.integers(2)]
-    return "B" + outer + reber_string(rng) + outer + "E"
-
-
-def legal_next(string: str) -> np.ndarray:
-    """(len - 1, 7) bool: the symbols the embedded grammar allows after each prefix of ``string``.
-
-    Walks the grammar alongside the string; raises ValueError if the string is not in it.
-    """
-    if len(string) < 9 or string[0] != "B" or string[1] not in "TP" or string[2] != "B":
-        raise ValueError(f"not an embedded Reber string: {string!r}")
-    allowed = [{"T", "P"}, {"B"}]            # after the outer B; after the first outer T/P
-    state = 0
-    for symbol in string[3:-3]:              # the inner string between its B and its E
-        choices = dict(REBER[state]) if state != EXIT else {}
-        allowed.append(set(choices))
-        if symbol not in choices:
-            raise ValueError(f"not an embedded Reber string: {string!r}")
-        state = choices[symbol]
-    if state != EXIT or string[-3] != "E" or string[-2] != string[1] or string[-1] != "E":
-        raise ValueError(f"not an embedded Reber string: {string!r}")
-    allowed += [{"E"}, {string[1]}, {"E"}]   # after the last inner symbol, the inner E, the outer T/P
-    mask = np.zeros((len(string) - 1, N_SYMBOLS), dtype=bool)
-    for t, symbols in enumerate(allowed):
-        mask[t, [CODE[s] for s in symbols]] = True
-    return mask
 
 
 @dataclass

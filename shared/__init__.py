@@ -10,6 +10,7 @@
 - ``shared.recurrent``: the LSTM family (1997 cell, forget gate, peepholes, the nine Greff et al.
   variants) and the vanilla RNN, with BPTT.
 - ``shared.odyssnet``: the OdyssNet core, trainer and checkpoints.
+- ``shared.tasks``: the sequence tasks of the long-time-lag papers (Reber grammars, adding problem).
 
 Importing this package pins the numerical kernels, before numpy loads (every script of the catalog
 imports ``shared`` before numpy; ``tests/test_stubs.py`` checks it):

@@ -14,38 +14,8 @@ from shared.gradcheck import check_gradients
 er = load_module(ROOT / "embedded-reber" / "embedded_reber.py")
 
 
-def legal_sets(string):
-    return ["".join(er.SYMBOLS[k] for k in np.flatnonzero(row)) for row in er.legal_next(string)]
-
-
 # ---------------------------------------------------------------------------------------- grammar
-
-
-def test_legal_next_symbols_of_a_known_string():
-    # B T | B T X S E | T E: outer B, outer T, inner B, inner T X S, inner E, outer T, E
-    assert legal_sets("BTBTXSETE") == ["TP", "B", "TP", "SX", "SX", "E", "T", "E"]
-    assert legal_sets("BPBPVVEPE") == ["TP", "B", "TP", "TV", "PV", "E", "P", "E"]
-    # after the first V of state 2 both P and V are legal; after V V only E
-    assert legal_sets("BTBPTVPSETE")[5:8] == ["PV", "SX", "E"]
-
-
-@pytest.mark.parametrize("bad", ["BTBTXSEPE", "BTBTXXETE", "BTBTXSET", "TBTXSETEE", "BTBTSSSSETE", "BXBTXSETE"])
-def test_strings_outside_the_grammar_are_refused(bad):
-    with pytest.raises(ValueError):
-        er.legal_next(bad)
-
-
-def test_generated_strings_are_in_the_grammar_with_the_expected_statistics():
-    rng = np.random.default_rng(0)
-    strings = er.draw_strings(rng, 20000)
-    for s in strings[:2000]:
-        er.legal_next(s)                                          # raises if a string is not in the grammar
-        assert s[1] == s[-2] and s[1] in "TP"
-    lengths = np.array([len(s) for s in strings])
-    # the inner Reber string has mean length 8 (2 + 6 expected transitions); the frame adds 4
-    assert abs(lengths.mean() - 12.0) < 0.1
-    assert lengths.min() == 9
-    assert abs(np.mean([s[1] == "T" for s in strings]) - 0.5) < 0.02
+# (the grammar itself is tested in test_tasks.py)
 
 
 def test_the_outer_letter_is_the_only_prediction_fixed_by_a_distant_symbol():
