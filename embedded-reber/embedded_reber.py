@@ -50,6 +50,7 @@ from shared.experiment import (Progress, conclude, format_table, int_at_most, me
                                positive_int, require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
 from shared.odyssnet import GrowthPolicy, OdyssNet, OdyssNetTrainer, SparseOdyssNet, prepare_input
+from shared.paper_lstm import PaperLSTM
 from shared.tasks import EXIT, N_SYMBOLS, REBER, reber_string  # noqa: F401  (the grammar, for the figures)
 from shared.tasks import REBER_CODE as CODE, REBER_SYMBOLS as SYMBOLS
 from shared.tasks import embedded_reber_legal_next as legal_next, embedded_reber_string as embedded_string
@@ -204,8 +205,9 @@ def logistic(x: np.ndarray) -> np.ndarray:
     return out
 
 
-class LSTM1997:
-    """The 1997 paper's network (Sec. 5.1 Architectures), trained by its truncated gradient.
+class LSTM1997(PaperLSTM):
+    """The 1997 paper's network (Sec. 5.1 Architectures), trained by its truncated gradient: the
+    catalog's bank of the papers' LSTM (shared.paper_lstm) in this experiment's configuration.
 
     Hidden layer: ``blocks`` memory blocks of ``block_size`` cells; each block has one input gate
     and one output gate shared by its cells. Every cell and gate reads the 7 inputs and the
@@ -218,138 +220,59 @@ class LSTM1997:
 
     with s_c = 0 at the start of every string. Weights: 12 units x (7 + 12) + 2 x blocks gate
     biases + 7 x cells output weights = 264 for 4 x 1 and 276 for 3 x 2, the paper's counts
-    (``output_biases`` adds 7, an ablation that is not the paper's).
-
-    The truncated gradient (Sec. 4 "Learning", App. A.1): error reaching the net input of a cell or
-    gate changes that unit's incoming weights but goes no further back in time; it flows back only
-    through the cell states (the constant error carousel). It is computed forward, as the paper
-    does: the traces ds_c(t)/dw for the weights into cell c and into its input gate are carried
-    along the string (App. A.1), and each step adds e_s(t) ds(t)/dw to the weight change; output
-    gates and output units use the current step only.
-
-    Arrays (N trials): ``W`` (N, Z, U) with Z = 7 inputs + U previous hidden activations + 1 bias
-    row and U = cells, input gates, output gates (in that order); ``V`` (N, cells [+ 1], 7).
+    (``output_biases`` adds 7, an ablation that is not the paper's). Initial weights uniform in
+    [-init_scale, init_scale], the input gates' biases in [-input_gate_bias_range, ...], the output
+    gates' biases -1, -2, ... The truncated gradient (Sec. 4 "Learning", App. A.1) is computed
+    forward, as the paper does (shared.paper_lstm says how). Trials read symbol codes here.
     """
 
     kind = "lstm"
 
     def __init__(self, blocks: int, block_size: int, rngs, init_scale: float = 0.2,
                  input_gate_bias_range: float = 0.2, output_biases: bool = False):
-        self.blocks, self.block_size = blocks, block_size
-        n, h, b = len(rngs), blocks * block_size, blocks
-        self.n, self.cells, self.output_biases = n, h, output_biases
-        self.units = h + 2 * b
-        self.width = N_SYMBOLS + self.units + 1
-        self.W = np.empty((n, self.width, self.units))
-        self.V = np.zeros((n, h + output_biases, N_SYMBOLS))          # output biases start at 0
-        for k, rng in enumerate(rngs):
-            self.W[k] = rng.uniform(-init_scale, init_scale, (self.width, self.units))
-            self.V[k, :h] = rng.uniform(-init_scale, init_scale, (h, N_SYMBOLS))
-            self.W[k, -1, h: h + b] = rng.uniform(-input_gate_bias_range, input_gate_bias_range, b)
-        self.W[:, -1, :h] = 0.0                                             # cells: no bias
-        self.W[:, -1, h + b:] = -np.arange(1.0, b + 1)                      # output gates: -1, -2, ...
-        self.trainable = np.ones((self.width, self.units))
-        self.trainable[-1, :h] = 0.0
-        self.z = np.zeros((n, self.width))          # the step's input: x(t), hidden(t-1), 1
-        self.z[:, -1] = 1.0
-        self.s = np.zeros((n, h))
-        self.trace = np.zeros((n, self.width, 2 * h))   # ds_c/dw into cell c, then into c's input gate
-        self.gW = np.zeros_like(self.W)                  # -dE/dW accumulated since the last update
-        self.gV = np.zeros_like(self.V)
+        rngs = list(rngs)
+        super().__init__(N_SYMBOLS, blocks, block_size, N_SYMBOLS, rngs, output_bias=output_biases,
+                         cell_bias=False, init_scale=init_scale,
+                         gate_bias={"output": -np.arange(1.0, blocks + 1)})
+        for k, rng in enumerate(rngs):          # drawn after W and V, from each trial's own generator
+            self.W[k, -1, self.rows["input"]] = rng.uniform(-input_gate_bias_range, input_gate_bias_range, blocks)
+        self.output_biases = output_biases
+        self.start(1)
 
-    @property
-    def n_weights(self) -> int:
-        return int(self.trainable.sum() + self.V[0].size)
-
-    def params(self) -> dict:
+    def params(self) -> dict:   # a method here, as the other networks of this stub have it
         return {"W": self.W, "V": self.V}
-
-    def _cells(self, tanh: np.ndarray, s: np.ndarray):
-        """From tanh(net / 2) of the units (..., U) and the previous cell states: the new states,
-        h(s), the cell outputs and g(net_c)."""
-        h, b, size = self.cells, self.blocks, self.block_size
-        lead = tanh.shape[:-1]
-        y_in, y_out = 0.5 * tanh[..., h: h + b, None] + 0.5, 0.5 * tanh[..., h + b:, None] + 0.5
-        g = 2.0 * tanh[..., :h]                                         # g(net_c) = 4 f - 2
-        s = s + (y_in * g.reshape(*lead, b, size)).reshape(*lead, h)
-        squashed = np.tanh(0.5 * s)                                     # h(s) = 2 f(s) - 1
-        y_c = (y_out * squashed.reshape(*lead, b, size)).reshape(*lead, h)
-        return s, squashed, y_c, g
-
-    def _read(self, y_c: np.ndarray, V: np.ndarray) -> np.ndarray:
-        """Output units from the cell outputs (..., cells); V (n, cells [+ 1], 7)."""
-        net = np.matmul(y_c, V[:, :self.cells])
-        if self.output_biases:
-            net += V[:, self.cells][:, None, :]
-        return logistic(net)
 
     def step(self, x_code: np.ndarray, target: np.ndarray, running: np.ndarray) -> None:
         """One time step of every trial: read symbol x_code (N,), predict ``target`` (N,), add the
         step's truncated-gradient contribution to gW, gV. Trials not ``running`` learn nothing."""
-        h, b, size, n = self.cells, self.blocks, self.block_size, self.n
-        z = self.z
-        z[:, :N_SYMBOLS] = EYE[x_code]
-        tanh = np.tanh(0.5 * np.matmul(z[:, None, :], self.W)[:, 0])   # f(net) = (1 + tanh(net/2)) / 2
-        self.s, squashed, y_c, g = self._cells(tanh, self.s)
-        y = self._read(y_c[:, None, :], self.V)[:, 0]
-        e_k = (EYE[target] - y) * (y - y * y) * running[:, None]         # the output units' errors
-        self.gV[:, :h] += y_c[:, :, None] * e_k[:, None, :]
-        if self.output_biases:
-            self.gV[:, h] += e_k
-        back = np.matmul(self.V[:, :h], e_k[:, :, None])[:, :, 0]       # error arriving at each cell output
-        slope = 0.25 - 0.25 * tanh * tanh                               # f'(net) of every unit
-        y_in, y_out = 0.5 * tanh[:, h: h + b, None] + 0.5, 0.5 * tanh[:, h + b:, None] + 0.5
-        coef = np.empty((n, 2 * h))              # d s_c / d net, through cell c's input and its input gate
-        coef[:, :h] = ((1.0 - tanh[:, :h] ** 2).reshape(n, b, size) * y_in).reshape(n, h)
-        coef[:, h:] = (g.reshape(n, b, size) * slope[:, h: h + b, None]).reshape(n, h)
-        self.trace += z[:, :, None] * coef[:, None, :]
-        e_s = (y_out * ((0.5 - 0.5 * squashed * squashed) * back).reshape(n, b, size)).reshape(n, h)
-        change = self.trace * np.concatenate([e_s, e_s], axis=1)[:, None, :]
-        e_out = slope[:, h + b:] * (back * squashed).reshape(n, b, size).sum(-1)
-        if size == 1:
-            self.gW[:, :, :2 * h] += change
-        else:
-            self.gW[:, :, :h] += change[:, :, :h]
-            self.gW[:, :, h: h + b] += change[:, :, h:].reshape(n, self.width, b, size).sum(-1)
-        self.gW[:, :, h + b:] += z[:, :, None] * e_out[:, None, :]
-        z[:, N_SYMBOLS: -1] = np.concatenate([y_c, 0.5 * tanh[:, h:] + 0.5], axis=1)
+        super().step(EYE[x_code][:, None], EYE[target][:, None], running[:, None])
 
     def apply(self, lr: float, trials=slice(None)) -> None:
-        """Add lr times the accumulated change to the weights of ``trials`` and clear it."""
-        self.gW *= self.trainable
-        self.W[trials] += lr * self.gW[trials]
-        self.V[trials] += lr * self.gV[trials]
-        self.gW[trials] = 0.0
-        self.gV[trials] = 0.0
+        chosen = np.zeros(self.trials, bool)
+        chosen[trials] = True
+        super().apply(lr, chosen)
 
     def reset(self, trials) -> None:
         """Activations (and traces) back to zero for a new string, as the paper does."""
-        self.z[trials, N_SYMBOLS:-1] = 0.0
-        self.s[trials] = 0.0
-        self.trace[trials] = 0.0
+        chosen = np.zeros((self.trials, 1), bool)
+        chosen[trials] = True
+        super().reset(chosen)
 
     # -- frozen networks on many strings at once --------------------------------------------
     def eval_state(self, trials: np.ndarray, m: int) -> dict:
-        z = np.zeros((len(trials), m, self.width))
-        z[..., -1] = 1.0
-        return {"trials": trials, "z": z, "s": np.zeros((len(trials), m, self.cells)), "record": None}
+        frozen = self.frozen(trials)
+        frozen.start(m, learn=False)
+        return {"net": frozen, "record": None}
 
     def eval_step(self, state: dict, x_code: np.ndarray) -> np.ndarray:
         """Outputs (n, m, 7) of the frozen trials on the first m strings' symbols x_code (n, m)."""
-        m = x_code.shape[1]
-        trials, h = state["trials"], self.cells
-        z, s = state["z"][:, :m], state["s"][:, :m]
-        z[..., :N_SYMBOLS] = EYE[x_code]
-        tanh = np.tanh(0.5 * np.matmul(z, self.W[trials]))
-        s, squashed, y_c, _ = self._cells(tanh, s)
-        state["s"][:, :m] = s
-        y = self._read(y_c, self.V[trials])
-        gates = 0.5 * tanh[..., h:] + 0.5
-        z[..., N_SYMBOLS: N_SYMBOLS + h] = y_c
-        z[..., N_SYMBOLS + h: -1] = gates
+        net, m = state["net"], x_code.shape[1]
+        y = net.step(EYE[x_code], streams=m)
         if state["record"] is not None:
-            state["record"].append({"s": s.copy(), "input_gate": gates[..., :self.blocks].copy(),
-                                    "output_gate": gates[..., self.blocks:].copy(), "cell_output": y_c.copy()})
+            gates = net.u[:, :m, N_SYMBOLS + self.cells:-1]
+            state["record"].append({"s": net.s[:, :m].copy(), "input_gate": gates[..., :self.blocks].copy(),
+                                    "output_gate": gates[..., self.blocks:].copy(),
+                                    "cell_output": net.u[:, :m, N_SYMBOLS:N_SYMBOLS + self.cells].copy()})
         return y
 
 

@@ -1,0 +1,110 @@
+"""shared.paper_lstm: the papers' LSTM bank and its truncated gradient, computed forward in time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, load_module
+from shared.gradcheck import check_gradients
+from shared.paper_lstm import PaperLSTM
+
+T, P, K = 6, 2, 3
+
+
+def bank(forget_gate=False, output_unit="logistic", output_bias=True, cell_bias=True, blocks=2, size=2, seed=0):
+    rngs = [np.random.default_rng([seed, k]) for k in range(P)]
+    return PaperLSTM(3, blocks, size, 2, rngs, forget_gate=forget_gate, output_unit=output_unit,
+                     output_bias=output_bias, cell_bias=cell_bias, init_scale=1.0,
+                     gate_bias={"input": [-1.0, -2.0][:blocks]})
+
+
+def episode(seed=1):
+    rng = np.random.default_rng(seed)
+    xs = rng.normal(size=(T, P, K, 3))
+    targets = rng.uniform(0.1, 0.9, size=(T, P, K, 2))
+    weights = (rng.random((T, P, K)) < 0.6).astype(float)
+    return xs, targets, weights
+
+
+@pytest.mark.parametrize("forget_gate", [False, True])
+@pytest.mark.parametrize("output_unit", ["logistic", "linear"])
+@pytest.mark.parametrize("size", [1, 2])
+def test_the_truncated_gradient_is_the_gradient_of_its_stop_gradient_twin(forget_gate, output_unit, size):
+    """Forward traces = the exact gradient of the net whose previous hidden activations are held fixed."""
+    net = bank(forget_gate, output_unit, size=size)
+    xs, targets, weights = episode()
+    net.start(K)
+    held = []
+    for t in range(T):
+        held.append(net.u[..., net.inputs:-1].copy())
+        net.step(xs[t], targets[t], weights[t])
+    analytic = {"W": -net.gW.copy(), "V": -net.gV.copy()}         # gW, gV hold -dE/dW
+
+    def twin():
+        net.start(K)
+        error = 0.0
+        for t in range(T):
+            y = net.step(xs[t], hidden=held[t])
+            error += 0.5 * float(np.sum(weights[t][..., None] * (targets[t] - y) ** 2))
+        return error
+
+    errors = check_gradients(twin, net.params, analytic, max_entries=40)
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_trials_are_independent_and_updates_touch_only_the_chosen_ones():
+    xs, targets, weights = episode()
+    a, b = bank(seed=0), bank(seed=0)
+    b.W[1] += 0.3                                                  # trial 1 differs; trial 0 must not notice
+    for net in (a, b):
+        net.start(K)
+        for t in range(T):
+            net.step(xs[t], targets[t], weights[t])
+    np.testing.assert_array_equal(a.gW[0], b.gW[0])
+    w1 = b.W[1].copy()
+    g1 = b.gW[1].copy()
+    b.apply(0.5, trials=np.array([True, False]))
+    np.testing.assert_array_equal(b.W[1], w1)
+    assert not np.array_equal(b.W[0], a.W[0])
+    assert np.all(b.gW[0] == 0.0) and np.array_equal(b.gW[1], g1 * b.trainable)   # trial 1 keeps its change
+
+
+def test_biases_and_counts_as_configured():
+    net = bank(cell_bias=False, output_bias=False, blocks=2, size=2)
+    assert np.all(net.W[:, -1, :4] == 0.0) and net.trainable[-1, :4].sum() == 0
+    assert np.all(net.W[:, -1, net.rows["input"]] == [-1.0, -2.0])
+    # 8 units read 3 inputs, 8 hidden activations and a bias; the cells have no bias; 4 cells x 2 outputs
+    assert net.n_weights == 12 * 8 - 4 + 8
+    with pytest.raises(ValueError, match="forget"):
+        PaperLSTM(3, 2, 2, 2, [np.random.default_rng(0)], gate_bias={"forget": 1.0})
+
+
+def test_the_1997_cell_without_input_keeps_its_state():
+    """A closed input gate and no forget gate: the constant error carousel holds s exactly."""
+    net = bank(blocks=2, size=2)
+    net.W[:, -1, net.rows["input"]] = -1e4
+    net.start(K)
+    net.s[:] = 0.7
+    for t in range(T):
+        net.step(np.random.default_rng(t).normal(size=(P, K, 3)))
+    np.testing.assert_allclose(net.s, 0.7, atol=1e-12)
+
+
+def test_it_computes_what_embedded_rebers_own_network_computed():
+    """Before it moved here, embedded-reber had its own implementation of this network (reviewed with
+    that stub). tests/data/paper_lstm_reber_1997.npz holds what that code computed: initial weights
+    from two seeded trials (3 blocks of 2 cells, init_scale 0.5) and, over 11 symbols, the
+    accumulated change and the cell states. The stub's network, now this module, agrees (bit for
+    bit on the machine that wrote the file)."""
+    er = load_module(ROOT / "embedded-reber" / "embedded_reber.py")
+    golden = np.load(ROOT / "tests" / "data" / "paper_lstm_reber_1997.npz")
+    net = er.LSTM1997(3, 2, [np.random.default_rng([7, k]) for k in range(2)], init_scale=0.5)
+    np.testing.assert_array_equal(net.W, golden["W0"])
+    np.testing.assert_array_equal(net.V, golden["V0"])
+    codes = golden["codes"]
+    for t in range(11):
+        net.step(codes[t], codes[t + 1], np.ones(2, bool))
+    np.testing.assert_allclose(net.gW, golden["gW"], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(net.gV, golden["gV"], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(net.s[:, 0], golden["s"], rtol=1e-12, atol=1e-15)
