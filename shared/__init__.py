@@ -10,6 +10,8 @@
 - ``shared.recurrent``: the LSTM family (1997 cell, forget gate, peepholes, the nine Greff et al.
   variants) and the vanilla RNN, with BPTT.
 - ``shared.odyssnet``: the OdyssNet core, trainer and checkpoints.
+- ``shared.paper_lstm``: the LSTM as the 1997/2000 papers train it: a bank of trials learning on line by
+  the truncated gradient, computed forward in time.
 - ``shared.tasks``: the sequence tasks of the long-time-lag papers (Reber grammars, adding problem).
 
 Importing this package pins the numerical kernels, before numpy loads (every script of the catalog
