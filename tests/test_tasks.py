@@ -90,3 +90,94 @@ def test_second_mark_is_uniform_over_the_first_unmarked_pairs():
 def test_short_T_is_refused():
     with pytest.raises(ValueError):
         tasks.adding_sequences(np.random.default_rng(0), 4, 20)
+
+
+# ---------------------------------------------------------------------------------------- experiment 2
+
+
+def test_task_2a_is_two_sequences_and_2b_keeps_only_the_ends():
+    p = 100
+    a = tasks.long_lag_sequences(np.random.default_rng(0), 4000, p, "2a")
+    assert a.shape == (4000, p + 1)
+    assert {tuple(row) for row in a} == {(p, *range(p - 1), p), (p - 1, *range(p - 1), p - 1)}   # (y ... y), (x ... x)
+    assert abs((a[:, 0] == p).mean() - 0.5) < 0.03
+    b = tasks.long_lag_sequences(np.random.default_rng(1), 4000, p, "2b")
+    assert np.all(b[:, 0] == b[:, -1]) and set(b[:, 0]) == {p - 1, p}
+    assert b[:, 1:-1].min() == 0 and b[:, 1:-1].max() == p - 2            # the middle: any a_i, x and y never
+    with pytest.raises(ValueError):
+        tasks.long_lag_sequences(np.random.default_rng(0), 2, p, "2c")
+
+
+def test_task_2c_sequences_store_the_second_symbol_past_the_trigger():
+    p, q = 50, 100
+    rng = np.random.default_rng(2)
+    seqs = [tasks.long_lag_2c_sequence(rng, p, q) for _ in range(3000)]
+    trigger, start, x, y = p, p + 1, p + 2, p + 3
+    for s in seqs:
+        assert s[0] == start and s[1] in (x, y) and s[-1] == s[1] and s[-2] == trigger
+        assert np.all(s[2:-2] < p)                                         # distractors only in between
+    extra = np.array([len(s) - (q + 4) for s in seqs])
+    assert extra.min() == 0 and abs(extra.mean() - 9.0) < 0.5             # geometric: 9/10 another distractor
+
+
+# ---------------------------------------------------------------------------------------- experiment 3
+
+
+@pytest.mark.parametrize("variant", ["3a", "3b", "3c"])
+def test_two_sequence_problem_follows_its_variant(variant):
+    T, N = 100, 3
+    data = tasks.two_sequence_problem(np.random.default_rng(3), 6000, T, N, variant)
+    x = data.x[..., 0]
+    assert data.lengths.min() == T and data.lengths.max() == T + T // 10
+    inside = np.arange(x.shape[1])[None, :] < data.lengths[:, None]
+    assert np.all(x[~inside] == 0.0)
+    sign = np.where(data.label == 1, 1.0, -1.0)[:, None]
+    if variant == "3b":
+        assert abs((x[:, :N] - sign).var() - 0.2) < 0.02                  # noise on the information too
+    else:
+        assert np.all(x[:, :N] == sign)
+    later = x[:, N:T]
+    assert abs(later.mean()) < 0.01 and abs(later.var() - 0.2) < 0.01
+    clean = np.where(data.label == 1, *((0.2, 0.8) if variant == "3c" else (1.0, 0.0)))
+    np.testing.assert_array_equal(data.clean[:, 0], clean)
+    residual = data.target[:, 0] - clean
+    assert abs(residual.var() - (0.1 if variant == "3c" else 0.0)) < 0.01
+
+
+# ---------------------------------------------------------------------------------------- experiment 5
+
+
+def test_multiplication_sequences_multiply_the_marked_values():
+    data = tasks.multiplication_sequences(np.random.default_rng(4), 5000, 100)
+    values, markers = data.x[..., 0], data.x[..., 1]
+    assert values.min() >= 0.0 and values.max() <= 1.0
+    rows = np.arange(len(data))
+    first, second = data.marked[:, 0], data.marked[:, 1]
+    np.testing.assert_array_equal(data.target[:, 0], values[rows, first] * values[rows, second])
+    assert np.all(values[(first == 0) | (second == 0), 0] == 1.0)         # a marked first pair counts as 1.0
+    assert np.all((markers == 1).sum(axis=1) == 2)
+
+
+# ---------------------------------------------------------------------------------------- experiment 6
+
+
+@pytest.mark.parametrize("variant", ["6a", "6b"])
+def test_temporal_order_sequences_put_x_and_y_where_the_paper_says(variant):
+    data = tasks.temporal_order_sequences(np.random.default_rng(5), 6000, variant)
+    E, B, X, Y = (tasks.TEMPORAL_SYMBOLS.index(s) for s in "EBXY")
+    rows = np.arange(len(data.lengths))
+    assert data.lengths.min() == 100 and data.lengths.max() == 110
+    assert np.all(data.codes[:, 0] == E) and np.all(data.codes[rows, data.lengths - 1] == B)
+    for k, (low, high) in enumerate(tasks.TEMPORAL_POSITIONS[variant]):
+        assert data.positions[:, k].min() == low and data.positions[:, k].max() == high
+    marked = data.codes[rows[:, None], data.positions - 1]
+    assert np.all((marked == X) | (marked == Y))
+    others = data.codes.copy()
+    others[rows[:, None], data.positions - 1] = 0
+    others[:, 0] = 0
+    others[rows, data.lengths - 1] = 0
+    inside = np.arange(110)[None, :] < data.lengths[:, None]
+    assert np.all(others[inside] <= 3) and np.all(data.codes[~inside] == -1)
+    bits = (marked == Y).astype(int)
+    np.testing.assert_array_equal(data.label, bits @ (1 << np.arange(bits.shape[1]))[::-1])
+    assert np.bincount(data.label).size == 2 ** bits.shape[1]
