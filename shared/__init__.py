@@ -12,7 +12,8 @@
 - ``shared.odyssnet``: the OdyssNet core, trainer and checkpoints.
 - ``shared.paper_lstm``: the LSTM as the 1997/2000 papers train it: a bank of trials learning on line by
   the truncated gradient, computed forward in time.
-- ``shared.tasks``: the sequence tasks of the long-time-lag papers (Reber grammars, adding problem).
+- ``shared.tasks``: the sequence tasks of the long-time-lag papers (Reber grammars, Experiments 2-6).
+- ``shared.stopping``: the 1997 paper's stopping rules on the training stream (ST3 and Experiment 5's).
 
 Importing this package pins the numerical kernels, before numpy loads (every script of the catalog
 imports ``shared`` before numpy; ``tests/test_stubs.py`` checks it):

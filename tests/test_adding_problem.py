@@ -138,38 +138,7 @@ def test_a_hand_wired_paper_net_processes_every_sequence_correctly():
 # ----------------------------------------------------------------------------------------
 
 
-def test_stopping_rule_needs_2000_consecutive_correct_training_sequences():
-    rule = ap.StoppingRule(2)
-    good = np.array([[0.01, 0.01]])
-    for _ in range(1999):
-        assert not rule.update(good).any()
-    stop = rule.update(np.array([[0.05, 0.01]]))         # sequence 2000: net 1 wrong, net 2 its 2000th right
-    assert list(stop) == [False, True] and list(rule.stopped_at) == [-1, 2000]
-    for _ in range(1999):
-        assert not rule.update(good).any()
-    assert rule.update(good)[0] and rule.stopped_at[0] == 4000   # net 1: 2000 in a row after its miss
-    assert rule.at_stop["train_mse"][1] == pytest.approx(1e-4)
-    assert rule.at_stop["train_mae"][0] == pytest.approx(0.01)
-    assert list(rule.mse_below_at) == [2000, 2000]       # the window's MSE was below 0.01 once full
-    assert not rule.active.any()
-
-
-def test_stopping_rule_also_needs_the_average_training_error():
-    """With a looser threshold the second condition binds: every error 'correct', MSE 0.04."""
-    rule = ap.StoppingRule(1, threshold=0.5)
-    for _ in range(3000):
-        assert not rule.update(np.array([[0.2]])).any()
-    assert rule.mse_below_at[0] == -1
-
-
-def test_stopping_rule_in_batches_counts_every_sequence():
-    rule = ap.StoppingRule(1)
-    errors = np.full((16, 1), 0.001)
-    errors[3] = 0.5                                      # a wrong sequence inside the first batch
-    rule.update(errors)
-    while rule.active[0]:
-        rule.update(np.full((16, 1), 0.001))
-    assert rule.stopped_at[0] == 2016                    # 12 + 2000 = 2012 correct in a row, checked per batch
+# (the rule itself is tested in test_stopping.py)
 
 
 def test_training_stops_a_correct_net_after_2000_sequences(monkeypatch):
