@@ -103,7 +103,7 @@ class PaperLSTM:
             self.W[:, -1, self.rows[kind]] = np.broadcast_to(np.asarray(value, float), (b,))
         self.W, self.V = self.W.astype(self.dtype), self.V.astype(self.dtype)
         self.gW, self.gV = np.zeros_like(self.W), np.zeros_like(self.V)
-        self.streams = 0
+        self.streams, self.learn = 0, True
 
     @property
     def n_weights(self) -> int:
@@ -130,7 +130,7 @@ class PaperLSTM:
         copy = object.__new__(PaperLSTM)
         copy.__dict__.update(self.__dict__)
         copy.W, copy.V = self.W[trials], self.V[trials]
-        copy.gW = copy.gV = None
+        copy.gW = copy.gV = copy.u = copy.s = copy.trace = None     # its own state comes with start()
         copy.trials = len(copy.W)
         copy.streams = 0
         return copy
@@ -150,6 +150,8 @@ class PaperLSTM:
         (weight (P, K): which sequences have a target now; default all). ``hidden`` (P, K, U): the
         previous hidden activations to read instead of the net's own (the stop-gradient twin).
         ``streams``: run only the first this many sequences (the others wait), K read as that."""
+        if not self.streams:
+            raise RuntimeError("call start(streams) before the first step")
         P, c, b, size = self.trials, self.cells, self.blocks, self.block_size
         K = self.streams if streams is None else streams
         if target is not None and not self.learn:

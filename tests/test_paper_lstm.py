@@ -108,3 +108,20 @@ def test_it_computes_what_embedded_rebers_own_network_computed():
     np.testing.assert_allclose(net.gW, golden["gW"], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(net.gV, golden["gV"], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(net.s[:, 0], golden["s"], rtol=1e-12, atol=1e-15)
+
+
+def test_a_frozen_copy_runs_on_its_own_state_and_steps_need_a_start():
+    net = bank()
+    with pytest.raises(RuntimeError, match="start"):
+        net.step(np.zeros((P, K, 3)))
+    net.start(K)
+    before = net.u.copy()
+    frozen = net.frozen([1])
+    with pytest.raises(RuntimeError, match="start"):
+        frozen.step(np.zeros((1, 4, 3)))
+    frozen.start(4, learn=False)
+    y = frozen.step(np.ones((1, 2, 3)), streams=2)
+    assert y.shape == (1, 2, 2) and np.all(frozen.u[:, 2:, 3:-1] == 0.0)      # the waiting streams did not move
+    np.testing.assert_array_equal(net.u, before)
+    with pytest.raises(ValueError, match="learn=False"):
+        frozen.step(np.ones((1, 4, 3)), target=np.zeros((1, 4, 2)))
