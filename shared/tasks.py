@@ -105,14 +105,15 @@ class Sequences:
         return Sequences(self.x[rows], self.lengths[rows], self.target[rows], self.marked[rows])
 
 
-def adding_sequences(rng: np.random.Generator, n: int, T: int) -> Sequences:
-    """n sequences of minimal length T (T >= 22), drawn as the paper describes (above)."""
+def _marked_pairs(rng: np.random.Generator, n: int, T: int, low: float, marked_first: float) -> Sequences:
+    """The pairs of Experiments 4 and 5 (values uniform in [low, 1]; a marked first pair's value set
+    to ``marked_first``), their target left to the caller."""
     if T < 22:
         raise ValueError("T must be at least 22: X2 is drawn among the first T/2 - 1 unmarked pairs, "
                          "which must reach past the first ten")
     longest = T + T // 10
     lengths = rng.integers(T, longest + 1, size=n)
-    values = rng.uniform(-1.0, 1.0, size=(n, longest))
+    values = rng.uniform(low, 1.0, size=(n, longest))
     first = rng.integers(0, 10, size=n)
     k = rng.integers(0, T // 2 - 1, size=n)          # index among the first T/2 - 1 unmarked pairs
     second = k + (k >= first)
@@ -122,13 +123,20 @@ def adding_sequences(rng: np.random.Generator, n: int, T: int) -> Sequences:
     markers[rows, lengths - 1] = -1.0
     markers[rows, first] = 1.0
     markers[rows, second] = 1.0
-    values[:, 0] = np.where(markers[:, 0] == 1.0, 0.0, values[:, 0])   # a marked first pair counts as 0
+    values[:, 0] = np.where(markers[:, 0] == 1.0, marked_first, values[:, 0])
     padding = np.arange(longest)[None, :] >= lengths[:, None]
     values[padding] = 0.0
     markers[padding] = 0.0
-    target = 0.5 + (values[rows, first] + values[rows, second]) / 4.0
-    return Sequences(np.stack([values, markers], axis=2), lengths, target[:, None],
-                     np.stack([first, second], axis=1))
+    return Sequences(np.stack([values, markers], axis=2), lengths, None, np.stack([first, second], axis=1))
+
+
+def adding_sequences(rng: np.random.Generator, n: int, T: int) -> Sequences:
+    """n sequences of minimal length T (T >= 22), drawn as the paper describes (above): a marked
+    first pair counts as 0; the target is 0.5 + (X1 + X2) / 4."""
+    data = _marked_pairs(rng, n, T, -1.0, 0.0)
+    x1, x2 = np.take_along_axis(data.x[..., 0], data.marked, axis=1).T
+    data.target = (0.5 + (x1 + x2) / 4.0)[:, None]
+    return data
 
 
 # ----------------------------------------------------------------------------------------
@@ -223,27 +231,10 @@ def two_sequence_problem(rng: np.random.Generator, n: int, T: int, N: int, varia
 
 def multiplication_sequences(rng: np.random.Generator, n: int, T: int) -> Sequences:
     """n sequences of minimal length T (T >= 22): pairs (value in [0, 1], marker), target X1 X2."""
-    if T < 22:
-        raise ValueError("T must be at least 22: X2 is drawn among the first T/2 - 1 unmarked pairs, "
-                         "which must reach past the first ten")
-    longest = T + T // 10
-    lengths = rng.integers(T, longest + 1, size=n)
-    values = rng.uniform(0.0, 1.0, size=(n, longest))
-    first = rng.integers(0, 10, size=n)
-    k = rng.integers(0, T // 2 - 1, size=n)
-    second = k + (k >= first)
-    rows = np.arange(n)
-    markers = np.zeros((n, longest))
-    markers[:, 0] = -1.0
-    markers[rows, lengths - 1] = -1.0
-    markers[rows, first] = 1.0
-    markers[rows, second] = 1.0
-    values[:, 0] = np.where(markers[:, 0] == 1.0, 1.0, values[:, 0])   # a marked first pair counts as 1
-    padding = np.arange(longest)[None, :] >= lengths[:, None]
-    values[padding] = 0.0
-    markers[padding] = 0.0
-    target = values[rows, first] * values[rows, second]
-    return Sequences(np.stack([values, markers], axis=2), lengths, target[:, None], np.stack([first, second], axis=1))
+    data = _marked_pairs(rng, n, T, 0.0, 1.0)
+    x1, x2 = np.take_along_axis(data.x[..., 0], data.marked, axis=1).T
+    data.target = (x1 * x2)[:, None]
+    return data
 
 
 # ----------------------------------------------------------------------------------------
