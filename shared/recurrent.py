@@ -272,10 +272,6 @@ class LSTM(_Sequence):
             return cells
         return cells.reshape(self.blocks, self.block_size, -1).sum(axis=1)
 
-    def _expand(self, gate):
-        """E for batch-major arrays (..., blocks) -> (..., H)."""
-        return gate if self.block_size == 1 else np.repeat(gate, self.block_size, axis=-1)
-
     def forward(self, x, lengths=None, initial_state=None, recurrent_input=None):
         """x (B, T, D) -> y; initial_state: optional (h0, c0), each (B, H).
 
