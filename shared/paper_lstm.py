@@ -60,15 +60,16 @@ class PaperLSTM:
 
     gate_bias: initial biases per gate kind, {"input": ..., "output": ..., "forget": ...}, each a
     scalar or one value per block (the 1997 recipes: input gates -1, -3, -5, ...; output gates -2,
-    -4, ...); a kind left out keeps its random bias like every other weight. cell_bias: whether the
-    cells have biases (1997 Exp. 4 yes; the Reber experiments no). Weights start uniform in
-    [-init_scale, init_scale], trial k drawing from rngs[k].
+    -4, ...); a kind left out keeps its random bias like every other weight. cell_bias, gate_biases:
+    whether the cells and the gates have biases (1997 Exp. 4: both; the Reber experiments: gates
+    only; Exp. 2c: neither). Weights start uniform in [-init_scale, init_scale], trial k drawing
+    from rngs[k]; a bias that is absent is 0 and never trained.
     """
 
     def __init__(self, inputs: int, blocks: int, block_size: int, outputs: int, rngs, *,
                  forget_gate: bool = False, output_unit: str = "logistic", output_bias: bool = False,
-                 cell_bias: bool = True, init_scale: float = 0.1, gate_bias: dict | None = None,
-                 dtype=np.float64):
+                 cell_bias: bool = True, gate_biases: bool = True, init_scale: float = 0.1,
+                 gate_bias: dict | None = None, dtype=np.float64):
         inputs, outputs = integer("inputs", inputs), integer("outputs", outputs)
         blocks, block_size = integer("blocks", blocks), integer("block_size", block_size)
         init_scale = number("init_scale", init_scale)
@@ -97,6 +98,11 @@ class PaperLSTM:
         if not cell_bias:
             self.W[:, -1, :c] = 0.0
             self.trainable[-1, :c] = 0.0
+        if not gate_biases:
+            if gate_bias:
+                raise ValueError("gate_bias sets initial gate biases, but gate_biases=False removes them")
+            self.W[:, -1, c:] = 0.0
+            self.trainable[-1, c:] = 0.0
         for kind, value in (gate_bias or {}).items():
             if kind not in ("input", "output", "forget") or self.rows[kind] is None:
                 raise ValueError(f"no {kind!r} gates to bias")

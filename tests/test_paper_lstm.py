@@ -78,6 +78,18 @@ def test_biases_and_counts_as_configured():
     assert net.n_weights == 12 * 8 - 4 + 8
     with pytest.raises(ValueError, match="forget"):
         PaperLSTM(3, 2, 2, 2, [np.random.default_rng(0)], gate_bias={"forget": 1.0})
+    # Exp. 2c: "No bias weights are used"
+    bare = PaperLSTM(3, 2, 1, 2, [np.random.default_rng(0)], cell_bias=False, gate_biases=False)
+    assert np.all(bare.W[:, -1] == 0.0) and bare.n_weights == 10 * 6 - 6 + 2 * 2
+    for p, weights in ((50, 364), (1000, 6064)):                       # Table 3's counts: p + 4 symbols in
+        assert PaperLSTM(p + 4, 2, 1, 2, [np.random.default_rng(0)], cell_bias=False,
+                         gate_biases=False).n_weights == weights
+    bare.start(1)
+    bare.step(np.ones((1, 1, 3)), np.zeros((1, 1, 2)))
+    bare.apply(1.0)
+    assert np.all(bare.W[:, -1] == 0.0)
+    with pytest.raises(ValueError, match="gate_biases=False"):
+        PaperLSTM(3, 2, 1, 2, [np.random.default_rng(0)], gate_biases=False, gate_bias={"input": -1.0})
 
 
 def test_the_1997_cell_without_input_keeps_its_state():
@@ -125,3 +137,18 @@ def test_a_frozen_copy_runs_on_its_own_state_and_steps_need_a_start():
     np.testing.assert_array_equal(net.u, before)
     with pytest.raises(ValueError, match="learn=False"):
         frozen.step(np.ones((1, 4, 3)), target=np.zeros((1, 4, 2)))
+
+
+@pytest.mark.parametrize("experiment, shape, biases, weights", [
+    ("1, 4 x 1", (7, 4, 1, 7), dict(cell_bias=False), 264),
+    ("1, 3 x 2", (7, 3, 2, 7), dict(cell_bias=False), 276),
+    ("3a", (1, 3, 1, 1), dict(), 102),
+    ("4 and 5", (2, 2, 2, 1), dict(output_bias=True), 93),
+    ("6a", (8, 2, 2, 4), dict(output_bias=True), 156),
+    ("6b", (8, 3, 2, 8), dict(output_bias=True), 308),
+])
+def test_the_weight_counts_of_table_10(experiment, shape, biases, weights):
+    """Hochreiter & Schmidhuber (1997), Table 10: the network sizes of the experiments, counted the
+    paper's way (every connection and bias that learns)."""
+    net = PaperLSTM(*shape, [np.random.default_rng(0)], **biases)
+    assert net.n_weights == weights, experiment
