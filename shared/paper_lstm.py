@@ -151,7 +151,9 @@ class PaperLSTM:
 
     # -- one step ---------------------------------------------------------------------------
     def step(self, x, target=None, weight=None, hidden=None, streams: int | None = None) -> np.ndarray:
-        """Read x (P, K, inputs); return the outputs (P, K, outputs). With ``target`` (P, K, outputs),
+        """Read x (P, K, inputs), or symbol codes (P, K) of integers for one-hot inputs (-1: none;
+        only the symbol's own weights are read and traced, so a large alphabet costs nothing
+        per step); return the outputs (P, K, outputs). With ``target`` (P, K, outputs),
         add this step's truncated-gradient change for E = 1/2 sum weight (target - y)^2 to gW, gV
         (weight (P, K): which sequences have a target now; default all). ``hidden`` (P, K, U): the
         previous hidden activations to read instead of the net's own (the stop-gradient twin).
@@ -163,10 +165,19 @@ class PaperLSTM:
         if target is not None and not self.learn:
             raise ValueError("this net was started with learn=False: it has no traces to learn from")
         u, s = self.u[:, :K], self.s[:, :K]
-        u[..., :self.inputs] = x
+        x = np.asarray(x)
+        codes = x if np.issubdtype(x.dtype, np.integer) else None
         if hidden is not None:
             u[..., self.inputs:-1] = hidden
-        half_tanh = np.tanh(0.5 * np.matmul(u, self.W))               # tanh(net / 2) of every unit
+        if codes is None:
+            u[..., :self.inputs] = x
+            half_tanh = np.tanh(0.5 * np.matmul(u, self.W))           # tanh(net / 2) of every unit
+        else:                                                           # u's input part stays 0
+            if codes.shape != (P, K) or codes.max(initial=-1) >= self.inputs or codes.min(initial=0) < -1:
+                raise ValueError(f"codes must be (P, K) = {(P, K)} integers in -1..{self.inputs - 1}")
+            trial = np.arange(P)[:, None]
+            read = self.W[trial, np.maximum(codes, 0)] * (codes >= 0)[..., None]          # W[code] (P, K, U)
+            half_tanh = np.tanh(0.5 * (np.matmul(u[..., self.inputs:], self.W[:, self.inputs:]) + read))
         gate = 0.5 * half_tanh[..., c:] + 0.5                          # f(net) of the gates
         y_in = gate[..., :b, None]
         y_out = gate[..., -b:, None]
@@ -201,7 +212,12 @@ class PaperLSTM:
         if self.forget_gate:
             coef[:, :, 2] = s_prev * blocks_of(slope[..., c + b:c + 2 * b])             # s(t-1) f'(net_phi)
             trace *= blocks_of(gate[..., b:2 * b])[:, :, None, None, :]
-        trace += u[:, :, :, None, None] * coef[:, :, None]
+        if codes is None:
+            trace += u[:, :, :, None, None] * coef[:, :, None]
+        else:
+            trace[:, :, self.inputs:] += u[:, :, self.inputs:, None, None] * coef[:, :, None]
+            on = codes >= 0
+            trace[np.nonzero(on) + (codes[on],)] += coef[on]                 # the one input that is 1
 
         if target is not None:
             e_k = np.asarray(target, self.dtype) - y                    # the output units' errors
@@ -222,6 +238,9 @@ class PaperLSTM:
                 self.gW[:, :, self.rows["forget"]] += block_sum(change[:, :, 2])
             e_out = slope[..., -b:] * (back * squashed).reshape(blocked).sum(-1)       # output gates, this step
             self.gW[:, :, self.rows["output"]] += _over_streams(u[..., None] * e_out[:, :, None, :])
+            if codes is not None:
+                on = codes >= 0
+                np.add.at(self.gW[:, :, self.rows["output"]], (np.nonzero(on)[0], codes[on]), e_out[on])
 
         u[..., self.inputs:self.inputs + c] = y_c                      # what the next step reads
         u[..., self.inputs + c:-1] = gate

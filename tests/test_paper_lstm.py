@@ -152,3 +152,44 @@ def test_the_weight_counts_of_table_10(experiment, shape, biases, weights):
     paper's way (every connection and bias that learns)."""
     net = PaperLSTM(*shape, [np.random.default_rng(0)], **biases)
     assert net.n_weights == weights, experiment
+
+
+@pytest.mark.parametrize("forget_gate", [False, True])
+def test_symbol_codes_are_one_hot_inputs(forget_gate):
+    """step(codes): the same net as on one-hot vectors (to rounding: the sums run in another order),
+    and its truncated gradient is again the exact gradient of the stop-gradient twin."""
+    rng = np.random.default_rng(6)
+    codes = rng.integers(-1, 3, size=(T, P, K))                    # -1: no input at that step
+    one_hot = np.vstack([np.eye(3), np.zeros((1, 3))])[codes]
+    targets, weights = episode()[1:]
+    nets = []
+    for x in (one_hot, codes):
+        net = bank(forget_gate)
+        net.start(K)
+        outputs = [net.step(x[t], targets[t], weights[t]) for t in range(T)]
+        nets.append((net, np.array(outputs)))
+    (dense, y_dense), (coded, y_coded) = nets
+    np.testing.assert_allclose(y_coded, y_dense, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(coded.gW, dense.gW, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(coded.gV, dense.gV, rtol=1e-10, atol=1e-13)
+
+    net = bank(forget_gate)
+    net.start(K)
+    held = []
+    for t in range(T):
+        held.append(net.u[..., net.inputs:-1].copy())
+        net.step(codes[t], targets[t], weights[t])
+    analytic = {"W": -net.gW.copy(), "V": -net.gV.copy()}
+
+    def twin():
+        net.start(K)
+        error = 0.0
+        for t in range(T):
+            y = net.step(codes[t], hidden=held[t])
+            error += 0.5 * float(np.sum(weights[t][..., None] * (targets[t] - y) ** 2))
+        return error
+
+    errors = check_gradients(twin, net.params, analytic, max_entries=40)
+    assert max(errors.values()) < 1e-6, errors
+    with pytest.raises(ValueError, match="codes"):
+        net.step(np.full((P, K), 3))
