@@ -173,10 +173,11 @@ class PaperLSTM:
             u[..., :self.inputs] = x
             half_tanh = np.tanh(0.5 * np.matmul(u, self.W))           # tanh(net / 2) of every unit
         else:                                                           # u's input part stays 0
-            if codes.shape != (P, K) or codes.max(initial=-1) >= self.inputs or codes.min(initial=0) < -1:
+            if codes.shape != (P, K) or not ((codes >= -1) & (codes < self.inputs)).all():
                 raise ValueError(f"codes must be (P, K) = {(P, K)} integers in -1..{self.inputs - 1}")
-            trial = np.arange(P)[:, None]
-            read = self.W[trial, np.maximum(codes, 0)] * (codes >= 0)[..., None]          # W[code] (P, K, U)
+            on = codes >= 0
+            rows = np.maximum(codes, 0)
+            read = self.W[np.arange(P)[:, None], rows] * on[..., None]          # W[code] (P, K, U)
             half_tanh = np.tanh(0.5 * (np.matmul(u[..., self.inputs:], self.W[:, self.inputs:]) + read))
         gate = 0.5 * half_tanh[..., c:] + 0.5                          # f(net) of the gates
         y_in = gate[..., :b, None]
@@ -204,7 +205,7 @@ class PaperLSTM:
 
         # the traces of ds_c/dW, carried through the carousel (scaled by the forget gate)
         slope = 0.25 - 0.25 * half_tanh * half_tanh                     # f'(net) of every unit
-        blocks_of = lambda a: np.repeat(a, size, axis=-1)               # noqa: E731  (P, K, b) -> (P, K, c)
+        blocks_of = (lambda a: a) if size == 1 else (lambda a: np.repeat(a, size, axis=-1))   # (P, K, b) -> (P, K, c)
         trace = self.trace[:, :K]
         coef = np.empty((P, K, trace.shape[3], c), self.dtype)
         coef[:, :, 0] = (1.0 - half_tanh[..., :c] ** 2) * blocks_of(gate[..., :b])     # g'(net_c) y_in
@@ -216,8 +217,7 @@ class PaperLSTM:
             trace += u[:, :, :, None, None] * coef[:, :, None]
         else:
             trace[:, :, self.inputs:] += u[:, :, self.inputs:, None, None] * coef[:, :, None]
-            on = codes >= 0
-            trace[np.nonzero(on) + (codes[on],)] += coef[on]                 # the one input that is 1
+            trace[np.arange(P)[:, None], np.arange(K), rows] += coef * on[..., None, None]   # the one input that is 1
 
         if target is not None:
             e_k = np.asarray(target, self.dtype) - y                    # the output units' errors
@@ -239,7 +239,6 @@ class PaperLSTM:
             e_out = slope[..., -b:] * (back * squashed).reshape(blocked).sum(-1)       # output gates, this step
             self.gW[:, :, self.rows["output"]] += _over_streams(u[..., None] * e_out[:, :, None, :])
             if codes is not None:
-                on = codes >= 0
                 np.add.at(self.gW[:, :, self.rows["output"]], (np.nonzero(on)[0], codes[on]), e_out[on])
 
         u[..., self.inputs:self.inputs + c] = y_c                      # what the next step reads
