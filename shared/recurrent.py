@@ -420,6 +420,8 @@ class LSTM(_Sequence):
         forget_sees = cs[:-1] - cell_in if coupled else cs[:-1]
         peepholes = {name: np.repeat(p[f"p_{name}"][:, None], batch, axis=1)
                      for name in self.gates if spec.peepholes}
+        gates_reading_c = [(gate, sees) for gate, sees in (("forget", forget_sees), ("input", cell_in))
+                           if gate in self.gates]
 
         d_pre = self._buffer("d_pre", (steps, p["b"].size, batch))          # (T, width, B)
         dh = np.zeros((h_size, batch), dtype)
@@ -441,21 +443,16 @@ class LSTM(_Sequence):
             np.multiply(dc, cell_slope[t], out=dp[r_g])
             if spec.forget_gate:
                 self._times_gate(gate_act[t, r_f], dc, dc_prev)
-                d_f = self._sum(np.multiply(dc, forget_sees[t], out=work))
-                if R is not None:
-                    d_f = d_f + dq[r_f]
-                da_f = np.multiply(d_f, slope[r_f], out=dp[r_f])
-                if "forget" in peepholes:
-                    dc_prev += self._times_gate(da_f, peepholes["forget"], work)
             else:
                 dc_prev[...] = dc
-            if spec.input_gate == "sigmoid":
-                d_i = self._sum(np.multiply(dc, cell_in[t], out=work))
+            for gate, sees in gates_reading_c:    # forget gate: dc/df = c_prev (- g, coupled); input gate: g
+                rows = cols[gate]
+                d_gate = self._sum(np.multiply(dc, sees[t], out=work))
                 if R is not None:
-                    d_i = d_i + dq[r_i]
-                da_i = np.multiply(d_i, slope[r_i], out=dp[r_i])
-                if "input" in peepholes:
-                    dc_prev += self._times_gate(da_i, peepholes["input"], work)
+                    d_gate = d_gate + dq[rows]
+                da = np.multiply(d_gate, slope[rows], out=dp[rows])
+                if gate in peepholes:
+                    dc_prev += self._times_gate(da, peepholes[gate], work)
             if self.truncated:   # error at the units' net inputs goes no further back: only c carries it
                 dh[...] = 0.0
             else:

@@ -27,29 +27,33 @@ def episode(seed=1):
     return xs, targets, weights
 
 
-@pytest.mark.parametrize("forget_gate", [False, True])
-@pytest.mark.parametrize("output_unit", ["logistic", "linear"])
-@pytest.mark.parametrize("size", [1, 2])
-def test_the_truncated_gradient_is_the_gradient_of_its_stop_gradient_twin(forget_gate, output_unit, size):
-    """Forward traces = the exact gradient of the net whose previous hidden activations are held fixed."""
-    net = bank(forget_gate, output_unit, size=size)
-    xs, targets, weights = episode()
+def twin_errors(net, inputs, targets, weights):
+    """Relative errors of the traces' change against finite differences of the stop-gradient twin:
+    the same episode with each step's previous hidden activations held at their values."""
     net.start(K)
     held = []
     for t in range(T):
         held.append(net.u[..., net.inputs:-1].copy())
-        net.step(xs[t], targets[t], weights[t])
+        net.step(inputs[t], targets[t], weights[t])
     analytic = {"W": -net.gW.copy(), "V": -net.gV.copy()}         # gW, gV hold -dE/dW
 
     def twin():
         net.start(K)
         error = 0.0
         for t in range(T):
-            y = net.step(xs[t], hidden=held[t])
+            y = net.step(inputs[t], hidden=held[t])
             error += 0.5 * float(np.sum(weights[t][..., None] * (targets[t] - y) ** 2))
         return error
 
-    errors = check_gradients(twin, net.params, analytic, max_entries=40)
+    return check_gradients(twin, net.params, analytic, max_entries=40)
+
+
+@pytest.mark.parametrize("forget_gate", [False, True])
+@pytest.mark.parametrize("output_unit", ["logistic", "linear"])
+@pytest.mark.parametrize("size", [1, 2])
+def test_the_truncated_gradient_is_the_gradient_of_its_stop_gradient_twin(forget_gate, output_unit, size):
+    """Forward traces = the exact gradient of the net whose previous hidden activations are held fixed."""
+    errors = twin_errors(bank(forget_gate, output_unit, size=size), *episode())
     assert max(errors.values()) < 1e-6, errors
 
 
@@ -174,22 +178,7 @@ def test_symbol_codes_are_one_hot_inputs(forget_gate):
     np.testing.assert_allclose(coded.gV, dense.gV, rtol=1e-10, atol=1e-13)
 
     net = bank(forget_gate)
-    net.start(K)
-    held = []
-    for t in range(T):
-        held.append(net.u[..., net.inputs:-1].copy())
-        net.step(codes[t], targets[t], weights[t])
-    analytic = {"W": -net.gW.copy(), "V": -net.gV.copy()}
-
-    def twin():
-        net.start(K)
-        error = 0.0
-        for t in range(T):
-            y = net.step(codes[t], hidden=held[t])
-            error += 0.5 * float(np.sum(weights[t][..., None] * (targets[t] - y) ** 2))
-        return error
-
-    errors = check_gradients(twin, net.params, analytic, max_entries=40)
+    errors = twin_errors(net, codes, targets, weights)
     assert max(errors.values()) < 1e-6, errors
     with pytest.raises(ValueError, match="codes"):
         net.step(np.full((P, K), 3))
