@@ -20,7 +20,7 @@ def scheduler():
     # started from this process, whose environment already holds the catalog's kernel pins
     # (`import shared` in conftest), so the workers compute with the same kernels
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:   # any free port: tests may run side by side
         yield cluster.scheduler_address
 
 

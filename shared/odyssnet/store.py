@@ -72,7 +72,8 @@ def _read(path) -> tuple[dict, dict[str, np.ndarray]]:
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
     try:
-        archive = np.load(path, allow_pickle=False)
+        # from memory: numpy leaves its own file handle open when a truncated archive fails to open
+        archive = np.load(io.BytesIO(path.read_bytes()), allow_pickle=False)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise CheckpointError(f"{path}: not a readable OdyssNet checkpoint (truncated or corrupted: {error})") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
