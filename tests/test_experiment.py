@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -121,7 +122,7 @@ def test_conclude_merges_sections_and_recomputes_the_verdict(tmp_path, monkeypat
     assert verdict["value"] == "yes"
     monkeypatch.setattr(sys, "argv", ["demo.py", "--record"])
     ex.conclude({**valid_record(), "headline": {"m": 3.0}}, script, demo_verdict, path)
-    record = json.loads(open(path).read())
+    record = json.loads(Path(path).read_text())
     assert record["headline"] == {"m": 3.0}
     assert record["odyssnet"]["headline"] == {"m": 1.0}
     assert record["verdict"]["value"] == "no"  # recomputed on the whole merged record
