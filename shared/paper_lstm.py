@@ -245,6 +245,126 @@ class PaperLSTM:
         u[..., self.inputs + c:-1] = gate
         return y
 
+    # -- a whole sequence, weights held ---------------------------------------------------------
+    def sequence(self, inputs, targets=None, weights=None) -> np.ndarray:
+        """Run K sequences per trial from a fresh start (activations and states 0) and return the
+        outputs (P, K, T, O). inputs: (P, K, T, D) floats or (P, K, T) symbol codes (-1: none).
+        With ``targets`` (P, K, T, O) and ``weights`` (P, K, T) (0: no target at that step), add the
+        sequences' truncated-gradient change to gW, gV: the same change as ``step`` adds over the
+        steps (the weights do not change within the sequence), computed backward after the forward
+        pass instead of carried forward in traces. Error reaching a cell state at step t reaches
+        the earlier steps tau through the carousel alone, scaled by the forget gates between them:
+
+            delta(tau) = e_s(tau) + y_phi(tau + 1) delta(tau + 1)      (y_phi = 1 without forget gates)
+            -dE/dW[v, c] = sum_tau u_v(tau) g'(net_c) y_in delta_c(tau)      (and so on, as in step)
+
+        so the whole change is one product of the steps' inputs with the units' errors. Per step the
+        forward pass makes about a third of step()'s numpy calls. What the pass computed stays in
+        ``self.cache`` ("s": cell states (T, P, K, cells), "gates", "y_c") until the next call."""
+        inputs = np.asarray(inputs)
+        P, c, b, size, U = self.trials, self.cells, self.blocks, self.block_size, self.units
+        codes = inputs if inputs.dtype.kind in "iu" else None
+        if inputs.shape[0] != P or inputs.ndim != (3 if codes is not None else 4):
+            raise ValueError(f"inputs must be (P, K, T, D) floats or (P, K, T) codes with P = {P}, got {inputs.shape}")
+        K, T = inputs.shape[1:3]
+        learning = targets is not None
+        if learning and not self.learn:
+            raise ValueError("this net was started with learn=False: it has no traces to learn from")
+        W_hidden = self.W[:, self.inputs:]                                # (P, U + 1, U): hidden activations and bias
+        if codes is None:                                                 # the inputs' part of every net input, all steps
+            x = np.ascontiguousarray(inputs.transpose(2, 0, 1, 3))        # (T, P, K, D)
+            read = np.matmul(x.transpose(1, 0, 2, 3).reshape(P, T * K, -1),
+                             self.W[:, :self.inputs]).reshape(P, T, K, U).transpose(1, 0, 2, 3)
+        else:
+            if not ((codes >= -1) & (codes < self.inputs)).all():
+                raise ValueError(f"codes must be integers in -1..{self.inputs - 1}")
+            code_t = np.ascontiguousarray(codes.transpose(2, 0, 1))       # (T, P, K)
+            read = self.W[np.arange(P)[None, :, None], np.maximum(code_t, 0)] * (code_t >= 0)[..., None]
+        # The loop runs on half-scaled quantities, which is exact in binary arithmetic: net / 2 from
+        # W / 2 and read / 2, and sigma = s / 2, so that tanh(net / 2) and h(s) = tanh(s / 2) need
+        # no scaling and y_in g(net_c) = 2 y_in tanh(net_c / 2) adds y_in tanh(net_c / 2) to sigma.
+        # Every product lands in a preallocated array (about eight numpy calls a step).
+        W_half = 0.5 * W_hidden
+        read_half = np.ascontiguousarray(0.5 * read)
+        hidden = np.zeros((T + 1, P, K, U + 1), self.dtype)               # what step t reads: activations at t - 1, 1
+        hidden[..., -1] = 1.0
+        half_tanh = np.empty((T, P, K, U), self.dtype)                    # tanh(net / 2) of every unit
+        sigma = np.zeros((T + 1, P, K, b, size), self.dtype)              # sigma[t + 1] = s(t) / 2; s(-1) = 0
+        squashed = np.empty((T, P, K, b, size), self.dtype)               # h(s(t)) = tanh(sigma)
+        cell_in = half_tanh[..., :c].reshape(T, P, K, b, size)
+        gate_of = hidden[1:, ..., c:U]                                    # the gates, written where step t + 1 reads them
+        y_in, y_out = hidden[1:, ..., c:c + b, None], hidden[1:, ..., U - b:U, None]
+        y_c = hidden[1:, ..., :c].reshape(T, P, K, b, size)
+        views = (cell_in, y_c)
+        assert all(np.shares_memory(v, base) for v, base in zip(views, (half_tanh, hidden)))   # written in place
+        stored = np.empty((P, K, b, size), self.dtype)
+        kept = np.empty((P, K, b, size), self.dtype) if self.forget_gate else None
+        for t in range(T):
+            ht = half_tanh[t]
+            np.matmul(hidden[t], W_half, out=ht)
+            ht += read_half[t]
+            np.tanh(ht, out=ht)
+            np.multiply(ht[..., c:], 0.5, out=gate_of[t])
+            gate_of[t] += 0.5
+            np.multiply(y_in[t], cell_in[t], out=stored)
+            if self.forget_gate:
+                np.multiply(hidden[t + 1, ..., c + b:c + 2 * b, None], sigma[t], out=kept)
+                np.add(kept, stored, out=sigma[t + 1])
+            else:
+                np.add(sigma[t], stored, out=sigma[t + 1])
+            np.tanh(sigma[t + 1], out=squashed[t])
+            np.multiply(y_out[t], squashed[t], out=y_c[t])
+        states = (2.0 * sigma).reshape(T + 1, P, K, c)                   # states[t + 1] = s(t)
+        squashed = squashed.reshape(T, P, K, c)
+        gates = hidden[1:, ..., c:U]                                      # (T, P, K, gates)
+        y_c = hidden[1:, ..., :c]
+        self.cache = {"s": states[1:], "gates": gates, "y_c": y_c}
+        by_trial = lambda a: a.transpose(1, 0, 2, 3).reshape(P, T * K, a.shape[-1])      # noqa: E731
+        net_k = np.matmul(by_trial(y_c), self.V[:, :c]).reshape(P, T, K, -1)
+        if self.output_bias:
+            net_k += self.V[:, None, None, c]
+        y = _logistic(net_k) if self.output_unit == "logistic" else net_k
+        if not learning:
+            return y.transpose(0, 2, 1, 3)
+
+        e_k = np.asarray(targets, self.dtype).transpose(0, 2, 1, 3) - y   # (P, T, K, O)
+        if self.output_unit == "logistic":
+            e_k = e_k * (y - y * y)
+        if weights is not None:
+            e_k = e_k * np.asarray(weights, self.dtype).transpose(0, 2, 1)[..., None]
+        e_k = np.ascontiguousarray(e_k.transpose(1, 0, 2, 3))             # (T, P, K, O)
+        self.gV[:, :c] += np.matmul(by_trial(y_c).transpose(0, 2, 1), by_trial(e_k))
+        if self.output_bias:
+            self.gV[:, c] += e_k.sum(axis=(0, 2))
+        back = np.matmul(by_trial(e_k), self.V[:, :c].transpose(0, 2, 1)).reshape(P, T, K, c).transpose(1, 0, 2, 3)
+        every = (T, P, K, b, size)
+        y_out = gates[..., -b:, None]
+        e_s = (y_out * ((0.5 - 0.5 * squashed * squashed) * back).reshape(every)).reshape(T, P, K, c)
+        if self.forget_gate:                                              # back through the carousel, scaled
+            delta = e_s
+            phi = np.repeat(gates[..., b:2 * b], size, axis=-1)
+            for t in range(T - 2, -1, -1):
+                delta[t] += phi[t + 1] * delta[t + 1]
+        else:
+            delta = np.cumsum(e_s[::-1], axis=0)[::-1]
+        slope = 0.25 - 0.25 * half_tanh[..., c:] * half_tanh[..., c:]     # f'(net) of the gates
+        errors = np.empty((T, P, K, U), self.dtype)                       # what reaches each unit's net input
+        errors[..., :c] = (1.0 - half_tanh[..., :c] ** 2) * np.repeat(gates[..., :b], size, axis=-1) * delta
+        block_sum = lambda a: a.reshape(every).sum(-1)                    # noqa: E731
+        errors[..., self.rows["input"]] = block_sum(2.0 * half_tanh[..., :c] * np.repeat(slope[..., :b], size, -1)
+                                                    * delta)
+        if self.forget_gate:
+            errors[..., self.rows["forget"]] = block_sum(states[:-1] * np.repeat(slope[..., b:2 * b], size, -1) * delta)
+        errors[..., self.rows["output"]] = slope[..., -b:] * block_sum(back * squashed)
+        self.gW[:, self.inputs:] += np.matmul(by_trial(hidden[:-1]).transpose(0, 2, 1), by_trial(errors))
+        if codes is None:
+            self.gW[:, :self.inputs] += np.matmul(by_trial(x).transpose(0, 2, 1), by_trial(errors))
+        else:
+            on = code_t >= 0
+            trial = np.broadcast_to(np.arange(P)[None, :, None], code_t.shape)
+            np.add.at(self.gW, (trial[on], code_t[on]), errors[on])
+        return y.transpose(0, 2, 1, 3)
+
     def apply(self, lr: float, trials=None) -> None:
         """Add lr times the accumulated change to the weights of ``trials`` ((P,) bool, default
         all) and clear theirs (the others keep accumulating)."""

@@ -1,0 +1,149 @@
+"""On-line training as the long-time-lag papers do it, for a bank of ``PaperLSTM`` trials.
+
+Hochreiter & Schmidhuber (1997), Sec. 5 ("we always use on-line learning"; "net activations are
+reset after each processed input sequence") and the Gers et al. papers that follow it: every trial
+sees one sequence at a time, drawn fresh from its own generator; the truncated-gradient change of
+each step with a target is added up; the weights change after the sequence (``per_step=True``:
+after every step with a target, the strict reading of on-line RTRL; the two differ only where a
+sequence has targets at several steps); activations, cell states and traces go back to 0; and a
+``StoppingRule`` on the most recent training sequences, each scored before the update it causes,
+decides when a trial stops. A stopped trial's weights stay as they were at its stop; it keeps
+running beside the others (trials are rows of one bank), but it no longer learns.
+
+A sequence batch is an ``Episode``: inputs, targets and target weights for K sequences per trial,
+padded to the longest. ``run`` passes one through the net step by step; ``train`` is the loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from shared.checks import integer, number
+from shared.experiment import Progress
+from shared.paper_lstm import PaperLSTM
+from shared.stopping import StoppingRule
+
+
+@dataclass
+class Episode:
+    """K sequences for each of P trials, padded to T steps.
+
+    inputs: (P, K, T, D) floats, or (P, K, T) integer symbol codes (-1: no input; one-hot on the
+    net's side); targets: (P, K, T, O); weights: (P, K, T), nonzero where a step has a target
+    (and how much its error counts); lengths: (P, K), steps past a sequence's length are padding.
+    """
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    weights: np.ndarray
+    lengths: np.ndarray
+
+    @property
+    def steps(self) -> int:
+        return int(self.lengths.max())
+
+
+def last_step(lengths: np.ndarray, steps: int) -> np.ndarray:
+    """(..., steps) weights that are 1 at each sequence's last step only (targets at the end)."""
+    lengths = np.asarray(lengths)
+    return (np.arange(steps) == lengths[..., None] - 1).astype(float)
+
+
+def run(net: PaperLSTM, episode: Episode, lr: float | None = None, trials: np.ndarray | None = None) -> np.ndarray:
+    """Present the episode's sequences to ``net`` from a fresh start and return its outputs
+    (P, K, T, O). A net started with ``learn=True`` adds the change of every step with a target;
+    with ``lr``, the weights of ``trials`` ((P,) bool) change after every such step (forward
+    traces, ``PaperLSTM.step``), otherwise they are held through the sequence (``PaperLSTM.sequence``:
+    the same change, computed backward, at a third of the cost)."""
+    P, K = episode.lengths.shape
+    if (net.trials, net.streams) != (P, K):
+        raise ValueError(f"the net runs {net.trials} trials x {net.streams} streams, the episode {P} x {K}")
+    steps = episode.steps
+    inputs = episode.inputs[:, :, :steps]
+    if inputs.ndim == 3:                                    # no input past a sequence's end
+        inputs = np.where(np.arange(steps) < episode.lengths[..., None], inputs, -1)
+    if not net.learn:
+        return net.sequence(inputs)
+    targets, weights = episode.targets[:, :, :steps], episode.weights[:, :, :steps]
+    if lr is None:
+        return net.sequence(inputs, targets, weights)
+    out = np.zeros((P, K, steps, net.outputs), net.dtype)
+    net.reset()
+    has_target = weights.any(axis=(0, 1))
+    for t in range(steps):
+        if has_target[t]:
+            out[:, :, t] = net.step(inputs[:, :, t], targets[:, :, t], weights[:, :, t])
+            net.apply(lr, trials)
+        else:
+            out[:, :, t] = net.step(inputs[:, :, t])
+    return out
+
+
+@dataclass
+class Training:
+    """What ``train`` returns: the rule (stopped_at, at_stop, ...), and the learning curve sampled
+    every ``every`` sequences: seen (n,), the window's MSE (n, P) and its fraction wrong (n, P)."""
+
+    rule: StoppingRule
+    seen: list = field(default_factory=list)
+    window_mse: list = field(default_factory=list)
+    window_wrong: list = field(default_factory=list)
+
+    def curve(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return np.array(self.seen), np.array(self.window_mse), np.array(self.window_wrong)
+
+
+def train(net: PaperLSTM, draw: Callable[[int], Episode], score: Callable[[np.ndarray, Episode], tuple],
+          rule: StoppingRule, lr: float, budget: int, *, per_step: bool = False, every: int = 1000,
+          label: str = "sequences", watch: Callable[[int, PaperLSTM], None] | None = None) -> Training:
+    """Train every trial of ``net`` on line until the rule stops it or ``budget`` sequences pass.
+
+    draw(n): the n-th training sequence of every trial, an Episode with K = 1 (each trial from its
+    own generator, so a trial's data do not depend on the others). score(outputs, episode): the
+    sequence's error (P,) for the rule's window and whether it was processed correctly (P,) bool.
+    watch(seen, net), called every ``every`` sequences and at the end: snapshots for pictures.
+    """
+    lr, budget, every = number("lr", lr), integer("budget", budget), integer("every", every)
+    net.start(1)
+    history = Training(rule)
+    progress = Progress(budget, label)
+    for n in range(budget):
+        episode = draw(n)
+        learning = rule.active.copy()
+        outputs = run(net, episode, lr if per_step else None, learning)
+        errors, correct = score(outputs, episode)
+        rule.update(np.asarray(errors)[None], np.asarray(correct)[None])
+        if not per_step:
+            net.apply(lr, learning)
+        if not learning.all():
+            net.apply(0.0, ~learning)              # a stopped trial's change is dropped, not kept
+        done = not rule.active.any()
+        if (n + 1) % every == 0 or done or n + 1 == budget:
+            history.seen.append(rule.seen)
+            history.window_mse.append(rule.window_mse())
+            history.window_wrong.append(rule.wrong[:min(rule.seen, rule.recent)].mean(axis=0))
+            progress.update(n + 1, stopped=int((~rule.active).sum()),
+                            window_mse=float(np.median(history.window_mse[-1])))
+            if watch is not None:
+                watch(rule.seen, net)
+        if done:
+            break
+    return history
+
+
+def evaluate(net: PaperLSTM, trials, episode: Episode, chunk: int = 256) -> np.ndarray:
+    """Outputs (n, K, T, O) of the chosen trials ((n,) indices), frozen, on K sequences each
+    (episode arrays with n rows), ``chunk`` sequences at a time: for test sets."""
+    frozen = net.frozen(np.asarray(trials))
+    K = episode.lengths.shape[1]
+    out = np.zeros((len(frozen.W), K, episode.steps, net.outputs), net.dtype)
+    for start in range(0, K, chunk):
+        part = slice(start, min(K, start + chunk))
+        frozen.start(part.stop - start, learn=False)
+        piece = Episode(episode.inputs[:, part], episode.targets[:, part], episode.weights[:, part],
+                        episode.lengths[:, part])
+        out[:, part, :piece.steps] = run(frozen, piece)
+    return out

@@ -1,0 +1,163 @@
+"""shared.online and PaperLSTM.sequence: on-line training of a bank of the papers' LSTM trials."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from shared.gradcheck import check_gradients
+from shared.online import Episode, evaluate, last_step, run, train
+from shared.paper_lstm import PaperLSTM
+from shared.stopping import StoppingRule
+
+T, P, K = 7, 2, 3
+
+
+def bank(forget_gate=False, size=2, output_unit="logistic", trials=P, seed=0, inputs=4):
+    return PaperLSTM(inputs, 2, size, 2, [np.random.default_rng([seed, k]) for k in range(trials)],
+                     forget_gate=forget_gate, output_unit=output_unit, output_bias=True, init_scale=1.0,
+                     gate_bias={"input": [-1.0, -2.0]})
+
+
+def random_episode(coded, seed=1, trials=P, streams=K):
+    rng = np.random.default_rng(seed)
+    inputs = rng.integers(-1, 4, (trials, streams, T)) if coded else rng.normal(size=(trials, streams, T, 4))
+    targets = rng.uniform(0.1, 0.9, (trials, streams, T, 2))
+    weights = (rng.random((trials, streams, T)) < 0.6).astype(float)
+    return inputs, targets, weights
+
+
+@pytest.mark.parametrize("forget_gate", [False, True])
+@pytest.mark.parametrize("size", [1, 2])
+@pytest.mark.parametrize("coded", [False, True])
+@pytest.mark.parametrize("output_unit", ["logistic", "linear"])
+def test_a_sequence_computed_backward_adds_what_the_forward_traces_add(forget_gate, size, coded, output_unit):
+    inputs, targets, weights = random_episode(coded)
+    stepped, whole = bank(forget_gate, size, output_unit), bank(forget_gate, size, output_unit)
+    stepped.start(K)
+    y_steps = np.stack([stepped.step(inputs[:, :, t], targets[:, :, t], weights[:, :, t]) for t in range(T)], axis=2)
+    whole.start(K)
+    y_whole = whole.sequence(inputs, targets, weights)
+    np.testing.assert_allclose(y_whole, y_steps, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(whole.gW, stepped.gW, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(whole.gV, stepped.gV, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(whole.cache["s"][-1], stepped.s, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("forget_gate", [False, True])
+def test_a_sequences_change_is_the_gradient_of_its_stop_gradient_twin(forget_gate):
+    """The backward form against finite differences directly: the loss of the net whose previous
+    hidden activations are held at the values of an unperturbed pass."""
+    inputs, targets, weights = random_episode(coded=False)
+    net = bank(forget_gate)
+    net.start(K)
+    net.sequence(inputs, targets, weights)
+    analytic = {"W": -net.gW.copy(), "V": -net.gV.copy()}
+    net.start(K)
+    held = []
+    for t in range(T):
+        held.append(net.u[..., net.inputs:-1].copy())
+        net.step(inputs[:, :, t])
+
+    def twin():
+        net.start(K)
+        error = 0.0
+        for t in range(T):
+            y = net.step(inputs[:, :, t], hidden=held[t])
+            error += 0.5 * float(np.sum(weights[:, :, t, None] * (targets[:, :, t] - y) ** 2))
+        return error
+
+    errors = check_gradients(twin, net.params, analytic, max_entries=40)
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_sequence_refuses_bad_codes_and_learning_without_traces():
+    net = bank()
+    net.start(1, learn=False)
+    with pytest.raises(ValueError, match="codes"):
+        net.sequence(np.full((P, 1, 3), 4))
+    with pytest.raises(ValueError, match="learn=False"):
+        net.sequence(np.zeros((P, 1, 3), int), np.zeros((P, 1, 3, 2)), np.ones((P, 1, 3)))
+    with pytest.raises(ValueError, match="P = 2"):
+        net.sequence(np.zeros((3, 1, 3), int))
+
+
+def test_run_per_step_changes_the_weights_after_every_step_with_a_target():
+    inputs, targets, weights = random_episode(coded=True, streams=1)
+    lengths = np.full((P, 1), T)
+    episode = Episode(inputs, targets, weights, lengths)
+    net, by_hand = bank(), bank()
+    net.start(1)
+    run(net, episode, lr=0.3, trials=np.array([True, False]))
+    by_hand.start(1)
+    for t in range(T):
+        by_hand.step(inputs[:, :, t], targets[:, :, t], weights[:, :, t])
+        if weights[:, :, t].any():
+            by_hand.apply(0.3, np.array([True, False]))
+    np.testing.assert_array_equal(net.W, by_hand.W)
+    np.testing.assert_array_equal(net.W[1], bank().W[1])              # trial 1 was not chosen
+
+
+def first_symbol_task(trials, seeds):
+    """A tiny long-lag task: remember which of two symbols came first over 5 steps of noise symbols;
+    answer at the end (2 output units, one per class)."""
+    rngs = [np.random.default_rng([s, 1]) for s in seeds]
+    eye = np.eye(2)
+
+    def draw(n):
+        first = np.array([r.integers(2) for r in rngs])
+        middle = np.stack([r.integers(2, 4, 5) for r in rngs])
+        codes = np.concatenate([first[:, None], middle], axis=1)[:, None, :]       # (P, 1, 6)
+        lengths = np.full((trials, 1), 6)
+        targets = np.broadcast_to(eye[first][:, None, None, :], (trials, 1, 6, 2))
+        return Episode(codes, targets, last_step(lengths, 6), lengths)
+
+    def score(out, episode):
+        error = out[:, 0, -1] - episode.targets[:, 0, -1]
+        return np.sqrt((error ** 2).mean(axis=1)), (np.abs(error) < 0.3).all(axis=1)
+    return draw, score
+
+
+def train_bank(seeds, budget=3000):
+    net = PaperLSTM(4, 2, 1, 2, [np.random.default_rng([s, 0]) for s in seeds], output_bias=True,
+                    init_scale=0.1, gate_bias={"input": [-1.0, -2.0]})
+    draw, score = first_symbol_task(len(seeds), seeds)
+    rule = StoppingRule(len(seeds), recent=50, threshold=0.3, train_error=0.05)
+    history = train(net, draw, score, rule, lr=1.0, budget=budget, every=100)
+    return net, history
+
+
+def test_train_learns_a_small_lag_task_and_stops_each_trial_on_its_own(capsys):
+    net, history = train_bank([0, 1, 2])
+    rule = history.rule
+    assert (rule.stopped_at > 0).all(), rule.stopped_at                # every trial learns it
+    seen, mse, wrong = history.curve()
+    assert seen[-1] == rule.seen and mse.shape == wrong.shape == (len(seen), 3)
+    assert (rule.at_stop["train_mse"] < 0.05).all()
+    draw, score = first_symbol_task(3, [7, 8, 9])                      # fresh sequences, frozen nets
+    episodes = [draw(n) for n in range(200)]
+    stacked = Episode(*(np.concatenate([getattr(e, f) for e in episodes], axis=1)
+                        for f in ("inputs", "targets", "weights", "lengths")))
+    out = evaluate(net, [0, 1, 2], stacked, chunk=64)
+    assert out.shape == (3, 200, 6, 2)
+    correct = (np.abs(out[:, :, -1] - stacked.targets[:, :, -1]) < 0.3).all(axis=-1)
+    assert correct.mean() > 0.95
+
+
+def test_a_trial_trains_the_same_alone_or_in_a_bank_and_stops_learning_at_its_stop():
+    together, history = train_bank([0, 1, 2], budget=600)
+    alone, single = train_bank([1], budget=600)
+    np.testing.assert_array_equal(together.W[1], alone.W[0])
+    assert history.rule.stopped_at[1] == single.rule.stopped_at[0]
+    assert history.rule.stopped_at[0] > 0                              # trial 0 stops within 600 sequences ...
+    longer, _ = train_bank([0, 1, 2], budget=900)
+    np.testing.assert_array_equal(longer.W[0], together.W[0])          # ... and learns nothing after its stop
+    assert not np.array_equal(longer.W[2], together.W[2])              # trial 2 (not stopped) went on
+
+
+def test_run_checks_the_bank_against_the_episode():
+    net = bank()
+    net.start(2)
+    inputs, targets, weights = random_episode(coded=True)
+    with pytest.raises(ValueError, match="streams"):
+        run(net, Episode(inputs, targets, weights, np.full((P, K), T)))
