@@ -52,6 +52,14 @@ def last_step(lengths: np.ndarray, steps: int) -> np.ndarray:
     return (np.arange(steps) == lengths[..., None] - 1).astype(float)
 
 
+def at_the_end(inputs: np.ndarray, lengths: np.ndarray, target: np.ndarray) -> Episode:
+    """An episode whose only targets are at each sequence's last step (the 1997 paper's Experiments
+    2c-6): inputs (P, K, T[, D]), lengths (P, K), target (P, K, O)."""
+    steps = inputs.shape[2]
+    targets = np.broadcast_to(np.asarray(target)[:, :, None, :], inputs.shape[:3] + target.shape[-1:])
+    return Episode(inputs, targets, last_step(lengths, steps), np.asarray(lengths))
+
+
 def run(net: PaperLSTM, episode: Episode, lr: float | None = None, trials: np.ndarray | None = None) -> np.ndarray:
     """Present the episode's sequences to ``net`` from a fresh start and return its outputs
     (P, K, T, O). A net started with ``learn=True`` adds the change of every step with a target;
@@ -134,16 +142,21 @@ def train(net: PaperLSTM, draw: Callable[[int], Episode], score: Callable[[np.nd
     return history
 
 
-def evaluate(net: PaperLSTM, trials, episode: Episode, chunk: int = 256) -> np.ndarray:
+def evaluate(net: PaperLSTM, trials, episode: Episode, chunk: int = 256, last: bool = False) -> np.ndarray:
     """Outputs (n, K, T, O) of the chosen trials ((n,) indices), frozen, on K sequences each
-    (episode arrays with n rows), ``chunk`` sequences at a time: for test sets."""
+    (episode arrays with n rows), ``chunk`` sequences at a time: for test sets. ``last``: only each
+    sequence's output at its last step, (n, K, O)."""
     frozen = net.frozen(np.asarray(trials))
-    K = episode.lengths.shape[1]
-    out = np.zeros((len(frozen.W), K, episode.steps, net.outputs), net.dtype)
+    n, K = episode.lengths.shape
+    out = np.zeros((n, K, net.outputs) if last else (n, K, episode.steps, net.outputs), net.dtype)
     for start in range(0, K, chunk):
         part = slice(start, min(K, start + chunk))
         frozen.start(part.stop - start, learn=False)
         piece = Episode(episode.inputs[:, part], episode.targets[:, part], episode.weights[:, part],
                         episode.lengths[:, part])
-        out[:, part, :piece.steps] = run(frozen, piece)
+        y = run(frozen, piece)
+        if last:
+            out[:, part] = np.take_along_axis(y, piece.lengths[..., None, None] - 1, axis=2)[:, :, 0]
+        else:
+            out[:, part, :piece.steps] = y
     return out

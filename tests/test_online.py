@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from shared.gradcheck import check_gradients
-from shared.online import Episode, evaluate, last_step, run, train
+from shared.online import Episode, at_the_end, evaluate, last_step, run, train
 from shared.paper_lstm import PaperLSTM
 from shared.stopping import StoppingRule
 
@@ -108,9 +108,7 @@ def first_symbol_task(trials, seeds):
         first = np.array([r.integers(2) for r in rngs])
         middle = np.stack([r.integers(2, 4, 5) for r in rngs])
         codes = np.concatenate([first[:, None], middle], axis=1)[:, None, :]       # (P, 1, 6)
-        lengths = np.full((trials, 1), 6)
-        targets = np.broadcast_to(eye[first][:, None, None, :], (trials, 1, 6, 2))
-        return Episode(codes, targets, last_step(lengths, 6), lengths)
+        return at_the_end(codes, np.full((trials, 1), 6), eye[first][:, None, :])
 
     def score(out, episode):
         error = out[:, 0, -1] - episode.targets[:, 0, -1]
@@ -142,6 +140,8 @@ def test_train_learns_a_small_lag_task_and_stops_each_trial_on_its_own(capsys):
     assert out.shape == (3, 200, 6, 2)
     correct = (np.abs(out[:, :, -1] - stacked.targets[:, :, -1]) < 0.3).all(axis=-1)
     assert correct.mean() > 0.95
+    np.testing.assert_array_equal(evaluate(net, [0, 2], Episode(*(getattr(stacked, f)[[0, 2]] for f in (
+        "inputs", "targets", "weights", "lengths"))), chunk=50, last=True), out[[0, 2], :, -1])
 
 
 def test_a_trial_trains_the_same_alone_or_in_a_bank_and_stops_learning_at_its_stop():
@@ -153,6 +153,13 @@ def test_a_trial_trains_the_same_alone_or_in_a_bank_and_stops_learning_at_its_st
     longer, _ = train_bank([0, 1, 2], budget=900)
     np.testing.assert_array_equal(longer.W[0], together.W[0])          # ... and learns nothing after its stop
     assert not np.array_equal(longer.W[2], together.W[2])              # trial 2 (not stopped) went on
+
+
+def test_an_episode_with_targets_at_the_end():
+    episode = at_the_end(np.zeros((2, 3, 5), int), np.array([[5, 3, 1], [2, 4, 5]]), np.ones((2, 3, 4)))
+    assert episode.targets.shape == (2, 3, 5, 4) and episode.steps == 5
+    np.testing.assert_array_equal(episode.weights.sum(axis=2), 1.0)
+    assert episode.weights[0, 1, 2] == 1.0 and episode.weights[1, 0, 1] == 1.0 and episode.weights[0, 2, 0] == 1.0
 
 
 def test_run_checks_the_bank_against_the_episode():
