@@ -60,6 +60,33 @@ def at_the_end(inputs: np.ndarray, lengths: np.ndarray, target: np.ndarray) -> E
     return Episode(inputs, targets, last_step(lengths, steps), np.asarray(lengths))
 
 
+class Stream:
+    """Every trial's sequences, each trial from its own generator, drawn ``block`` at a time (so a
+    trial's data do not depend on the bank it is in). make(rng, n) -> (inputs (n, T[, D]), lengths
+    (n,), target (n, O)): n sequences with a target at the end, padded to a length T that does not
+    depend on the draw. ``stream(n)``: the n-th sequence of every trial, an Episode (P, 1, ...);
+    ``stream.batch(n)``: the next n sequences of every trial at once, (P, n, ...), for test sets."""
+
+    def __init__(self, make: Callable, rngs, block: int = 1000):
+        self.make, self.rngs, self.block = make, list(rngs), integer("block", block)
+        self.drawn, self.first = None, 0
+
+    def batch(self, n: int) -> Episode:
+        parts = [self.make(rng, n) for rng in self.rngs]
+        inputs, lengths, target = (np.stack([p[i] for p in parts]) for i in range(3))
+        return at_the_end(inputs, lengths, target)
+
+    def __call__(self, n: int) -> Episode:
+        if self.drawn is None or not self.first <= n < self.first + self.block:
+            if self.drawn is not None and n != self.first + self.block:
+                raise ValueError(f"sequences are drawn in order: asked for {n} after {self.first + self.block - 1}")
+            self.first = n
+            self.drawn = self.batch(self.block)
+        i = slice(n - self.first, n - self.first + 1)
+        d = self.drawn
+        return Episode(d.inputs[:, i], d.targets[:, i], d.weights[:, i], d.lengths[:, i])
+
+
 def run(net: PaperLSTM, episode: Episode, lr: float | None = None, trials: np.ndarray | None = None) -> np.ndarray:
     """Present the episode's sequences to ``net`` from a fresh start and return its outputs
     (P, K, T, O). A net started with ``learn=True`` adds the change of every step with a target;

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from shared.gradcheck import check_gradients
-from shared.online import Episode, at_the_end, evaluate, last_step, run, train
+from shared.online import Episode, Stream, at_the_end, evaluate, last_step, run, train
 from shared.paper_lstm import PaperLSTM
 from shared.stopping import StoppingRule
 
@@ -160,6 +160,26 @@ def test_an_episode_with_targets_at_the_end():
     assert episode.targets.shape == (2, 3, 5, 4) and episode.steps == 5
     np.testing.assert_array_equal(episode.weights.sum(axis=2), 1.0)
     assert episode.weights[0, 1, 2] == 1.0 and episode.weights[1, 0, 1] == 1.0 and episode.weights[0, 2, 0] == 1.0
+
+
+def test_a_stream_draws_each_trials_sequences_from_its_own_generator_in_blocks():
+    def make(rng, n):
+        lengths = rng.integers(3, 6, n)
+        codes = np.where(np.arange(5) < lengths[:, None], rng.integers(0, 4, (n, 5)), -1)
+        return codes, lengths, np.eye(2)[codes[:, 0] % 2]
+
+    stream = Stream(make, [np.random.default_rng(s) for s in (4, 5)], block=3)
+    alone = Stream(make, [np.random.default_rng(5)], block=3)
+    episodes = [stream(n) for n in range(7)]
+    for n, episode in enumerate(episodes):
+        mine = alone(n)
+        np.testing.assert_array_equal(episode.inputs[1], mine.inputs[0])      # trial 1's data: its own
+        assert episode.inputs.shape == (2, 1, 5) and episode.weights[0, 0, episode.lengths[0, 0] - 1] == 1.0
+    np.testing.assert_array_equal(episodes[0].inputs[0, 0], make(np.random.default_rng(4), 3)[0][0])
+    with pytest.raises(ValueError, match="in order"):
+        stream(20)
+    test = Stream(make, [np.random.default_rng(9)]).batch(4)
+    assert test.inputs.shape == (1, 4, 5) and test.targets.shape == (1, 4, 5, 2)
 
 
 def test_run_checks_the_bank_against_the_episode():
