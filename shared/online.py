@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 
 from shared.checks import integer, number
+from shared.cluster import pool
 from shared.experiment import Progress
 from shared.paper_lstm import PaperLSTM
 from shared.stopping import StoppingRule
@@ -187,3 +188,23 @@ def evaluate(net: PaperLSTM, trials, episode: Episode, chunk: int = 256, last: b
         else:
             out[:, part, :piece.steps] = y
     return out
+
+
+def over_banks(train_bank: Callable, seeds, workers: int = 1, *args) -> list:
+    """train_bank(seeds, *args) -> one result per seed, run on the seeds dealt to ``workers`` banks
+    in turn, one process each (shared.cluster.pool); results in the order of ``seeds``. Since a trial
+    computes the same in any bank, the split changes the wallclock, not the figures. train_bank
+    must be a module-level function (it is sent to the worker processes)."""
+    seeds, workers = list(seeds), integer("workers", workers)
+    if workers == 1:
+        return list(train_bank(seeds, *args))
+    banks = [seeds[i::workers] for i in range(workers) if seeds[i::workers]]
+    with pool(len(banks)) as executor:
+        results = list(executor.map(_bank_job, [(train_bank, bank, args) for bank in banks]))
+    by_seed = {seed: result for bank, rows in zip(banks, results) for seed, result in zip(bank, rows)}
+    return [by_seed[seed] for seed in seeds]
+
+
+def _bank_job(job):
+    train_bank, seeds, args = job
+    return list(train_bank(seeds, *args))

@@ -44,11 +44,10 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared import tasks
-from shared.cluster import pool
 from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                positive_int, require_seeds, stub_parser, summarize)
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.online import Stream, evaluate, train
+from shared.online import Stream, evaluate, over_banks, train
 from shared.optim import Adam, clip_global_norm
 from shared.paper_lstm import PaperLSTM
 from shared.recurrent import RNN
@@ -193,25 +192,6 @@ def train_paper_bank(seeds, budget: int, every: int = 1000, keep_params: bool = 
                             curve=[[int(s), float(e)] for s, e in zip(seen[keep], window_error[keep, p])],
                             params={"W": net.W[p].copy(), "V": net.V[p].copy()} if keep_params else None))
     return trials
-
-
-def split(seeds, workers: int) -> list[list[int]]:
-    """Seeds dealt to ``workers`` banks in turn (a seed computes the same in any bank)."""
-    return [list(seeds[i::workers]) for i in range(workers) if seeds[i::workers]]
-
-
-def _paper_job(job):
-    seeds, budget = job
-    return train_paper_bank(seeds, budget)
-
-
-def run_paper(seeds, budget: int, workers: int) -> list[Trial]:
-    if workers == 1:
-        return train_paper_bank(seeds, budget)
-    with pool(workers) as executor:
-        banks = list(executor.map(_paper_job, [(bank, budget) for bank in split(seeds, workers)]))
-    by_seed = {t.seed: t for bank in banks for t in bank}
-    return [by_seed[s] for s in seeds]
 
 
 # ----------------------------------------------------------------------------------------
@@ -466,7 +446,7 @@ def main(argv=None) -> int:
     print(f"Task 6a: {name}; budget {budget:,} sequences per seed; seeds {seeds[0]}..{seeds[-1]}"
           + (f", {args.workers} processes" if args.model == "paper" and args.workers > 1 else ""))
     if args.model == "paper":
-        trials = run_paper(seeds, budget, args.workers)
+        trials = over_banks(train_paper_bank, seeds, args.workers, budget)
         weights = paper_net([0]).n_weights
     else:
         trials = []

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from shared.gradcheck import check_gradients
-from shared.online import Episode, Stream, at_the_end, evaluate, last_step, run, train
+from shared.online import Episode, Stream, at_the_end, evaluate, last_step, over_banks, run, train
 from shared.paper_lstm import PaperLSTM
 from shared.stopping import StoppingRule
 
@@ -180,6 +180,16 @@ def test_a_stream_draws_each_trials_sequences_from_its_own_generator_in_blocks()
         stream(20)
     test = Stream(make, [np.random.default_rng(9)]).batch(4)
     assert test.inputs.shape == (1, 4, 5) and test.targets.shape == (1, 4, 5, 2)
+
+
+def stop_counts(seeds, budget):
+    return [int(s) for s in train_bank(seeds, budget)[1].rule.stopped_at]
+
+
+def test_banks_over_processes_give_each_seed_its_own_result_in_order():
+    alone = over_banks(stop_counts, [2, 0, 1], 1, 700)
+    assert over_banks(stop_counts, [2, 0, 1], 2, 700) == alone
+    assert alone[1] == 572                                             # seed 0, as in the test above
 
 
 def test_run_checks_the_bank_against_the_episode():

@@ -39,8 +39,8 @@ def test_the_paper_net_has_156_weights_and_the_papers_initial_biases():
 
 
 def test_a_seed_computes_the_same_in_any_bank_and_any_process():
-    together = to.run_paper([0, 1, 2], budget=150, workers=1)
-    apart = to.run_paper([0, 1, 2], budget=150, workers=2)
+    together = to.over_banks(to.train_paper_bank, [0, 1, 2], 1, 150)
+    apart = to.over_banks(to.train_paper_bank, [0, 1, 2], 2, 150)
     alone = to.train_paper_bank([1], budget=150)
     assert [t.row() for t in together] == [t.row() for t in apart]
     assert together[1].row() == alone[0].row()
