@@ -140,7 +140,8 @@ def train(net: PaperLSTM, draw: Callable[[int], Episode], score: Callable[[np.nd
     draw(n): the n-th training sequence of every trial, an Episode with K = 1 (each trial from its
     own generator, so a trial's data do not depend on the others). score(outputs, episode): the
     sequence's error (P,) for the rule's window and whether it was processed correctly (P,) bool.
-    watch(seen, net), called every ``every`` sequences and at the end: snapshots for pictures.
+    The curve is sampled every ``every`` sequences, when a trial stops and at the end; watch(seen,
+    net) is called at the same points (snapshots for pictures).
     """
     lr, budget, every = number("lr", lr), integer("budget", budget), integer("every", every)
     net.start(1)
@@ -151,13 +152,13 @@ def train(net: PaperLSTM, draw: Callable[[int], Episode], score: Callable[[np.nd
         learning = rule.active.copy()
         outputs = run(net, episode, lr if per_step else None, learning)
         errors, correct = score(outputs, episode)
-        rule.update(np.asarray(errors)[None], np.asarray(correct)[None])
+        stopped_now = rule.update(np.asarray(errors)[None], np.asarray(correct)[None])
         if not per_step:
             net.apply(lr, learning)
         if not learning.all():
             net.apply(0.0, ~learning)              # a stopped trial's change is dropped, not kept
         done = not rule.active.any()
-        if (n + 1) % every == 0 or done or n + 1 == budget:
+        if (n + 1) % every == 0 or stopped_now.any() or n + 1 == budget:       # each curve ends at its stop
             history.seen.append(rule.seen)
             history.window_mse.append(rule.window_mse())
             history.window_wrong.append(rule.wrong[:min(rule.seen, rule.recent)].mean(axis=0))

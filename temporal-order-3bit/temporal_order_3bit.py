@@ -37,17 +37,17 @@ Run:  python3 temporal-order-3bit/temporal_order_3bit.py --seed 0               
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
 import numpy as np
 
 from shared import tasks
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
-                               positive_int, require_seeds, stub_parser, summarize)
+from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_int,
+                               require_seeds, stub_parser)
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.online import Stream, evaluate, over_banks, train
+from shared.long_lag import (Trial, one_hot, right_aligned, seed_record, sequences_summary, streams,
+                             train_and_test, train_in_batches)
+from shared.online import over_banks
 from shared.optim import Adam, clip_global_norm
 from shared.paper_lstm import PaperLSTM
 from shared.recurrent import RNN
@@ -98,26 +98,33 @@ WRONG_LIMIT = 3.0
 
 
 # ----------------------------------------------------------------------------------------
-# The data: every seed has its own generators (weights, training stream, test set)
+# The data (every seed has its own generators: shared.long_lag.streams) and the criterion
 # ----------------------------------------------------------------------------------------
 
 
-def streams(seed: int) -> dict[str, np.random.Generator]:
-    return {name: np.random.default_rng([seed, i]) for i, name in enumerate(("init", "train", "test"))}
-
-
 def make_sequences(rng: np.random.Generator, n: int):
-    """n sequences of task 6a as the shared.online Stream takes them: symbol codes (n, 110), -1
-    after each end; lengths (n,); one-hot class targets (n, 4)."""
+    """n sequences of task 6a: symbol codes (n, 110), -1 after each end; lengths (n,); one-hot
+    class targets (n, 4), given at the last step."""
     data = tasks.temporal_order_sequences(rng, n, VARIANT)
     return data.codes, data.lengths, np.eye(CLASSES)[data.label]
 
 
 def scored(end_outputs: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Outputs and targets (..., 4) at the sequence ends -> the paper's error E = sum_k (t_k - y_k)^2
-    (App. A.1) and whether every output unit is within 0.3."""
+    (App. A.1) and whether every output unit is within 0.3 (classified correctly)."""
     diff = end_outputs - targets
     return np.sum(diff * diff, axis=-1), np.all(np.abs(diff) < THRESHOLD, axis=-1)
+
+
+def test_figures(end_outputs: np.ndarray, targets: np.ndarray) -> dict:
+    error, correct = scored(end_outputs, targets)
+    return {"wrong_of_2560": int(np.sum(~correct)), "test_error": float(np.mean(error)),
+            "test_max_error": float(np.max(np.abs(end_outputs - targets)))}
+
+
+def stopping_rule(trials: int) -> StoppingRule:
+    """ST3(0.1): the 2000 most recent training sequences classified correctly, their mean E below 0.1."""
+    return StoppingRule(trials, recent=RECENT, threshold=THRESHOLD, train_error=TRAIN_ERROR)
 
 
 # ----------------------------------------------------------------------------------------
@@ -130,73 +137,16 @@ def paper_net(seeds) -> PaperLSTM:
                      init_scale=0.1, gate_bias={"input": list(INPUT_BIAS)})
 
 
-def stopping_rule(trials: int) -> StoppingRule:
-    # the rule's window holds sqrt(E) per sequence, so that its mean square is the mean of E
-    return StoppingRule(trials, recent=RECENT, threshold=THRESHOLD, train_error=TRAIN_ERROR)
-
-
-@dataclass
-class Trial:
-    """One seed's outcome."""
-
-    seed: int
-    stopped_at: int | None
-    seen: int
-    train_error_at_stop: float | None
-    wrong_of_2560: int
-    test_error: float
-    test_max_error: float
-    curve: list
-    params: dict | None = None
-
-    @property
-    def solved(self) -> bool:
-        return self.stopped_at is not None
-
-    def row(self) -> dict:
-        return {"seed": self.seed, "solved": self.solved, "sequences": self.stopped_at, "seen": self.seen,
-                "train_error_at_stop": self.train_error_at_stop, "wrong_of_2560": self.wrong_of_2560,
-                "test_error": self.test_error, "test_max_error": self.test_max_error}
-
-
-def test_outcome(end_outputs: np.ndarray, targets: np.ndarray) -> dict:
-    error, correct = scored(end_outputs, targets)
-    return {"wrong_of_2560": int(np.sum(~correct)), "test_error": float(np.mean(error)),
-            "test_max_error": float(np.max(np.abs(end_outputs - targets)))}
-
-
 def train_paper_bank(seeds, budget: int, every: int = 1000, keep_params: bool = False, watch=None) -> list[Trial]:
-    """Train the seeds' nets side by side until each meets ST3(0.1) or the budget ends; test each
-    on its own 2560 fresh sequences."""
-    net = paper_net(seeds)
-    stream = Stream(make_sequences, [streams(s)["train"] for s in seeds])
-
-    def score(outputs, episode):
-        ends = np.take_along_axis(outputs, episode.lengths[..., None, None] - 1, axis=2)[:, 0, 0]
-        error, correct = scored(ends, episode.targets[:, 0, 0])
-        return np.sqrt(error), correct
-
-    history = train(net, stream, score, stopping_rule(len(seeds)), LEARNING_RATE, budget, every=every,
-                    label=f"seeds {seeds[0]}-{seeds[-1]}: sequences", watch=watch)
-    rule = history.rule
-    test = Stream(make_sequences, [streams(s)["test"] for s in seeds]).batch(TEST_SEQUENCES)
-    ends = evaluate(net, np.arange(len(seeds)), test, last=True)
-    seen, window_error, _ = history.curve()
-    trials = []
-    for p, seed in enumerate(seeds):
-        stopped = int(rule.stopped_at[p]) if rule.stopped_at[p] >= 0 else None
-        keep = seen <= (stopped or rule.seen)
-        trials.append(Trial(seed, stopped, stopped or rule.seen,
-                            None if stopped is None else float(rule.at_stop["train_mse"][p]),
-                            **test_outcome(ends[p], test.targets[p, :, 0]),
-                            curve=[[int(s), float(e)] for s, e in zip(seen[keep], window_error[keep, p])],
-                            params={"W": net.W[p].copy(), "V": net.V[p].copy()} if keep_params else None))
-    return trials
+    """The seeds' nets side by side, each until it meets ST3(0.1) or the budget ends, then tested on
+    its own 2560 fresh sequences."""
+    return train_and_test(paper_net(seeds), seeds, make_sequences, scored, test_figures, stopping_rule(len(seeds)),
+                          LEARNING_RATE, budget, TEST_SEQUENCES, every=every, keep_params=keep_params, watch=watch)
 
 
 # ----------------------------------------------------------------------------------------
-# Comparisons (ours): a tanh RNN (BPTT, Adam) and the OdyssNet core, in batches, on the same
-# sequences and budget, with the paper's stopping rule and test.
+# Comparisons (ours): a tanh RNN (BPTT, Adam) and the OdyssNet core, in batches of 32, on the
+# same sequences and budget, with the paper's stopping rule and test.
 # ----------------------------------------------------------------------------------------
 
 COMPARISON_BATCH = 32
@@ -204,19 +154,6 @@ RNN_HIDDEN = 16
 RNN_LR = 1e-2
 ODYSSNET_NEURONS = 16     # inputs on neurons 0-7, the four class units on 12-15
 ODYSSNET_LR = 5e-3
-
-
-def one_hot(codes: np.ndarray) -> np.ndarray:
-    """(B, T) codes, -1 for none -> (B, T, 8)."""
-    return np.where(codes[..., None] >= 0, np.eye(8)[np.maximum(codes, 0)], 0.0)
-
-
-def right_aligned(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Sequences shifted to end at the last step (the OdyssNet core has no per-sequence lengths)."""
-    out = np.zeros_like(x)
-    for b, n in enumerate(lengths):
-        out[b, x.shape[1] - n:] = x[b, :n]
-    return out
 
 
 class RNNLearner:
@@ -229,21 +166,20 @@ class RNNLearner:
         return self.model.num_params
 
     def outputs(self, codes, lengths) -> np.ndarray:
-        return self.model.forward(one_hot(codes), lengths=lengths)
+        return self.model.forward(one_hot(codes, 8), lengths=lengths)
 
     def train_batch(self, codes, lengths, targets) -> np.ndarray:
-        diff = self.outputs(codes, lengths) - targets
-        grads = self.model.backward(2.0 * diff / diff.size)
+        y = self.outputs(codes, lengths)
+        grads = self.model.backward(2.0 * (y - targets) / y.size)      # mean squared error
         clip_global_norm(grads, 1.0)
         self.optimizer.step(grads)
-        return diff + targets
+        return y
 
 
 class OdyssLearner:
     def __init__(self, rng):
-        self.model = OdyssNet(ODYSSNET_NEURONS, list(range(8)), list(range(ODYSSNET_NEURONS - CLASSES,
-                                                                           ODYSSNET_NEURONS)),
-                              pulse_mode=False, rng=rng)
+        outputs = list(range(ODYSSNET_NEURONS - CLASSES, ODYSSNET_NEURONS))
+        self.model = OdyssNet(ODYSSNET_NEURONS, list(range(8)), outputs, pulse_mode=False, rng=rng)
         self.trainer = OdyssNetTrainer(self.model, lr=ODYSSNET_LR)
 
     @property
@@ -251,40 +187,19 @@ class OdyssLearner:
         return int(self.model.get_num_params())
 
     def outputs(self, codes, lengths) -> np.ndarray:
-        x = right_aligned(one_hot(codes), lengths)
+        x = right_aligned(one_hot(codes, 8), lengths)
         return self.trainer.predict(x, x.shape[1])
 
     def train_batch(self, codes, lengths, targets) -> np.ndarray:
-        x = right_aligned(one_hot(codes), lengths)
+        x = right_aligned(one_hot(codes, 8), lengths)
         self.trainer.train_batch(x, targets, thinking_steps=x.shape[1])
         return self.trainer.last_predictions
 
 
 def train_comparison(model: str, seed: int, budget: int) -> Trial:
-    rng = streams(seed)
-    learner = OdyssLearner(rng["init"]) if model == "odyssnet" else RNNLearner(rng["init"])
-    stream = Stream(make_sequences, [rng["train"]], block=COMPARISON_BATCH)
-    rule = stopping_rule(1)
-    curve = []
-    steps = -(-budget // COMPARISON_BATCH)
-    progress = Progress(steps, label=f"{model} seed {seed}: batch")
-    for step in range(1, steps + 1):
-        batch = stream.batch(COMPARISON_BATCH)
-        targets = batch.targets[0, :, 0]
-        error, correct = scored(learner.train_batch(batch.inputs[0], batch.lengths[0], targets), targets)
-        rule.update(np.sqrt(error)[:, None], correct[:, None])
-        if rule.seen % 1024 < COMPARISON_BATCH or not rule.active[0]:
-            curve.append([rule.seen, float(rule.window_mse()[0])])
-            progress.update(step, sequences=rule.seen, train_error=curve[-1][1])
-        if not rule.active[0]:
-            break
-    test = Stream(make_sequences, [rng["test"]]).batch(TEST_SEQUENCES)
-    ends = np.concatenate([learner.outputs(test.inputs[0, i:i + 512], test.lengths[0, i:i + 512])
-                           for i in range(0, TEST_SEQUENCES, 512)])
-    stopped = int(rule.stopped_at[0]) if rule.stopped_at[0] >= 0 else None
-    return Trial(seed, stopped, stopped or rule.seen,
-                 None if stopped is None else float(rule.at_stop["train_mse"][0]),
-                 **test_outcome(ends, test.targets[0, :, 0]), curve=curve)
+    learner = (OdyssLearner if model == "odyssnet" else RNNLearner)(streams(seed)["init"])
+    return train_in_batches(learner, seed, make_sequences, scored, test_figures, stopping_rule(1), budget,
+                            COMPARISON_BATCH, TEST_SEQUENCES, label=model)
 
 
 # ----------------------------------------------------------------------------------------
@@ -364,28 +279,13 @@ MODEL_NAMES = {"paper": "the paper's LSTM (156 weights, truncated gradient, on-l
                            f"{COMPARISON_BATCH} (ours)"}
 
 
-def seed_record(trials: list[Trial]) -> dict:
-    rows = [t.row() for t in trials]
-    print(format_table(SEED_COLUMNS, [[row[c] for c in SEED_COLUMNS] for row in rows]))
-    summary = summarize([r["sequences"] for r in rows], [r["solved"] for r in rows])
-    for key in ("mean", "median", "min", "max"):
-        summary[key] = None if summary[key] is None else int(round(summary[key]))
-    summary["metric"] = "sequences"
-    return {"per_seed": rows, "summary": summary}
-
-
 def table_row(name: str, weights: int, trials: list[Trial]) -> list:
-    rows = [t.row() for t in trials]
-    s = summarize([r["sequences"] for r in rows], [r["solved"] for r in rows])
-    tested = [r for r in rows if r["solved"]] or rows
-    mean = None if s["mean"] is None else int(round(s["mean"]))
-    return [name, weights, f"{s['n_solved']}/{s['n_runs']}",
-            f"none stopped in {trials[0].seen:,}" if mean is None else mean,
-            "-" if s["median"] is None else int(round(s["median"])),
-            "-" if s["min"] is None else f"{int(s['min'])} - {int(s['max'])}", PAPER_SEQUENCES,
-            "-" if mean is None else f"{mean / PAPER_SEQUENCES:.2f}x",
-            float(np.mean([r["test_error"] for r in tested])), float(np.mean([r["wrong_of_2560"] for r in tested])),
-            max(r["wrong_of_2560"] for r in tested)]
+    s = sequences_summary(trials, PAPER_SEQUENCES)
+    tested = [t.test for t in s["tested"]]
+    return [name, weights, s["stopped"], f"none stopped in {trials[0].seen:,}" if s["mean"] is None else s["mean"],
+            "-" if s["median"] is None else s["median"], s["range"], PAPER_SEQUENCES, s["ratio"],
+            float(np.mean([t["test_error"] for t in tested])), float(np.mean([t["wrong_of_2560"] for t in tested])),
+            max(t["wrong_of_2560"] for t in tested)]
 
 
 PAPER_ROW = ["paper: LSTM, 2 blocks of 2 cells, on-line, lr 0.5", 156, "20 trials, none reported failing",
@@ -448,9 +348,9 @@ def main(argv=None) -> int:
             t = trials[-1]
             print(f"  {args.model} seed {seed}: " + (f"stopped after {t.stopped_at:,} sequences" if t.solved else
                                                       f"not stopped within {t.seen:,} sequences")
-                  + f"; {t.wrong_of_2560} of 2560 test sequences wrong", flush=True)
+                  + f"; {t.test['wrong_of_2560']} of 2560 test sequences wrong", flush=True)
         weights = (OdyssLearner if args.model == "odyssnet" else RNNLearner)(np.random.default_rng(0)).weights
-    seeds_record = seed_record(trials)
+    seeds_record = seed_record(trials, SEED_COLUMNS)
     rows = ([PAPER_ROW] if args.model == "paper" else []) + [table_row(name, weights, trials)]
     print("\n" + format_table(TABLE_COLUMNS, rows))
     title = (f"Task 6a (T = 100-110, t1 in 10-20, t2 in 50-60): {name}; seeds {seeds[0]}-{seeds[-1]}, budget "

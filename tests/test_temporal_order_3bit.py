@@ -50,7 +50,7 @@ def test_a_seed_computes_the_same_in_any_bank_and_any_process():
 @pytest.mark.parametrize("model", ["rnn", "odyssnet"])
 def test_the_comparisons_train_and_test_on_the_same_sequences(model):
     trial = to.train_comparison(model, seed=0, budget=64)
-    assert trial.seen == 64 and not trial.solved and 0 <= trial.wrong_of_2560 <= 2560
+    assert trial.seen == 64 and not trial.solved and 0 <= trial.test["wrong_of_2560"] <= 2560
 
 
 # ----------------------------------------------------------------------------------------
