@@ -30,8 +30,8 @@ sequences and budget with the paper's stopping rule and test.
 
 Run:  python3 temporal-order-3bit/temporal_order_3bit.py --seed 0                      (one trial, ~2 min)
       python3 temporal-order-3bit/temporal_order_3bit.py --n-seeds 20 --workers 2 --record    (headline: 20 trials)
-      python3 temporal-order-3bit/temporal_order_3bit.py --model rnn --n-seeds 10 --record
-      python3 temporal-order-3bit/temporal_order_3bit.py --model odyssnet --n-seeds 10 --record
+      python3 temporal-order-3bit/temporal_order_3bit.py --model rnn --n-seeds 10 --workers 2 --record
+      python3 temporal-order-3bit/temporal_order_3bit.py --model odyssnet --n-seeds 10 --workers 2 --record
 """
 
 from __future__ import annotations
@@ -198,8 +198,17 @@ class OdyssLearner:
 
 def train_comparison(model: str, seed: int, budget: int) -> Trial:
     learner = (OdyssLearner if model == "odyssnet" else RNNLearner)(streams(seed)["init"])
-    return train_in_batches(learner, seed, make_sequences, scored, test_figures, stopping_rule(1), budget,
-                            COMPARISON_BATCH, TEST_SEQUENCES, label=model)
+    trial = train_in_batches(learner, seed, make_sequences, scored, test_figures, stopping_rule(1), budget,
+                             COMPARISON_BATCH, TEST_SEQUENCES, label=model)
+    print(f"  {model} seed {seed}: " + (f"stopped after {trial.stopped_at:,} sequences" if trial.solved else
+                                        f"not stopped within {trial.seen:,} sequences")
+          + f"; {trial.test['wrong_of_2560']} of 2560 test sequences wrong", flush=True)
+    return trial
+
+
+def comparison_bank(seeds, model: str, budget: int) -> list[Trial]:
+    """The comparison learners of the seeds, one after the other (for over_banks)."""
+    return [train_comparison(model, seed, budget) for seed in seeds]
 
 
 # ----------------------------------------------------------------------------------------
@@ -321,10 +330,8 @@ def parse_args(argv=None):
     parser.add_argument("--max-sequences", type=positive_int, default=BUDGET,
                         help=f"training budget in sequences per seed (default {BUDGET:,}: 3.2x Table 9's mean)")
     parser.add_argument("--workers", type=int_at_most(8, "one bank per core; more processes only contend"),
-                        default=1, help="--model paper: split the seeds over this many processes (the figures "
-                                        "do not depend on it)")
+                        default=1, help="split the seeds over this many processes (the figures do not depend on it)")
     args = parser.parse_args(argv)
-    parser.only_when(args.model == "paper", ["--workers"], "to the paper's LSTM (--model paper)")
     parser.only_when(not args.quick, ["--max-sequences"], "without --quick (which sets a budget of 300)")
     require_seeds(parser, args, MIN_SEEDS if args.model == "paper" else 1)
     return args
@@ -337,18 +344,12 @@ def main(argv=None) -> int:
     clock = Progress(1)
     name = MODEL_NAMES[args.model]
     print(f"Task 6a: {name}; budget {budget:,} sequences per seed; seeds {seeds[0]}..{seeds[-1]}"
-          + (f", {args.workers} processes" if args.model == "paper" and args.workers > 1 else ""))
+          + (f", {args.workers} processes" if args.workers > 1 else ""))
     if args.model == "paper":
         trials = over_banks(train_paper_bank, seeds, args.workers, budget)
         weights = paper_net([0]).n_weights
     else:
-        trials = []
-        for seed in seeds:
-            trials.append(train_comparison(args.model, seed, budget))
-            t = trials[-1]
-            print(f"  {args.model} seed {seed}: " + (f"stopped after {t.stopped_at:,} sequences" if t.solved else
-                                                      f"not stopped within {t.seen:,} sequences")
-                  + f"; {t.test['wrong_of_2560']} of 2560 test sequences wrong", flush=True)
+        trials = over_banks(comparison_bank, seeds, args.workers, args.model, budget)
         weights = (OdyssLearner if args.model == "odyssnet" else RNNLearner)(np.random.default_rng(0)).weights
     seeds_record = seed_record(trials, SEED_COLUMNS)
     rows = ([PAPER_ROW] if args.model == "paper" else []) + [table_row(name, weights, trials)]
