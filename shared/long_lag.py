@@ -7,7 +7,8 @@ A task is given by three functions of the stub: ``make(rng, n)`` (n sequences: i
 end targets; see ``shared.online.Stream``), ``score(end_outputs, end_targets)`` (the error the
 rule averages, E = sum_k (t_k - y_k)^2 per sequence as in the paper's App. A.1, and whether the
 sequence was processed correctly) and ``test_figures(end_outputs, end_targets)`` (the test's
-figures, a flat dict). Trials are independent: a seed computes the same alone, in a bank, or in
+figures, a flat dict with at least "wrong", the test sequences not processed correctly, and
+"test_error", their mean E). Trials are independent: a seed computes the same alone, in a bank, or in
 another process (``shared.online.over_banks``).
 """
 
@@ -151,3 +152,39 @@ def sequences_summary(trials: list[Trial], paper: int | None) -> dict:
             "range": "-" if s["min"] is None else f"{int(s['min'])} - {int(s['max'])}",
             "ratio": "-" if mean is None or not paper else f"{mean / paper:.2f}x",
             "tested": [t for t in trials if t.solved] or trials}
+
+
+RESULT_COLUMNS = ["setup", "weights", "runs stopped", "mean sequences to the rule", "median", "range", "paper",
+                  "mean / paper", "mean test error", "mean wrong of the test set", "most wrong of the test set"]
+
+
+def result_row(name: str, weights: int, trials: list[Trial], paper: int | None) -> list:
+    """A row of RESULT_COLUMNS: how a setup does over its seeds (test figures over the runs that
+    stopped, or over all runs when none did)."""
+    s = sequences_summary(trials, paper)
+    tested = [t.test for t in s["tested"]]
+    return [name, weights, s["stopped"], f"none stopped in {trials[0].seen:,}" if s["mean"] is None else s["mean"],
+            "-" if s["median"] is None else s["median"], s["range"], paper, s["ratio"],
+            float(np.mean([t["test_error"] for t in tested])), float(np.mean([t["wrong"] for t in tested])),
+            max(t["wrong"] for t in tested)]
+
+
+def headline_of(trials: list[Trial], weights: int, paper: int | None) -> dict:
+    """The record's headline figures for a sweep (multi-seed summaries)."""
+    row = result_row("", weights, trials, paper)
+    return {"seeds": len(trials), "runs_stopped": row[2],
+            "mean_sequences_to_rule": row[3] if isinstance(row[3], int) else None,
+            "median_sequences_to_rule": row[4] if isinstance(row[4], int) else None,
+            "tested": "at the stop" if any(t.solved for t in trials) else "at the budget's end",
+            "mean_wrong": row[9], "most_wrong": row[10], "mean_test_error": row[8], "weights": weights}
+
+
+def summary_line(name: str, trials: list[Trial], paper: int | None, paper_wrong, where: str, test_size: int) -> str:
+    """The catalog's one-line summary of a sweep, against the paper's figures (``where`` they stand)."""
+    row = result_row(name, 0, trials, paper)
+    if any(t.solved for t in trials):
+        reached = f"after a mean {row[3]:,} training sequences" + (f" ({where}: {paper:,})" if paper else "") + "; then "
+    else:
+        reached = f"within {trials[0].seen:,} sequences; at the budget's end, "
+    return (f"{name}: {row[2]} seeds meet the paper's stopping rule {reached}mean {row[9]:.3g} of {test_size} test "
+            f"sequences wrong" + (f" ({where}: {paper_wrong})" if paper_wrong is not None else ""))

@@ -42,11 +42,11 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared import tasks
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_int,
+from shared.experiment import (Progress, conclude, format_table, int_at_most, positive_int,
                                require_seeds, stub_parser)
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.long_lag import (Trial, one_hot, right_aligned, seed_record, sequences_summary, streams,
-                             train_and_test, train_in_batches)
+from shared.long_lag import (RESULT_COLUMNS, Trial, headline_of, one_hot, result_row, right_aligned, seed_record,
+                             streams, summary_line, train_and_test, train_in_batches)
 from shared.online import over_banks
 from shared.optim import Adam, clip_global_norm
 from shared.paper_lstm import PaperLSTM
@@ -118,7 +118,7 @@ def scored(end_outputs: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np
 
 def test_figures(end_outputs: np.ndarray, targets: np.ndarray) -> dict:
     error, correct = scored(end_outputs, targets)
-    return {"wrong_of_2560": int(np.sum(~correct)), "test_error": float(np.mean(error)),
+    return {"wrong": int(np.sum(~correct)), "test_error": float(np.mean(error)),
             "test_max_error": float(np.max(np.abs(end_outputs - targets)))}
 
 
@@ -202,7 +202,7 @@ def train_comparison(model: str, seed: int, budget: int) -> Trial:
                              COMPARISON_BATCH, TEST_SEQUENCES, label=model)
     print(f"  {model} seed {seed}: " + (f"stopped after {trial.stopped_at:,} sequences" if trial.solved else
                                         f"not stopped within {trial.seen:,} sequences")
-          + f"; {trial.test['wrong_of_2560']} of 2560 test sequences wrong", flush=True)
+          + f"; {trial.test['wrong']} of 2560 test sequences wrong", flush=True)
     return trial
 
 
@@ -253,7 +253,7 @@ def verdict(record: dict) -> dict:
     claims = [rate_at_least("runs meet the stopping rule", "Table 9, Task 6a; Sec. 5.6 Results", solved,
                             paper_rate=1.0, margin=RATE_MARGIN,
                             metric="share of runs meeting ST3(0.1) within the budget")]
-    wrong = [r["wrong_of_2560"] for r in stopped]
+    wrong = [r["wrong"] for r in stopped]
     claim = f"at most about {PAPER_WRONG} of 2560 test sequences wrong, never more than 3"
     where = "Table 9, Task 6a ('# wrong predictions'); Sec. 5.6 Results"
     if len(wrong) >= 2:
@@ -278,47 +278,15 @@ def verdict(record: dict) -> dict:
 # Tables, records and the command line
 # ----------------------------------------------------------------------------------------
 
-SEED_COLUMNS = ["seed", "solved", "sequences", "seen", "train_error_at_stop", "wrong_of_2560", "test_error",
-                "test_max_error"]
-TABLE_COLUMNS = ["setup", "weights", "runs stopped", "mean sequences to the rule", "median", "range",
-                 "paper (Table 9)", "mean / paper", "mean test error", "mean wrong of 2560", "most wrong of 2560"]
+SEED_COLUMNS = ["seed", "solved", "sequences", "seen", "train_error_at_stop", "wrong", "test_error", "test_max_error"]
 MODEL_NAMES = {"paper": "the paper's LSTM (156 weights, truncated gradient, on-line, lr 0.5)",
                "rnn": f"tanh RNN, {RNN_HIDDEN} units, BPTT + Adam, batches of {COMPARISON_BATCH} (ours)",
                "odyssnet": f"OdyssNet core, {ODYSSNET_NEURONS} neurons, BPTT + AdamW, batches of "
                            f"{COMPARISON_BATCH} (ours)"}
 
 
-def table_row(name: str, weights: int, trials: list[Trial]) -> list:
-    s = sequences_summary(trials, PAPER_SEQUENCES)
-    tested = [t.test for t in s["tested"]]
-    return [name, weights, s["stopped"], f"none stopped in {trials[0].seen:,}" if s["mean"] is None else s["mean"],
-            "-" if s["median"] is None else s["median"], s["range"], PAPER_SEQUENCES, s["ratio"],
-            float(np.mean([t["test_error"] for t in tested])), float(np.mean([t["wrong_of_2560"] for t in tested])),
-            max(t["wrong_of_2560"] for t in tested)]
-
-
 PAPER_ROW = ["paper: LSTM, 2 blocks of 2 cells, on-line, lr 0.5", 156, "20 trials, none reported failing",
              PAPER_SEQUENCES, "-", "-", PAPER_SEQUENCES, "1.00x", "below 0.1", PAPER_WRONG, 3]
-
-
-def summary_line(name: str, trials: list[Trial]) -> str:
-    row = table_row(name, 0, trials)
-    if any(t.solved for t in trials):
-        reached = f"after a mean {format_value(row[3])} training sequences (Table 9: {PAPER_SEQUENCES:,}); then "
-    else:
-        reached = f"within {trials[0].seen:,} sequences; at the budget's end, "
-    return (f"{name}: {row[2]} seeds meet the paper's stopping rule {reached}mean {format_value(row[9])} of 2560 "
-            f"test sequences wrong (Table 9: {PAPER_WRONG})")
-
-
-def headline_of(trials: list[Trial], weights: int) -> dict:
-    row = table_row("", weights, trials)
-    return {"seeds": len(trials), "runs_stopped": row[2],
-            "mean_sequences_to_rule": row[3] if isinstance(row[3], int) else None,
-            "median_sequences_to_rule": row[4] if isinstance(row[4], int) else None,
-            "tested": "at the stop" if any(t.solved for t in trials) else "at the budget's end",
-            "mean_wrong_of_2560": row[9], "most_wrong_of_2560": row[10], "mean_test_error": row[8],
-            "weights": weights}
 
 
 def parse_args(argv=None):
@@ -352,15 +320,16 @@ def main(argv=None) -> int:
         trials = over_banks(comparison_bank, seeds, args.workers, args.model, budget)
         weights = (OdyssLearner if args.model == "odyssnet" else RNNLearner)(np.random.default_rng(0)).weights
     seeds_record = seed_record(trials, SEED_COLUMNS)
-    rows = ([PAPER_ROW] if args.model == "paper" else []) + [table_row(name, weights, trials)]
-    print("\n" + format_table(TABLE_COLUMNS, rows))
+    rows = ([PAPER_ROW] if args.model == "paper" else []) + [result_row(name, weights, trials, PAPER_SEQUENCES)]
+    print("\n" + format_table(RESULT_COLUMNS, rows))
     title = (f"Task 6a (T = 100-110, t1 in 10-20, t2 in 50-60): {name}; seeds {seeds[0]}-{seeds[-1]}, budget "
              f"{budget:,} training sequences each; stopping rule: the 2000 most recent training sequences "
              f"classified correctly (every output within 0.3) and their mean E below 0.1; test: 2560 fresh "
              f"sequences after the stop")
-    record = {"summary": summary_line(name, trials), "headline": headline_of(trials, weights),
+    record = {"summary": summary_line(name, trials, PAPER_SEQUENCES, PAPER_WRONG, "Table 9", TEST_SEQUENCES),
+              "headline": headline_of(trials, weights, PAPER_SEQUENCES),
               "seeds": seeds_record if len(seeds) > 1 else None,
-              "tables": [{"title": title, "columns": TABLE_COLUMNS, "rows": rows}],
+              "tables": [{"title": title, "columns": RESULT_COLUMNS, "rows": rows}],
               "curves": {str(t.seed): t.curve for t in trials}}
     section = None if args.model == "paper" else args.model
     if section is None:

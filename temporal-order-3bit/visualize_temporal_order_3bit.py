@@ -105,7 +105,7 @@ def cell_state_figure(trial, seed: int, out: Path) -> None:
     axes[0, 0].legend(fontsize=7, loc="lower left")
     axes[1, 0].legend(fontsize=7, loc="center left")
     stop = f"stopped at {trial.stopped_at:,}" if trial.solved else f"not stopped in {trial.seen:,}"
-    fig.suptitle(f"Task 6a, the paper's LSTM after training (seed {seed}, {stop} sequences, {trial.test['wrong_of_2560']} of "
+    fig.suptitle(f"Task 6a, the paper's LSTM after training (seed {seed}, {stop} sequences, {trial.test['wrong']} of "
                  f"2560 test sequences wrong): one test sequence per class; dotted: the X/Y positions and the end",
                  fontsize=10)
     fig.tight_layout()

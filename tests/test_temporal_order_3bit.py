@@ -50,7 +50,7 @@ def test_a_seed_computes_the_same_in_any_bank_and_any_process():
 @pytest.mark.parametrize("model", ["rnn", "odyssnet"])
 def test_the_comparisons_train_and_test_on_the_same_sequences(model):
     trial = to.train_comparison(model, seed=0, budget=64)
-    assert trial.seen == 64 and not trial.solved and 0 <= trial.test["wrong_of_2560"] <= 2560
+    assert trial.seen == 64 and not trial.solved and 0 <= trial.test["wrong"] <= 2560
 
 
 # ----------------------------------------------------------------------------------------
@@ -62,7 +62,7 @@ def rows(n=20, mean=31_390.0, solved=None, wrong=None, spread=0.3):
     solved = [True] * n if solved is None else solved
     wrong = [1] * n if wrong is None else wrong
     factors = np.linspace(1 - spread, 1 + spread, n)
-    return [{"seed": i, "solved": s, "sequences": int(mean * f) if s else None, "wrong_of_2560": w}
+    return [{"seed": i, "solved": s, "sequences": int(mean * f) if s else None, "wrong": w}
             for i, (s, w, f) in enumerate(zip(solved, wrong, factors))]
 
 
