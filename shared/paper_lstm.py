@@ -283,39 +283,47 @@ class PaperLSTM:
         # The loop runs on half-scaled quantities, which is exact in binary arithmetic: net / 2 from
         # W / 2 and read / 2, and sigma = s / 2, so that tanh(net / 2) and h(s) = tanh(s / 2) need
         # no scaling and y_in g(net_c) = 2 y_in tanh(net_c / 2) adds y_in tanh(net_c / 2) to sigma.
-        # Every product lands in a preallocated array (about eight numpy calls a step).
-        W_half = 0.5 * W_hidden
-        read_half = np.ascontiguousarray(0.5 * read)
-        hidden = np.zeros((T + 1, P, K, U + 1), self.dtype)               # what step t reads: activations at t - 1, 1
-        hidden[..., -1] = 1.0
-        half_tanh = np.empty((T, P, K, U), self.dtype)                    # tanh(net / 2) of every unit
-        sigma = np.zeros((T + 1, P, K, b, size), self.dtype)              # sigma[t + 1] = s(t) / 2; s(-1) = 0
-        squashed = np.empty((T, P, K, b, size), self.dtype)               # h(s(t)) = tanh(sigma)
-        cell_in = half_tanh[..., :c].reshape(T, P, K, b, size)
-        gate_of = hidden[1:, ..., c:U]                                    # the gates, written where step t + 1 reads them
-        y_in, y_out = hidden[1:, ..., c:c + b, None], hidden[1:, ..., U - b:U, None]
-        y_c = hidden[1:, ..., :c].reshape(T, P, K, b, size)
-        views = (cell_in, y_c)
-        assert all(np.shares_memory(v, base) for v, base in zip(views, (half_tanh, hidden)))   # written in place
-        stored = np.empty((P, K, b, size), self.dtype)
-        kept = np.empty((P, K, b, size), self.dtype) if self.forget_gate else None
+        # Its arrays are unit-major, (units, P, K) per step, so that the cells, each kind of gate
+        # and each block are contiguous (numpy's per-call cost on strided pieces is about twice
+        # that on contiguous ones, and at these sizes the per-call cost is most of a step); every
+        # result lands in a preallocated array: about nine numpy calls a step.
+        W_half_t = np.ascontiguousarray(0.5 * W_hidden.transpose(0, 2, 1))          # (P, U, U + 1)
+        read_half = np.ascontiguousarray((0.5 * read).transpose(0, 3, 1, 2))        # (T, U, P, K)
+        hidden_u = np.zeros((T + 1, U + 1, P, K), self.dtype)             # what step t reads: activations at t - 1, 1
+        hidden_u[:, -1] = 1.0
+        tanh_u = np.empty((T, U, P, K), self.dtype)                       # tanh(net / 2) of every unit
+        sigma = np.zeros((T + 1, b, size, P, K), self.dtype)              # sigma[t + 1] = s(t) / 2; s(-1) = 0
+        squashed_u = np.empty((T, b, size, P, K), self.dtype)             # h(s(t)) = tanh(sigma)
+        cell_in = tanh_u[:, :c].reshape(T, b, size, P, K)
+        gate_of = hidden_u[1:, c:U]                                       # the gates, written where step t + 1 reads them
+        y_in, y_out = hidden_u[1:, c:c + b, None], hidden_u[1:, U - b:U, None]
+        y_phi = hidden_u[1:, c + b:c + 2 * b, None]
+        y_c = hidden_u[1:, :c].reshape(T, b, size, P, K)
+        net_out = tanh_u.transpose(0, 2, 1, 3)                            # (T, P, U, K) views for the products
+        reads = hidden_u.transpose(0, 2, 1, 3)                            # (T + 1, P, U + 1, K)
+        assert np.shares_memory(cell_in, tanh_u) and np.shares_memory(y_c, hidden_u)   # written in place
+        stored = np.empty((b, size, P, K), self.dtype)
+        kept = np.empty((b, size, P, K), self.dtype) if self.forget_gate else None
         for t in range(T):
-            ht = half_tanh[t]
-            np.matmul(hidden[t], W_half, out=ht)
+            ht = tanh_u[t]
+            np.matmul(W_half_t, reads[t], out=net_out[t])
             ht += read_half[t]
             np.tanh(ht, out=ht)
-            np.multiply(ht[..., c:], 0.5, out=gate_of[t])
+            np.multiply(ht[c:], 0.5, out=gate_of[t])
             gate_of[t] += 0.5
             np.multiply(y_in[t], cell_in[t], out=stored)
             if self.forget_gate:
-                np.multiply(hidden[t + 1, ..., c + b:c + 2 * b, None], sigma[t], out=kept)
+                np.multiply(y_phi[t], sigma[t], out=kept)
                 np.add(kept, stored, out=sigma[t + 1])
             else:
                 np.add(sigma[t], stored, out=sigma[t + 1])
-            np.tanh(sigma[t + 1], out=squashed[t])
-            np.multiply(y_out[t], squashed[t], out=y_c[t])
-        states = (2.0 * sigma).reshape(T + 1, P, K, c)                   # states[t + 1] = s(t)
-        squashed = squashed.reshape(T, P, K, c)
+            np.tanh(sigma[t + 1], out=squashed_u[t])
+            np.multiply(y_out[t], squashed_u[t], out=y_c[t])
+        batch_major = lambda a: a.reshape(a.shape[0], -1, P, K).transpose(0, 2, 3, 1)    # noqa: E731  (., P, K, units)
+        half_tanh = batch_major(tanh_u)
+        hidden = batch_major(hidden_u)
+        states = batch_major(2.0 * sigma)                                 # states[t + 1] = s(t)
+        squashed = batch_major(squashed_u)
         gates = hidden[1:, ..., c:U]                                      # (T, P, K, gates)
         y_c = hidden[1:, ..., :c]
         self.cache = {"s": states[1:], "gates": gates, "y_c": y_c}
