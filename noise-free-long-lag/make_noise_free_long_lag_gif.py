@@ -30,10 +30,11 @@ def frame(snap, row, p, limit, history) -> plt.Figure:
     ax = axes[0]
     ax.plot(steps, s[0], color="C0", lw=1.5, label="y first")
     ax.plot(steps, s[1], color="C3", lw=1.5, label="x first")
-    ax.set_ylim(-0.05 * limit, limit)
+    top = max(0.5, 1.1 * float(s.max()))          # per frame: the state spans 0.3 to 25 over training
+    ax.set_ylim(-0.05 * top, top)
     ax.set_xlabel("time step")
     ax.set_ylabel("cell state s(t)")
-    ax.set_title("cell state" + ("" if cell else " (cell not yet added)"), fontsize=10)
+    ax.set_title("cell state (scale per frame)" + ("" if cell else ": cell not yet added"), fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
     ax = axes[1]
     ax.plot(steps, y[0, :, p], color="C0", lw=1.3, label="output y | y first")
