@@ -13,10 +13,10 @@ from shared.stopping import StoppingRule
 T, P, K = 7, 2, 3
 
 
-def bank(forget_gate=False, size=2, output_unit="logistic", trials=P, seed=0, inputs=4):
+def bank(forget_gate=False, size=2, output_unit="logistic", trials=P, seed=0, inputs=4, **wiring):
     return PaperLSTM(inputs, 2, size, 2, [np.random.default_rng([seed, k]) for k in range(trials)],
-                     forget_gate=forget_gate, output_unit=output_unit, output_bias=True, init_scale=1.0,
-                     gate_bias={"input": [-1.0, -2.0]})
+                     forget_gate=forget_gate, output_unit=output_unit, init_scale=1.0,
+                     gate_bias={"input": [-1.0, -2.0]}, **{"output_bias": True, **wiring})
 
 
 def random_episode(coded, seed=1, trials=P, streams=K):
@@ -42,6 +42,19 @@ def test_a_sequence_computed_backward_adds_what_the_forward_traces_add(forget_ga
     np.testing.assert_allclose(whole.gW, stepped.gW, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(whole.gV, stepped.gV, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(whole.cache["s"][-1], stepped.s, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("coded", [False, True])
+def test_the_2000_wiring_computed_backward_adds_what_the_forward_traces_add(coded):
+    inputs, targets, weights = random_episode(coded)
+    wiring = dict(reads="cells", shortcut=True, output_bias="random", forget_gate=True)
+    stepped, whole = bank(**wiring), bank(**wiring)
+    stepped.start(K)
+    y_steps = np.stack([stepped.step(inputs[:, :, t], targets[:, :, t], weights[:, :, t]) for t in range(T)], axis=2)
+    whole.start(K)
+    np.testing.assert_allclose(whole.sequence(inputs, targets, weights), y_steps, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(whole.gW, stepped.gW, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(whole.gV, stepped.gV, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("forget_gate", [False, True])
