@@ -98,7 +98,7 @@ def rows(variant, n, perfect=0, good=0):
     out = []
     for i in range(n):
         outcome = "perfect" if i < perfect else ("good" if i < perfect + good else "rest")
-        out.append({"variant": variant, "seed": i, "outcome": outcome, "perfect": outcome == "perfect"})
+        out.append({"variant": variant, "seed": i, "outcome": outcome})      # the per-seed record's columns
     return out
 
 
@@ -110,6 +110,10 @@ def record(forget=(4, 4), decay=(4, 4), standard=(0, 0), reset=(6, 2), n=10, n_s
 
 def claims(v):
     return {c["claim"]: c for c in v["claims"]}
+
+
+def test_the_verdict_reads_the_recorded_per_seed_columns():
+    assert {"variant", "seed", "outcome"} <= set(cer.SEED_COLUMNS)
 
 
 def test_the_verdict_is_yes_when_every_claim_holds():
