@@ -45,7 +45,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.experiment import (Progress, conclude, format_table, int_at_most, positive_int, require_seeds,
-                               stub_parser)
+                               stub_parser, summarize)
 from shared.odyssnet import OdyssNet, prepare_input
 from shared.online import over_banks
 from shared.optim import AdamW, clip_global_norm
@@ -598,6 +598,14 @@ def paper_row(variant: str) -> list:
             f"{r} <{rl}>", None]
 
 
+def seeds_block(per_seed: list[dict]) -> dict:
+    """The record's per-seed rows and the catalog's summary of them: solved = perfect, the metric the
+    training streams to solution, and the perfect-or-good count."""
+    summary = summarize([r["streams_to_solution"] for r in per_seed], [r["solved"] for r in per_seed])
+    return {"per_seed": per_seed, "summary": {**summary, "metric": "streams_to_solution",
+                                              "n_learned": sum(map(learned, per_seed))}}
+
+
 def section_name(args) -> str | None:
     if args.model != "forget":
         return args.model
@@ -663,7 +671,7 @@ def main(argv=None) -> int:
              f"(the paper: 100 nets per row, up to 30,000 training streams); perfect: 10 test streams of 100,000 "
              f"symbols without error; good: mean error-free test length > 1000; in parentheses the mean training "
              f"streams until perfect, in angle brackets the mean error-free test length")
-    per_seed = [{k: r[k] for k in SEED_COLUMNS} for r in rows]
+    per_seed = [{k: r[k] for k in SEED_COLUMNS} | {"solved": r["outcome"] == "perfect"} for r in rows]
     first = by_variant[variants[0]]
     headline = {"weights": weights, "training symbols per trial": budget, "seeds per row": len(seeds)}
     for v in variants:
@@ -676,8 +684,7 @@ def main(argv=None) -> int:
                                    f"{sum(r['outcome'] == 'good' for r in by_variant[v])}/{len(seeds)} good"
                                    for v in variants) + f" ({budget:,} training symbols per trial; Table 2)",
               "headline": headline,
-              "seeds": {"per_seed": per_seed, "summary": {"n_runs": len(rows), "n_learned": sum(map(learned, rows))}}
-              if len(seeds) > 1 else None,
+              "seeds": seeds_block(per_seed) if len(seeds) > 1 else None,
               "tables": [{"title": title, "columns": COLUMNS, "rows": table}],
               "curves": {f"{r['variant']}/{r['seed']}": r["curve"] for r in rows},
               "tests": {f"{r['variant']}/{r['seed']}": r["tests"] for r in rows},
