@@ -33,7 +33,8 @@ stream runs only when that stream reached 1,000 error-free symbols, and stops at
 trial is tested in full (10 streams, each to its first error or 100,000 symbols) for good / rest.
 
 Run:  python3 continual-embedded-reber/continual_embedded_reber.py --n-seeds 10 --workers 2 --record     (headline: forget gates, alpha fixed and decayed)
-      python3 continual-embedded-reber/continual_embedded_reber.py --model standard --n-seeds 10 --workers 2 --record
+      python3 continual-embedded-reber/continual_embedded_reber.py --model standard --n-seeds 20 --workers 2 --record
+      python3 continual-embedded-reber/continual_embedded_reber.py --budget 800000 --n-seeds 10 --workers 2 --record
       python3 continual-embedded-reber/continual_embedded_reber.py --model odyssnet --n-seeds 10 --workers 2 --record
 """
 
