@@ -229,7 +229,7 @@ def verdict(record: dict) -> dict:
        700,000 sequences is above 0.2 (exact binomial; 6/10 gives p = 0.0064, below Holm's level
        for it, 0.025, when claim 2 holds; 5/10 gives p = 0.033 and does not hold). The
        paper reports every trial succeeding with a mean of 571,100; if its trials spread like ours
-       on task 6a (temporal-order-3bit: 0.67x to 1.71x their mean), about three in four stop by
+       on task 6a (temporal-order-3bit, recorded: 0.72x to 1.84x their mean), most stop by
        1.23x the mean, so a share of 0.2 or less would contradict it.
     2. Test errors after stopping: the mean number of the 2560 test sequences wrong, over the runs
        that stopped, is below 3 (one-sided t): Table 9's 2 of 2560 and the text's "never more than
