@@ -97,13 +97,16 @@ def run(net: PaperLSTM, episode: Episode, lr: float | None = None, trials: np.nd
     P, K = episode.lengths.shape
     if (net.trials, net.streams) != (P, K):
         raise ValueError(f"the net runs {net.trials} trials x {net.streams} streams, the episode {P} x {K}")
-    steps = episode.steps
-    inputs = episode.inputs[:, :, :steps]
+    # The episode's full padded width, not its longest sequence: a trial's sums over time then
+    # have the same shape in any bank (a product over 101 or 110 steps rounds differently), so a
+    # seed computes the same alone, beside any other seeds, or in another process.
+    steps = episode.inputs.shape[2]
+    inputs = episode.inputs
     if inputs.ndim == 3:                                    # no input past a sequence's end
         inputs = np.where(np.arange(steps) < episode.lengths[..., None], inputs, -1)
     if not net.learn:
         return net.sequence(inputs)
-    targets, weights = episode.targets[:, :, :steps], episode.weights[:, :, :steps]
+    targets, weights = episode.targets, episode.weights
     if lr is None:
         return net.sequence(inputs, targets, weights)
     out = np.zeros((P, K, steps, net.outputs), net.dtype)
@@ -177,7 +180,7 @@ def evaluate(net: PaperLSTM, trials, episode: Episode, chunk: int = 256, last: b
     sequence's output at its last step, (n, K, O)."""
     frozen = net.frozen(np.asarray(trials))
     n, K = episode.lengths.shape
-    out = np.zeros((n, K, net.outputs) if last else (n, K, episode.steps, net.outputs), net.dtype)
+    out = np.zeros((n, K, net.outputs) if last else (n, K, episode.inputs.shape[2], net.outputs), net.dtype)
     for start in range(0, K, chunk):
         part = slice(start, min(K, start + chunk))
         frozen.start(part.stop - start, learn=False)
@@ -187,7 +190,7 @@ def evaluate(net: PaperLSTM, trials, episode: Episode, chunk: int = 256, last: b
         if last:
             out[:, part] = np.take_along_axis(y, piece.lengths[..., None, None] - 1, axis=2)[:, :, 0]
         else:
-            out[:, part, :piece.steps] = y
+            out[:, part] = y
     return out
 
 

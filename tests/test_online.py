@@ -198,3 +198,20 @@ def test_run_checks_the_bank_against_the_episode():
     inputs, targets, weights = random_episode(coded=True)
     with pytest.raises(ValueError, match="streams"):
         run(net, Episode(inputs, targets, weights, np.full((P, K), T)))
+
+
+def test_a_trials_change_does_not_depend_on_the_lengths_beside_it():
+    """Every bank runs an episode's full padded width, so a trial's sums over time have the same
+    shape whatever the other trials' lengths (a product over 101 or 127 rows rounds differently)."""
+    rng = np.random.default_rng(5)
+    T_full, lengths = 130, np.array([[101], [127]])
+    codes = np.where(np.arange(T_full) < lengths[..., None], rng.integers(0, 4, (2, 1, T_full)), -1)
+    targets = rng.uniform(0.1, 0.9, (2, 1, T_full, 2))
+    weights = np.where(np.arange(T_full) < lengths[..., None], 1.0, 0.0)
+    pair, alone = bank(trials=2), bank(trials=1)
+    pair.start(1)
+    alone.start(1)
+    run(pair, Episode(codes, targets, weights, lengths))
+    run(alone, Episode(codes[:1], targets[:1], weights[:1], lengths[:1]))
+    np.testing.assert_array_equal(pair.gW[0], alone.gW[0])
+    np.testing.assert_array_equal(pair.gV[0], alone.gV[0])
