@@ -4,7 +4,7 @@ the stopping rule over the recorded seeds.
 
     python3 temporal-order-4bit/visualize_temporal_order_4bit.py      # writes temporal-order-4bit/viz/*.png (~15 min)
 
-The mechanism figures retrain seed 0 of the section paper_scale alone (to its stop, or to 700,000
+The mechanism figures retrain seed 0 of the section paper_scale alone (to its stop, or to 600,000
 sequences): a seed computes the same alone as in the recorded bank, so this is the recorded run's
 seed 0. Curves and counts are drawn from the
 recorded results.json, the figures the README quotes.
@@ -29,7 +29,7 @@ from shared.online import Stream
 HERE = Path(__file__).resolve().parent
 CLASS_NAMES = ["XXX (Q)", "XXY (R)", "XYX (S)", "XYY (U)", "YXX (V)", "YXY (A)", "YYX (B)", "YYY (C)"]
 SHOWN = [0, 3, 5, 7]       # four of the eight classes in the figures
-SECTIONS = [("paper_scale", "the paper's LSTM (paper_scale, 700,000)", "C0"),
+SECTIONS = [("paper_scale", "the paper's LSTM (paper_scale, 600,000)", "C0"),
             (None, "the paper's LSTM (headline, 120,000)", "C9"), ("rnn", "tanh RNN, BPTT + Adam (ours)", "C3"),
             ("odyssnet", "OdyssNet core (ours)", "C6")]
 

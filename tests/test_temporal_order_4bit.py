@@ -41,7 +41,7 @@ def test_the_comparisons_run_the_headlines_budget_only(capsys):
     assert trial.seen == 64 and not trial.solved
 
 
-@pytest.mark.parametrize("argv,section", [([], None), (["--max-sequences", "700000"], "paper_scale"),
+@pytest.mark.parametrize("argv,section", [([], None), (["--max-sequences", "600000"], "paper_scale"),
                                           (["--max-sequences", "5000"], "budget5000"), (["--model", "odyssnet"],
                                                                                          "odyssnet")])
 def test_sections(argv, section):
