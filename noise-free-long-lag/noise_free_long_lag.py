@@ -51,7 +51,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared import tasks
-from shared.experiment import Progress, conclude, format_table, int_at_most, positive_float, positive_int, \
+from shared.experiment import Progress, conclude, format_table, int_at_most, positive_int, \
     require_seeds, stub_parser, summarize
 from shared.long_lag import streams
 from shared.verdict import exact, grade, judge, mean_within, pending, rate_at_least, rate_at_most
@@ -191,27 +191,6 @@ class PredictorBank:
             getattr(self, name)[...] += lr.reshape((-1,) + (1,) * (g.ndim - 1)) * g
 
 
-def gradcheck_predictor(p: int = 6, trials: int = 2) -> float:
-    """Largest relative error between PredictorBank.change and central differences of E."""
-    from shared.gradcheck import check_gradients
-    net = PredictorBank(p + 1, [np.random.default_rng(s) for s in range(trials)], init_scale=1.0)
-    codes = np.stack([tasks.long_lag_sequences(np.random.default_rng(10 + s), 1, p, "2b")[0] for s in range(trials)])
-
-    def loss():
-        y, _ = net.forward(codes[:, None, :-1])
-        return 0.5 * float(np.sum((y[:, 0] - np.eye(p + 1)[codes[:, 1:]]) ** 2))
-
-    _, change = net.change(codes)
-    errors = check_gradients(loss, net.params, {k: -v for k, v in change.items()})
-    return max(errors.values())
-
-
-# ----------------------------------------------------------------------------------------
-# The paper's RTRL/BPTT net for 2a: one self-recurrent logistic hidden unit, p + 1 logistic
-# outputs reading the inputs and the hidden unit (connectivity B), no biases; BPTT, lr 1.0.
-# ----------------------------------------------------------------------------------------
-
-
 class TinyRNNBank:
     """P trials: h(t) = f(U[a] + w h(t-1)), y(t) = f(Vx[a] + vh h(t)); n^2 + 2n + 1 weights
     (10404 at p = 100: Table 2)."""
@@ -254,7 +233,7 @@ class TinyRNNBank:
     def change(self, codes: np.ndarray) -> tuple[np.ndarray, dict]:
         """-dE/dw by backpropagation through time over one sequence per trial (P, T + 1)."""
         P, T = codes.shape[0], codes.shape[1] - 1
-        n, rows = self.symbols, np.arange(P)[:, None]
+        n = self.symbols
         a = codes[:, :T]
         y, h = self.forward(a[:, None])
         y, h = y[:, 0], h[:, 0]
@@ -273,14 +252,14 @@ class TinyRNNBank:
                  "U": np.einsum("pt,ptm->pm", delta, onehot), "w": np.sum(delta * h_prev, axis=1)[:, None]}
         return y, grads
 
-    def apply(self, grads: dict, lr: np.ndarray) -> None:
-        for name, g in grads.items():
-            getattr(self, name)[...] += lr.reshape((-1,) + (1,) * (g.ndim - 1)) * g
+    apply = PredictorBank.apply
 
 
-def gradcheck_rnn(p: int = 6, trials: int = 2) -> float:
+def gradcheck(bank_class, p: int = 6, trials: int = 2) -> float:
+    """Largest relative error between bank_class(...).change (PredictorBank or TinyRNNBank) and
+    central differences of E on 2b sequences."""
     from shared.gradcheck import check_gradients
-    net = TinyRNNBank(p + 1, [np.random.default_rng(s) for s in range(trials)], init_scale=1.0)
+    net = bank_class(p + 1, [np.random.default_rng(s) for s in range(trials)], init_scale=1.0)
     codes = np.stack([tasks.long_lag_sequences(np.random.default_rng(10 + s), 1, p, "2b")[0] for s in range(trials)])
 
     def loss():
@@ -647,7 +626,7 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.gradcheck:
-        a, b = gradcheck_predictor(), gradcheck_rnn()
+        a, b = gradcheck(PredictorBank), gradcheck(TinyRNNBank)
         print(f"largest relative gradient error: 2a/2b net {a:.2e}, BPTT net {b:.2e}")
         return 0 if max(a, b) < 1e-6 else 1
     from shared.online import over_banks

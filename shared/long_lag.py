@@ -179,6 +179,11 @@ def headline_of(trials: list[Trial], weights: int, paper: int | None) -> dict:
             "mean_wrong": row[9], "most_wrong": row[10], "mean_test_error": row[8], "weights": weights}
 
 
+def _count(mean: float) -> str:
+    """A mean count of sequences as a reader reads it: 2,342 or 23.5 or 0.429 (never 2.34e+03)."""
+    return f"{mean:,.0f}" if abs(mean) >= 100 else f"{mean:.3g}"
+
+
 def summary_line(name: str, trials: list[Trial], paper: int | None, paper_wrong, where: str, test_size: int) -> str:
     """The catalog's one-line summary of a sweep, against the paper's figures (``where`` they stand)."""
     row = result_row(name, 0, trials, paper)
@@ -186,5 +191,5 @@ def summary_line(name: str, trials: list[Trial], paper: int | None, paper_wrong,
         reached = f"after a mean {row[3]:,} training sequences" + (f" ({where}: {paper:,})" if paper else "") + "; then "
     else:
         reached = f"within {trials[0].seen:,} sequences; at the budget's end, "
-    return (f"{name}: {row[2]} seeds meet the paper's stopping rule {reached}mean {row[9]:.3g} of {test_size} test "
+    return (f"{name}: {row[2]} seeds meet the paper's stopping rule {reached}mean {_count(row[9])} of {test_size} test "
             f"sequences wrong" + (f" ({where}: {paper_wrong})" if paper_wrong is not None else ""))

@@ -11,7 +11,6 @@ recorded results.json, the figures the README quotes.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -22,10 +21,9 @@ import numpy as np
 
 import temporal_order_3bit as to
 from shared import tasks
-from shared.figures import figure_parser, save_png
+from shared.figures import figure_parser, recorded, save_png
 from shared.online import Stream
 
-HERE = Path(__file__).resolve().parent
 CLASS_NAMES = ["XX (Q)", "XY (R)", "YX (S)", "YY (U)"]
 SECTIONS = [(None, "the paper's LSTM (headline)", "C0"), ("rnn", "tanh RNN, BPTT + Adam (ours)", "C3"),
             ("odyssnet", "OdyssNet core (ours)", "C6")]
@@ -194,11 +192,6 @@ def sequences_figure(record, out: Path) -> None:
     save_png(fig, out / "sequences_to_solve.png")
 
 
-def load_record() -> dict | None:
-    path = HERE / "results.json"
-    return json.loads(path.read_text()) if path.exists() else None
-
-
 def main(argv=None) -> int:
     args = figure_parser(__file__, __doc__, "viz").parse_args(argv)
     out = Path(args.out)
@@ -206,7 +199,7 @@ def main(argv=None) -> int:
     trial, _ = trained_seed(args.seed, args.quick)
     cell_state_figure(trial, args.seed, out)
     gates_figure(trial, args.seed, out)
-    record = load_record()
+    record = recorded(__file__)
     curves_figure(record, out)
     sequences_figure(record, out)
     return 0

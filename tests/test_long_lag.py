@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from shared.long_lag import (Trial, end_outputs, one_hot, right_aligned, sequences_summary, streams, train_and_test,
-                             train_in_batches)
+from shared.long_lag import (Trial, end_outputs, one_hot, right_aligned, sequences_summary, streams, summary_line,
+                             train_and_test, train_in_batches)
 from shared.paper_lstm import PaperLSTM
 from shared.stopping import StoppingRule
 
@@ -25,7 +25,8 @@ def score(ends, targets):
 
 
 def figures(ends, targets):
-    return {"wrong": int(np.sum(~score(ends, targets)[1]))}
+    error, correct = score(ends, targets)
+    return {"wrong": int(np.sum(~correct)), "test_error": float(np.mean(error))}
 
 
 def net(seeds):
@@ -62,6 +63,9 @@ def test_a_comparison_in_batches_runs_its_budget_and_is_tested():
                              budget=100, batch=32, test_size=600)
     assert not trial.solved and trial.seen == 96 and trial.test["wrong"] == 600
     assert [c[0] for c in trial.curve] == [96]
+    line = summary_line("guess", [trial], 1000, 2, "Table 9", 600)
+    assert line == ("guess: 0/1 seeds meet the paper's stopping rule within 96 sequences; at the budget's end, "
+                    "mean 600 of 600 test sequences wrong (Table 9: 2)")
 
 
 def test_helpers():

@@ -24,8 +24,8 @@ def test_the_initial_weights_lie_in_0_2():
 
 
 def test_the_gradients_match_finite_differences():
-    assert nf.gradcheck_predictor() < 1e-6
-    assert nf.gradcheck_rnn() < 1e-6
+    assert nf.gradcheck(nf.PredictorBank) < 1e-6
+    assert nf.gradcheck(nf.TinyRNNBank) < 1e-6
 
 
 def test_the_gradient_check_catches_a_one_percent_error():
