@@ -1,10 +1,10 @@
 """Animation for temporal-order-4bit: the cell states on test sequences of four classes, and the
 training error, as the paper's LSTM learns task 6b.
 
-    python3 temporal-order-4bit/make_temporal_order_4bit_gif.py     # writes temporal-order-4bit/temporal_order_4bit.gif (~15 min)
+    python3 temporal-order-4bit/make_temporal_order_4bit_gif.py     # writes temporal-order-4bit/temporal_order_4bit.gif (~5 min)
 
-Retrains seed 0 of the section paper_scale alone (bit for bit the recorded bank's seed 0) and keeps
-its weights every 20,000 sequences. Each frame runs the net of that moment over the same four test
+Retrains the seed of the section paper_scale that met the rule first (or --seed) alone, bit for bit
+the recorded bank's net, and keeps its weights every 10,000 sequences. Each frame runs the net of that moment over the same four test
 sequences: the six cell states (top), the output of the right class (middle), and the mean error
 of the 2000 most recent training sequences so far (bottom).
 """
@@ -20,8 +20,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import temporal_order_4bit as to
-from shared.figures import figure_parser, frame_of, save_gif
-from visualize_temporal_order_4bit import CLASS_NAMES, draw_marks, inside, one_of_each_class, trained_seed
+from shared.figures import frame_of, save_gif
+from visualize_temporal_order_4bit import (CLASS_NAMES, draw_marks, inside, one_of_each_class, picture_parser, picture_seed,
+                                           trained_seed)
 
 
 def frame(snapshot, trial, codes, lengths, labels, limit) -> plt.Figure:
@@ -67,9 +68,10 @@ def frame(snapshot, trial, codes, lengths, labels, limit) -> plt.Figure:
 
 
 def main(argv=None) -> int:
-    args = figure_parser(__file__, __doc__, "temporal_order_4bit.gif").parse_args(argv)
-    trial, snapshots = trained_seed(args.seed, args.quick, snapshot_every=50 if args.quick else 20_000)
-    codes, lengths, labels = one_of_each_class(args.seed)
+    args = picture_parser(__file__, __doc__, "temporal_order_4bit.gif").parse_args(argv)
+    seed = picture_seed(args.seed, args.quick)
+    trial, snapshots = trained_seed(seed, args.quick, snapshot_every=50 if args.quick else 10_000)
+    codes, lengths, labels = one_of_each_class(seed)
     final = inside(trial.params["W"], trial.params["V"], codes, lengths)
     limit = max(1.0, float(np.abs(final["s"]).max()) * 1.05)
     frames = [frame_of(frame(s, trial, codes, lengths, labels, limit)) for s in snapshots]
