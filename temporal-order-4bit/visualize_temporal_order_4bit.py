@@ -28,7 +28,7 @@ from shared.online import Stream
 CLASS_NAMES = ["XXX (Q)", "XXY (R)", "XYX (S)", "XYY (U)", "YXX (V)", "YXY (A)", "YYX (B)", "YYY (C)"]
 SHOWN = [0, 3, 5, 7]       # four of the eight classes in the figures
 SECTIONS = [("paper_scale", "the paper's LSTM (paper_scale, 600,000)", "C0"),
-            (None, "the paper's LSTM (headline, 110,000)", "C9"), ("rnn", "tanh RNN, BPTT + Adam (ours)", "C3"),
+            (None, "the paper's LSTM (headline, 100,000)", "C9"), ("rnn", "tanh RNN, BPTT + Adam (ours)", "C3"),
             ("odyssnet", "OdyssNet core (ours)", "C6")]
 
 
