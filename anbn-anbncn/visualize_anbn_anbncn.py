@@ -21,7 +21,8 @@ import numpy as np
 import anbn_anbncn as ab
 from shared.figures import figure_parser, recorded, save_png
 
-COMPARISONS = [("rnn", "tanh RNN, BPTT + Adam (ours)", "C3"), ("odyssnet", "OdyssNet core (ours)", "C2")]
+COMPARISONS = [("lr0.0001", "peephole LSTM, lr 1e-4", "C4"), ("lr1e-05", "peephole LSTM, the seed's lr 1e-5", "C5"),
+               ("rnn", "tanh RNN, BPTT + Adam (ours)", "C3"), ("odyssnet", "OdyssNet core (ours)", "C2")]
 
 
 def quick_record() -> dict:
@@ -43,31 +44,41 @@ def load(quick: bool) -> dict:
     return record if record is not None and "params" in record else quick_record()
 
 
+def held(curve, grid):
+    """A run's training-set score on ``grid`` (strings seen): its last check at or before each point;
+    after its stop the net is frozen, so the score at the stop holds."""
+    c = np.array(curve)
+    idx = np.searchsorted(c[:, 0], grid, side="right") - 1
+    return np.where(idx >= 0, c[np.maximum(idx, 0), 1], 0.0)
+
+
 def learning_curves(record: dict, out: Path) -> None:
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    setups = [(None, "peephole LSTM, lr 1e-3 (headline)", "C0")] + COMPARISONS
     for ax, lang in zip(axes, ab.LANGUAGES):
-        for key, curve in sorted(record["curves"].items()):
-            if not key.startswith(lang + "/") or not curve:
+        for name, label, color in setups:
+            part = record if name is None else record.get(name)
+            curves = [c for k, c in sorted(((part or {}).get("curves") or {}).items()) if k.startswith(lang + "/") and c]
+            if not curves:
                 continue
-            c = np.array(curve)
-            ax.plot(c[:, 0], c[:, 1], lw=1, alpha=0.8, color="C0")
-            ax.plot(c[-1, 0], c[-1, 1], "o", ms=3, color="C0")
-        for name, label, color in COMPARISONS:
-            curves = (record.get(name) or {}).get("curves") or {}
-            first = True
-            for key, curve in sorted(curves.items()):
-                if key.startswith(lang + "/") and curve:
-                    c = np.array(curve)
-                    ax.plot(c[:, 0], c[:, 1], lw=0.8, alpha=0.6, color=color, label=label if first else None)
-                    first = False
-        ax.plot([], [], color="C0", label="peephole LSTM, forget gates (headline)")
+            end = max(c[-1][0] for c in curves)
+            grid = np.unique(np.geomspace(100, end, 200).astype(int))
+            scores = np.array([held(c, grid) for c in curves])
+            low, mid, high = np.percentile(scores, [25, 50, 75], axis=0)
+            ax.fill_between(grid, low, high, color=color, alpha=0.15, lw=0)
+            ax.plot(grid, mid, color=color, lw=1.8, label=f"{label} ({len(curves)} runs)")
+            stops = [r["sequences"] for r in ((part or {}).get("seeds") or {}).get("per_seed", [])
+                     if r["language"] == lang and r.get("sequences")]
+            if stops:
+                ax.plot(np.median(stops), ab.TRAIN_MAX + 0.25, "v", color=color, ms=6)
         ax.set_xscale("log")
         ax.set_xlabel("training strings seen (n uniform in 1..10)")
-        ax.set_title(f"{ab.NAMES[lang]}: training strings accepted, each seed a line (dot: stop)", fontsize=9)
-        ax.set_ylim(-0.3, ab.TRAIN_MAX + 0.3)
+        ax.set_title(f"{ab.NAMES[lang]}: training strings accepted\n(median over runs, band: quartiles; "
+                     f"triangle: median stop)", fontsize=8)
+        ax.set_ylim(-0.3, ab.TRAIN_MAX + 0.6)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel(f"of the {ab.TRAIN_MAX} training strings (n = 1..{ab.TRAIN_MAX}), accepted")
-    axes[0].legend(fontsize=7, loc="upper left")
+    axes[0].set_ylabel(f"of the {ab.TRAIN_MAX} training strings (n = 1..{ab.TRAIN_MAX}) accepted")
+    axes[1].legend(fontsize=6.5, loc="center right")
     fig.tight_layout()
     save_png(fig, out / "learning_curves.png")
 
@@ -75,6 +86,10 @@ def learning_curves(record: dict, out: Path) -> None:
 def generalisation(record: dict, out: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     setups = [(None, "peephole LSTM (headline)", "C0")] + COMPARISONS
+    short = {None: "LSTM\nlr 1e-3\n(headline)", "lr0.0001": "LSTM\nlr 1e-4", "lr1e-05": "LSTM\nlr 1e-5\n(the seed's)",
+"rnn": "tanh RNN\n(ours)",
+             "odyssnet": "OdyssNet\n(ours)"}
+    setups = [s for s in setups if s[0] is None or s[0] in record]
     for ax, lang in zip(axes, ab.LANGUAGES):
         for i, (name, label, color) in enumerate(setups):
             part = record if name is None else record.get(name)
@@ -89,16 +104,16 @@ def generalisation(record: dict, out: Path) -> None:
             for b in beyond:
                 ax.scatter([i], [b + 1], marker="^", color=color, s=30, zorder=3)
         ax.axhline(ab.TRAIN_MAX + 1, color="gray", ls=":", lw=1)
-        ax.text(len(setups) - 0.5, ab.TRAIN_MAX + 1.3, "longest training n", fontsize=7, color="gray", ha="right")
+        ax.text(-0.45, ab.TRAIN_MAX + 1.3, "longest training n", fontsize=7, color="gray", ha="left")
         ax.axhline(ab.LEARNED + 1, color="C1", ls="--", lw=1)
-        ax.text(len(setups) - 0.5, ab.LEARNED + 1.6, f"'learned': N >= {ab.LEARNED}", fontsize=7, color="C1",
-                ha="right")
+        ax.text(-0.45, ab.LEARNED + 1.8, f"'learned': N >= {ab.LEARNED}", fontsize=7, color="C1", ha="left")
         ax.axhline(ab.N_TEST + 1, color="gray", ls="-.", lw=0.8)
         ax.set_yscale("log")
         ax.set_xticks(range(len(setups)))
-        ax.set_xticklabels([s[1].replace(", ", ",\n") for s in setups], fontsize=7)
-        ax.set_title(f"{ab.NAMES[lang]}: N + 1 per seed (N: every n in 1..N accepted; bar: median; "
-                     f"triangle: also n in {ab.GRID})", fontsize=8)
+        ax.set_xticklabels([short[s[0]] for s in setups], fontsize=7)
+        ax.set_xlim(-0.5, len(setups) - 0.5)
+        ax.set_title(f"{ab.NAMES[lang]}: N + 1 per run (N: every n in 1..N accepted)\nbar: median; "
+                     f"triangle: also the n of {ab.GRID} passed", fontsize=8)
         ax.grid(alpha=0.3, axis="y")
     axes[0].set_ylabel("N + 1 (log)")
     fig.tight_layout()
@@ -156,7 +171,7 @@ def mechanism(record: dict, out: Path, quick: bool) -> None:
         draw_string(axes, t, lang, f"{ab.NAMES[lang]}, headline seed {params['seed']} (generalises to N = {N}): "
                                    f"n = {n}, {'accepted' if t['accepted'] else 'rejected'}")
         ax = fig.add_subplot(grid[3, 0])          # the counts: states at the block ends, n = 1..many
-        ns = np.unique(np.geomspace(1, 30 if quick else max(60, min(3 * max(N, 1), 1000)), 40).astype(int))
+        ns = np.unique(np.linspace(1, 30 if quick else max(60, min(3 * max(N, 1), 1000)), 40).astype(int))
         ends = {j: [] for j in range(ab.LANGUAGES[lang] + 1)}
         for m in ns:
             tm = ab.run_string(params, lang, int(m))
@@ -171,8 +186,7 @@ def mechanism(record: dict, out: Path, quick: bool) -> None:
         if N:
             ax.axvline(N, color="red", lw=0.8)
             ax.text(N, ax.get_ylim()[1], f" N = {N}", color="red", fontsize=7, va="top")
-        ax.set_xscale("log")
-        ax.set_xlabel("n")
+        ax.set_xlabel("n (the red line: the first n past N is rejected)")
         ax.set_ylabel("cell state")
         ax.set_title("the counters: each cell's state at the end of each block, against n", fontsize=9)
         ax.legend(fontsize=5, ncol=3)
