@@ -52,13 +52,11 @@ def frame(run: dict, k: int, limit: float, per_chorus: np.ndarray) -> plt.Figure
 def main() -> int:
     parser = figure_parser(__file__, __doc__, "blues_improvisation.gif")
     args = parser.parse_args()
-    run = seed_run(args.seed, args.quick, keep_cells=10**9)
+    run = seed_run(args.seed, args.quick, keep_cells=10**9, quick_choruses=6)
     n = run["choruses"]
     per_chorus = bl.bar_matches(run["chords"][None])[0].reshape(n, bl.BARS).mean(axis=1)
     limit = 1.05 * max(np.abs(run["cells"][:, :bl.CHORD_BLOCKS * bl.BLOCK_SIZE]).max(), 1e-9)
     shown = sorted(set(list(range(min(n, 10))) + list(range(19, n, 10)) + [n - 1]))
-    while len(shown) < 5:
-        shown.append(shown[-1])
     frames = [frame_of(frame(run, k, limit, per_chorus), dpi=70) for k in shown]
     save_gif(frames, Path(args.out), fps=1.5, hold_last=3)
     return 0

@@ -28,13 +28,13 @@ CHORD_COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#eeeeee", "#c44e52"]      # C
 CHORD_LABELS = ["C7", "F7", "G7", "no chord", "other"]
 
 
-def seed_run(seed: int, quick: bool, keep_cells: int = 3 * bl.CHORUS):
-    """Seed ``seed`` of the headline retrained, and its first free run (all 100 choruses)."""
-    budget, choruses = (12, 3) if quick else (bl.BUDGET, bl.FREE_CHORUSES)
-    row, curve, (chords, melody), cells, learner = bl.run_seed("lstm", seed, budget, choruses, bl.FREE_RUNS,
+def seed_run(seed: int, quick: bool, keep_cells: int = 3 * bl.CHORUS, model: str = "lstm", quick_choruses: int = 3):
+    """Seed ``seed`` of the headline (or of section ``model``) retrained, and its first free run."""
+    budget, choruses = (12, quick_choruses) if quick else (bl.BUDGET, bl.FREE_CHORUSES)
+    row, curve, (chords, melody), cells, learner = bl.run_seed(model, seed, budget, choruses, bl.FREE_RUNS,
                                                               keep_cells=keep_cells)
     return {"row": row, "curve": curve, "chords": chords[0], "melody": melody[0], "cells": cells,
-            "learner": learner, "choruses": choruses}
+            "learner": learner, "choruses": choruses, "model": model}
 
 
 def draw_roll(ax, chords, melody, start: int, steps: int, title: str) -> None:
@@ -71,15 +71,16 @@ def piano_roll(run: dict, out: Path) -> None:
     for ax, (a, b) in zip(axes, spans):
         draw_roll(ax, run["chords"], run["melody"], a * bl.CHORUS, (b - a) * bl.CHORUS,
                   f"seed 0, free run 1: choruses {a + 1}-{b} of {n} (bars {12 * a + 1}-{12 * b}), composed with no "
-                  f"guidance; red ticks: eighths whose chord is not the form's")
-    axes[-1].set_xlabel("time step (eighth notes)")
-    axes[0].legend(fontsize=7, loc="upper right", ncol=2)
-    fig.tight_layout()
+                  f"guidance; red ticks: steps whose chord is not the form's")
+    axes[-1].set_xlabel("time step (quarter notes)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, loc="lower right", ncol=2)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     save_png(fig, out / "piano_roll.png")
 
 
-def whole_run(run: dict, out: Path) -> None:
-    """Every bar of the 100-chorus free run: its chord (all eighths the same: that chord; else 'other')."""
+def whole_run(run: dict, out: Path, name: str = "whole_free_run.png") -> None:
+    """Every bar of the 100-chorus free run: its chord (all steps the same: that chord; else 'other')."""
     chords, n = run["chords"], run["choruses"]
     names = bl.chord_names(chords).reshape(n, bl.BARS, bl.STEPS_PER_BAR)
     bar = np.where(np.all(names == names[..., :1], axis=-1), names[..., 0], 4)
@@ -94,7 +95,8 @@ def whole_run(run: dict, out: Path) -> None:
     axes[0].set_xticklabels([f"{i}\n{c}" for i, c in enumerate(bl.FORM, 1)], fontsize=7)
     axes[0].set_xlabel("bar of the chorus, and the form's chord")
     axes[0].set_ylabel("chorus of the free run")
-    axes[0].set_title(f"seed 0, free run 1: the chord of each of its {12 * n:,} bars (x: not the form's; "
+    who = "partitioned LSTM" if run["model"] == "lstm" else "LSTM without the partition"
+    axes[0].set_title(f"{who}, seed 0, free run 1: the chord of each of its {12 * n:,} bars\n(x: not the form's; "
                       f"{miss.sum()} of {miss.size})", fontsize=9)
     cbar = fig.colorbar(im, ax=axes[0], ticks=range(5), fraction=0.04)
     cbar.ax.set_yticklabels(CHORD_LABELS, fontsize=7)
@@ -105,13 +107,13 @@ def whole_run(run: dict, out: Path) -> None:
     axes[1].set_xlabel("bars matching", fontsize=8)
     axes[1].set_yticks([])
     fig.tight_layout()
-    save_png(fig, out / "whole_free_run.png")
+    save_png(fig, out / name)
 
 
 def chorus_curves(record: dict | None, run: dict, out: Path) -> None:
     fig, ax = plt.subplots(figsize=(9, 4.2))
-    sections = [(None, "partitioned LSTM (headline)", "C0"), ("rnn", "tanh RNN (ours)", "C3"),
-                ("odyssnet", "OdyssNet core (ours)", "C2")]
+    sections = [(None, "partitioned LSTM (headline)", "C0"), ("lstm-full", "LSTM without the partition (ours)", "C1"),
+                ("rnn", "tanh RNN (ours)", "C3"), ("odyssnet", "OdyssNet core (ours)", "C2")]
     drawn = False
     for section, label, colour in sections:
         part = record if section is None else (record or {}).get(section)
@@ -153,23 +155,24 @@ def chord_cells(run: dict, out: Path) -> None:
     axes[1].axhline(bl.CHORD_BLOCKS * bl.BLOCK_SIZE + 0.5, color="k", lw=1)
     axes[1].set_yticks([1, 8, 9, 16])
     axes[1].set_yticklabels(["chord 1", "chord 8", "melody 1", "melody 8"], fontsize=7)
-    fig.colorbar(im, ax=axes[1], fraction=0.03, label="cell state")
+    fig.colorbar(im, ax=list(axes), fraction=0.03, label="cell state (heat map)")
     for ax in axes:
         for bar in range(0, steps + 1, bl.STEPS_PER_BAR):
             ax.axvline(bar, color="0.75" if bar % bl.CHORUS else "k", lw=0.5 if bar % bl.CHORUS else 1.2, zorder=0)
     for bar in range(0, steps, bl.STEPS_PER_BAR):
         axes[0].text(bar + bl.STEPS_PER_BAR / 2, 1.02, bl.FORM[(bar // bl.STEPS_PER_BAR) % 12], transform=axes[0].get_xaxis_transform(), ha="center",
                      fontsize=6)
-    axes[1].set_xlabel("time step of the free run (eighth notes; black lines: chorus starts)")
-    axes[0].set_title("seed 0 composing: the chord blocks' cells count out the form (the form's chords above)",
-                      fontsize=9, pad=14)
-    fig.tight_layout()
+    axes[1].set_xlabel("time step of the free run (quarter notes; black lines: chorus starts)")
+    axes[0].set_xlim(0, steps)
+    axes[0].set_title("partitioned LSTM, seed 0, composing its first three choruses: the cell states (the form's "
+                      "chords above)", fontsize=9, pad=14)
     save_png(fig, out / "chord_cell_states.png")
 
 
 def training_curves(record: dict | None, run: dict, out: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-    sections = [(None, "partitioned LSTM", "C0"), ("rnn", "tanh RNN (ours)", "C3"), ("odyssnet", "OdyssNet (ours)", "C2")]
+    sections = [(None, "partitioned LSTM", "C0"), ("lstm-full", "LSTM without the partition (ours)", "C1"),
+                ("rnn", "tanh RNN (ours)", "C3"), ("odyssnet", "OdyssNet (ours)", "C2")]
     drawn = False
     for section, label, colour in sections:
         part = record if section is None else (record or {}).get(section)
@@ -185,12 +188,15 @@ def training_curves(record: dict | None, run: dict, out: Path) -> None:
         c = np.array(run["curve"])
         axes[0].plot(c[:, 0], c[:, 1], color="C0", label="seed 0 (this run)")
         axes[1].plot(c[:, 0], c[:, 2], color="C0", label="seed 0 (this run)")
-    axes[1].axhline(5 / 96, color="0.4", ls="--", lw=0.8, label="always keep the current chord (5 of 96)")
+    axes[1].axhline(5 / bl.CHORUS, color="0.4", ls="--", lw=0.8,
+                    label=f"always keep the current chord (5 of {bl.CHORUS})")
     axes[0].set_ylabel("next-step loss per step (nats)")
     axes[1].set_ylabel("steps whose predicted chord is wrong")
     axes[1].set_yscale("symlog", linthresh=1e-3)
+    axes[1].set_ylim(0, 1)
+    axes[0].set_yscale("log")
     for ax in axes:
-        ax.set_xlabel("training windows (16 streams x 144 steps each)")
+        ax.set_xlabel(f"training windows ({bl.BATCH} streams x {bl.WINDOW} steps each)")
         ax.legend(fontsize=7)
     fig.suptitle("Training on the corpus (teacher forced), every seed", fontsize=10)
     fig.tight_layout()
@@ -198,9 +204,9 @@ def training_curves(record: dict | None, run: dict, out: Path) -> None:
 
 
 def write_midi(chords: np.ndarray, melody: np.ndarray, path: Path, tempo_bpm: int = 120) -> None:
-    """A type-0 MIDI file (standard library only): melody on channel 1 (an eighth per step), the
+    """A type-0 MIDI file (standard library only): melody on channel 1 (a quarter note per step), the
     played chord on channel 2, held while it lasts. 480 ticks a quarter note."""
-    tick = 240
+    tick = 480
     events = []                                          # (time, order, bytes)
     for t, code in enumerate(melody):
         if code != bl.REST:
@@ -246,6 +252,7 @@ def main() -> int:
     chorus_curves(record, run, out)
     chord_cells(run, out)
     training_curves(record, run, out)
+    whole_run(seed_run(args.seed, args.quick, model="lstm-full"), out, "whole_free_run_lstm_full.png")
     if not args.quick:
         n = 4 * bl.CHORUS
         write_midi(run["chords"][:n], run["melody"][:n], out / "free_run_seed0_4_choruses.mid")

@@ -95,7 +95,7 @@ def test_the_loss_gradient_matches_finite_differences():
         assert abs(numeric - dy[index]) < 1e-7
 
 
-@pytest.mark.parametrize("model", ["lstm", "rnn", "odyssnet"])
+@pytest.mark.parametrize("model", ["lstm", "lstm-full", "rnn", "odyssnet"])
 def test_every_learner_trains_and_composes(model):
     row, curve, (chords, melody), _, learner = bl.run_seed(model, 0, budget=6, choruses=2, runs=2)
     assert chords.shape == (2, 2 * bl.CHORUS, 12) and melody.shape == (2, 2 * bl.CHORUS) and len(row["curve"]) == 2
