@@ -143,6 +143,7 @@ class PaperLSTM:
             self.peep = self.peep.astype(self.dtype)
             self.gpeep = np.zeros_like(self.peep)
         self.streams, self.learn = 0, True
+        self.velocity = None                       # apply(..., momentum=m): the step per weight
 
     @property
     def n_weights(self) -> int:
@@ -174,6 +175,7 @@ class PaperLSTM:
         copy.W, copy.V = self.W[trials], self.V[trials]
         copy.peep = self.peep[trials] if self.peepholes else None
         copy.gW = copy.gV = copy.gpeep = copy.u = copy.s = copy.trace = None     # its own state comes with start()
+        copy.velocity = None
         copy.trials = len(copy.W)
         copy.streams = 0
         return copy
@@ -491,15 +493,33 @@ class PaperLSTM:
         self.cache = {name: value[:, :1] for name, value in pair.cache.items()}
         return y[:1]
 
-    def apply(self, lr: float, trials=None) -> None:
+    def apply(self, lr, trials=None, momentum: float = 0.0) -> None:
         """Add lr times the accumulated change to the weights of ``trials`` ((P,) bool, default
-        all) and clear theirs (the others keep accumulating)."""
+        all) and clear theirs (the others keep accumulating). ``lr``: one rate, or one per trial
+        (P,) (a rate reset or decayed per training stream). With ``momentum`` m > 0 the step is the
+        velocity v = m v + lr change, kept per weight in ``self.velocity``; the velocity of a trial
+        not in ``trials`` is held until it learns again."""
         trials = np.ones(self.trials, bool) if trials is None else np.asarray(trials, bool)
+        lr = np.asarray(lr, dtype=self.W.dtype)
+        if lr.ndim == 1:
+            if lr.shape != (self.trials,):
+                raise ValueError(f"lr must be one number or one per trial ({self.trials},), got {lr.shape}")
+            lr = lr[trials, None, None]
+        elif lr.ndim:
+            raise ValueError(f"lr must be one number or one per trial ({self.trials},), got {lr.shape}")
+        momentum = number("momentum", momentum)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
         self.gW *= self.trainable
-        self.W[trials] += lr * self.gW[trials]
-        self.V[trials] += lr * self.gV[trials]
-        self.gW[trials] = 0.0
-        self.gV[trials] = 0.0
-        if self.peepholes:
-            self.peep[trials] += lr * self.gpeep[trials]
-            self.gpeep[trials] = 0.0
+        names = ("W", "V", "peep") if self.peepholes else ("W", "V")
+        if momentum and self.velocity is None:
+            self.velocity = {name: np.zeros_like(getattr(self, name)) for name in names}
+        for name in names:
+            weights, change = getattr(self, name), getattr(self, "g" + name)
+            if momentum:
+                velocity = self.velocity[name]
+                velocity[trials] = momentum * velocity[trials] + lr * change[trials]
+                weights[trials] += velocity[trials]
+            else:
+                weights[trials] += lr * change[trials]
+            change[trials] = 0.0
