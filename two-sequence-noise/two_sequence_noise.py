@@ -54,6 +54,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
+from shared.cluster import pool
 from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_int,
                                require_seeds, stub_parser, summarize)
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
@@ -135,6 +136,7 @@ CHUNK = 1024              # training sequences drawn at a time per seed (every m
 INPUT_BIAS = (-1.0, -3.0, -5.0)
 OUTPUT_BIAS = (-2.0, -4.0, -6.0)
 BUDGET = {"3a": 160_000, "3b": 130_000, "3c": 540_000}   # default caps: 4x, 3x, 2x the paper's ST2 / stop means
+COMPARISON_BUDGET = 80_000                               # the RNN and OdyssNet (ours): 2x the paper's 3a ST2 mean
 
 # The verdict rule (fixed before the recorded runs; see verdict()).
 MIN_SEEDS = 10
@@ -340,6 +342,19 @@ def train_paper(config: Config, seeds, watch=None, label: str = "") -> list[Tria
     if len(alive):                                    # the budget ran out: test the nets as they are
         final_test(net, config, list(alive), trials, np.arange(len(alive)))
     return trials
+
+
+def inspect(weights: dict, data) -> dict:
+    """One trained net (weights as a record stores them) run on the sequences of `data`: cell states
+    s (k, steps, 3), gates (k, steps, 6: input gates, output gates), outputs (k, steps), for the pictures."""
+    net = paper_net([np.random.default_rng(0)])
+    net.W[0], net.V[0] = np.asarray(weights["W"]), np.asarray(weights["V"])
+    frozen = net.frozen(np.array([0]))
+    k, steps = len(data.lengths), int(data.lengths.max())
+    frozen.start(k, learn=False)
+    y = frozen.sequence(data.x[None, :, :steps])[0, :, :, 0]
+    cache = frozen.cache
+    return {"s": cache["s"][:, 0].transpose(1, 0, 2), "gates": cache["gates"][:, 0].transpose(1, 0, 2), "y": y}
 
 
 # ----------------------------------------------------------------------------------------
@@ -723,10 +738,27 @@ def section_name(args) -> str | None:
     return "_".join(parts) or None
 
 
-def paper_experiment(config: Config, seeds, section) -> tuple[dict, dict]:
+def _bank(job) -> list[Trial]:
+    config, seeds, label = job
+    return train_paper(config, seeds, label=label)
+
+
+def in_workers(function, jobs: list, workers: int) -> list:
+    """The jobs in order, in `workers` processes (1: here). Every job's figures come from its own seeds'
+    generators, so they do not depend on how the seeds were split."""
+    if workers == 1:
+        return [function(job) for job in jobs]
+    with pool(workers=workers) as executor:
+        return list(executor.map(function, jobs))
+
+
+def paper_experiment(config: Config, seeds, section, workers: int = 1) -> tuple[dict, dict]:
     print(f"The paper's LSTM (102 weights, truncated gradient, on-line, lr {config.criterion.lr:g}); {describe(config)}; "
-          f"budget {config.budget:,} sequences; seeds {seeds[0]}..{seeds[-1]} side by side", flush=True)
-    trials = train_paper(config, seeds)
+          f"budget {config.budget:,} sequences; seeds {seeds[0]}..{seeds[-1]} side by side"
+          + (f" in {workers} banks" if workers > 1 else ""), flush=True)
+    groups = [list(g) for g in np.array_split(np.array(seeds), min(workers, len(seeds)))]
+    trials = [t for part in in_workers(_bank, [(config, [int(s) for s in g], f"bank {k + 1}: ")
+                                               for k, g in enumerate(groups)], len(groups)) for t in part]
     rows = [t.row() for t in trials]
     print(format_table(SEED_COLUMNS, [[r[c] for c in SEED_COLUMNS] for r in rows]))
     table = [r for r in (paper_row(config), table_row("the paper's LSTM (ours, this machine)", config, 102, rows))
@@ -793,12 +825,18 @@ def guess_experiment(config: Config, seeds) -> tuple[dict, dict]:
             {"seeds solved": table[0][5], "mean sequences run": table[0][6], "mean guesses": table[0][8]})
 
 
-def comparison_experiment(config: Config, model: str, seeds) -> tuple[dict, dict]:
+def _comparison(job) -> dict:
+    config, model, seed, label = job
+    return train_comparison(config, model, seed, label=label)
+
+
+def comparison_experiment(config: Config, model: str, seeds, workers: int = 1) -> tuple[dict, dict]:
     name = {"rnn": f"tanh RNN, {config.rnn_hidden} units, BPTT + Adam (ours)",
             "odyssnet": f"OdyssNet core, {config.odyssnet_neurons} neurons, BPTT + AdamW (ours)"}[model]
     print(f"{name}; batches of {config.batch}; {describe(config)}; budget {config.budget:,}; seeds "
           f"{seeds[0]}..{seeds[-1]}", flush=True)
-    rows = [train_comparison(config, model, s, label=f"({k + 1}/{len(seeds)}) ") for k, s in enumerate(seeds)]
+    rows = in_workers(_comparison, [(config, model, s, f"({k + 1}/{len(seeds)}) ") for k, s in enumerate(seeds)],
+                      min(workers, len(seeds)))
     print(format_table(SEED_COLUMNS, [[r[c] for c in SEED_COLUMNS] for r in rows]))
     table = [table_row(name, config, rows[0]["weights_count"], rows)]
     print("\n" + format_table(TABLE_COLUMNS, table))
@@ -825,7 +863,11 @@ def parse_args(argv=None):
     parser.add_argument("--N", type=int, choices=(1, 3), default=3, help="informative elements (default 3)")
     parser.add_argument("--max-sequences", type=positive_int, default=None,
                         help="budget in training sequences (guess: sequences run); default 160,000 / 130,000 / "
-                             "540,000 for 3a / 3b / 3c (4x, 3x, 2x the paper's means); guess on 3c: 269,650")
+                             "540,000 for 3a / 3b / 3c (4x, 3x, 2x the paper's means); rnn, odyssnet: 80,000; guess on 3c: "
+                             "269,650 (the paper's LSTM mean)")
+    parser.add_argument("--workers", type=int_at_most(2, "the machine has 2 cores"), default=1,
+                        help="processes (default 1; 2: the paper's LSTM in two banks, the comparisons' seeds split; "
+                             "the figures do not depend on it)")
     parser.add_argument("--guess-hidden", type=int_at_most(8, "the guessed net is meant to be small"), default=1,
                         help="--model guess: hidden units of the guessed net (default 1)")
     args = parser.parse_args(argv)
@@ -838,8 +880,8 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     seeds = list(range(args.seed, args.seed + (min(args.n_seeds, 2) if args.quick else args.n_seeds)))
-    budget = args.max_sequences or (TABLE6[(100, 3)][0] if args.model == "guess" and args.variant == "3c"
-                                    else BUDGET[args.variant])
+    budget = args.max_sequences or (TABLE6[(100, 3)][0] if args.model == "guess" and args.variant == "3c" else
+                                    COMPARISON_BUDGET if args.model in ("rnn", "odyssnet") else BUDGET[args.variant])
     config = Config(variant=args.variant, T=args.T, N=args.N, budget=budget, guess_hidden=args.guess_hidden)
     if args.quick:
         config = replace(config, T=20, budget=20_000 if args.model == "guess" else 600, curve_every=200,
@@ -847,11 +889,11 @@ def main(argv=None) -> int:
     section = section_name(args)
     clock = Progress(1)
     if args.model == "paper":
-        record, measured = paper_experiment(config, seeds, section)
+        record, measured = paper_experiment(config, seeds, section, args.workers)
     elif args.model == "guess":
         record, measured = guess_experiment(config, seeds)
     else:
-        record, measured = comparison_experiment(config, args.model, seeds)
+        record, measured = comparison_experiment(config, args.model, seeds, args.workers)
     record["wallclock_s"] = clock.elapsed
     if section is not None and record.get("slug"):
         record = {k: v for k, v in record.items() if k not in ("slug", "paper", "tour")}
