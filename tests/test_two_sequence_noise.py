@@ -105,8 +105,24 @@ def test_training_learns_3a_and_a_trial_does_not_depend_on_its_bank():
     assert both[0].curve[-1][1] < 0.5                                  # better than chance by the end
 
 
+def test_3c_is_read_on_line_when_recorded_and_in_batches_otherwise():
+    rec = good_record()
+    rec["3c"] = {"seeds": {"per_seed": lstm_rows(None, 900_000, 0.005, mae=0.014)}}
+    assert claim(tsn.verdict(rec), "3c: sequences to the stop")["estimate"] > 800_000
+    del rec["3c"]
+    assert claim(tsn.verdict(rec), "3c: sequences to the stop")["estimate"] < 300_000
+
+
+def test_batches_of_sequences_count_every_sequence():
+    trial = tsn.train_paper(tsn.Config(T=20, budget=600, curve_every=200, paper_batch=10), [0])[0]
+    assert trial.seen == 600 and [c[0] for c in trial.curve] == [200, 400, 600]
+    with pytest.raises(ValueError):
+        tsn.train_paper(tsn.Config(T=20, budget=600, paper_batch=3), [0])
+
+
 def test_bad_arguments_exit_2():
-    for bad in (["--variant", "3d"], ["--N", "2"], ["--guess-hidden", "2"], ["--quick", "--T", "50"]):
+    for bad in (["--variant", "3d"], ["--N", "2"], ["--guess-hidden", "2"], ["--quick", "--T", "50"],
+                ["--model", "rnn", "--batch", "10"], ["--batch", "3"]):
         with pytest.raises(SystemExit) as stop:
             tsn.parse_args(bad)
         assert stop.value.code == 2
@@ -115,7 +131,8 @@ def test_bad_arguments_exit_2():
 @pytest.mark.parametrize("argv,section", [([], None), (["--variant", "3b"], "3b"), (["--variant", "3c"], "3c"),
                                           (["--model", "guess"], "guess"),
                                           (["--model", "guess", "--variant", "3c"], "guess_3c"),
-                                          (["--model", "rnn"], "rnn"), (["--model", "odyssnet"], "odyssnet")])
+                                          (["--model", "rnn"], "rnn"), (["--model", "odyssnet"], "odyssnet"),
+                                          (["--variant", "3c", "--batch", "10"], "3c_batch10")])
 def test_records_go_to_the_right_section(argv, section):
     assert tsn.section_name(tsn.parse_args(argv)) == section
 
@@ -138,7 +155,7 @@ def guess_rows(cost, n=10, solved=True):
 def good_record():
     return {"seeds": {"per_seed": lstm_rows(27_000, 40_000, 0.0)},
             "3b": {"seeds": {"per_seed": lstm_rows(42_000, 43_000, 0.008)}},
-            "3c": {"seeds": {"per_seed": lstm_rows(None, 270_000, 0.005, mae=0.014)}},
+            "3c_batch10": {"seeds": {"per_seed": lstm_rows(None, 270_000, 0.005, mae=0.014)}},
             "guess": {"seeds": {"per_seed": guess_rows(1000)}},
             "guess_3c": {"seeds": {"per_seed": guess_rows(269_650, solved=False)}}}
 
@@ -153,7 +170,7 @@ def test_verdict_yes_when_every_claim_holds():
     assert len(v["claims"]) == 14
 
 
-@pytest.mark.parametrize("drop,seeds", [("guess", None), ("3c", None), (None, 9)])
+@pytest.mark.parametrize("drop,seeds", [("guess", None), ("3c_batch10", None), (None, 9)])
 def test_verdict_pending_without_the_seeds_it_needs(drop, seeds):
     rec = good_record()
     if drop:
@@ -193,7 +210,7 @@ def test_sequences_within_a_factor_2_on_both_sides(factor, ok):
 @pytest.mark.parametrize("mae,ok", [(0.015, True), (0.025, False)])
 def test_3c_difference_to_the_clean_target_on_both_sides(mae, ok):
     rec = good_record()
-    rec["3c"]["seeds"]["per_seed"] = lstm_rows(None, 270_000, 0.005, mae=mae)
+    rec["3c_batch10"]["seeds"]["per_seed"] = lstm_rows(None, 270_000, 0.005, mae=mae)
     assert claim(tsn.verdict(rec), "3c: mean |output")["holds"] == ok
 
 
