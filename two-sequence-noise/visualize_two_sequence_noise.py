@@ -25,25 +25,29 @@ import two_sequence_noise as tsn
 from shared.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
-VARIANT_SECTIONS = {"3a": None, "3b": "3b", "3c": "3c"}
+VARIANT_SECTIONS = {"3a": None, "3b": "3b", "3c": ("3c", "3c_batch10")}   # 3c: on line if recorded, else batches
 COLOURS = {"3a": "C0", "3b": "C1", "3c": "C2"}
 
 
-def load_record(quick: bool) -> dict:
+def load_record(quick: bool, path: Path) -> dict:
     if not quick:
-        return json.loads((HERE / "results.json").read_text())
+        return json.loads(path.read_text())
     config = tsn.Config(T=20, budget=600, curve_every=200)
     rows = [t.row() for t in tsn.train_paper(config, [0, 1])]
     return {"seeds": {"per_seed": rows}}
 
 
 def rows_of(record: dict, section) -> list[dict] | None:
+    if isinstance(section, tuple):
+        return next((got for got in (rows_of(record, s) for s in section) if got), None)
     part = record if section is None else record.get(section) or {}
     return (part.get("seeds") or {}).get("per_seed")
 
 
 def trained(rows: list[dict], seed: int) -> dict:
-    return next((r for r in rows if r["seed"] == seed), rows[0])
+    """The trial of `seed` if it met the stop, else the first trial that did (else the seed's)."""
+    mine = next((r for r in rows if r["seed"] == seed), rows[0])
+    return mine if mine["solved"] else next((r for r in rows if r["solved"]), mine)
 
 
 def cell_state_figure(rows, variant: str, seed: int, T: int, out: Path, name: str) -> None:
@@ -88,8 +92,10 @@ def cell_state_figure(rows, variant: str, seed: int, T: int, out: Path, name: st
     axes[0, 0].plot([], [], color="C3", label="class 1 (first elements +1)")
     axes[0, 0].plot([], [], color="C0", label="class 2 (first elements -1)")
     axes[0, 0].legend(fontsize=8, loc="best")
-    fig.suptitle(f"Task {variant}, trial {row['seed']} at its stop: the class enters in steps 1-3 (grey) and is "
-                 f"held in the cell states across ~100 steps of noise", fontsize=11)
+    when = (f"at its stop ({'ST2' if variant != '3c' else 'the stop'} after {row['st2']:,} sequences)" if row["solved"]
+            else f"after {row['seen']:,} sequences (no stop)")
+    fig.suptitle(f"Task {variant}, trial {row['seed']} {when}: the class enters in steps 1-3 (grey) and is carried "
+                 f"in the cell states across {T}-{T + T // 10} steps of noise", fontsize=11)
     fig.tight_layout()
     save_png(fig, out / name)
     plt.close(fig)
@@ -230,10 +236,13 @@ def weights_figure(rows, out: Path) -> None:
 
 
 def main(argv=None) -> int:
-    args = figure_parser(__file__, __doc__, "viz").parse_args(argv)
+    parser = figure_parser(__file__, __doc__, "viz")
+    parser.add_argument("--results", type=Path, default=HERE / "results.json",
+                        help="the record to draw (default: results.json beside this script)")
+    args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    record = load_record(args.quick)
+    record = load_record(args.quick, args.results)
     T = 20 if args.quick else 100
     rows = rows_of(record, None)
     cell_state_figure(rows, "3a", args.seed, T, out, "cell_states_3a.png")
@@ -241,7 +250,7 @@ def main(argv=None) -> int:
     curves_figure(record, out)
     if not args.quick:
         for variant in ("3b", "3c"):
-            part = rows_of(record, variant)
+            part = rows_of(record, VARIANT_SECTIONS[variant])
             if part:
                 cell_state_figure(part, variant, args.seed, T, out, f"cell_states_{variant}.png")
         outputs_figure(record, out, T)
