@@ -757,6 +757,8 @@ def section_name(args) -> str | None:
         parts.append(f"T{args.T}")
     if args.model == "paper" and args.batch != 1:
         parts.append(f"batch{args.batch}")
+    if args.check_every != CHECK_EVERY:
+        parts.append(f"check{args.check_every}")
     return "_".join(parts) or None
 
 
@@ -779,8 +781,8 @@ def paper_experiment(config: Config, seeds, section) -> tuple[dict, dict]:
     trials = train_paper(config, seeds)
     rows = [t.row() for t in trials]
     print(format_table(SEED_COLUMNS, [[r[c] for c in SEED_COLUMNS] for r in rows]))
-    table = [r for r in (paper_row(config), table_row(f"the paper's LSTM, {mode} (ours, this machine)", config, 102, rows))
-             if r is not None]
+    name = f"the paper's LSTM, {mode} (ours, this machine)"
+    table = [r for r in (paper_row(config), table_row(name, config, 102, rows)) if r is not None]
     print("\n" + format_table(TABLE_COLUMNS, table))
     ours = table[-1]
     mode = "on-line" if config.paper_batch == 1 else f"{config.paper_batch} sequences per weight change"
@@ -888,6 +890,8 @@ def parse_args(argv=None):
     parser.add_argument("--batch", type=int, choices=(1, 2, 4, 5, 10), default=1,
                         help="the paper's LSTM: sequences per weight change, changes summed (default 1: on-line, the "
                              "paper's; 10: the paper-scale 3c run, recorded as the section 3c_batch10)")
+    parser.add_argument("--check-every", type=int, choices=(100, 1000, 5000), default=CHECK_EVERY,
+                        help="training sequences between ST1/ST2 tests (default 100, ours; the paper gives none)")
     parser.add_argument("--workers", type=int_at_most(2, "the machine has 2 cores"), default=1,
                         help="--model rnn / odyssnet: processes for the seeds (default 1; each seed is its own job, "
                              "so the figures do not depend on it)")
@@ -897,6 +901,7 @@ def parse_args(argv=None):
     parser.only_when(args.model == "guess", ["--guess-hidden"], "with --model guess")
     parser.only_when(args.model == "paper", ["--batch"], "to the paper's LSTM (--model paper)")
     parser.only_when(args.model in ("rnn", "odyssnet"), ["--workers"], "to --model rnn and odyssnet")
+    parser.only_when(args.model != "guess", ["--check-every"], "to the trained models (not --model guess)")
     parser.only_when(not args.quick, ["--T", "--max-sequences"], "without --quick (which sets T = 20 and the budget)")
     require_seeds(parser, args, MIN_SEEDS)
     return args
@@ -909,7 +914,7 @@ def main(argv=None) -> int:
                                     COMPARISON_BUDGET[args.model] if args.model in COMPARISON_BUDGET else
                                     BUDGET[args.variant])
     config = Config(variant=args.variant, T=args.T, N=args.N, budget=budget, guess_hidden=args.guess_hidden,
-                    paper_batch=args.batch if args.model == "paper" else 1)
+                    paper_batch=args.batch if args.model == "paper" else 1, check_every=args.check_every)
     if args.quick:
         config = replace(config, T=20, budget=20_000 if args.model == "guess" else 600, curve_every=200,
                          guess_batch=512)
