@@ -903,6 +903,8 @@ def parse_args(argv=None):
     parser.only_when(args.model in ("rnn", "odyssnet"), ["--workers"], "to --model rnn and odyssnet")
     parser.only_when(args.model != "guess", ["--check-every"], "to the trained models (not --model guess)")
     parser.only_when(not args.quick, ["--T", "--max-sequences"], "without --quick (which sets T = 20 and the budget)")
+    if args.N >= args.T:
+        parser.error(f"--N must be below --T (got N = {args.N}, T = {args.T})")
     require_seeds(parser, args, MIN_SEEDS)
     return args
 

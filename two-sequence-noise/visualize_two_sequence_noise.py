@@ -120,7 +120,7 @@ def outputs_figure(record: dict, out: Path, T: int) -> None:
             ax.axvline(data.clean[sel, 0][0], color="k", ls=":", lw=0.8)
         wrong = crit.wrong(np.abs(end - data.clean[:, 0])).sum()
         ax.set_yscale("log")
-        ax.set_title(f"{variant}: trial 0's outputs at the sequence end\n{wrong} of 2560 misclassified "
+        ax.set_title(f"{variant}: trial {row['seed']}'s outputs at the sequence end\n{wrong} of 2560 misclassified "
                      f"(|e| {'>' if crit.inclusive else '>='} {crit.wrong_above:g})", fontsize=9)
         ax.set_xlabel("output at the last step")
         if variant == "3c":
@@ -201,7 +201,7 @@ def sequences_figure(record: dict, out: Path) -> None:
     ax.set_yscale("log")
     ax.set_ylabel("sequences (training; guessing: run)")
     ax.plot([], [], "k--", label="paper's mean (Tables 4-6)")
-    ax.plot([], [], color="0.3", lw=2, label="our mean")
+    ax.plot([], [], color="0.3", lw=2, label="our mean (a censored trial counts its budget)")
     ax.scatter([], [], c="0.6", label="censored by the budget")
     ax.legend(fontsize=8)
     ax.set_title("Sequences to the stopping rules, every trial (this machine), beside the paper's means", fontsize=10)
