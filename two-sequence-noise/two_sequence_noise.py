@@ -128,7 +128,7 @@ class Criterion:
 
 CRITERIA = {"3a": Criterion(0.2, 0, 0.01, 1.0),        # Table 4: ST1 none wrong; ST2 mean |e| < 0.01
             "3b": Criterion(0.2, 5, 0.04, 1.0),        # Table 5: ST1 fewer than 6 of 256 wrong; ST2 mean |e| < 0.04
-            "3c": Criterion(0.1, 0, 0.015, 0.1, inclusive=True)}       # Table 6: none wrong (> 0.1) and mean |e| < 0.015
+            "3c": Criterion(0.1, 0, 0.015, 0.1, inclusive=True)}  # Table 6: none wrong (> 0.1), mean |e| < 0.015
 TEST_SET = 256            # the random test set of ST1/ST2
 FINAL_TEST = 2560         # the test after the stop
 CHECK_EVERY = 100         # our schedule: ST1/ST2 tested after every 100 training sequences
@@ -776,7 +776,8 @@ def paper_experiment(config: Config, seeds, section) -> tuple[dict, dict]:
     arithmetic only to rounding, and training at rate 1.0 amplifies rounding, so a recorded seed is
     reproduced by training the same bank)."""
     mode = "on-line" if config.paper_batch == 1 else f"{config.paper_batch} sequences per weight change, changes summed"
-    print(f"The paper's LSTM (102 weights, truncated gradient, {mode}, lr {config.criterion.lr:g}); {describe(config)}; "
+    print(f"The paper's LSTM (102 weights, truncated gradient, {mode}, lr {config.criterion.lr:g}); "
+          f"{describe(config)}; "
           f"budget {config.budget:,} sequences; seeds {seeds[0]}..{seeds[-1]} side by side in one bank", flush=True)
     trials = train_paper(config, seeds)
     rows = [t.row() for t in trials]
@@ -885,7 +886,8 @@ def parse_args(argv=None):
     parser.add_argument("--N", type=int, choices=(1, 3), default=3, help="informative elements (default 3)")
     parser.add_argument("--max-sequences", type=positive_int, default=None,
                         help="budget in training sequences (guess: sequences run); default 160,000 / 130,000 / "
-                             "540,000 for 3a / 3b / 3c (4x, 3x, 2x the paper's means); rnn 80,000, odyssnet 40,000; guess on 3c: "
+                             "540,000 for 3a / 3b / 3c (4x, 3x, 2x the paper's means); rnn 80,000, odyssnet 40,000; "
+                             "guess on 3c: "
                              "269,650 (the paper's LSTM mean)")
     parser.add_argument("--batch", type=int, choices=(1, 2, 4, 5, 10), default=1,
                         help="the paper's LSTM: sequences per weight change, changes summed (default 1: on-line, the "
