@@ -463,7 +463,7 @@ def guess_seed(config: Config, seed: int) -> dict:
 
 # ----------------------------------------------------------------------------------------
 # Comparisons (ours): a tanh RNN by BPTT and the OdyssNet core, Adam, batches of 32, the same
-# training sequences, budget and ST1/ST2 rule (checked after every 128 sequences: 4 batches).
+# training sequences, budget and ST1/ST2 rule (checked after every 96 sequences: 3 batches).
 # ----------------------------------------------------------------------------------------
 
 def right_aligned(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -733,10 +733,13 @@ def paper_row(config: Config) -> list:
 
 
 def seeds_record(rows: list[dict], metric: str) -> dict:
+    """The sweep block of a record: per-seed rows and the summary of their "sequences" (`metric` says
+    what those count: training sequences to ST2 / the stop, or sequences the guesser ran)."""
     summary = summarize([r["sequences"] for r in rows], [r["solved"] for r in rows])
     for key in ("mean", "median", "min", "max"):
         summary[key] = None if summary[key] is None else int(round(summary[key]))
-    summary["metric"] = metric
+    summary["metric"] = "sequences"          # the key of the per-seed rows it summarizes
+    summary["counts"] = metric
     return {"per_seed": rows, "summary": summary}
 
 
