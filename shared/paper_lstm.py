@@ -6,13 +6,14 @@ Cummins (2000). ``P`` trials (independent nets, one per seed) run side by side, 
 sequences at once. Hidden layer: ``blocks`` memory blocks of ``block_size`` cells; each block has an
 input gate, an output gate and (``forget_gate=True``) a forget gate shared by its cells. Every cell
 and gate reads the inputs, the previous activations of all cells and gates (a fully connected
-hidden layer) and a bias; the output units read the cells. With f the logistic function, per cell
-c of block j:
+hidden layer; ``reads="cells"``: the inputs and the cell outputs only, as in the 2000 paper) and a
+bias; the output units read the cells (``shortcut=True``: and the inputs). With f the logistic
+function, per cell c of block j:
 
     s_c(t) = y_phi_j(t) s_c(t-1) + y_in_j(t) g(net_c(t))      (y_phi = 1 without a forget gate)
     y_c(t) = y_out_j(t) h(s_c(t))
     g = 4 f - 2 in (-2, 2),  h = 2 f - 1 in (-1, 1)            (the 1997 squashing functions)
-    y_k(t) = f(sum_c V[c, k] y_c(t) [+ V[bias, k]])            (or linear: output_unit="linear")
+    y_k(t) = f(sum_c V[c, k] y_c(t) [+ sum_i V[i, k] x_i(t)] [+ V[bias, k]])   (or linear: output_unit="linear")
 
 Every activation starts at 0 on ``reset`` (the papers reset at each sequence; a continual stream
 does not). The truncated gradient: error reaching a cell's or gate's net input changes that unit's
@@ -32,7 +33,8 @@ previous hidden activations u_v(t) held fixed (``step(..., hidden=...)``); the t
 by finite differences.
 
 Arrays: ``W`` (P, Z, U) with Z = inputs + U + 1 (the bias row last) and U = cells, input gates,
-[forget gates,] output gates, in that order; ``V`` (P, cells [+ 1], outputs).
+[forget gates,] output gates, in that order; ``V`` (P, cells [+ inputs] [+ 1], outputs): the cells,
+the inputs (``shortcut``), the bias.
 """
 
 from __future__ import annotations
@@ -62,24 +64,33 @@ class PaperLSTM:
     scalar or one value per block (the 1997 recipes: input gates -1, -3, -5, ...; output gates -2,
     -4, ...); a kind left out keeps its random bias like every other weight. cell_bias, gate_biases:
     whether the cells and the gates have biases (1997 Exp. 4: both; the Reber experiments: gates
-    only; Exp. 2c: neither). Weights start uniform in [-init_scale, init_scale], trial k drawing
-    from rngs[k]; a bias that is absent is 0 and never trained.
+    only; Exp. 2c: neither). output_bias: False, True (starting at 0, the 1997 stubs' choice) or
+    "random" (drawn like the other weights: the 2000 paper). reads: what the cells and gates read
+    from the hidden layer at t - 1, "all" (1997) or "cells" (the cell outputs only; Gers et al.
+    2000). shortcut: the output units also read the inputs (2000). Weights start uniform in
+    [-init_scale, init_scale], trial k drawing from rngs[k]; a weight that is absent is 0 and never
+    trained.
     """
 
     def __init__(self, inputs: int, blocks: int, block_size: int, outputs: int, rngs, *,
-                 forget_gate: bool = False, output_unit: str = "logistic", output_bias: bool = False,
+                 forget_gate: bool = False, output_unit: str = "logistic", output_bias: bool | str = False,
                  cell_bias: bool = True, gate_biases: bool = True, init_scale: float = 0.1,
-                 gate_bias: dict | None = None, dtype=np.float64):
+                 gate_bias: dict | None = None, reads: str = "all", shortcut: bool = False, dtype=np.float64):
         inputs, outputs = integer("inputs", inputs), integer("outputs", outputs)
         blocks, block_size = integer("blocks", blocks), integer("block_size", block_size)
         init_scale = number("init_scale", init_scale)
         if output_unit not in ("logistic", "linear"):
             raise ValueError(f"output_unit must be 'logistic' or 'linear', got {output_unit!r}")
+        if output_bias not in (False, True, "random"):
+            raise ValueError(f"output_bias must be False, True or 'random', got {output_bias!r}")
+        if reads not in ("all", "cells"):
+            raise ValueError(f"reads must be 'all' or 'cells', got {reads!r}")
         rngs = list(rngs)
         if not rngs or not all(isinstance(r, np.random.Generator) for r in rngs):
             raise ValueError("rngs must be one np.random.Generator per trial")
         self.inputs, self.blocks, self.block_size, self.outputs = inputs, blocks, block_size, outputs
-        self.forget_gate, self.output_unit, self.output_bias = forget_gate, output_unit, output_bias
+        self.forget_gate, self.output_unit, self.output_bias = forget_gate, output_unit, bool(output_bias)
+        self.shortcut = bool(shortcut)
         self.dtype = np.dtype(dtype)
         self.trials = len(rngs)
         self.cells = blocks * block_size
@@ -89,12 +100,20 @@ class PaperLSTM:
         c, b = self.cells, blocks
         self.rows = {"input": slice(c, c + b), "forget": slice(c + b, c + 2 * b) if forget_gate else None,
                      "output": slice(c + (gates - 1) * b, c + gates * b)}
+        self.bias_row = c + inputs * self.shortcut                  # V's rows: cells, [inputs,] [bias]
         self.W = np.empty((self.trials, self.width, self.units))
-        self.V = np.zeros((self.trials, c + output_bias, outputs))
-        for k, rng in enumerate(rngs):        # output biases, when there are any, start at 0
+        self.V = np.zeros((self.trials, self.bias_row + self.output_bias, outputs))
+        for k, rng in enumerate(rngs):        # (the 1997 draws first, so that their nets stay what they were)
             self.W[k] = rng.uniform(-init_scale, init_scale, (self.width, self.units))
             self.V[k, :c] = rng.uniform(-init_scale, init_scale, (c, outputs))
+            if self.shortcut:
+                self.V[k, c:self.bias_row] = rng.uniform(-init_scale, init_scale, (inputs, outputs))
+            if output_bias == "random":
+                self.V[k, self.bias_row] = rng.uniform(-init_scale, init_scale, outputs)
         self.trainable = np.ones((self.width, self.units))
+        if reads == "cells":                  # no connections from the gates' activations
+            self.W[:, inputs + c:inputs + self.units] = 0.0
+            self.trainable[inputs + c:inputs + self.units] = 0.0
         if not cell_bias:
             self.W[:, -1, :c] = 0.0
             self.trainable[-1, :c] = 0.0
@@ -194,8 +213,11 @@ class PaperLSTM:
         squashed = np.tanh(0.5 * s)                                     # h(s) = 2 f(s) - 1
         y_c = (y_out * squashed.reshape(blocked)).reshape(P, K, c)
         net_k = np.matmul(y_c, self.V[:, :c])
+        if self.shortcut:
+            net_k += (np.matmul(x, self.V[:, c:self.bias_row]) if codes is None else
+                      self.V[np.arange(P)[:, None], c + rows] * on[..., None])
         if self.output_bias:
-            net_k = net_k + self.V[:, None, c]
+            net_k = net_k + self.V[:, None, self.bias_row]
         y = _logistic(net_k) if self.output_unit == "logistic" else net_k
 
         if not self.learn:
@@ -226,8 +248,12 @@ class PaperLSTM:
             if weight is not None:
                 e_k = e_k * np.asarray(weight, self.dtype)[..., None]
             self.gV[:, :c] += _over_streams(y_c[..., None] * e_k[:, :, None, :])
+            if self.shortcut and codes is None:
+                self.gV[:, c:self.bias_row] += _over_streams(x[..., None] * e_k[:, :, None, :])
+            elif self.shortcut:
+                np.add.at(self.gV, (np.nonzero(on)[0], c + codes[on]), e_k[on])
             if self.output_bias:
-                self.gV[:, c] += _over_streams(e_k)
+                self.gV[:, self.bias_row] += _over_streams(e_k)
             back = np.matmul(self.V[:, :c], e_k.transpose(0, 2, 1)).transpose(0, 2, 1)   # error at each cell output
             e_s = (y_out * ((0.5 - 0.5 * squashed * squashed) * back).reshape(blocked)).reshape(P, K, c)
             change = _over_streams(trace * e_s[:, :, None, None, :])     # (P, Z, kinds, c)
@@ -279,50 +305,64 @@ class PaperLSTM:
             if not ((codes >= -1) & (codes < self.inputs)).all():
                 raise ValueError(f"codes must be integers in -1..{self.inputs - 1}")
             code_t = np.ascontiguousarray(codes.transpose(2, 0, 1))       # (T, P, K)
+            on = code_t >= 0
+            trial = np.broadcast_to(np.arange(P)[None, :, None], code_t.shape)
             read = self.W[np.arange(P)[None, :, None], np.maximum(code_t, 0)] * (code_t >= 0)[..., None]
         # The loop runs on half-scaled quantities, which is exact in binary arithmetic: net / 2 from
         # W / 2 and read / 2, and sigma = s / 2, so that tanh(net / 2) and h(s) = tanh(s / 2) need
         # no scaling and y_in g(net_c) = 2 y_in tanh(net_c / 2) adds y_in tanh(net_c / 2) to sigma.
-        # Every product lands in a preallocated array (about eight numpy calls a step).
-        W_half = 0.5 * W_hidden
-        read_half = np.ascontiguousarray(0.5 * read)
-        hidden = np.zeros((T + 1, P, K, U + 1), self.dtype)               # what step t reads: activations at t - 1, 1
-        hidden[..., -1] = 1.0
-        half_tanh = np.empty((T, P, K, U), self.dtype)                    # tanh(net / 2) of every unit
-        sigma = np.zeros((T + 1, P, K, b, size), self.dtype)              # sigma[t + 1] = s(t) / 2; s(-1) = 0
-        squashed = np.empty((T, P, K, b, size), self.dtype)               # h(s(t)) = tanh(sigma)
-        cell_in = half_tanh[..., :c].reshape(T, P, K, b, size)
-        gate_of = hidden[1:, ..., c:U]                                    # the gates, written where step t + 1 reads them
-        y_in, y_out = hidden[1:, ..., c:c + b, None], hidden[1:, ..., U - b:U, None]
-        y_c = hidden[1:, ..., :c].reshape(T, P, K, b, size)
-        views = (cell_in, y_c)
-        assert all(np.shares_memory(v, base) for v, base in zip(views, (half_tanh, hidden)))   # written in place
-        stored = np.empty((P, K, b, size), self.dtype)
-        kept = np.empty((P, K, b, size), self.dtype) if self.forget_gate else None
+        # Its arrays are unit-major, (units, P, K) per step, so that the cells, each kind of gate
+        # and each block are contiguous (numpy's per-call cost on strided pieces is about twice
+        # that on contiguous ones, and at these sizes the per-call cost is most of a step); every
+        # result lands in a preallocated array: about nine numpy calls a step.
+        W_half_t = np.ascontiguousarray(0.5 * W_hidden.transpose(0, 2, 1))          # (P, U, U + 1)
+        read_half = np.ascontiguousarray((0.5 * read).transpose(0, 3, 1, 2))        # (T, U, P, K)
+        hidden_u = np.zeros((T + 1, U + 1, P, K), self.dtype)             # what step t reads: activations at t - 1, 1
+        hidden_u[:, -1] = 1.0
+        tanh_u = np.empty((T, U, P, K), self.dtype)                       # tanh(net / 2) of every unit
+        sigma = np.zeros((T + 1, b, size, P, K), self.dtype)              # sigma[t + 1] = s(t) / 2; s(-1) = 0
+        squashed_u = np.empty((T, b, size, P, K), self.dtype)             # h(s(t)) = tanh(sigma)
+        cell_in = tanh_u[:, :c].reshape(T, b, size, P, K)
+        gate_of = hidden_u[1:, c:U]                                       # the gates, written where step t + 1 reads them
+        y_in, y_out = hidden_u[1:, c:c + b, None], hidden_u[1:, U - b:U, None]
+        y_phi = hidden_u[1:, c + b:c + 2 * b, None]
+        y_c = hidden_u[1:, :c].reshape(T, b, size, P, K)
+        net_out = tanh_u.transpose(0, 2, 1, 3)                            # (T, P, U, K) views for the products
+        reads = hidden_u.transpose(0, 2, 1, 3)                            # (T + 1, P, U + 1, K)
+        assert np.shares_memory(cell_in, tanh_u) and np.shares_memory(y_c, hidden_u)   # written in place
+        stored = np.empty((b, size, P, K), self.dtype)
+        kept = np.empty((b, size, P, K), self.dtype) if self.forget_gate else None
         for t in range(T):
-            ht = half_tanh[t]
-            np.matmul(hidden[t], W_half, out=ht)
+            ht = tanh_u[t]
+            np.matmul(W_half_t, reads[t], out=net_out[t])
             ht += read_half[t]
             np.tanh(ht, out=ht)
-            np.multiply(ht[..., c:], 0.5, out=gate_of[t])
+            np.multiply(ht[c:], 0.5, out=gate_of[t])
             gate_of[t] += 0.5
             np.multiply(y_in[t], cell_in[t], out=stored)
             if self.forget_gate:
-                np.multiply(hidden[t + 1, ..., c + b:c + 2 * b, None], sigma[t], out=kept)
+                np.multiply(y_phi[t], sigma[t], out=kept)
                 np.add(kept, stored, out=sigma[t + 1])
             else:
                 np.add(sigma[t], stored, out=sigma[t + 1])
-            np.tanh(sigma[t + 1], out=squashed[t])
-            np.multiply(y_out[t], squashed[t], out=y_c[t])
-        states = (2.0 * sigma).reshape(T + 1, P, K, c)                   # states[t + 1] = s(t)
-        squashed = squashed.reshape(T, P, K, c)
+            np.tanh(sigma[t + 1], out=squashed_u[t])
+            np.multiply(y_out[t], squashed_u[t], out=y_c[t])
+        batch_major = lambda a: a.reshape(a.shape[0], -1, P, K).transpose(0, 2, 3, 1)    # noqa: E731  (., P, K, units)
+        half_tanh = batch_major(tanh_u)
+        hidden = batch_major(hidden_u)
+        states = batch_major(2.0 * sigma)                                 # states[t + 1] = s(t)
+        squashed = batch_major(squashed_u)
         gates = hidden[1:, ..., c:U]                                      # (T, P, K, gates)
         y_c = hidden[1:, ..., :c]
         self.cache = {"s": states[1:], "gates": gates, "y_c": y_c}
         by_trial = lambda a: a.transpose(1, 0, 2, 3).reshape(P, T * K, a.shape[-1])      # noqa: E731
         net_k = np.matmul(by_trial(y_c), self.V[:, :c]).reshape(P, T, K, -1)
+        if self.shortcut and codes is None:
+            net_k += np.matmul(by_trial(x), self.V[:, c:self.bias_row]).reshape(P, T, K, -1)
+        elif self.shortcut:
+            net_k += (self.V[trial, c + np.maximum(code_t, 0)] * on[..., None]).transpose(1, 0, 2, 3)
         if self.output_bias:
-            net_k += self.V[:, None, None, c]
+            net_k += self.V[:, None, None, self.bias_row]
         y = _logistic(net_k) if self.output_unit == "logistic" else net_k
         if not learning:
             return y.transpose(0, 2, 1, 3)
@@ -334,8 +374,12 @@ class PaperLSTM:
             e_k = e_k * np.asarray(weights, self.dtype).transpose(0, 2, 1)[..., None]
         e_k = np.ascontiguousarray(e_k.transpose(1, 0, 2, 3))             # (T, P, K, O)
         self.gV[:, :c] += np.matmul(by_trial(y_c).transpose(0, 2, 1), by_trial(e_k))
+        if self.shortcut and codes is None:
+            self.gV[:, c:self.bias_row] += np.matmul(by_trial(x).transpose(0, 2, 1), by_trial(e_k))
+        elif self.shortcut:
+            np.add.at(self.gV, (trial[on], c + code_t[on]), e_k[on])
         if self.output_bias:
-            self.gV[:, c] += e_k.sum(axis=(0, 2))
+            self.gV[:, self.bias_row] += e_k.sum(axis=(0, 2))
         back = np.matmul(by_trial(e_k), self.V[:, :c].transpose(0, 2, 1)).reshape(P, T, K, c).transpose(1, 0, 2, 3)
         every = (T, P, K, b, size)
         y_out = gates[..., -b:, None]
@@ -360,8 +404,6 @@ class PaperLSTM:
         if codes is None:
             self.gW[:, :self.inputs] += np.matmul(by_trial(x).transpose(0, 2, 1), by_trial(errors))
         else:
-            on = code_t >= 0
-            trial = np.broadcast_to(np.arange(P)[None, :, None], code_t.shape)
             np.add.at(self.gW, (trial[on], code_t[on]), errors[on])
         return y.transpose(0, 2, 1, 3)
 

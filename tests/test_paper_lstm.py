@@ -12,11 +12,12 @@ from shared.paper_lstm import PaperLSTM
 T, P, K = 6, 2, 3
 
 
-def bank(forget_gate=False, output_unit="logistic", output_bias=True, cell_bias=True, blocks=2, size=2, seed=0):
+def bank(forget_gate=False, output_unit="logistic", output_bias=True, cell_bias=True, blocks=2, size=2, seed=0,
+         **wiring):
     rngs = [np.random.default_rng([seed, k]) for k in range(P)]
     return PaperLSTM(3, blocks, size, 2, rngs, forget_gate=forget_gate, output_unit=output_unit,
                      output_bias=output_bias, cell_bias=cell_bias, init_scale=1.0,
-                     gate_bias={"input": [-1.0, -2.0][:blocks]})
+                     gate_bias={"input": [-1.0, -2.0][:blocks]}, **wiring)
 
 
 def episode(seed=1):
@@ -55,6 +56,23 @@ def test_the_truncated_gradient_is_the_gradient_of_its_stop_gradient_twin(forget
     """Forward traces = the exact gradient of the net whose previous hidden activations are held fixed."""
     errors = twin_errors(bank(forget_gate, output_unit, size=size), *episode())
     assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("coded", [False, True])
+@pytest.mark.parametrize("shortcut", [False, True])
+def test_the_2000_wiring_has_the_gradient_of_its_stop_gradient_twin(coded, shortcut):
+    """Gers et al. (2000): cells and gates read the cell outputs only (no gate activations), the
+    output units read the inputs too, the output bias starts random."""
+    net = bank(True, cell_bias=False, output_bias="random", reads="cells", shortcut=shortcut)
+    inputs, targets, weights = episode()
+    if coded:
+        inputs = np.random.default_rng(6).integers(-1, 3, size=(T, P, K))
+    errors = twin_errors(net, inputs, targets, weights)
+    assert max(errors.values()) < 1e-6, errors
+    net.apply(0.1)
+    gates = slice(net.inputs + net.cells, net.inputs + net.units)
+    assert np.all(net.W[:, gates] == 0.0) and np.all(net.W[:, -1, :net.cells] == 0.0)   # absent weights stay absent
+    assert np.all(net.V[:, -1] != 0.0) and net.V.shape[1] == net.cells + 3 * shortcut + 1
 
 
 def test_trials_are_independent_and_updates_touch_only_the_chosen_ones():
@@ -156,6 +174,19 @@ def test_the_weight_counts_of_table_10(experiment, shape, biases, weights):
     paper's way (every connection and bias that learns)."""
     net = PaperLSTM(*shape, [np.random.default_rng(0)], **biases)
     assert net.n_weights == weights, experiment
+
+
+def test_the_weight_count_of_the_continual_reber_net():
+    """Gers, Schmidhuber & Cummins (2000), the CERG net: 7 inputs, 4 blocks of 2 cells with forget
+    gates reading the inputs and the cell outputs, gates biased, 7 biased outputs with shortcuts
+    from the inputs: 424 weights."""
+    net = PaperLSTM(7, 4, 2, 7, [np.random.default_rng(0)], forget_gate=True, cell_bias=False,
+                    output_bias="random", reads="cells", shortcut=True)
+    assert net.n_weights == 424
+    with pytest.raises(ValueError, match="reads"):
+        PaperLSTM(7, 4, 2, 7, [np.random.default_rng(0)], reads="gates")
+    with pytest.raises(ValueError, match="output_bias"):
+        PaperLSTM(7, 4, 2, 7, [np.random.default_rng(0)], output_bias="zero")
 
 
 @pytest.mark.parametrize("forget_gate", [False, True])
