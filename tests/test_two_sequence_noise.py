@@ -123,9 +123,16 @@ def test_batches_of_sequences_count_every_sequence():
         tsn.train_paper(tsn.Config(T=20, budget=600, paper_batch=3), [0])
 
 
+def test_a_seed_trains_the_same_alone_in_a_bank_or_over_processes():
+    config = tsn.Config(T=20, budget=1200, curve_every=200, check_every=100)
+    alone = tsn.train_paper(config, [1])[0].row()
+    assert tsn.train_paper(config, [0, 1, 2])[1].row() == alone
+    assert [t.row() for t in tsn.over_banks(tsn.paper_bank, [2, 0, 1], 2, config)][2] == alone
+
+
 def test_bad_arguments_exit_2():
     for bad in (["--variant", "3d"], ["--N", "2"], ["--guess-hidden", "2"], ["--quick", "--T", "50"],
-                ["--model", "rnn", "--batch", "10"], ["--batch", "3"], ["--workers", "2"]):
+                ["--model", "rnn", "--batch", "10"], ["--batch", "3"], ["--model", "guess", "--workers", "2"]):
         with pytest.raises(SystemExit) as stop:
             tsn.parse_args(bad)
         assert stop.value.code == 2
