@@ -45,9 +45,11 @@ def test_a_sequence_computed_backward_adds_what_the_forward_traces_add(forget_ga
 
 
 @pytest.mark.parametrize("coded", [False, True])
-def test_the_2000_wiring_computed_backward_adds_what_the_forward_traces_add(coded):
+@pytest.mark.parametrize("wiring", [dict(reads="cells", shortcut=True, output_bias="random", forget_gate=True),
+                                    dict(peepholes=True, forget_gate=True), dict(peepholes=True, size=1)])
+def test_other_wirings_computed_backward_add_what_the_forward_traces_add(coded, wiring):
+    """The 2000 paper's wiring, and the 2002 paper's peepholes (with and without forget gates)."""
     inputs, targets, weights = random_episode(coded)
-    wiring = dict(reads="cells", shortcut=True, output_bias="random", forget_gate=True)
     stepped, whole = bank(**wiring), bank(**wiring)
     stepped.start(K)
     y_steps = np.stack([stepped.step(inputs[:, :, t], targets[:, :, t], weights[:, :, t]) for t in range(T)], axis=2)
@@ -55,6 +57,31 @@ def test_the_2000_wiring_computed_backward_adds_what_the_forward_traces_add(code
     np.testing.assert_allclose(whole.sequence(inputs, targets, weights), y_steps, rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(whole.gW, stepped.gW, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(whole.gV, stepped.gV, rtol=1e-12, atol=1e-14)
+    if stepped.peepholes:
+        np.testing.assert_allclose(whole.gpeep, stepped.gpeep, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(whole.cache["gates"][-1], stepped.u[..., stepped.inputs + stepped.cells:-1],
+                                   rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("inputs, streams, peepholes", [(1, 1, False), (1, 1, True), (2, 4, False)])
+def test_a_lone_trial_computes_what_it_computes_in_a_bank(inputs, streams, peepholes):
+    """Dense inputs: numpy rounds a lone trial's products differently unless it runs as two rows
+    (PaperLSTM._as_two_rows); bit for bit the bank's first trial."""
+    rng = np.random.default_rng(5)
+    x, targets = rng.normal(size=(2, streams, 110, inputs)), rng.random((2, streams, 110, 1))
+    weights = np.zeros((2, streams, 110))
+    weights[..., -1] = 1.0
+
+    def net(seeds):
+        return PaperLSTM(inputs, 3, 1, 1, [np.random.default_rng([s, 0]) for s in seeds], output_bias=True,
+                         init_scale=0.1, peepholes=peepholes)
+    alone, bank = net([3]), net([3, 4])
+    alone.start(streams)
+    bank.start(streams)
+    np.testing.assert_array_equal(alone.sequence(x[:1], targets[:1], weights[:1])[0], bank.sequence(x, targets, weights)[0])
+    np.testing.assert_array_equal(alone.gW[0], bank.gW[0])
+    np.testing.assert_array_equal(alone.gV[0], bank.gV[0])
+    assert alone.cache["s"].shape == (110, 1, streams, 3)
 
 
 @pytest.mark.parametrize("forget_gate", [False, True])

@@ -32,17 +32,21 @@ def twin_errors(net, inputs, targets, weights):
     """Relative errors of the traces' change against finite differences of the stop-gradient twin:
     the same episode with each step's previous hidden activations held at their values."""
     net.start(K)
-    held = []
+    held, peeked = [], []
     for t in range(T):
         held.append(net.u[..., net.inputs:-1].copy())
+        before = net.s.copy()
         net.step(inputs[t], targets[t], weights[t])
+        peeked.append(np.stack([before, net.s.copy()], axis=2))
     analytic = {"W": -net.gW.copy(), "V": -net.gV.copy()}         # gW, gV hold -dE/dW
+    if net.peepholes:
+        analytic["peep"] = -net.gpeep.copy()
 
     def twin():
         net.start(K)
         error = 0.0
         for t in range(T):
-            y = net.step(inputs[t], hidden=held[t])
+            y = net.step(inputs[t], hidden=held[t], peeked=peeked[t])
             error += 0.5 * float(np.sum(weights[t][..., None] * (targets[t] - y) ** 2))
         return error
 
@@ -73,6 +77,24 @@ def test_the_2000_wiring_has_the_gradient_of_its_stop_gradient_twin(coded, short
     gates = slice(net.inputs + net.cells, net.inputs + net.units)
     assert np.all(net.W[:, gates] == 0.0) and np.all(net.W[:, -1, :net.cells] == 0.0)   # absent weights stay absent
     assert np.all(net.V[:, -1] != 0.0) and net.V.shape[1] == net.cells + 3 * shortcut + 1
+
+
+@pytest.mark.parametrize("forget_gate", [False, True])
+@pytest.mark.parametrize("coded", [False, True])
+def test_peepholes_have_the_gradient_of_their_stop_gradient_twin(forget_gate, coded):
+    """Gers et al. (2002): the gates read their block's states through peepholes (input and forget
+    gates s(t-1), output gates s(t)); the twin holds both the previous activations and what the
+    peepholes read, since no error flows from a gate back into a state through a peephole."""
+    net = bank(forget_gate, size=2, peepholes=True)
+    inputs, targets, weights = episode()
+    if coded:
+        inputs = np.random.default_rng(6).integers(-1, 3, size=(T, P, K))
+    errors = twin_errors(net, inputs, targets, weights)
+    assert max(errors.values()) < 1e-6, errors
+    assert net.n_weights == bank(forget_gate, size=2).n_weights + (3 if forget_gate else 2) * net.cells
+    before = net.peep.copy()
+    net.apply(0.5, trials=np.array([True, False]))
+    assert not np.allclose(net.peep[0], before[0]) and np.array_equal(net.peep[1], before[1])
 
 
 def test_trials_are_independent_and_updates_touch_only_the_chosen_ones():
