@@ -288,16 +288,6 @@ def final_test(net: PaperLSTM, config: Config, seeds, trials: list[Trial], rows)
         trials[i].W, trials[i].V = net.W[rows[k]].copy(), net.V[rows[k]].copy()
 
 
-def rows_of(alive: np.ndarray, K: int) -> np.ndarray:
-    """The training bank's rows for the trials `alive`: a lone trial, on line (K = 1), runs twice.
-    shared.paper_lstm.PaperLSTM.sequence reads out the cells with a product whose operand, for one
-    trial of one sequence (P K = 1), is a view numpy hands to BLAS, and for P > 1 a strided view it
-    sums in its own loop: the two round differently (about 1e-17), so a trial alone or the last one
-    left in its bank would part from the same trial in a larger bank. Two identical rows keep the
-    P > 1 arithmetic; the first row is the trial (the bank's first len(alive) rows are the trials)."""
-    return np.repeat(alive, 2) if len(alive) == 1 and K == 1 else alive
-
-
 def train_paper(config: Config, seeds, watch=None, label: str = "") -> list[Trial]:
     """Train one paper net per seed, side by side, on line, until ST2 (3c: the stop) or the budget.
     config.paper_batch > 1: that many sequences per weight change, their changes summed (a deviation,
@@ -309,8 +299,6 @@ def train_paper(config: Config, seeds, watch=None, label: str = "") -> list[Tria
     trials = [Trial(s) for s in seeds]
     net = paper_net([g["init"] for g in gens])
     K = config.paper_batch
-    if len(seeds) == 1 and K == 1:
-        net = subset(net, np.array([0, 0]), K)       # a lone trial runs as two rows (see rows_of)
     if CHUNK % K or config.check_every % K or config.curve_every % K:
         raise ValueError(f"paper_batch {K} must divide {CHUNK}, check_every and curve_every")
     net.start(K)
@@ -326,7 +314,7 @@ def train_paper(config: Config, seeds, watch=None, label: str = "") -> list[Tria
             lengths = np.stack([d.lengths for d in drawn])
             target = np.stack([d.target[:, 0] for d in drawn])
             clean = np.stack([d.clean[:, 0] for d in drawn])
-        rows = rows_of(alive, K)                     # the bank's rows: the trials alive (a lone one twice)
+        rows = alive                                 # the bank's rows: the trials still training
         L = lengths[rows, i:i + K]                                                      # (P, K)
         steps = X.shape[2]         # always T + T/10 steps, whatever the other trials' lengths
         weights = (np.arange(steps) == (L - 1)[..., None]).astype(float)               # (P, K, steps)
@@ -364,7 +352,7 @@ def train_paper(config: Config, seeds, watch=None, label: str = "") -> list[Tria
             alive = alive[~done]
             if not len(alive):
                 break
-            net = subset(net, rows_of(np.flatnonzero(~done), K), K)
+            net = subset(net, np.flatnonzero(~done), K)
     if len(alive):                                    # the budget ran out: test the nets as they are
         final_test(net, config, list(alive), trials, np.arange(len(alive)))
     return trials
