@@ -192,12 +192,16 @@ def test_figures(errors: np.ndarray) -> dict:
 # ----------------------------------------------------------------------------------------
 
 
-def paper_net(seeds, forget_gate: bool = False, forget_bias: float | None = None) -> PaperLSTM:
+def paper_net(seeds, forget_gate: bool = False, forget_bias: float | None = None,
+              input_bias: tuple | None = None) -> PaperLSTM:
     """The paper's net for each seed: 2 blocks of 2 cells, biases on every non-input unit, 93 weights
-    (135 with forget gates), all uniform in [-0.1, 0.1] (the output unit's bias too)."""
+    (135 with forget gates), all uniform in [-0.1, 0.1] (the output unit's bias too). forget_bias,
+    input_bias (one per block): initial gate biases of an ablation (None: random, the paper's)."""
     rngs = [streams(s)["init"] for s in seeds]
+    gate_bias = {**({} if forget_bias is None else {"forget": forget_bias}),
+                 **({} if input_bias is None else {"input": list(input_bias)})}
     net = PaperLSTM(2, 2, 2, 1, rngs, forget_gate=forget_gate, output_unit="logistic", output_bias=True,
-                    init_scale=0.1, gate_bias=None if forget_bias is None else {"forget": forget_bias})
+                    init_scale=0.1, gate_bias=gate_bias or None)
     for k, rng in enumerate(rngs):                 # PaperLSTM starts output biases at 0; the paper: random
         net.V[k, -1] = rng.uniform(-0.1, 0.1, net.outputs)
     return net
@@ -210,6 +214,7 @@ class PaperConfig:
     max_sequences: int = HEADLINE_BUDGET
     forget_gate: bool = False
     forget_bias: float | None = None
+    input_bias: tuple | None = None    # None: random like every weight (the paper's Exp. 5); Exp. 4: (-3, -6)
     n_seq: tuple = N_SEQ
     recent: int = RECENT
     every: int = 2000                  # the learning curve's sampling, in sequences
@@ -219,7 +224,9 @@ class PaperConfig:
         cell = ("the 1997 cell plus a forget gate per block (initial forget bias "
                 + ("random" if self.forget_bias is None else f"{self.forget_bias:g}") + ", ours)"
                 if self.forget_gate else "the 1997 cell (no forget gate)")
-        return (f"2 blocks of 2 cells, {cell}, {135 if self.forget_gate else 93} weights, on-line, truncated "
+        bias = ("" if self.input_bias is None else
+                f", initial input-gate biases {self.input_bias[0]:g} and {self.input_bias[1]:g} (Exp. 4's; ours)")
+        return (f"2 blocks of 2 cells, {cell}, {135 if self.forget_gate else 93} weights{bias}, on-line, truncated "
                 f"gradient, learning rate {self.lr:g}")
 
 
@@ -228,7 +235,7 @@ def train_bank(config: PaperConfig, seeds, label: str = "") -> dict:
     the budget ends. Each rule's stop is recorded with the weights at that moment, and the trial's
     test set is run with those weights (or, where a rule was not met, with the weights at the cap)."""
     P = len(seeds)
-    net = paper_net(seeds, config.forget_gate, config.forget_bias)
+    net = paper_net(seeds, config.forget_gate, config.forget_bias, config.input_bias)
     draw = TrainingStream(seeds, config.T)
     rules = {n: StoppingRule(P, config.recent, THRESHOLD, train_error=None, tolerated=n - 1) for n in config.n_seq}
     strictest = rules[min(config.n_seq)]
@@ -748,6 +755,8 @@ def section_name(args) -> str | None:
     if args.forget_gate:
         parts.append("forget_gate" + ("" if args.forget_bias == FORGET_BIAS else
                                       "_random_bias" if args.forget_bias is None else f"_bias{args.forget_bias:g}"))
+    if args.input_bias is not None:
+        parts.append("input_bias" + "_".join(f"{b:g}" for b in args.input_bias))
     if budget == PAPER_SCALE_BUDGET and args.model == "paper":
         parts.append("paper_scale")
     elif budget != HEADLINE_BUDGET:
@@ -755,6 +764,19 @@ def section_name(args) -> str | None:
     if args.model == "paper" and args.lr != LEARNING_RATE:
         parts.append(f"lr{args.lr:g}")
     return "_".join(parts) or None
+
+
+def bias_pair(text: str):
+    """'random' or two finite numbers 'a,b' (one per memory block)."""
+    if text == "random":
+        return None
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 2 or not all(np.isfinite(values)):
+        raise __import__("argparse").ArgumentTypeError(f"expected 'random' or two numbers 'a,b', got {text!r}")
+    return values
 
 
 def forget_bias_value(text: str):
@@ -779,13 +801,17 @@ def parse_args(argv=None):
     parser.add_argument("--forget-bias", type=forget_bias_value, default=FORGET_BIAS,
                         help=f"with --forget-gate: initial forget-gate bias, a number or 'random' (in [-0.1, 0.1] "
                              f"like every other weight); default {FORGET_BIAS:g}")
+    parser.add_argument("--input-bias", type=bias_pair, default=None,
+                        help="the paper's LSTM: initial input-gate biases 'a,b' (one per block) or 'random' (default, "
+                             "the paper's for Exp. 5; Exp. 4 used -3,-6)")
     parser.add_argument("--workers", type=int_at_most(2, "the machine has 2 cores"), default=1,
                         help="processes: the seeds are split into this many banks (default 1; the recorded commands "
                              "use 2); the figures do not depend on it")
     parser.add_argument("--batch", type=int_at_most(4096, "a batch's BPTT caches grow as batch x T"), default=32,
                         help="--model rnn / odyssnet: sequences per update (default 32)")
     args = parser.parse_args(argv)
-    parser.only_when(args.model == "paper", ["--lr", "--forget-gate"], "to the paper's LSTM (--model paper)")
+    parser.only_when(args.model == "paper", ["--lr", "--forget-gate", "--input-bias"],
+                     "to the paper's LSTM (--model paper)")
     parser.only_when(args.forget_gate, ["--forget-bias"], "with --forget-gate")
     parser.only_when(args.model != "paper", ["--batch"], "to --model rnn and --model odyssnet")
     parser.only_when(not args.quick, ["--max-sequences"], "without --quick (which sets a cap of 600 sequences)")
@@ -805,7 +831,7 @@ def main(argv=None) -> int:
     clock = Progress(1)
     if args.model == "paper":
         config = PaperConfig(lr=args.lr, max_sequences=budget, forget_gate=args.forget_gate,
-                             forget_bias=args.forget_bias if args.forget_gate else None,
+                             forget_bias=args.forget_bias if args.forget_gate else None, input_bias=args.input_bias,
                              snapshot_every=20_000 if section == "paper_scale" else 0)
         if args.quick:
             config = replace(config, T=30, max_sequences=600, recent=200, every=100, snapshot_every=0)

@@ -47,6 +47,10 @@ def test_the_paper_net_has_93_weights_all_random_in_the_init_range():
     forget = mp.paper_net([0], forget_gate=True, forget_bias=5.0)
     assert forget.n_weights == 135
     np.testing.assert_array_equal(forget.W[0, -1, forget.rows["forget"]], [5.0, 5.0])
+    exp4 = mp.paper_net([0], input_bias=(-3.0, -6.0))
+    np.testing.assert_array_equal(exp4.W[0, -1, exp4.rows["input"]], [-3.0, -6.0])
+    np.testing.assert_array_equal(np.delete(exp4.W[0], exp4.rows["input"], axis=1),
+                                  np.delete(mp.paper_net([0]).W[0], exp4.rows["input"], axis=1))
 
 
 def hand_wired(seeds):
@@ -203,7 +207,9 @@ def test_quick_runs_and_prints_the_verdict(capsys):
 
 @pytest.mark.parametrize("argv", [["--forget-bias", "2"], ["--model", "rnn", "--lr", "0.1"],
                                   ["--batch", "8"], ["--quick", "--max-sequences", "100"],
-                                  ["--record", "/tmp/x.json", "--n-seeds", "3"], ["--workers", "3"], ["--lr", "0"]])
+                                  ["--record", "/tmp/x.json", "--n-seeds", "3"], ["--workers", "3"], ["--lr", "0"],
+                                  ["--input-bias", "1"], ["--input-bias", "nan,1"], ["--model", "rnn", "--input-bias",
+                                                                                     "random"]])
 def test_bad_command_lines_exit_2(argv):
     with pytest.raises(SystemExit) as done:
         mp.parse_args(argv)
@@ -213,6 +219,7 @@ def test_bad_command_lines_exit_2(argv):
 def test_section_names():
     names = {(): None, ("--max-sequences", "600000"): "paper_scale", ("--forget-gate",): "forget_gate",
              ("--forget-gate", "--forget-bias", "random"): "forget_gate_random_bias",
-             ("--model", "odyssnet"): "odyssnet", ("--model", "rnn", "--max-sequences", "5000"): "rnn_cap5000"}
+             ("--model", "odyssnet"): "odyssnet", ("--model", "rnn", "--max-sequences", "5000"): "rnn_cap5000",
+             ("--input-bias=-3,-6", "--lr", "0.5"): "input_bias-3_-6_lr0.5", ("--input-bias", "random"): None}
     for argv, name in names.items():
         assert mp.section_name(mp.parse_args(list(argv))) == name
