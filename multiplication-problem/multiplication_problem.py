@@ -32,15 +32,17 @@ within the cap, and the test at the stop or, for the others, at the cap. The sec
 is the same runs with a cap of 600,000 (1.24x Table 8's 482,000; about 27 minutes on two cores),
 where the n_seq = 140 stop is reached and n_seq = 13 is followed as far as the cap allows (its mean
 of 1,273,000 does not fit). Ablation (ours): the same net with a forget gate per block (Gers et al.
-2000; PaperLSTM(forget_gate=True)), everything else the same. Comparisons (ours; the paper runs no
-baseline in Experiment 5): a tanh RNN trained by BPTT and Adam, and the OdyssNet core, on the same
-sequences, budget, rule and test.
+2000; PaperLSTM(forget_gate=True), initial forget bias 5), everything else the same. Diagnostic
+(ours): Experiment 4's recipe on this task, input-gate biases -3 and -6 and learning rate 0.5.
+Comparisons (ours; the paper runs no baseline in Experiment 5): a tanh RNN trained by BPTT and
+Adam, and the OdyssNet core, on the same sequences, budget, rule and test.
 
 Run:  python3 multiplication-problem/multiplication_problem.py --n-seeds 10 --workers 2 --record        (headline)
       python3 multiplication-problem/multiplication_problem.py --max-sequences 600000 --n-seeds 10 --workers 2 --record
       python3 multiplication-problem/multiplication_problem.py --forget-gate --n-seeds 10 --workers 2 --record
       python3 multiplication-problem/multiplication_problem.py --model odyssnet --n-seeds 10 --workers 2 --record
       python3 multiplication-problem/multiplication_problem.py --model rnn --n-seeds 10 --workers 2 --record
+      python3 multiplication-problem/multiplication_problem.py --input-bias=-3,-6 --lr 0.5 --n-seeds 10 --workers 2 --record
 """
 
 from __future__ import annotations
