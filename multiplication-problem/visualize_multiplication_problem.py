@@ -186,7 +186,8 @@ def curves_figure(record, out):
     axes[1].set_ylabel("MSE of the 2000 most recent")
     for ax in axes:
         ax.set_xlabel("training sequences")
-        ax.legend(fontsize=7, loc="lower left")
+    axes[0].legend(fontsize=7, loc="lower left", bbox_to_anchor=(0.0, 0.07))
+    axes[1].legend(fontsize=7, loc="center left")
     fig.suptitle("Learning curves on the training stream (the stopping rule's window); triangles: a trial's "
                  "n_seq = 140 stop", fontsize=10)
     fig.tight_layout()
