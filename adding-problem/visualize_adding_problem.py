@@ -12,7 +12,6 @@ quotes.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -23,9 +22,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import adding_problem as ap
-from shared.figures import figure_parser, save_png
+from shared.figures import figure_parser, recorded, save_png
 
-HERE = Path(__file__).resolve().parent
 # (section of results.json or None for the headline, label, colour)
 SETUPS = [("online", "paper's net, on-line (the paper's training)", "C0"),
           (None, "paper's net, batches of 8 (headline)", "C9"),
@@ -351,11 +349,6 @@ def sequences_figure(record: dict | None, out: Path) -> None:
     save_png(fig, out / "sequences_to_solve.png")
 
 
-def load_record() -> dict | None:
-    path = HERE / "results.json"
-    return json.loads(path.read_text()) if path.exists() else None
-
-
 def main(argv=None) -> int:
     args = figure_parser(__file__, __doc__, "viz").parse_args(argv)
     out = Path(args.out)
@@ -367,7 +360,7 @@ def main(argv=None) -> int:
     gates_figure(net, data, args.seed, out)
     errors_figure(results, out)
     weights_figure(results["logistic"][0], args.seed, out)
-    record = load_record()
+    record = recorded(__file__)
     curves_figure(record, out)
     sequences_figure(record, out)
     return 0

@@ -11,7 +11,8 @@
   variants) and the vanilla RNN, with BPTT.
 - ``shared.odyssnet``: the OdyssNet core, trainer and checkpoints.
 - ``shared.paper_lstm``: the LSTM as the 1997/2000 papers train it: a bank of trials learning on line by
-  the truncated gradient, computed forward in time.
+  the truncated gradient, computed forward in time or per sequence.
+- ``shared.online``: the papers' on-line training loop for such a bank, with its stopping rule.
 - ``shared.tasks``: the sequence tasks of the long-time-lag papers (Reber grammars, Experiments 2-6).
 - ``shared.stopping``: the 1997 paper's stopping rules on the training stream (ST3 and Experiment 5's).
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 from pathlib import Path
 from typing import Sequence
@@ -113,3 +114,10 @@ def save_gif(frames: Sequence[Image.Image], path: str | os.PathLike, fps: float 
 def gif_frame_count(path: str | os.PathLike) -> int:
     with Image.open(path) as image:
         return getattr(image, "n_frames", 1)
+
+
+def recorded(script: str | os.PathLike) -> dict | None:
+    """The stub's results.json (the file beside ``script``), or None before its first recorded run:
+    what the picture scripts draw their curves and counts from."""
+    path = Path(script).resolve().with_name("results.json")
+    return json.loads(path.read_text()) if path.exists() else None

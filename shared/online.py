@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 
 from shared.checks import integer, number
+from shared.cluster import pool
 from shared.experiment import Progress
 from shared.paper_lstm import PaperLSTM
 from shared.stopping import StoppingRule
@@ -52,6 +53,41 @@ def last_step(lengths: np.ndarray, steps: int) -> np.ndarray:
     return (np.arange(steps) == lengths[..., None] - 1).astype(float)
 
 
+def at_the_end(inputs: np.ndarray, lengths: np.ndarray, target: np.ndarray) -> Episode:
+    """An episode whose only targets are at each sequence's last step (the 1997 paper's Experiments
+    2c-6): inputs (P, K, T[, D]), lengths (P, K), target (P, K, O)."""
+    steps = inputs.shape[2]
+    targets = np.broadcast_to(np.asarray(target)[:, :, None, :], inputs.shape[:3] + target.shape[-1:])
+    return Episode(inputs, targets, last_step(lengths, steps), np.asarray(lengths))
+
+
+class Stream:
+    """Every trial's sequences, each trial from its own generator, drawn ``block`` at a time (so a
+    trial's data do not depend on the bank it is in). make(rng, n) -> (inputs (n, T[, D]), lengths
+    (n,), target (n, O)): n sequences with a target at the end, padded to a length T that does not
+    depend on the draw. ``stream(n)``: the n-th sequence of every trial, an Episode (P, 1, ...);
+    ``stream.batch(n)``: the next n sequences of every trial at once, (P, n, ...), for test sets."""
+
+    def __init__(self, make: Callable, rngs, block: int = 1000):
+        self.make, self.rngs, self.block = make, list(rngs), integer("block", block)
+        self.drawn, self.first = None, 0
+
+    def batch(self, n: int) -> Episode:
+        parts = [self.make(rng, n) for rng in self.rngs]
+        inputs, lengths, target = (np.stack([p[i] for p in parts]) for i in range(3))
+        return at_the_end(inputs, lengths, target)
+
+    def __call__(self, n: int) -> Episode:
+        if self.drawn is None or not self.first <= n < self.first + self.block:
+            if self.drawn is not None and n != self.first + self.block:
+                raise ValueError(f"sequences are drawn in order: asked for {n} after {self.first + self.block - 1}")
+            self.first = n
+            self.drawn = self.batch(self.block)
+        i = slice(n - self.first, n - self.first + 1)
+        d = self.drawn
+        return Episode(d.inputs[:, i], d.targets[:, i], d.weights[:, i], d.lengths[:, i])
+
+
 def run(net: PaperLSTM, episode: Episode, lr: float | None = None, trials: np.ndarray | None = None) -> np.ndarray:
     """Present the episode's sequences to ``net`` from a fresh start and return its outputs
     (P, K, T, O). A net started with ``learn=True`` adds the change of every step with a target;
@@ -61,13 +97,16 @@ def run(net: PaperLSTM, episode: Episode, lr: float | None = None, trials: np.nd
     P, K = episode.lengths.shape
     if (net.trials, net.streams) != (P, K):
         raise ValueError(f"the net runs {net.trials} trials x {net.streams} streams, the episode {P} x {K}")
-    steps = episode.steps
-    inputs = episode.inputs[:, :, :steps]
+    # The episode's full padded width, not its longest sequence: a trial's sums over time then
+    # have the same shape in any bank (a product over 101 or 110 steps rounds differently), so a
+    # seed computes the same alone, beside any other seeds, or in another process.
+    steps = episode.inputs.shape[2]
+    inputs = episode.inputs
     if inputs.ndim == 3:                                    # no input past a sequence's end
         inputs = np.where(np.arange(steps) < episode.lengths[..., None], inputs, -1)
     if not net.learn:
         return net.sequence(inputs)
-    targets, weights = episode.targets[:, :, :steps], episode.weights[:, :, :steps]
+    targets, weights = episode.targets, episode.weights
     if lr is None:
         return net.sequence(inputs, targets, weights)
     out = np.zeros((P, K, steps, net.outputs), net.dtype)
@@ -104,7 +143,8 @@ def train(net: PaperLSTM, draw: Callable[[int], Episode], score: Callable[[np.nd
     draw(n): the n-th training sequence of every trial, an Episode with K = 1 (each trial from its
     own generator, so a trial's data do not depend on the others). score(outputs, episode): the
     sequence's error (P,) for the rule's window and whether it was processed correctly (P,) bool.
-    watch(seen, net), called every ``every`` sequences and at the end: snapshots for pictures.
+    The curve is sampled every ``every`` sequences, when a trial stops and at the end; watch(seen,
+    net) is called at the same points (snapshots for pictures).
     """
     lr, budget, every = number("lr", lr), integer("budget", budget), integer("every", every)
     net.start(1)
@@ -115,13 +155,13 @@ def train(net: PaperLSTM, draw: Callable[[int], Episode], score: Callable[[np.nd
         learning = rule.active.copy()
         outputs = run(net, episode, lr if per_step else None, learning)
         errors, correct = score(outputs, episode)
-        rule.update(np.asarray(errors)[None], np.asarray(correct)[None])
+        stopped_now = rule.update(np.asarray(errors)[None], np.asarray(correct)[None])
         if not per_step:
             net.apply(lr, learning)
         if not learning.all():
             net.apply(0.0, ~learning)              # a stopped trial's change is dropped, not kept
         done = not rule.active.any()
-        if (n + 1) % every == 0 or done or n + 1 == budget:
+        if (n + 1) % every == 0 or stopped_now.any() or n + 1 == budget:       # each curve ends at its stop
             history.seen.append(rule.seen)
             history.window_mse.append(rule.window_mse())
             history.window_wrong.append(rule.wrong[:min(rule.seen, rule.recent)].mean(axis=0))
@@ -134,16 +174,41 @@ def train(net: PaperLSTM, draw: Callable[[int], Episode], score: Callable[[np.nd
     return history
 
 
-def evaluate(net: PaperLSTM, trials, episode: Episode, chunk: int = 256) -> np.ndarray:
+def evaluate(net: PaperLSTM, trials, episode: Episode, chunk: int = 256, last: bool = False) -> np.ndarray:
     """Outputs (n, K, T, O) of the chosen trials ((n,) indices), frozen, on K sequences each
-    (episode arrays with n rows), ``chunk`` sequences at a time: for test sets."""
+    (episode arrays with n rows), ``chunk`` sequences at a time: for test sets. ``last``: only each
+    sequence's output at its last step, (n, K, O)."""
     frozen = net.frozen(np.asarray(trials))
-    K = episode.lengths.shape[1]
-    out = np.zeros((len(frozen.W), K, episode.steps, net.outputs), net.dtype)
+    n, K = episode.lengths.shape
+    out = np.zeros((n, K, net.outputs) if last else (n, K, episode.inputs.shape[2], net.outputs), net.dtype)
     for start in range(0, K, chunk):
         part = slice(start, min(K, start + chunk))
         frozen.start(part.stop - start, learn=False)
         piece = Episode(episode.inputs[:, part], episode.targets[:, part], episode.weights[:, part],
                         episode.lengths[:, part])
-        out[:, part, :piece.steps] = run(frozen, piece)
+        y = run(frozen, piece)
+        if last:
+            out[:, part] = np.take_along_axis(y, piece.lengths[..., None, None] - 1, axis=2)[:, :, 0]
+        else:
+            out[:, part] = y
     return out
+
+
+def over_banks(train_bank: Callable, seeds, workers: int = 1, *args) -> list:
+    """train_bank(seeds, *args) -> one result per seed, run on the seeds dealt to ``workers`` banks
+    in turn, one process each (shared.cluster.pool); results in the order of ``seeds``. Since a trial
+    computes the same in any bank, the split changes the wallclock, not the figures. train_bank
+    must be a module-level function (it is sent to the worker processes)."""
+    seeds, workers = list(seeds), integer("workers", workers)
+    if workers == 1:
+        return list(train_bank(seeds, *args))
+    banks = [seeds[i::workers] for i in range(workers) if seeds[i::workers]]
+    with pool(len(banks)) as executor:
+        results = list(executor.map(_bank_job, [(train_bank, bank, args) for bank in banks]))
+    by_seed = {seed: result for bank, rows in zip(banks, results) for seed, result in zip(bank, rows)}
+    return [by_seed[seed] for seed in seeds]
+
+
+def _bank_job(job):
+    train_bank, seeds, args = job
+    return list(train_bank(seeds, *args))

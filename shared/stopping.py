@@ -21,6 +21,13 @@ import numpy as np
 from shared.checks import integer, number
 
 
+def column_means(a: np.ndarray) -> np.ndarray:
+    """Means of the columns of a (n, P) array, each summed row by row from the first: what numpy's
+    mean over axis 0 computes for P > 1, but also for P = 1 (where numpy sums a single column
+    pairwise), so that a learner's figures do not depend on how many learners share the rule."""
+    return np.cumsum(a, axis=0)[-1] / len(a)
+
+
 class StoppingRule:
     """ST3-style rule for ``learners`` learners; see the module docstring.
 
@@ -49,7 +56,7 @@ class StoppingRule:
 
     def window_mse(self) -> np.ndarray:
         """The MSE of the (up to) ``recent`` most recent training errors of every learner."""
-        return np.mean(self.window[:max(1, min(self.seen, self.recent))] ** 2, axis=0)
+        return column_means(self.window[:max(1, min(self.seen, self.recent))] ** 2)
 
     def update(self, errors: np.ndarray, correct: np.ndarray | None = None) -> np.ndarray:
         """errors (K, P): the next K training sequences of every learner (correct (K, P), optional:
@@ -72,5 +79,5 @@ class StoppingRule:
         stop = self.active & few_wrong & low_error
         self.stopped_at[stop] = self.seen
         self.at_stop["train_mse"][stop] = mse[stop]
-        self.at_stop["train_mae"][stop] = np.mean(np.abs(self.window[:, stop]), axis=0)
+        self.at_stop["train_mae"][stop] = column_means(np.abs(self.window[:, stop]))
         return stop

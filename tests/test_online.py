@@ -6,17 +6,17 @@ import numpy as np
 import pytest
 
 from shared.gradcheck import check_gradients
-from shared.online import Episode, evaluate, last_step, run, train
+from shared.online import Episode, Stream, at_the_end, evaluate, last_step, over_banks, run, train
 from shared.paper_lstm import PaperLSTM
 from shared.stopping import StoppingRule
 
 T, P, K = 7, 2, 3
 
 
-def bank(forget_gate=False, size=2, output_unit="logistic", trials=P, seed=0, inputs=4):
+def bank(forget_gate=False, size=2, output_unit="logistic", trials=P, seed=0, inputs=4, **wiring):
     return PaperLSTM(inputs, 2, size, 2, [np.random.default_rng([seed, k]) for k in range(trials)],
-                     forget_gate=forget_gate, output_unit=output_unit, output_bias=True, init_scale=1.0,
-                     gate_bias={"input": [-1.0, -2.0]})
+                     forget_gate=forget_gate, output_unit=output_unit, init_scale=1.0,
+                     gate_bias={"input": [-1.0, -2.0]}, **{"output_bias": True, **wiring})
 
 
 def random_episode(coded, seed=1, trials=P, streams=K):
@@ -42,6 +42,25 @@ def test_a_sequence_computed_backward_adds_what_the_forward_traces_add(forget_ga
     np.testing.assert_allclose(whole.gW, stepped.gW, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(whole.gV, stepped.gV, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(whole.cache["s"][-1], stepped.s, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("coded", [False, True])
+@pytest.mark.parametrize("wiring", [dict(reads="cells", shortcut=True, output_bias="random", forget_gate=True),
+                                    dict(peepholes=True, forget_gate=True), dict(peepholes=True, size=1)])
+def test_other_wirings_computed_backward_add_what_the_forward_traces_add(coded, wiring):
+    """The 2000 paper's wiring, and the 2002 paper's peepholes (with and without forget gates)."""
+    inputs, targets, weights = random_episode(coded)
+    stepped, whole = bank(**wiring), bank(**wiring)
+    stepped.start(K)
+    y_steps = np.stack([stepped.step(inputs[:, :, t], targets[:, :, t], weights[:, :, t]) for t in range(T)], axis=2)
+    whole.start(K)
+    np.testing.assert_allclose(whole.sequence(inputs, targets, weights), y_steps, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(whole.gW, stepped.gW, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(whole.gV, stepped.gV, rtol=1e-12, atol=1e-14)
+    if stepped.peepholes:
+        np.testing.assert_allclose(whole.gpeep, stepped.gpeep, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(whole.cache["gates"][-1], stepped.u[..., stepped.inputs + stepped.cells:-1],
+                                   rtol=1e-13, atol=1e-15)
 
 
 @pytest.mark.parametrize("forget_gate", [False, True])
@@ -108,9 +127,7 @@ def first_symbol_task(trials, seeds):
         first = np.array([r.integers(2) for r in rngs])
         middle = np.stack([r.integers(2, 4, 5) for r in rngs])
         codes = np.concatenate([first[:, None], middle], axis=1)[:, None, :]       # (P, 1, 6)
-        lengths = np.full((trials, 1), 6)
-        targets = np.broadcast_to(eye[first][:, None, None, :], (trials, 1, 6, 2))
-        return Episode(codes, targets, last_step(lengths, 6), lengths)
+        return at_the_end(codes, np.full((trials, 1), 6), eye[first][:, None, :])
 
     def score(out, episode):
         error = out[:, 0, -1] - episode.targets[:, 0, -1]
@@ -142,6 +159,8 @@ def test_train_learns_a_small_lag_task_and_stops_each_trial_on_its_own(capsys):
     assert out.shape == (3, 200, 6, 2)
     correct = (np.abs(out[:, :, -1] - stacked.targets[:, :, -1]) < 0.3).all(axis=-1)
     assert correct.mean() > 0.95
+    np.testing.assert_array_equal(evaluate(net, [0, 2], Episode(*(getattr(stacked, f)[[0, 2]] for f in (
+        "inputs", "targets", "weights", "lengths"))), chunk=50, last=True), out[[0, 2], :, -1])
 
 
 def test_a_trial_trains_the_same_alone_or_in_a_bank_and_stops_learning_at_its_stop():
@@ -155,9 +174,63 @@ def test_a_trial_trains_the_same_alone_or_in_a_bank_and_stops_learning_at_its_st
     assert not np.array_equal(longer.W[2], together.W[2])              # trial 2 (not stopped) went on
 
 
+def test_an_episode_with_targets_at_the_end():
+    episode = at_the_end(np.zeros((2, 3, 5), int), np.array([[5, 3, 1], [2, 4, 5]]), np.ones((2, 3, 4)))
+    assert episode.targets.shape == (2, 3, 5, 4) and episode.steps == 5
+    np.testing.assert_array_equal(episode.weights.sum(axis=2), 1.0)
+    assert episode.weights[0, 1, 2] == 1.0 and episode.weights[1, 0, 1] == 1.0 and episode.weights[0, 2, 0] == 1.0
+
+
+def test_a_stream_draws_each_trials_sequences_from_its_own_generator_in_blocks():
+    def make(rng, n):
+        lengths = rng.integers(3, 6, n)
+        codes = np.where(np.arange(5) < lengths[:, None], rng.integers(0, 4, (n, 5)), -1)
+        return codes, lengths, np.eye(2)[codes[:, 0] % 2]
+
+    stream = Stream(make, [np.random.default_rng(s) for s in (4, 5)], block=3)
+    alone = Stream(make, [np.random.default_rng(5)], block=3)
+    episodes = [stream(n) for n in range(7)]
+    for n, episode in enumerate(episodes):
+        mine = alone(n)
+        np.testing.assert_array_equal(episode.inputs[1], mine.inputs[0])      # trial 1's data: its own
+        assert episode.inputs.shape == (2, 1, 5) and episode.weights[0, 0, episode.lengths[0, 0] - 1] == 1.0
+    np.testing.assert_array_equal(episodes[0].inputs[0, 0], make(np.random.default_rng(4), 3)[0][0])
+    with pytest.raises(ValueError, match="in order"):
+        stream(20)
+    test = Stream(make, [np.random.default_rng(9)]).batch(4)
+    assert test.inputs.shape == (1, 4, 5) and test.targets.shape == (1, 4, 5, 2)
+
+
+def stop_counts(seeds, budget):
+    return [int(s) for s in train_bank(seeds, budget)[1].rule.stopped_at]
+
+
+def test_banks_over_processes_give_each_seed_its_own_result_in_order():
+    alone = over_banks(stop_counts, [2, 0, 1], 1, 700)
+    assert over_banks(stop_counts, [2, 0, 1], 2, 700) == alone
+    assert alone[1] == 572                                             # seed 0, as in the test above
+
+
 def test_run_checks_the_bank_against_the_episode():
     net = bank()
     net.start(2)
     inputs, targets, weights = random_episode(coded=True)
     with pytest.raises(ValueError, match="streams"):
         run(net, Episode(inputs, targets, weights, np.full((P, K), T)))
+
+
+def test_a_trials_change_does_not_depend_on_the_lengths_beside_it():
+    """Every bank runs an episode's full padded width, so a trial's sums over time have the same
+    shape whatever the other trials' lengths (a product over 101 or 127 rows rounds differently)."""
+    rng = np.random.default_rng(5)
+    T_full, lengths = 130, np.array([[101], [127]])
+    codes = np.where(np.arange(T_full) < lengths[..., None], rng.integers(0, 4, (2, 1, T_full)), -1)
+    targets = rng.uniform(0.1, 0.9, (2, 1, T_full, 2))
+    weights = np.where(np.arange(T_full) < lengths[..., None], 1.0, 0.0)
+    pair, alone = bank(trials=2), bank(trials=1)
+    pair.start(1)
+    alone.start(1)
+    run(pair, Episode(codes, targets, weights, lengths))
+    run(alone, Episode(codes[:1], targets[:1], weights[:1], lengths[:1]))
+    np.testing.assert_array_equal(pair.gW[0], alone.gW[0])
+    np.testing.assert_array_equal(pair.gV[0], alone.gV[0])

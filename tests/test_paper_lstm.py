@@ -12,11 +12,12 @@ from shared.paper_lstm import PaperLSTM
 T, P, K = 6, 2, 3
 
 
-def bank(forget_gate=False, output_unit="logistic", output_bias=True, cell_bias=True, blocks=2, size=2, seed=0):
+def bank(forget_gate=False, output_unit="logistic", output_bias=True, cell_bias=True, blocks=2, size=2, seed=0,
+         **wiring):
     rngs = [np.random.default_rng([seed, k]) for k in range(P)]
     return PaperLSTM(3, blocks, size, 2, rngs, forget_gate=forget_gate, output_unit=output_unit,
                      output_bias=output_bias, cell_bias=cell_bias, init_scale=1.0,
-                     gate_bias={"input": [-1.0, -2.0][:blocks]})
+                     gate_bias={"input": [-1.0, -2.0][:blocks]}, **wiring)
 
 
 def episode(seed=1):
@@ -31,17 +32,21 @@ def twin_errors(net, inputs, targets, weights):
     """Relative errors of the traces' change against finite differences of the stop-gradient twin:
     the same episode with each step's previous hidden activations held at their values."""
     net.start(K)
-    held = []
+    held, peeked = [], []
     for t in range(T):
         held.append(net.u[..., net.inputs:-1].copy())
+        before = net.s.copy()
         net.step(inputs[t], targets[t], weights[t])
+        peeked.append(np.stack([before, net.s.copy()], axis=2))
     analytic = {"W": -net.gW.copy(), "V": -net.gV.copy()}         # gW, gV hold -dE/dW
+    if net.peepholes:
+        analytic["peep"] = -net.gpeep.copy()
 
     def twin():
         net.start(K)
         error = 0.0
         for t in range(T):
-            y = net.step(inputs[t], hidden=held[t])
+            y = net.step(inputs[t], hidden=held[t], peeked=peeked[t])
             error += 0.5 * float(np.sum(weights[t][..., None] * (targets[t] - y) ** 2))
         return error
 
@@ -55,6 +60,41 @@ def test_the_truncated_gradient_is_the_gradient_of_its_stop_gradient_twin(forget
     """Forward traces = the exact gradient of the net whose previous hidden activations are held fixed."""
     errors = twin_errors(bank(forget_gate, output_unit, size=size), *episode())
     assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("coded", [False, True])
+@pytest.mark.parametrize("shortcut", [False, True])
+def test_the_2000_wiring_has_the_gradient_of_its_stop_gradient_twin(coded, shortcut):
+    """Gers et al. (2000): cells and gates read the cell outputs only (no gate activations), the
+    output units read the inputs too, the output bias starts random."""
+    net = bank(True, cell_bias=False, output_bias="random", reads="cells", shortcut=shortcut)
+    inputs, targets, weights = episode()
+    if coded:
+        inputs = np.random.default_rng(6).integers(-1, 3, size=(T, P, K))
+    errors = twin_errors(net, inputs, targets, weights)
+    assert max(errors.values()) < 1e-6, errors
+    net.apply(0.1)
+    gates = slice(net.inputs + net.cells, net.inputs + net.units)
+    assert np.all(net.W[:, gates] == 0.0) and np.all(net.W[:, -1, :net.cells] == 0.0)   # absent weights stay absent
+    assert np.all(net.V[:, -1] != 0.0) and net.V.shape[1] == net.cells + 3 * shortcut + 1
+
+
+@pytest.mark.parametrize("forget_gate", [False, True])
+@pytest.mark.parametrize("coded", [False, True])
+def test_peepholes_have_the_gradient_of_their_stop_gradient_twin(forget_gate, coded):
+    """Gers et al. (2002): the gates read their block's states through peepholes (input and forget
+    gates s(t-1), output gates s(t)); the twin holds both the previous activations and what the
+    peepholes read, since no error flows from a gate back into a state through a peephole."""
+    net = bank(forget_gate, size=2, peepholes=True)
+    inputs, targets, weights = episode()
+    if coded:
+        inputs = np.random.default_rng(6).integers(-1, 3, size=(T, P, K))
+    errors = twin_errors(net, inputs, targets, weights)
+    assert max(errors.values()) < 1e-6, errors
+    assert net.n_weights == bank(forget_gate, size=2).n_weights + (3 if forget_gate else 2) * net.cells
+    before = net.peep.copy()
+    net.apply(0.5, trials=np.array([True, False]))
+    assert not np.allclose(net.peep[0], before[0]) and np.array_equal(net.peep[1], before[1])
 
 
 def test_trials_are_independent_and_updates_touch_only_the_chosen_ones():
@@ -156,6 +196,19 @@ def test_the_weight_counts_of_table_10(experiment, shape, biases, weights):
     paper's way (every connection and bias that learns)."""
     net = PaperLSTM(*shape, [np.random.default_rng(0)], **biases)
     assert net.n_weights == weights, experiment
+
+
+def test_the_weight_count_of_the_continual_reber_net():
+    """Gers, Schmidhuber & Cummins (2000), the CERG net: 7 inputs, 4 blocks of 2 cells with forget
+    gates reading the inputs and the cell outputs, gates biased, 7 biased outputs with shortcuts
+    from the inputs: 424 weights."""
+    net = PaperLSTM(7, 4, 2, 7, [np.random.default_rng(0)], forget_gate=True, cell_bias=False,
+                    output_bias="random", reads="cells", shortcut=True)
+    assert net.n_weights == 424
+    with pytest.raises(ValueError, match="reads"):
+        PaperLSTM(7, 4, 2, 7, [np.random.default_rng(0)], reads="gates")
+    with pytest.raises(ValueError, match="output_bias"):
+        PaperLSTM(7, 4, 2, 7, [np.random.default_rng(0)], output_bias="zero")
 
 
 @pytest.mark.parametrize("forget_gate", [False, True])

@@ -65,3 +65,16 @@ def test_bad_settings_are_refused():
         StoppingRule(0)
     with pytest.raises(ValueError):
         StoppingRule(1, tolerated=-1)
+
+
+def test_a_learners_window_figures_do_not_depend_on_the_learners_beside_it():
+    """numpy sums one column pairwise but several columns row by row: the rule sums row by row always."""
+    errors = np.random.default_rng(0).random((2500, 3)) * 0.039
+    together, alone = StoppingRule(3), StoppingRule(1)
+    for row in errors:
+        together.update(row[None, :])
+        alone.update(row[None, 1:2])
+    assert together.window_mse()[1] == alone.window_mse()[0]
+    assert together.stopped_at[1] == alone.stopped_at[0] > 0
+    assert together.at_stop["train_mae"][1] == alone.at_stop["train_mae"][0]
+    np.testing.assert_array_equal(together.window_mse(), np.mean(together.window ** 2, axis=0))

@@ -96,6 +96,7 @@ class OdyssNetTrainer:
         self.calls = 0                 # train_batch calls
         self.step_count = 0            # optimizer steps
         self.last_loss: float | None = None
+        self.last_predictions: np.ndarray | None = None
         self.last_grad_norm: float | None = None
         self.losses: list[float] = []  # the last ANOMALY_WINDOW losses
         self.ewma_mean: float | None = None
@@ -143,6 +144,7 @@ class OdyssNetTrainer:
         all_states, _ = self.model.forward(self.prepare(x), thinking_steps, return_sequence=full_sequence)
         outputs = self._outputs(all_states)
         pred = outputs if full_sequence else outputs[:, -1]
+        self.last_predictions = pred                 # what the batch was answered before this update
         loss, d_pred = self.loss_fn(pred, y, mask)
         if not full_sequence:
             d_outputs = np.zeros_like(outputs)

@@ -1,0 +1,195 @@
+"""The protocol of the 1997 LSTM paper's long-time-lag experiments (Hochreiter & Schmidhuber 1997,
+Sec. 5), for tasks with one target at each sequence's end: train every trial on line until the
+paper's stopping rule holds, then run a fresh test set; train a comparison learner (ours) in
+batches on the same sequences under the same rule and test; tabulate the trials.
+
+A task is given by three functions of the stub: ``make(rng, n)`` (n sequences: inputs, lengths,
+end targets; see ``shared.online.Stream``), ``score(end_outputs, end_targets)`` (the error the
+rule averages, E = sum_k (t_k - y_k)^2 per sequence as in the paper's App. A.1, and whether the
+sequence was processed correctly) and ``test_figures(end_outputs, end_targets)`` (the test's
+figures, a flat dict with at least "wrong", the test sequences not processed correctly, and
+"test_error", their mean E). Trials are independent: a seed computes the same alone, in a bank, or in
+another process (``shared.online.over_banks``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from shared.experiment import Progress, format_table, summarize
+from shared.online import Stream, evaluate, train
+from shared.paper_lstm import PaperLSTM
+from shared.stopping import StoppingRule
+
+
+def streams(seed: int) -> dict[str, np.random.Generator]:
+    """A seed's independent generators: the initial weights, the training stream, the test set."""
+    return {name: np.random.default_rng([seed, i]) for i, name in enumerate(("init", "train", "test"))}
+
+
+@dataclass
+class Trial:
+    """One seed's outcome: where the rule stopped it (None: not within the budget), the sequences
+    it saw, the rule's window error at the stop, the test figures, the learning curve [[seen,
+    window error], ...] and (on request) the final weights."""
+
+    seed: int
+    stopped_at: int | None
+    seen: int
+    train_error_at_stop: float | None
+    test: dict
+    curve: list = field(default_factory=list)
+    params: dict | None = None
+
+    @property
+    def solved(self) -> bool:
+        return self.stopped_at is not None
+
+    def row(self) -> dict:
+        return {"seed": self.seed, "solved": self.solved, "sequences": self.stopped_at, "seen": self.seen,
+                "train_error_at_stop": self.train_error_at_stop, **self.test}
+
+
+def end_outputs(outputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """(P, K, T, O) outputs -> (P, K, O) at each sequence's last step."""
+    return np.take_along_axis(outputs, lengths[..., None, None] - 1, axis=2)[:, :, 0]
+
+
+def train_and_test(net: PaperLSTM, seeds, make: Callable, score: Callable, test_figures: Callable,
+                   rule: StoppingRule, lr: float, budget: int, test_size: int, every: int = 1000,
+                   keep_params: bool = False, watch=None) -> list[Trial]:
+    """Train the bank ``net`` (trial p = seeds[p], its initial weights from streams(seed)["init"])
+    on line on each seed's training stream until the rule stops it or ``budget`` sequences pass;
+    then test every trial on ``test_size`` fresh sequences of its own test stream."""
+    stream = Stream(make, [streams(s)["train"] for s in seeds])
+
+    def rule_score(outputs, episode):
+        error, correct = score(end_outputs(outputs, episode.lengths)[:, 0], episode.targets[:, 0, 0])
+        return np.sqrt(error), correct                  # the rule's window mean square is then the mean of E
+
+    history = train(net, stream, rule_score, rule, lr, budget, every=every,
+                    label=f"seeds {seeds[0]}-{seeds[-1]}: sequences", watch=watch)
+    test = Stream(make, [streams(s)["test"] for s in seeds]).batch(test_size)
+    ends = evaluate(net, np.arange(len(seeds)), test, last=True)
+    seen, window_error, _ = history.curve()
+    trials = []
+    for p, seed in enumerate(seeds):
+        stopped = int(rule.stopped_at[p]) if rule.stopped_at[p] >= 0 else None
+        keep = seen <= (stopped or rule.seen)
+        trials.append(Trial(seed, stopped, stopped or rule.seen,
+                            None if stopped is None else float(rule.at_stop["train_mse"][p]),
+                            test_figures(ends[p], test.targets[p, :, 0]),
+                            [[int(s), float(e)] for s, e in zip(seen[keep], window_error[keep, p])],
+                            {"W": net.W[p].copy(), "V": net.V[p].copy()} if keep_params else None))
+    return trials
+
+
+def train_in_batches(learner, seed: int, make: Callable, score: Callable, test_figures: Callable,
+                     rule: StoppingRule, budget: int, batch: int, test_size: int, label: str = "") -> Trial:
+    """A comparison learner (ours) on the seed's own training stream, ``batch`` sequences per
+    update, scored by the same rule (each sequence as answered before the update), then tested.
+    learner.train_batch(inputs, lengths, targets) -> end outputs before the update, and
+    learner.outputs(inputs, lengths) -> end outputs; inputs as ``make`` gives them."""
+    rng = streams(seed)
+    stream = Stream(make, [rng["train"]], block=batch)
+    curve = []
+    steps = budget // batch
+    progress = Progress(steps, label=f"{label} seed {seed}: batch")
+    for step in range(1, steps + 1):
+        data = stream.batch(batch)
+        targets = data.targets[0, :, 0]
+        error, correct = score(learner.train_batch(data.inputs[0], data.lengths[0], targets), targets)
+        rule.update(np.sqrt(error)[:, None], correct[:, None])
+        done = not rule.active[0]
+        if rule.seen % 1024 < batch or done or step == steps:
+            curve.append([rule.seen, float(rule.window_mse()[0])])
+            progress.update(step, sequences=rule.seen, train_error=curve[-1][1])
+        if done:
+            break
+    test = Stream(make, [rng["test"]]).batch(test_size)
+    ends = np.concatenate([learner.outputs(test.inputs[0, i:i + 512], test.lengths[0, i:i + 512])
+                           for i in range(0, test_size, 512)])
+    stopped = int(rule.stopped_at[0]) if rule.stopped_at[0] >= 0 else None
+    return Trial(seed, stopped, stopped or rule.seen, None if stopped is None else float(rule.at_stop["train_mse"][0]),
+                 test_figures(ends, test.targets[0, :, 0]), curve)
+
+
+def one_hot(codes: np.ndarray, symbols: int) -> np.ndarray:
+    """(B, T) symbol codes, -1 for none -> (B, T, symbols)."""
+    return np.where(codes[..., None] >= 0, np.eye(symbols)[np.maximum(codes, 0)], 0.0)
+
+
+def right_aligned(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """(B, T, D) sequences shifted to end at the last step, zeros before their start (for a learner
+    without per-sequence lengths, read at the last step)."""
+    out = np.zeros_like(x)
+    for b, n in enumerate(lengths):
+        out[b, x.shape[1] - n:] = x[b, :n]
+    return out
+
+
+def seed_record(trials: list[Trial], columns) -> dict:
+    """The record's ``seeds`` block: per-seed rows (printed as a table) and the summary of the
+    sequences to the rule over the runs that stopped."""
+    rows = [t.row() for t in trials]
+    print(format_table(columns, [[row[c] for c in columns] for row in rows]))
+    summary = summarize([r["sequences"] for r in rows], [r["solved"] for r in rows])
+    for key in ("mean", "median", "min", "max"):
+        summary[key] = None if summary[key] is None else int(round(summary[key]))
+    summary["metric"] = "sequences"
+    return {"per_seed": rows, "summary": summary}
+
+
+def sequences_summary(trials: list[Trial], paper: int | None) -> dict:
+    """Runs stopped, mean/median/range of the sequences to the rule, and the mean against the paper's."""
+    s = summarize([t.stopped_at for t in trials], [t.solved for t in trials])
+    mean = None if s["mean"] is None else int(round(s["mean"]))
+    return {"stopped": f"{s['n_solved']}/{s['n_runs']}", "mean": mean,
+            "median": None if s["median"] is None else int(round(s["median"])),
+            "range": "-" if s["min"] is None else f"{int(s['min'])} - {int(s['max'])}",
+            "ratio": "-" if mean is None or not paper else f"{mean / paper:.2f}x",
+            "tested": [t for t in trials if t.solved] or trials}
+
+
+RESULT_COLUMNS = ["setup", "weights", "runs stopped", "mean sequences to the rule", "median", "range", "paper",
+                  "mean / paper", "mean test error", "mean wrong of the test set", "most wrong of the test set"]
+
+
+def result_row(name: str, weights: int, trials: list[Trial], paper: int | None) -> list:
+    """A row of RESULT_COLUMNS: how a setup does over its seeds (test figures over the runs that
+    stopped, or over all runs when none did)."""
+    s = sequences_summary(trials, paper)
+    tested = [t.test for t in s["tested"]]
+    return [name, weights, s["stopped"], f"none stopped in {trials[0].seen:,}" if s["mean"] is None else s["mean"],
+            "-" if s["median"] is None else s["median"], s["range"], paper, s["ratio"],
+            float(np.mean([t["test_error"] for t in tested])), float(np.mean([t["wrong"] for t in tested])),
+            max(t["wrong"] for t in tested)]
+
+
+def headline_of(trials: list[Trial], weights: int, paper: int | None) -> dict:
+    """The record's headline figures for a sweep (multi-seed summaries)."""
+    row = result_row("", weights, trials, paper)
+    return {"seeds": len(trials), "runs_stopped": row[2],
+            "mean_sequences_to_rule": row[3] if isinstance(row[3], int) else None,
+            "median_sequences_to_rule": row[4] if isinstance(row[4], int) else None,
+            "tested": "at the stop" if any(t.solved for t in trials) else "at the budget's end",
+            "mean_wrong": row[9], "most_wrong": row[10], "mean_test_error": row[8], "weights": weights}
+
+
+def _count(mean: float) -> str:
+    """A mean count of sequences as a reader reads it: 2,342 or 23.5 or 0.429 (never 2.34e+03)."""
+    return f"{mean:,.0f}" if abs(mean) >= 100 else f"{mean:.3g}"
+
+
+def summary_line(name: str, trials: list[Trial], paper: int | None, paper_wrong, where: str, test_size: int) -> str:
+    """The catalog's one-line summary of a sweep, against the paper's figures (``where`` they stand)."""
+    row = result_row(name, 0, trials, paper)
+    if any(t.solved for t in trials):
+        reached = f"after a mean {row[3]:,} training sequences" + (f" ({where}: {paper:,})" if paper else "") + "; then "
+    else:
+        reached = f"within {trials[0].seen:,} sequences; at the budget's end, "
+    return (f"{name}: {row[2]} seeds meet the paper's stopping rule {reached}mean {_count(row[9])} of {test_size} test "
+            f"sequences wrong" + (f" ({where}: {paper_wrong})" if paper_wrong is not None else ""))

@@ -1,0 +1,81 @@
+"""shared.long_lag: the 1997 paper's protocol for end-target tasks (train on line to the rule, test)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shared.long_lag import (Trial, end_outputs, one_hot, right_aligned, sequences_summary, streams, summary_line,
+                             train_and_test, train_in_batches)
+from shared.paper_lstm import PaperLSTM
+from shared.stopping import StoppingRule
+
+
+def make(rng, n):
+    """Remember the first of two symbols over 4 to 6 steps of noise symbols; a one-hot answer at the end."""
+    lengths = rng.integers(5, 8, n)
+    first = rng.integers(0, 2, n)
+    codes = np.where(np.arange(7) < lengths[:, None], rng.integers(2, 4, (n, 7)), -1)
+    codes[:, 0] = first
+    return codes, lengths, np.eye(2)[first]
+
+
+def score(ends, targets):
+    diff = ends - targets
+    return np.sum(diff * diff, axis=-1), np.all(np.abs(diff) < 0.3, axis=-1)
+
+
+def figures(ends, targets):
+    error, correct = score(ends, targets)
+    return {"wrong": int(np.sum(~correct)), "test_error": float(np.mean(error))}
+
+
+def net(seeds):
+    return PaperLSTM(4, 2, 1, 2, [streams(s)["init"] for s in seeds], output_bias=True, init_scale=0.1,
+                     gate_bias={"input": [-1.0, -2.0]})
+
+
+def test_the_protocol_trains_every_seed_to_the_rule_and_tests_it():
+    seeds = [0, 1]
+    trials = train_and_test(net(seeds), seeds, make, score, figures, StoppingRule(2, recent=50, threshold=0.3,
+                            train_error=0.05), lr=1.0, budget=4000, test_size=300, every=100, keep_params=True)
+    for trial in trials:
+        assert trial.solved and trial.seen == trial.stopped_at and trial.train_error_at_stop < 0.05
+        assert trial.test["wrong"] < 15 and trial.curve[-1][0] == trial.stopped_at
+        assert set(trial.params) == {"W", "V"}
+        assert trial.row()["sequences"] == trial.stopped_at and trial.row()["wrong"] == trial.test["wrong"]
+    alone = train_and_test(net([1]), [1], make, score, figures, StoppingRule(1, recent=50, threshold=0.3,
+                           train_error=0.05), lr=1.0, budget=4000, test_size=300, every=100)
+    assert alone[0].row() == trials[1].row() and alone[0].curve == trials[1].curve
+
+
+class Guess:
+    """A learner that answers a constant: never correct, so the rule never stops it."""
+
+    def train_batch(self, codes, lengths, targets):
+        return np.full(targets.shape, 0.5)
+
+    def outputs(self, codes, lengths):
+        return np.full((len(codes), 2), 0.5)
+
+
+def test_a_comparison_in_batches_runs_its_budget_and_is_tested():
+    trial = train_in_batches(Guess(), 3, make, score, figures, StoppingRule(1, recent=50, threshold=0.3),
+                             budget=100, batch=32, test_size=600)
+    assert not trial.solved and trial.seen == 96 and trial.test["wrong"] == 600
+    assert [c[0] for c in trial.curve] == [96]
+    line = summary_line("guess", [trial], 1000, 2, "Table 9", 600)
+    assert line == ("guess: 0/1 seeds meet the paper's stopping rule within 96 sequences; at the budget's end, "
+                    "mean 600 of 600 test sequences wrong (Table 9: 2)")
+
+
+def test_helpers():
+    out = np.arange(2 * 3 * 4 * 1).reshape(2, 3, 4, 1).astype(float)
+    np.testing.assert_array_equal(end_outputs(out, np.array([[1, 4, 2], [3, 3, 1]]))[..., 0],
+                                  [[0, 7, 9], [14, 18, 20]])
+    np.testing.assert_array_equal(one_hot(np.array([[2, -1]]), 3), [[[0, 0, 1], [0, 0, 0]]])
+    x = np.arange(1, 7, dtype=float).reshape(2, 3, 1)
+    np.testing.assert_array_equal(right_aligned(x, np.array([2, 3]))[..., 0], [[0, 1, 2], [4, 5, 6]])
+    trials = [Trial(0, 100, 100, 0.01, {}), Trial(1, None, 500, None, {}), Trial(2, 300, 300, 0.01, {})]
+    s = sequences_summary(trials, paper=400)
+    assert (s["stopped"], s["mean"], s["range"], s["ratio"]) == ("2/3", 200, "100 - 300", "0.50x")
+    assert [t.seed for t in s["tested"]] == [0, 2]
