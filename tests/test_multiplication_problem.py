@@ -80,6 +80,7 @@ def test_a_trial_computes_the_same_in_any_bank():
     together = mp.train_bank(config, [4, 5, 6])
     assert alone["trials"][0] == together["trials"][1]
     assert [w[0] for w in alone["curve"]["window_wrong"]] == [w[1] for w in together["curve"]["window_wrong"]]
+    assert mp.train_split(config, [4, 5, 6], 2)["trials"] == together["trials"]       # two processes
 
 
 def test_training_stops_a_trial_when_fewer_than_n_seq_of_the_window_are_wrong(monkeypatch):
