@@ -27,8 +27,8 @@ from shared.figures import figure_parser, save_png
 HERE = Path(__file__).resolve().parent
 SECTION = "paper_scale"
 # (section of results.json or None for the headline, label, colour)
-SETUPS = [(None, "paper's LSTM, cap 100,000 (headline)", "C0"),
-          ("forget_gate", "ablation: forget gates (bias 5)", "C2"),
+SETUPS = [(None, "paper's LSTM (headline)", "C0"),
+          ("forget_gate_cap70000", "ablation: forget gates (bias 5)", "C2"),
           ("input_bias-3_-6_lr0.5", "ours: Exp. 4's input-gate biases -3, -6 and lr 0.5", "C4"),
           ("rnn", "ours: tanh RNN, BPTT + Adam", "C3"),
           ("odyssnet", "ours: OdyssNet core", "C6")]
@@ -169,6 +169,8 @@ def curves_figure(record, out):
         if not part or "curve" not in part:
             continue
         seen = np.array(part["curve"]["seen"])
+        cap = (part.get("headline") or {}).get("cap")
+        label = label if cap is None else f"{label}, cap {cap:,}"
         axes[0].plot(seen, np.median(np.array(part["curve"]["window_wrong"]), axis=1), color=colour, lw=1.5,
                      label=label + " (median)")
         axes[1].plot(seen, np.median(np.array(part["curve"]["window_mse"]), axis=1), color=colour, lw=1.5,
