@@ -240,16 +240,7 @@ def train_bank(config: PaperConfig, seeds, label: str = "") -> dict:
     """Train one trial per seed side by side, on line, until the strictest rule (n_seq = 13) holds or
     the budget ends. Each rule's stop is recorded with the weights at that moment, and the trial's
     test set is run with those weights (or, where a rule was not met, with the weights at the cap).
-
-    A lone seed runs as a bank of two identical rows: shared.paper_lstm.PaperLSTM.sequence reads
-    out the cells with a product whose operand, for one trial of one sequence (P K = 1), is a view
-    numpy hands to BLAS, and for P > 1 a strided view it sums in its own loop; the two round
-    differently (about 1e-17), so a seed alone would part from the same seed in a bank."""
-    if len(seeds) == 1:
-        twice = train_bank(config, [seeds[0], seeds[0]], label)
-        curve = {key: [v[:1] for v in values] if key != "seen" else values for key, values in twice["curve"].items()}
-        return {**twice, "trials": twice["trials"][:1], "curve": curve,
-                "final": (twice["final"][0][:1], twice["final"][1][:1])}
+    (A lone seed computes as in a bank: PaperLSTM.sequence runs a lone trial as two rows.)"""
     P = len(seeds)
     net = paper_net(seeds, config.forget_gate, config.forget_bias, config.input_bias)
     draw = TrainingStream(seeds, config.T)
