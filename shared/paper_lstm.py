@@ -339,6 +339,8 @@ class PaperLSTM:
         learning = targets is not None
         if learning and not self.learn:
             raise ValueError("this net was started with learn=False: it has no traces to learn from")
+        if P == 1 and K == 1:
+            return self._as_two_rows(inputs, targets, weights)
         W_hidden = self.W[:, self.inputs:]                                # (P, U + 1, U): hidden activations and bias
         if codes is None:                                                 # the inputs' part of every net input, all steps
             x = np.ascontiguousarray(inputs.transpose(2, 0, 1, 3))        # (T, P, K, D)
@@ -467,6 +469,27 @@ class PaperLSTM:
         else:
             np.add.at(self.gW, (trial[on], code_t[on]), errors[on])
         return y.transpose(0, 2, 1, 3)
+
+    def _as_two_rows(self, inputs, targets, weights) -> np.ndarray:
+        """One sequence of one trial, run as two identical trials. numpy rounds some products of a
+        lone sequence (P = K = 1) differently from those of a bank (an ulp in the output with dense
+        inputs and one output unit; a long run amplifies it), so a trial alone would part from the
+        same trial in a bank; as two rows it computes exactly what it computes in any bank."""
+        two = lambda a: None if a is None else np.concatenate([a, a])          # noqa: E731
+        pair = object.__new__(PaperLSTM)
+        pair.__dict__.update(self.__dict__)
+        pair.W, pair.V, pair.peep = two(self.W), two(self.V), two(self.peep)
+        pair.gW, pair.gV = np.zeros_like(pair.W), np.zeros_like(pair.V)
+        pair.gpeep = None if self.gpeep is None else np.zeros_like(pair.peep)
+        pair.trials = 2
+        y = pair.sequence(two(np.asarray(inputs)), two(targets), two(weights))
+        if targets is not None:
+            self.gW += pair.gW[:1]
+            self.gV += pair.gV[:1]
+            if self.peepholes:
+                self.gpeep += pair.gpeep[:1]
+        self.cache = {name: value[:, :1] for name, value in pair.cache.items()}
+        return y[:1]
 
     def apply(self, lr: float, trials=None) -> None:
         """Add lr times the accumulated change to the weights of ``trials`` ((P,) bool, default

@@ -63,6 +63,27 @@ def test_other_wirings_computed_backward_add_what_the_forward_traces_add(coded, 
                                    rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.parametrize("peepholes", [False, True])
+def test_a_lone_sequence_computes_what_it_computes_in_a_bank(peepholes):
+    """Dense inputs, one output unit: numpy rounds a lone sequence's products differently unless it
+    runs as two rows (PaperLSTM._as_two_rows); bit for bit the bank's first trial."""
+    rng = np.random.default_rng(5)
+    x, targets = rng.normal(size=(2, 1, 110, 1)), rng.random((2, 1, 110, 1))
+    weights = np.zeros((2, 1, 110))
+    weights[..., -1] = 1.0
+
+    def net(seeds):
+        return PaperLSTM(1, 3, 1, 1, [np.random.default_rng([s, 0]) for s in seeds], output_bias=True,
+                         init_scale=0.1, peepholes=peepholes)
+    alone, bank = net([3]), net([3, 4])
+    alone.start(1)
+    bank.start(1)
+    np.testing.assert_array_equal(alone.sequence(x[:1], targets[:1], weights[:1])[0], bank.sequence(x, targets, weights)[0])
+    np.testing.assert_array_equal(alone.gW[0], bank.gW[0])
+    np.testing.assert_array_equal(alone.gV[0], bank.gV[0])
+    assert alone.cache["s"].shape == (110, 1, 1, 3)
+
+
 @pytest.mark.parametrize("forget_gate", [False, True])
 def test_a_sequences_change_is_the_gradient_of_its_stop_gradient_twin(forget_gate):
     """The backward form against finite differences directly: the loss of the net whose previous
