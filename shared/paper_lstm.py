@@ -339,7 +339,7 @@ class PaperLSTM:
         learning = targets is not None
         if learning and not self.learn:
             raise ValueError("this net was started with learn=False: it has no traces to learn from")
-        if P == 1 and K == 1:
+        if P == 1:
             return self._as_two_rows(inputs, targets, weights)
         W_hidden = self.W[:, self.inputs:]                                # (P, U + 1, U): hidden activations and bias
         if codes is None:                                                 # the inputs' part of every net input, all steps
@@ -471,10 +471,10 @@ class PaperLSTM:
         return y.transpose(0, 2, 1, 3)
 
     def _as_two_rows(self, inputs, targets, weights) -> np.ndarray:
-        """One sequence of one trial, run as two identical trials. numpy rounds some products of a
-        lone sequence (P = K = 1) differently from those of a bank (an ulp in the output with dense
-        inputs and one output unit; a long run amplifies it), so a trial alone would part from the
-        same trial in a bank; as two rows it computes exactly what it computes in any bank."""
+        """The sequences of a lone trial, run as two identical trials. numpy rounds some products of
+        a lone trial (P = 1) differently from those of a bank (an ulp here and there with dense
+        inputs; a long run amplifies it), so a trial alone would part from the same trial in a
+        bank; as two rows it computes exactly what it computes in any bank."""
         two = lambda a: None if a is None else np.concatenate([a, a])          # noqa: E731
         pair = object.__new__(PaperLSTM)
         pair.__dict__.update(self.__dict__)
