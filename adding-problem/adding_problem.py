@@ -31,12 +31,12 @@ paper runs no baseline in Experiment 4): the catalog's shared LSTM with the 1997
 BPTT and Adam in batches of 32, and under that same protocol a tanh RNN, the forget-gate cell
 and the OdyssNet core; all with the paper's stopping rule and test.
 
-Run:  python3 adding-problem/adding_problem.py --n-seeds 10 --record              (headline: T = 100, batches of 8)
-      python3 adding-problem/adding_problem.py --batch 1 --n-seeds 10 --record    (on-line, the paper's training)
-      python3 adding-problem/adding_problem.py --T 500 --batch 16 --n-seeds 3 --record
-      python3 adding-problem/adding_problem.py --T 1000 --batch 32 --float32 --n-seeds 3 --record
-      python3 adding-problem/adding_problem.py --output linear --lr 0.0625 --n-seeds 10 --record
-      python3 adding-problem/adding_problem.py --input-bias random --n-seeds 10 --record
+Run:  python3 adding-problem/adding_problem.py --n-seeds 10 --workers 2 --record              (headline: T = 100, batches of 8)
+      python3 adding-problem/adding_problem.py --batch 1 --n-seeds 10 --workers 2 --record    (on-line, the paper's training)
+      python3 adding-problem/adding_problem.py --T 500 --batch 16 --n-seeds 3 --workers 2 --record
+      python3 adding-problem/adding_problem.py --T 1000 --batch 32 --float32 --n-seeds 3 --workers 2 --record
+      python3 adding-problem/adding_problem.py --output linear --lr 0.0625 --n-seeds 10 --workers 2 --record
+      python3 adding-problem/adding_problem.py --input-bias random --n-seeds 10 --workers 2 --record
       python3 adding-problem/adding_problem.py --model odyssnet --n-seeds 3 --record
       python3 adding-problem/adding_problem.py --model adam --n-seeds 5 --record   (and the RNN, ours)
       python3 adding-problem/adding_problem.py --gradcheck
@@ -59,7 +59,7 @@ from shared.experiment import (Progress, conclude, finite_float, format_table, f
 from shared.gradcheck import check_gradients
 from shared.long_lag import end_outputs
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.online import Stream, evaluate
+from shared.online import Stream, evaluate, over_banks
 from shared.online import train as train_on_line
 from shared.paper_lstm import PaperLSTM
 from shared.stopping import StoppingRule
@@ -319,6 +319,11 @@ def train_bank(config: PaperConfig, seeds, label: str = "", snapshots: list | No
     errors = test_bank(net, config, seeds)
     return [PaperRun(**outcome_of(rule, p, seed, curve, errors[:, p]), config=config,
                      params={"W": net.W[p].copy(), "V": net.V[p].copy()}) for p, seed in enumerate(seeds)]
+
+
+def paper_bank(seeds, config: PaperConfig) -> list[PaperRun]:
+    """train_bank in the argument order of shared.online.over_banks (one bank per worker process)."""
+    return train_bank(config, seeds)
 
 
 # ----------------------------------------------------------------------------------------
@@ -736,8 +741,9 @@ def section_name(args) -> str | None:
 def paper_experiment(args, config: PaperConfig, seeds, section: str | None) -> tuple[dict, dict]:
     name = "the paper's LSTM" if section is None else f"the paper's LSTM ({section.replace('_', ' ')})"
     print(f"T = {config.T}: {MODEL_NAMES['paper']}; {config.describe()}; budget "
-          f"{format_value(config.max_sequences)} sequences; seeds {seeds[0]}..{seeds[-1]}, trained side by side")
-    runs = train_bank(config, seeds, label="")
+          f"{format_value(config.max_sequences)} sequences; seeds {seeds[0]}..{seeds[-1]}, trained side by side"
+          + (f" in {args.workers} processes" if args.workers > 1 else ""))
+    runs = over_banks(paper_bank, seeds, args.workers, config)
     seeds_record = seed_record(runs)
     rows = [paper_row(config.T)] if config.T in PAPER_SEQUENCES else []
     rows.append(table_row(name, config.T, 93, runs))
@@ -881,11 +887,14 @@ def parse_args(argv=None):
     parser.add_argument("--no-baseline", action="store_true", help="--model adam: skip the RNN baseline")
     parser.add_argument("--rnn-seeds", type=positive_int, default=3,
                         help="--model adam: the RNN baseline trains the first K seeds of the sweep (default 3)")
+    parser.add_argument("--workers", type=int_at_most(8, "one bank per core; more processes only contend"),
+                        default=1, help="the paper's LSTM: split the seeds over this many processes (the figures "
+                                        "do not depend on it)")
     parser.add_argument("--gradcheck", action="store_true",
                         help="check the paper's truncated gradient (with the recurrent inputs held fixed) and the "
                              "comparisons' BPTT against finite differences; exit 1 above 1e-6")
     args = parser.parse_args(argv)
-    parser.only_when(args.model == "paper", ["--output", "--input-bias", "--output-bias", "--float32"],
+    parser.only_when(args.model == "paper", ["--output", "--input-bias", "--output-bias", "--float32", "--workers"],
                      "to the paper's LSTM (--model paper)")
     parser.only_when(args.model == "forget", ["--forget-bias"], "with --model forget")
     parser.only_when(args.model == "odyssnet", ["--neurons", "--thinking-steps"], "with --model odyssnet")

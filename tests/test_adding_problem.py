@@ -137,6 +137,12 @@ def test_training_learns_and_seeds_are_reproducible():
     assert a[0].row() != a[1].row()
 
 
+def test_worker_processes_change_the_wallclock_not_the_figures():
+    config = ap.PaperConfig(T=30, batch=4, max_sequences=200, curve_every=100)
+    split = ap.over_banks(ap.paper_bank, [4, 5, 6], 2, config)
+    assert [run.row() for run in split] == [run.row() for run in ap.train_bank(config, [4, 5, 6])]
+
+
 def test_comparison_learners_report_errors_before_their_update():
     config = ap.Config(model="adam", T=30)
     rng = ap.streams(0)
@@ -173,7 +179,7 @@ def test_right_alignment_ends_every_sequence_at_the_last_step():
 
 
 @pytest.mark.parametrize("argv,section", [
-    ([], None), (["--batch", "1"], "online"), (["--T", "500", "--batch", "16"], "T500"), (["--T", "1000"], "T1000"),
+    ([], None), (["--workers", "2"], None), (["--batch", "1"], "online"), (["--T", "500", "--batch", "16"], "T500"), (["--T", "1000"], "T1000"),
     (["--float32"], "float32"), (["--lr", "1"], "lr1"),
     (["--output", "linear"], "linear_output"), (["--input-bias", "random"], "random_input_bias"),
     (["--input-bias=-4,-4", "--output-bias=-0.5,-1"], "input_bias-4_-4_output_bias-0.5_-1"),
@@ -186,7 +192,8 @@ def test_records_go_to_the_right_section(argv, section):
 @pytest.mark.parametrize("bad", [["--T", "20"], ["--T", "101"], ["--model", "gru"], ["--lr", "0"],
                                  ["--max-sequences", "-5"], ["--input-bias", "-3"], ["--output-bias", "x,y"],
                                  ["--output", "tanh"], ["--record", "--n-seeds", "5"],
-                                 ["--T", "500", "--n-seeds", "2", "--record"], ["--batch", "1", "--n-seeds", "9", "--record"]])
+                                 ["--T", "500", "--n-seeds", "2", "--record"], ["--batch", "1", "--n-seeds", "9", "--record"],
+                                 ["--workers", "0"], ["--model", "rnn", "--workers", "2"]])
 def test_bad_arguments_exit_2(bad):
     with pytest.raises(SystemExit) as exit_info:
         ap.parse_args(bad)
