@@ -271,6 +271,9 @@ def train_bank(seeds, budget: int, lr: float = LEARNING_RATE, momentum: float = 
             progress.update(n + 1, solved=int((mode == 2).sum()), of=P)
             if (mode == 2).all():
                 break
+    points = budget // every + (budget % every != 0)     # the same curve length in any bank (one may stop early)
+    for k in range(P):
+        curve[k] += [None] * (points - len(curve[k]))
     out = [{name: {} for name, *_ in tasks} for _ in seeds]
     for k, (s, i, v) in enumerate(jobs):
         fig = {"solved": bool(mode[k] == 2),
