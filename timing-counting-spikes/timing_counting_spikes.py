@@ -167,23 +167,24 @@ def jobs_of(seeds, tasks=TASKS):
     return [(s, i, v) for s in seeds for i in range(len(tasks)) for v in range(len(VARIANTS))]
 
 
-def paper_net(jobs) -> PaperLSTM:
+def paper_net(jobs, forget_bias: float = GATE_BIAS["forget"]) -> PaperLSTM:
     """The 17-weight peephole LSTM per trial; the no-peephole trials have their peepholes at 0 (and
     never trained). Both variants of a seed start from the same 14 other weights."""
     net = PaperLSTM(1, 1, 1, 1, [np.random.default_rng([s, 0]) for s, _, _ in jobs], forget_gate=True,
                     output_unit="logistic", output_bias="random", reads="cells", shortcut=False, peepholes=True,
-                    init_scale=INIT_SCALE, gate_bias=GATE_BIAS)
+                    init_scale=INIT_SCALE, gate_bias={**GATE_BIAS, "forget": forget_bias})
     net.peep[np.array([v == 1 for _, _, v in jobs])] = 0.0
     return net
 
 
 def train_bank(seeds, budget: int, lr: float = LEARNING_RATE, momentum: float = MOMENTUM, tasks=TASKS,
-               curve_points: int = 60, keep_params: bool = False, label: str = "steps") -> list[dict]:
+               curve_points: int = 60, keep_params: bool = False, forget_bias: float = GATE_BIAS["forget"],
+               label: str = "steps") -> list[dict]:
     """Train the seeds' trials side by side for ``budget`` steps each (a solved trial stops); returns
     one dict per seed: {task: {variant: figures}}."""
     jobs = jobs_of(seeds, tasks)
     P = len(jobs)
-    net = paper_net(jobs)
+    net = paper_net(jobs, forget_bias)
     has_peep = np.array([v == 0 for _, _, v in jobs], float)[:, None, None]
     streams = Streams([tasks[i][1] for _, i, _ in jobs], [tasks[i][2] for _, i, _ in jobs],
                       [tasks[i][3] for _, i, _ in jobs],
@@ -417,6 +418,8 @@ def parse_args(argv=None):
                         help=f"time steps per trial (default {BUDGET:,})")
     parser.add_argument("--lr", type=float, default=LEARNING_RATE, help=f"learning rate (default {LEARNING_RATE:g})")
     parser.add_argument("--momentum", type=float, default=MOMENTUM, help=f"momentum (default {MOMENTUM:g})")
+    parser.add_argument("--forget-bias", type=float, default=GATE_BIAS["forget"],
+                        help="initial forget-gate bias (default -2 [S]; the 2000 paper's sign is positive)")
     parser.add_argument("--workers", type=int_at_most(8, "one bank per core; more processes only contend"),
                         default=1, help="split the seeds over this many processes (the figures do not depend on it)")
     args = parser.parse_args(argv)
@@ -425,7 +428,8 @@ def parse_args(argv=None):
     if not (0.0 <= args.momentum < 1.0):
         parser.error(f"--momentum must be in [0, 1), got {args.momentum:g}")
     parser.only_when(not args.quick, ["--budget"], f"without --quick (which sets a budget of {QUICK_BUDGET:,})")
-    require_seeds(parser, args, MIN_SEEDS if (args.lr, args.momentum) == (LEARNING_RATE, MOMENTUM) else 1)
+    headline = (args.lr, args.momentum, args.forget_bias) == (LEARNING_RATE, MOMENTUM, GATE_BIAS["forget"])
+    require_seeds(parser, args, MIN_SEEDS if headline else 1)
     return args
 
 
@@ -433,12 +437,13 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     seeds = list(range(args.seed, args.seed + (min(args.n_seeds, 2) if args.quick else args.n_seeds)))
     budget = QUICK_BUDGET if args.quick else args.budget
-    headline_rates = (args.lr, args.momentum) == (LEARNING_RATE, MOMENTUM)
+    headline_rates = (args.lr, args.momentum, args.forget_bias) == (LEARNING_RATE, MOMENTUM, GATE_BIAS["forget"])
     clock = Progress(1)
     print(f"MSD/GTS: 1 block of 1 cell, peephole (17 weights) vs none (14); lr {args.lr:g}, momentum "
-          f"{args.momentum:g}; {budget:,} steps per trial; seeds {seeds[0]}..{seeds[-1]}"
+          f"{args.momentum:g}, forget bias {args.forget_bias:g}; {budget:,} steps per trial; seeds {seeds[0]}..{seeds[-1]}"
           + (f", {args.workers} processes" if args.workers > 1 else ""))
-    results = over_banks(train_bank, seeds, args.workers, budget, args.lr, args.momentum, TASKS, 60, True)
+    results = over_banks(train_bank, seeds, args.workers, budget, args.lr, args.momentum, TASKS, 60, True,
+                         args.forget_bias)
     rows = result_rows(results)
     print("\n" + format_table(RESULT_COLUMNS, rows))
     per_seed = [flatten(s, r) for s, r in zip(seeds, results)]
@@ -448,8 +453,9 @@ def main(argv=None) -> int:
         summary = {"n_runs": len(seeds), "n_solved": int(sum(solved)), "solve_rate": float(np.mean(solved)),
                    "metric": "MSD F=10 peephole solved"}
         seeds_record = {"per_seed": per_seed, "summary": summary}
+    forget_note = "" if args.forget_bias == GATE_BIAS["forget"] else f", initial forget-gate bias {args.forget_bias:g}"
     title = (f"Continual MSD and GTS, 1 block of 1 cell; seeds {seeds[0]}-{seeds[-1]}; on-line truncated gradient, "
-             f"lr {args.lr:g}, momentum {args.momentum:g}; budget {budget:,} time steps per trial; solved = a test "
+             f"lr {args.lr:g}, momentum {args.momentum:g}{forget_note}; budget {budget:,} time steps per trial; solved = a test "
              f"stream of {TEST_SPIKES} spikes without an error (|error| < {THRESHOLD}), run after a training stream "
              f"of {TRAIN_SPIKES} correct spikes")
     by_task = {f"{row[0]} {row[1]}": row[3] for row in rows}
@@ -459,13 +465,16 @@ def main(argv=None) -> int:
                     f"{by_task['MSD F=10 no peephole']}; MSD F=49 {by_task['MSD F=49 peephole']} vs "
                     f"{by_task['MSD F=49 no peephole']}; GTS F=10 {by_task['GTS F=10 peephole']} vs "
                     f"{by_task['GTS F=10 no peephole']} ({budget:,} steps, lr {args.lr:g})")
+    if forget_note:
+        headline["forget_bias"] = args.forget_bias
     record = {"summary": summary_line, "headline": headline, "seeds": seeds_record,
               "tables": [{"title": title, "columns": RESULT_COLUMNS, "rows": rows}],
               "curves": {str(s): {name: {v: r[name][v]["curve"] for v in VARIANTS} for name, *_ in TASKS}
                          for s, r in zip(seeds, results)},
               "params": {str(s): {name: {v: r[name][v]["params"] for v in VARIANTS} for name, *_ in TASKS}
                          for s, r in zip(seeds[:2], results[:2])}}
-    section = None if headline_rates else f"rates_lr{args.lr:g}_m{args.momentum:g}"
+    section = None if headline_rates else (f"rates_lr{args.lr:g}_m{args.momentum:g}" if args.forget_bias == GATE_BIAS["forget"]
+                                           else f"forget_bias{args.forget_bias:g}_lr{args.lr:g}")
     if section is None:
         record.update({"slug": SLUG,
                        "paper": {"citation": CITATION,
