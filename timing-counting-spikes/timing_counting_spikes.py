@@ -430,6 +430,8 @@ def parse_args(argv=None):
         parser.error(f"--lr must be in (0, 10), got {args.lr:g}")
     if not (0.0 <= args.momentum < 1.0):
         parser.error(f"--momentum must be in [0, 1), got {args.momentum:g}")
+    if not np.isfinite(args.forget_bias) or abs(args.forget_bias) > 20:
+        parser.error(f"--forget-bias must be a finite number in [-20, 20], got {args.forget_bias:g}")
     parser.only_when(not args.quick, ["--budget"], f"without --quick (which sets a budget of {QUICK_BUDGET:,})")
     headline = (args.lr, args.momentum, args.forget_bias) == (LEARNING_RATE, MOMENTUM, GATE_BIAS["forget"])
     require_seeds(parser, args, MIN_SEEDS if headline else 1)
