@@ -20,8 +20,11 @@ from typing import Callable
 import numpy as np
 
 from shared.experiment import Progress, format_table, summarize
+from shared.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.online import Stream, evaluate, train
+from shared.optim import Adam, clip_global_norm
 from shared.paper_lstm import PaperLSTM
+from shared.recurrent import RNN
 from shared.stopping import StoppingRule
 
 
@@ -115,6 +118,56 @@ def train_in_batches(learner, seed: int, make: Callable, score: Callable, test_f
     stopped = int(rule.stopped_at[0]) if rule.stopped_at[0] >= 0 else None
     return Trial(seed, stopped, stopped or rule.seen, None if stopped is None else float(rule.at_stop["train_mse"][0]),
                  test_figures(ends, test.targets[0, :, 0]), curve)
+
+
+class RNNLearner:
+    """A comparison learner (ours) for ``train_in_batches``: a tanh RNN of ``hidden`` units on
+    one-hot symbol codes, read at each sequence's last step, trained by BPTT with Adam on the mean
+    squared error, gradients clipped at norm 1."""
+
+    def __init__(self, symbols: int, hidden: int, outputs: int, lr: float, rng: np.random.Generator):
+        self.symbols = symbols
+        self.model = RNN(symbols, hidden, outputs, readout="last", init_scale=0.1, rng=rng)
+        self.optimizer = Adam(self.model.params, lr=lr)
+
+    @property
+    def weights(self) -> int:
+        return self.model.num_params
+
+    def outputs(self, codes, lengths) -> np.ndarray:
+        return self.model.forward(one_hot(codes, self.symbols), lengths=lengths)
+
+    def train_batch(self, codes, lengths, targets) -> np.ndarray:
+        y = self.outputs(codes, lengths)
+        grads = self.model.backward(2.0 * (y - targets) / y.size)      # mean squared error
+        clip_global_norm(grads, 1.0)
+        self.optimizer.step(grads)
+        return y
+
+
+class OdyssLearner:
+    """A comparison learner (ours): the OdyssNet core on one-hot symbol codes, the inputs on its
+    first ``symbols`` neurons and the outputs on its last ``outputs``, the sequences right-aligned
+    and read at the last step, trained by the core's BPTT and AdamW."""
+
+    def __init__(self, symbols: int, neurons: int, outputs: int, lr: float, rng: np.random.Generator):
+        self.symbols = symbols
+        self.model = OdyssNet(neurons, list(range(symbols)), list(range(neurons - outputs, neurons)),
+                              pulse_mode=False, rng=rng)
+        self.trainer = OdyssNetTrainer(self.model, lr=lr)
+
+    @property
+    def weights(self) -> int:
+        return int(self.model.get_num_params())
+
+    def outputs(self, codes, lengths) -> np.ndarray:
+        x = right_aligned(one_hot(codes, self.symbols), lengths)
+        return self.trainer.predict(x, x.shape[1])
+
+    def train_batch(self, codes, lengths, targets) -> np.ndarray:
+        x = right_aligned(one_hot(codes, self.symbols), lengths)
+        self.trainer.train_batch(x, targets, thinking_steps=x.shape[1])
+        return self.trainer.last_predictions
 
 
 def one_hot(codes: np.ndarray, symbols: int) -> np.ndarray:

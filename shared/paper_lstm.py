@@ -143,6 +143,7 @@ class PaperLSTM:
             self.peep = self.peep.astype(self.dtype)
             self.gpeep = np.zeros_like(self.peep)
         self.streams, self.learn = 0, True
+        self.velocity = None                       # apply(..., momentum=m): the step per weight
 
     @property
     def n_weights(self) -> int:
@@ -174,6 +175,7 @@ class PaperLSTM:
         copy.W, copy.V = self.W[trials], self.V[trials]
         copy.peep = self.peep[trials] if self.peepholes else None
         copy.gW = copy.gV = copy.gpeep = copy.u = copy.s = copy.trace = None     # its own state comes with start()
+        copy.velocity = None
         copy.trials = len(copy.W)
         copy.streams = 0
         return copy
@@ -339,6 +341,8 @@ class PaperLSTM:
         learning = targets is not None
         if learning and not self.learn:
             raise ValueError("this net was started with learn=False: it has no traces to learn from")
+        if P == 1:
+            return self._as_two_rows(inputs, targets, weights)
         W_hidden = self.W[:, self.inputs:]                                # (P, U + 1, U): hidden activations and bias
         if codes is None:                                                 # the inputs' part of every net input, all steps
             x = np.ascontiguousarray(inputs.transpose(2, 0, 1, 3))        # (T, P, K, D)
@@ -468,15 +472,54 @@ class PaperLSTM:
             np.add.at(self.gW, (trial[on], code_t[on]), errors[on])
         return y.transpose(0, 2, 1, 3)
 
-    def apply(self, lr: float, trials=None) -> None:
+    def _as_two_rows(self, inputs, targets, weights) -> np.ndarray:
+        """The sequences of a lone trial, run as two identical trials. numpy rounds some products of
+        a lone trial (P = 1) differently from those of a bank (an ulp here and there with dense
+        inputs; a long run amplifies it), so a trial alone would part from the same trial in a
+        bank; as two rows it computes exactly what it computes in any bank."""
+        two = lambda a: None if a is None else np.concatenate([a, a])          # noqa: E731
+        pair = object.__new__(PaperLSTM)
+        pair.__dict__.update(self.__dict__)
+        pair.W, pair.V, pair.peep = two(self.W), two(self.V), two(self.peep)
+        pair.gW, pair.gV = np.zeros_like(pair.W), np.zeros_like(pair.V)
+        pair.gpeep = None if self.gpeep is None else np.zeros_like(pair.peep)
+        pair.trials = 2
+        y = pair.sequence(two(np.asarray(inputs)), two(targets), two(weights))
+        if targets is not None:
+            self.gW += pair.gW[:1]
+            self.gV += pair.gV[:1]
+            if self.peepholes:
+                self.gpeep += pair.gpeep[:1]
+        self.cache = {name: value[:, :1] for name, value in pair.cache.items()}
+        return y[:1]
+
+    def apply(self, lr, trials=None, momentum: float = 0.0) -> None:
         """Add lr times the accumulated change to the weights of ``trials`` ((P,) bool, default
-        all) and clear theirs (the others keep accumulating)."""
+        all) and clear theirs (the others keep accumulating). ``lr``: one rate, or one per trial
+        (P,) (a rate reset or decayed per training stream). With ``momentum`` m > 0 the step is the
+        velocity v = m v + lr change, kept per weight in ``self.velocity``; the velocity of a trial
+        not in ``trials`` is held until it learns again."""
         trials = np.ones(self.trials, bool) if trials is None else np.asarray(trials, bool)
+        lr = np.asarray(lr, dtype=self.W.dtype)
+        if lr.ndim == 1:
+            if lr.shape != (self.trials,):
+                raise ValueError(f"lr must be one number or one per trial ({self.trials},), got {lr.shape}")
+            lr = lr[trials, None, None]
+        elif lr.ndim:
+            raise ValueError(f"lr must be one number or one per trial ({self.trials},), got {lr.shape}")
+        momentum = number("momentum", momentum)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
         self.gW *= self.trainable
-        self.W[trials] += lr * self.gW[trials]
-        self.V[trials] += lr * self.gV[trials]
-        self.gW[trials] = 0.0
-        self.gV[trials] = 0.0
-        if self.peepholes:
-            self.peep[trials] += lr * self.gpeep[trials]
-            self.gpeep[trials] = 0.0
+        names = ("W", "V", "peep") if self.peepholes else ("W", "V")
+        if momentum and self.velocity is None:
+            self.velocity = {name: np.zeros_like(getattr(self, name)) for name in names}
+        for name in names:
+            weights, change = getattr(self, name), getattr(self, "g" + name)
+            if momentum:
+                velocity = self.velocity[name]
+                velocity[trials] = momentum * velocity[trials] + lr * change[trials]
+                weights[trials] += velocity[trials]
+            else:
+                weights[trials] += lr * change[trials]
+            change[trials] = 0.0

@@ -44,13 +44,10 @@ import numpy as np
 from shared import tasks
 from shared.experiment import (Progress, conclude, format_table, int_at_most, positive_int,
                                require_seeds, stub_parser)
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.long_lag import (RESULT_COLUMNS, Trial, headline_of, one_hot, result_row, right_aligned, seed_record,
+from shared.long_lag import (RESULT_COLUMNS, OdyssLearner, RNNLearner, Trial, headline_of, result_row, seed_record,
                              streams, summary_line, train_and_test, train_in_batches)
 from shared.online import over_banks
-from shared.optim import Adam, clip_global_norm
 from shared.paper_lstm import PaperLSTM
-from shared.recurrent import RNN
 from shared.stopping import StoppingRule
 from shared.verdict import exact, grade, judge, mean_below, mean_within, pending, rate_at_least
 
@@ -156,48 +153,15 @@ ODYSSNET_NEURONS = 16     # inputs on neurons 0-7, the four class units on 12-15
 ODYSSNET_LR = 5e-3
 
 
-class RNNLearner:
-    def __init__(self, rng):
-        self.model = RNN(8, RNN_HIDDEN, CLASSES, readout="last", init_scale=0.1, rng=rng)
-        self.optimizer = Adam(self.model.params, lr=RNN_LR)
-
-    @property
-    def weights(self) -> int:
-        return self.model.num_params
-
-    def outputs(self, codes, lengths) -> np.ndarray:
-        return self.model.forward(one_hot(codes, 8), lengths=lengths)
-
-    def train_batch(self, codes, lengths, targets) -> np.ndarray:
-        y = self.outputs(codes, lengths)
-        grads = self.model.backward(2.0 * (y - targets) / y.size)      # mean squared error
-        clip_global_norm(grads, 1.0)
-        self.optimizer.step(grads)
-        return y
-
-
-class OdyssLearner:
-    def __init__(self, rng):
-        outputs = list(range(ODYSSNET_NEURONS - CLASSES, ODYSSNET_NEURONS))
-        self.model = OdyssNet(ODYSSNET_NEURONS, list(range(8)), outputs, pulse_mode=False, rng=rng)
-        self.trainer = OdyssNetTrainer(self.model, lr=ODYSSNET_LR)
-
-    @property
-    def weights(self) -> int:
-        return int(self.model.get_num_params())
-
-    def outputs(self, codes, lengths) -> np.ndarray:
-        x = right_aligned(one_hot(codes, 8), lengths)
-        return self.trainer.predict(x, x.shape[1])
-
-    def train_batch(self, codes, lengths, targets) -> np.ndarray:
-        x = right_aligned(one_hot(codes, 8), lengths)
-        self.trainer.train_batch(x, targets, thinking_steps=x.shape[1])
-        return self.trainer.last_predictions
+def comparison_learner(model: str, rng: np.random.Generator):
+    """Our comparison learners (shared.long_lag) at this task's sizes."""
+    if model == "odyssnet":
+        return OdyssLearner(8, ODYSSNET_NEURONS, CLASSES, ODYSSNET_LR, rng)
+    return RNNLearner(8, RNN_HIDDEN, CLASSES, RNN_LR, rng)
 
 
 def train_comparison(model: str, seed: int, budget: int) -> Trial:
-    learner = (OdyssLearner if model == "odyssnet" else RNNLearner)(streams(seed)["init"])
+    learner = comparison_learner(model, streams(seed)["init"])
     trial = train_in_batches(learner, seed, make_sequences, scored, test_figures, stopping_rule(1), budget,
                              COMPARISON_BATCH, TEST_SEQUENCES, label=model)
     print(f"  {model} seed {seed}: " + (f"stopped after {trial.stopped_at:,} sequences" if trial.solved else
@@ -318,7 +282,7 @@ def main(argv=None) -> int:
         weights = paper_net([0]).n_weights
     else:
         trials = over_banks(comparison_bank, seeds, args.workers, args.model, budget)
-        weights = (OdyssLearner if args.model == "odyssnet" else RNNLearner)(np.random.default_rng(0)).weights
+        weights = comparison_learner(args.model, np.random.default_rng(0)).weights
     seeds_record = seed_record(trials, SEED_COLUMNS)
     rows = ([PAPER_ROW] if args.model == "paper" else []) + [result_row(name, weights, trials, PAPER_SEQUENCES)]
     print("\n" + format_table(RESULT_COLUMNS, rows))

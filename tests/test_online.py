@@ -63,6 +63,27 @@ def test_other_wirings_computed_backward_add_what_the_forward_traces_add(coded, 
                                    rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.parametrize("inputs, streams, peepholes", [(1, 1, False), (1, 1, True), (2, 4, False)])
+def test_a_lone_trial_computes_what_it_computes_in_a_bank(inputs, streams, peepholes):
+    """Dense inputs: numpy rounds a lone trial's products differently unless it runs as two rows
+    (PaperLSTM._as_two_rows); bit for bit the bank's first trial."""
+    rng = np.random.default_rng(5)
+    x, targets = rng.normal(size=(2, streams, 110, inputs)), rng.random((2, streams, 110, 1))
+    weights = np.zeros((2, streams, 110))
+    weights[..., -1] = 1.0
+
+    def net(seeds):
+        return PaperLSTM(inputs, 3, 1, 1, [np.random.default_rng([s, 0]) for s in seeds], output_bias=True,
+                         init_scale=0.1, peepholes=peepholes)
+    alone, bank = net([3]), net([3, 4])
+    alone.start(streams)
+    bank.start(streams)
+    np.testing.assert_array_equal(alone.sequence(x[:1], targets[:1], weights[:1])[0], bank.sequence(x, targets, weights)[0])
+    np.testing.assert_array_equal(alone.gW[0], bank.gW[0])
+    np.testing.assert_array_equal(alone.gV[0], bank.gV[0])
+    assert alone.cache["s"].shape == (110, 1, streams, 3)
+
+
 @pytest.mark.parametrize("forget_gate", [False, True])
 def test_a_sequences_change_is_the_gradient_of_its_stop_gradient_twin(forget_gate):
     """The backward form against finite differences directly: the loss of the net whose previous

@@ -114,6 +114,47 @@ def test_trials_are_independent_and_updates_touch_only_the_chosen_ones():
     assert np.all(b.gW[0] == 0.0) and np.array_equal(b.gW[1], g1 * b.trainable)   # trial 1 keeps its change
 
 
+def _stepped(peepholes=False):
+    xs, targets, weights = episode()
+    net = bank(seed=0, peepholes=peepholes)
+    net.start(K)
+    for t in range(T):
+        net.step(xs[t], targets[t], weights[t])
+    return net
+
+
+def test_a_rate_per_trial_is_each_trial_at_its_own_rate():
+    rates = np.linspace(0.1, 0.5, P)
+    per_trial = _stepped(peepholes=True)
+    per_trial.apply(rates)
+    for p, rate in enumerate(rates):
+        alone = _stepped(peepholes=True)
+        alone.apply(rate)
+        np.testing.assert_array_equal(per_trial.W[p], alone.W[p])
+        np.testing.assert_array_equal(per_trial.peep[p], alone.peep[p])
+    with pytest.raises(ValueError, match="one per trial"):
+        per_trial.apply(np.ones(P + 1))
+    with pytest.raises(ValueError, match="momentum"):
+        per_trial.apply(0.1, momentum=1.0)
+
+
+def test_momentum_steps_by_the_velocity_and_holds_it_for_a_resting_trial():
+    """v = m v + lr change; w += v. A trial left out of an update keeps its velocity."""
+    net, plain = _stepped(), _stepped()
+    start, change = net.W.copy(), net.gW * net.trainable
+    net.apply(0.1, momentum=0.9)
+    plain.apply(0.1)
+    np.testing.assert_array_equal(net.W, plain.W)                    # the first step: no velocity yet
+    first = net.velocity["W"].copy()
+    np.testing.assert_allclose(first, 0.1 * change)
+    net.gW[...] = change                                               # the same change again
+    resting = np.arange(P) == 0
+    net.apply(0.1, trials=~resting, momentum=0.9)
+    np.testing.assert_allclose(net.W[~resting], start[~resting] + 0.1 * change[~resting] * (1 + 1.9))
+    np.testing.assert_array_equal(net.W[resting], start[resting] + first[resting])
+    np.testing.assert_array_equal(net.velocity["W"][resting], first[resting])
+
+
 def test_biases_and_counts_as_configured():
     net = bank(cell_bias=False, output_bias=False, blocks=2, size=2)
     assert np.all(net.W[:, -1, :4] == 0.0) and net.trainable[-1, :4].sum() == 0
