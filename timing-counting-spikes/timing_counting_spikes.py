@@ -194,7 +194,6 @@ def train_bank(seeds, budget: int, lr: float = LEARNING_RATE, momentum: float = 
                       [np.random.default_rng([s, 1, i, v]) for s, i, v in jobs],
                       [np.random.default_rng([s, 2, i, v]) for s, i, v in jobs])
     net.start(1)
-    vel = {"W": np.zeros_like(net.W), "V": np.zeros_like(net.V), "peep": np.zeros_like(net.peep)}
     mode = np.zeros(P, int)                # 0 training, 1 testing (frozen), 2 solved
     ok = np.zeros(P, int)                  # correct spikes in the current stream
     streams_seen = np.zeros(P, int)        # training streams ended
@@ -210,30 +209,15 @@ def train_bank(seeds, budget: int, lr: float = LEARNING_RATE, momentum: float = 
     every = max(1, budget // curve_points)
     progress = Progress(budget, label=label)
     target_a = np.zeros((P, 1, 1))
-    names = ("W", "V", "peep")
-    grads = {"W": net.gW, "V": net.gV, "peep": net.gpeep}
-    mask = {"W": net.trainable[None], "V": 1.0, "peep": has_peep}      # what each trial may change
-    stash = {name: np.zeros_like(vel[name]) for name in names}           # a testing trial's velocity, held
     train = np.ones(P, bool)
     train_w = np.ones((P, 1))
-    rate, keep = {}, np.full((P, 1, 1), momentum)
-
-    def set_rates():
-        for name in names:
-            rate[name] = (lr * train)[:, None, None] * mask[name]
-
-    set_rates()
     for n in range(budget):
         x, target, spike = streams.advance()
         target_a[:, 0, 0] = target
         y = net.step(x[:, None, None], target_a, train_w)[:, 0, 0]
         wrong = np.abs(y - target) >= THRESHOLD
-        for name in names:                 # momentum: v = m v + lr (-dE/dw); w += v (training trials only)
-            v, grad = vel[name], grads[name]
-            v *= keep
-            v += rate[name] * grad
-            getattr(net, name)[...] += v
-            grad[...] = 0.0
+        net.gpeep *= has_peep              # the trials without peepholes never grow them
+        net.apply(lr, train, momentum)     # v = m v + lr (-dE/dw); w += v; a testing trial's v held
         steps_seen += train
         if spike.any() or wrong.any():
             good = spike & ~wrong & (mode < 2)
@@ -253,15 +237,9 @@ def train_bank(seeds, budget: int, lr: float = LEARNING_RATE, momentum: float = 
                 solved_streams[won] = streams_seen[won]
                 solved_steps[won] = steps_seen[won]
                 new_mode = np.where(won, 2, np.where(passed, 1, np.where(fail, 0, mode)))
-                for name in names:         # a trial leaving training keeps its velocity aside, and back
-                    leaving, back = (mode == 0) & (new_mode != 0), (mode != 0) & (new_mode == 0)
-                    stash[name][leaving] = vel[name][leaving]
-                    vel[name][leaving] = 0.0
-                    vel[name][back] = stash[name][back]
                 mode = new_mode
                 train = mode == 0
                 train_w = train[:, None].astype(float)
-                set_rates()
                 ok[ends] = 0
                 net.reset(ends[:, None])
                 for k in np.flatnonzero(ends):
