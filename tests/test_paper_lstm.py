@@ -97,6 +97,28 @@ def test_peepholes_have_the_gradient_of_their_stop_gradient_twin(forget_gate, co
     assert not np.allclose(net.peep[0], before[0]) and np.array_equal(net.peep[1], before[1])
 
 
+@pytest.mark.parametrize("forget_gate", [False, True])
+@pytest.mark.parametrize("peepholes", [False, True])
+def test_linear_squashing_has_the_gradient_of_its_stop_gradient_twin(forget_gate, peepholes):
+    """Gers et al. (2002): g and h the identity."""
+    net = bank(forget_gate, size=2, peepholes=peepholes, squashing="linear")
+    errors = twin_errors(net, *episode())
+    assert max(errors.values()) < 1e-6, errors
+    net.start(1)
+    x = np.zeros((P, 1, 3))
+    net.W[:, -1, :net.cells] = 0.3                                 # the cells' net input is their bias alone
+    net.W[:, -1, net.rows["input"]] = 50.0                         # input gates open
+    net.W[:, -1, net.rows["output"]] = 50.0                        # output gates open
+    net.W[:, :-1] = 0.0
+    net.step(x)
+    np.testing.assert_allclose(net.s, 0.3, atol=1e-12)                 # s = g(0.3) = 0.3
+    np.testing.assert_allclose(net.u[..., net.inputs:net.inputs + net.cells], 0.3, atol=1e-12)  # y_c = h(s) = s
+    with pytest.raises(ValueError, match="step"):
+        net.sequence(np.zeros((P, 1, 2, 3)))
+    with pytest.raises(ValueError, match="squashing"):
+        bank(squashing="tanh")
+
+
 def test_trials_are_independent_and_updates_touch_only_the_chosen_ones():
     xs, targets, weights = episode()
     a, b = bank(seed=0), bank(seed=0)
