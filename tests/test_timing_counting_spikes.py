@@ -100,3 +100,16 @@ def test_sign_test():
     assert tcs.sign_test(5, 0) == pytest.approx(1 / 32)
     assert tcs.sign_test(0, 0) == 1.0
     assert tcs.sign_test(3, 3) == pytest.approx(42 / 64)
+
+
+def test_linear_cells_are_a_section_with_identity_g_and_h():
+    args = tcs.parse_args(["--linear-cells", "--n-seeds", "1"])
+    assert args.linear_cells
+    net = tcs.paper_net(tcs.jobs_of([0]), squashing="linear")
+    assert net.linear and not tcs.paper_net(tcs.jobs_of([0])).linear
+    net.start(1)
+    before = net.s.copy()
+    net.step(np.zeros((len(net.W), 1, 1)))
+    cell_net = net.W[:, -1, 0]                                    # no input, no previous activation: the bias
+    gates = 1.0 / (1.0 + np.exp(-net.W[:, -1, 1:] - 0.0))         # input, forget, output gates' f(bias) (s(t-1) = 0)
+    np.testing.assert_allclose(net.s[:, 0, 0], gates[:, 1] * before[:, 0, 0] + gates[:, 0] * cell_net, atol=1e-12)

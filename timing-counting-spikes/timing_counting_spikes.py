@@ -170,24 +170,24 @@ def jobs_of(seeds, tasks=TASKS):
     return [(s, i, v) for s in seeds for i in range(len(tasks)) for v in range(len(VARIANTS))]
 
 
-def paper_net(jobs, forget_bias: float = GATE_BIAS["forget"]) -> PaperLSTM:
+def paper_net(jobs, forget_bias: float = GATE_BIAS["forget"], squashing: str = "1997") -> PaperLSTM:
     """The 17-weight peephole LSTM per trial; the no-peephole trials have their peepholes at 0 (and
     never trained). Both variants of a seed start from the same 14 other weights."""
     net = PaperLSTM(1, 1, 1, 1, [np.random.default_rng([s, 0]) for s, _, _ in jobs], forget_gate=True,
                     output_unit="logistic", output_bias="random", reads="cells", shortcut=False, peepholes=True,
-                    init_scale=INIT_SCALE, gate_bias={**GATE_BIAS, "forget": forget_bias})
+                    init_scale=INIT_SCALE, gate_bias={**GATE_BIAS, "forget": forget_bias}, squashing=squashing)
     net.peep[np.array([v == 1 for _, _, v in jobs])] = 0.0
     return net
 
 
 def train_bank(seeds, budget: int, lr: float = LEARNING_RATE, momentum: float = MOMENTUM, tasks=TASKS,
                curve_points: int = 60, keep_params: bool = False, forget_bias: float = GATE_BIAS["forget"],
-               label: str = "steps") -> list[dict]:
+               label: str = "steps", squashing: str = "1997") -> list[dict]:
     """Train the seeds' trials side by side for ``budget`` steps each (a solved trial stops); returns
     one dict per seed: {task: {variant: figures}}."""
     jobs = jobs_of(seeds, tasks)
     P = len(jobs)
-    net = paper_net(jobs, forget_bias)
+    net = paper_net(jobs, forget_bias, squashing)
     has_peep = np.array([v == 0 for _, _, v in jobs], float)[:, None, None]
     streams = Streams([tasks[i][1] for _, i, _ in jobs], [tasks[i][2] for _, i, _ in jobs],
                       [tasks[i][3] for _, i, _ in jobs],
@@ -401,6 +401,9 @@ def parse_args(argv=None):
     parser.add_argument("--momentum", type=float, default=MOMENTUM, help=f"momentum (default {MOMENTUM:g})")
     parser.add_argument("--forget-bias", type=float, default=GATE_BIAS["forget"],
                         help="initial forget-gate bias (default -2 [S]; the 2000 paper's sign is positive)")
+    parser.add_argument("--linear-cells", action="store_true",
+                        help="g and h the identity (the 2002 cell as a reader reports it [S]; default: the 1997 "
+                             "squashing g = 4f - 2, h = 2f - 1)")
     parser.add_argument("--workers", type=int_at_most(8, "one bank per core; more processes only contend"),
                         default=1, help="split the seeds over this many processes (the figures do not depend on it)")
     args = parser.parse_args(argv)
@@ -411,7 +414,8 @@ def parse_args(argv=None):
     if not np.isfinite(args.forget_bias) or abs(args.forget_bias) > 20:
         parser.error(f"--forget-bias must be a finite number in [-20, 20], got {args.forget_bias:g}")
     parser.only_when(not args.quick, ["--budget"], f"without --quick (which sets a budget of {QUICK_BUDGET:,})")
-    headline = (args.lr, args.momentum, args.forget_bias) == (LEARNING_RATE, MOMENTUM, GATE_BIAS["forget"])
+    headline = ((args.lr, args.momentum, args.forget_bias) == (LEARNING_RATE, MOMENTUM, GATE_BIAS["forget"])
+                and not args.linear_cells)
     require_seeds(parser, args, MIN_SEEDS if headline else 1)
     return args
 
@@ -420,13 +424,15 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     seeds = list(range(args.seed, args.seed + (min(args.n_seeds, 2) if args.quick else args.n_seeds)))
     budget = QUICK_BUDGET if args.quick else args.budget
-    headline_rates = (args.lr, args.momentum, args.forget_bias) == (LEARNING_RATE, MOMENTUM, GATE_BIAS["forget"])
+    headline_rates = ((args.lr, args.momentum, args.forget_bias) == (LEARNING_RATE, MOMENTUM, GATE_BIAS["forget"])
+                      and not args.linear_cells)
+    squashing = "linear" if args.linear_cells else "1997"
     clock = Progress(1)
     print(f"MSD/GTS: 1 block of 1 cell, peephole (17 weights) vs none (14); lr {args.lr:g}, momentum "
           f"{args.momentum:g}, forget bias {args.forget_bias:g}; {budget:,} steps per trial; seeds {seeds[0]}..{seeds[-1]}"
           + (f", {args.workers} processes" if args.workers > 1 else ""))
     results = over_banks(train_bank, seeds, args.workers, budget, args.lr, args.momentum, TASKS, 60, True,
-                         args.forget_bias)
+                         args.forget_bias, "steps", squashing)
     rows = result_rows(results)
     print("\n" + format_table(RESULT_COLUMNS, rows))
     per_seed = [flatten(s, r) for s, r in zip(seeds, results)]
@@ -438,6 +444,7 @@ def main(argv=None) -> int:
         summary["metric"] = "MSD F=10 peephole streams"
         seeds_record = {"per_seed": per_seed, "summary": summary}
     forget_note = "" if args.forget_bias == GATE_BIAS["forget"] else f", initial forget-gate bias {args.forget_bias:g}"
+    forget_note += ", g and h the identity" if args.linear_cells else ""
     title = (f"Continual MSD and GTS, 1 block of 1 cell; seeds {seeds[0]}-{seeds[-1]}; on-line truncated gradient, "
              f"lr {args.lr:g}, momentum {args.momentum:g}{forget_note}; budget {budget:,} time steps per trial; solved = a test "
              f"stream of {TEST_SPIKES} spikes without an error (|error| < {THRESHOLD}), run after a training stream "
@@ -449,8 +456,10 @@ def main(argv=None) -> int:
                     f"{by_task['MSD F=10 no peephole']}; MSD F=49 {by_task['MSD F=49 peephole']} vs "
                     f"{by_task['MSD F=49 no peephole']}; GTS F=10 {by_task['GTS F=10 peephole']} vs "
                     f"{by_task['GTS F=10 no peephole']} ({budget:,} steps, lr {args.lr:g})")
-    if forget_note:
+    if args.forget_bias != GATE_BIAS["forget"]:
         headline["forget_bias"] = args.forget_bias
+    if args.linear_cells:
+        headline["cells"] = "g, h identity"
     record = {"summary": summary_line, "headline": headline, "seeds": seeds_record,
               "tables": [{"title": title, "columns": RESULT_COLUMNS, "rows": rows}],
               "curves": {str(s): {name: {v: r[name][v]["curve"] for v in VARIANTS} for name, *_ in TASKS}
@@ -459,6 +468,9 @@ def main(argv=None) -> int:
                          for s, r in zip(seeds[:2], results[:2])}}
     section = None if headline_rates else (f"rates_lr{args.lr:g}_m{args.momentum:g}" if args.forget_bias == GATE_BIAS["forget"]
                                            else f"forget_bias{args.forget_bias:g}_lr{args.lr:g}")
+    if args.linear_cells:
+        section = "linear_cells" if (args.lr, args.momentum, args.forget_bias) == (
+            LEARNING_RATE, MOMENTUM, GATE_BIAS["forget"]) else f"linear_cells_{section}"
     if section is None:
         record.update({"slug": SLUG,
                        "paper": {"citation": CITATION,
