@@ -297,9 +297,7 @@ def train_bank(jobs, budget: int, forget_bias=None, keep_params: bool = False, w
             net.reset(starts & resets[:, None])
         y = net.step(codes, targets, active[:, None].astype(float))
         ok = correct(y[:, 0], targets[:, 0])
-        net.gW *= lr[:, None, None]          # each trial's own rate this step
-        net.gV *= lr[:, None, None]
-        net.apply(1.0, active)
+        net.apply(lr, active)                # each trial's own rate this step
         lr = np.where(decay, lr * ALPHA_DECAY, lr)
         seen += active
         run += ok & active
