@@ -293,6 +293,8 @@ PAPER_URLS = {
     "Long short-term memory": "https://doi.org/10.1162/neco.1997.9.8.1735",
     "Learning to forget: continual prediction with LSTM": "https://doi.org/10.1162/089976600300015015",
     "LSTM: a search space odyssey": "https://doi.org/10.1109/TNNLS.2016.2582924",
+    "Finding temporal structure in music: blues improvisation with LSTM recurrent networks":
+        "https://people.idsia.ch/~juergen/blues/IDSIA-07-02.pdf",
     "Recurrent world models facilitate policy evolution":
         "https://papers.nips.cc/paper_files/paper/2018/hash/2de5d16682c3c35007e4e92982f1a2ba-Abstract.html",
 }
