@@ -31,12 +31,12 @@ paper runs no baseline in Experiment 4): the catalog's shared LSTM with the 1997
 BPTT and Adam in batches of 32, and under that same protocol a tanh RNN, the forget-gate cell
 and the OdyssNet core; all with the paper's stopping rule and test.
 
-Run:  python3 adding-problem/adding_problem.py --n-seeds 10 --record              (headline: T = 100, batches of 8)
-      python3 adding-problem/adding_problem.py --batch 1 --n-seeds 10 --record    (on-line, the paper's training)
-      python3 adding-problem/adding_problem.py --T 500 --batch 16 --n-seeds 3 --record
-      python3 adding-problem/adding_problem.py --T 1000 --batch 32 --float32 --n-seeds 3 --record
-      python3 adding-problem/adding_problem.py --output linear --lr 0.0625 --n-seeds 10 --record
-      python3 adding-problem/adding_problem.py --input-bias random --n-seeds 10 --record
+Run:  python3 adding-problem/adding_problem.py --n-seeds 10 --workers 2 --record              (headline: T = 100, batches of 8)
+      python3 adding-problem/adding_problem.py --batch 1 --n-seeds 10 --workers 2 --record    (on-line, the paper's training)
+      python3 adding-problem/adding_problem.py --T 500 --batch 16 --n-seeds 3 --workers 2 --record
+      python3 adding-problem/adding_problem.py --T 1000 --batch 32 --float32 --n-seeds 3 --workers 2 --record
+      python3 adding-problem/adding_problem.py --output linear --lr 0.0625 --n-seeds 10 --workers 2 --record
+      python3 adding-problem/adding_problem.py --input-bias random --n-seeds 10 --workers 2 --record
       python3 adding-problem/adding_problem.py --model odyssnet --n-seeds 3 --record
       python3 adding-problem/adding_problem.py --model adam --n-seeds 5 --record   (and the RNN, ours)
       python3 adding-problem/adding_problem.py --gradcheck
@@ -57,7 +57,11 @@ from shared.experiment import (Progress, conclude, finite_float, format_table, f
                                positive_float, positive_int,
                                require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
+from shared.long_lag import end_outputs
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.online import Stream, evaluate, over_banks
+from shared.online import train as train_on_line
+from shared.paper_lstm import PaperLSTM
 from shared.stopping import StoppingRule
 from shared.tasks import Sequences, adding_sequences
 from shared.optim import Adam, clip_global_norm
@@ -149,149 +153,24 @@ def reference_table() -> dict:
 
 # ----------------------------------------------------------------------------------------
 # The paper's network: 2 memory blocks of 2 cells, fully recurrent hidden layer, 93 weights,
-# trained with the 1997 truncated gradient. A bank of independent nets (one per seed).
+# trained with the 1997 truncated gradient (shared.paper_lstm.PaperLSTM: a bank of independent
+# nets, one per seed; its truncated gradient is checked against finite differences of the
+# stop-gradient twin in tests/test_paper_lstm.py and tests/test_online.py).
 # ----------------------------------------------------------------------------------------
 
-HIDDEN = 8                       # units 0-3: cells (block 1: 0, 1; block 2: 2, 3); 4-5: input gates; 6-7: output gates
-SOURCES = 11                     # what every hidden unit reads: 2 inputs, the 8 hidden units at t - 1, a bias
-CELL_BLOCK = np.array([0, 0, 1, 1])
 
-
-class PaperLSTM:
-    """A bank of P independent copies of the paper's LSTM, each with its own weights.
-
-    Net p has W[p] (11, 8): rows 0-1 the inputs (value, marker), rows 2-9 the hidden units at
-    t - 1 (cells' outputs y_c, then the gates' activations), row 10 the bias; columns the 8 hidden
-    units. V[p] (5,): the output unit's weights from the 4 cells and its bias. 88 + 5 = 93 weights.
-
-        net_j(t) = sum_v W[v, j] u_v(t),  u(t) = [x(t), y(t - 1), 1]
-        y_in = f(net_in), y_out = f(net_out), g = 4 f(net_c) - 2 = 2 tanh(net_c / 2)
-        s_c(t) = s_c(t - 1) + y_in(t) g(net_c(t))               (the constant error carousel)
-        y_c(t) = y_out(t) h(s_c(t)),  h(s) = 2 f(s) - 1 = tanh(s / 2)
-        output at the sequence end: f(V . y_c + b) (logistic, the paper's) or V . y_c + b (linear)
-
-    f is the logistic sigmoid. Activations start at zero for every sequence (the paper resets them).
-    The bank runs K sequences per net at once; every net's arithmetic is its own (a stacked product
-    per net), so a seed trained in a bank computes what it computes alone, bit for bit.
-    """
-
-    def __init__(self, trials: int, rngs, output: str = "logistic", input_bias=INPUT_BIAS, output_bias=None,
-                 init_scale: float = 0.1, dtype: str = "float64"):
-        if output not in ("logistic", "linear"):
-            raise ValueError(f"output must be 'logistic' or 'linear', got {output!r}")
-        self.trials, self.output = trials, output
-        self.W = np.stack([rng.uniform(-init_scale, init_scale, (SOURCES, HIDDEN)) for rng in rngs])
-        self.V = np.stack([rng.uniform(-init_scale, init_scale, 5) for rng in rngs])
-        if input_bias is not None:                 # the paper: -3 for the first block, -6 for the second
-            self.W[:, 10, 4:6] = input_bias
-        if output_bias is not None:                # the paper: random like every other weight
-            self.W[:, 10, 6:8] = output_bias
-        self.dtype = np.dtype(dtype)               # float32: faster transcendentals at T = 1000 (drawn in float64)
-        self.W, self.V = self.W.astype(self.dtype), self.V.astype(self.dtype)
-
-    @property
-    def params(self) -> dict:
-        return {"W": self.W, "V": self.V}
-
-    @property
-    def weights(self) -> int:
-        return SOURCES * HIDDEN + 5
-
-    def _read_out(self, cells):
-        """cells (P, K, 4) -> the output unit's activation (P, K)."""
-        net = (cells * self.V[:, None, :4]).sum(-1) + self.V[:, None, 4]
-        return 1.0 / (1.0 + np.exp(-net)) if self.output == "logistic" else net
-
-    def forward(self, x: np.ndarray, lengths: np.ndarray, frozen: np.ndarray | None = None):
-        """Run K sequences per net. x (L, K, P, 2) time-major, lengths (K, P). Returns the outputs at
-        each sequence's last step (K, P) and the cache the truncated gradient needs.
-
-        frozen (L + 1, P, K, 8): hidden activations to read at each step instead of the net's own
-        (the gradient check: with them held fixed, the exact gradient is the truncated one)."""
-        L, K, P, _ = x.shape
-        x = np.ascontiguousarray(np.swapaxes(x, 1, 2), dtype=self.dtype)        # (L, P, K, 2)
-        half = 0.5 * self.W                                                       # every unit applies tanh(net / 2)
-        inputs = x[..., 0, None] * half[:, None, 0] + x[..., 1, None] * half[:, None, 1] + half[:, None, 10]
-        recurrent = np.ascontiguousarray(half[:, 2:10])                          # (P, 8, 8)
-        Y = np.zeros((L + 1, P, K, HIDDEN), self.dtype)      # Y[t]: the hidden activations read at step t
-        TH = np.empty((L, P, K, HIDDEN), self.dtype)         # tanh(net / 2) of every unit at every step
-        read = Y if frozen is None else frozen
-        gates, th_gates = Y[..., 4:8], TH[..., 4:8]
-        y_in, y_out = Y[..., 4:6, None], Y[..., 6:8, None]                       # (., P, K, block, 1)
-        g_half = TH[..., 0:4].reshape(L, P, K, 2, 2)                              # g / 2 = tanh(net_c / 2)
-        cells = Y[..., 0:4].reshape(L + 1, P, K, 2, 2)                            # (., P, K, block, cell)
-        s = np.zeros((P, K, 2, 2), self.dtype)                                   # cell states / 2
-        h = np.empty_like(s)
-        net = np.empty((P, K, HIDDEN), self.dtype)
-        for t in range(L):
-            np.matmul(read[t], recurrent, out=net)
-            net += inputs[t]
-            np.tanh(net, out=TH[t])
-            np.multiply(th_gates[t], 0.5, out=gates[t + 1])
-            gates[t + 1] += 0.5                                                  # f(net) = (1 + tanh(net / 2)) / 2
-            s += y_in[t + 1] * g_half[t]                                         # s/2 += y_in g/2
-            np.tanh(s, out=h)                                                    # h(s) = tanh(s / 2)
-            np.multiply(y_out[t + 1], h, out=cells[t + 1])
-        last = (lengths - 1).T                                                    # (P, K)
-        nets, rows = np.meshgrid(np.arange(P), np.arange(K), indexing="ij")
-        at_end = Y[last + 1, nets, rows, 0:4]                                     # (P, K, 4)
-        out = self._read_out(at_end)
-        return out.T, (x, last, nets, rows, read, TH, at_end, out)
-
-    def predict(self, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """Outputs at each sequence's end (K, P) (for the 2560 test sequences)."""
-        return self.forward(x, lengths)[0]
-
-    def truncated_gradient(self, cache, y: np.ndarray, target: np.ndarray) -> dict:
-        """dE/dW and dE/dV of E = 1/2 sum_k (target_k - y_k)^2 with the paper's truncation.
-
-        Error reaches the output unit, the output gates (at the last step only) and, through h, the
-        cell states; inside a cell it flows back in time only along the carousel, through the
-        carried derivatives ds_c/dw of the weights into the cell and into its input gate:
-            ds_c/dW[v, c]     = sum_t g'(net_c(t)) y_in(t) u_v(t)
-            ds_c/dW[v, in_j]  = sum_t g(net_c(t)) f'(net_in_j(t)) u_v(t)
-        (Sec. 4 "Learning" and App. A.1, eqs. 19-28). Nothing flows back through the recurrent
-        inputs u(t). y and target are (K, P), as forward returns them.
-        """
-        x, last, nets, rows, Y, TH, cells, out = cache
-        L, P, K, _ = TH.shape
-        dtype = TH.dtype
-        delta = (target.T - out).astype(dtype)                                   # e_k / f'_k, (P, K)
-        if self.output == "logistic":
-            delta *= out * (1.0 - out)                                           # e_k = f'_k (target - y)
-        grad_V = -np.concatenate([(delta[..., None] * cells).sum(1), delta.sum(1)[:, None]], axis=1)
-        th_last = TH[last, nets, rows]                                           # (P, K, 8)
-        y_out = (0.5 + 0.5 * th_last[..., 6:8])[..., CELL_BLOCK]                 # (P, K, 4)
-        # h(s_c) at the end; an output gate that underflowed to 0 has h * y_out = 0 and no gradient
-        h = np.divide(cells, y_out, out=np.zeros_like(cells), where=y_out > 0)
-        to_cell = self.V[:, None, :4] * delta[..., None]                         # -dE/dy_c (P, K, 4)
-        out_gate = 0.25 * (1.0 - th_last[..., 6:8] ** 2) * (h * to_cell).reshape(P, K, 2, 2).sum(-1)
-        state = (y_out * 0.5 * (1.0 - h ** 2) * to_cell).reshape(P, K, 2, 2)    # -dE/ds_c (P, K, block, cell)
-        th = np.moveaxis(TH, 0, 1)                                               # (P, L, K, 8)
-        th_cell = th[..., 0:4].reshape(P, L, K, 2, 2)                            # g / 2
-        th_in = th[..., 4:6, None]                                               # (P, L, K, 2, 1)
-        coef = np.empty((P, L, K, HIDDEN), dtype)
-        cell_part = coef[..., 0:4].reshape(P, L, K, 2, 2)
-        np.multiply(th_cell, th_cell, out=cell_part)
-        np.subtract(1.0, cell_part, out=cell_part)                               # g'(net_c)
-        cell_part *= 0.5 + 0.5 * th_in                                           # ... y_in
-        cell_part *= state[:, None]
-        np.sum(th_cell * state[:, None], axis=-1, out=coef[..., 4:6])           # sum_c g/2 e_s
-        coef[..., 4:6] *= 0.5 * (1.0 - th[..., 4:6] ** 2)                       # g f'_in = 2 g/2 f'_in
-        coef[..., 6:8] = 0.0
-        coef[nets, last, rows, 6:8] = out_gate                                   # f'_out, last step only
-        sources = np.empty((P, L, K, SOURCES), dtype)                            # u(t), zero after each end
-        sources[..., 0:2] = np.moveaxis(x, 1, 0)
-        sources[..., 2:10] = np.moveaxis(Y[:L], 1, 0)
-        sources[..., 10] = 1.0
-        sources *= (np.arange(L)[None, :, None] <= last[:, None, :])[..., None]
-        grad_W = -np.matmul(sources.reshape(P, L * K, SOURCES).transpose(0, 2, 1), coef.reshape(P, L * K, HIDDEN))
-        return {"W": grad_W, "V": grad_V}
-
-    def step(self, grads: dict, lr: float, active: np.ndarray) -> None:
-        """Gradient descent for the nets still training (active (P,) bool)."""
-        self.W -= lr * grads["W"] * active[:, None, None]
-        self.V -= lr * grads["V"] * active[:, None]
+def paper_net(config: PaperConfig, seeds) -> PaperLSTM:
+    """One net per seed: 2 inputs (value, marker), 2 memory blocks of 2 cells (the 1997 cell), every
+    cell and gate reading the inputs, all 8 cells and gates at t - 1 and a bias; one output unit
+    reading the 4 cells and a bias (logistic, the paper's, or linear): 88 + 5 = 93 weights, all
+    uniform in [-0.1, 0.1] (the output bias too) except the input gates' biases (-3, -6)."""
+    gate_bias = {}
+    if config.input_bias is not None:              # the paper: -3 for the first block, -6 for the second
+        gate_bias["input"] = list(config.input_bias)
+    if config.output_bias is not None:             # the paper: random like every other weight
+        gate_bias["output"] = list(config.output_bias)
+    return PaperLSTM(2, 2, 2, 1, [streams(seed)["init"] for seed in seeds], output_unit=config.output,
+                     output_bias="random", init_scale=config.init_scale, gate_bias=gate_bias, dtype=config.dtype)
 
 
 # ----------------------------------------------------------------------------------------
@@ -339,22 +218,19 @@ class PaperConfig:
         return f"{self.output} output unit, {bias}; truncated gradient, lr {self.lr:g}, {mode}"
 
 
-def time_major(data: Sequences) -> np.ndarray:
-    return np.ascontiguousarray(np.moveaxis(data.x, 1, 0))
+def sequence_stream(config: PaperConfig, generators, per_draw: int = 1) -> Stream:
+    """Each seed's sequences from its own generator, drawn `chunk` at a time (a whole number of
+    batches), `per_draw` per update; always T + T/10 steps, so a net's arithmetic is its own."""
+    def make(rng, n):
+        data = adding_sequences(rng, n, config.T)
+        return data.x, data.lengths, data.target
+    block = per_draw * max(1, round(config.chunk / per_draw))
+    return Stream(make, generators, block=block, per_draw=per_draw)
 
 
-def bank_batches(config: PaperConfig, generators):
-    """Yield (x (L, K, P, 2), lengths (K, P), target (K, P)): the next `batch` training sequences of
-    each seed, drawn `chunk` at a time from that seed's own stream."""
-    chunk = config.batch * max(1, round(config.chunk / config.batch))
-    while True:
-        drawn = [adding_sequences(rng, chunk, config.T) for rng in generators]
-        x = np.stack([time_major(d) for d in drawn], axis=2)                  # (L, chunk, P, 2)
-        lengths = np.stack([d.lengths for d in drawn], axis=1)
-        target = np.stack([d.target[:, 0] for d in drawn], axis=1)
-        for i in range(0, chunk, config.batch):        # always T + T/10 steps: a net's arithmetic is its own
-            rows = slice(i, i + config.batch)
-            yield x[:, rows], lengths[rows], target[rows]
+def end_errors(outputs: np.ndarray, episode) -> np.ndarray:
+    """Output - target at each sequence's end: (P, K)."""
+    return end_outputs(outputs, episode.lengths)[..., 0] - episode.targets[:, :, 0, 0]
 
 
 @dataclass
@@ -411,14 +287,9 @@ class PaperRun(Outcome):
 
 def test_bank(net: PaperLSTM, config: PaperConfig, seeds) -> np.ndarray:
     """Errors of every net on its seed's 2560 fresh test sequences (2560, P)."""
-    tests = [adding_sequences(streams(seed)["test"], TEST_SEQUENCES, config.T) for seed in seeds]
-    errors = []
-    for i in range(0, TEST_SEQUENCES, config.test_chunk):
-        part = [t.subset(slice(i, i + config.test_chunk)) for t in tests]
-        x = np.stack([time_major(p) for p in part], axis=2)
-        out = net.predict(x, np.stack([p.lengths for p in part], axis=1))
-        errors.append(out - np.stack([p.target[:, 0] for p in part], axis=1))
-    return np.concatenate(errors)
+    test = sequence_stream(config, [streams(seed)["test"] for seed in seeds]).batch(TEST_SEQUENCES)
+    ends = evaluate(net, np.arange(len(seeds)), test, chunk=config.test_chunk, last=True)       # (P, 2560, 1)
+    return (ends[..., 0] - test.targets[:, :, 0, 0]).T
 
 
 def train_bank(config: PaperConfig, seeds, label: str = "", snapshots: list | None = None,
@@ -428,33 +299,31 @@ def train_bank(config: PaperConfig, seeds, label: str = "", snapshots: list | No
     With `snapshots` (a list) and `snapshot_every`, (sequences, W, V) of the bank are appended
     every that many sequences and at the end (for the animation)."""
     seeds = list(seeds)
-    rngs = [streams(seed) for seed in seeds]
-    net = PaperLSTM(len(seeds), [r["init"] for r in rngs], output=config.output, input_bias=config.input_bias,
-                    output_bias=config.output_bias, init_scale=config.init_scale, dtype=config.dtype)
+    net = paper_net(config, seeds)
     rule = StoppingRule(len(seeds))
-    batches = bank_batches(config, [r["train"] for r in rngs])
-    curve = []
-    updates = -(-config.max_sequences // config.batch)
-    progress = Progress(updates, label=f"{label}T={config.T}, {len(seeds)} seeds: update")
-    for update in range(1, updates + 1):
-        x, lengths, target = next(batches)
-        y, cache = net.forward(x, lengths)
-        active = rule.active
-        net.step(net.truncated_gradient(cache, y, target), config.lr, active)
-        rule.update(y - target)
-        if rule.seen % config.curve_every < config.batch:
-            curve.append((rule.seen, rule.window_mse()))
-            progress.update(update, sequences=rule.seen, stopped=int(np.sum(~rule.active)),
-                            median_train_mse=float(np.median(curve[-1][1])))
-        if snapshots is not None and snapshot_every and rule.seen % snapshot_every < config.batch:
-            snapshots.append((rule.seen, net.W.copy(), net.V.copy()))
-        if not rule.active.any():
-            break
-    if snapshots is not None:
+
+    def score(outputs, episode):
+        errors = end_errors(outputs, episode)
+        return errors, np.abs(errors) < THRESHOLD          # a NaN error (a diverged net) counts as wrong
+
+    def watch(seen, net):                                  # the curve's points, each stop, the end
+        if snapshots is not None and snapshot_every and seen % snapshot_every < config.batch:
+            snapshots.append((seen, net.W.copy(), net.V.copy()))
+
+    history = train_on_line(net, sequence_stream(config, [streams(seed)["train"] for seed in seeds], config.batch),
+                    score, rule, config.lr, config.max_sequences, every=config.curve_every,
+                    label=f"{label}T={config.T}, {len(seeds)} seeds: update", watch=watch)
+    if snapshots is not None and (not snapshots or snapshots[-1][0] != rule.seen):
         snapshots.append((rule.seen, net.W.copy(), net.V.copy()))
+    curve = list(zip(history.seen, history.window_mse))
     errors = test_bank(net, config, seeds)
     return [PaperRun(**outcome_of(rule, p, seed, curve, errors[:, p]), config=config,
                      params={"W": net.W[p].copy(), "V": net.V[p].copy()}) for p, seed in enumerate(seeds)]
+
+
+def paper_bank(seeds, config: PaperConfig) -> list[PaperRun]:
+    """train_bank in the argument order of shared.online.over_banks (one bank per worker process)."""
+    return train_bank(config, seeds)
 
 
 # ----------------------------------------------------------------------------------------
@@ -618,26 +487,42 @@ def train(config: Config, seed: int, label: str | None = None) -> Run:
 # ----------------------------------------------------------------------------------------
 
 
-def paper_gradient_check(seed: int = 0, T: int = 24, output: str = "logistic") -> dict[str, float]:
-    """The paper's truncated gradient against finite differences of the loss of a net whose
-    recurrent inputs are held at the values of an unperturbed forward pass (with them fixed, the
-    exact gradient is the truncated one). Two nets, three sequences each, float64."""
-    rng = streams(seed)
-    net = PaperLSTM(2, [rng["init"], rng["train"]], output=output)
-    net.W += rng["test"].normal(0.0, 0.5, net.W.shape)      # off the initial point: gates not at their biases
-    net.V += rng["test"].normal(0.0, 0.5, net.V.shape)
-    data = [adding_sequences(rng["test"], 3, T) for _ in range(2)]
-    x = np.stack([time_major(d) for d in data], axis=2)
-    lengths = np.stack([d.lengths for d in data], axis=1)
-    target = np.stack([d.target[:, 0] for d in data], axis=1)
-    y, cache = net.forward(x, lengths)
-    frozen = cache[4].copy()
-    grads = net.truncated_gradient(cache, y, target)
+def truncated_gradient_problem(seed: int = 0, T: int = 24, output: str = "logistic"):
+    """Two nets off their initial point, three sequences each: their truncated gradient (computed
+    by PaperLSTM.sequence, backward through the carousels), the loss of the net whose recurrent
+    inputs are held at the values of an unperturbed pass (with them fixed, the exact gradient is the
+    truncated one), and the loss of the free-running net. Returns (held_loss, free_loss, params,
+    grads), float64."""
+    config = PaperConfig(T=T, output=output)
+    net = paper_net(config, [seed, seed + 1])
+    rng = streams(seed)["test"]
+    net.W += rng.normal(0.0, 0.5, net.W.shape)               # off the initial point: gates not at their biases
+    net.V += rng.normal(0.0, 0.5, net.V.shape)
+    data = sequence_stream(config, [rng, rng]).batch(3)
+    net.start(3)
+    net.sequence(data.inputs, data.targets, data.weights)
+    grads = {"W": -net.gW.copy(), "V": -net.gV.copy()}      # gW, gV hold -dE/dW
+    steps = data.inputs.shape[2]
+    held = []
+    net.start(3)
+    for t in range(steps):                                   # the recurrent inputs of an unperturbed pass
+        held.append(net.u[..., net.inputs:-1].copy())
+        net.step(data.inputs[:, :, t])
 
-    def loss():
-        out, _ = net.forward(x, lengths, frozen=frozen)
-        return 0.5 * float(np.sum((target - out) ** 2))
-    return {f"paper_{output}.{k}": v for k, v in check_gradients(loss, net.params, grads).items()}
+    def loss(hold: bool) -> float:
+        net.start(3)
+        total = 0.0
+        for t in range(steps):
+            y = net.step(data.inputs[:, :, t], hidden=held[t] if hold else None)
+            total += 0.5 * float(np.sum(data.weights[:, :, t, None] * (data.targets[:, :, t] - y) ** 2))
+        return total
+    return (lambda: loss(True)), (lambda: loss(False)), net.params, grads
+
+
+def paper_gradient_check(seed: int = 0, T: int = 24, output: str = "logistic") -> dict[str, float]:
+    """The paper's truncated gradient against finite differences of the held net's loss."""
+    held_loss, _, params, grads = truncated_gradient_problem(seed, T, output)
+    return {f"paper_{output}.{k}": v for k, v in check_gradients(held_loss, params, grads).items()}
 
 
 def gradient_check(seed: int = 0, T: int = 24) -> dict[str, float]:
@@ -856,8 +741,9 @@ def section_name(args) -> str | None:
 def paper_experiment(args, config: PaperConfig, seeds, section: str | None) -> tuple[dict, dict]:
     name = "the paper's LSTM" if section is None else f"the paper's LSTM ({section.replace('_', ' ')})"
     print(f"T = {config.T}: {MODEL_NAMES['paper']}; {config.describe()}; budget "
-          f"{format_value(config.max_sequences)} sequences; seeds {seeds[0]}..{seeds[-1]}, trained side by side")
-    runs = train_bank(config, seeds, label="")
+          f"{format_value(config.max_sequences)} sequences; seeds {seeds[0]}..{seeds[-1]}, trained side by side"
+          + (f" in {args.workers} processes" if args.workers > 1 else ""))
+    runs = over_banks(paper_bank, seeds, args.workers, config)
     seeds_record = seed_record(runs)
     rows = [paper_row(config.T)] if config.T in PAPER_SEQUENCES else []
     rows.append(table_row(name, config.T, 93, runs))
@@ -1001,11 +887,14 @@ def parse_args(argv=None):
     parser.add_argument("--no-baseline", action="store_true", help="--model adam: skip the RNN baseline")
     parser.add_argument("--rnn-seeds", type=positive_int, default=3,
                         help="--model adam: the RNN baseline trains the first K seeds of the sweep (default 3)")
+    parser.add_argument("--workers", type=int_at_most(8, "one bank per core; more processes only contend"),
+                        default=1, help="the paper's LSTM: split the seeds over this many processes (the figures "
+                                        "do not depend on it)")
     parser.add_argument("--gradcheck", action="store_true",
                         help="check the paper's truncated gradient (with the recurrent inputs held fixed) and the "
                              "comparisons' BPTT against finite differences; exit 1 above 1e-6")
     args = parser.parse_args(argv)
-    parser.only_when(args.model == "paper", ["--output", "--input-bias", "--output-bias", "--float32"],
+    parser.only_when(args.model == "paper", ["--output", "--input-bias", "--output-bias", "--float32", "--workers"],
                      "to the paper's LSTM (--model paper)")
     parser.only_when(args.model == "forget", ["--forget-bias"], "with --model forget")
     parser.only_when(args.model == "odyssnet", ["--neurons", "--thinking-steps"], "with --model odyssnet")

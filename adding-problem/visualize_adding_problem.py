@@ -49,27 +49,21 @@ def train_seed(config: ap.PaperConfig, seed: int, **kw) -> tuple[ap.PaperRun, ap
 
 
 def single_net(config: ap.PaperConfig, params: dict) -> ap.PaperLSTM:
-    net = ap.PaperLSTM(1, [np.random.default_rng(0)], output=config.output, dtype=config.dtype)
+    net = ap.paper_net(config, [0])
     net.W[0], net.V[0] = params["W"], params["V"]
     return net
 
 
 def trace(net: ap.PaperLSTM, data: ap.Sequences, index: int) -> dict:
-    """Run the net over one sequence and keep what is inside: cell states s_c, gates, the output
-    unit's reading of the cells at every step."""
+    """Run the (one-trial) net over one sequence and keep what is inside: cell states s_c, gates,
+    the output unit's reading of the cells at every step."""
     one = data.subset(slice(index, index + 1))
     n = int(one.lengths[0])
-    x = ap.time_major(one)[:, :, None, :]                                    # (L, 1, 1, 2)
-    y, cache = net.forward(x, one.lengths[:, None])
-    Y, TH = cache[4][:, 0, 0], cache[5][:, 0, 0]                              # (L + 1, 8), (L, 8)
-    y_in = 0.5 + 0.5 * TH[:, 4:6]
-    states = np.cumsum(y_in[:, ap.CELL_BLOCK] * 2.0 * TH[:, 0:4], axis=0)     # s(t) = sum y_in g
-    cells = Y[1:, 0:4]
-    readout = cells @ net.V[0, :4] + net.V[0, 4]
-    readout = 1.0 / (1.0 + np.exp(-readout)) if net.output == "logistic" else readout
-    return {"x": one.x[0, :n], "marked": one.marked[0], "target": float(one.target[0, 0]), "output": float(y[0, 0]),
-            "states": states[:n], "input": y_in[:n], "output_gate": (0.5 + 0.5 * TH[:, 6:8])[:n],
-            "readout": readout[:n], "n": n}
+    net.start(1, learn=False)
+    y = net.sequence(one.x[None])[0, 0, :, 0]                                 # (L,): the output at every step
+    states, gates = net.cache["s"][:, 0, 0], net.cache["gates"][:, 0, 0]      # (L, 4), (L, 4): in 1, in 2, out 1, out 2
+    return {"x": one.x[0, :n], "marked": one.marked[0], "target": float(one.target[0, 0]), "output": float(y[n - 1]),
+            "states": states[:n], "input": gates[:n, 0:2], "output_gate": gates[:n, 2:4], "readout": y[:n], "n": n}
 
 
 def pick_sequence(data: ap.Sequences) -> int:
@@ -217,7 +211,7 @@ UNIT_NAMES = ["cell 1", "cell 2", "cell 3", "cell 4", "in gate 1", "in gate 2", 
 
 def weights_figure(run: ap.PaperRun, seed: int, out: Path) -> None:
     """The trained net's 93 weights: W (sources x hidden units) and the output unit's V."""
-    W, V = run.params["W"], run.params["V"]
+    W, V = run.params["W"], run.params["V"][:, 0]
     scale = float(np.max(np.abs(np.concatenate([W.ravel(), V.ravel()]))))
     fig, axes = plt.subplots(1, 2, figsize=(10, 5.2), gridspec_kw={"width_ratios": [8, 1.4]})
     for ax, M, cols, title in ((axes[0], W, UNIT_NAMES, "hidden layer: 11 sources x 8 units = 88 weights"),

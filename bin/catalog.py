@@ -295,6 +295,8 @@ PAPER_URLS = {
     "LSTM recurrent networks learn simple context-free and context-sensitive languages":
         "https://doi.org/10.1109/72.963769",
     "LSTM: a search space odyssey": "https://doi.org/10.1109/TNNLS.2016.2582924",
+    "Finding temporal structure in music: blues improvisation with LSTM recurrent networks":
+        "https://people.idsia.ch/~juergen/blues/IDSIA-07-02.pdf",
     "Recurrent world models facilitate policy evolution":
         "https://papers.nips.cc/paper_files/paper/2018/hash/2de5d16682c3c35007e4e92982f1a2ba-Abstract.html",
 }

@@ -398,9 +398,34 @@ def record_errors(record: dict, required: dict = RECORD_KEYS) -> list[str]:
             errors.append(f"tables[{i}] needs exactly title, columns, rows")
         elif any(len(row) != len(table["columns"]) for row in table["rows"]):
             errors.append(f"tables[{i}] ({table['title']}): a row's length differs from the columns'")
+    errors += seeds_errors(record["seeds"])
     for key in ("summary", "tour"):
         if key in required and (not record[key].strip() or "\n" in record[key]):
             errors.append(f"{key} must be one non-empty line")
+    return errors
+
+
+def seeds_errors(seeds: dict | None) -> list[str]:
+    """What is wrong with a record's seeds block (the output of :func:`sweep`, or a stub's own of
+    that shape): every row a seed and a boolean ``solved``, the summary naming its ``metric``, which
+    every solved row holds. The catalog's README block reads exactly these."""
+    if seeds is None:
+        return []
+    rows, summary = seeds.get("per_seed"), seeds.get("summary")
+    if not isinstance(rows, list) or not rows or not isinstance(summary, dict):
+        return ["seeds needs a non-empty per_seed list and a summary"]
+    errors = []
+    metric = summary.get("metric")
+    if not isinstance(metric, str):
+        errors.append("seeds.summary.metric must name the per-seed figure it summarizes")
+    for key in ("n_runs", "n_solved"):
+        if not isinstance(summary.get(key), int):
+            errors.append(f"seeds.summary.{key} missing")
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or "seed" not in row or not isinstance(row.get("solved"), bool):
+            errors.append(f"seeds.per_seed[{i}] needs a seed and a boolean solved")
+        elif isinstance(metric, str) and row["solved"] and metric not in row:
+            errors.append(f"seeds.per_seed[{i}] (seed {row['seed']}) is solved but has no {metric!r}")
     return errors
 
 

@@ -46,6 +46,8 @@ class Trial:
     test: dict
     curve: list = field(default_factory=list)
     params: dict | None = None
+    train_mae_at_stop: float | None = None     # the window's mean of sqrt(E) (|e| for one output) at the stop
+    below_at: int | None = None                # sequences until the window's mean E first fell below the rule's bound
 
     @property
     def solved(self) -> bool:
@@ -53,7 +55,8 @@ class Trial:
 
     def row(self) -> dict:
         return {"seed": self.seed, "solved": self.solved, "sequences": self.stopped_at, "seen": self.seen,
-                "train_error_at_stop": self.train_error_at_stop, **self.test}
+                "train_error_at_stop": self.train_error_at_stop, "train_mae_at_stop": self.train_mae_at_stop,
+                "sequences_to_train_error_below": self.below_at, **self.test}
 
 
 def end_outputs(outputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -63,18 +66,19 @@ def end_outputs(outputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 def train_and_test(net: PaperLSTM, seeds, make: Callable, score: Callable, test_figures: Callable,
                    rule: StoppingRule, lr: float, budget: int, test_size: int, every: int = 1000,
-                   keep_params: bool = False, watch=None) -> list[Trial]:
+                   keep_params: bool = False, watch=None, batch: int = 1) -> list[Trial]:
     """Train the bank ``net`` (trial p = seeds[p], its initial weights from streams(seed)["init"])
-    on line on each seed's training stream until the rule stops it or ``budget`` sequences pass;
-    then test every trial on ``test_size`` fresh sequences of its own test stream."""
-    stream = Stream(make, [streams(s)["train"] for s in seeds])
+    on line on each seed's training stream until the rule stops it or ``budget`` sequences pass
+    (``batch`` > 1: the weights change once per that many sequences, their changes summed); then
+    test every trial on ``test_size`` fresh sequences of its own test stream."""
+    stream = Stream(make, [streams(s)["train"] for s in seeds], per_draw=batch)
 
     def rule_score(outputs, episode):
-        error, correct = score(end_outputs(outputs, episode.lengths)[:, 0], episode.targets[:, 0, 0])
+        error, correct = score(end_outputs(outputs, episode.lengths), episode.targets[:, :, 0])
         return np.sqrt(error), correct                  # the rule's window mean square is then the mean of E
 
     history = train(net, stream, rule_score, rule, lr, budget, every=every,
-                    label=f"seeds {seeds[0]}-{seeds[-1]}: sequences", watch=watch)
+                    label=f"seeds {seeds[0]}-{seeds[-1]}: " + ("sequences" if batch == 1 else "updates"), watch=watch)
     test = Stream(make, [streams(s)["test"] for s in seeds]).batch(test_size)
     ends = evaluate(net, np.arange(len(seeds)), test, last=True)
     seen, window_error, _ = history.curve()
@@ -86,7 +90,9 @@ def train_and_test(net: PaperLSTM, seeds, make: Callable, score: Callable, test_
                             None if stopped is None else float(rule.at_stop["train_mse"][p]),
                             test_figures(ends[p], test.targets[p, :, 0]),
                             [[int(s), float(e)] for s, e in zip(seen[keep], window_error[keep, p])],
-                            {"W": net.W[p].copy(), "V": net.V[p].copy()} if keep_params else None))
+                            {k: v[p].copy() for k, v in net.params.items()} if keep_params else None,
+                            None if stopped is None else float(rule.at_stop["train_mae"][p]),
+                            int(rule.mse_below_at[p]) if rule.mse_below_at[p] >= 0 else None))
     return trials
 
 

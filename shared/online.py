@@ -65,11 +65,14 @@ class Stream:
     """Every trial's sequences, each trial from its own generator, drawn ``block`` at a time (so a
     trial's data do not depend on the bank it is in). make(rng, n) -> (inputs (n, T[, D]), lengths
     (n,), target (n, O)): n sequences with a target at the end, padded to a length T that does not
-    depend on the draw. ``stream(n)``: the n-th sequence of every trial, an Episode (P, 1, ...);
+    depend on the draw. ``stream(n)``: the n-th draw of every trial, an Episode (P, per_draw, ...)
+    (``per_draw`` consecutive sequences: one, or a batch learned with the weights held);
     ``stream.batch(n)``: the next n sequences of every trial at once, (P, n, ...), for test sets."""
 
-    def __init__(self, make: Callable, rngs, block: int = 1000):
-        self.make, self.rngs, self.block = make, list(rngs), integer("block", block)
+    def __init__(self, make: Callable, rngs, block: int = 1000, per_draw: int = 1):
+        self.per_draw = integer("per_draw", per_draw)
+        self.make, self.rngs = make, list(rngs)
+        self.block = per_draw * -(-integer("block", block) // per_draw)      # a whole number of draws
         self.drawn, self.first = None, 0
 
     def batch(self, n: int) -> Episode:
@@ -78,12 +81,14 @@ class Stream:
         return at_the_end(inputs, lengths, target)
 
     def __call__(self, n: int) -> Episode:
-        if self.drawn is None or not self.first <= n < self.first + self.block:
-            if self.drawn is not None and n != self.first + self.block:
-                raise ValueError(f"sequences are drawn in order: asked for {n} after {self.first + self.block - 1}")
-            self.first = n
+        first = n * self.per_draw                            # the draw's first sequence
+        if self.drawn is None or not self.first <= first < self.first + self.block:
+            if self.drawn is not None and first != self.first + self.block:
+                raise ValueError(f"sequences are drawn in order: asked for draw {n} after "
+                                 f"{(self.first + self.block) // self.per_draw - 1}")
+            self.first = first
             self.drawn = self.batch(self.block)
-        i = slice(n - self.first, n - self.first + 1)
+        i = slice(first - self.first, first - self.first + self.per_draw)
         d = self.drawn
         return Episode(d.inputs[:, i], d.targets[:, i], d.weights[:, i], d.lengths[:, i])
 
@@ -140,28 +145,33 @@ def train(net: PaperLSTM, draw: Callable[[int], Episode], score: Callable[[np.nd
           label: str = "sequences", watch: Callable[[int, PaperLSTM], None] | None = None) -> Training:
     """Train every trial of ``net`` on line until the rule stops it or ``budget`` sequences pass.
 
-    draw(n): the n-th training sequence of every trial, an Episode with K = 1 (each trial from its
-    own generator, so a trial's data do not depend on the others). score(outputs, episode): the
-    sequence's error (P,) for the rule's window and whether it was processed correctly (P,) bool.
-    The curve is sampled every ``every`` sequences, when a trial stops and at the end; watch(seen,
-    net) is called at the same points (snapshots for pictures).
+    draw(n): the n-th draw of training sequences of every trial, an Episode with K sequences per
+    trial (each trial from its own generator, so a trial's data do not depend on the others; K = 1
+    is the papers' on-line learning, K > 1 changes the weights once per K sequences, their changes
+    summed). score(outputs, episode): each sequence's error (P, K) (or (P,) when K = 1) for the
+    rule's window and whether it was processed correctly, bool of the same shape. The curve is
+    sampled every ``every`` sequences, when a trial stops and at the end; watch(seen, net) is
+    called at the same points (snapshots for pictures).
     """
     lr, budget, every = number("lr", lr), integer("budget", budget), integer("every", every)
-    net.start(1)
+    episode = draw(0)
+    P, K = episode.lengths.shape
+    net.start(K)
     history = Training(rule)
-    progress = Progress(budget, label)
-    for n in range(budget):
-        episode = draw(n)
+    updates = -(-budget // K)
+    progress = Progress(updates, label)
+    for n in range(updates):
+        episode = episode if n == 0 else draw(n)
         learning = rule.active.copy()
         outputs = run(net, episode, lr if per_step else None, learning)
         errors, correct = score(outputs, episode)
-        stopped_now = rule.update(np.asarray(errors)[None], np.asarray(correct)[None])
+        stopped_now = rule.update(np.asarray(errors).reshape(P, K).T, np.asarray(correct).reshape(P, K).T)
         if not per_step:
             net.apply(lr, learning)
         if not learning.all():
             net.apply(0.0, ~learning)              # a stopped trial's change is dropped, not kept
         done = not rule.active.any()
-        if (n + 1) % every == 0 or stopped_now.any() or n + 1 == budget:       # each curve ends at its stop
+        if rule.seen % every < K or stopped_now.any() or n + 1 == updates:       # each curve ends at its stop
             history.seen.append(rule.seen)
             history.window_mse.append(rule.window_mse())
             history.window_wrong.append(rule.wrong[:min(rule.seen, rule.recent)].mean(axis=0))

@@ -15,6 +15,7 @@ function, per cell c of block j:
     (peepholes=True, Gers et al. 2002: net_in_j and net_phi_j add sum_v P[v] s_v(t-1) over the
      block's cells v, net_out_j adds sum_v P[v] s_v(t); the cell reads no peephole)
     g = 4 f - 2 in (-2, 2),  h = 2 f - 1 in (-1, 1)            (the 1997 squashing functions)
+    (squashing="linear", the timing nets of Gers et al. 2002: g(z) = z and h(s) = s; step() only)
     y_k(t) = f(sum_c V[c, k] y_c(t) [+ sum_i V[i, k] x_i(t)] [+ V[bias, k]])   (or linear: output_unit="linear")
 
 Every activation starts at 0 on ``reset`` (the papers reset at each sequence; a continual stream
@@ -73,7 +74,8 @@ class PaperLSTM:
     "random" (drawn like the other weights: the 2000 paper). reads: what the cells and gates read
     from the hidden layer at t - 1, "all" (1997) or "cells" (the cell outputs only; Gers et al.
     2000). shortcut: the output units also read the inputs (2000). peepholes: each cell's state
-    feeds its block's gates (Gers et al. 2002). Weights start uniform in
+    feeds its block's gates (Gers et al. 2002). squashing: "1997" (g = 4 f - 2, h = 2 f - 1) or
+    "linear" (g and h the identity, as the 2002 timing nets; runs through step() only). Weights start uniform in
     [-init_scale, init_scale], trial k drawing from rngs[k]; a weight that is absent is 0 and never
     trained.
     """
@@ -82,7 +84,7 @@ class PaperLSTM:
                  forget_gate: bool = False, output_unit: str = "logistic", output_bias: bool | str = False,
                  cell_bias: bool = True, gate_biases: bool = True, init_scale: float = 0.1,
                  gate_bias: dict | None = None, reads: str = "all", shortcut: bool = False,
-                 peepholes: bool = False, dtype=np.float64):
+                 peepholes: bool = False, squashing: str = "1997", dtype=np.float64):
         inputs, outputs = integer("inputs", inputs), integer("outputs", outputs)
         blocks, block_size = integer("blocks", blocks), integer("block_size", block_size)
         init_scale = number("init_scale", init_scale)
@@ -92,6 +94,9 @@ class PaperLSTM:
             raise ValueError(f"output_bias must be False, True or 'random', got {output_bias!r}")
         if reads not in ("all", "cells"):
             raise ValueError(f"reads must be 'all' or 'cells', got {reads!r}")
+        if squashing not in ("1997", "linear"):
+            raise ValueError(f"squashing must be '1997' or 'linear', got {squashing!r}")
+        self.linear = squashing == "linear"                          # g(z) = z, h(s) = s
         rngs = list(rngs)
         if not rngs or not all(isinstance(r, np.random.Generator) for r in rngs):
             raise ValueError("rngs must be one np.random.Generator per trial")
@@ -143,6 +148,7 @@ class PaperLSTM:
             self.peep = self.peep.astype(self.dtype)
             self.gpeep = np.zeros_like(self.peep)
         self.streams, self.learn = 0, True
+        self.velocity = None                       # apply(..., momentum=m): the step per weight
 
     @property
     def n_weights(self) -> int:
@@ -174,6 +180,7 @@ class PaperLSTM:
         copy.W, copy.V = self.W[trials], self.V[trials]
         copy.peep = self.peep[trials] if self.peepholes else None
         copy.gW = copy.gV = copy.gpeep = copy.u = copy.s = copy.trace = None     # its own state comes with start()
+        copy.velocity = None
         copy.trials = len(copy.W)
         copy.streams = 0
         return copy
@@ -231,7 +238,7 @@ class PaperLSTM:
         gate = 0.5 * half_tanh[..., c:] + 0.5                          # f(net) of the gates
         y_in = gate[..., :b, None]
         y_out = gate[..., -b:, None]
-        g = 2.0 * half_tanh[..., :c]                                    # 4 f - 2 = 2 tanh(net / 2)
+        g = 2.0 * (half_net if self.linear else half_tanh)[..., :c]    # net, or 4 f - 2 = 2 tanh(net / 2)
         s_prev = s.copy() if self.forget_gate else None
         if self.forget_gate:
             y_phi = gate[..., b:2 * b, None]
@@ -243,7 +250,7 @@ class PaperLSTM:
             peek_now = s if peeked is None else peeked[:, :, 1]
             half_tanh[..., -b:] = np.tanh(half_net[..., -b:] + peek(-1, peek_now))
             gate[..., -b:] = 0.5 * half_tanh[..., -b:] + 0.5
-        squashed = np.tanh(0.5 * s)                                     # h(s) = 2 f(s) - 1
+        squashed = s if self.linear else np.tanh(0.5 * s)              # h(s) = s, or 2 f(s) - 1
         y_c = (y_out * squashed.reshape(blocked)).reshape(P, K, c)
         net_k = np.matmul(y_c, self.V[:, :c])
         if self.shortcut:
@@ -263,7 +270,8 @@ class PaperLSTM:
         blocks_of = (lambda a: a) if size == 1 else (lambda a: np.repeat(a, size, axis=-1))   # (P, K, b) -> (P, K, c)
         trace = self.trace[:, :K]
         coef = np.empty((P, K, trace.shape[3], c), self.dtype)
-        coef[:, :, 0] = (1.0 - half_tanh[..., :c] ** 2) * blocks_of(gate[..., :b])     # g'(net_c) y_in
+        coef[:, :, 0] = ((1.0 if self.linear else 1.0 - half_tanh[..., :c] ** 2)      # g'(net_c) y_in
+                         * blocks_of(gate[..., :b]))
         coef[:, :, 1] = g * blocks_of(slope[..., c:c + b])                              # g f'(net_in)
         if self.forget_gate:
             coef[:, :, 2] = s_prev * blocks_of(slope[..., c + b:c + 2 * b])             # s(t-1) f'(net_phi)
@@ -294,7 +302,8 @@ class PaperLSTM:
             if self.output_bias:
                 self.gV[:, self.bias_row] += _over_streams(e_k)
             back = np.matmul(self.V[:, :c], e_k.transpose(0, 2, 1)).transpose(0, 2, 1)   # error at each cell output
-            e_s = (y_out * ((0.5 - 0.5 * squashed * squashed) * back).reshape(blocked)).reshape(P, K, c)
+            h_slope = 1.0 if self.linear else 0.5 - 0.5 * squashed * squashed        # h'(s)
+            e_s = (y_out * (h_slope * back).reshape(blocked)).reshape(P, K, c)
             change = _over_streams(trace * e_s[:, :, None, None, :])     # (P, Z, kinds, c)
             self.gW[:, :, :c] += change[:, :, 0]
             block_sum = lambda a: a.reshape(P, self.width, b, size).sum(-1)   # noqa: E731
@@ -330,6 +339,8 @@ class PaperLSTM:
         so the whole change is one product of the steps' inputs with the units' errors. Per step the
         forward pass makes about a third of step()'s numpy calls. What the pass computed stays in
         ``self.cache`` ("s": cell states (T, P, K, cells), "gates", "y_c") until the next call."""
+        if self.linear:
+            raise ValueError("squashing='linear' runs through step() only (sequence() is written for the 1997 g, h)")
         inputs = np.asarray(inputs)
         P, c, b, size, U = self.trials, self.cells, self.blocks, self.block_size, self.units
         codes = inputs if inputs.dtype.kind in "iu" else None
@@ -491,15 +502,33 @@ class PaperLSTM:
         self.cache = {name: value[:, :1] for name, value in pair.cache.items()}
         return y[:1]
 
-    def apply(self, lr: float, trials=None) -> None:
+    def apply(self, lr, trials=None, momentum: float = 0.0) -> None:
         """Add lr times the accumulated change to the weights of ``trials`` ((P,) bool, default
-        all) and clear theirs (the others keep accumulating)."""
+        all) and clear theirs (the others keep accumulating). ``lr``: one rate, or one per trial
+        (P,) (a rate reset or decayed per training stream). With ``momentum`` m > 0 the step is the
+        velocity v = m v + lr change, kept per weight in ``self.velocity``; the velocity of a trial
+        not in ``trials`` is held until it learns again."""
         trials = np.ones(self.trials, bool) if trials is None else np.asarray(trials, bool)
+        lr = np.asarray(lr, dtype=self.W.dtype)
+        if lr.ndim == 1:
+            if lr.shape != (self.trials,):
+                raise ValueError(f"lr must be one number or one per trial ({self.trials},), got {lr.shape}")
+            lr = lr[trials, None, None]
+        elif lr.ndim:
+            raise ValueError(f"lr must be one number or one per trial ({self.trials},), got {lr.shape}")
+        momentum = number("momentum", momentum)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
         self.gW *= self.trainable
-        self.W[trials] += lr * self.gW[trials]
-        self.V[trials] += lr * self.gV[trials]
-        self.gW[trials] = 0.0
-        self.gV[trials] = 0.0
-        if self.peepholes:
-            self.peep[trials] += lr * self.gpeep[trials]
-            self.gpeep[trials] = 0.0
+        names = ("W", "V", "peep") if self.peepholes else ("W", "V")
+        if momentum and self.velocity is None:
+            self.velocity = {name: np.zeros_like(getattr(self, name)) for name in names}
+        for name in names:
+            weights, change = getattr(self, name), getattr(self, "g" + name)
+            if momentum:
+                velocity = self.velocity[name]
+                velocity[trials] = momentum * velocity[trials] + lr * change[trials]
+                weights[trials] += velocity[trials]
+            else:
+                weights[trials] += lr * change[trials]
+            change[trials] = 0.0

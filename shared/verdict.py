@@ -225,6 +225,29 @@ def rate_at_most(claim: str, where: str, solved: Sequence[bool], paper_rate: flo
                  notes={"solved": k, "threshold": threshold})
 
 
+def fisher_greater(k1: int, n1: int, k2: int, n2: int) -> float:
+    """One-sided Fisher exact test: the p of a share k1/n1 at least this far above k2/n2 if both rows
+    had the same rate (the hypergeometric tail P(X >= k1), X the successes that fall in row 1)."""
+    total, successes = n1 + n2, k1 + k2
+    return sum(math.comb(successes, x) * math.comb(total - successes, n1 - x)
+               for x in range(k1, min(successes, n1) + 1)) / math.comb(total, n1)
+
+
+def rate_higher(claim: str, where: str, ours: Sequence[bool], theirs: Sequence[bool],
+                metric: str = "share of runs solved, ours minus theirs") -> Claim:
+    """"X succeeds more often than Y" over two independent sets of runs (not paired seeds): H0 the
+    two rates are equal, one-sided Fisher exact test. The estimate is the difference of the shares;
+    no interval (the test conditions on the margins)."""
+    ours, theirs = [bool(s) for s in ours], [bool(s) for s in theirs]
+    if not ours or not theirs:
+        raise ValueError(f"{claim}: no runs")
+    k1, n1, k2, n2 = sum(ours), len(ours), sum(theirs), len(theirs)
+    return Claim(claim=claim, where=where, metric=metric,
+                 test=f"one-sided Fisher exact test: {k1}/{n1} against {k2}/{n2}",
+                 estimate=k1 / n1 - k2 / n2, p=fisher_greater(k1, n1, k2, n2), n=n1 + n2,
+                 notes={"ours": [k1, n1], "theirs": [k2, n2]})
+
+
 def mean_within(claim: str, where: str, values: Sequence[float], paper_value: float, factor: float,
                 metric: str, log: bool = False) -> Claim:
     """Equivalence of a mean to the paper's figure within a factor: two one-sided t-tests.

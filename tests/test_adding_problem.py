@@ -35,20 +35,16 @@ def test_same_seed_same_sequences_and_independent_streams():
 # ----------------------------------------------------------------------------------------
 
 
-def bank_data(nets: int, per_net: int, T: int, seed: int = 0):
-    data = [ap.adding_sequences(np.random.default_rng(seed + p), per_net, T) for p in range(nets)]
-    return (np.stack([ap.time_major(d) for d in data], axis=2), np.stack([d.lengths for d in data], axis=1),
-            np.stack([d.target[:, 0] for d in data], axis=1))
-
-
 def test_the_paper_net_has_93_weights_and_the_papers_initial_biases():
-    net = ap.PaperLSTM(3, [np.random.default_rng(i) for i in range(3)])
-    assert net.weights == 93 == net.W[0].size + net.V[0].size
+    net = ap.paper_net(ap.PaperConfig(), [0, 1, 2])
+    assert net.n_weights == 93 == net.W[0].size + net.V[0].size
     np.testing.assert_array_equal(net.W[:, 10, 4:6], [[-3.0, -6.0]] * 3)            # input gates: -3, -6
     others = np.concatenate([np.delete(net.W, [4, 5], axis=2).ravel(), net.W[:, :10, 4:6].ravel(), net.V.ravel()])
     assert np.all(np.abs(others) <= 0.1) and np.abs(net.W[:, 10, 6:8]).max() <= 0.1   # output gates random
-    random_bias = ap.PaperLSTM(1, [np.random.default_rng(0)], input_bias=None)
+    assert np.all(net.V[:, 4] != 0.0)                                                  # the output bias too
+    random_bias = ap.paper_net(ap.PaperConfig(input_bias=None), [0])
     assert np.abs(random_bias.W).max() <= 0.1
+    np.testing.assert_array_equal(random_bias.W[0, :10], net.W[0, :10])              # the same draws
 
 
 @pytest.mark.parametrize("output", ["logistic", "linear"])
@@ -58,33 +54,18 @@ def test_truncated_gradient_matches_finite_differences(output):
     assert max(errors.values()) < 1e-6
 
 
-def truncated_setup(seed=2):
-    rng = ap.streams(seed)
-    net = ap.PaperLSTM(2, [rng["init"], rng["train"]])
-    net.W += rng["test"].normal(0.0, 0.5, net.W.shape)
-    net.V += rng["test"].normal(0.0, 0.5, net.V.shape)
-    x, lengths, target = bank_data(2, 3, 24, seed)
-    y, cache = net.forward(x, lengths)
-    frozen = cache[4].copy()
-    grads = net.truncated_gradient(cache, y, target)
-    return net, x, lengths, target, frozen, grads
-
-
 def test_the_gradient_check_catches_a_one_percent_error():
-    net, x, lengths, target, frozen, grads = truncated_setup()
+    held_loss, _, params, grads = ap.truncated_gradient_problem(seed=2)
     wrong = {"W": grads["W"].copy(), "V": grads["V"]}
     wrong["W"][0, 1, 4] *= 1.01                          # the marker's weight into the first input gate
-    errors = check_gradients(lambda: 0.5 * float(np.sum((target - net.forward(x, lengths, frozen=frozen)[0]) ** 2)),
-                             net.params, wrong)
-    assert errors["W"] > 1e-3
+    assert check_gradients(held_loss, params, wrong)["W"] > 1e-3
 
 
 def test_the_truncation_is_real_and_spares_the_output_weights():
     """Against the loss of the free-running net, the truncated gradient of the hidden weights is not
     the full one (error does not flow back through the recurrent inputs), that of V is."""
-    net, x, lengths, target, frozen, grads = truncated_setup()
-    errors = check_gradients(lambda: 0.5 * float(np.sum((target - net.forward(x, lengths)[0]) ** 2)),
-                             net.params, grads)
+    _, free_loss, params, grads = ap.truncated_gradient_problem(seed=2)
+    errors = check_gradients(free_loss, params, grads)
     assert errors["W"] > 1e-2 and errors["V"] < 1e-6
 
 
@@ -94,25 +75,14 @@ def test_other_comparisons_gradients_match_finite_differences():
     assert max(errors.values()) < 1e-6
 
 
-def test_nets_of_a_bank_are_independent():
-    """Each net of a bank computes what it computes alone (its own weights, its own sequences)."""
-    rngs = [np.random.default_rng(i) for i in range(3)]
-    bank = ap.PaperLSTM(3, rngs)
-    x, lengths, target = bank_data(3, 4, 30)
-    y, _ = bank.forward(x, lengths)
-    for p in range(3):
-        alone = ap.PaperLSTM(1, [np.random.default_rng(p)])
-        np.testing.assert_array_equal(alone.W[0], bank.W[p])
-        y_alone, _ = alone.forward(x[:, :, p:p + 1], lengths[:, p:p + 1])
-        np.testing.assert_array_equal(y_alone[:, 0], y[:, p])               # bit for bit
-    np.testing.assert_array_equal(bank.predict(x, lengths), y)
+WIRED = ap.PaperConfig(T=100, output="linear", input_bias=None, init_scale=0.0)
 
 
 def wired_net(trials: int = 1, scale: float = 0.01) -> "ap.PaperLSTM":
     """The paper's net set by hand to solve the task with a linear output unit: the marker opens
     block 1's input gate, cell 1 adds scale * value (g = 2 tanh(net / 2) is about linear near 0),
     the output gate stays open and the output unit undoes h = tanh(s / 2) ~ s / 2 and the scale."""
-    net = ap.PaperLSTM(trials, [np.random.default_rng(0)] * trials, output="linear", input_bias=None, init_scale=0.0)
+    net = ap.paper_net(WIRED, list(range(trials)))
     W = net.W
     W[:, 1, 4:6] = 40.0                                  # marker 1 -> +20, marker 0 -> -20, marker -1 -> -60
     W[:, 10, 4:6] = -20.0
@@ -125,12 +95,11 @@ def wired_net(trials: int = 1, scale: float = 0.01) -> "ap.PaperLSTM":
 
 def test_a_hand_wired_paper_net_processes_every_sequence_correctly():
     """Known answer: the task is what the net can compute; lengths pick each sequence's end."""
-    x, lengths, target = bank_data(2, 2560, 100, seed=5)
     net = wired_net(2)
-    errors = np.abs(net.predict(x, lengths) - target)
-    assert errors.max() < 2e-3                           # far inside the paper's 0.04
+    errors = np.abs(ap.test_bank(net, WIRED, [5, 6]))
+    assert errors.shape == (2560, 2) and errors.max() < 2e-3          # far inside the paper's 0.04
     net.W[:, 1, 4:6] = 0.0                               # a net that cannot see the markers cannot add
-    assert np.mean(np.abs(net.predict(x, lengths) - target) >= ap.THRESHOLD) > 0.5
+    assert np.mean(np.abs(ap.test_bank(net, WIRED, [5, 6])) >= ap.THRESHOLD) > 0.5
 
 
 # ----------------------------------------------------------------------------------------
@@ -145,7 +114,7 @@ def test_training_stops_a_correct_net_after_2000_sequences(monkeypatch):
     """The wired net (linear output, learning rate 0) meets the rule after exactly 2000 sequences;
     the test then finds nothing wrong."""
     wired = wired_net(2)
-    monkeypatch.setattr(ap, "PaperLSTM", lambda trials, rngs, **kw: wired)
+    monkeypatch.setattr(ap, "paper_net", lambda config, seeds: wired)
     config = ap.PaperConfig(T=60, lr=0.0, max_sequences=5000, curve_every=500)
     runs = ap.train_bank(config, [0, 1])
     for run in runs:
@@ -163,9 +132,15 @@ def test_training_learns_and_seeds_are_reproducible():
     assert a[0].row() == b[0].row() and a[1].row() == b[1].row()
     alone = ap.train_bank(config, [5])[0]
     assert alone.row() == a[1].row() and np.array_equal(alone.params["W"], a[1].params["W"])
-    fresh = ap.PaperLSTM(1, [ap.streams(4)["init"]])
+    fresh = ap.paper_net(config, [4])
     assert np.abs(a[0].params["W"] - fresh.W[0]).max() > 1e-4
     assert a[0].row() != a[1].row()
+
+
+def test_worker_processes_change_the_wallclock_not_the_figures():
+    config = ap.PaperConfig(T=30, batch=4, max_sequences=200, curve_every=100)
+    split = ap.over_banks(ap.paper_bank, [4, 5, 6], 2, config)
+    assert [run.row() for run in split] == [run.row() for run in ap.train_bank(config, [4, 5, 6])]
 
 
 def test_comparison_learners_report_errors_before_their_update():
@@ -204,7 +179,7 @@ def test_right_alignment_ends_every_sequence_at_the_last_step():
 
 
 @pytest.mark.parametrize("argv,section", [
-    ([], None), (["--batch", "1"], "online"), (["--T", "500", "--batch", "16"], "T500"), (["--T", "1000"], "T1000"),
+    ([], None), (["--workers", "2"], None), (["--batch", "1"], "online"), (["--T", "500", "--batch", "16"], "T500"), (["--T", "1000"], "T1000"),
     (["--float32"], "float32"), (["--lr", "1"], "lr1"),
     (["--output", "linear"], "linear_output"), (["--input-bias", "random"], "random_input_bias"),
     (["--input-bias=-4,-4", "--output-bias=-0.5,-1"], "input_bias-4_-4_output_bias-0.5_-1"),
@@ -217,7 +192,8 @@ def test_records_go_to_the_right_section(argv, section):
 @pytest.mark.parametrize("bad", [["--T", "20"], ["--T", "101"], ["--model", "gru"], ["--lr", "0"],
                                  ["--max-sequences", "-5"], ["--input-bias", "-3"], ["--output-bias", "x,y"],
                                  ["--output", "tanh"], ["--record", "--n-seeds", "5"],
-                                 ["--T", "500", "--n-seeds", "2", "--record"], ["--batch", "1", "--n-seeds", "9", "--record"]])
+                                 ["--T", "500", "--n-seeds", "2", "--record"], ["--batch", "1", "--n-seeds", "9", "--record"],
+                                 ["--workers", "0"], ["--model", "rnn", "--workers", "2"]])
 def test_bad_arguments_exit_2(bad):
     with pytest.raises(SystemExit) as exit_info:
         ap.parse_args(bad)

@@ -103,6 +103,21 @@ def test_record_errors_name_the_problem():
     assert ex.record_errors(bad) == ["missing key 'headline'"]
 
 
+def test_record_errors_check_the_seeds_block_the_catalog_reads():
+    good = {**valid_record(), "command": "python3 demo/demo.py --record"}
+    seeds = ex.sweep(lambda s: {"steps": 10 + s, "solved": s != 1}, [0, 1, 2], "steps", quiet=True)
+    assert ex.record_errors({**good, "seeds": seeds}) == []
+    no_metric = {"per_seed": seeds["per_seed"], "summary": {k: v for k, v in seeds["summary"].items() if k != "metric"}}
+    assert any("summary.metric" in e for e in ex.record_errors({**good, "seeds": no_metric}))
+    rows = [{k: v for k, v in r.items() if k != "solved"} for r in seeds["per_seed"]]
+    assert any("boolean solved" in e for e in ex.record_errors({**good, "seeds": {**seeds, "per_seed": rows}}))
+    rows = [{k: v for k, v in r.items() if k != "steps"} for r in seeds["per_seed"]]
+    errors = ex.record_errors({**good, "seeds": {**seeds, "per_seed": rows}})
+    assert any("seed 0) is solved but has no 'steps'" in e for e in errors)
+    assert not any("seed 1)" in e for e in errors)                  # an unsolved row may lack the metric
+    assert any("non-empty per_seed" in e for e in ex.record_errors({**good, "seeds": {"per_seed": []}}))
+
+
 def test_verdict_errors():
     assert ex.verdict_errors({"value": "pending", "reason": "r", "claims": []}) == []
     assert any("verdict.value" in e for e in ex.verdict_errors({"value": "kind of", "reason": "r", "claims": []}))

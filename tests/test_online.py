@@ -222,6 +222,57 @@ def test_a_stream_draws_each_trials_sequences_from_its_own_generator_in_blocks()
     assert test.inputs.shape == (1, 4, 5) and test.targets.shape == (1, 4, 5, 2)
 
 
+def test_a_stream_draws_batches_of_consecutive_sequences():
+    def make(rng, n):
+        return rng.integers(0, 4, (n, 5)), np.full(n, 5), np.eye(2)[rng.integers(0, 2, n)]
+
+    single = Stream(make, [np.random.default_rng(3)], block=12)
+    batched = Stream(make, [np.random.default_rng(3)], block=12, per_draw=4)     # 12 = 3 draws of 4
+    for n in range(5):
+        four = batched(n)
+        assert four.inputs.shape == (1, 4, 5)
+        for k in range(4):
+            np.testing.assert_array_equal(four.inputs[0, k], single(4 * n + k).inputs[0, 0])
+    assert Stream(make, [np.random.default_rng(3)], block=1000, per_draw=16).block == 1008
+
+
+def test_train_in_batches_sums_the_changes_of_each_batch_and_feeds_the_rule_in_order():
+    """K sequences per update: the weights change once per K sequences by the sum of their
+    changes (the weights held through the batch), the rule sees every sequence in order."""
+    seeds, K = [0, 1], 4
+    rngs = [np.random.default_rng([s, 1]) for s in seeds]
+    eye = np.eye(2)
+
+    def draw(n):
+        first = np.stack([r.integers(2, size=K) for r in rngs])                     # (P, K)
+        middle = np.stack([r.integers(2, 4, (K, 5)) for r in rngs])
+        codes = np.concatenate([first[..., None], middle], axis=2)                   # (P, K, 6)
+        return at_the_end(codes, np.full((2, K), 6), eye[first])
+
+    def score(out, episode):
+        error = out[:, :, -1] - episode.targets[:, :, -1]                              # (P, K, 2)
+        return np.sqrt((error ** 2).mean(axis=-1)), (np.abs(error) < 0.3).all(axis=-1)
+
+    def net():
+        return PaperLSTM(4, 2, 1, 2, [np.random.default_rng([s, 0]) for s in seeds], output_bias=True,
+                         init_scale=0.1, gate_bias={"input": [-1.0, -2.0]})
+
+    trained = net()
+    rule = StoppingRule(2, recent=8, threshold=0.3, train_error=None)
+    history = train(trained, draw, score, rule, lr=0.5, budget=10, every=4)       # 3 updates of 4
+    assert rule.seen == 12 and list(history.seen) == [4, 8, 12]
+    rngs[:] = [np.random.default_rng([s, 1]) for s in seeds]                         # the same draws, by hand
+    by_hand, errors = net(), []
+    for n in range(3):
+        episode = draw(n)
+        by_hand.start(K)
+        out = by_hand.sequence(episode.inputs, episode.targets, episode.weights)
+        errors.append(score(out, episode)[0])
+        by_hand.apply(0.5)
+    np.testing.assert_array_equal(trained.W, by_hand.W)
+    np.testing.assert_array_equal(rule.window, np.concatenate([errors[2], errors[1]], axis=1).T)   # a ring: 9-12, 5-8
+
+
 def stop_counts(seeds, budget):
     return [int(s) for s in train_bank(seeds, budget)[1].rule.stopped_at]
 

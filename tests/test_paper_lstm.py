@@ -97,6 +97,28 @@ def test_peepholes_have_the_gradient_of_their_stop_gradient_twin(forget_gate, co
     assert not np.allclose(net.peep[0], before[0]) and np.array_equal(net.peep[1], before[1])
 
 
+@pytest.mark.parametrize("forget_gate", [False, True])
+@pytest.mark.parametrize("peepholes", [False, True])
+def test_linear_squashing_has_the_gradient_of_its_stop_gradient_twin(forget_gate, peepholes):
+    """Gers et al. (2002): g and h the identity."""
+    net = bank(forget_gate, size=2, peepholes=peepholes, squashing="linear")
+    errors = twin_errors(net, *episode())
+    assert max(errors.values()) < 1e-6, errors
+    net.start(1)
+    x = np.zeros((P, 1, 3))
+    net.W[:, -1, :net.cells] = 0.3                                 # the cells' net input is their bias alone
+    net.W[:, -1, net.rows["input"]] = 50.0                         # input gates open
+    net.W[:, -1, net.rows["output"]] = 50.0                        # output gates open
+    net.W[:, :-1] = 0.0
+    net.step(x)
+    np.testing.assert_allclose(net.s, 0.3, atol=1e-12)                 # s = g(0.3) = 0.3
+    np.testing.assert_allclose(net.u[..., net.inputs:net.inputs + net.cells], 0.3, atol=1e-12)  # y_c = h(s) = s
+    with pytest.raises(ValueError, match="step"):
+        net.sequence(np.zeros((P, 1, 2, 3)))
+    with pytest.raises(ValueError, match="squashing"):
+        bank(squashing="tanh")
+
+
 def test_trials_are_independent_and_updates_touch_only_the_chosen_ones():
     xs, targets, weights = episode()
     a, b = bank(seed=0), bank(seed=0)
@@ -112,6 +134,47 @@ def test_trials_are_independent_and_updates_touch_only_the_chosen_ones():
     np.testing.assert_array_equal(b.W[1], w1)
     assert not np.array_equal(b.W[0], a.W[0])
     assert np.all(b.gW[0] == 0.0) and np.array_equal(b.gW[1], g1 * b.trainable)   # trial 1 keeps its change
+
+
+def _stepped(peepholes=False):
+    xs, targets, weights = episode()
+    net = bank(seed=0, peepholes=peepholes)
+    net.start(K)
+    for t in range(T):
+        net.step(xs[t], targets[t], weights[t])
+    return net
+
+
+def test_a_rate_per_trial_is_each_trial_at_its_own_rate():
+    rates = np.linspace(0.1, 0.5, P)
+    per_trial = _stepped(peepholes=True)
+    per_trial.apply(rates)
+    for p, rate in enumerate(rates):
+        alone = _stepped(peepholes=True)
+        alone.apply(rate)
+        np.testing.assert_array_equal(per_trial.W[p], alone.W[p])
+        np.testing.assert_array_equal(per_trial.peep[p], alone.peep[p])
+    with pytest.raises(ValueError, match="one per trial"):
+        per_trial.apply(np.ones(P + 1))
+    with pytest.raises(ValueError, match="momentum"):
+        per_trial.apply(0.1, momentum=1.0)
+
+
+def test_momentum_steps_by_the_velocity_and_holds_it_for_a_resting_trial():
+    """v = m v + lr change; w += v. A trial left out of an update keeps its velocity."""
+    net, plain = _stepped(), _stepped()
+    start, change = net.W.copy(), net.gW * net.trainable
+    net.apply(0.1, momentum=0.9)
+    plain.apply(0.1)
+    np.testing.assert_array_equal(net.W, plain.W)                    # the first step: no velocity yet
+    first = net.velocity["W"].copy()
+    np.testing.assert_allclose(first, 0.1 * change)
+    net.gW[...] = change                                               # the same change again
+    resting = np.arange(P) == 0
+    net.apply(0.1, trials=~resting, momentum=0.9)
+    np.testing.assert_allclose(net.W[~resting], start[~resting] + 0.1 * change[~resting] * (1 + 1.9))
+    np.testing.assert_array_equal(net.W[resting], start[resting] + first[resting])
+    np.testing.assert_array_equal(net.velocity["W"][resting], first[resting])
 
 
 def test_biases_and_counts_as_configured():

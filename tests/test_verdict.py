@@ -89,6 +89,23 @@ def test_mean_below_both_sides():
     assert not v.judge([v.mean_below("c", "T", [0.009, 0.02, 0.011, 0.008], 0.01, "mse")])[0].holds
 
 
+def test_fisher_exact_test_against_the_hypergeometric_tail():
+    from math import comb
+    assert v.fisher_greater(6, 20, 0, 20) == pytest.approx(comb(20, 6) / comb(40, 6))
+    assert v.fisher_greater(0, 20, 0, 20) == pytest.approx(1.0)
+    assert v.fisher_greater(3, 20, 3, 20) > 0.5
+
+
+def test_rate_higher_on_both_sides():
+    holds = v.judge([v.rate_higher("c", "T1", [True] * 6 + [False] * 14, [False] * 20)])[0]
+    fails = v.judge([v.rate_higher("c", "T1", [True] * 3 + [False] * 17, [False] * 20)])[0]
+    assert holds.holds and holds.p < 0.05 and holds.estimate == pytest.approx(0.3)
+    assert not fails.holds and fails.p > 0.05
+    assert v.rate_higher("c", "T1", [False] * 5, [True] * 5).p == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        v.rate_higher("c", "T1", [], [True])
+
+
 def test_paired_better_both_sides():
     ours, theirs = [1.0, 2.0, 3.0, 1.5, 2.2], [2.0, 3.1, 5.0, 3.0, 4.0]
     assert v.judge([v.paired_better("b", "T", ours, theirs, "mse")])[0].holds

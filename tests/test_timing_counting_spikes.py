@@ -1,0 +1,115 @@
+"""timing-counting-spikes: the streams follow the task definitions, the two nets differ only in the
+peepholes, a seed computes the same in any bank, and the verdict rule decides on both sides of its
+thresholds and stays pending without the sweep."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, load_module
+
+tcs = load_module(ROOT / "timing-counting-spikes" / "timing_counting_spikes.py")
+
+
+# ----------------------------------------------------------------------------------------
+# The streams
+# ----------------------------------------------------------------------------------------
+
+
+def test_msd_spikes_are_F_plus_delay_apart_and_targets_are_the_delays():
+    rng = np.random.default_rng(0)
+    x, target, spike = tcs.stream_of(0, 10, (0, 1), rng, 2000)
+    times = np.flatnonzero(spike) + 1                     # steps are counted from 1 at the stream's start
+    gaps = np.diff(np.concatenate([[0], times]))
+    assert set(gaps) == {10, 11}
+    np.testing.assert_array_equal(target[spike], gaps - 10)     # the target at a spike is I(n)
+    assert np.all(target[~spike] == 0) and np.array_equal(x, spike.astype(float))
+
+
+def test_gts_has_no_input_and_a_spike_every_F_steps():
+    x, target, spike = tcs.stream_of(1, 10, (0,), np.random.default_rng(0), 100)
+    assert np.all(x == 0)
+    np.testing.assert_array_equal(np.flatnonzero(target) + 1, np.arange(10, 101, 10))
+
+
+def test_the_no_peephole_net_is_the_peephole_net_without_peepholes():
+    net = tcs.paper_net(tcs.jobs_of([3], tcs.TASKS[:1]))
+    assert net.n_weights == 17
+    np.testing.assert_array_equal(net.W[0], net.W[1])             # same seed: same 14 other weights
+    np.testing.assert_array_equal(net.V[0], net.V[1])
+    assert np.all(net.peep[1] == 0) and np.all(net.peep[0] != 0)
+    assert net.W[0, -1, 1:].tolist() == [0.0, -2.0, 2.0]           # input, forget, output gate biases [S]
+
+
+def test_training_leaves_the_no_peephole_nets_without_peepholes_and_a_seed_is_the_same_in_any_bank(capsys):
+    both = tcs.train_bank([0, 1], 1500, keep_params=True)
+    alone = tcs.train_bank([1], 1500, keep_params=True)
+    for name, *_ in tcs.TASKS:
+        assert np.all(np.asarray(both[1][name]["no peephole"]["params"]["peep"]) == 0)
+        assert both[1][name] == alone[0][name]
+
+
+def test_a_frozen_run_records_every_step():
+    params = tcs.train_bank([0], 200, keep_params=True)[0]["GTS F=10"]["peephole"]["params"]
+    run = tcs.run_frozen(params, 1, 10, (0,), 50)
+    assert all(len(v) == 50 for v in run.values())
+    assert np.all((run["forget"] > 0) & (run["forget"] < 1))
+
+
+# ----------------------------------------------------------------------------------------
+# The verdict rule
+# ----------------------------------------------------------------------------------------
+
+
+def record(n=20, msd_peep=20, gts_peep=20, gts_none=0, msd_none=20, msd49_peep=20):
+    rows = []
+    for i in range(n):
+        rows.append({"seed": i, "MSD F=10 peephole solved": i < msd_peep, "MSD F=10 no peephole solved": i < msd_none,
+                     "MSD F=49 peephole solved": i < msd49_peep, "MSD F=49 no peephole solved": False,
+                     "GTS F=10 peephole solved": i < gts_peep, "GTS F=10 no peephole solved": i < gts_none})
+    return {"seeds": {"per_seed": rows, "summary": {}}}
+
+
+def test_verdict_pending_without_the_sweep():
+    assert tcs.verdict({})["value"] == "pending"
+    assert tcs.verdict(record(n=19))["value"] == "pending"
+
+
+def test_verdict_yes_when_every_claim_holds():
+    assert tcs.verdict(record())["value"] == "yes"
+
+
+def test_verdict_msd_threshold_15_of_20():
+    assert tcs.verdict(record(msd_peep=15))["value"] == "yes"      # P(X >= 15 | 1/2) = 0.021
+    assert tcs.verdict(record(msd_peep=14))["value"] == "no"       # 0.058
+
+
+def test_verdict_gts_threshold_five_discordant_seeds():
+    assert tcs.verdict(record(gts_peep=5))["value"] == "yes"       # 1/32 = 0.031
+    assert tcs.verdict(record(gts_peep=4))["value"] == "no"        # 1/16
+    assert tcs.verdict(record(gts_peep=20, gts_none=20))["value"] == "no"   # both solve: no gap
+
+
+def test_verdict_partial_when_a_secondary_claim_fails():
+    assert tcs.verdict(record(msd49_peep=0))["value"] == "partial"
+    assert tcs.verdict(record(msd_none=14))["value"] == "partial"
+
+
+def test_sign_test():
+    assert tcs.sign_test(5, 0) == pytest.approx(1 / 32)
+    assert tcs.sign_test(0, 0) == 1.0
+    assert tcs.sign_test(3, 3) == pytest.approx(42 / 64)
+
+
+def test_linear_cells_are_a_section_with_identity_g_and_h():
+    args = tcs.parse_args(["--linear-cells", "--n-seeds", "1"])
+    assert args.linear_cells
+    net = tcs.paper_net(tcs.jobs_of([0]), squashing="linear")
+    assert net.linear and not tcs.paper_net(tcs.jobs_of([0])).linear
+    net.start(1)
+    before = net.s.copy()
+    net.step(np.zeros((len(net.W), 1, 1)))
+    cell_net = net.W[:, -1, 0]                                    # no input, no previous activation: the bias
+    gates = 1.0 / (1.0 + np.exp(-net.W[:, -1, 1:] - 0.0))         # input, forget, output gates' f(bias) (s(t-1) = 0)
+    np.testing.assert_allclose(net.s[:, 0, 0], gates[:, 1] * before[:, 0, 0] + gates[:, 0] * cell_net, atol=1e-12)
