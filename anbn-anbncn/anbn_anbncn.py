@@ -267,8 +267,6 @@ def train_bank(job) -> list[dict]:
     width = 1 + LANGUAGES[language] * TRAIN_MAX
     codes, targets, weights = strings(language, range(1, TRAIN_MAX + 1), width)
     rngs = [training_ns(s) for s in seeds]
-    velocity = {name: np.zeros_like(a) for name, a in net.params.items()}
-    gradient = {"W": "gW", "V": "gV", "peep": "gpeep"}
     stopped = np.full(P, -1)
     curve = [[] for _ in range(P)]          # [strings seen, training strings accepted (of 10)]
     online = np.zeros(P)                    # training strings accepted on line since the last check
@@ -288,14 +286,7 @@ def train_bank(job) -> list[dict]:
         online += ok
         active = stopped < 0
         run = np.where(ok, run + 1, 0)
-        for name, value in net.params.items():
-            g = getattr(net, gradient[name])
-            if name == "W":
-                g *= net.trainable
-            v = velocity[name]
-            v[active] = momentum * v[active] + lr * g[active]
-            value[active] += v[active]
-            g[:] = 0.0
+        net.apply(lr, active, momentum)     # v = m v + lr (-dE/dw), w += v; a stopped trial's change is dropped
         now = active & (run >= STOP_RUN)
         stopped[now] = i + 1
         regular = (i + 1) % CHECK == 0 or i + 1 == budget
