@@ -292,6 +292,8 @@ PAPER_URLS = {
         "https://people.idsia.ch/~juergen/loconet/nngen.html",
     "Long short-term memory": "https://doi.org/10.1162/neco.1997.9.8.1735",
     "Learning to forget: continual prediction with LSTM": "https://doi.org/10.1162/089976600300015015",
+    "LSTM recurrent networks learn simple context-free and context-sensitive languages":
+        "https://doi.org/10.1109/72.963769",
     "LSTM: a search space odyssey": "https://doi.org/10.1109/TNNLS.2016.2582924",
     "Finding temporal structure in music: blues improvisation with LSTM recurrent networks":
         "https://people.idsia.ch/~juergen/blues/IDSIA-07-02.pdf",
