@@ -295,6 +295,7 @@ PAPER_URLS = {
     "LSTM recurrent networks learn simple context-free and context-sensitive languages":
         "https://doi.org/10.1109/72.963769",
     "LSTM: a search space odyssey": "https://doi.org/10.1109/TNNLS.2016.2582924",
+    "Learning precise timing with LSTM recurrent networks": "https://jmlr.org/papers/v3/gers02a.html",
     "Finding temporal structure in music: blues improvisation with LSTM recurrent networks":
         "https://people.idsia.ch/~juergen/blues/IDSIA-07-02.pdf",
     "Recurrent world models facilitate policy evolution":

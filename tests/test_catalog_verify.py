@@ -16,7 +16,7 @@ SCRIPT = textwrap.dedent('''
     import shared
     import sys
     import numpy as np
-    from shared.experiment import conclude, require_seeds, stub_parser
+    from shared.experiment import conclude, require_seeds, stub_parser, summarize
     from shared.verdict import grade, judge, mean_below, pending
 
     def verdict(record):
@@ -33,7 +33,8 @@ SCRIPT = textwrap.dedent('''
         rows = [{"seed": s, "value": float((1.0 + 0.1 * np.tanh(np.random.default_rng(s).standard_normal())) * args.scale),
                  "solved": True} for s in range(args.seed, args.seed + args.n_seeds)]
         part = {"summary": "one line", "headline": {"value": rows[0]["value"]},
-                "seeds": {"per_seed": rows, "summary": {"n_runs": len(rows)}} if len(rows) > 1 else None,
+                "seeds": {"per_seed": rows, "summary": {**summarize([r["value"] for r in rows], [True] * len(rows)),
+                                                        "metric": "value"}} if len(rows) > 1 else None,
                 "tables": [], "wallclock_s": 0.0}
         if args.scale == 1.0:
             part.update(slug="nbb-moving-light", tour="t", paper={"citation": "c", "claim": "x", "figures": [
