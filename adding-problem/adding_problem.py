@@ -57,7 +57,7 @@ from shared.experiment import (Progress, conclude, finite_float, format_table, f
                                positive_float, positive_int,
                                require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
-from shared.long_lag import end_outputs
+from shared.long_lag import end_outputs, right_aligned
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.online import Stream, evaluate, over_banks
 from shared.online import train as train_on_line
@@ -408,19 +408,6 @@ class SequenceLearner:
                                for i in range(0, len(data), chunk)])
 
 
-def right_aligned(data: Sequences) -> np.ndarray:
-    """Inputs shifted so that every sequence ends at the last step (zeros before its start).
-
-    The OdyssNet core has no per-sequence lengths; read at the last step, a right-aligned batch
-    gives each sequence its own end.
-    """
-    x = np.zeros_like(data.x)
-    longest = x.shape[1]
-    for b, n in enumerate(data.lengths):
-        x[b, longest - n:] = data.x[b, :n]
-    return x
-
-
 class OdyssLearner:
     """The OdyssNet core (stream mode, r thinking steps per input step), inputs on neurons 0 and 1,
     the answer read from the last neuron at the last step, trained by its own BPTT and AdamW."""
@@ -437,14 +424,15 @@ class OdyssLearner:
 
     def train_batch(self, data: Sequences) -> np.ndarray:
         """One update; returns each sequence's error as processed (before the update)."""
-        x = right_aligned(data)
+        x = right_aligned(data.x, data.lengths)
         self.trainer.train_batch(x, data.target, thinking_steps=self.r * x.shape[1])
         return self.trainer.last_predictions[:, 0] - data.target[:, 0]
 
     def predict(self, data: Sequences, chunk: int = 2560) -> np.ndarray:
         out = []
         for i in range(0, len(data), chunk):
-            x = right_aligned(data.subset(slice(i, i + chunk)))
+            part = data.subset(slice(i, i + chunk))
+            x = right_aligned(part.x, part.lengths)
             out.append(self.trainer.predict(x, self.r * x.shape[1])[:, 0])
         return np.concatenate(out)
 

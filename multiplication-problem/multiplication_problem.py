@@ -58,6 +58,7 @@ import numpy as np
 from shared.cluster import pool
 from shared.experiment import (Progress, conclude, finite_float, format_table, format_value, int_at_most,
                                require_seeds, stub_parser, summarize)
+from shared.long_lag import right_aligned
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.online import Episode, evaluate, last_step, run
 from shared.optim import Adam, clip_global_norm
@@ -377,16 +378,6 @@ class RNNLearner:
                                for i in range(0, len(data), chunk)])
 
 
-def right_aligned(data: Sequences) -> np.ndarray:
-    """Inputs shifted so that every sequence ends at the last step (zeros before its start): the
-    OdyssNet core has no per-sequence lengths; read at the last step, each sequence ends there."""
-    x = np.zeros_like(data.x)
-    longest = x.shape[1]
-    for b, n in enumerate(data.lengths):
-        x[b, longest - n:] = data.x[b, :n]
-    return x
-
-
 class OdyssLearner:
     """The OdyssNet core (stream mode, r thinking steps per input step), inputs on neurons 0 and 1,
     the answer read from the last neuron at the last step, trained by its own BPTT and AdamW."""
@@ -408,7 +399,7 @@ class OdyssLearner:
         return int(self.model.get_num_params())
 
     def train_batch(self, data: Sequences) -> np.ndarray:
-        x = right_aligned(data)
+        x = right_aligned(data.x, data.lengths)
         self._seen.clear()
         self.trainer.train_batch(x, data.target, thinking_steps=self.r * x.shape[1])
         return self._seen[0][:, 0] - data.target[:, 0]
@@ -416,7 +407,8 @@ class OdyssLearner:
     def predict(self, data: Sequences, chunk: int = 2560) -> np.ndarray:
         out = []
         for i in range(0, len(data), chunk):
-            x = right_aligned(data.subset(slice(i, i + chunk)))
+            part = data.subset(slice(i, i + chunk))
+            x = right_aligned(part.x, part.lengths)
             out.append(self.trainer.predict(x, self.r * x.shape[1])[:, 0])
         return np.concatenate(out)
 
