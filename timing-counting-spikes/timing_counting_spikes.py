@@ -44,13 +44,14 @@ Run:  python3 timing-counting-spikes/timing_counting_spikes.py --quick
 
 from __future__ import annotations
 
+import argparse
 import sys
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, int_at_most, positive_int, require_seeds,
-                               stub_parser, summarize)
+from shared.experiment import (Progress, conclude, finite_float, format_table, int_at_most, positive_int,
+                               require_seeds, stub_parser, summarize)
 from shared.online import over_banks
 from shared.paper_lstm import PaperLSTM
 from shared.verdict import Claim, binomial_sf, exact, grade, judge, pending, rate_at_least
@@ -393,13 +394,28 @@ def result_rows(results, tasks=TASKS):
     return rows
 
 
+def number_in(low: float, high: float, low_included: bool, high_included: bool):
+    """An argparse type: a finite number in the interval, refused when read (so that a repeated
+    flag cannot hide a bad value behind a good one)."""
+    def parse(text: str) -> float:
+        value = finite_float(text)
+        if (value < low or (value == low and not low_included) or value > high
+                or (value == high and not high_included)):
+            raise argparse.ArgumentTypeError(f"expected a number in {'[' if low_included else '('}{low:g}, "
+                                             f"{high:g}{']' if high_included else ')'}, got {text!r}")
+        return value
+
+    parse.__name__ = f"a number in [{low:g}, {high:g}]"
+    return parse
+
+
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick=f"a reduced run for the tests: 2 seeds, {QUICK_BUDGET:,} steps")
     parser.add_argument("--budget", type=positive_int, default=BUDGET,
                         help=f"time steps per trial (default {BUDGET:,})")
-    parser.add_argument("--lr", type=float, default=LEARNING_RATE, help=f"learning rate (default {LEARNING_RATE:g})")
-    parser.add_argument("--momentum", type=float, default=MOMENTUM, help=f"momentum (default {MOMENTUM:g})")
-    parser.add_argument("--forget-bias", type=float, default=GATE_BIAS["forget"],
+    parser.add_argument("--lr", type=number_in(0.0, 10.0, False, False), default=LEARNING_RATE, help=f"learning rate (default {LEARNING_RATE:g})")
+    parser.add_argument("--momentum", type=number_in(0.0, 1.0, True, False), default=MOMENTUM, help=f"momentum (default {MOMENTUM:g})")
+    parser.add_argument("--forget-bias", type=number_in(-20.0, 20.0, True, True), default=GATE_BIAS["forget"],
                         help="initial forget-gate bias (default -2 [S]; the 2000 paper's sign is positive)")
     parser.add_argument("--linear-cells", action="store_true",
                         help="g and h the identity (the 2002 cell as a reader reports it [S]; default: the 1997 "
@@ -407,12 +423,6 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int_at_most(8, "one bank per core; more processes only contend"),
                         default=1, help="split the seeds over this many processes (the figures do not depend on it)")
     args = parser.parse_args(argv)
-    if not (0.0 < args.lr < 10.0):
-        parser.error(f"--lr must be in (0, 10), got {args.lr:g}")
-    if not (0.0 <= args.momentum < 1.0):
-        parser.error(f"--momentum must be in [0, 1), got {args.momentum:g}")
-    if not np.isfinite(args.forget_bias) or abs(args.forget_bias) > 20:
-        parser.error(f"--forget-bias must be a finite number in [-20, 20], got {args.forget_bias:g}")
     parser.only_when(not args.quick, ["--budget"], f"without --quick (which sets a budget of {QUICK_BUDGET:,})")
     headline = ((args.lr, args.momentum, args.forget_bias) == (LEARNING_RATE, MOMENTUM, GATE_BIAS["forget"])
                 and not args.linear_cells)
