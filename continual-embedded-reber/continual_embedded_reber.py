@@ -45,8 +45,8 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, int_at_most, positive_int, require_seeds,
-                               stub_parser, summarize)
+from shared.experiment import (Progress, conclude, finite_float, format_table, int_at_most, positive_int,
+                               require_seeds, stub_parser, summarize)
 from shared.odyssnet import OdyssNet, prepare_input
 from shared.online import over_banks
 from shared.optim import AdamW, clip_global_norm
@@ -607,7 +607,7 @@ def parse_args(argv=None):
                              "(section standard); odyssnet: our comparison, the OdyssNet core")
     parser.add_argument("--budget", type=positive_int, default=BUDGET,
                         help=f"training symbols per trial (default {BUDGET:,})")
-    parser.add_argument("--forget-bias", type=float, default=None,
+    parser.add_argument("--forget-bias", type=finite_float, default=None,
                         help="--model forget: one initial forget-gate bias for all four blocks instead of the "
                              "paper's 0.5, 1, 1.5, 2 (records a section forget-bias<value>)")
     parser.add_argument("--workers", type=int_at_most(8, "one bank per core; more processes only contend"),
@@ -615,8 +615,6 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     parser.only_when(not args.quick, ["--budget"], "without --quick (which sets a budget of 300)")
     parser.only_when(args.model == "forget", ["--forget-bias"], "with --model forget")
-    if args.forget_bias is not None and not np.isfinite(args.forget_bias):
-        parser.error("--forget-bias must be finite")
     require_seeds(parser, args, {"forget": MIN_SEEDS, "standard": MIN_STANDARD, "odyssnet": 1}[args.model])
     return args
 
