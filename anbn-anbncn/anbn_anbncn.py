@@ -47,6 +47,7 @@ import numpy as np
 from shared.cluster import pool
 from shared.experiment import (Progress, conclude, format_table, int_at_most, positive_float, positive_int,
                                require_seeds, stub_parser, summarize)
+from shared.long_lag import one_hot
 from shared.odyssnet import OdyssNet, prepare_input
 from shared.optim import Adam, AdamW, clip_global_norm
 from shared.paper_lstm import PaperLSTM
@@ -323,10 +324,6 @@ def train_bank(job) -> list[dict]:
 BATCH = 16
 RNN_SETUP = {"hidden": 8, "lr": 1e-2}
 ODYSSNET = {"neurons": 16, "thinking_steps": 2, "lr": 3e-3}
-
-
-def one_hot(codes: np.ndarray, symbols: int) -> np.ndarray:
-    return np.where(codes[..., None] >= 0, np.eye(symbols)[np.maximum(codes, 0)], 0.0)
 
 
 def _logistic(x):
