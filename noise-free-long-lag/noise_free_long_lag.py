@@ -774,7 +774,8 @@ def main(argv=None) -> int:
                                    f"training sequences pass as trained",
                           "columns": RESULT_COLUMNS, "rows": table}],
               "curves": curves}
-    section = section_name(task, args.model, p, q)
+    # the section follows the lengths asked for (--quick shrinks them, and records where a full run would)
+    section = section_name(task, args.model, args.p or (50 if task == "2c" else P_AB), args.q)
     if section is None:
         record.update({"slug": SLUG,
                        "paper": {"citation": CITATION,
