@@ -44,14 +44,12 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
+from shared import tasks
 from shared.cluster import pool
 from shared.experiment import (Progress, conclude, format_table, int_at_most, positive_float, positive_int,
                                require_seeds, stub_parser, summarize)
-from shared.long_lag import one_hot
-from shared.odyssnet import OdyssNet, prepare_input
-from shared.optim import Adam, AdamW, clip_global_norm
+from shared.long_lag import StepOdyssLearner, StepRNNLearner
 from shared.paper_lstm import PaperLSTM
-from shared.recurrent import RNN
 from shared.verdict import grade, judge, paired_better, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
@@ -107,35 +105,10 @@ def sizes(language: str) -> tuple[int, int]:
 
 
 def strings(language: str, ns, width: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The strings S a^n b^n [c^n] for each n in ``ns``, padded to ``width`` steps (default the
-    longest): codes (K, width) of the inputs (0 = S, 1 = a, 2 = b, 3 = c; -1 past the end), targets
-    (K, width, outputs) 1 on every symbol legal next (a, b, [c,] T), weights (K, width) 1 on the
-    string's steps. The last input is the last b (c); its target is {T}."""
-    k = LANGUAGES[language]
-    ns = [int(n) for n in ns]
-    if not ns or min(ns) < 1:
-        raise ValueError("n must be >= 1")
-    longest = 1 + k * max(ns)
-    width = longest if width is None else width
-    if width < longest:
-        raise ValueError(f"width {width} is shorter than the longest string ({longest})")
-    codes = np.full((len(ns), width), -1, np.int64)
-    targets = np.zeros((len(ns), width, k + 1))
-    weights = np.zeros((len(ns), width))
-    T = k                                                   # the output unit of T
-    for i, n in enumerate(ns):
-        L = 1 + k * n
-        codes[i, 0] = 0
-        for j in range(k):                                  # block j: symbol j + 1 at steps 1 + j n .. (j + 1) n
-            codes[i, 1 + j * n:1 + (j + 1) * n] = j + 1
-        weights[i, :L] = 1.0
-        targets[i, 0, 0] = 1.0                              # after S: a
-        targets[i, 1:n + 1, 0] = 1.0                        # after an a: a or b
-        targets[i, 1:n + 1, 1] = 1.0
-        for j in range(1, k):                               # inside block j (b, c): the same symbol
-            targets[i, 1 + j * n:j * n + n, j] = 1.0
-            targets[i, j * n + n, j + 1 if j + 1 < k else T] = 1.0    # after its n-th symbol: the next block, or T
-    return codes, targets, weights
+    """The strings S a^n b^n [c^n] for each n in ``ns``, padded to ``width`` steps: codes (K, width)
+    (0 = S, 1 = a, 2 = b, 3 = c; -1 past the end), targets (K, width, outputs) 1 on every symbol
+    legal next (a, b, [c,] T), weights (K, width) 1 on the string's steps (shared.tasks.counting_strings)."""
+    return tasks.counting_strings(LANGUAGES[language], ns, width)
 
 
 def legal_sets(language: str, n: int) -> list[str]:
@@ -326,74 +299,21 @@ RNN_SETUP = {"hidden": 8, "lr": 1e-2}
 ODYSSNET = {"neurons": 16, "thinking_steps": 2, "lr": 3e-3}
 
 
-def _logistic(x):
-    return 0.5 + 0.5 * np.tanh(0.5 * x)
+def rnn_learner(language: str, seed: int) -> StepRNNLearner:
+    """A tanh RNN, logistic outputs, cross-entropy at every step (shared.long_lag.StepRNNLearner)."""
+    inputs, outputs = sizes(language)
+    return StepRNNLearner(inputs, RNN_SETUP["hidden"], outputs, RNN_SETUP["lr"], np.random.default_rng([seed, 0]))
 
 
-class RNNLearner:
-    """h_t = tanh(x_t W + h_{t-1} U + b), outputs logistic(h_t V + c), cross-entropy at every step."""
-
-    def __init__(self, language: str, seed: int):
-        self.language = language
-        self.inputs, outputs = sizes(language)
-        self.model = RNN(self.inputs, RNN_SETUP["hidden"], outputs, readout="all", init_scale=0.1,
-                         rng=np.random.default_rng([seed, 0]))
-        self.optimizer = Adam(self.model.params, lr=RNN_SETUP["lr"])
-
-    @property
-    def weights(self) -> int:
-        return int(sum(v.size for v in self.model.params.values()))
-
-    def outputs(self, codes):
-        return _logistic(self.model.forward(one_hot(codes, self.inputs)))
-
-    def learn(self, codes, targets, weights):
-        y = self.outputs(codes)
-        d = (y - targets) * weights[..., None] / weights.sum()
-        grads = self.model.backward(d)
-        clip_global_norm(grads, 1.0)
-        self.optimizer.step(grads)
-        return y
+def odyssnet_learner(language: str, seed: int) -> StepOdyssLearner:
+    """The OdyssNet core, each symbol held for 2 thinking steps, squared error at every step, AdamW
+    (shared.long_lag.StepOdyssLearner)."""
+    inputs, outputs = sizes(language)
+    return StepOdyssLearner(inputs, ODYSSNET["neurons"], outputs, ODYSSNET["lr"], np.random.default_rng([seed, 0]),
+                            thinking_steps=ODYSSNET["thinking_steps"])
 
 
-class OdyssLearner:
-    """The OdyssNet core: inputs on its first neurons, outputs read from its last, each symbol held
-    for ``thinking_steps`` steps, squared error at every step, AdamW."""
-
-    def __init__(self, language: str, seed: int):
-        self.inputs, self.outputs_n = sizes(language)
-        n = ODYSSNET["neurons"]
-        self.model = OdyssNet(n, list(range(self.inputs)), list(range(n - self.outputs_n, n)), pulse_mode=False,
-                              rng=np.random.default_rng([seed, 0]))
-        self.optimizer = AdamW(self.model.params, lr=ODYSSNET["lr"], weight_decay=0.0)
-
-    @property
-    def weights(self) -> int:
-        return int(self.model.get_num_params())
-
-    def _run(self, codes):
-        x = prepare_input(one_hot(codes, self.inputs), self.model.input_ids, self.model.num_neurons)
-        states, _ = self.model.forward(x, ODYSSNET["thinking_steps"] * codes.shape[1])
-        return states[..., self.model.output_ids], states
-
-    def outputs(self, codes):
-        self.model.eval()
-        y, _ = self._run(codes)
-        self.model.train()
-        return y
-
-    def learn(self, codes, targets, weights):
-        y, states = self._run(codes)
-        d = np.zeros_like(states)
-        d[..., self.model.output_ids] = 2.0 * (y - targets) * weights[..., None] / (weights.sum() * self.outputs_n)
-        grads = self.model.backward(d)
-        clip_global_norm(grads, 1.0)
-        self.optimizer.step(grads)
-        self.model.enforce_structure()
-        return y
-
-
-LEARNERS = {"rnn": RNNLearner, "odyssnet": OdyssLearner}
+LEARNERS = {"rnn": rnn_learner, "odyssnet": odyssnet_learner}
 
 
 def batch_accepts(learner, language: str):

@@ -32,6 +32,9 @@ both occur among 10,000 draws with probability 1 - 2^-9999, exactly: both sequen
 stream, where a run of 10,000 successive training sequences, each scored before its update, within
 the criterion begins (the paper's 5,040 < 10,000 rules out counting the run itself).
 
+Comparison (ours): the OdyssNet core on 2a, on each seed's own training sequences in the LSTM's order,
+the same budget and both readings of success, batches of 16 sequences per AdamW update.
+
 Baseline (the paper's, run by us): BPTT on the paper's RTRL/BPTT net for 2a (one self-recurrent
 logistic hidden unit, p + 1 logistic outputs, connectivity B, no biases: 10404 weights), learning
 rate 1.0, same sequences and criterion.
@@ -41,6 +44,8 @@ Run:  python3 noise-free-long-lag/noise_free_long_lag.py --gradcheck
       python3 noise-free-long-lag/noise_free_long_lag.py --task 2b --n-seeds 18 --record
       python3 noise-free-long-lag/noise_free_long_lag.py --task bptt --n-seeds 18 --record
       python3 noise-free-long-lag/noise_free_long_lag.py --task 2c --p 50 --q 50 --n-seeds 20 --record
+      python3 noise-free-long-lag/noise_free_long_lag.py --task 2a --model odyssnet --n-seeds 10 --workers 2 --record
+      python3 noise-free-long-lag/noise_free_long_lag.py --task 2a --model odyssnet --p 10 --n-seeds 10 --record
 """
 
 from __future__ import annotations
@@ -475,6 +480,64 @@ def train_2c(seeds, p: int, q: int, budget: int, frozen_every: int = 2000, froze
 
 
 # ----------------------------------------------------------------------------------------
+# The OdyssNet core on 2a (ours): the same sequences (each seed's training stream, in its order), the
+# same budget and criteria, batches of sequences per AdamW update instead of on-line SGD
+# ----------------------------------------------------------------------------------------
+
+ODYSSNET = {"hidden": 16, "lr": 1e-2, "batch": 16, "thinking_steps": 2}   # 2 steps carry a symbol to the outputs
+
+
+def odyssnet_2a(p: int, seed: int):
+    """The OdyssNet core for 2a: p + 1 input neurons, p + 1 output neurons, ODYSSNET["hidden"] more."""
+    from shared.long_lag import StepOdyssLearner
+    n = p + 1
+    return StepOdyssLearner(n, 2 * n + ODYSSNET["hidden"], n, ODYSSNET["lr"], streams(seed)["init"],
+                            thinking_steps=ODYSSNET["thinking_steps"])
+
+
+def train_odyssnet_2a(seeds, p: int = P_AB, budget: int = BUDGET_AB, test_size: int = RUN,
+                      curve_every: int = 256) -> list[dict]:
+    """Each seed's OdyssNet core on the seed's 2a training stream (the LSTM's sequences, in its
+    order), ODYSSNET["batch"] sequences per update, squared error at every step. Each sequence is
+    judged as answered before its batch's update: the stream reading is the first run of 10,000
+    successive sequences within 0.25 at every step; the frozen reading is checked after every
+    update, exactly (both sequences pass), so "sequences" is a multiple of the batch."""
+    n, batch = p + 1, ODYSSNET["batch"]
+    both = two_sequences(p)
+    rows = []
+    for seed in seeds:
+        learner = odyssnet_2a(p, seed)
+        train_rng = streams(seed)["train"]
+        frozen_at = stream_at = None
+        streak, seen, errors, curve = 0, 0, [], []
+        progress = Progress(budget, f"2a odyssnet seed {seed}: sequences")
+        while seen < budget and stream_at is None:
+            count = min(batch, budget - seen)
+            codes = np.stack([tasks.long_lag_sequences(train_rng, 1, p, "2a")[0] for _ in range(count)])
+            target = np.eye(n)[codes[:, 1:]]
+            y = learner.learn(codes[:, :-1], target, np.ones((count, p)))
+            errors.extend(0.5 * np.sum((y - target) ** 2, axis=(1, 2)))
+            for k, judged in enumerate(np.abs(y - target).max(axis=(1, 2))):
+                streak = streak + 1 if judged < THRESHOLD_AB else 0
+                if streak >= RUN and stream_at is None:
+                    stream_at = seen + k + 1 - RUN
+            seen += count
+            if frozen_at is None and np.abs(learner.outputs(both[:, :-1]) - np.eye(n)[both[:, 1:]]).max() < THRESHOLD_AB:
+                frozen_at = seen
+            if seen % curve_every < batch or seen == budget:
+                curve.append([seen, float(np.mean(errors[-curve_every:]))])
+                progress.update(seen, frozen=frozen_at is not None, median_E=curve[-1][1])
+        err = np.abs(learner.outputs(both[:, :-1]) - np.eye(n)[both[:, 1:]]).max(axis=(1, 2))     # (2,): y, x
+        test = tasks.long_lag_sequences(streams(seed)["test"], test_size, p, "2a")
+        per = err[(test[:, 0] == p - 1).astype(int)]
+        rows.append({"seed": seed, "solved": frozen_at is not None, "sequences": frozen_at,
+                     "stream_solved": stream_at is not None, "stream_sequences": stream_at, "cell_added_at": None,
+                     "seen": seen, "test_wrong": int((per >= THRESHOLD_AB).sum()), "test_max_error": float(per.max()),
+                     "curve": curve})
+    return rows
+
+
+# ----------------------------------------------------------------------------------------
 # The verdict: the paper's claims for Experiment 2, one metric each (rule fixed before the runs)
 # ----------------------------------------------------------------------------------------
 
@@ -577,8 +640,10 @@ RESULT_COLUMNS = ["setup", "weights", "runs solved (frozen)", "mean sequences to
                   "runs solved (stream)", "mean (stream)", "paper", "mean / paper"]
 
 
-def bank_job(seeds, task: str, p: int, q: int, budget: int, construction: bool) -> list[dict]:
+def bank_job(seeds, task: str, p: int, q: int, budget: int, construction: bool, model: str = "lstm") -> list[dict]:
     """One bank of seeds (module level: sent to worker processes by shared.online.over_banks)."""
+    if model == "odyssnet":
+        return train_odyssnet_2a(seeds, p, budget)
     if task == "2c":
         return train_2c(seeds, p, q, budget)
     return train_predictor(seeds, "2b" if task == "2b" else "2a", p, budget,
@@ -597,6 +662,16 @@ def result_row(name: str, weights: int, rows: list[dict], paper) -> list:
             paper if paper else "-", "-" if mean is None or not paper else f"{mean / paper:.2f}x"]
 
 
+def section_name(task: str, model: str, p: int, q: int) -> str | None:
+    """The record's section: None (the headline) for the paper's LSTM on 2a at p = 100; otherwise
+    the task ("2b", "bptt", "2c" at their defaults) or "odyssnet" (the core on 2a), with "_p<p>"
+    ("_q<q>") away from the default lengths, so no run overwrites another's section."""
+    default_p = 50 if task == "2c" else P_AB
+    name = "odyssnet" if model == "odyssnet" else task
+    name += (f"_p{p}" if p != default_p else "") + (f"_q{q}" if task == "2c" and q != 50 else "")
+    return None if name == "2a" else name
+
+
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="a reduced run for the tests: 2 seeds, p = 10, a budget of 60 "
                          "sequences (2c: p = q = 5, 40 sequences)")
@@ -610,6 +685,8 @@ def parse_args(argv=None):
                         help=f"training budget per seed (default {BUDGET_AB:,}; 2c: {BUDGET_C:,})")
     parser.add_argument("--construction", choices=("sequential", "none"), default="sequential",
                         help="2a/2b: add the cell once the error stops decreasing (the paper) or from the start")
+    parser.add_argument("--model", choices=("lstm", "odyssnet"), default="lstm",
+                        help="2a: the paper's LSTM, or the OdyssNet core on the same sequences and budget (ours)")
     parser.add_argument("--workers", type=int_at_most(8, "one bank per core; more processes only contend"),
                         default=1, help="split the seeds over this many processes (the figures do not depend on it)")
     parser.add_argument("--gradcheck", action="store_true",
@@ -617,9 +694,11 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     parser.only_when(args.task == "2c", ["--q"], "with --task 2c")
     parser.only_when(args.task in ("2a", "2b"), ["--construction"], "with --task 2a or 2b")
+    parser.only_when(args.task == "2a", ["--model"], "with --task 2a")
+    parser.only_when(args.model == "lstm", ["--construction"], "with the LSTM")
     if args.p is not None and args.p < (1 if args.task == "2c" else 2):
         parser.error("--p must be at least 2 (2c: 1)")
-    require_seeds(parser, args, MIN_SEEDS_C if args.task == "2c" else MIN_SEEDS)
+    require_seeds(parser, args, MIN_SEEDS_C if args.task == "2c" or args.model == "odyssnet" else MIN_SEEDS)
     return args
 
 
@@ -639,7 +718,13 @@ def main(argv=None) -> int:
     budget = (40 if task == "2c" else 60) if args.quick else (args.max_sequences or (BUDGET_C if task == "2c" else BUDGET_AB))
     construction = args.construction == "sequential"
     clock = Progress(1)
-    if task == "2c":
+    if args.model == "odyssnet":
+        weights = odyssnet_2a(p, 0).weights
+        name = (f"the OdyssNet core (ours; {2 * (p + 1) + ODYSSNET['hidden']} neurons, {weights} weights, AdamW lr "
+                f"{ODYSSNET['lr']:g}, batches of {ODYSSNET['batch']}, {ODYSSNET['thinking_steps']} thinking steps per "
+                f"symbol), 2a, p = {p}")
+        paper = PAPER_2A if p == P_AB else None
+    elif task == "2c":
         weights = net_2c([0], p).n_weights
         name = f"the paper's 2c LSTM (2 blocks of 1 cell, {weights} weights, lr 0.01), q = {q}, p = {p}"
         paper = PAPER_2C.get((q, p))
@@ -652,10 +737,10 @@ def main(argv=None) -> int:
         name = (f"the paper's LSTM (1 cell, input gate, no output gate, {weights} weights, lr 1.0"
                 + (", cell added when the error stops decreasing" if construction else ", cell from the start")
                 + f"), {task}, p = {p}")
-        paper = PAPER_2A if task == "2a" else PAPER_2B
+        paper = (PAPER_2A if task == "2a" else PAPER_2B) if p == P_AB else None      # Table 2: p = 100 only
     print(f"Experiment 2: {name}; budget {budget:,} sequences per seed; seeds {seeds[0]}..{seeds[-1]}"
           + (f", {args.workers} processes" if args.workers > 1 else ""))
-    rows = over_banks(bank_job, seeds, args.workers, task, p, q, budget, construction)
+    rows = over_banks(bank_job, seeds, args.workers, task, p, q, budget, construction, args.model)
     columns = SEED_COLUMNS_C if task == "2c" else SEED_COLUMNS
     print(format_table(columns, [[r[c] for c in columns] for r in rows]))
     table = [result_row(name, weights, rows, paper)]
@@ -667,10 +752,13 @@ def main(argv=None) -> int:
         reached = f"none meets the criterion within {budget:,} training sequences"
     else:
         reached = f"{solved} meet the criterion (frozen), after a mean {int(round(s['mean'])):,} sequences"
-    where = {"2a": "Table 2: 18/18 after 5,040", "2b": "Sec. 5.2: always, after 5,680",
+    where = {"2a": "Table 2, LSTM: 18/18 after 5,040" if args.model == "odyssnet" else "Table 2: 18/18 after 5,040",
+             "2b": "Sec. 5.2: always, after 5,680",
              "bptt": "Table 2: 0% within 5 million", "2c": f"Table 3: {paper:,}" if paper else "no Table 3 row"}[task]
+    if task != "2c" and p != P_AB:
+        where = f"Table 2 and Sec. 5.2 give LSTM figures for p = 100 only: {where}"
     summary = f"Exp. 2, {task}: {name}: {reached} ({where}); stream reading {table[0][6]}"
-    headline = {"task": task, "p": p, "seeds": len(rows), "weights": weights, "budget": budget,
+    headline = {"task": task, **({"model": "odyssnet"} if args.model == "odyssnet" else {}), "p": p, "seeds": len(rows), "weights": weights, "budget": budget,
                 "runs_solved": solved, "mean_sequences_to_success": table[0][3] if isinstance(table[0][3], int) else None,
                 "runs_solved_stream": table[0][6], "mean_test_wrong": float(np.mean([r.get("test_wrong", r.get("wrong"))
                                                                                        for r in rows]))}
@@ -686,7 +774,8 @@ def main(argv=None) -> int:
                                    f"training sequences pass as trained",
                           "columns": RESULT_COLUMNS, "rows": table}],
               "curves": curves}
-    section = None if task == "2a" else task
+    # the section follows the lengths asked for (--quick shrinks them, and records where a full run would)
+    section = section_name(task, args.model, args.p or (50 if task == "2c" else P_AB), args.q)
     if section is None:
         record.update({"slug": SLUG,
                        "paper": {"citation": CITATION,

@@ -114,7 +114,7 @@ def mechanism(row, snaps, p, path):
 
 def learning_curves(rec, path):
     parts = [(None, "2a: the paper's LSTM (headline)"), ("2b", "2b: the paper's LSTM"),
-             ("bptt", "2a: the paper's BPTT net")]
+             ("bptt", "2a: the paper's BPTT net"), ("odyssnet", "2a: the OdyssNet core (ours)")]
     parts = [(k, t) for k, t in parts if (rec if k is None else rec.get(k, {})).get("curves")]
     if not parts:
         return

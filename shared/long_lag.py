@@ -20,9 +20,9 @@ from typing import Callable
 import numpy as np
 
 from shared.experiment import Progress, format_table, summarize
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.odyssnet import OdyssNet, OdyssNetTrainer, prepare_input
 from shared.online import Stream, evaluate, train
-from shared.optim import Adam, clip_global_norm
+from shared.optim import Adam, AdamW, clip_global_norm
 from shared.paper_lstm import PaperLSTM
 from shared.recurrent import RNN
 from shared.stopping import StoppingRule
@@ -174,6 +174,74 @@ class OdyssLearner:
         x = right_aligned(one_hot(codes, self.symbols), lengths)
         self.trainer.train_batch(x, targets, thinking_steps=x.shape[1])
         return self.trainer.last_predictions
+
+
+# Comparison learners (ours) with a target at every step: codes (B, T) symbol codes, targets
+# (B, T, O), weights (B, T) (which steps count, 0 for padding). learn() returns the outputs
+# before its update, so a stopping rule can score each sequence as answered before it was learnt.
+
+class StepRNNLearner:
+    """A tanh RNN of ``hidden`` units on one-hot codes, logistic outputs at every step, trained by
+    BPTT with Adam on the cross-entropy of the logistic outputs (gradient y - t per output), the
+    steps weighted and averaged, gradients clipped at norm 1."""
+
+    def __init__(self, symbols: int, hidden: int, outputs: int, lr: float, rng: np.random.Generator):
+        self.symbols = symbols
+        self.model = RNN(symbols, hidden, outputs, readout="all", init_scale=0.1, rng=rng)
+        self.optimizer = Adam(self.model.params, lr=lr)
+
+    @property
+    def weights(self) -> int:
+        return int(sum(v.size for v in self.model.params.values()))
+
+    def outputs(self, codes) -> np.ndarray:
+        return 0.5 + 0.5 * np.tanh(0.5 * self.model.forward(one_hot(codes, self.symbols)))
+
+    def learn(self, codes, targets, weights) -> np.ndarray:
+        y = self.outputs(codes)
+        grads = self.model.backward((y - targets) * weights[..., None] / weights.sum())
+        clip_global_norm(grads, 1.0)
+        self.optimizer.step(grads)
+        return y
+
+
+class StepOdyssLearner:
+    """The OdyssNet core on one-hot codes: the inputs on its first ``symbols`` neurons, the outputs
+    read from its last ``outputs`` neurons, each symbol held for ``thinking_steps`` steps and the
+    outputs read at the last of them; the weighted mean squared error over the steps and outputs,
+    AdamW without weight decay, gradients clipped at norm 1."""
+
+    def __init__(self, symbols: int, neurons: int, outputs: int, lr: float, rng: np.random.Generator,
+                 thinking_steps: int = 1):
+        self.symbols, self.outputs_n, self.thinking_steps = symbols, outputs, thinking_steps
+        self.model = OdyssNet(neurons, list(range(symbols)), list(range(neurons - outputs, neurons)),
+                              pulse_mode=False, rng=rng)
+        self.optimizer = AdamW(self.model.params, lr=lr, weight_decay=0.0)
+
+    @property
+    def weights(self) -> int:
+        return int(self.model.get_num_params())
+
+    def _run(self, codes):
+        x = prepare_input(one_hot(codes, self.symbols), self.model.input_ids, self.model.num_neurons)
+        states, _ = self.model.forward(x, self.thinking_steps * codes.shape[1])
+        return states[..., self.model.output_ids], states
+
+    def outputs(self, codes) -> np.ndarray:
+        self.model.eval()
+        y, _ = self._run(codes)
+        self.model.train()
+        return y
+
+    def learn(self, codes, targets, weights) -> np.ndarray:
+        y, states = self._run(codes)
+        d = np.zeros_like(states)
+        d[..., self.model.output_ids] = 2.0 * (y - targets) * weights[..., None] / (weights.sum() * self.outputs_n)
+        grads = self.model.backward(d)
+        clip_global_norm(grads, 1.0)
+        self.optimizer.step(grads)
+        self.model.enforce_structure()
+        return y
 
 
 def one_hot(codes: np.ndarray, symbols: int) -> np.ndarray:

@@ -12,6 +12,8 @@ fixed order, so a seed gives the same data wherever the generator is called.
   ``two_sequence_problem``, 3a-3c), the multiplication problem (Experiment 5:
   ``multiplication_sequences``) and temporal order (Experiment 6: ``temporal_order_sequences``, 6a
   and 6b). The recipes are in the comments above each, from the paper's Secs. 5.2-5.6.
+- The counting languages a^n b^n and a^n b^n c^n (Gers & Schmidhuber 2001) as next-symbol
+  prediction: ``counting_strings``.
 """
 
 from __future__ import annotations
@@ -276,3 +278,44 @@ def temporal_order_sequences(rng: np.random.Generator, n: int, variant: str = "6
     codes[np.arange(110)[None, :] >= lengths[:, None]] = -1
     label = (bits * (1 << np.arange(len(ranges))[::-1])).sum(axis=1)
     return OrderSequences(codes, lengths, positions, label)
+
+
+# ----------------------------------------------------------------------------------------
+# Counting languages (Gers & Schmidhuber 2001): S a^n b^n (2 blocks) or S a^n b^n c^n (3 blocks),
+# read one symbol a step; after each symbol the net predicts the set of symbols legal next. Inputs
+# S a b [c] coded 0 1 2 [3]; outputs a b [c] T (T: the string may end here), one unit each. Legal
+# after S: a; after an a: a or b (n is not known yet); inside a later block: its symbol until the
+# block has n of them, then the next block's symbol, after the last block T.
+# ----------------------------------------------------------------------------------------
+
+
+def counting_strings(blocks: int, ns, width: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The strings S a^n b^n [c^n] (``blocks`` = 2 or 3) for each n in ``ns``, padded to ``width``
+    steps (default the longest): codes (K, width) of the inputs (-1 past the end), targets
+    (K, width, blocks + 1) 1 on every symbol legal next, weights (K, width) 1 on the string's steps.
+    The last input is the last symbol of the last block; its target is {T}."""
+    if blocks not in (2, 3):
+        raise ValueError(f"blocks must be 2 (a^n b^n) or 3 (a^n b^n c^n), got {blocks!r}")
+    ns = [int(n) for n in ns]
+    if not ns or min(ns) < 1:
+        raise ValueError("n must be >= 1")
+    longest = 1 + blocks * max(ns)
+    width = longest if width is None else width
+    if width < longest:
+        raise ValueError(f"width {width} is shorter than the longest string ({longest})")
+    codes = np.full((len(ns), width), -1, np.int64)
+    targets = np.zeros((len(ns), width, blocks + 1))
+    weights = np.zeros((len(ns), width))
+    end = blocks                                            # the output unit of T
+    for i, n in enumerate(ns):
+        codes[i, 0] = 0
+        for j in range(blocks):                             # block j: symbol j + 1 at steps 1 + j n .. (j + 1) n
+            codes[i, 1 + j * n:1 + (j + 1) * n] = j + 1
+        weights[i, :1 + blocks * n] = 1.0
+        targets[i, 0, 0] = 1.0                              # after S: a
+        targets[i, 1:n + 1, 0] = 1.0                        # after an a: a or b
+        targets[i, 1:n + 1, 1] = 1.0
+        for j in range(1, blocks):                          # inside block j (b, c): the same symbol
+            targets[i, 1 + j * n:j * n + n, j] = 1.0
+            targets[i, j * n + n, j + 1 if j + 1 < blocks else end] = 1.0    # after its n-th: the next block, or T
+    return codes, targets, weights

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from shared import long_lag
 from shared.long_lag import (Trial, end_outputs, one_hot, right_aligned, sequences_summary, streams, summary_line,
                              train_and_test, train_in_batches)
 from shared.paper_lstm import PaperLSTM
@@ -79,3 +81,29 @@ def test_helpers():
     s = sequences_summary(trials, paper=400)
     assert (s["stopped"], s["mean"], s["range"], s["ratio"]) == ("2/3", 200, "100 - 300", "0.50x")
     assert [t.seed for t in s["tested"]] == [0, 2]
+
+
+@pytest.mark.parametrize("make", [
+    lambda rng: long_lag.StepRNNLearner(3, 8, 3, 0.05, rng),
+    lambda rng: long_lag.StepOdyssLearner(3, 10, 3, 0.02, rng, thinking_steps=2),
+])
+def test_step_learners_learn_an_echo_and_answer_before_their_update(make):
+    """Per-step learners: outputs (B, T, O); learn() returns the outputs as they were before its
+    update; padded steps (weight 0) do not count; a one-step echo of the input is learnt."""
+    learner = make(np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    codes = rng.integers(0, 3, (16, 6))
+    codes[:, 4:] = -1                                   # two padded steps
+    targets = np.eye(3)[np.maximum(codes, 0)]
+    weights = (codes >= 0).astype(float)
+    first = learner.outputs(codes)
+    assert first.shape == (16, 6, 3)
+    assert np.array_equal(learner.learn(codes, targets, weights), first)
+
+    def error():
+        return float((((learner.outputs(codes) - targets) ** 2).sum(-1) * weights).sum() / weights.sum())
+    before = error()
+    for _ in range(300):
+        learner.learn(codes, targets, weights)
+    assert error() < 0.25 * before
+    assert learner.weights > 0

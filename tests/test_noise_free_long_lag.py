@@ -89,6 +89,53 @@ def test_2c_trains_and_tests_a_bank():
     assert all(0 <= r["wrong"] <= 10_000 for r in rows)
 
 
+def test_the_odyssnet_row_trains_on_the_lstms_sequences_and_judges_both_readings():
+    rows = nf.train_odyssnet_2a([0, 1], p=4, budget=48)
+    assert [r["seed"] for r in rows] == [0, 1] and all(r["seen"] == 48 for r in rows)
+    for r in rows:
+        assert set(nf.SEED_COLUMNS) <= set(r) and r["curve"][-1][0] == 48
+        assert 0 <= r["test_wrong"] <= nf.RUN and not r["stream_solved"]        # 48 sequences: no run of 10,000
+    learner = nf.odyssnet_2a(4, 0)                                 # seed 0's core starts from streams(0)["init"]
+    assert learner.weights == nf.odyssnet_2a(4, 0).weights
+    assert np.array_equal(learner.outputs(nf.two_sequences(4)[:, :-1]), nf.odyssnet_2a(4, 0).outputs(nf.two_sequences(4)[:, :-1]))
+
+
+def test_a_hand_wired_odyssnet_learner_is_judged_solved_at_once():
+    """The frozen reading is checked after each update: a learner that already answers every step
+    within 0.25 is solved after its first batch, and its test has no wrong sequence."""
+    class Perfect:
+        def __init__(self, p):
+            self.p = p
+
+        def outputs(self, codes):
+            nxt = np.concatenate([codes[:, 1:], np.where(codes[:, :1] == self.p - 1, self.p - 1, self.p)], axis=1)
+            return np.eye(self.p + 1)[nxt] * 0.9 + 0.05
+        learn = lambda self, codes, targets, weights: self.outputs(codes)   # noqa: E731
+
+    original = nf.odyssnet_2a
+    nf.odyssnet_2a = lambda p, seed: Perfect(p)
+    try:
+        row = nf.train_odyssnet_2a([3], p=6, budget=64)[0]
+    finally:
+        nf.odyssnet_2a = original
+    assert row["solved"] and row["sequences"] == nf.ODYSSNET["batch"] and row["test_wrong"] == 0
+    assert not row["stream_solved"]                                # 10,000 successive sequences were not seen
+
+
+@pytest.mark.parametrize("task,model,p,q,name", [
+    ("2a", "lstm", 100, 50, None), ("2b", "lstm", 100, 50, "2b"), ("bptt", "lstm", 100, 50, "bptt"),
+    ("2c", "lstm", 50, 50, "2c"), ("2a", "odyssnet", 100, 50, "odyssnet"), ("2a", "odyssnet", 10, 50, "odyssnet_p10"),
+    ("2a", "lstm", 10, 50, "2a_p10"), ("2c", "lstm", 100, 100, "2c_p100_q100")])
+def test_every_run_has_its_own_section(task, model, p, q, name):
+    assert nf.section_name(task, model, p, q) == name
+
+
+def test_the_model_flag_is_refused_outside_2a():
+    with pytest.raises(SystemExit) as stop:
+        nf.parse_args(["--task", "2b", "--model", "odyssnet"])
+    assert stop.value.code == 2
+
+
 # ----------------------------------------------------------------------------------------
 # The verdict rule
 # ----------------------------------------------------------------------------------------

@@ -181,3 +181,42 @@ def test_temporal_order_sequences_put_x_and_y_where_the_paper_says(variant):
     bits = (marked == Y).astype(int)
     np.testing.assert_array_equal(data.label, bits @ (1 << np.arange(bits.shape[1]))[::-1])
     assert np.bincount(data.label).size == 2 ** bits.shape[1]
+
+
+def _legal(blocks, n):
+    codes, targets, weights = tasks.counting_strings(blocks, [n])
+    names = "ab" + ("c" if blocks == 3 else "") + "T"
+    return ["".join(names[o] for o in np.nonzero(row)[0]) for row in targets[0][weights[0] > 0]], codes[0]
+
+
+def test_counting_strings_legal_sets_by_hand():
+    legal, codes = _legal(2, 2)                         # S a a b b
+    assert codes.tolist() == [0, 1, 1, 2, 2]
+    assert legal == ["a", "ab", "ab", "b", "T"]
+    legal, codes = _legal(3, 2)                         # S a a b b c c
+    assert codes.tolist() == [0, 1, 1, 2, 2, 3, 3]
+    assert legal == ["a", "ab", "ab", "b", "c", "c", "T"]
+    legal, _ = _legal(2, 1)                             # S a b
+    assert legal == ["a", "ab", "T"]
+
+
+@pytest.mark.parametrize("blocks", [2, 3])
+def test_counting_strings_always_allow_the_true_next_symbol_and_pad(blocks):
+    ns = [1, 4, 9, 2]
+    codes, targets, weights = tasks.counting_strings(blocks, ns, width=40)
+    assert codes.shape == (4, 40) and targets.shape == (4, 40, blocks + 1)
+    for i, n in enumerate(ns):
+        L = 1 + blocks * n
+        assert weights[i].sum() == L and (codes[i, L:] == -1).all() and not targets[i, L:].any()
+        for t in range(L - 1):                          # the symbol that follows is legal (inputs 1.. = outputs 0..)
+            assert targets[i, t, codes[i, t + 1] - 1] == 1.0
+        assert targets[i, L - 1].tolist() == [0.0] * blocks + [1.0]
+
+
+def test_counting_strings_refuse_bad_arguments():
+    with pytest.raises(ValueError):
+        tasks.counting_strings(4, [1])
+    with pytest.raises(ValueError):
+        tasks.counting_strings(2, [0])
+    with pytest.raises(ValueError):
+        tasks.counting_strings(2, [5], width=3)
