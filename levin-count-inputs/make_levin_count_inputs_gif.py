@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import levin_count_inputs as lv
+from shared import levin
 from shared.figures import figure_parser, frame_of, save_gif
 from visualize_levin_count_inputs import systematic_search
 
@@ -43,7 +44,7 @@ def frame(search, phase: int) -> plt.Figure:
     axes[1].fill_between(x, 0, np.maximum(phase - x, 0), color="C0", alpha=0.12)
     done = phase >= found.phase
     axes[1].scatter([bits_found], [need], s=90, color="C2" if done else "C3", zorder=3,
-                    label=f"{lv.disassemble(found.program)} ({found.steps} steps)")
+                    label=f"{levin.disassemble(found.program)} ({found.steps} steps)")
     axes[1].set_xlim(0, top)
     axes[1].set_ylim(0, top)
     axes[1].set_xlabel("-log2 P(program)")

@@ -19,13 +19,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import levin_count_inputs as lv
+from shared import levin
 from shared.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 
 
 def systematic_search(seed: int):
-    return lv.levin_search([lv.PAPER_TRAIN], 20, order=lv.tie_break_order(seed), progress=False)
+    return levin.levin_search([lv.fitting(lv.PAPER_TRAIN)], 20, order=levin.tie_break_order(seed), progress=False)
 
 
 def search_cost(search, out: Path) -> None:
@@ -50,7 +51,7 @@ def search_cost(search, out: Path) -> None:
     axes[1].set_yscale("log")
     axes[1].axvline(np.log2(found.denominator), color="C3", ls="--", lw=1)
     axes[1].text(np.log2(found.denominator) + 0.3, max(last.values()),
-                 f"{lv.disassemble(found.program)}\n-log2 P = {np.log2(found.denominator):.2f}, t = {found.steps}",
+                 f"{levin.disassemble(found.program)}\n-log2 P = {np.log2(found.denominator):.2f}, t = {found.steps}",
                  color="C3", va="top", fontsize=8)
     shown = ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))
     axes[1].set_xlabel("floor(-log2 P(program))")
@@ -63,14 +64,14 @@ def search_cost(search, out: Path) -> None:
 def found_program(search, out: Path) -> None:
     """The program found running: the storage, the instruction pointer, the weights it writes."""
     found = search.finds[0]
-    m = lv.Machine()
+    m = levin.Machine()
     m.code, m.prog = list(found.program), list(found.program)
     ips, written = [0], [0]
     while True:
-        status = lv.execute(m, m.steps + 1)
+        status = levin.execute(m, m.steps + 1)
         ips.append(m.ip)
         written.append(m.wp)
-        if status != lv.TIMEOUT:
+        if status != levin.TIMEOUT:
             break
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.9), gridspec_kw={"width_ratios": [1.0, 1.5, 1.2]})
     ax = axes[0]
@@ -106,7 +107,7 @@ def found_program(search, out: Path) -> None:
 
 
 def probabilistic(seed: int, runs: int, record: dict, out: Path) -> None:
-    found, _ = lv.probabilistic_search(seed, runs)
+    found, _ = levin.probabilistic_search(seed, runs, lv.fitting(lv.PAPER_TRAIN))
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), gridspec_kw={"width_ratios": [1, 1.3]})
     good = np.array([lv.unseen_accuracy(f.weights) == 1.0 for f in found], dtype=bool)
     index = np.array([f.run for f in found])

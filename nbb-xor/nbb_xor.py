@@ -44,6 +44,7 @@ import numpy as np
 
 from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, nonnegative_float,
                                positive_float, positive_int, require_seeds, stub_parser, summarize, sweep)
+from shared.nbb import bucket_brigade, ordered_sum, tick, winner_take_all
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.verdict import exact, grade, judge, mean_within, pending, rate_at_least
 
@@ -128,71 +129,8 @@ class Rule:
 REWARD_TIMINGS = ("every-tick", "last-tick")
 ORDERS = ("random", "cyclic", "shuffled")
 
-
-def ordered_sum(x: np.ndarray, axis: int) -> np.ndarray:
-    """Sum along `axis`, adding the slices one after another in index order.
-
-    numpy's reductions may add in an order that depends on the SIMD loops of the machine; adding
-    whole slices elementwise does not, so the rule's arithmetic is the same bits everywhere.
-    """
-    # add.accumulate is that loop: every partial sum is an output, so nothing can be reassociated
-    # (a test checks it bit for bit against the explicit loop); it runs the loop in C
-    return np.take(np.add.accumulate(x, axis=axis, dtype=x.dtype), -1, axis=axis)
-
-
-def winner_take_all(net: np.ndarray, arch: Architecture) -> np.ndarray:
-    """Activity after competition: in each subset the unit with the largest positive net input fires.
-
-    net: (..., N) -> activity (..., N) in {0, 1}. Ties go to the lowest index; a subset whose
-    best net input is not positive stays silent. Input units are left at 0 (the caller clamps).
-    """
-    activity = np.zeros_like(net)
-    flat_net = net.reshape(-1, net.shape[-1])
-    flat_act = activity.reshape(-1, net.shape[-1])
-    rows = np.arange(flat_net.shape[0])
-    for subset in arch.subsets[1:]:
-        winner = subset.start + np.argmax(flat_net[:, subset], axis=1)
-        flat_act[rows, winner] = flat_net[rows, winner] > 0
-    return activity
-
-
-def tick(weights: np.ndarray, activity: np.ndarray, clamp: np.ndarray, arch: Architecture):
-    """One synchronous step of B independent networks.
-
-    weights (B, N, N), activity x(t-1) (B, N), clamp (B, n_inputs) ->
-    contributions c_ij(t) = x_i(t-1) w_ij(t-1) (B, N, N) and activity x(t) (B, N).
-    """
-    contributions = activity[:, :, None] * weights
-    new_activity = winner_take_all(ordered_sum(contributions, 1), arch)
-    new_activity[:, : arch.n_inputs] = clamp
-    return contributions, new_activity
-
-
-def bucket_brigade(contributions, activity, fired_by, target_unit, reward_now, lam, eta):
-    """The weight change of one tick, Delta W (B, N, N), from purely local quantities.
-
-    contributions c(t) (B, N, N); activity x(t) (B, N); fired_by = c(t-1) restricted to units
-    that fired at t-1 (B, N, N): what made each unit fire last tick; target_unit (B,) the
-    correct output unit; reward_now (bool or (B,)): whether the payoff is paid this tick;
-    lam, eta: the rates, one number or one per network (B,).
-
-    Three terms, for every connection i -> j:
-      pay      -lambda * c_ij(t)                      if j fires at t
-      receive  fired_by_ij / sum_h fired_by_hj * (sum_k lambda * c_jk(t) * x_k(t))
-               (j's outgoing connections paid at t; j passes it back to what made it fire)
-      payoff   +eta * c_ij(t)                         if j is the correct output and fires
-    """
-    lam = np.asarray(lam, dtype=contributions.dtype).reshape(-1, 1, 1)
-    eta = np.asarray(eta, dtype=contributions.dtype).reshape(-1, 1)
-    payment = lam * contributions * activity[:, None, :]                 # (B, N, N)
-    paid_by_unit = ordered_sum(payment, 2)                               # (B, N): unit j's outflow
-    received = ordered_sum(fired_by, 1)[:, None, :]                      # (B, 1, N)
-    share = np.divide(fired_by, received, out=np.zeros_like(fired_by), where=received > 0)
-    delta = share * paid_by_unit[:, None, :] - payment
-    rows = np.arange(len(target_unit))
-    paid = activity[rows, target_unit] * np.asarray(reward_now, dtype=activity.dtype)  # (B,)
-    delta[rows, :, target_unit] += eta * contributions[rows, :, target_unit] * paid[:, None]
-    return delta
+# The rule itself (winner-take-all ticks, the bucket brigade's payments, sums in index order) is
+# shared/nbb.py; a cycle of this experiment is below.
 
 
 def present(weights, pattern, arch: Architecture, rule: Rule, learn: bool = True, lam=None, eta=None,
@@ -215,7 +153,7 @@ def present(weights, pattern, arch: Architecture, rule: Rule, learn: bool = True
     rows = np.arange(batch)
     right = np.ones(batch, dtype=bool)
     for t in range(rule.ticks):
-        contributions, activity = tick(weights, activity, clamp, arch)
+        contributions, activity = tick(weights, activity, clamp, arch.subsets[1:])
         if t >= rule.ticks - rule.judged:
             right &= activity[rows, target_unit] > 0
         if learn:
@@ -239,7 +177,7 @@ def frozen_activity(weights: np.ndarray, arch: Architecture, rule: Rule) -> np.n
     ticks = [activity]
     while len(ticks) <= rule.ticks:
         net = ordered_sum(activity[:, :, :, None] * weights[:, None], 2)   # (B, 4, N)
-        activity = winner_take_all(net, arch)
+        activity = winner_take_all(net, arch.subsets[1:])
         activity[..., : arch.n_inputs] = clamp
         if np.array_equal(activity, ticks[-1]):
             ticks += [activity] * (rule.ticks + 1 - len(ticks))

@@ -14,17 +14,6 @@ ARCH = nbb.ARCHITECTURES["three-hidden"]          # x1, x2, on | h1 h2 h3 | y0 y
 SCRIPT = ROOT / "nbb-xor" / "nbb_xor.py"
 
 
-def random_state(rng, batch=4, dtype=float):
-    """Weights on the architecture's connections and a plausible previous tick."""
-    weights = (rng.uniform(0.5, 1.5, (batch, ARCH.n_units, ARCH.n_units)) * ARCH.connections).astype(dtype)
-    pattern = rng.integers(0, 4, batch)
-    before = np.zeros((batch, ARCH.n_units), dtype=dtype)
-    before[:, :3] = nbb.PATTERNS[pattern]
-    before[np.arange(batch), 3 + rng.integers(0, 3, batch)] = 1        # a hidden unit fired at t-1
-    contributions_before, activity_before = nbb.tick(weights, before, nbb.PATTERNS[pattern].astype(dtype), ARCH)
-    return weights, pattern, activity_before, contributions_before * activity_before[:, None, :]
-
-
 def test_the_papers_wiring():
     """node6: inputs feed the hidden subset and the output subset; the hidden subset feeds the outputs."""
     c = ARCH.connections
@@ -33,67 +22,6 @@ def test_the_papers_wiring():
     assert not nbb.Architecture((3,), input_to_output=False).connections[:3, 6:].any()
     assert (nbb.PATTERNS[:, 2] == 1).all()                              # the third input is always on
     assert nbb.ARCHITECTURES["two-subsets"].subsets[1:3] == [slice(3, 5), slice(5, 7)]
-
-
-def test_winner_take_all_picks_one_positive_winner_per_subset():
-    net = np.array([[9.0, 9.0, 9.0, 0.2, 0.7, 0.7, -1.0, -0.5]])
-    activity = nbb.winner_take_all(net, ARCH)
-    assert activity.tolist() == [[0, 0, 0, 0, 1, 0, 0, 0]]     # tie -> lowest index; outputs all negative -> silent
-
-
-def test_ordered_sum_adds_slices_in_index_order():
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(3, 9, 5)).astype(np.float32)
-    expected = x[:, 0].copy()
-    for i in range(1, 9):
-        expected += x[:, i]
-    assert np.array_equal(nbb.ordered_sum(x, 1), expected)
-    np.testing.assert_allclose(nbb.ordered_sum(x, 1), x.sum(axis=1), rtol=1e-5)
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_brigade_passes_on_exactly_what_a_unit_paid(seed):
-    """Without payoff, what flows into j's incoming connections equals what j's outgoing ones paid."""
-    rng = np.random.default_rng(seed)
-    weights, pattern, before, fired_by = random_state(rng)
-    contributions, activity = nbb.tick(weights, before, nbb.PATTERNS[pattern], ARCH)
-    lam = 0.05
-    delta = nbb.bucket_brigade(contributions, activity, fired_by, ARCH.outputs.start + nbb.TARGETS[pattern],
-                               True, lam, 0.0)
-    payment = lam * contributions * activity[:, None, :]
-    received = delta + payment                                         # the redistribution term alone
-    paid_by_unit = payment.sum(axis=2)
-    passed_back = received.sum(axis=1)                                 # per unit j, into its incoming connections
-    had_predecessors = fired_by.sum(axis=1) > 0
-    np.testing.assert_allclose(passed_back[had_predecessors], paid_by_unit[had_predecessors], rtol=1e-12)
-    assert np.all(received[:, :, ~ARCH.connections.any(axis=0)] == 0)  # input units receive nothing
-    # the whole network loses exactly what sources without predecessors paid
-    np.testing.assert_allclose(delta.sum(axis=(1, 2)), -(paid_by_unit * ~had_predecessors).sum(axis=1), rtol=1e-12)
-
-
-def test_per_network_rates_equal_separate_runs():
-    rng = np.random.default_rng(3)
-    weights, pattern, before, fired_by = random_state(rng, dtype=np.float32)
-    contributions, activity = nbb.tick(weights, before, nbb.PATTERNS[pattern].astype(np.float32), ARCH)
-    target = ARCH.outputs.start + nbb.TARGETS[pattern]
-    lam, eta, reward = np.array([0.005, 0.01, 0.02, 0.005]), np.array([0.005, 0.0, 0.03, 0.01]), \
-        np.array([True, False, True, True])
-    together = nbb.bucket_brigade(contributions, activity, fired_by, target, reward, lam, eta)
-    for b in range(4):
-        alone = nbb.bucket_brigade(contributions[b:b + 1], activity[b:b + 1], fired_by[b:b + 1], target[b:b + 1],
-                                   bool(reward[b]), float(lam[b]), float(eta[b]))
-        assert together.dtype == np.float32 and np.array_equal(together[b], alone[0])
-
-
-def test_payoff_equal_to_payment_leaves_the_correct_output_connections_unchanged():
-    rng = np.random.default_rng(0)
-    weights, pattern, before, fired_by = random_state(rng, batch=1)
-    contributions, activity = nbb.tick(weights, before, nbb.PATTERNS[pattern], ARCH)
-    winner = ARCH.outputs.start + activity[0, ARCH.outputs].argmax()
-    delta = nbb.bucket_brigade(contributions, activity, fired_by, np.array([winner]), True, 0.01, 0.01)
-    assert np.all(delta[0, :, winner] == 0)                            # pays lambda*c, earns eta*c
-    loser = ARCH.outputs.start + 1 - (winner - ARCH.outputs.start)
-    assert np.all(delta[0, :, loser] == 0)                             # silent units neither pay nor earn
 
 
 def hand_wired() -> np.ndarray:
@@ -328,20 +256,3 @@ def test_verdict_reads_a_json_round_trip():
     assert nbb.verdict(record) == json.loads(json.dumps(nbb.verdict(record)))
 
 
-def test_ordered_sum_is_the_explicit_loop_bit_for_bit():
-    """The fast form (add.accumulate) against the loop it replaces, on float32 and float64, any axis,
-    strided views, magnitudes far apart (where the order of addition shows)."""
-    rng = np.random.default_rng(0)
-    for trial in range(500):
-        shape = tuple(int(n) for n in rng.integers(1, 8, size=int(rng.integers(1, 4))))
-        x = (rng.standard_normal(shape) * 10.0 ** rng.uniform(-4, 4, shape)).astype(
-            np.float32 if trial % 2 else np.float64)
-        if trial % 3 == 0 and x.ndim > 1:
-            x = x.swapaxes(0, -1)
-        axis = int(rng.integers(0, x.ndim))
-        slices = np.moveaxis(x, axis, 0)
-        loop = slices[0].copy()
-        for part in slices[1:]:
-            loop += part
-        fast = nbb.ordered_sum(x, axis)
-        assert fast.dtype == loop.dtype and fast.tobytes() == np.ascontiguousarray(loop).tobytes()
