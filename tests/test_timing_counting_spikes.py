@@ -62,18 +62,41 @@ def test_a_frozen_run_records_every_step():
 # ----------------------------------------------------------------------------------------
 
 
-def record(n=20, msd_peep=20, gts_peep=20, gts_none=0, msd_none=20, msd49_peep=20):
+def record(n=20, msd_peep=20, gts_peep=20, gts_none=0, msd_none=20, msd49_peep=20, pfg_n=10, pfg_peep=None):
     rows = []
     for i in range(n):
         rows.append({"seed": i, "MSD F=10 peephole solved": i < msd_peep, "MSD F=10 no peephole solved": i < msd_none,
                      "MSD F=49 peephole solved": i < msd49_peep, "MSD F=49 no peephole solved": False,
                      "GTS F=10 peephole solved": i < gts_peep, "GTS F=10 no peephole solved": i < gts_none})
-    return {"seeds": {"per_seed": rows, "summary": {}}}
+    out = {"seeds": {"per_seed": rows, "summary": {}}}
+    if pfg_n:                              # pfg_peep: {setting: peephole runs solved}, default all
+        solved = {name: pfg_n for name, *_ in tcs.PFG_TASKS} | (pfg_peep or {})
+        out["pfg"] = {"seeds": {"per_seed": [
+            {"seed": i, **{f"{name} {v} solved": v == "peephole" and i < solved[name]
+                           for name, *_ in tcs.PFG_TASKS for v in tcs.VARIANTS}} for i in range(pfg_n)], "summary": {}}}
+    return out
 
 
 def test_verdict_pending_without_the_sweep():
     assert tcs.verdict({})["value"] == "pending"
     assert tcs.verdict(record(n=19))["value"] == "pending"
+
+
+def test_verdict_pending_without_the_pfg_section_of_ten_seeds():
+    assert tcs.verdict(record(pfg_n=0))["value"] == "pending"
+    assert tcs.verdict(record(pfg_n=9))["value"] == "pending"
+    assert tcs.verdict(record(pfg_n=10))["value"] == "yes"
+
+
+def test_verdict_pfg_needs_every_setting_solved_in_most_runs():
+    claim = lambda rec: tcs.verdict(rec)["claims"][4]                     # noqa: E731
+    assert claim(record(pfg_peep={"PFG rect F=25": 9}))["holds"]          # P(X >= 9 | 10, 1/2) = 0.011
+    assert not claim(record(pfg_peep={"PFG rect F=25": 8}))["holds"]      # 0.055
+    assert tcs.verdict(record(pfg_peep={"PFG rect F=25": 8}))["value"] == "partial"   # secondary claim
+    assert claim(record(pfg_n=20, pfg_peep={"PFG cos F=10": 15}))["holds"]         # 0.021
+    assert not claim(record(pfg_n=20, pfg_peep={"PFG cos F=10": 14}))["holds"]     # 0.058
+    worst = claim(record(pfg_peep={"PFG tri F=10": 9, "PFG cos F=25": 0}))
+    assert worst["estimate"] == 0.0 and worst["p"] == 1.0 and not worst["holds"]
 
 
 def test_verdict_yes_when_every_claim_holds():
