@@ -78,6 +78,12 @@ PAPER_FIGURES = [
                                   "spikes per training stream, 1000 in the test", "where": "per a reader's notes [S]"},
     {"name": "training streams (cap)", "value": "1e7 (1e8 for MSD)", "where": "per a reader's notes [S]"},
     {"name": "trials", "value": 10, "where": "per a reader's notes [S]"},
+    {"name": "PFG claim", "value": "LSTM learns to generate stable streams of ... other highly nonlinear periodic "
+                                   "patterns, without external resets or teacher forcing", "where": "abstract [P]"},
+    {"name": "PFG setting", "value": "no input; f_cos, f_tri, f_rect with period F in {10, 25}; linear output unit; "
+                                     "a step correct when |error| < 0.3; momentum 0.99", "where": "per a reader's notes [S]"},
+    {"name": "PFG without peepholes", "value": "learned only f_cos at F = 10, and slowly",
+     "where": "per a reader's notes [S] (the table's numbers were not read)"},
 ]
 THRESHOLD = 0.49          # a step is correct when |target - output| < 0.49 [S]
 TRAIN_SPIKES = 100        # a training stream ends after 100 correct spikes [S]
@@ -91,7 +97,7 @@ QUICK_BUDGET = 3_000
 PFG_THRESHOLD = 0.3       # PFG: a step is correct when |target - output| < 0.3 [S]
 PFG_MOMENTUM = 0.99       # the paper's PFG momentum [S] (its lr 1e-5 [S] does not fit the budget; ours below)
 PFG_LEARNING_RATE = 1e-3  # ours (see Deviations)
-PFG_BUDGET = 300_000      # time steps per trial (ours: a 5-minute run of the 240 PFG trials on 2 cores)
+PFG_BUDGET = 400_000      # time steps per trial (ours: a 5-minute run of the 240 PFG trials on 2 cores)
 
 # The tasks of the headline: (name, kind, F, delay set); kind 0 = MSD (input spikes, target I(n) at them),
 # kind 1 = GTS (no input, target spikes every F steps).
@@ -245,11 +251,15 @@ def train_bank(seeds, budget: int, lr: float = LEARNING_RATE, momentum: float = 
     tests = np.zeros(P, int)               # test streams run
     best = np.zeros(P, int)                # most correct spikes of a training stream
     best_test = np.zeros(P, int)
+    run = np.zeros(P, int)                 # error-free steps of the current training stream
+    best_steps = np.zeros(P, int)          # most error-free steps of a training stream
+    window_steps = np.zeros(P)             # for the step curve: error-free training steps in this window
     solved_streams = np.full(P, -1)
     solved_steps = np.full(P, -1)
     window_spikes = np.zeros(P)            # for the curve: spikes and streams ended in this window
     window_streams = np.zeros(P)
     curve = [[] for _ in range(P)]
+    curve_steps = [[] for _ in range(P)]
     every = max(1, budget // curve_points)
     progress = Progress(budget, label=label)
     target_a = np.zeros((P, 1, 1))
@@ -263,6 +273,9 @@ def train_bank(seeds, budget: int, lr: float = LEARNING_RATE, momentum: float = 
         net.gpeep *= has_peep              # the trials without peepholes never grow them
         net.apply(lr, train, momentum)     # v = m v + lr (-dE/dw); w += v; a testing trial's v held
         steps_seen += train
+        good_step = train & ~wrong
+        run += good_step
+        window_steps += good_step
         if spike.any() or wrong.any():
             good = spike & ~wrong & (mode < 2)
             ok += good
@@ -275,6 +288,8 @@ def train_bank(seeds, budget: int, lr: float = LEARNING_RATE, momentum: float = 
             won = (mode == 1) & ~fail & (ok >= TEST_SPIKES)
             ends = fail | passed | won
             if ends.any():
+                best_steps = np.maximum(best_steps, np.where(train & ends, run, 0))
+                run[ends] = 0
                 streams_seen += ends & train
                 window_streams += ends & train
                 tests += (mode == 1) & ends
@@ -292,7 +307,10 @@ def train_bank(seeds, budget: int, lr: float = LEARNING_RATE, momentum: float = 
             for k in range(P):
                 curve[k].append(round(float(window_spikes[k] / max(window_streams[k], 1)), 2)
                                 if mode[k] != 2 else None)
+                curve_steps[k].append(round(float(window_steps[k] / max(window_streams[k], 1)), 2)
+                                      if mode[k] != 2 else None)
             window_spikes[:] = 0.0
+            window_steps[:] = 0.0
             window_streams[:] = 0.0
             progress.update(n + 1, solved=int((mode == 2).sum()), of=P)
             if (mode == 2).all():
@@ -300,6 +318,7 @@ def train_bank(seeds, budget: int, lr: float = LEARNING_RATE, momentum: float = 
     points = budget // every + (budget % every != 0)     # the same curve length in any bank (one may stop early)
     for k in range(P):
         curve[k] += [None] * (points - len(curve[k]))
+        curve_steps[k] += [None] * (points - len(curve_steps[k]))
     out = [{name: {} for name, *_ in tasks} for _ in seeds]
     for k, (s, i, v) in enumerate(jobs):
         fig = {"solved": bool(mode[k] == 2),
@@ -307,7 +326,8 @@ def train_bank(seeds, budget: int, lr: float = LEARNING_RATE, momentum: float = 
                "steps": int(solved_steps[k]) if mode[k] == 2 else None,
                "streams_seen": int(streams_seen[k]), "steps_seen": int(steps_seen[k]), "tests": int(tests[k]),
                "best_train_spikes": int(best[k]), "best_test_spikes": int(best_test[k]),
-               "curve": curve[k]}
+               "best_train_steps": int(max(best_steps[k], run[k] if mode[k] == 0 else 0)),
+               "curve": curve[k], "curve_steps": curve_steps[k]}
         if keep_params:
             fig["params"] = {"W": net.W[k].tolist(), "V": net.V[k].tolist(), "peep": net.peep[k].tolist()}
         out[list(seeds).index(s)][tasks[i][0]][VARIANTS[v]] = fig
@@ -452,12 +472,13 @@ RESULT_COLUMNS = ["task", "net", "weights", "solved", "median streams to solve",
                   "median best training stream (spikes)", "median best test stream (spikes)"]
 
 
-def flatten(seed: int, result: dict, tasks=TASKS) -> dict:
+def flatten(seed: int, result: dict, tasks=TASKS, keys=("solved", "streams", "steps", "best_train_spikes",
+                                                          "best_test_spikes")) -> dict:
     row = {"seed": seed}
     for name, *_ in tasks:
         for variant in VARIANTS:
             fig = result[name][variant]
-            for key in ("solved", "streams", "steps", "best_train_spikes", "best_test_spikes"):
+            for key in keys:
                 row[f"{name} {variant} {key}"] = fig[key]
     return row
 
@@ -467,16 +488,26 @@ def _median(values):
     return int(np.median(values)) if values else None
 
 
+PFG_COLUMNS = ["task", "net", "weights", "solved", "median streams to solve", "median steps to solve",
+               "median best training stream (periods)", "median best training stream (error-free steps)",
+               "median error-free steps per training stream, last window", "median best test stream (periods)"]
+
+
 def result_rows(results, tasks=TASKS):
     rows = []
+    pfg = tasks[0][1] == 2
     for name, *_ in tasks:
         for variant in VARIANTS:
             figs = [r[name][variant] for r in results]
-            rows.append([name, variant, 17 if variant == "peephole" else 14,
-                         f"{sum(f['solved'] for f in figs)}/{len(figs)}",
-                         _median([f["streams"] for f in figs]), _median([f["steps"] for f in figs]),
-                         _median([f["best_train_spikes"] for f in figs]),
-                         _median([f["best_test_spikes"] for f in figs])])
+            row = [name, variant, 17 if variant == "peephole" else 14, f"{sum(f['solved'] for f in figs)}/{len(figs)}",
+                   _median([f["streams"] for f in figs]), _median([f["steps"] for f in figs]),
+                   _median([f["best_train_spikes"] for f in figs])]
+            if pfg:
+                last = [next((v for v in reversed(f["curve_steps"]) if v is not None), None) for f in figs]
+                last = [v for v in last if v is not None]
+                row += [_median([f["best_train_steps"] for f in figs]),
+                        round(float(np.median(last)), 1) if last else None]
+            rows.append(row + [_median([f["best_test_spikes"] for f in figs])])
     return rows
 
 
@@ -497,10 +528,15 @@ def number_in(low: float, high: float, low_included: bool, high_included: bool):
 
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick=f"a reduced run for the tests: 2 seeds, {QUICK_BUDGET:,} steps")
-    parser.add_argument("--budget", type=positive_int, default=BUDGET,
-                        help=f"time steps per trial (default {BUDGET:,})")
-    parser.add_argument("--lr", type=number_in(0.0, 10.0, False, False), default=LEARNING_RATE, help=f"learning rate (default {LEARNING_RATE:g})")
-    parser.add_argument("--momentum", type=number_in(0.0, 1.0, True, False), default=MOMENTUM, help=f"momentum (default {MOMENTUM:g})")
+    parser.add_argument("--task", choices=("timing", "pfg"), default="timing",
+                        help="timing: MSD F=10, MSD F=49 and GTS (the headline); pfg: periodic function generation, "
+                             "f_cos, f_tri, f_rect at F = 10 and 25, linear output (a section)")
+    parser.add_argument("--budget", type=positive_int, default=None,
+                        help=f"time steps per trial (default {BUDGET:,}; {PFG_BUDGET:,} with --task pfg)")
+    parser.add_argument("--lr", type=number_in(0.0, 10.0, False, False), default=None,
+                        help=f"learning rate (default {LEARNING_RATE:g}; {PFG_LEARNING_RATE:g} with --task pfg)")
+    parser.add_argument("--momentum", type=number_in(0.0, 1.0, True, False), default=None,
+                        help=f"momentum (default {MOMENTUM:g}; {PFG_MOMENTUM:g} with --task pfg, the paper's [S])")
     parser.add_argument("--forget-bias", type=number_in(-20.0, 20.0, True, True), default=GATE_BIAS["forget"],
                         help="initial forget-gate bias (default -2 [S]; the 2000 paper's sign is positive)")
     parser.add_argument("--linear-cells", action="store_true",
@@ -510,63 +546,93 @@ def parse_args(argv=None):
                         default=1, help="split the seeds over this many processes (the figures do not depend on it)")
     args = parser.parse_args(argv)
     parser.only_when(not args.quick, ["--budget"], f"without --quick (which sets a budget of {QUICK_BUDGET:,})")
-    headline = ((args.lr, args.momentum, args.forget_bias) == (LEARNING_RATE, MOMENTUM, GATE_BIAS["forget"])
-                and not args.linear_cells)
-    require_seeds(parser, args, MIN_SEEDS if headline else 1)
+    pfg = args.task == "pfg"
+    defaults = (PFG_LEARNING_RATE, PFG_MOMENTUM) if pfg else (LEARNING_RATE, MOMENTUM)
+    args.lr = defaults[0] if args.lr is None else args.lr
+    args.momentum = defaults[1] if args.momentum is None else args.momentum
+    args.budget = (PFG_BUDGET if pfg else BUDGET) if args.budget is None else args.budget
+    args.default_rates = (args.lr, args.momentum, args.forget_bias) == (*defaults, GATE_BIAS["forget"]) \
+        and not args.linear_cells
+    require_seeds(parser, args, (PFG_MIN_SEEDS if pfg else MIN_SEEDS) if args.default_rates else 1)
     return args
+
+
+def section_name(args) -> str | None:
+    """Where the run goes in results.json: None for the headline (timing tasks, default rates)."""
+    pfg = args.task == "pfg"
+    if args.default_rates:
+        return PFG_SECTION if pfg else None
+    if args.forget_bias == GATE_BIAS["forget"]:
+        name = f"rates_lr{args.lr:g}_m{args.momentum:g}"
+    else:
+        name = f"forget_bias{args.forget_bias:g}_lr{args.lr:g}"
+    if args.linear_cells:
+        name = "linear_cells" if (args.lr, args.momentum, args.forget_bias) == (
+            PFG_LEARNING_RATE if pfg else LEARNING_RATE, PFG_MOMENTUM if pfg else MOMENTUM,
+            GATE_BIAS["forget"]) else f"linear_cells_{name}"
+    return f"pfg_{name}" if pfg else name
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     seeds = list(range(args.seed, args.seed + (min(args.n_seeds, 2) if args.quick else args.n_seeds)))
     budget = QUICK_BUDGET if args.quick else args.budget
-    headline_rates = ((args.lr, args.momentum, args.forget_bias) == (LEARNING_RATE, MOMENTUM, GATE_BIAS["forget"])
-                      and not args.linear_cells)
+    pfg = args.task == "pfg"
+    tasks = PFG_TASKS if pfg else TASKS
     squashing = "linear" if args.linear_cells else "1997"
     clock = Progress(1)
-    print(f"MSD/GTS: 1 block of 1 cell, peephole (17 weights) vs none (14); lr {args.lr:g}, momentum "
+    what = ("PFG (f_cos, f_tri, f_rect at F = 10, 25; linear output)" if pfg else "MSD/GTS")
+    print(f"{what}: 1 block of 1 cell, peephole (17 weights) vs none (14); lr {args.lr:g}, momentum "
           f"{args.momentum:g}, forget bias {args.forget_bias:g}; {budget:,} steps per trial; seeds {seeds[0]}..{seeds[-1]}"
           + (f", {args.workers} processes" if args.workers > 1 else ""))
-    results = over_banks(train_bank, seeds, args.workers, budget, args.lr, args.momentum, TASKS, 60, True,
+    results = over_banks(train_bank, seeds, args.workers, budget, args.lr, args.momentum, tasks, 60, True,
                          args.forget_bias, "steps", squashing)
-    rows = result_rows(results)
-    print("\n" + format_table(RESULT_COLUMNS, rows))
-    per_seed = [flatten(s, r) for s, r in zip(seeds, results)]
+    rows = result_rows(results, tasks)
+    columns = PFG_COLUMNS if pfg else RESULT_COLUMNS
+    print("\n" + format_table(columns, rows))
+    keys = ("solved", "streams", "steps", "best_train_spikes", "best_test_spikes") + (("best_train_steps",) if pfg else ())
+    per_seed = [flatten(s, r, tasks, keys) for s, r in zip(seeds, results)]
     seeds_record = None
     if len(seeds) > 1:
-        for r in per_seed:                 # the catalog's per-seed summary: the first claim's runs
-            r["solved"] = r["MSD F=10 peephole solved"]
-        summary = summarize([r["MSD F=10 peephole streams"] for r in per_seed], [r["solved"] for r in per_seed])
-        summary["metric"] = "MSD F=10 peephole streams"
+        first = f"{tasks[0][0]} peephole"
+        for r in per_seed:                 # the catalog's per-seed summary: the first claim's runs (PFG: all six)
+            r["solved"] = (all(r[f"{name} peephole solved"] for name, *_ in tasks) if pfg
+                           else r["MSD F=10 peephole solved"])
+        summary = summarize([r[f"{first} streams"] for r in per_seed], [r["solved"] for r in per_seed])
+        summary["metric"] = f"{first} streams"
         seeds_record = {"per_seed": per_seed, "summary": summary}
     forget_note = "" if args.forget_bias == GATE_BIAS["forget"] else f", initial forget-gate bias {args.forget_bias:g}"
     forget_note += ", g and h the identity" if args.linear_cells else ""
-    title = (f"Continual MSD and GTS, 1 block of 1 cell; seeds {seeds[0]}-{seeds[-1]}; on-line truncated gradient, "
-             f"lr {args.lr:g}, momentum {args.momentum:g}{forget_note}; budget {budget:,} time steps per trial; solved = a test "
-             f"stream of {TEST_SPIKES} spikes without an error (|error| < {THRESHOLD}), run after a training stream "
-             f"of {TRAIN_SPIKES} correct spikes")
+    unit = "periods" if pfg else "spikes"
+    title = ((f"PFG (no input, linear output unit), 1 block of 1 cell; seeds {seeds[0]}-{seeds[-1]}; " if pfg else
+              f"Continual MSD and GTS, 1 block of 1 cell; seeds {seeds[0]}-{seeds[-1]}; ")
+             + f"on-line truncated gradient, lr {args.lr:g}, momentum {args.momentum:g}{forget_note}; budget {budget:,} "
+             f"time steps per trial; solved = a test stream of {TEST_SPIKES} {unit} without an error (|error| < "
+             f"{PFG_THRESHOLD if pfg else THRESHOLD}), run after a training stream of {TRAIN_SPIKES} correct {unit}")
     by_task = {f"{row[0]} {row[1]}": row[3] for row in rows}
     headline = {f"solved {k}": v for k, v in by_task.items()}
     headline.update({"lr": args.lr, "momentum": args.momentum, "budget_steps": budget, "seeds": len(seeds)})
-    summary_line = (f"peephole vs no peephole, solved of {len(seeds)}: MSD F=10 {by_task['MSD F=10 peephole']} vs "
-                    f"{by_task['MSD F=10 no peephole']}; MSD F=49 {by_task['MSD F=49 peephole']} vs "
-                    f"{by_task['MSD F=49 no peephole']}; GTS F=10 {by_task['GTS F=10 peephole']} vs "
-                    f"{by_task['GTS F=10 no peephole']} ({budget:,} steps, lr {args.lr:g})")
+    if pfg:
+        summary_line = ("PFG, solved of {n} (peephole vs no peephole): ".format(n=len(seeds))
+                        + "; ".join(f"{name[4:]} {by_task[name + ' peephole']} vs {by_task[name + ' no peephole']}"
+                                    for name, *_ in tasks) + f" ({budget:,} steps, lr {args.lr:g})")
+    else:
+        summary_line = (f"peephole vs no peephole, solved of {len(seeds)}: MSD F=10 {by_task['MSD F=10 peephole']} vs "
+                        f"{by_task['MSD F=10 no peephole']}; MSD F=49 {by_task['MSD F=49 peephole']} vs "
+                        f"{by_task['MSD F=49 no peephole']}; GTS F=10 {by_task['GTS F=10 peephole']} vs "
+                        f"{by_task['GTS F=10 no peephole']} ({budget:,} steps, lr {args.lr:g})")
     if args.forget_bias != GATE_BIAS["forget"]:
         headline["forget_bias"] = args.forget_bias
     if args.linear_cells:
         headline["cells"] = "g, h identity"
+    curve_key = "curve_steps" if pfg else "curve"
     record = {"summary": summary_line, "headline": headline, "seeds": seeds_record,
-              "tables": [{"title": title, "columns": RESULT_COLUMNS, "rows": rows}],
-              "curves": {str(s): {name: {v: r[name][v]["curve"] for v in VARIANTS} for name, *_ in TASKS}
+              "tables": [{"title": title, "columns": columns, "rows": rows}],
+              "curves": {str(s): {name: {v: r[name][v][curve_key] for v in VARIANTS} for name, *_ in tasks}
                          for s, r in zip(seeds, results)},
-              "params": {str(s): {name: {v: r[name][v]["params"] for v in VARIANTS} for name, *_ in TASKS}
+              "params": {str(s): {name: {v: r[name][v]["params"] for v in VARIANTS} for name, *_ in tasks}
                          for s, r in zip(seeds[:2], results[:2])}}
-    section = None if headline_rates else (f"rates_lr{args.lr:g}_m{args.momentum:g}" if args.forget_bias == GATE_BIAS["forget"]
-                                           else f"forget_bias{args.forget_bias:g}_lr{args.lr:g}")
-    if args.linear_cells:
-        section = "linear_cells" if (args.lr, args.momentum, args.forget_bias) == (
-            LEARNING_RATE, MOMENTUM, GATE_BIAS["forget"]) else f"linear_cells_{section}"
+    section = section_name(args)
     if section is None:
         record.update({"slug": SLUG,
                        "paper": {"citation": CITATION,
