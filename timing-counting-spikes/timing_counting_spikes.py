@@ -52,6 +52,7 @@ import numpy as np
 
 from shared.experiment import (Progress, conclude, finite_float, format_table, int_at_most, positive_int,
                                require_seeds, stub_parser, summarize)
+from shared.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.online import over_banks
 from shared.paper_lstm import PaperLSTM
 from shared.verdict import Claim, binomial_sf, exact, grade, judge, pending, rate_at_least
@@ -353,6 +354,115 @@ def run_frozen(params: dict, kind: int, F: int, delays, steps: int, seed: int = 
 
 
 # ----------------------------------------------------------------------------------------
+# The OdyssNet row (ours): the same tasks, seeds and time steps seen, trained by BPTT in batches
+# ----------------------------------------------------------------------------------------
+
+ODYSS_NEURONS = 8         # ours: input on neuron 0, the answer read from neuron 7 (a linear read-out)
+ODYSS_LR = 5e-3           # ours: the core's AdamW step (adding-problem's OdyssNet setting)
+ODYSS_WINDOW = 100        # time steps per training window: 2 intervals of MSD F = 49, 4-10 periods of the others
+ODYSS_BATCH = 32          # windows per update
+ODYSS_TESTS = 10          # test streams run at evenly spaced points of the budget (a solved trial stops)
+ODYSS_MIN_SEEDS = 10
+ODYSS_TEST_CHUNK = 1000   # the test stream is run in pieces of this many steps, state carried
+
+
+def odyss_net(seed: int, task: int):
+    """A fresh OdyssNet for one trial, from its seed and task. The core's bias B starts uniform in
+    [-0.1, 0.1] like the LSTM's weights (ours): at B = 0 a net with no input (GTS, PFG) would sit
+    in the all-zero state, where the core's StepNorm divides by sqrt(eps) and the first gradient
+    overflows."""
+    rng = np.random.default_rng([seed, 4, task])
+    model = OdyssNet(ODYSS_NEURONS, [0], [ODYSS_NEURONS - 1], pulse_mode=False, rng=rng)
+    model.params["B"][:] = rng.uniform(-INIT_SCALE, INIT_SCALE, ODYSS_NEURONS)
+    return model, OdyssNetTrainer(model, lr=ODYSS_LR)
+
+
+def windows(task: tuple, rng: np.random.Generator, batch: int, length: int):
+    """``batch`` fresh streams of the task, each from its start: inputs (B, L, 1), targets (B, L, 1),
+    spike (or period-end) flags (B, L)."""
+    _, kind, F, spec = task
+    s = Streams([kind] * batch, [F] * batch, [spec] * batch, [rng] * batch, [rng] * batch)
+    xs, ts, sp = np.empty((batch, length)), np.empty((batch, length)), np.empty((batch, length), bool)
+    for t in range(length):
+        xs[:, t], ts[:, t], sp[:, t] = s.advance()
+        s.after(sp[:, t])
+    return xs[..., None], ts[..., None], sp
+
+
+def odyss_test(model: OdyssNet, task: tuple, rng: np.random.Generator, threshold: float) -> int:
+    """A frozen run on a fresh test stream from the zero state: the correct spikes (periods)
+    before the first wrong step, up to TEST_SPIKES (solved)."""
+    _, kind, F, spec = task
+    s = Streams([kind], [F], [spec], [rng], [rng])
+    state, spikes = None, 0
+    model.eval()
+    while spikes < TEST_SPIKES:
+        x = np.empty((1, ODYSS_TEST_CHUNK, 1))
+        target, spike = np.empty(ODYSS_TEST_CHUNK), np.empty(ODYSS_TEST_CHUNK, bool)
+        for t in range(ODYSS_TEST_CHUNK):
+            a, b, c = s.advance()
+            x[0, t, 0], target[t], spike[t] = a[0], b[0], c[0]
+            s.after(c)
+        states, state = model.forward(prepare_odyss(model, x), ODYSS_TEST_CHUNK, current_state=state)
+        y = states[0, :, model.output_ids[0]]
+        wrong = np.flatnonzero(np.abs(y - target) >= threshold)
+        if wrong.size:
+            spikes += int(spike[:wrong[0]].sum())
+            break
+        spikes += int(spike.sum())
+    model.train()
+    return min(spikes, TEST_SPIKES)
+
+
+def prepare_odyss(model: OdyssNet, x: np.ndarray) -> np.ndarray:
+    out = np.zeros(x.shape[:2] + (model.num_neurons,), model.dtype)
+    out[..., model.input_ids] = x
+    return out
+
+
+def train_odyssnet_bank(seeds, budgets: dict, tasks=TASKS + PFG_TASKS, label: str = "updates") -> list[dict]:
+    """Every seed x task: an OdyssNet trained on windows of fresh streams (independent windows, each
+    from its stream's start and the zero state, as every LSTM training stream starts) until it has
+    seen ``budgets[kind]`` time steps; tested from the zero state at ODYSS_TESTS points. Returns one
+    dict per seed: {task: figures}."""
+    out = [{} for _ in seeds]
+    calls = {name: max(1, budgets[kind] // (ODYSS_BATCH * ODYSS_WINDOW)) for name, kind, *_ in tasks}
+    progress = Progress(len(seeds) * sum(calls.values()), label=label)
+    done = 0
+    for j, seed in enumerate(seeds):
+        for i, task in enumerate(tasks):
+            name, kind = task[0], task[1]
+            threshold = PFG_THRESHOLD if kind == 2 else THRESHOLD
+            model, trainer = odyss_net(seed, i)
+            rng, test_rng = np.random.default_rng([seed, 3, i]), np.random.default_rng([seed, 5, i])
+            n = calls[name]
+            checks = {max(1, round(n * (c + 1) / ODYSS_TESTS)) for c in range(ODYSS_TESTS)}
+            best_test, solved_at, prefix, losses = 0, None, [], []
+            for call in range(1, n + 1):
+                x, target, spike = windows(task, rng, ODYSS_BATCH, ODYSS_WINDOW)
+                losses.append(float(trainer.train_batch(x, target, thinking_steps=ODYSS_WINDOW, full_sequence=True)))
+                if not np.isfinite(losses[-1]):
+                    break
+                wrong = np.abs(trainer.last_predictions[..., 0] - target[..., 0]) >= threshold
+                first = np.where(wrong.any(1), wrong.argmax(1), ODYSS_WINDOW)     # error-free steps from the start
+                prefix.append(float(first.mean()))
+                if call in checks:
+                    best_test = max(best_test, odyss_test(model, task, test_rng, threshold))
+                    if best_test >= TEST_SPIKES:
+                        solved_at = call * ODYSS_BATCH * ODYSS_WINDOW
+                        break
+                progress.update(done + call, seed=seed, task=name)
+            done += n
+            out[j][name] = {"solved": solved_at is not None, "steps": solved_at, "best_test_spikes": best_test,
+                            "steps_seen": len(losses) * ODYSS_BATCH * ODYSS_WINDOW,
+                            "window_prefix": round(float(np.mean(prefix[-10:])), 2) if prefix else 0.0,
+                            "loss": round(float(np.mean(losses[-10:])), 5) if losses else None,
+                            "weights": int(model.get_num_params()),
+                            "curve": [round(v, 2) for v in prefix[::max(1, len(prefix) // 30)]]}
+    return out
+
+
+# ----------------------------------------------------------------------------------------
 # The verdict, written from the paper's claims before the recorded run
 # ----------------------------------------------------------------------------------------
 
@@ -528,6 +638,10 @@ def number_in(low: float, high: float, low_included: bool, high_included: bool):
 
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick=f"a reduced run for the tests: 2 seeds, {QUICK_BUDGET:,} steps")
+    parser.add_argument("--model", choices=("lstm", "odyssnet"), default="lstm",
+                        help="lstm: the paper's net (default); odyssnet: the catalog's OdyssNet core on all nine "
+                             "tasks (MSD, GTS, PFG) with the same seeds and time steps seen, trained by BPTT in "
+                             "batches (ours; a section)")
     parser.add_argument("--task", choices=("timing", "pfg"), default="timing",
                         help="timing: MSD F=10, MSD F=49 and GTS (the headline); pfg: periodic function generation, "
                              "f_cos, f_tri, f_rect at F = 10 and 25, linear output (a section)")
@@ -546,6 +660,12 @@ def parse_args(argv=None):
                         default=1, help="split the seeds over this many processes (the figures do not depend on it)")
     args = parser.parse_args(argv)
     parser.only_when(not args.quick, ["--budget"], f"without --quick (which sets a budget of {QUICK_BUDGET:,})")
+    parser.only_when(args.model == "lstm", ["--task", "--lr", "--momentum", "--forget-bias", "--linear-cells", "--budget"],
+                     "with --model lstm (--model odyssnet runs every task with its own settings and the LSTM's budgets)")
+    if args.model == "odyssnet":
+        args.default_rates = False
+        require_seeds(parser, args, ODYSS_MIN_SEEDS)
+        return args
     pfg = args.task == "pfg"
     defaults = (PFG_LEARNING_RATE, PFG_MOMENTUM) if pfg else (LEARNING_RATE, MOMENTUM)
     args.lr = defaults[0] if args.lr is None else args.lr
@@ -573,8 +693,67 @@ def section_name(args) -> str | None:
     return f"pfg_{name}" if pfg else name
 
 
+ODYSS_COLUMNS = ["task", "model", "weights", "solved", "median time steps seen to solve",
+                 "median best test stream (spikes or periods)",
+                 "median error-free steps from a window's start (last 10 updates)", "median training MSE (last 10 updates)"]
+
+
+def main_odyssnet(args) -> int:
+    """The OdyssNet row: every task, the LSTM's seeds and time steps seen; a section of the record."""
+    seeds = list(range(args.seed, args.seed + (min(args.n_seeds, 2) if args.quick else args.n_seeds)))
+    tasks = TASKS + PFG_TASKS
+    budgets = {0: BUDGET, 1: BUDGET, 2: PFG_BUDGET} if not args.quick else {0: QUICK_BUDGET, 1: QUICK_BUDGET, 2: QUICK_BUDGET}
+    clock = Progress(1)
+    print(f"OdyssNet ({ODYSS_NEURONS} neurons) on MSD, GTS and PFG: windows of {ODYSS_WINDOW} steps from a fresh "
+          f"stream's start, {ODYSS_BATCH} per update, AdamW {ODYSS_LR:g}; {budgets[0]:,} time steps seen per trial "
+          f"(PFG {budgets[2]:,}); seeds {seeds[0]}..{seeds[-1]}" + (f", {args.workers} processes" if args.workers > 1 else ""))
+    results = over_banks(train_odyssnet_bank, seeds, args.workers, budgets, tasks)
+    rows = []
+    for name, *_ in tasks:
+        figs = [r[name] for r in results]
+        rows.append([name, "OdyssNet", figs[0]["weights"], f"{sum(f['solved'] for f in figs)}/{len(figs)}",
+                     _median([f["steps"] for f in figs]), _median([f["best_test_spikes"] for f in figs]),
+                     round(float(np.median([f["window_prefix"] for f in figs])), 1),
+                     round(float(np.median([f["loss"] for f in figs if f["loss"] is not None] or [np.nan])), 4)])
+    print("\n" + format_table(ODYSS_COLUMNS, rows))
+    per_seed = []
+    for s, r in zip(seeds, results):
+        row = {"seed": s}
+        for name, *_ in tasks:
+            for key in ("solved", "steps", "best_test_spikes", "window_prefix", "loss"):
+                row[f"{name} {key}"] = r[name][key]
+        row["solved"] = row["MSD F=10 solved"]
+        per_seed.append(row)
+    seeds_record = None
+    if len(seeds) > 1:
+        summary = summarize([r["MSD F=10 steps"] for r in per_seed], [r["solved"] for r in per_seed])
+        summary["metric"] = "MSD F=10 steps"
+        seeds_record = {"per_seed": per_seed, "summary": summary}
+    by_task = {row[0]: row[3] for row in rows}
+    headline = {f"solved {k} OdyssNet": v for k, v in by_task.items()}
+    headline.update({"neurons": ODYSS_NEURONS, "weights": rows[0][2], "lr": ODYSS_LR, "window": ODYSS_WINDOW,
+                     "batch": ODYSS_BATCH, "budget_steps": budgets[0], "pfg_budget_steps": budgets[2], "seeds": len(seeds)})
+    title = (f"OdyssNet (ours), {ODYSS_NEURONS} neurons, on every task; seeds {seeds[0]}-{seeds[-1]}; BPTT over "
+             f"independent windows of {ODYSS_WINDOW} steps, each from a fresh stream's start and the zero state, "
+             f"{ODYSS_BATCH} windows per AdamW update (step {ODYSS_LR:g}); {budgets[0]:,} time steps seen per trial "
+             f"(PFG {budgets[2]:,}), as the LSTM's; solved = a frozen test stream from the zero state with "
+             f"{TEST_SPIKES} spikes (periods) without an error (|error| < {THRESHOLD}; PFG {PFG_THRESHOLD}), tested "
+             f"at {ODYSS_TESTS} points of the budget")
+    record = {"summary": "OdyssNet, solved of {n}: ".format(n=len(seeds))
+                         + "; ".join(f"{k} {v}" for k, v in by_task.items()),
+              "headline": headline, "seeds": seeds_record,
+              "tables": [{"title": title, "columns": ODYSS_COLUMNS, "rows": rows}],
+              "curves": {str(s): {name: r[name]["curve"] for name, *_ in tasks} for s, r in zip(seeds, results)},
+              "wallclock_s": clock.elapsed}
+    conclude(record, __file__, verdict, args.record, section="odyssnet",
+             measured={k: v for k, v in headline.items() if k.startswith("solved")})
+    return 0
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.model == "odyssnet":
+        return main_odyssnet(args)
     seeds = list(range(args.seed, args.seed + (min(args.n_seeds, 2) if args.quick else args.n_seeds)))
     budget = QUICK_BUDGET if args.quick else args.budget
     pfg = args.task == "pfg"
