@@ -816,11 +816,11 @@ def main(argv=None) -> int:
         record.update({"slug": SLUG,
                        "paper": {"citation": CITATION,
                                  "claim": "LSTM with peephole connections learns precise timing: it measures spike "
-                                          "delays (49 vs 50 steps) and generates timed spikes; LSTM without "
-                                          "peepholes fails on GTS and does worse on MSD",
+                                          "delays (49 vs 50 steps), generates timed spikes and periodic functions; "
+                                          "LSTM without peepholes fails on GTS and does worse on MSD and PFG",
                                  "figures": PAPER_FIGURES},
-                       "tour": "Seed 0's trained peephole and no-peephole nets on a fresh MSD and GTS stream: "
-                               "input, target, output, cell state and the three gates step by step."})
+                       "tour": "Seed 0's trained peephole and no-peephole nets on a fresh GTS, MSD and PFG (f_rect, "
+                               "F = 10) stream: target, output, cell state and output gate step by step."})
     record["wallclock_s"] = clock.elapsed
     measured = {k: v for k, v in headline.items() if k.startswith("solved")}
     conclude(record, __file__, verdict, args.record, section=section, measured=measured)
