@@ -49,7 +49,10 @@ def task_spec(name: str):
     return next((kind, F, delays) for task, kind, F, delays in tcs.TASKS + tcs.PFG_TASKS if task == name)
 
 
-def pfg_figure(params: dict, seed: int, F: int, periods: int, out: Path) -> None:
+PFG_FB2 = "pfg_forget_bias2_lr0.001"      # the PFG section with the forget gate starting open (+2)
+
+
+def pfg_figure(params: dict, seed: int, F: int, periods: int, out: Path, note: str = "", suffix: str = "") -> None:
     """Seed 0's trained PFG nets free-running from the zero state: output against the target (red
     dots: |error| >= 0.3), the cell state and the output gate, per function, both variants."""
     names = [f"PFG {f} F={F}" for f in tcs.PFG_FUNCTIONS]
@@ -85,10 +88,10 @@ def pfg_figure(params: dict, seed: int, F: int, periods: int, out: Path) -> None
     axes[0, 0].set_ylabel("output / target")
     axes[1, 0].set_ylabel("cell state s(t)")
     axes[2, 0].set_ylabel("output gate")
-    fig.suptitle(f"PFG, F = {F}: seed {seed}'s trained nets free-running from the zero state (no input), "
+    fig.suptitle(f"PFG, F = {F}{note}: seed {seed}'s trained nets free-running from the zero state (no input), "
                  f"{periods} periods; peephole (blue) vs no peephole (red, dashed)", fontsize=10)
     fig.tight_layout()
-    save_png(fig, out / f"mechanism_pfg{F}.png")
+    save_png(fig, out / f"mechanism_pfg{F}{suffix}.png")
 
 
 def pfg_curves_figure(record, out: Path) -> None:
@@ -251,6 +254,9 @@ def main(argv=None) -> int:
     pfg_figure(pfg_params, args.seed, 10, 4, out)
     pfg_figure(pfg_params, args.seed, 25, 3, out)
     pfg_curves_figure(None if args.quick else record, out)
+    fb2 = (record or {}).get(PFG_FB2) or {}
+    if not args.quick and str(args.seed) in fb2.get("params", {}):
+        pfg_figure(fb2["params"][str(args.seed)], args.seed, 25, 3, out, ", forget bias +2 (section)", "_forget_bias2")
     odyssnet_figure(None if args.quick else record, out)
     return 0
 
