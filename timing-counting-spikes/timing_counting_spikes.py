@@ -1,4 +1,4 @@
-"""Learning precise timing: Gers, Schraudolph & Schmidhuber (2002), JMLR 3:115-143 (MSD and GTS).
+"""Learning precise timing: Gers, Schraudolph & Schmidhuber (2002), JMLR 3:115-143 (MSD, GTS, PFG).
 
 The claim (abstract [P]): LSTM with "peephole connections" from its cells to its gates "can learn
 the fine distinction between sequences of spikes spaced either 50 or 49 time steps apart", and,
@@ -17,6 +17,10 @@ The tasks (one continual stream per training run, no reset inside it):
 - GTS, generating timed spikes [S]: no input (the input unit reads 0); the target is a spike, 1,
   every F = 10 steps and 0 between (our choice: the paper's GTS encoding and periods were not read;
   a reader calls GTS the reverse of MSD).
+- PFG, periodic function generation [S]: no input; the target at step t of the stream is f_cos,
+  f_tri or f_rect with period F in {10, 25} (pfg_target; f_tri's condition is our reading); a
+  linear output unit [S]; a step is correct when |error| < 0.3 [S]; the spike tasks' protocol with
+  a period for a spike (our choice: the PFG rule was not read). Its own bank and section (--task pfg).
 A step is correct when |target - output| < 0.49 [S]; a training stream stops at its first error or
 after 100 correct spikes [S]; after a stream of 100 correct spikes (our choice: the paper tests
 after every stream [S]) the weights are frozen and a test stream of 1000 spikes runs [S]; a trial
@@ -37,9 +41,14 @@ learning rate (paper [S]: 1e-5 with momentum 0.9999 for continual MSD, 0.999 for
 1e7-1e8 training streams) is raised to 1e-2 with momentum 0.99 and training is capped at a number of
 time steps per trial (the budget of a 5-minute run); --lr/--momentum run other rates as a section.
 
+The OdyssNet row (ours, --model odyssnet): the catalog's OdyssNet core on all nine tasks, the same
+seed numbers and time steps seen, trained by BPTT over independent windows from fresh streams' starts.
+
 Run:  python3 timing-counting-spikes/timing_counting_spikes.py --quick
       python3 timing-counting-spikes/timing_counting_spikes.py --n-seeds 20 --workers 2 --record   (headline)
       python3 timing-counting-spikes/timing_counting_spikes.py --n-seeds 20 --workers 2 --lr 1e-3 --record
+      python3 timing-counting-spikes/timing_counting_spikes.py --task pfg --n-seeds 20 --workers 2 --record
+      python3 timing-counting-spikes/timing_counting_spikes.py --model odyssnet --n-seeds 20 --workers 2 --record
 """
 
 from __future__ import annotations
