@@ -1,10 +1,10 @@
 """Animation for timing-counting-spikes: seed 0's trained peephole and no-peephole nets generating
-timed spikes (GTS, F = 10) and measuring spike delays (MSD, F = 10), step by step: the output
-against the target, the cell state and the output gate.
+timed spikes (GTS, F = 10), measuring spike delays (MSD, F = 10) and generating a periodic function
+(PFG f_rect, F = 10), step by step: the output against the target, the cell state and the output gate.
 
     python3 timing-counting-spikes/make_timing_counting_spikes_gif.py   # writes timing-counting-spikes/timing_counting_spikes.gif
 
-The weights are the recorded headline's (results.json keeps seed 0's final weights).
+The weights are the recorded headline's and PFG section's (results.json keeps seed 0's final weights).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import numpy as np
 
 import timing_counting_spikes as tcs
 from shared.figures import figure_parser, frame_of, recorded, save_gif
-from visualize_timing_counting_spikes import COLORS, task_spec, trained_params
+from visualize_timing_counting_spikes import COLORS, task_spec, trained_params, trained_pfg_params
 
 
 def frame(runs, now: int, steps: int, limits) -> plt.Figure:
-    fig, axes = plt.subplots(3, 2, figsize=(11, 6), sharex=True)
+    fig, axes = plt.subplots(3, len(runs), figsize=(14, 6), sharex=True)
     t = np.arange(1, steps + 1)
     for col, (task, by_variant) in enumerate(runs.items()):
         for variant, run in by_variant.items():
@@ -33,7 +33,7 @@ def frame(runs, now: int, steps: int, limits) -> plt.Figure:
             axes[2, col].plot(t[:now], run["out"][:now], color=c, lw=1.4, label=variant)
         target = next(iter(by_variant.values()))["target"]
         axes[0, col].step(t, target, where="mid", color="k", lw=0.8, label="target")
-        axes[0, col].set_ylim(-0.05, 1.1)
+        axes[0, col].set_ylim(*((-0.45, 1.45) if task.startswith("PFG") else (-0.05, 1.1)))
         axes[1, col].set_ylim(*limits[task])
         axes[2, col].set_ylim(-0.03, 1.03)
         axes[0, col].set_title(task, fontsize=10)
@@ -50,10 +50,12 @@ def frame(runs, now: int, steps: int, limits) -> plt.Figure:
 
 def main(argv=None) -> int:
     args = figure_parser(__file__, __doc__, "timing_counting_spikes.gif").parse_args(argv)
-    params = trained_params(None if args.quick else recorded(__file__), args.seed, args.quick)
+    record = None if args.quick else recorded(__file__)
+    params = trained_params(record, args.seed, args.quick)
+    params.update(trained_pfg_params(record, args.seed, args.quick))
     steps = 30 if args.quick else 60
     runs, limits = {}, {}
-    for task in ("GTS F=10", "MSD F=10"):
+    for task in ("GTS F=10", "MSD F=10", "PFG rect F=10"):
         kind, F, delays = task_spec(task)
         runs[task] = {v: tcs.run_frozen(params[task][v], kind, F, delays, steps, args.seed) for v in tcs.VARIANTS}
         low = min(float(r["s"].min()) for r in runs[task].values())
