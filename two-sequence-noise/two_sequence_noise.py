@@ -64,6 +64,7 @@ from shared.online import over_banks
 from shared.optim import Adam, clip_global_norm
 from shared.paper_lstm import PaperLSTM
 from shared.recurrent import RNN
+from shared.search import guess
 from shared.tasks import two_sequence_problem
 from shared.verdict import exact, grade, judge, mean_below, mean_within, paired_better, pending, rate_at_least, \
     rate_at_most
@@ -377,27 +378,10 @@ def inspect(weights: dict, data) -> dict:
 
 
 # ----------------------------------------------------------------------------------------
-# Random weight guessing (ours in its details: the paper gives no net or range for it). A clean,
-# self-contained search: draw many weight vectors, score them all in one vectorised pass.
+# Random weight guessing (ours in its details: the paper gives no net or range for it): the search is
+# shared.search.guess (many weight vectors drawn and scored in one vectorised pass, taken in order);
+# the guessed net and its staged scoring on the 3a/3c sequences are below.
 # ----------------------------------------------------------------------------------------
-
-def random_weight_guessing(draw, score, rng: np.random.Generator, batch: int, max_cost: int) -> dict:
-    """Random search over weights: draw(rng, n) -> (n, d) guesses; score(guesses, rng) -> (accepted (n,)
-    bool, cost (n,) ints: the sequences each guess consumed). Guesses are taken in order; the search
-    ends at the first accepted one or when the cost reaches max_cost. Returns found, guesses, cost, weights."""
-    guesses = cost = 0
-    while cost < max_cost:
-        w = draw(rng, batch)
-        accepted, spent = score(w, rng)
-        total = np.cumsum(spent) + cost
-        first = int(np.argmax(accepted)) if accepted.any() else None
-        if first is not None and total[first] <= max_cost:
-            return {"found": True, "guesses": guesses + first + 1, "cost": int(total[first]), "weights": w[first]}
-        within = total <= max_cost
-        guesses += int(within.sum())
-        cost = int(total[-1]) if within.all() else max_cost
-    return {"found": False, "guesses": guesses, "cost": cost, "weights": None}
-
 
 def guess_layout(hidden: int) -> dict:
     """The guessed net: `hidden` tanh units fully recurrent, reading the input and a bias; one logistic
@@ -461,14 +445,14 @@ def guess_seed(config: Config, seed: int) -> dict:
         accepted = alive & (diff_sum / TEST_SET < crit.mae_below)
         return accepted, cost
 
-    found = random_weight_guessing(draw, score, rng, config.guess_batch, config.budget)
-    row = {"seed": seed, "solved": found["found"], "sequences": found["cost"] if found["found"] else None,
-           "guesses": found["guesses"], "cost": found["cost"], "fraction_wrong_of_2560": None, "mae_of_2560": None}
-    if found["found"]:
+    found = guess(draw, lambda w: score(w, rng), rng, config.guess_batch, max_cost=config.budget)
+    row = {"seed": seed, "solved": found.found, "sequences": found.cost if found.found else None,
+           "guesses": found.trials, "cost": found.cost, "fraction_wrong_of_2560": None, "mae_of_2560": None}
+    if found.found:
         test = config.draw(streams(seed)["test"], FINAL_TEST)
-        d = np.abs(guess_outputs(found["weights"][None], h, test.x, test.lengths)[0] - test.clean[:, 0])
+        d = np.abs(guess_outputs(found.weights[None], h, test.x, test.lengths)[0] - test.clean[:, 0])
         row.update(fraction_wrong_of_2560=float(crit.wrong(d).mean()), mae_of_2560=float(d.mean()),
-                   weights=np.round(found["weights"], 6).tolist())
+                   weights=np.round(found.weights, 6).tolist())
     return row
 
 
