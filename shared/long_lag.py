@@ -97,11 +97,14 @@ def train_and_test(net: PaperLSTM, seeds, make: Callable, score: Callable, test_
 
 
 def train_in_batches(learner, seed: int, make: Callable, score: Callable, test_figures: Callable,
-                     rule: StoppingRule, budget: int, batch: int, test_size: int, label: str = "") -> Trial:
+                     rule: StoppingRule, budget: int, batch: int, test_size: int, label: str = "",
+                     watch=None, watch_every: int = 2000) -> Trial:
     """A comparison learner (ours) on the seed's own training stream, ``batch`` sequences per
     update, scored by the same rule (each sequence as answered before the update), then tested.
     learner.train_batch(inputs, lengths, targets) -> end outputs before the update, and
-    learner.outputs(inputs, lengths) -> end outputs; inputs as ``make`` gives them."""
+    learner.outputs(inputs, lengths) -> end outputs; inputs as ``make`` gives them. ``watch(seen,
+    learner)``, if given, is called after the update that passes each multiple of ``watch_every``
+    sequences (e.g. a frozen test while training)."""
     rng = streams(seed)
     stream = Stream(make, [rng["train"]], block=batch)
     curve = []
@@ -113,6 +116,8 @@ def train_in_batches(learner, seed: int, make: Callable, score: Callable, test_f
         error, correct = score(learner.train_batch(data.inputs[0], data.lengths[0], targets), targets)
         rule.update(np.sqrt(error)[:, None], correct[:, None])
         done = not rule.active[0]
+        if watch is not None and rule.seen // watch_every > (rule.seen - batch) // watch_every:
+            watch(rule.seen, learner)
         if rule.seen % 1024 < batch or done or step == steps:
             curve.append([rule.seen, float(rule.window_mse()[0])])
             progress.update(step, sequences=rule.seen, train_error=curve[-1][1])
