@@ -46,6 +46,7 @@ Run:  python3 noise-free-long-lag/noise_free_long_lag.py --gradcheck
       python3 noise-free-long-lag/noise_free_long_lag.py --task 2c --p 50 --q 50 --n-seeds 20 --record
       python3 noise-free-long-lag/noise_free_long_lag.py --task 2a --model odyssnet --n-seeds 10 --workers 2 --record
       python3 noise-free-long-lag/noise_free_long_lag.py --task 2a --model odyssnet --p 10 --n-seeds 10 --record
+      python3 noise-free-long-lag/noise_free_long_lag.py --task 2c --model odyssnet --n-seeds 10 --workers 2 --max-sequences 60000 --record
 """
 
 from __future__ import annotations
@@ -537,6 +538,56 @@ def train_odyssnet_2a(seeds, p: int = P_AB, budget: int = BUDGET_AB, test_size: 
     return rows
 
 
+ODYSSNET_2C = {"hidden": 8, "lr": 5e-3, "batch": 16}
+
+
+def odyssnet_2c(p: int, seed: int):
+    """The OdyssNet core for 2c: p + 4 input neurons, 2 output neurons, ODYSSNET_2C["hidden"] more."""
+    from shared.long_lag import OdyssLearner
+    return OdyssLearner(p + 4, p + 6 + ODYSSNET_2C["hidden"], 2, ODYSSNET_2C["lr"], streams(seed)["init"])
+
+
+def train_odyssnet_2c(seeds, p: int, q: int, budget: int, frozen_every: int = 2000, frozen_size: int = RUN) -> list[dict]:
+    """Each seed's OdyssNet core on the seed's 2c training stream, ODYSSNET_2C["batch"] sequences per
+    update, under the LSTM's rule (shared.long_lag.train_in_batches): the stream reading as for the
+    LSTM, and the frozen reading on the same check stream every ``frozen_every`` sequences (a first
+    tenth screens, as for the LSTM)."""
+    from shared.long_lag import train_in_batches
+    from shared.online import Stream
+    from shared.stopping import StoppingRule
+    make = make_2c(p, q)
+    rows = []
+    for seed in seeds:
+        checks = Stream(make, [np.random.default_rng([seed, 7])])
+        frozen = {"at": None, "wrong": []}
+
+        def watch(seen, learner):
+            if frozen["at"] is not None:
+                return
+            data = checks.batch(frozen_size)
+            for part in (slice(0, frozen_size // 10), slice(0, frozen_size)):
+                codes, lengths = data.inputs[0, part], data.lengths[0, part]
+                ends = np.concatenate([learner.outputs(codes[i:i + 500], lengths[i:i + 500])
+                                       for i in range(0, len(lengths), 500)])
+                wrong = int((~scored_2c(ends, data.targets[0, part, 0])[1]).sum())
+                if wrong:
+                    break
+            frozen["wrong"].append([int(seen), wrong])
+            if wrong == 0:
+                frozen["at"] = int(seen)
+
+        rule = StoppingRule(1, recent=RUN, threshold=THRESHOLD_C, train_error=None)
+        trial = train_in_batches(odyssnet_2c(p, seed), seed, make, scored_2c, test_figures_2c, rule, budget,
+                                 ODYSSNET_2C["batch"], RUN, label="2c odyssnet", watch=watch, watch_every=frozen_every)
+        row = trial.row()
+        row.update({"stream_solved": row.pop("solved"), "stream_sequences": None if row["sequences"] is None
+                    else row["sequences"] - RUN, "solved": frozen["at"] is not None, "frozen_sequences": frozen["at"],
+                    "frozen_wrong": frozen["wrong"], "curve": trial.curve})
+        row["sequences"] = frozen["at"]
+        rows.append(row)
+    return rows
+
+
 # ----------------------------------------------------------------------------------------
 # The verdict: the paper's claims for Experiment 2, one metric each (rule fixed before the runs)
 # ----------------------------------------------------------------------------------------
@@ -643,7 +694,7 @@ RESULT_COLUMNS = ["setup", "weights", "runs solved (frozen)", "mean sequences to
 def bank_job(seeds, task: str, p: int, q: int, budget: int, construction: bool, model: str = "lstm") -> list[dict]:
     """One bank of seeds (module level: sent to worker processes by shared.online.over_banks)."""
     if model == "odyssnet":
-        return train_odyssnet_2a(seeds, p, budget)
+        return train_odyssnet_2c(seeds, p, q, budget) if task == "2c" else train_odyssnet_2a(seeds, p, budget)
     if task == "2c":
         return train_2c(seeds, p, q, budget)
     return train_predictor(seeds, "2b" if task == "2b" else "2a", p, budget,
@@ -664,10 +715,10 @@ def result_row(name: str, weights: int, rows: list[dict], paper) -> list:
 
 def section_name(task: str, model: str, p: int, q: int) -> str | None:
     """The record's section: None (the headline) for the paper's LSTM on 2a at p = 100; otherwise
-    the task ("2b", "bptt", "2c" at their defaults) or "odyssnet" (the core on 2a), with "_p<p>"
+    the task ("2b", "bptt", "2c" at their defaults), "odyssnet" (the core on 2a) or "2c_odyssnet", with "_p<p>"
     ("_q<q>") away from the default lengths, so no run overwrites another's section."""
     default_p = 50 if task == "2c" else P_AB
-    name = "odyssnet" if model == "odyssnet" else task
+    name = ("odyssnet" if task == "2a" else f"{task}_odyssnet") if model == "odyssnet" else task
     name += (f"_p{p}" if p != default_p else "") + (f"_q{q}" if task == "2c" and q != 50 else "")
     return None if name == "2a" else name
 
@@ -686,7 +737,7 @@ def parse_args(argv=None):
     parser.add_argument("--construction", choices=("sequential", "none"), default="sequential",
                         help="2a/2b: add the cell once the error stops decreasing (the paper) or from the start")
     parser.add_argument("--model", choices=("lstm", "odyssnet"), default="lstm",
-                        help="2a: the paper's LSTM, or the OdyssNet core on the same sequences and budget (ours)")
+                        help="2a, 2c: the paper's LSTM, or the OdyssNet core on the same sequences and budget (ours)")
     parser.add_argument("--workers", type=int_at_most(8, "one bank per core; more processes only contend"),
                         default=1, help="split the seeds over this many processes (the figures do not depend on it)")
     parser.add_argument("--gradcheck", action="store_true",
@@ -694,7 +745,7 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     parser.only_when(args.task == "2c", ["--q"], "with --task 2c")
     parser.only_when(args.task in ("2a", "2b"), ["--construction"], "with --task 2a or 2b")
-    parser.only_when(args.task == "2a", ["--model"], "with --task 2a")
+    parser.only_when(args.task in ("2a", "2c"), ["--model"], "with --task 2a or 2c")
     parser.only_when(args.model == "lstm", ["--construction"], "with the LSTM")
     if args.p is not None and args.p < (1 if args.task == "2c" else 2):
         parser.error("--p must be at least 2 (2c: 1)")
@@ -718,7 +769,13 @@ def main(argv=None) -> int:
     budget = (40 if task == "2c" else 60) if args.quick else (args.max_sequences or (BUDGET_C if task == "2c" else BUDGET_AB))
     construction = args.construction == "sequential"
     clock = Progress(1)
-    if args.model == "odyssnet":
+    if args.model == "odyssnet" and task == "2c":
+        weights = odyssnet_2c(p, 0).weights
+        name = (f"the OdyssNet core (ours; {p + 6 + ODYSSNET_2C['hidden']} neurons, {weights} weights, AdamW lr "
+                f"{ODYSSNET_2C['lr']:g}, batches of {ODYSSNET_2C['batch']}, read at each sequence's end), 2c, "
+                f"q = {q}, p = {p}")
+        paper = PAPER_2C.get((q, p))
+    elif args.model == "odyssnet":
         weights = odyssnet_2a(p, 0).weights
         name = (f"the OdyssNet core (ours; {2 * (p + 1) + ODYSSNET['hidden']} neurons, {weights} weights, AdamW lr "
                 f"{ODYSSNET['lr']:g}, batches of {ODYSSNET['batch']}, {ODYSSNET['thinking_steps']} thinking steps per "
@@ -754,7 +811,8 @@ def main(argv=None) -> int:
         reached = f"{solved} meet the criterion (frozen), after a mean {int(round(s['mean'])):,} sequences"
     where = {"2a": "Table 2, LSTM: 18/18 after 5,040" if args.model == "odyssnet" else "Table 2: 18/18 after 5,040",
              "2b": "Sec. 5.2: always, after 5,680",
-             "bptt": "Table 2: 0% within 5 million", "2c": f"Table 3: {paper:,}" if paper else "no Table 3 row"}[task]
+             "bptt": "Table 2: 0% within 5 million",
+             "2c": (f"Table 3{', LSTM' if args.model == 'odyssnet' else ''}: {paper:,}" if paper else "no Table 3 row")}[task]
     if task != "2c" and p != P_AB:
         where = f"Table 2 and Sec. 5.2 give LSTM figures for p = 100 only: {where}"
     summary = f"Exp. 2, {task}: {name}: {reached} ({where}); stream reading {table[0][6]}"

@@ -97,11 +97,14 @@ def train_and_test(net: PaperLSTM, seeds, make: Callable, score: Callable, test_
 
 
 def train_in_batches(learner, seed: int, make: Callable, score: Callable, test_figures: Callable,
-                     rule: StoppingRule, budget: int, batch: int, test_size: int, label: str = "") -> Trial:
+                     rule: StoppingRule, budget: int, batch: int, test_size: int, label: str = "",
+                     watch=None, watch_every: int = 2000) -> Trial:
     """A comparison learner (ours) on the seed's own training stream, ``batch`` sequences per
     update, scored by the same rule (each sequence as answered before the update), then tested.
     learner.train_batch(inputs, lengths, targets) -> end outputs before the update, and
-    learner.outputs(inputs, lengths) -> end outputs; inputs as ``make`` gives them."""
+    learner.outputs(inputs, lengths) -> end outputs; inputs as ``make`` gives them. ``watch(seen,
+    learner)``, if given, is called after the update that passes each multiple of ``watch_every``
+    sequences (e.g. a frozen test while training)."""
     rng = streams(seed)
     stream = Stream(make, [rng["train"]], block=batch)
     curve = []
@@ -113,6 +116,8 @@ def train_in_batches(learner, seed: int, make: Callable, score: Callable, test_f
         error, correct = score(learner.train_batch(data.inputs[0], data.lengths[0], targets), targets)
         rule.update(np.sqrt(error)[:, None], correct[:, None])
         done = not rule.active[0]
+        if watch is not None and rule.seen // watch_every > (rule.seen - batch) // watch_every:
+            watch(rule.seen, learner)
         if rule.seen % 1024 < batch or done or step == steps:
             curve.append([rule.seen, float(rule.window_mse()[0])])
             progress.update(step, sequences=rule.seen, train_error=curve[-1][1])
@@ -153,8 +158,12 @@ class RNNLearner:
 
 class OdyssLearner:
     """A comparison learner (ours): the OdyssNet core on one-hot symbol codes, the inputs on its
-    first ``symbols`` neurons and the outputs on its last ``outputs``, the sequences right-aligned
-    and read at the last step, trained by the core's BPTT and AdamW."""
+    first ``symbols`` neurons and the outputs on its last ``outputs``, one thinking step per symbol,
+    each sequence read at its own last step, trained by the core's BPTT and AdamW (OdyssNetTrainer:
+    the squared error of the end outputs). Sequences start at step 0 and a batch runs to its
+    longest one; a shorter sequence's later steps do not reach its answer. (Right-aligning them
+    instead would start short sequences after steps of no input, where the core's state is
+    exactly 0 and StepNorm's derivative is 1/sqrt(eps): the first gradient would be all bias.)"""
 
     def __init__(self, symbols: int, neurons: int, outputs: int, lr: float, rng: np.random.Generator):
         self.symbols = symbols
@@ -166,14 +175,22 @@ class OdyssLearner:
     def weights(self) -> int:
         return int(self.model.get_num_params())
 
+    def _inputs(self, codes, lengths):
+        steps = int(np.max(lengths))
+        return one_hot(np.asarray(codes)[:, :steps], self.symbols), steps, np.arange(len(lengths)), np.asarray(lengths) - 1
+
     def outputs(self, codes, lengths) -> np.ndarray:
-        x = right_aligned(one_hot(codes, self.symbols), lengths)
-        return self.trainer.predict(x, x.shape[1])
+        x, steps, rows, ends = self._inputs(codes, lengths)
+        return self.trainer.predict(x, steps, full_sequence=True)[rows, ends]
 
     def train_batch(self, codes, lengths, targets) -> np.ndarray:
-        x = right_aligned(one_hot(codes, self.symbols), lengths)
-        self.trainer.train_batch(x, targets, thinking_steps=x.shape[1])
-        return self.trainer.last_predictions
+        x, steps, rows, ends = self._inputs(codes, lengths)
+        targets = np.asarray(targets, dtype=float)
+        y = np.zeros((len(rows), steps, targets.shape[-1]))
+        mask = np.zeros((len(rows), steps, 1))
+        y[rows, ends], mask[rows, ends] = targets, 1.0
+        self.trainer.train_batch(x, y, thinking_steps=steps, full_sequence=True, mask=mask)
+        return self.trainer.last_predictions[rows, ends]
 
 
 # Comparison learners (ours) with a target at every step: codes (B, T) symbol codes, targets

@@ -107,3 +107,20 @@ def test_step_learners_learn_an_echo_and_answer_before_their_update(make):
         learner.learn(codes, targets, weights)
     assert error() < 0.25 * before
     assert learner.weights > 0
+
+
+def test_odyssnet_learner_reads_each_sequence_at_its_own_end():
+    """A batch of very different lengths: each sequence's answer is what it gives alone, and a
+    training step stays finite (no zero-input prefix, whose StepNorm derivative would overflow)."""
+    learner = long_lag.OdyssLearner(4, 10, 2, 5e-3, np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    lengths = np.array([3, 200, 57])
+    codes = np.where(np.arange(200) < lengths[:, None], rng.integers(0, 4, (3, 200)), -1)
+    together = learner.outputs(codes, lengths)
+    for k in range(3):
+        alone = learner.outputs(codes[k:k + 1, :lengths[k]], lengths[k:k + 1])
+        np.testing.assert_allclose(together[k], alone[0], rtol=1e-12, atol=1e-14)
+    answered = learner.train_batch(codes, lengths, np.eye(2)[[0, 1, 0]])
+    np.testing.assert_allclose(answered, together, rtol=1e-12, atol=1e-14)      # answered before the update
+    assert all(np.isfinite(v).all() for v in learner.model.params.values())
+    assert not np.allclose(learner.outputs(codes, lengths), together)          # and it did update

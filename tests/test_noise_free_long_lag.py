@@ -125,9 +125,15 @@ def test_a_hand_wired_odyssnet_learner_is_judged_solved_at_once():
 @pytest.mark.parametrize("task,model,p,q,name", [
     ("2a", "lstm", 100, 50, None), ("2b", "lstm", 100, 50, "2b"), ("bptt", "lstm", 100, 50, "bptt"),
     ("2c", "lstm", 50, 50, "2c"), ("2a", "odyssnet", 100, 50, "odyssnet"), ("2a", "odyssnet", 10, 50, "odyssnet_p10"),
-    ("2a", "lstm", 10, 50, "2a_p10"), ("2c", "lstm", 100, 100, "2c_p100_q100")])
+    ("2a", "lstm", 10, 50, "2a_p10"), ("2c", "lstm", 100, 100, "2c_p100_q100"), ("2c", "odyssnet", 50, 50, "2c_odyssnet")])
 def test_every_run_has_its_own_section(task, model, p, q, name):
     assert nf.section_name(task, model, p, q) == name
+
+
+def test_the_odyssnet_row_on_2c_reads_the_lstms_sequences():
+    rows = nf.train_odyssnet_2c([0, 1], 5, 5, budget=32, frozen_every=16, frozen_size=200)
+    assert [r["seen"] for r in rows] == [32, 32] and all(len(r["frozen_wrong"]) == 2 for r in rows)
+    assert all(0 <= r["wrong"] <= nf.RUN and not r["stream_solved"] for r in rows)
 
 
 def test_the_model_flag_is_refused_outside_2a():
