@@ -32,6 +32,7 @@ from shared import levin
 from shared.experiment import Progress, conclude, format_table, format_value, int_at_most, require_seeds, \
     stub_parser, summarize
 from shared.gradcheck import check_gradients
+from shared.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.levin import Run, disassemble, draw_limit, execute, guess_instruction, run_program, uniforms
 from shared.verdict import exact, grade, judge, pending, rate_at_least
 
@@ -180,6 +181,74 @@ def gradcheck(seed: int) -> float:
 
 
 # ----------------------------------------------------------------------------------------
+# The OdyssNet row (ours): the catalog's OdyssNet core trained by BPTT + AdamW on the same training sets
+# (levin-count-inputs' recipe); the target, the sum of positions, is read from the last neuron scaled by 1/100.
+# ----------------------------------------------------------------------------------------
+
+ODYSSNET_RECIPE = {"neurons": 104, "thinking_steps": 5, "lr": 5e-3, "optimizer_steps": 800, "batch": 30, "scale": 100.0}
+ODYSSNET_TEST = 10000     # a fixed sample of unseen inputs, the same for every seed and training set size
+ODYSSNET_ORDER = np.random.default_rng(20241).permutation(np.flatnonzero(UNSEEN))
+
+
+def odyssnet_fit(seed: int, train, steps: int, n_test: int = ODYSSNET_TEST):
+    """Training accuracy and accuracy on the fixed sample of unseen inputs (rounded output == sum of positions)."""
+    rec = ODYSSNET_RECIPE
+    model = OdyssNet(rec["neurons"], range(N_INPUTS), [rec["neurons"] - 1], rng=seed)
+    trainer = OdyssNetTrainer(model, lr=rec["lr"])
+    x = 2.0 * dense(train) - 1.0
+    targets = np.array([[sum(t) / rec["scale"]] for t in train])
+    rng = np.random.default_rng([seed, 2])
+    batch = min(rec["batch"], len(train))
+    for _ in range(steps):
+        pick = rng.choice(len(train), batch, replace=False)
+        trainer.train_batch(x[pick], targets[pick], thinking_steps=rec["thinking_steps"])
+
+    def accuracy(triples) -> float:
+        xs = 2.0 * dense(triples) - 1.0
+        out = trainer.predict(xs, rec["thinking_steps"])[:, 0] * rec["scale"]
+        return float(np.mean(np.rint(out) == np.array([sum(t) for t in triples])))
+
+    test = [tuple(int(v) for v in TRIPLES[i]) for i in ODYSSNET_ORDER[:n_test] if tuple(TRIPLES[i]) not in set(train)]
+    return accuracy(train), accuracy(test)
+
+
+def odyssnet_run(seeds, sizes, steps: int, n_test: int = ODYSSNET_TEST) -> dict:
+    clock = Progress(1)
+    print(f"OdyssNet core: {ODYSSNET_RECIPE | {'optimizer_steps': steps}}, training sets of {sizes}, seeds "
+          f"{seeds[0]}..{seeds[-1]}")
+    per_seed = []
+    progress = Progress(len(seeds) * len(sizes), label="fit")
+    for s, seed in enumerate(seeds):
+        entry = {"seed": seed}
+        for k, n in enumerate(sizes):
+            train_acc, unseen_acc = odyssnet_fit(seed, training_triples(seed, n), steps, n_test)
+            entry |= {f"train_accuracy_{n}": train_acc, f"unseen_accuracy_{n}": unseen_acc}
+            progress.update(s * len(sizes) + k + 1, force=True, seed=seed, examples=n, unseen=unseen_acc)
+        entry["solved"] = entry[f"train_accuracy_{sizes[0]}"] == 1.0
+        per_seed.append(entry)
+    columns = list(per_seed[0])
+    print(format_table(columns, [[r[c] for c in columns] for r in per_seed]))
+    summary = summarize([r[f"unseen_accuracy_{sizes[0]}"] for r in per_seed], [r["solved"] for r in per_seed])
+    summary["metric"] = f"unseen_accuracy_{sizes[0]}"
+    means = {n: float(np.mean([r[f"unseen_accuracy_{n}"] for r in per_seed])) for n in sizes}
+    rows = [[n, float(np.mean([r[f"train_accuracy_{n}"] for r in per_seed])), means[n],
+             sum(r[f"train_accuracy_{n}"] == 1.0 for r in per_seed)] for n in sizes]
+    return {
+        "summary": (f"OdyssNet core ({ODYSSNET_RECIPE['neurons']} neurons, BPTT + AdamW, {steps} steps) trained on "
+                    f"{' / '.join(map(str, sizes))} three-bit inputs, means of {len(seeds)} seeds: exact sum-of-positions "
+                    f"accuracy {' / '.join(format_value(means[n]) for n in sizes)} on a fixed sample of {n_test} "
+                    f"unseen inputs"),
+        "headline": {f"unseen_accuracy_{n}_examples": means[n] for n in sizes},
+        "seeds": {"per_seed": per_seed, "summary": summary},
+        "tables": [{"title": f"OdyssNet core, means over {len(seeds)} seeds (unseen = a fixed sample of {n_test} "
+                             f"unseen inputs; output rounded after x {ODYSSNET_RECIPE['scale']:g})",
+                    "columns": ["training examples", "mean training accuracy", "mean unseen accuracy",
+                                "seeds fitting their training set"], "rows": rows}],
+        "wallclock_s": clock.elapsed,
+    }
+
+
+# ----------------------------------------------------------------------------------------
 # The verdict (fixed before the recorded run; tests/test_levin_add_positions.py checks both sides).
 # ----------------------------------------------------------------------------------------
 
@@ -249,11 +318,16 @@ PAPER_FIGURES = [
 
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="reduced run for tests: at most 2 seeds of 500 runs, gradient "
-                         "descent on 3 and 30 examples")
+                         "descent and 20 OdyssNet steps on 3 and 30 examples")
     parser.add_argument("--runs", type=int_at_most(1 << 26, "2^26 runs take hours per seed"), default=800000,
                         help="probabilistic runs per seed (default 800000, about 4 minutes for 10 seeds)")
     parser.add_argument("--writes2", action="store_true",
                         help="Sec. 4.5's instruction variant: WriteWeight a b, ReadWeight a b (its own section)")
+    parser.add_argument("--model", choices=["levin", "odyssnet"], default="levin",
+                        help="levin: the program search (default); odyssnet: the catalog's OdyssNet core trained by "
+                             "BPTT on the same examples, for comparison (its own section)")
+    parser.add_argument("--odyssnet-steps", type=int_at_most(10**6, "a million optimizer steps per fit is hours"),
+                        default=ODYSSNET_RECIPE["optimizer_steps"], help="optimizer steps of each OdyssNet fit (default 800)")
     parser.add_argument("--gradcheck", action="store_true", help="check the linear unit's gradient and exit")
     args = parser.parse_args(argv)
     require_seeds(parser, args, MIN_SEEDS)
@@ -330,7 +404,12 @@ def main(argv=None) -> int:
     sizes = TRAIN_SIZES
     if args.quick:
         args.n_seeds, args.runs, sizes = min(args.n_seeds, 2), min(args.runs, 500), (3, 30)
+        args.odyssnet_steps = min(args.odyssnet_steps, 20)
     seeds = list(range(args.seed, args.seed + args.n_seeds))
+    if args.model == "odyssnet":
+        section = odyssnet_run(seeds, sizes, args.odyssnet_steps, 1000 if args.quick else ODYSSNET_TEST)
+        conclude(section, __file__, verdict, args.record, section="odyssnet")
+        return 0
     record = search_run(seeds, args.runs, sizes, args.writes2)
     if args.writes2:
         conclude({k: record[k] for k in ("summary", "headline", "seeds", "tables", "wallclock_s")}, __file__,

@@ -111,3 +111,8 @@ def test_claim_2_both_sides():
 def test_verdict_reads_a_json_round_trip():
     r = record()
     assert la.verdict(json.loads(json.dumps(r))) == json.loads(json.dumps(la.verdict(copy.deepcopy(r))))
+
+
+def test_odyssnet_quick_runs():
+    done = run_script("levin-add-positions/levin_add_positions.py", "--model", "odyssnet", "--quick")
+    assert done.returncode == 0 and "OdyssNet core" in done.stdout
