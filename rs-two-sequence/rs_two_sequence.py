@@ -264,6 +264,87 @@ def odyssnet_seed(seed: int, epochs: int, lengths=LENGTHS) -> dict:
 
 
 # ----------------------------------------------------------------------------------------
+# Comparison (ours): BPTT on the same A1 net (8 weights), the plan's "it should fail"
+# ----------------------------------------------------------------------------------------
+
+BPTT = {"init": 1.0, "lr": 0.05}     # weights uniform in [-1, 1] (the published catalog's prior), Adam
+
+
+def a1_loss(weights: np.ndarray, x: np.ndarray, lengths: np.ndarray, target: np.ndarray):
+    """Mean squared error at the sequence ends of A1 (n = 1, logistic) and its gradient by BPTT.
+    weights (8,) in shared.search.a1(1)'s flat order; returns (loss, grad (8,), end outputs (k,))."""
+    arch = search.a1(1)
+    w, u, b = (a[0] for a in arch.unpack(weights[None, :]))
+    k, steps = len(lengths), int(lengths.max())
+    states = np.zeros((steps + 1, k, 2))
+    for t in range(steps):
+        states[t + 1] = 1.0 / (1.0 + np.exp(-(states[t] @ w + x[:, t, :1] * u[0] + b)))
+    ends = states[lengths, np.arange(k), 1]
+    diff = ends - target
+    loss = float(np.mean(diff ** 2))
+    dw, du, db = np.zeros_like(w), np.zeros_like(u), np.zeros_like(b)
+    ds = np.zeros((k, 2))
+    for t in range(steps, 0, -1):
+        ending = lengths == t
+        ds[ending, 1] += 2.0 * diff[ending] / k
+        dnet = ds * states[t] * (1.0 - states[t])
+        dw += states[t - 1].T @ dnet
+        du += x[:, t - 1, :1].T @ dnet
+        db += dnet.sum(axis=0)
+        ds = dnet @ w.T
+    grad = np.concatenate([dw[arch.connections], du[arch.input_to], db[arch.biased]])
+    return loss, grad, ends
+
+
+def bptt_seed(seed: int, epochs: int, lengths=LENGTHS) -> dict:
+    """A1 (n = 1) trained by BPTT + Adam, full batch, on the same 100 training sequences; the papers' criterion."""
+    from shared.optim import Adam
+    x, n, cls = sequences(np.random.default_rng([seed, 0]), N_TRAIN, lengths)
+    tx, tn, tcls = sequences(np.random.default_rng([seed, 2]), N_TEST, lengths)
+    params = {"w": np.random.default_rng([seed, 5]).uniform(-BPTT["init"], BPTT["init"], search.a1(1).size)}
+    optimizer = Adam(params, lr=BPTT["lr"])
+    curve, solved_at = [], None
+    for epoch in range(1, epochs + 1):
+        loss, grad, ends = a1_loss(params["w"], x, n, cls.astype(float))
+        acc = float(np.mean(np.abs(ends - cls) < TOLERANCE))
+        if epoch == 1 or epoch % 10 == 0 or acc == 1.0:
+            curve.append([epoch, round(acc, 4), round(loss, 5)])
+        if acc == 1.0:
+            solved_at = epoch
+            break
+        optimizer.step({"w": grad})
+    _, _, test_ends = a1_loss(params["w"], tx, tn, tcls.astype(float))
+    return {"seed": seed, "solved": solved_at is not None, "epochs": solved_at or epochs, "train_accuracy": curve[-1][1],
+            "train_mse": curve[-1][2], "test_accuracy": float(np.mean(np.abs(test_ends - tcls) < TOLERANCE)),
+            "weights": np.round(params["w"], 4).tolist(), "curve": curve}
+
+
+def bptt_record(seeds, epochs: int, lengths) -> dict:
+    clock = Progress(1)
+    progress = Progress(len(seeds), label="seed")
+    rows = []
+    for i, seed in enumerate(seeds):
+        rows.append(bptt_seed(seed, epochs, lengths))
+        progress.update(i + 1, force=True, seed=seed, train=rows[-1]["train_accuracy"])
+    columns = ["seed", "solved", "epochs", "train_accuracy", "train_mse", "test_accuracy"]
+    print(format_table(columns, [[r[c] for c in columns] for r in rows]))
+    summary = summarize([r["epochs"] for r in rows], [r["solved"] for r in rows])
+    summary["metric"] = "epochs"
+    return {
+        "summary": (f"BPTT + Adam on the same A1 net (8 weights, init in [-1, 1]), full batch, {epochs} epochs over "
+                    f"the 100 training sequences: {summary['n_solved']}/{len(rows)} seeds classify all of them; mean "
+                    f"training accuracy {format_value(float(np.mean([r['train_accuracy'] for r in rows])))}"),
+        "headline": {"solved": summary["n_solved"], "seeds": len(rows), "epochs": epochs,
+                     "mean_train_accuracy": float(np.mean([r["train_accuracy"] for r in rows])),
+                     "mean_train_mse": float(np.mean([r["train_mse"] for r in rows]))},
+        "seeds": {"per_seed": rows, "summary": summary},
+        "tables": [{"title": f"BPTT + Adam (lr {BPTT['lr']}) on A1 with n = 1, {epochs} full-batch epochs (ours)",
+                    "columns": columns, "rows": [[r[c] for c in columns] for r in rows]}],
+        "wallclock_s": clock.elapsed,
+    }
+
+
+# ----------------------------------------------------------------------------------------
 # The experiment
 # ----------------------------------------------------------------------------------------
 
@@ -297,19 +378,20 @@ SWEEP_T = (50, 100, 200, 500)
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="reduced run for tests: at most 2 seeds, lengths 20..24, "
                          "at most 3000 trials, 2 OdyssNet epochs")
-    parser.add_argument("--model", choices=["guess", "odyssnet"], default="guess",
+    parser.add_argument("--model", choices=["guess", "odyssnet", "bptt"], default="guess",
                         help="guess: random weight guessing (default); odyssnet: the catalog's OdyssNet core by BPTT "
-                             "on the same training sequences, for comparison")
+                             "on the same training sequences, for comparison; bptt: the same A1 net trained by "
+                             "BPTT + Adam, for comparison")
     parser.add_argument("--task", choices=["two-sequence", "latch1", "latch2", "sweep"], default="two-sequence",
                         help="two-sequence: the headline; latch1, latch2: the latch variants (sections); sweep: the "
                              "2-sequence problem at lengths T..1.2T, T = 50, 100, 200, 500 (ours)")
     parser.add_argument("--max-trials", type=int_at_most(10**7, "ten million guesses of 550-step sequences take hours"),
                         default=100_000, help="guesses per search before it gives up (default 100,000)")
     parser.add_argument("--epochs", type=int_at_most(1000, "an epoch of 100 sequences of 600 steps takes ~1 s"),
-                        default=20, help="OdyssNet: passes over the 100 training sequences (default 20)")
+                        default=None, help="OdyssNet / BPTT: passes over the 100 training sequences (default 20 / 300)")
     args = parser.parse_args(argv)
     parser.only_when(args.model == "guess", ["--task", "--max-trials"], "with --model guess")
-    parser.only_when(args.model == "odyssnet", ["--epochs"], "with --model odyssnet")
+    parser.only_when(args.model != "guess", ["--epochs"], "with --model odyssnet or bptt")
     minimum = {"two-sequence": MIN_SEEDS, "latch1": MIN_SEEDS_LATCH, "latch2": MIN_SEEDS_LATCH, "sweep": 10}
     require_seeds(parser, args, minimum[args.task] if args.model == "guess" else 10)
     return args
@@ -437,10 +519,13 @@ def main(argv=None) -> int:
     lengths = LENGTHS
     if args.quick:
         args.n_seeds, args.max_trials, args.epochs, lengths = min(args.n_seeds, 2), min(args.max_trials, 3000), \
-            min(args.epochs, 2), (20, 24)
+            min(args.epochs or 2, 2), (20, 24)
     seeds = list(range(args.seed, args.seed + args.n_seeds))
+    if args.model == "bptt":
+        conclude(bptt_record(seeds, args.epochs or 300, lengths), __file__, verdict, args.record, section="bptt")
+        return 0
     if args.model == "odyssnet":
-        conclude(odyssnet_record(seeds, args.epochs, lengths), __file__, verdict, args.record, section="odyssnet")
+        conclude(odyssnet_record(seeds, args.epochs or 20, lengths), __file__, verdict, args.record, section="odyssnet")
         return 0
     if args.task == "sweep":
         conclude(sweep_record(seeds, args.max_trials, args.quick), __file__, verdict, args.record, section="sweep")

@@ -167,3 +167,26 @@ def test_claim_4_seed_figure_both_sides():
 def test_verdict_reads_a_json_round_trip():
     r = record(latch1=spread(6), latch2=spread(22))
     assert rs.verdict(json.loads(json.dumps(r))) == json.loads(json.dumps(rs.verdict(copy.deepcopy(r))))
+
+
+# ---------------------------------------------------------------------------------------- BPTT on A1
+
+
+def test_bptt_gradient_matches_central_differences():
+    from shared.gradcheck import check_gradients
+    x, n, cls = rs.sequences(np.random.default_rng(5), 6, lengths=(4, 9))
+    params = {"w": np.random.default_rng(6).uniform(-2, 2, 8)}
+    target = cls.astype(float)
+    _, grad, _ = rs.a1_loss(params["w"], x, n, target)
+    errors = check_gradients(lambda: rs.a1_loss(params["w"], x, n, target)[0], params, {"w": grad})
+    assert errors["w"] < 1e-6, errors
+    broken = grad.copy()
+    broken[0] *= 1.1
+    assert check_gradients(lambda: rs.a1_loss(params["w"], x, n, target)[0], params, {"w": broken})["w"] > 1e-3
+
+
+def test_bptt_forward_is_the_search_net():
+    data = rs.sequences(np.random.default_rng(7), 10, lengths=(30, 40))
+    w = np.random.default_rng(8).uniform(-5, 5, 8)
+    _, _, ends = rs.a1_loss(w, data[0], data[1], data[2].astype(float))
+    np.testing.assert_allclose(ends, rs.end_values("two-sequence", w, data), atol=1e-12)
