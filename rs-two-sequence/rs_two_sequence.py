@@ -382,9 +382,11 @@ def parse_args(argv=None):
                         help="guess: random weight guessing (default); odyssnet: the catalog's OdyssNet core by BPTT "
                              "on the same training sequences, for comparison; bptt: the same A1 net trained by "
                              "BPTT + Adam, for comparison")
-    parser.add_argument("--task", choices=["two-sequence", "latch1", "latch2", "sweep"], default="two-sequence",
+    parser.add_argument("--task", choices=["two-sequence", "latch1", "latch2", "sweep", "density"],
+                        default="two-sequence",
                         help="two-sequence: the headline; latch1, latch2: the latch variants (sections); sweep: the "
-                             "2-sequence problem at lengths T..1.2T, T = 50, 100, 200, 500 (ours)")
+                             "2-sequence problem at lengths T..1.2T, T = 50, 100, 200, 500 (ours); density: the share of "
+                             "guesses that solve it under priors U[-a, a], a = 1 .. 100 (ours)")
     parser.add_argument("--max-trials", type=int_at_most(10**7, "ten million guesses of 550-step sequences take hours"),
                         default=100_000, help="guesses per search before it gives up (default 100,000)")
     parser.add_argument("--epochs", type=int_at_most(1000, "an epoch of 100 sequences of 600 steps takes ~1 s"),
@@ -392,7 +394,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     parser.only_when(args.model == "guess", ["--task", "--max-trials"], "with --model guess")
     parser.only_when(args.model != "guess", ["--epochs"], "with --model odyssnet or bptt")
-    minimum = {"two-sequence": MIN_SEEDS, "latch1": MIN_SEEDS_LATCH, "latch2": MIN_SEEDS_LATCH, "sweep": 10}
+    minimum = {"two-sequence": MIN_SEEDS, "latch1": MIN_SEEDS_LATCH, "latch2": MIN_SEEDS_LATCH, "sweep": 10,
+               "density": 2}
     require_seeds(parser, args, minimum[args.task] if args.model == "guess" else 10)
     return args
 
@@ -487,6 +490,50 @@ def sweep_record(seeds, max_trials: int, quick: bool) -> dict:
     }
 
 
+PRIOR_WIDTHS = (1.0, 3.0, 10.0, 30.0, 100.0)
+DENSITY_GUESSES = 50_000
+
+
+def density_record(seeds, guesses: int, lengths, widths=PRIOR_WIDTHS) -> dict:
+    """The density of solutions under priors U[-a, a] (ours; node 6: "RG's success depends on sufficient
+    weight initialization intervals"): ``guesses`` guesses per seed and width on that seed's training set,
+    the share right on all 100 sequences (the expected trials are its inverse)."""
+    from shared.verdict import rate_bounds
+    clock = Progress(1)
+    arch = search.a1(1)
+    rows, per_seed = [], []
+    for a in widths:
+        hits = 0
+        for seed in seeds:
+            data = sequences(np.random.default_rng([seed, 0]), N_TRAIN, lengths)
+            _, score, _ = task_setup("two-sequence", data)
+            rng = np.random.default_rng([seed, 6, int(a * 10)])
+            found = 0
+            for start in range(0, guesses, 4096):
+                passed, _ = score(rng.uniform(-a, a, (min(4096, guesses - start), arch.size)))
+                found += int(passed.sum())
+            hits += found
+            per_seed.append({"seed": seed, "width": a, "solved": found > 0, "accepted": found, "guesses": guesses})
+        total = guesses * len(seeds)
+        low, high = rate_bounds(hits, total)
+        rows.append([a, total, hits, hits / total, low, high, total / hits if hits else None])
+        print(f"  U[-{a:g}, {a:g}]: {hits} of {total} guesses accepted", flush=True)
+    columns = ["prior half-width a", "guesses", "accepted", "density", "95% low", "95% high", "expected trials"]
+    print(format_table(columns, rows))
+    summary = summarize([r["accepted"] for r in per_seed], [r["solved"] for r in per_seed])
+    summary["metric"] = "accepted"
+    return {
+        "summary": "solution density of A1 (n = 1) on the 2-sequence problem under U[-a, a] (ours): " + "; ".join(
+            f"a = {r[0]:g}: {r[2]} of {r[1]:,}" for r in rows),
+        "headline": {f"density_a{r[0]:g}": r[3] for r in rows},
+        "seeds": {"per_seed": per_seed, "summary": summary},
+        "tables": [{"title": f"Solution density by prior width (ours): {guesses:,} guesses per seed and width on "
+                             f"the seed's 100 training sequences (lengths {lengths[0]}-{lengths[1]}); expected "
+                             f"trials = 1 / density", "columns": columns, "rows": rows}],
+        "wallclock_s": clock.elapsed,
+    }
+
+
 def odyssnet_record(seeds, epochs: int, lengths) -> dict:
     clock = Progress(1)
     progress = Progress(len(seeds), label="seed")
@@ -526,6 +573,10 @@ def main(argv=None) -> int:
         return 0
     if args.model == "odyssnet":
         conclude(odyssnet_record(seeds, args.epochs or 20, lengths), __file__, verdict, args.record, section="odyssnet")
+        return 0
+    if args.task == "density":
+        conclude(density_record(seeds, 2000 if args.quick else DENSITY_GUESSES, lengths), __file__, verdict,
+                 args.record, section="density")
         return 0
     if args.task == "sweep":
         conclude(sweep_record(seeds, args.max_trials, args.quick), __file__, verdict, args.record, section="sweep")

@@ -162,6 +162,30 @@ def gradients(record: dict, out: Path) -> None:
     save_png(fig, out / "gradients.png")
 
 
+def density(record: dict, out: Path) -> None:
+    section = record.get("density")
+    if not section:
+        return
+    rows = section["tables"][0]["rows"]
+    a = np.array([r[0] for r in rows])
+    d = np.array([r[3] for r in rows])
+    low, high = np.array([r[4] for r in rows]), np.array([r[5] for r in rows])
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    seen = d > 0
+    ax.errorbar(a[seen], d[seen], yerr=[d[seen] - low[seen], high[seen] - d[seen]], fmt="o-", color="C0",
+                capsize=3, label="share of guesses right on all 100 (95% interval)")
+    ax.scatter(a[~seen], high[~seen], marker="v", color="C3", label="none found: 95% upper bound")
+    ax.axhline(1 / rs.SEED_TRIALS, color="C3", ls="--", lw=1, label="1 / 718 (seed's trials)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("prior half-width a (every weight uniform in [-a, a])")
+    ax.set_ylabel("solution density")
+    ax.set_title("2-sequence problem, A1 with n = 1: how wide a prior latching needs (ours)", fontsize=10)
+    ax.legend(fontsize=8, loc="center left")
+    fig.tight_layout()
+    save_png(fig, out / "density.png")
+
+
 def main(argv=None) -> int:
     args = figure_parser(__file__, __doc__, "viz").parse_args(argv)
     out = Path(args.out)
@@ -171,6 +195,7 @@ def main(argv=None) -> int:
     mechanism(record, args.seed, out)
     sweep(record, out)
     gradients(record, out)
+    density(record, out)
     return 0
 
 
