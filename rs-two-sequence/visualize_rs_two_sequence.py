@@ -181,7 +181,8 @@ def density(record: dict, out: Path) -> None:
     ax.set_xlabel("prior half-width a (every weight uniform in [-a, a])")
     ax.set_ylabel("solution density")
     ax.set_title("2-sequence problem, A1 with n = 1: how wide a prior latching needs (ours)", fontsize=10)
-    ax.legend(fontsize=8, loc="center left")
+    ax.set_ylim(1.5e-5, 3e-2)
+    ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     save_png(fig, out / "density.png")
 
