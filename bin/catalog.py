@@ -290,6 +290,8 @@ PAPER_URLS = {
         "https://doi.org/10.1162/neco.1992.4.1.131",
     "Discovering neural nets with low Kolmogorov complexity and high generalization capability":
         "https://people.idsia.ch/~juergen/loconet/nngen.html",
+    "LSTM can solve hard long time lag problems":
+        "https://papers.nips.cc/paper/1215-lstm-can-solve-hard-long-time-lag-problems",
     "Long short-term memory": "https://doi.org/10.1162/neco.1997.9.8.1735",
     "Learning to forget: continual prediction with LSTM": "https://doi.org/10.1162/089976600300015015",
     "LSTM recurrent networks learn simple context-free and context-sensitive languages":
