@@ -1,4 +1,4 @@
-"""shared.pipe: the prototype tree, its learning rules and the evaluators."""
+"""shared.pipe (the prototype tree, its learning rules, the evaluators) and shared.gp (the GP baseline)."""
 
 import math
 
@@ -181,3 +181,39 @@ def test_pipe_counts_evaluations_up_to_the_budget():
     run = run_pipe(0, max_evaluations=120)            # seed 0 does not solve it this early
     assert not run.solved and run.evaluations == 120
     assert sum(step.kind == "population" for step in run.history) == 3   # 50 + 50 + 20
+
+
+# ---------------------------------------------------------------------------------------
+# shared.gp: the genetic-programming baseline on the same programs
+# ---------------------------------------------------------------------------------------
+
+from shared import gp  # noqa: E402
+
+
+def test_random_programs_full_and_grow():
+    rng = np.random.default_rng(0)
+    for depth in (1, 2, 4):
+        assert gp.random_program(BOOLEAN, rng, depth, full=True).depth(BOOLEAN) == depth
+        assert gp.random_program(BOOLEAN, rng, depth, full=False).depth(BOOLEAN) <= depth
+
+
+def test_subtree_end_and_crossover_keep_programs_well_formed():
+    ppt = pipe.PPT(BOOLEAN, terminal_probability=0.6)
+    program = build(ppt, ("IF", ("AND", "x0", "x1"), ("NOT", "x2"), "x0"))
+    assert gp.subtree_end(program, 0, BOOLEAN) == 7
+    assert gp.subtree_end(program, 1, BOOLEAN) == 4 and gp.subtree_end(program, 4, BOOLEAN) == 6
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        a = gp.random_program(BOOLEAN, rng, 4, full=False)
+        b = gp.random_program(BOOLEAN, rng, 4, full=True)
+        child = gp.crossover(a, b, rng, BOOLEAN, max_depth=6)
+        assert gp.subtree_end(child, 0, BOOLEAN) == child.size and child.depth(BOOLEAN) <= 6
+
+
+def test_gp_solves_3_bit_even_parity_and_counts_every_program():
+    fitness = even_parity_fitness(3)
+    run = gp.gp(BOOLEAN, fitness, np.random.default_rng(0), population=200, max_evaluations=40_000)
+    assert run.solved and fitness(run.elite) == 0
+    assert all(step.evaluations % 200 == 0 for step in run.history[:-1])
+    short = gp.gp(BOOLEAN, fitness, np.random.default_rng(0), population=200, max_evaluations=300)
+    assert short.evaluations == 300 or short.solved
