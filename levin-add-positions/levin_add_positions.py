@@ -33,7 +33,7 @@ from shared.experiment import Progress, conclude, format_table, format_value, in
     stub_parser, summarize
 from shared.gradcheck import check_gradients
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.levin import Run, disassemble, draw_limit, execute, guess_instruction, run_program, uniforms
+from shared.levin import disassemble, run_program
 from shared.verdict import exact, grade, judge, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
@@ -69,22 +69,9 @@ RAMP_PROGRAM = (7, 1, 1, -1, 8, -1, 2, 2)          # Allocate 1; WriteWeight -1;
 TABLE5_PROGRAM = levin.TABLE5_PROGRAM              # Allocate 1; Increment -1; WriteWeight -1 -1; Jump 0
 
 
-def program_denominator(program, writes2: bool = False) -> int:
-    """1 / P(p) under the oracle, replayed (shared.levin's version knows only the standard set)."""
-    m = levin.Machine()
-    d, program = 1, list(program)
-    nargs = levin.NARGS_WRITES2 if writes2 else levin.NARGS
-    while execute(m, 10 ** 6, writes2) == levin.NEEDS_MORE:
-        at = len(m.prog)
-        op = program[at]
-        d *= levin.N_OPS * int(np.prod([len(v) for v in levin.legal_arguments(op, len(m.work), at, writes2)]))
-        m.prog.extend(program[at:at + 1 + nargs[op]])
-    return d
-
-
 def known_program_row(name, program, writes2=False) -> list:
     status, m = run_program(program, writes2=writes2)
-    d = program_denominator(program, writes2)
+    d = levin.program_denominator(program, writes2=writes2)
     phase = next(i for i in range(64) if (1 << i) // d >= m.steps)
     limit_p = sum(0.5 ** j for j in range(1, levin.LIMIT_LEVELS + 1) if 1 << (levin.LIMIT_BASE + j) >= m.steps) \
         + (0.5 ** levin.LIMIT_LEVELS if 1 << (levin.LIMIT_BASE + levin.LIMIT_LEVELS) >= m.steps else 0)
@@ -93,42 +80,8 @@ def known_program_row(name, program, writes2=False) -> list:
 
 
 # ----------------------------------------------------------------------------------------
-# The probabilistic search (Sec. 3), as shared.levin.probabilistic_search, plus the Sec. 4.5 instruction
-# variant (shared's version has no `writes2`; a local copy of its loop, same random stream for writes2=False).
-# ----------------------------------------------------------------------------------------
-
-
-def guess_instruction2(m, stream) -> int:
-    at = len(m.prog)
-    op = int(next(stream) * levin.N_OPS)
-    part, d = [op], levin.N_OPS
-    for values in levin.legal_arguments(op, len(m.work), at, True):
-        part.append(values[int(next(stream) * len(values))])
-        d *= len(values)
-    m.prog.extend(part)
-    m.code.extend(part)
-    return d
-
-
-def probabilistic_search(seed: int, runs: int, writes2: bool = False, progress=None, offset: int = 0):
-    stream = uniforms(np.random.default_rng(seed))
-    guess = guess_instruction2 if writes2 else guess_instruction
-    found, charged = [], 0
-    for r in range(runs):
-        limit = draw_limit(stream)
-        m, d = levin.Machine(), 1
-        while (status := execute(m, limit, writes2)) == levin.NEEDS_MORE:
-            d *= guess(m, stream)
-        charged += limit if status in (levin.TIMEOUT, levin.LOOPS) else m.steps
-        if status in levin.HALTS and fits(m.w):
-            found.append(Run(r + 1, tuple(m.code), d, m.steps, limit, tuple(m.w)))
-        if progress is not None and (r + 1) % 4096 == 0:
-            progress.update(offset + r + 1, seed=seed, fitting_runs=len(found))
-    return found, charged
-
-
-# ----------------------------------------------------------------------------------------
-# Gradient descent (ours; the paper argues it fails): the linear unit from w = 0 on the squared error.
+# Gradient descent (ours; the paper argues it fails): the linear unit from w = 0 on the squared error
+# (shared.levin's dense, linear_loss, fit_linear_unit).
 # ----------------------------------------------------------------------------------------
 
 TRAIN_SIZES = (3, 30, 300)
@@ -140,32 +93,9 @@ def training_triples(seed: int, n: int) -> list:
     return list(PAPER_TRAIN) + [tuple(int(v) for v in TRIPLES[i]) for i in extra[:n - 3]]
 
 
-def dense(triples) -> np.ndarray:
-    x = np.zeros((len(triples), N_INPUTS))
-    for row, t in enumerate(triples):
-        x[row, list(t)] = 1.0
-    return x
-
-
-def linear_loss(w, x, y):
-    r = x @ w - y
-    return 0.5 * float(np.mean(r ** 2)), x.T @ r / len(y)
-
-
-def fit_linear_unit(x, y, steps: int = 20000):
-    rate = 1.0 / np.linalg.eigvalsh(x.T @ x / len(y))[-1]
-    w = np.zeros(x.shape[1])
-    for _ in range(steps):
-        loss, grad = linear_loss(w, x, y)
-        if loss < 1e-24:
-            break
-        w -= rate * grad
-    return w
-
-
 def gd_accuracy(seed: int, n: int) -> float:
     train = training_triples(seed, n)
-    w = fit_linear_unit(dense(train), np.array([sum(t) for t in train], dtype=float))
+    w = levin.fit_linear_unit(levin.dense(train), np.array([sum(t) for t in train], dtype=float))
     unseen = UNSEEN.copy()
     for t in train:
         unseen[int(np.flatnonzero((TRIPLES == np.array(t)).all(axis=1))[0])] = False
@@ -176,8 +106,8 @@ def gradcheck(seed: int) -> float:
     rng = np.random.default_rng(seed)
     x, y = (rng.random((5, 12)) < 0.3).astype(float), rng.normal(size=5) * 3
     params = {"w": rng.normal(size=12)}
-    _, grad = linear_loss(params["w"], x, y)
-    return max(check_gradients(lambda: linear_loss(params["w"], x, y)[0], params, {"w": grad}).values())
+    _, grad = levin.linear_loss(params["w"], x, y)
+    return max(check_gradients(lambda: levin.linear_loss(params["w"], x, y)[0], params, {"w": grad}).values())
 
 
 # ----------------------------------------------------------------------------------------
@@ -195,7 +125,7 @@ def odyssnet_fit(seed: int, train, steps: int, n_test: int = ODYSSNET_TEST):
     rec = ODYSSNET_RECIPE
     model = OdyssNet(rec["neurons"], range(N_INPUTS), [rec["neurons"] - 1], rng=seed)
     trainer = OdyssNetTrainer(model, lr=rec["lr"])
-    x = 2.0 * dense(train) - 1.0
+    x = 2.0 * levin.dense(train) - 1.0
     targets = np.array([[sum(t) / rec["scale"]] for t in train])
     rng = np.random.default_rng([seed, 2])
     batch = min(rec["batch"], len(train))
@@ -204,7 +134,7 @@ def odyssnet_fit(seed: int, train, steps: int, n_test: int = ODYSSNET_TEST):
         trainer.train_batch(x[pick], targets[pick], thinking_steps=rec["thinking_steps"])
 
     def accuracy(triples) -> float:
-        xs = 2.0 * dense(triples) - 1.0
+        xs = 2.0 * levin.dense(triples) - 1.0
         out = trainer.predict(xs, rec["thinking_steps"])[:, 0] * rec["scale"]
         return float(np.mean(np.rint(out) == np.array([sum(t) for t in triples])))
 
@@ -342,7 +272,8 @@ def search_run(seeds, runs: int, sizes, writes2: bool) -> dict:
     progress = Progress(runs * len(seeds), label="run")
     per_seed, cache = [], {}
     for s, seed in enumerate(seeds):
-        found, charged = probabilistic_search(seed, runs, writes2, progress, s * runs)
+        found, charged = levin.probabilistic_search(seed, runs, fits, progress=progress, offset=s * runs,
+                                                    writes2=writes2)
         for f in found:
             cache.setdefault(f.weights, unseen_accuracy(f.weights))
         good = [f for f in found if cache[f.weights] == 1.0]

@@ -65,7 +65,7 @@ def frame(program, first, m, total: int, done: bool) -> plt.Figure:
 
 def main(argv=None) -> int:
     args = figure_parser(__file__, __doc__, "levin_add_positions.gif").parse_args(argv)
-    found, _ = la.probabilistic_search(args.seed, 200000)
+    found, _ = levin.probabilistic_search(args.seed, 200000, la.fits)
     first = found[0]
     program = first.program
     total = first.steps

@@ -35,10 +35,10 @@ def weights_figure(found, seed: int, out: Path) -> None:
     axes[0].set_ylabel("weight w_i")
     axes[0].set_title(f"Seed {seed}: nets of the fitting runs of the probabilistic search", fontsize=10)
     axes[0].legend(fontsize=6, loc="upper left")
-    w_gd = la.fit_linear_unit(la.dense(la.PAPER_TRAIN), np.array(la.PAPER_TARGETS, dtype=float))
+    w_gd = levin.fit_linear_unit(levin.dense(la.PAPER_TRAIN), np.array(la.PAPER_TARGETS, dtype=float))
     axes[1].plot(i, w_gd, "C3", lw=1.2, label=f"gradient descent, 3 examples (acc {la.gd_accuracy(seed, 3):.2g})")
     train = la.training_triples(seed, 30)
-    w30 = la.fit_linear_unit(la.dense(train), np.array([sum(t) for t in train], dtype=float))
+    w30 = levin.fit_linear_unit(levin.dense(train), np.array([sum(t) for t in train], dtype=float))
     axes[1].plot(i, w30, "C1", lw=1.2, label=f"gradient descent, 30 examples (acc {la.gd_accuracy(seed, 30):.2g})")
     axes[1].plot(i, i, "k:", lw=1, label="w_i = i")
     axes[1].set_xlabel("weight index i")
@@ -60,7 +60,7 @@ def cost_figure(found, out: Path) -> None:
     for name, prog, w2, marker in (("Allocate 1; WriteWeight -1; Increment -1; Jump 2", la.RAMP_PROGRAM, False, "*"),
                                    ("Table 5 (2-argument writes)", la.TABLE5_PROGRAM, True, "P")):
         _, m = levin.run_program(prog, writes2=w2)
-        ax.scatter([np.log2(la.program_denominator(prog, w2))], [np.log2(m.steps)], marker=marker, s=140,
+        ax.scatter([np.log2(levin.program_denominator(prog, writes2=w2))], [np.log2(m.steps)], marker=marker, s=140,
                    color="k", label=f"known: {name}")
     x = np.linspace(0, 60, 10)
     for phase in (30, 40, 50):
@@ -100,7 +100,7 @@ def main(argv=None) -> int:
     args = figure_parser(__file__, __doc__, "viz").parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    found, _ = la.probabilistic_search(args.seed, 20000 if args.quick else 800000)
+    found, _ = levin.probabilistic_search(args.seed, 20000 if args.quick else 800000, la.fits)
     weights_figure(found, args.seed, out)
     cost_figure(found, out)
     record = recorded(la.__file__)

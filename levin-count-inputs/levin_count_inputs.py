@@ -38,6 +38,7 @@ import numpy as np
 
 from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most,
                                require_seeds, stub_parser, summarize)
+from shared import levin
 from shared.gradcheck import check_gradients
 from shared.levin import disassemble, levin_search, probabilistic_search, tie_break_order
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
@@ -182,7 +183,8 @@ def growth_table(max_phase: int, targets=GROWTH_TARGETS) -> dict:
 # ----------------------------------------------------------------------------------------
 # Learners that fit the weights (ours; the paper argues they fail and runs none). The linear unit itself,
 # by full-batch gradient descent on the squared error from w = 0 (which converges to the minimum-norm fit;
-# its gradient is hand-written and checked by --gradcheck); and the catalog's OdyssNet core. Both see the
+# shared.levin's fit_linear_unit; its gradient is hand-written and checked by --gradcheck); and the catalog's
+# OdyssNet core. Both see the
 # paper's 3 examples, and 30 and 300 (the 3 plus random three-bit inputs; the seed draws them).
 # ----------------------------------------------------------------------------------------
 
@@ -196,39 +198,13 @@ def training_triples(seed: int, n: int) -> list[tuple]:
     return list(PAPER_TRAIN) + [tuple(int(v) for v in TRIPLES[i]) for i in extra[:n - len(PAPER_TRAIN)]]
 
 
-def dense(triples) -> np.ndarray:
-    x = np.zeros((len(triples), N_INPUTS))
-    for row, t in enumerate(triples):
-        x[row, list(t)] = 1.0
-    return x
-
-
-def linear_loss(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Squared error of the linear unit, 0.5 mean (x w - y)^2, and its gradient x^T r / n."""
-    r = x @ w - y
-    return 0.5 * float(np.mean(r ** 2)), x.T @ r / len(y)
-
-
-def fit_linear_unit(x: np.ndarray, y: np.ndarray, steps: int = 20000) -> np.ndarray:
-    """Gradient descent from w = 0 with step 1 / (largest eigenvalue of x^T x / n)."""
-    x, y = x.astype(float), y.astype(float)
-    rate = 1.0 / np.linalg.eigvalsh(x.T @ x / len(y))[-1]
-    w = np.zeros(x.shape[1])
-    for _ in range(steps):
-        loss, grad = linear_loss(w, x, y)
-        if loss < 1e-24:
-            break
-        w -= rate * grad
-    return w
-
-
 def gradcheck(seed: int) -> float:
     rng = np.random.default_rng(seed)
     x = (rng.random((5, 12)) < 0.3).astype(float)
     y = rng.normal(size=5) * 3
     params = {"w": rng.normal(size=12)}
-    _, grad = linear_loss(params["w"], x, y)
-    errors = check_gradients(lambda: linear_loss(params["w"], x, y)[0], params, {"w": grad})
+    _, grad = levin.linear_loss(params["w"], x, y)
+    errors = check_gradients(lambda: levin.linear_loss(params["w"], x, y)[0], params, {"w": grad})
     return max(errors.values())
 
 
@@ -249,8 +225,8 @@ def linear_learners(seed: int, sizes=TRAIN_SIZES) -> list[list]:
     rows = []
     for n in sizes:
         train = training_triples(seed, n)
-        w = fit_linear_unit(dense(train), np.full(n, BITS_ON))
-        rows.append(learner_row("linear unit, gradient descent from w = 0", n, dense(train) @ w,
+        w = levin.fit_linear_unit(levin.dense(train), np.full(n, BITS_ON))
+        rows.append(learner_row("linear unit, gradient descent from w = 0", n, levin.dense(train) @ w,
                                 outputs_on_triples(w), probe_accuracy(w), train))
     return rows
 
@@ -270,7 +246,7 @@ def odyssnet_fit(seed: int, train, steps: int, n_test: int = ODYSSNET_TEST, n_pr
     """
     model = OdyssNet(ODYSSNET_RECIPE["neurons"], range(N_INPUTS), [ODYSSNET_RECIPE["neurons"] - 1], rng=seed)
     trainer = OdyssNetTrainer(model, lr=ODYSSNET_RECIPE["lr"])
-    x = 2.0 * dense(train) - 1.0
+    x = 2.0 * levin.dense(train) - 1.0
     targets = np.full((len(train), 1), BITS_ON / 3.0)
     rng = np.random.default_rng([seed, 2])
     batch = min(ODYSSNET_RECIPE["batch"], len(train))
@@ -478,7 +454,7 @@ def probabilistic_run(seeds, runs: int, sizes) -> dict:
     if first_runs[0] is not None:
         w = np.array(first_runs[0].weights)
         learner_rows.append(learner_row("probabilistic search, first fitting program's net", 3,
-                                        dense(PAPER_TRAIN) @ w, outputs_on_triples(w), probe_accuracy(w), PAPER_TRAIN))
+                                        levin.dense(PAPER_TRAIN) @ w, outputs_on_triples(w), probe_accuracy(w), PAPER_TRAIN))
     learner_rows += linear_learners(seeds[0], sizes)
     print(format_table(LEARNER_COLUMNS, learner_rows))
     gd_means = [[n, float(np.mean([r[f"gd_{n}_unseen_accuracy"] for r in per_seed])),

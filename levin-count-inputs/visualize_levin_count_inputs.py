@@ -141,7 +141,7 @@ def generalization(found, seed: int, quick: bool, out: Path) -> None:
     nets = [("program found by search (3 examples)", np.array(found.weights, dtype=float), "C2")]
     for n, color in zip(lv.TRAIN_SIZES, ("C3", "C1", "C0")):
         train = lv.training_triples(seed, n)
-        nets.append((f"gradient descent, {n} examples", lv.fit_linear_unit(lv.dense(train), np.full(n, 3.0)), color))
+        nets.append((f"gradient descent, {n} examples", levin.fit_linear_unit(levin.dense(train), np.full(n, 3.0)), color))
     _, triple_out, _ = lv.odyssnet_fit(seed, list(lv.PAPER_TRAIN), 20 if quick else lv.ODYSSNET_RECIPE["optimizer_steps"],
                                        n_test=2000, n_probe=200)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
@@ -185,7 +185,7 @@ def odyssnet_by_count(seed: int, quick: bool) -> list[float]:
     recipe = lv.ODYSSNET_RECIPE
     model = OdyssNet(recipe["neurons"], range(lv.N_INPUTS), [recipe["neurons"] - 1], rng=seed)
     trainer = OdyssNetTrainer(model, lr=recipe["lr"])
-    x = 2.0 * lv.dense(lv.PAPER_TRAIN) - 1.0
+    x = 2.0 * levin.dense(lv.PAPER_TRAIN) - 1.0
     rng = np.random.default_rng([seed, 2])
     for _ in range(20 if quick else recipe["optimizer_steps"]):
         pick = rng.choice(3, 3, replace=False)

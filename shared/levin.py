@@ -15,7 +15,9 @@ task (``accepts(weights) -> bool``), which is all a problem supplies.
   ``legal_arguments``, ``instruction_denominator``, ``program_denominator``, ``levin_phase_of``,
   ``disassemble``.
 - Probabilistic search (the paper's reported runs): every run draws a time limit T with P(T) = 32/T
-  and guesses a program while running it for at most T steps: ``probabilistic_search``.
+  and guesses a program while running it for at most T steps: ``probabilistic_search`` (``writes2``:
+  the Sec. 4.5 instructions).
+- The gradient-descent contrast on the same linear unit: ``dense``, ``linear_loss``, ``fit_linear_unit``.
 - Levin's systematic universal search: phase i runs every program with P(p) >= 2^-i for at most
   2^i P(p) steps, the tree of programs walked depth first, each shared prefix run once:
   ``levin_search`` (several tasks searched in one enumeration), ``tie_break_order``.
@@ -251,10 +253,10 @@ def legal_arguments(op: int, work_cells: int, at: int, writes2: bool = False) ->
 
 
 @lru_cache(maxsize=None)
-def instruction_denominator(op: int, work_cells: int, at: int) -> int:
+def instruction_denominator(op: int, work_cells: int, at: int, writes2: bool = False) -> int:
     """1 / P(this instruction, whatever its arguments) = 13 x the number of legal values of each argument."""
     d = N_OPS
-    for values in legal_arguments(op, work_cells, at):
+    for values in legal_arguments(op, work_cells, at, writes2):
         d *= len(values)
     return d
 
@@ -273,19 +275,20 @@ def disassemble(program, writes2: bool = False) -> str:
     return "; ".join(out)
 
 
-def program_denominator(program, n_weights: int = N_WEIGHTS) -> int:
+def program_denominator(program, n_weights: int = N_WEIGHTS, writes2: bool = False) -> int:
     """1 / P(p): the product over the program's instructions of their legal-value counts, replayed."""
     m = Machine(n_weights)
     m.code, m.prog = [], []
     d, program = 1, list(program)
+    nargs = NARGS_WRITES2 if writes2 else NARGS
     while True:
-        status = execute(m, 10 ** 6)
+        status = execute(m, 10 ** 6, writes2)
         if status != NEEDS_MORE:
             return d
         at = len(m.prog)
         op = program[at]
-        d *= instruction_denominator(op, len(m.work), at)
-        m.prog.extend(program[at:at + 1 + NARGS[op]])
+        d *= instruction_denominator(op, len(m.work), at, writes2)
+        m.prog.extend(program[at:at + 1 + nargs[op]])
 
 
 def levin_phase_of(program, n_weights: int = N_WEIGHTS) -> int:
@@ -321,13 +324,13 @@ def draw_limit(stream) -> int:
     return 1 << (LIMIT_BASE + j)
 
 
-def guess_instruction(m: Machine, stream) -> int:
+def guess_instruction(m: Machine, stream, writes2: bool = False) -> int:
     """The oracle: append one instruction, each part uniform over its legal values; return 1/P of it."""
     at = len(m.prog)
     op = int(next(stream) * N_OPS)
     part = [op]
     d = N_OPS
-    for values in legal_arguments(op, len(m.work), at):
+    for values in legal_arguments(op, len(m.work), at, writes2):
         part.append(values[int(next(stream) * len(values))])
         d *= len(values)
     m.prog.extend(part)
@@ -348,23 +351,57 @@ class Run:
 
 
 def probabilistic_search(seed: int, runs: int, accepts: Callable, n_weights: int = N_WEIGHTS,
-                         progress: Progress | None = None, offset: int = 0):
+                         progress: Progress | None = None, offset: int = 0, writes2: bool = False):
     """`runs` runs of the probabilistic search; returns (fitting runs: those whose program halts with
     weights that ``accepts(weights)``, steps charged over all runs). `progress` (optional) is updated
-    with the run count plus `offset`."""
+    with the run count plus `offset`. ``writes2``: the Sec. 4.5 instruction variant."""
     stream = uniforms(np.random.default_rng(seed))
     found, charged = [], 0
     for r in range(runs):
         limit = draw_limit(stream)
         m, d = Machine(n_weights), 1
-        while (status := execute(m, limit)) == NEEDS_MORE:
-            d *= guess_instruction(m, stream)
+        while (status := execute(m, limit, writes2)) == NEEDS_MORE:
+            d *= guess_instruction(m, stream, writes2)
         charged += limit if status in (TIMEOUT, LOOPS) else m.steps
         if status in HALTS and accepts(m.w):
             found.append(Run(r + 1, tuple(m.code), d, m.steps, limit, tuple(m.w)))
         if progress is not None and (r + 1) % 1024 == 0:
             progress.update(offset + r + 1, seed=seed, fitting_runs=len(found))
     return found, charged
+
+
+# ----------------------------------------------------------------------------------------
+# The contrast the papers argue against: the same linear unit (N_WEIGHTS inputs, one weight each) fitted
+# by gradient descent on the squared error, from w = 0. Shared by levin-count-inputs and levin-add-positions.
+# ----------------------------------------------------------------------------------------
+
+
+def dense(active_inputs, n_inputs: int = N_WEIGHTS) -> np.ndarray:
+    """(n, n_inputs) 0/1 rows, row k with ones at the indices listed in ``active_inputs[k]``."""
+    x = np.zeros((len(active_inputs), n_inputs))
+    for row, active in enumerate(active_inputs):
+        x[row, list(active)] = 1.0
+    return x
+
+
+def linear_loss(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Squared error of the linear unit, 0.5 mean (x w - y)^2, and its gradient x^T r / n."""
+    r = x @ w - y
+    return 0.5 * float(np.mean(r ** 2)), x.T @ r / len(y)
+
+
+def fit_linear_unit(x: np.ndarray, y: np.ndarray, steps: int = 20000) -> np.ndarray:
+    """Gradient descent from w = 0 with step 1 / (largest eigenvalue of x^T x / n), until the loss is
+    below 1e-24 or ``steps`` steps: the minimum-norm least-squares fit when it converges."""
+    x, y = x.astype(float), y.astype(float)
+    rate = 1.0 / np.linalg.eigvalsh(x.T @ x / len(y))[-1]
+    w = np.zeros(x.shape[1])
+    for _ in range(steps):
+        loss, grad = linear_loss(w, x, y)
+        if loss < 1e-24:
+            break
+        w -= rate * grad
+    return w
 
 
 # ----------------------------------------------------------------------------------------

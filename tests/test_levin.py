@@ -182,3 +182,22 @@ def test_the_number_of_weights_is_the_machines():
 def test_a_program_that_does_not_halt_has_no_phase():
     with pytest.raises(ValueError, match="does not halt"):
         levin.levin_phase_of((2, 0))
+
+
+def test_writes2_search_replays_its_own_denominators():
+    runs, _ = levin.probabilistic_search(1, 4000, lambda w: True, writes2=True)
+    assert runs
+    for r in runs[:50]:
+        assert r.denominator == levin.program_denominator(r.program, writes2=True)
+
+
+def test_linear_unit_gradient_and_minimum_norm_fit():
+    from shared.gradcheck import check_gradients
+    rng = np.random.default_rng(0)
+    x, y = (rng.random((5, 12)) < 0.3).astype(float), rng.normal(size=5) * 3
+    params = {"w": rng.normal(size=12)}
+    _, grad = levin.linear_loss(params["w"], x, y)
+    assert max(check_gradients(lambda: levin.linear_loss(params["w"], x, y)[0], params, {"w": grad}).values()) < 1e-6
+    x = levin.dense([(5, 17, 86), (13, 55, 58), (40, 87, 94)])
+    assert x.shape == (3, 100) and x.sum() == 9 and x[0, 86] == 1
+    np.testing.assert_allclose(levin.fit_linear_unit(x, np.full(3, 3.0)), np.linalg.pinv(x) @ np.full(3, 3.0), atol=1e-9)

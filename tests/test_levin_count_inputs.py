@@ -41,16 +41,16 @@ def test_only_all_ones_is_right_on_every_input():
 def test_minimum_norm_fit_of_the_three_examples_is_right_on_81_inputs():
     """Gradient descent from w = 0 puts weight 1 on the 9 units that were on: right only where all 3 bits lie
     there, C(9,3) - 3 = 81 of the 161,697 unseen inputs."""
-    x = lv.dense(lv.PAPER_TRAIN)
-    w = lv.fit_linear_unit(x, np.full(3, 3.0))
+    x = levin.dense(lv.PAPER_TRAIN)
+    w = levin.fit_linear_unit(x, np.full(3, 3.0))
     np.testing.assert_allclose(w, np.linalg.pinv(x) @ np.full(3, 3.0), atol=1e-9)
     assert lv.unseen_accuracy(w) == pytest.approx(81 / 161697)
 
 
 def test_gradient_descent_reaches_the_minimum_norm_fit_from_30_examples():
     train = lv.training_triples(4, 30)
-    x, y = lv.dense(train), np.full(30, 3.0)
-    np.testing.assert_allclose(lv.fit_linear_unit(x, y), np.linalg.pinv(x) @ y, atol=1e-6)
+    x, y = levin.dense(train), np.full(30, 3.0)
+    np.testing.assert_allclose(levin.fit_linear_unit(x, y), np.linalg.pinv(x) @ y, atol=1e-6)
 
 
 def test_training_sets_extend_the_papers_examples():
@@ -138,10 +138,10 @@ def test_linear_gradient_is_checked_and_a_wrong_one_is_caught():
     rng = np.random.default_rng(1)
     x, y = rng.random((4, 6)), rng.random(4)
     params = {"w": rng.normal(size=6)}
-    _, grad = lv.linear_loss(params["w"], x, y)
+    _, grad = levin.linear_loss(params["w"], x, y)
     grad = grad.copy()
     grad[2] *= 1.01
-    errors = lv.check_gradients(lambda: lv.linear_loss(params["w"], x, y)[0], params, {"w": grad})
+    errors = lv.check_gradients(lambda: levin.linear_loss(params["w"], x, y)[0], params, {"w": grad})
     assert max(errors.values()) > 1e-6
 
 
