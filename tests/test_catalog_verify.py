@@ -10,7 +10,7 @@ import pytest
 
 from conftest import catalog, run_script
 
-SLUG = "rs-parity"  # a planned slug, so the scratch stub is a catalog entry
+SLUG = "ssa-bias-transfer-mazes"  # a planned slug, so the scratch stub is a catalog entry
 SCRIPT = textwrap.dedent('''
     """A stand-in stub: draws a number per seed; the rule says the mean is below a limit."""
     import shared
@@ -37,7 +37,7 @@ SCRIPT = textwrap.dedent('''
                                                         "metric": "value"}} if len(rows) > 1 else None,
                 "tables": [], "wallclock_s": 0.0}
         if args.scale == 1.0:
-            part.update(slug="rs-parity", tour="t", paper={"citation": "c", "claim": "x", "figures": [
+            part.update(slug="ssa-bias-transfer-mazes", tour="t", paper={"citation": "c", "claim": "x", "figures": [
                 {"name": "limit", "value": 5.0, "where": "Table 1"}]})
         conclude(part, __file__, verdict, args.record, section=None if args.scale == 1.0 else "scaled")
         return 0
@@ -51,9 +51,9 @@ SCRIPT = textwrap.dedent('''
 def tree(tmp_path):
     stub = tmp_path / SLUG
     stub.mkdir()
-    (stub / "rs_parity.py").write_text(SCRIPT)
+    (stub / "ssa_bias_transfer_mazes.py").write_text(SCRIPT)
     for flags in (["--n-seeds", "4"], ["--scale", "0.5", "--n-seeds", "3"]):
-        done = run_script(stub / "rs_parity.py", *flags, "--record", cwd=tmp_path)
+        done = run_script(stub / "ssa_bias_transfer_mazes.py", *flags, "--record", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
     return tmp_path
 
@@ -74,8 +74,8 @@ def test_recorded_runs_keep_only_the_flags(tree):
 
 
 @pytest.mark.parametrize("command", [
-    "python3 -c 'import os'", "python3 other/other.py --record", "sh rs-parity/rs_parity.py",
-    "python3 rs-parity/rs_parity.py --seed '0"])
+    "python3 -c 'import os'", "python3 other/other.py --record", "sh ssa-bias-transfer-mazes/ssa_bias_transfer_mazes.py",
+    "python3 ssa-bias-transfer-mazes/ssa_bias_transfer_mazes.py --seed '0"])
 def test_recorded_runs_refuse_a_foreign_command(tree, command):
     record = record_of(tree)
     (tree / SLUG / "results.json").write_text(json.dumps({**record, "command": command}))
@@ -132,24 +132,24 @@ def test_check_refuses_a_pending_or_hand_edited_verdict(tree):
     record = record_of(tree)
     assert [e for e in catalog.record_file_errors(SLUG, tree) if "verdict" in e] == []
     (tree / SLUG / "results.json").write_text(json.dumps({**record, "verdict": {**record["verdict"], "value": "partial"}}))
-    assert any("is not what rs_parity.verdict() gives" in e for e in catalog.record_file_errors(SLUG, tree))
+    assert any("is not what ssa_bias_transfer_mazes.verdict() gives" in e for e in catalog.record_file_errors(SLUG, tree))
     (tree / SLUG / "results.json").write_text(json.dumps({**record, "verdict": {"value": "pending", "reason": "r",
                                                                                 "claims": []}}))
     assert any("verdict pending" in e for e in catalog.record_file_errors(SLUG, tree))
 
 
 def test_record_refuses_a_sweep_below_the_rules_minimum(tree):
-    done = run_script(tree / SLUG / "rs_parity.py", "--n-seeds", "2", "--record", cwd=tree)
+    done = run_script(tree / SLUG / "ssa_bias_transfer_mazes.py", "--n-seeds", "2", "--record", cwd=tree)
     assert done.returncode == 2 and "--n-seeds >= 3" in done.stderr
 
 
 def test_check_refuses_a_record_path_outside_the_stub(tree):
     record = record_of(tree)
-    for target in ("../elsewhere.json", "/tmp/x.json", "rs-parity/../x.json"):
-        command = f"python3 {SLUG}/rs_parity.py --n-seeds 4 --record {target}"
+    for target in ("../elsewhere.json", "/tmp/x.json", "ssa-bias-transfer-mazes/../x.json"):
+        command = f"python3 {SLUG}/ssa_bias_transfer_mazes.py --n-seeds 4 --record {target}"
         (tree / SLUG / "results.json").write_text(json.dumps({**record, "command": command}))
         assert any("leaves the stub's folder" in e for e in catalog.record_file_errors(SLUG, tree)), target
-    command = f"python3 {SLUG}/rs_parity.py --n-seeds 4 --record {SLUG}/results.json"
+    command = f"python3 {SLUG}/ssa_bias_transfer_mazes.py --n-seeds 4 --record {SLUG}/results.json"
     (tree / SLUG / "results.json").write_text(json.dumps({**record, "command": command}))
     assert not any("leaves" in e for e in catalog.record_file_errors(SLUG, tree))
 
