@@ -8,30 +8,32 @@ resulting net happens to classify all training sequences correctly. Then test on
 (guessing2001 node 2).
 
 What we could read and what we could not (see README, Deviations): the library holds the NIPS paper's
-first section and the 2001 chapter's nodes 1 and 2, not the passage with the Tomita results, and no copy
-of Tomita's or Miller & Giles's training strings. The figures "182/288, 1,511/17,953, 13,833/35,610 trials
-for #1, #2, #4" are the seed's [S]. Our reading of the pairs: the 2001 chapter's two architectures, A1
-then A2 (node 2) -- a reading, not a quotation.
+Sec. 1 up to its "Random search (RS) details" (IDSIA transcription nipslstm node1) and the 2001 chapter's
+nodes 1 and 2, not the passage with the Tomita results, and no copy of Tomita's or Miller & Giles's
+training strings. The figures "182/288, 1,511/17,953, 13,833/35,610 trials for #1, #2, #4" are the seed's
+[S]. Our reading of the pairs: the papers' two architectures, A1 then A2 ("We use two architectures (A1,
+A2) suitable for many widely used 'benchmark' problems", nipslstm node1) -- a reading, not a quotation.
 
-The setup (guessing2001 node 2, as rs-two-sequence reads it): every weight uniform in [-100, 100];
-activations 0 at each string's start; logistic units (NIPS Sec. 1); a string is classified correctly when
-the absolute error of the output at its last symbol is below 0.1 (target 1: in the language, 0: not);
-the search stops at the first guess right on every training string. A trial is one guess of all weights.
+The setup (nipslstm node1, "Random search (RS) details"; guessing2001 node 2): every weight uniform in
+[-100, 100]; "Binary inputs are -1.0 (for 0) and 1.0 (for 1)"; "Targets are either 1.0 or 0.0"; all units
+logistic; activations 0 at each sequence's start; a string is classified correctly when the absolute error
+of the output at its last symbol is below 0.1 (guessing2001 node 2); the search stops at the first guess
+right on every training string. A trial is one guess of all weights.
 
 Ours where the papers' text was not available:
 * the grammars over {0, 1} as they are usually stated (Tomita 1982 as reproduced by later papers):
   1: 1*; 2: (10)*; 3: no odd-length block of 0s anywhere after an odd-length block of 1s; 4: no 000;
   5: an even number of 0s and of 1s; 6: (#0s - #1s) divisible by 3; 7: 0*1*0*1*.
-* one input line, symbol 1 -> +1.0, symbol 0 -> -1.0 (A1 and A2 have one input, node 2);
 * a fixed training set per grammar in Tomita's style (8 strings in the language, 8 not, lengths 1..10),
   drawn once (``draw_training_set``, generator [1982, g]) and written out below as ``TRAIN``;
-* the held-out set: every other string of length 1..12 (8,174 strings); "generalises" = balanced
+* the held-out set: every other string of length 1..12 (8,174 strings; 8,177 for #2); "generalises" = balanced
   accuracy (the mean of the two classes' accuracies, same criterion) of at least 0.95.
 
 Sections: the headline (#1, #2, #4 on A1 with n = 3 and A2, >= 10 seeds each); ``--task hard`` (#3, #5,
 #6, #7 under a capped budget); ``--task sizes`` (A1 with n = 1..4 on #1, #2, #4, ours); ``--model
-odyssnet`` (the catalog's OdyssNet core by BPTT on the same 16 strings). The papers give no LSTM run on
-Tomita's grammars (NIPS Sec. 2 uses other tasks), so there is no LSTM row.
+odyssnet`` (the catalog's OdyssNet core by BPTT on the same 16 strings). The parts of the papers we could read
+show no LSTM run on Tomita's grammars (the NIPS paper's LSTM tasks are ones RS cannot solve), so there is
+no LSTM row.
 
 Run:  python3 rs-tomita/rs_tomita.py --n-seeds 10 --record
 """
@@ -146,7 +148,7 @@ def held_out_set(grammar: int, max_len: int = 12) -> tuple[list[str], np.ndarray
 
 
 def encode(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """One input line: symbol 1 -> +1.0, symbol 0 -> -1.0; (x (k, T, 1), lengths (k,))."""
+    """One input line: "Binary inputs are -1.0 (for 0) and 1.0 (for 1)" (nipslstm node1); (x (k, T, 1), lengths)."""
     lengths = np.array([len(s) for s in strings])
     x = np.zeros((len(strings), int(lengths.max()), 1))
     for i, s in enumerate(strings):
@@ -336,10 +338,14 @@ PAPER_FIGURES = [
      "where": "guessing2001 node 1; NIPS 9 Sec. 1"},
     {"name": "the method", "value": "guess all weights until a net classifies all training sequences; then test "
                                     "on a separate test set", "where": "guessing2001 node 2; NIPS 9 Sec. 1"},
-    {"name": "weight prior", "value": "uniform in [-100, 100]", "where": "guessing2001 node 2; NIPS 9 Sec. 1"},
+    {"name": "weight prior", "value": "uniform in [-100, 100]", "where": "NIPS 9 Sec. 1 (nipslstm node1); guessing2001 "
+                                                                        "node 2"},
+    {"name": "inputs / targets", "value": "binary inputs -1.0 (for 0) and 1.0 (for 1); targets 1.0 or 0.0; logistic "
+                                          "units", "where": "NIPS 9 Sec. 1, 'Random search (RS) details' (nipslstm node1)"},
     {"name": "correct classification", "value": "absolute error at sequence end < 0.1", "where": "guessing2001 node 2"},
     {"name": "architectures", "value": "A1: fully recurrent, 1 input, 1 output, n hidden (biased); A2: n = 10, "
-                                       "hidden units see input, output and themselves", "where": "guessing2001 node 2"},
+                                       "hidden units see input, output and themselves; 'we use two architectures "
+                                       "(A1, A2)'", "where": "NIPS 9 Sec. 1 (nipslstm node1); guessing2001 node 2"},
     {"name": "trials for #1, #2, #4", "value": "182/288, 1,511/17,953, 13,833/35,610",
      "where": "the seed [S]; the papers' Tomita passage could not be read in the library, nor what the pair means"},
     {"name": "#5-#7", "value": "random search chokes", "where": "the plan's reading of the 1997 journal paper [S]"},
@@ -425,8 +431,8 @@ def headline_record(rows, clock, max_trials) -> dict:
         "seeds": {"per_seed": rows, "summary": summary},
         "tables": [{"title": f"Tomita #1, #2, #4: random weight guessing, A1 (n = {A1_HIDDEN}, "
                              f"{architecture('A1').size} weights) and A2 ({architecture('A2').size} weights), at most "
-                             f"{max_trials:,} trials; 'generalises' = balanced accuracy >= {GENERALISES} on the 8,174 "
-                             f"held-out strings of length 1..12", "columns": ["grammar", "arch"] + CELL_COLUMNS,
+                             f"{max_trials:,} trials; 'generalises' = balanced accuracy >= {GENERALISES} on the other "
+                             f"strings of length 1..12 (8,174; #2: 8,177)", "columns": ["grammar", "arch"] + CELL_COLUMNS,
                     "rows": cells},
                    {"title": "Per search (this machine's figures)", "columns": COLUMNS,
                     "rows": [[r[c] for c in COLUMNS] for r in rows]}],
