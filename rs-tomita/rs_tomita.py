@@ -369,7 +369,7 @@ def parse_args(argv=None):
                         default=None, help="guesses per search before it gives up (default 500,000; hard and sizes: "
                                            "200,000)")
     parser.add_argument("--epochs", type=int_at_most(5000, "an epoch is 16 strings; thousands are minutes"),
-                        default=None, help="OdyssNet: passes over the 16 training strings (default 300)")
+                        default=None, help="OdyssNet: passes over the 16 training strings (default 150)")
     args = parser.parse_args(argv)
     parser.only_when(args.model == "guess", ["--task", "--max-trials"], "with --model guess")
     parser.only_when(args.model != "guess", ["--epochs"], "with --model odyssnet")
@@ -498,7 +498,7 @@ def main(argv=None) -> int:
         args.epochs = min(args.epochs or 2, 2)
     seeds = list(range(args.seed, args.seed + args.n_seeds))
     if args.model == "odyssnet":
-        conclude(odyssnet_record(seeds, args.epochs or 300), __file__, verdict, args.record, section="odyssnet")
+        conclude(odyssnet_record(seeds, args.epochs or 150), __file__, verdict, args.record, section="odyssnet")
         return 0
     default = HEADLINE_TRIALS if args.task == "headline" else HARD_TRIALS
     max_trials = min(args.max_trials or default, 2000) if args.quick else (args.max_trials or default)
