@@ -238,7 +238,7 @@ def search_section(method: str, seeds, populations, budget: int, reading: str, w
 # The OdyssNet row (ours): the core as a function approximator, fitted to the same 20 points.
 # ----------------------------------------------------------------------------------------
 
-ODYSSNET_RECIPE = {"neurons": 12, "thinking_steps": 4, "lr": 1e-2, "optimizer_steps": 1500, "scale": 4.0}
+ODYSSNET_RECIPE = {"neurons": 12, "thinking_steps": 4, "lr": 1e-2, "optimizer_steps": 3000, "scale": 4.0}
 
 
 def odyssnet_fit(seed: int, steps: int) -> dict:
@@ -395,7 +395,7 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int_at_most(8, "the machine has 2 cores"), default=1,
                         help="local processes for the runs (the figures do not depend on it)")
     parser.add_argument("--odyssnet-steps", type=int_at_most(10 ** 6, "a million steps per seed is hours"),
-                        default=ODYSSNET_RECIPE["optimizer_steps"], help="optimizer steps per OdyssNet fit (default 1500)")
+                        default=ODYSSNET_RECIPE["optimizer_steps"], help="optimizer steps per OdyssNet fit (default 3000)")
     args = parser.parse_args(argv)
     parser.only_when(args.model == "pipe", ["--reading"], "with --model pipe")
     parser.only_when(args.model != "odyssnet", ["--populations", "--budget", "--workers"], "with --model pipe or gp")
