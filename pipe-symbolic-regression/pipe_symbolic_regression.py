@@ -404,6 +404,18 @@ def parse_args(argv=None):
     return args
 
 
+def section_name(model: str, reading: str, populations, budget: int, quick: bool = False) -> str | None:
+    """Where a search run is recorded: None for the headline (PIPE, reading B, the default populations and
+    budget); "gp" and "reading_a" for the baselines at the headline's populations and budget; with another
+    budget or other populations, e.g. "pipe_b_budget_200000" or "gp_budget_200000"."""
+    default = quick or (tuple(populations) == POPULATIONS and budget == BUDGET)
+    if model == "gp":
+        return "gp" if default else f"gp_budget_{budget}"
+    if default:
+        return None if reading == HEADLINE_READING else f"reading_{reading.lower()}"
+    return f"pipe_{reading.lower()}_budget_{budget}"
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.quick:
@@ -414,11 +426,9 @@ def main(argv=None) -> int:
         conclude(odyssnet_section(seeds, args.odyssnet_steps), __file__, verdict, args.record, section="odyssnet")
         return 0
     section = search_section(args.model, seeds, args.populations, args.budget, args.reading, args.workers)
-    if args.model == "gp":
-        conclude(section, __file__, verdict, args.record, section="gp")
-        return 0
-    if args.reading != HEADLINE_READING:
-        conclude(section, __file__, verdict, args.record, section=f"reading_{args.reading.lower()}")
+    name = section_name(args.model, args.reading, args.populations, args.budget, args.quick)
+    if name is not None:
+        conclude(section, __file__, verdict, args.record, section=name)
         return 0
     record = {"slug": "pipe-symbolic-regression",
               "paper": {"citation": CITATION,
