@@ -221,14 +221,19 @@ class Language:
         return t
 
 
+class Exhausted(Exception):
+    """The run's step budget is spent."""
+
+
 class Search:
     """Try: depth-first over self-delimiting prefixes with backtracking of the tapes. A prefix of probability
     P may use at most P * T steps in total over the ring of instances; when it asks for a token, each legal
     token t is tried with probability P / (number of legal tokens)."""
 
-    def __init__(self, lang, code, spans, instances, start, limit):
+    def __init__(self, lang, code, spans, instances, start, limit, cap=None):
         self.lang, self.code, self.spans = lang, code, spans
         self.instances, self.start, self.limit = instances, start, limit
+        self.cap = float("inf") if cap is None else cap   # the caller's remaining budget: Exhausted beyond it
         self.steps = 0                # all steps executed in this search (the cost charged to OOPS)
         self.prefixes = 0             # prefixes tried
 
@@ -238,6 +243,8 @@ class Search:
 
     def _try(self, p, used, r, tape):
         self.prefixes += 1
+        if self.steps > self.cap:
+            raise Exhausted
         lang, code = self.lang, self.code
         while True:
             status, s = lang.run(tape, code, self.spans, int(p * self.limit) - used)
@@ -280,6 +287,8 @@ class Search:
         used += 1
         self.steps += 1
         self.prefixes += 1
+        if self.steps > self.cap:
+            raise Exhausted
         q = p / len(legal)
         if q * limit < used + 1:
             return False
@@ -308,24 +317,30 @@ def oops(lang, tasks, max_steps: int, reuse: bool = True, log=None):
         before = total
         while found is None:
             half = limit // 2
-            if reuse and a_last is not None:
-                code = frozen[:]
-                s = Search(lang, code, spans, instances, a_last, half)
-                ok = s.solve()
-                total += s.steps
-                if ok:
-                    found = ("extend", code)
+            try:
+                if reuse and a_last is not None:
+                    code = frozen[:]
+                    s = Search(lang, code, spans, instances, a_last, half, max_steps - total)
+                    try:
+                        ok = s.solve()
+                    finally:
+                        total += s.steps
+                    if ok:
+                        found = ("extend", code)
+                if found is None:
+                    code = frozen[:] if reuse else []
+                    s = Search(lang, code, spans if reuse else [], all_instances(tasks, n), len(code), half,
+                               max_steps - total)
+                    try:
+                        ok = s.solve()
+                    finally:
+                        total += s.steps
+                    if ok:
+                        found = ("fresh", code)
+            except Exhausted:
+                history.append({"task": n, "solved": False, "steps": total - before, "limit": limit})
+                return history
             if found is None:
-                code = frozen[:] if reuse else []
-                s = Search(lang, code, spans if reuse else [], all_instances(tasks, n), len(code), half)
-                ok = s.solve()
-                total += s.steps
-                if ok:
-                    found = ("fresh", code)
-            if found is None:
-                if total > max_steps:
-                    history.append({"task": n, "solved": False, "steps": total - before, "limit": limit})
-                    return history
                 limit *= 2
         how, code = found
         start = a_last if how == "extend" else len(frozen)
