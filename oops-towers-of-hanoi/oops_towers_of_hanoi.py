@@ -736,7 +736,7 @@ def parse_args(argv=None):
     parser.add_argument("--tasks", type=int_at_most(16, "task n runs instances 1..n, about 2^(n+1) moves"), default=12,
                         help="train on Hanoi tasks 1..N (default 12)")
     parser.add_argument("--budget", type=int_at_most(10 ** 9, "10^9 steps take hours in Python", low=1000),
-                        default=40_000_000, help="steps per run before giving up (default 40,000,000)")
+                        default=36_000_000, help="steps per run before giving up (default 36,000,000)")
     parser.add_argument("--workers", type=int_at_most(8, "more processes than cores only slow each other"),
                         default=1, help="processes for the token orders (default 1; the figures do not depend on it)")
     parser.add_argument("--callable-frozen", action="store_true",
