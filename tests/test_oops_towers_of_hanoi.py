@@ -179,3 +179,9 @@ def test_verdict_pending():
     assert oh.verdict(record(n=2))["value"] == "pending"
     assert oh.verdict(record(with_fresh=False))["value"] == "pending"
     assert oh.verdict({})["value"] == "pending"
+
+
+def test_token_orders_are_distinct_permutations():
+    orders = [tuple(oh.token_order(s)) for s in range(50)]
+    assert orders[0] == tuple(range(6)) and len(set(orders)) == 50
+    assert all(sorted(o) == list(range(6)) for o in orders)
