@@ -57,8 +57,8 @@ from shared.experiment import (Progress, conclude, finite_float, format_table, f
                                positive_float, positive_int,
                                require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
-from shared.long_lag import end_outputs, right_aligned
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
+from shared import long_lag
+from shared.long_lag import end_outputs
 from shared.online import Stream, evaluate, over_banks
 from shared.online import train as train_on_line
 from shared.paper_lstm import PaperLSTM
@@ -359,7 +359,6 @@ class Config:
     rnn_hidden: int = 8
     odyssnet_neurons: int = 8
     odyssnet_lr: float = 5e-3
-    thinking_steps: int = 1              # OdyssNet steps per input step
     curve_every: int = 1600
 
     @property
@@ -409,32 +408,25 @@ class SequenceLearner:
 
 
 class OdyssLearner:
-    """The OdyssNet core (stream mode, r thinking steps per input step), inputs on neurons 0 and 1,
-    the answer read from the last neuron at the last step, trained by its own BPTT and AdamW."""
+    """The OdyssNet core (shared.long_lag.OdyssLearner: stream mode, one step per input step), inputs
+    on neurons 0 and 1, the answer read from the last neuron at each sequence's own last step,
+    trained by its own BPTT and AdamW."""
 
     def __init__(self, config: Config, rng: np.random.Generator):
-        n = config.odyssnet_neurons
-        self.model = OdyssNet(n, [0, 1], [n - 1], pulse_mode=False, rng=rng)
-        self.trainer = OdyssNetTrainer(self.model, lr=config.odyssnet_lr)
-        self.r = config.thinking_steps
+        self.core = long_lag.OdyssLearner(2, config.odyssnet_neurons, 1, config.odyssnet_lr, rng)
+        self.model = self.core.model
 
     @property
     def weights(self) -> int:
-        return int(self.model.get_num_params())
+        return self.core.weights
 
     def train_batch(self, data: Sequences) -> np.ndarray:
         """One update; returns each sequence's error as processed (before the update)."""
-        x = right_aligned(data.x, data.lengths)
-        self.trainer.train_batch(x, data.target, thinking_steps=self.r * x.shape[1])
-        return self.trainer.last_predictions[:, 0] - data.target[:, 0]
+        return self.core.train_inputs(data.x, data.lengths, data.target)[:, 0] - data.target[:, 0]
 
     def predict(self, data: Sequences, chunk: int = 2560) -> np.ndarray:
-        out = []
-        for i in range(0, len(data), chunk):
-            part = data.subset(slice(i, i + chunk))
-            x = right_aligned(part.x, part.lengths)
-            out.append(self.trainer.predict(x, self.r * x.shape[1])[:, 0])
-        return np.concatenate(out)
+        return np.concatenate([self.core.outputs_of(data.x[i:i + chunk], data.lengths[i:i + chunk])[:, 0]
+                               for i in range(0, len(data), chunk)])
 
 
 def make_learner(config: Config, rng: np.random.Generator):
@@ -869,9 +861,6 @@ def parse_args(argv=None):
     parser.add_argument("--neurons", type=int_at_most(2048, "OdyssNet's weights and BPTT caches grow as N^2 and "
                                                           "batch x T x N"), default=Config.odyssnet_neurons,
                         help="OdyssNet neurons (default 8: inputs on 0 and 1, the answer on the last)")
-    parser.add_argument("--thinking-steps", type=int_at_most(100, "every input step would run 100+ network steps"),
-                        default=Config.thinking_steps,
-                        help="OdyssNet steps per input step (default 1)")
     parser.add_argument("--no-baseline", action="store_true", help="--model adam: skip the RNN baseline")
     parser.add_argument("--rnn-seeds", type=positive_int, default=3,
                         help="--model adam: the RNN baseline trains the first K seeds of the sweep (default 3)")
@@ -885,7 +874,7 @@ def parse_args(argv=None):
     parser.only_when(args.model == "paper", ["--output", "--input-bias", "--output-bias", "--float32", "--workers"],
                      "to the paper's LSTM (--model paper)")
     parser.only_when(args.model == "forget", ["--forget-bias"], "with --model forget")
-    parser.only_when(args.model == "odyssnet", ["--neurons", "--thinking-steps"], "with --model odyssnet")
+    parser.only_when(args.model == "odyssnet", ["--neurons"], "with --model odyssnet")
     parser.only_when(args.model == "adam", ["--no-baseline", "--rnn-seeds"], "with --model adam")
     parser.only_when(not args.gradcheck, parser.flags("--gradcheck", "--seed"),
                      "to training runs, not to --gradcheck (fixed nets and sequences, T = 24)")
@@ -929,8 +918,7 @@ def main(argv=None) -> int:
         record, measured = paper_experiment(args, config, seeds, section)
     else:
         config = Config(model=args.model, T=args.T, batch=args.batch, lr=args.lr, max_sequences=budget,
-                        forget_bias=args.forget_bias, odyssnet_neurons=args.neurons,
-                        thinking_steps=args.thinking_steps)
+                        forget_bias=args.forget_bias, odyssnet_neurons=args.neurons)
         if args.quick:
             config = replace(config, T=30, max_sequences=1600, curve_every=320)
         record, measured = comparison_experiment(args, config, seeds)

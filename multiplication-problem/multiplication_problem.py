@@ -58,8 +58,7 @@ import numpy as np
 from shared.cluster import pool
 from shared.experiment import (Progress, conclude, finite_float, format_table, format_value, int_at_most,
                                require_seeds, stub_parser, summarize)
-from shared.long_lag import right_aligned
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
+from shared import long_lag
 from shared.online import Episode, evaluate, last_step, run
 from shared.optim import Adam, clip_global_norm
 from shared.paper_lstm import PaperLSTM
@@ -347,7 +346,6 @@ class Config:
     init_scale: float = 0.1
     odyssnet_neurons: int = 8
     odyssnet_lr: float = 5e-3
-    thinking_steps: int = 1
     n_seq: tuple = N_SEQ
     recent: int = RECENT
     every: int = 2000
@@ -379,38 +377,24 @@ class RNNLearner:
 
 
 class OdyssLearner:
-    """The OdyssNet core (stream mode, r thinking steps per input step), inputs on neurons 0 and 1,
-    the answer read from the last neuron at the last step, trained by its own BPTT and AdamW."""
+    """The OdyssNet core (shared.long_lag.OdyssLearner: stream mode, one step per input step), inputs
+    on neurons 0 and 1, the answer read from the last neuron at each sequence's own last step,
+    trained by its own BPTT and AdamW."""
 
     def __init__(self, config: Config, rng: np.random.Generator):
-        n = config.odyssnet_neurons
-        self.model = OdyssNet(n, [0, 1], [n - 1], pulse_mode=False, rng=rng)
-        self.trainer = OdyssNetTrainer(self.model, lr=config.odyssnet_lr)
-        self.r = config.thinking_steps
-        loss, self._seen = self.trainer.loss_fn, []
-
-        def watched(pred, y, mask):              # the predictions of the training forward pass
-            self._seen.append(np.array(pred))
-            return loss(pred, y, mask)
-        self.trainer.loss_fn = watched
+        self.core = long_lag.OdyssLearner(2, config.odyssnet_neurons, 1, config.odyssnet_lr, rng)
+        self.model = self.core.model
 
     @property
     def weights(self) -> int:
-        return int(self.model.get_num_params())
+        return self.core.weights
 
     def train_batch(self, data: Sequences) -> np.ndarray:
-        x = right_aligned(data.x, data.lengths)
-        self._seen.clear()
-        self.trainer.train_batch(x, data.target, thinking_steps=self.r * x.shape[1])
-        return self._seen[0][:, 0] - data.target[:, 0]
+        return self.core.train_inputs(data.x, data.lengths, data.target)[:, 0] - data.target[:, 0]
 
     def predict(self, data: Sequences, chunk: int = 2560) -> np.ndarray:
-        out = []
-        for i in range(0, len(data), chunk):
-            part = data.subset(slice(i, i + chunk))
-            x = right_aligned(part.x, part.lengths)
-            out.append(self.trainer.predict(x, self.r * x.shape[1])[:, 0])
-        return np.concatenate(out)
+        return np.concatenate([self.core.outputs_of(data.x[i:i + chunk], data.lengths[i:i + chunk])[:, 0]
+                               for i in range(0, len(data), chunk)])
 
 
 def train_learner(config: Config, seed: int) -> dict:

@@ -157,13 +157,15 @@ class RNNLearner:
 
 
 class OdyssLearner:
-    """A comparison learner (ours): the OdyssNet core on one-hot symbol codes, the inputs on its
-    first ``symbols`` neurons and the outputs on its last ``outputs``, one thinking step per symbol,
-    each sequence read at its own last step, trained by the core's BPTT and AdamW (OdyssNetTrainer:
-    the squared error of the end outputs). Sequences start at step 0 and a batch runs to its
-    longest one; a shorter sequence's later steps do not reach its answer. (Right-aligning them
-    instead would start short sequences after steps of no input, where the core's state is
-    exactly 0 and StepNorm's derivative is 1/sqrt(eps): the first gradient would be all bias.)"""
+    """A comparison learner (ours): the OdyssNet core, the inputs on its first ``symbols`` neurons
+    and the outputs on its last ``outputs``, one thinking step per input step, each sequence read at
+    its own last step, trained by the core's BPTT and AdamW (OdyssNetTrainer: the squared error of
+    the end outputs). ``train_batch``/``outputs`` take symbol codes (one-hot on the input neurons);
+    ``train_inputs``/``outputs_of`` take real-valued inputs (B, T, symbols) as they are. Sequences
+    start at step 0 and a batch runs to its longest one; a shorter sequence's later steps do not
+    reach its answer. (Right-aligning them instead would start short sequences after steps of no
+    input, where the core's state is exactly 0 and StepNorm's derivative is 1/sqrt(eps): the first
+    gradient would be all bias.)"""
 
     def __init__(self, symbols: int, neurons: int, outputs: int, lr: float, rng: np.random.Generator):
         self.symbols = symbols
@@ -175,22 +177,29 @@ class OdyssLearner:
     def weights(self) -> int:
         return int(self.model.get_num_params())
 
-    def _inputs(self, codes, lengths):
+    def outputs_of(self, x, lengths) -> np.ndarray:
+        """(B, outputs) at each sequence's last step; x (B, T, symbols), lengths (B,)."""
+        lengths = np.asarray(lengths)
         steps = int(np.max(lengths))
-        return one_hot(np.asarray(codes)[:, :steps], self.symbols), steps, np.arange(len(lengths)), np.asarray(lengths) - 1
+        return self.trainer.predict(np.asarray(x)[:, :steps], steps, full_sequence=True)[np.arange(len(lengths)),
+                                                                                          lengths - 1]
 
-    def outputs(self, codes, lengths) -> np.ndarray:
-        x, steps, rows, ends = self._inputs(codes, lengths)
-        return self.trainer.predict(x, steps, full_sequence=True)[rows, ends]
-
-    def train_batch(self, codes, lengths, targets) -> np.ndarray:
-        x, steps, rows, ends = self._inputs(codes, lengths)
+    def train_inputs(self, x, lengths, targets) -> np.ndarray:
+        """One update on end targets (B, outputs); returns the end outputs before the update."""
+        lengths = np.asarray(lengths)
+        steps, rows, ends = int(np.max(lengths)), np.arange(len(lengths)), lengths - 1
         targets = np.asarray(targets, dtype=float)
         y = np.zeros((len(rows), steps, targets.shape[-1]))
         mask = np.zeros((len(rows), steps, 1))
         y[rows, ends], mask[rows, ends] = targets, 1.0
-        self.trainer.train_batch(x, y, thinking_steps=steps, full_sequence=True, mask=mask)
+        self.trainer.train_batch(np.asarray(x)[:, :steps], y, thinking_steps=steps, full_sequence=True, mask=mask)
         return self.trainer.last_predictions[rows, ends]
+
+    def outputs(self, codes, lengths) -> np.ndarray:
+        return self.outputs_of(one_hot(np.asarray(codes), self.symbols), lengths)
+
+    def train_batch(self, codes, lengths, targets) -> np.ndarray:
+        return self.train_inputs(one_hot(np.asarray(codes), self.symbols), lengths, targets)
 
 
 # Comparison learners (ours) with a target at every step: codes (B, T) symbol codes, targets
@@ -264,15 +273,6 @@ class StepOdyssLearner:
 def one_hot(codes: np.ndarray, symbols: int) -> np.ndarray:
     """(B, T) symbol codes, -1 for none -> (B, T, symbols)."""
     return np.where(codes[..., None] >= 0, np.eye(symbols)[np.maximum(codes, 0)], 0.0)
-
-
-def right_aligned(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """(B, T, D) sequences shifted to end at the last step, zeros before their start (for a learner
-    without per-sequence lengths, read at the last step)."""
-    out = np.zeros_like(x)
-    for b, n in enumerate(lengths):
-        out[b, x.shape[1] - n:] = x[b, :n]
-    return out
 
 
 def seed_record(trials: list[Trial], columns) -> dict:

@@ -164,15 +164,6 @@ def test_mse_at_error_rate_inverts_the_gaussian_tail():
     assert ap.mse_at_error_rate(1 / 25_600) < ap.mse_at_error_rate(1 / 2560)
 
 
-def test_right_alignment_ends_every_sequence_at_the_last_step():
-    data = ap.adding_sequences(np.random.default_rng(4), 16, 40)
-    x = ap.right_aligned(data.x, data.lengths)
-    for b, n in enumerate(data.lengths):
-        np.testing.assert_array_equal(x[b, -n:], data.x[b, :n])
-        assert np.all(x[b, : x.shape[1] - n] == 0)
-    assert np.all(x[:, -1, 1] == -1)                      # the closing marker is always last
-
-
 # ----------------------------------------------------------------------------------------
 # The command line
 # ----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from shared import long_lag
-from shared.long_lag import (Trial, end_outputs, one_hot, right_aligned, sequences_summary, streams, summary_line,
+from shared.long_lag import (Trial, end_outputs, one_hot, sequences_summary, streams, summary_line,
                              train_and_test, train_in_batches)
 from shared.paper_lstm import PaperLSTM
 from shared.stopping import StoppingRule
@@ -75,8 +75,6 @@ def test_helpers():
     np.testing.assert_array_equal(end_outputs(out, np.array([[1, 4, 2], [3, 3, 1]]))[..., 0],
                                   [[0, 7, 9], [14, 18, 20]])
     np.testing.assert_array_equal(one_hot(np.array([[2, -1]]), 3), [[[0, 0, 1], [0, 0, 0]]])
-    x = np.arange(1, 7, dtype=float).reshape(2, 3, 1)
-    np.testing.assert_array_equal(right_aligned(x, np.array([2, 3]))[..., 0], [[0, 1, 2], [4, 5, 6]])
     trials = [Trial(0, 100, 100, 0.01, {}), Trial(1, None, 500, None, {}), Trial(2, 300, 300, 0.01, {})]
     s = sequences_summary(trials, paper=400)
     assert (s["stopped"], s["mean"], s["range"], s["ratio"]) == ("2/3", 200, "100 - 300", "0.50x")
@@ -124,3 +122,6 @@ def test_odyssnet_learner_reads_each_sequence_at_its_own_end():
     np.testing.assert_allclose(answered, together, rtol=1e-12, atol=1e-14)      # answered before the update
     assert all(np.isfinite(v).all() for v in learner.model.params.values())
     assert not np.allclose(learner.outputs(codes, lengths), together)          # and it did update
+    x = long_lag.one_hot(codes, 4) * 0.5 + 0.25                                 # real-valued inputs as they are
+    np.testing.assert_allclose(learner.outputs_of(x, lengths)[1], learner.outputs_of(x[1:2, :200], [200])[0],
+                               rtol=1e-12, atol=1e-14)

@@ -59,7 +59,7 @@ import numpy as np
 from shared.cluster import pool
 from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_int,
                                require_seeds, stub_parser, summarize)
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
+from shared import long_lag
 from shared.online import over_banks
 from shared.optim import Adam, clip_global_norm
 from shared.paper_lstm import PaperLSTM
@@ -461,14 +461,6 @@ def guess_seed(config: Config, seed: int) -> dict:
 # training sequences, budget and ST1/ST2 rule (checked after every 96 sequences: 3 batches).
 # ----------------------------------------------------------------------------------------
 
-def right_aligned(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Inputs shifted so that every sequence ends at the last step (OdyssNet has no lengths)."""
-    out = np.zeros_like(x)
-    for b, n in enumerate(lengths):
-        out[b, x.shape[1] - n:] = x[b, :n]
-    return out
-
-
 class RNNLearner:
     def __init__(self, config: Config, rng):
         self.model = RNN(1, config.rnn_hidden, 1, readout="last", init_scale=0.1, rng=rng)
@@ -488,29 +480,18 @@ class RNNLearner:
 
 
 class OdyssLearner:
-    """The OdyssNet core (stream mode, one step per input step), input on neuron 0, the answer on the last."""
+    """The OdyssNet core (shared.long_lag.OdyssLearner: stream mode, one step per input step), input
+    on neuron 0, the answer on the last, read at each sequence's own last step."""
 
     def __init__(self, config: Config, rng):
-        n = config.odyssnet_neurons
-        self.model = OdyssNet(n, [0], [n - 1], pulse_mode=False, rng=rng)
-        self.trainer = OdyssNetTrainer(self.model, lr=5e-3)
-        self.weights = int(self.model.get_num_params())
-        loss, self._seen = self.trainer.loss_fn, []
-
-        def watched(pred, y, mask):
-            self._seen.append(np.array(pred))
-            return loss(pred, y, mask)
-        self.trainer.loss_fn = watched
+        self.core = long_lag.OdyssLearner(1, config.odyssnet_neurons, 1, 5e-3, rng)
+        self.weights = self.core.weights
 
     def train_batch(self, x, lengths, target) -> np.ndarray:
-        x = right_aligned(x, lengths)
-        self._seen.clear()
-        self.trainer.train_batch(x, target[:, None], thinking_steps=x.shape[1])
-        return self._seen[0][:, 0]
+        return self.core.train_inputs(x, lengths, target[:, None])[:, 0]
 
     def predict(self, x, lengths) -> np.ndarray:
-        x = right_aligned(x, lengths)
-        return self.trainer.predict(x, x.shape[1])[:, 0]
+        return self.core.outputs_of(x, lengths)[:, 0]
 
 
 def train_comparison(config: Config, model: str, seed: int, label: str = "") -> dict:
