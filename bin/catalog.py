@@ -300,6 +300,7 @@ PAPER_URLS = {
     "Learning precise timing with LSTM recurrent networks": "https://jmlr.org/papers/v3/gers02a.html",
     "Finding temporal structure in music: blues improvisation with LSTM recurrent networks":
         "https://people.idsia.ch/~juergen/blues/IDSIA-07-02.pdf",
+    "Probabilistic incremental program evolution": "https://doi.org/10.1162/evco.1997.5.2.123",
     "Recurrent world models facilitate policy evolution":
         "https://papers.nips.cc/paper_files/paper/2018/hash/2de5d16682c3c35007e4e92982f1a2ba-Abstract.html",
 }
