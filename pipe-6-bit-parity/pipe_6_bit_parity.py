@@ -331,11 +331,14 @@ PAPER_FIGURES = [
 ]
 
 
-def section_name(model: str, reading: str, n_bits: int) -> str | None:
-    """The record's part a run writes: the headline (PIPE, the headline reading, 6 bits) or a section."""
+def section_name(model: str, reading: str, n_bits: int, population: int | None = None) -> str | None:
+    """The record's part a run writes: the headline (PIPE, the headline reading and its population, 6 bits)
+    or a section."""
     if model == "odyssnet":
         return "odyssnet" if n_bits == N_BITS else f"odyssnet_bits{n_bits}"
     parts = ["gp"] if model == "gp" else ([] if reading == HEADLINE_READING else [f"reading_{reading.lower()}"])
+    default = GP_POPULATION if model == "gp" else READINGS[reading]["population"]
+    parts += [] if population in (None, default) else [f"pop{population}"]
     parts += [] if n_bits == N_BITS else [f"bits{n_bits}"]
     return "_".join(parts) or None
 
@@ -370,7 +373,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    section = section_name(args.model, args.reading, args.bits)     # --quick writes where the full run would
+    section = section_name(args.model, args.reading, args.bits, args.population)   # --quick: where the full run would
     if args.quick:
         args.n_seeds, args.bits = min(args.n_seeds, 2), 4
         args.budget, args.odyssnet_steps = min(args.budget, 3000), min(args.odyssnet_steps, 50)

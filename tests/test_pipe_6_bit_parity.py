@@ -53,12 +53,12 @@ def test_target_is_even_parity_case_by_case():
 
 
 def test_pipe_solves_3_bit_parity_and_its_row_is_complete():
-    row = m.pipe_seed((0, 3, "B", 20000, 50, False))
+    row = m.pipe_seed((1, 3, "B", 20000, None, False))
     assert row["solved"] and row["wrong_cases"] == 0 and row["evaluations"] <= 20000
     task = m.parity_task(3)
     assert int(row["elite_outputs"], 16) == task.target
     assert row["curve"][-1][1] == 0 and all(a[1] > b[1] for a, b in zip(row["curve"], row["curve"][1:]))
-    again = m.pipe_seed((0, 3, "B", 20000, 50, False))
+    again = m.pipe_seed((1, 3, "B", 20000, None, False))
     assert {k: v for k, v in again.items() if k != "wallclock_s"} == {k: v for k, v in row.items() if k != "wallclock_s"}
 
 
@@ -68,8 +68,8 @@ def test_a_budget_stops_an_unsolved_run():
 
 
 def test_gp_row_counts_evaluations():
-    row = m.gp_seed((0, 3, 20000, 200, False))
-    assert row["solved"] and row["evaluations"] <= 20000 and row["wrong_cases"] == 0
+    row = m.gp_seed((0, 3, 40000, 200, False))
+    assert row["solved"] and row["evaluations"] <= 40000 and row["wrong_cases"] == 0
 
 
 def test_odyssnet_cases_are_plus_minus_one_and_even_parity():
@@ -85,6 +85,9 @@ def test_section_names():
     assert m.section_name("pipe", m.HEADLINE_READING, 4) == "bits4"
     assert m.section_name("gp", m.HEADLINE_READING, 6) == "gp"
     assert m.section_name("odyssnet", m.HEADLINE_READING, 6) == "odyssnet"
+    assert m.section_name("pipe", m.HEADLINE_READING, 6, m.READINGS[m.HEADLINE_READING]["population"]) is None
+    assert m.section_name("pipe", m.HEADLINE_READING, 6, 1000) == "pop1000"
+    assert m.section_name("gp", m.HEADLINE_READING, 6, m.GP_POPULATION) == "gp"
 
 
 # ---------------------------------------------------------------------------------------
