@@ -50,8 +50,9 @@ def snapshots(seed: int, n_bits: int, budget: int):
 def frame(task, shots, k: int, seed: int, budget: int) -> plt.Figure:
     evaluations, wrong, out, root, text, size = shots[k]
     side = 1 << (task.n_bits // 2)
-    fig = plt.figure(figsize=(11, 4.3))
-    grid = fig.add_gridspec(2, 3, width_ratios=[1, 1.1, 1.5], height_ratios=[1, 0.18])
+    fig = plt.figure(figsize=(12.5, 4.6))
+    grid = fig.add_gridspec(2, 3, width_ratios=[1, 1, 1.4], height_ratios=[1, 0.16], wspace=0.42, hspace=0.45,
+                            left=0.05, right=0.98, top=0.88, bottom=0.04)
     ax = fig.add_subplot(grid[0, 0])
     cases = np.array([((out ^ task.target) >> c) & 1 for c in range(task.n_cases)]).reshape(-1, side)
     image = ax.imshow(cases, cmap=ListedColormap(["#9fd49f", "#d62728"]), vmin=0, vmax=1)
@@ -62,7 +63,7 @@ def frame(task, shots, k: int, seed: int, budget: int) -> plt.Figure:
     ax.set_xlabel(f"input c mod {side}")
     ax.set_ylabel(f"input c // {side}")
     ax.set_title(f"elite output per input: {wrong} of {task.n_cases} wrong", fontsize=9)
-    bar = fig.colorbar(image, ax=ax, ticks=[0.25, 0.75], fraction=0.046)
+    bar = fig.colorbar(image, ax=ax, ticks=[0.25, 0.75], fraction=0.046, pad=0.03)
     bar.ax.set_yticklabels(["right", "wrong"], fontsize=7)
     ax = fig.add_subplot(grid[0, 1])
     ax.bar(range(task.instructions.size), root, color=["C0"] * task.instructions.n_functions
@@ -78,7 +79,7 @@ def frame(task, shots, k: int, seed: int, budget: int) -> plt.Figure:
     ax.plot(e[-1], w[-1], "o", color="C3")
     ax.axvspan(*pp.PAPER_EVALUATIONS, color="0.9", zorder=0, label="[S] paper's mean range")
     ax.set_xscale("log")
-    ax.set_xlim(1, budget)
+    ax.set_xlim(1, budget * 1.5)
     ax.set_ylim(-1, task.n_cases // 2 + 2)
     ax.set_xlabel("program evaluations")
     ax.set_ylabel("elite's wrong cases")
@@ -87,7 +88,7 @@ def frame(task, shots, k: int, seed: int, budget: int) -> plt.Figure:
     ax = fig.add_subplot(grid[1, :])
     ax.axis("off")
     shown = text if len(text) <= 230 else text[:227] + "..."
-    ax.text(0, 0.5, f"elite ({size} nodes): {shown}", fontsize=6.5, family="monospace", va="center", wrap=True)
+    ax.text(0, 0.5, f"elite ({size} nodes): {shown}", fontsize=7, family="monospace", va="center", wrap=True)
     fig.suptitle(f"PIPE (reading {pp.HEADLINE_READING}) on even {task.n_bits}-bit parity", fontsize=10)
     return fig
 

@@ -136,7 +136,9 @@ def pipe_seed(job: tuple) -> dict:
 # Genetic programming with subtree crossover (shared.gp): the paper's comparison, our constants
 # ----------------------------------------------------------------------------------------
 
-GP_POPULATION = 1000              # ours (Koza-style; shared.gp's tournament 7, crossover 0.9, depth limit 17)
+GP_POPULATION = 4000              # ours, after the standard run of Koza (1992): M = 4000 programs, G = 51 generations
+GP_BUDGET = GP_POPULATION * 51    # 204,000 evaluations: the GP section's budget (shared.gp: tournament 7, crossover
+                                  # 0.9, depth limit 17)
 
 
 def gp_seed(job: tuple) -> dict:
@@ -357,7 +359,7 @@ def parse_args(argv=None):
     parser.add_argument("--budget", type=int_at_most(10 * PAPER_BUDGET, "20M evaluations is hours per seed"),
                         default=PAPER_BUDGET, help=f"program evaluations per run (default {PAPER_BUDGET:,})")
     parser.add_argument("--population", type=int_at_most(100_000, "a generation this large is minutes"),
-                        default=None, help="programs per generation (default: the reading's; GP: 1000)")
+                        default=None, help="programs per generation (default: the reading's; GP: 4000)")
     parser.add_argument("--odyssnet-steps", type=int_at_most(10**6, "a million BPTT steps is hours"),
                         default=ODYSSNET_RECIPE["optimizer_steps"], help="full-batch optimizer steps per OdyssNet fit")
     parser.add_argument("--workers", type=int, choices=[1, 2], default=1,

@@ -1,5 +1,5 @@
 """Static figures for pipe-6-bit-parity, drawn from results.json: the elite's wrong cases over evaluations for
-every seed of every recorded search, the share of runs solved against evaluations, and the final elites' 64
+every seed of every recorded search, the searches' elites at equal cost (1e5, 2.04e5, 5e5, 2e6 evaluations), and the final elites' 64
 cases seed by seed.
 
     python3 pipe-6-bit-parity/visualize_pipe_6_bit_parity.py      # writes pipe-6-bit-parity/viz/*.png
@@ -21,13 +21,14 @@ from matplotlib.colors import ListedColormap
 import pipe_6_bit_parity as pp
 from shared.figures import figure_parser, recorded, save_png
 
-STYLE = {None: ("C0", "PIPE, reading B (headline)"), "reading_a": ("C1", "PIPE, reading A"), "gp": ("C3", "GP with crossover")}
+STYLE = {None: ("C0", "PIPE, reading B (headline)"), "pop1000": ("C4", "PIPE, reading B, population 1000"),
+         "reading_a": ("C1", "PIPE, reading A"), "gp": ("C3", "GP with crossover")}
 
 
 def searches(record: dict) -> list[tuple[str | None, dict]]:
     """(section, part) for the 6-bit searches present in the record: the headline first."""
     found = [(None, record)] if record.get("seeds") else []
-    found += [(k, record[k]) for k in ("reading_a", "gp") if isinstance(record.get(k), dict)]
+    found += [(k, record[k]) for k in ("pop1000", "reading_a", "gp") if isinstance(record.get(k), dict)]
     return found
 
 
@@ -54,26 +55,45 @@ def curves_figure(record: dict, out: Path) -> None:
     save_png(fig, out / "elite_curves.png")
 
 
-def solved_figure(record: dict, out: Path) -> None:
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    budget = record["headline"]["budget"]
-    ax.axvspan(*pp.PAPER_EVALUATIONS, color="0.9", zorder=0, label="[S] mean, several hundred thousand to a million")
-    for name, part in searches(record):
+def wrong_at(row: dict, evaluations: float) -> int | None:
+    """The elite's wrong cases after ``evaluations`` (None if the run was shorter and unsolved)."""
+    if evaluations > row["evaluations"] and not row["solved"]:
+        return None
+    wrong = 1 << 10
+    for e, w in row["curve"]:
+        if e <= evaluations:
+            wrong = w
+    return wrong
+
+
+CHECKPOINTS = (1e5, 2.04e5, 5e5, 2e6)   # 2.04e5: the GP section's budget (Koza's 4000 x 51)
+
+
+def checkpoint_figure(record: dict, out: Path) -> None:
+    """Every search's seeds at equal cost: the elite's wrong cases after each of CHECKPOINTS evaluations."""
+    parts = searches(record)
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    width = 0.8 / max(len(parts), 1)
+    rng = np.random.default_rng(0)
+    for j, (name, part) in enumerate(parts):
         color, label = STYLE.get(name, ("C2", name))
-        rows = part["seeds"]["per_seed"]
-        done = sorted(r["evaluations"] for r in rows if r["solved"])
-        x = [1e3] + [v for v in done for _ in (0, 1)] + [budget]
-        y = [0] + [s for k in range(len(done)) for s in (k, k + 1)] + [len(done)]
-        ax.plot(x, np.array(y) / len(rows), color=color, lw=1.6, label=f"{label}, {len(rows)} seeds")
-    ax.axvline(budget, color="k", ls=":", lw=1, label=f"budget {budget:,}")
-    ax.set_xscale("log")
-    ax.set_ylim(-0.03, 1.03)
-    ax.set_xlabel("program evaluations")
-    ax.set_ylabel("share of runs solved")
-    ax.set_title("Runs that found a program right on all cases, by evaluations spent", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left")
+        for i, point in enumerate(CHECKPOINTS):
+            values = [v for v in (wrong_at(r, point) for r in part["seeds"]["per_seed"]) if v is not None]
+            if not values:
+                continue
+            x = i + (j - (len(parts) - 1) / 2) * width
+            ax.scatter(x + rng.uniform(-0.25, 0.25, len(values)) * width, values, s=18, color=color, alpha=0.7,
+                       label=label if i == 0 else None)
+            ax.hlines(np.median(values), x - 0.4 * width, x + 0.4 * width, color=color, lw=2)
+    ax.axhline(18, color="0.5", ls="--", lw=1, label="published catalog: 18 wrong after ~420,000 [S]")
+    ax.set_xticks(range(len(CHECKPOINTS)), [f"{int(c):,}" for c in CHECKPOINTS])
+    ax.set_xlabel("program evaluations spent (bars: medians over seeds)")
+    ax.set_ylabel("wrong cases of the elite (of 64)")
+    ax.set_ylim(bottom=-1)
+    ax.set_title("The searches at equal cost, seed by seed (0 = solved)", fontsize=10)
+    ax.legend(fontsize=7)
     fig.tight_layout()
-    save_png(fig, out / "solved_by_evaluations.png")
+    save_png(fig, out / "at_equal_cost.png")
 
 
 def truth_table_figure(record: dict, out: Path) -> None:
@@ -105,7 +125,7 @@ def main(argv=None) -> int:
     if args.quick or record is None or not record.get("seeds"):
         record = pp.search_section([0, 1], "pipe", 4, pp.HEADLINE_READING, 3000, None, 1)
     curves_figure(record, out)
-    solved_figure(record, out)
+    checkpoint_figure(record, out)
     truth_table_figure(record, out)
     return 0
 
