@@ -1,12 +1,13 @@
-"""Animation for pipe-6-bit-parity: PIPE's search on even 6-bit parity, one frame per improvement of the elite.
+"""Animation for pipe-6-bit-parity: PIPE's search on even 6-bit parity, improvement by improvement.
 
     python3 pipe-6-bit-parity/make_pipe_6_bit_parity_gif.py     # writes pipe-6-bit-parity/pipe_6_bit_parity.gif
 
 Reruns one headline seed (by default the recorded seed that got furthest: solved with the fewest evaluations,
 else the fewest wrong cases; --seed picks another) with the headline's constants, up to that seed's last recorded
-improvement (the rest of its budget brings none, so no frame would change). Left: the elite's output on the 64 inputs as an 8 x 8 grid
+improvement (the rest of its budget brings no better count, so no frame would change). Left: the elite's output on the 64 inputs as an 8 x 8 grid
 (input c at row c // 8, column c % 8; green right, red wrong). Middle: the probabilities of the PPT's root
-node. Right: the elite's wrong cases against evaluations so far. --quick: 4 bits, 3000 evaluations.
+node. Right: the elite's wrong cases against evaluations so far. One frame per improvement of the elite and per
+factor 1.5 of evaluations. --quick: 4 bits, 3000 evaluations, 8 frames.
 """
 
 from __future__ import annotations
@@ -29,14 +30,17 @@ MAX_FRAMES = 60
 
 def snapshots(seed: int, n_bits: int, budget: int):
     """Rerun the headline's PIPE on one seed; keep (evaluations, elite wrong, elite outputs, root probabilities,
-    elite text) at every improvement of the elite, and the last state."""
+    elite text, elite size) at every improvement of the elite and at log-spaced evaluations, and the last state."""
     task = pp.parity_task(n_bits)
     constants = dict(pp.READINGS[pp.HEADLINE_READING])
     ppt = pipe.PPT(task.instructions, constants.pop("terminal_probability"), max_depth=pp.MAX_DEPTH)
-    shots = []
+    shots, checkpoint = [], [100.0]
 
     def watch(step, tree, elite):
-        if not shots or elite.fitness < shots[-1][1]:
+        # a frame at every improvement of the elite, and at log-spaced evaluations (the PPT moves meanwhile)
+        if not shots or elite.fitness < shots[-1][1] or step.evaluations >= checkpoint[0]:
+            while checkpoint[0] <= step.evaluations:
+                checkpoint[0] *= 1.5
             shots.append((step.evaluations, int(elite.fitness), pp.outputs(task, elite), tree.probs[0].copy(),
                           elite.text(task.instructions), elite.size))
 
@@ -47,7 +51,7 @@ def snapshots(seed: int, n_bits: int, budget: int):
     return task, shots, run
 
 
-def frame(task, shots, k: int, seed: int, budget: int) -> plt.Figure:
+def frame(task, shots, k: int, seed: int, budget: int, note: str = "") -> plt.Figure:
     evaluations, wrong, out, root, text, size = shots[k]
     side = 1 << (task.n_bits // 2)
     fig = plt.figure(figsize=(12.5, 4.6))
@@ -83,7 +87,7 @@ def frame(task, shots, k: int, seed: int, budget: int) -> plt.Figure:
     ax.set_ylim(-1, task.n_cases // 2 + 2)
     ax.set_xlabel("program evaluations")
     ax.set_ylabel("elite's wrong cases")
-    ax.set_title(f"seed {seed}: after {evaluations:,} evaluations", fontsize=9)
+    ax.set_title(f"seed {seed}: after {evaluations:,} evaluations{note}", fontsize=9)
     ax.legend(fontsize=7, loc="upper right")
     ax = fig.add_subplot(grid[1, :])
     ax.axis("off")
@@ -110,10 +114,11 @@ def main(argv=None) -> int:
         # the rerun stops at the seed's last recorded improvement: the rest of its budget changes no frame
         stop = row["evaluations"] if row["solved"] else row["curve"][-1][0]
     task, shots, run = snapshots(seed, n_bits, stop if stop else budget)
-    if stop and stop < budget and not run.solved:
-        shots[-1] = (budget,) + shots[-1][1:]        # the recorded run: no better elite until its budget ran out
-    picks = sorted(set(np.linspace(0, len(shots) - 1, min(MAX_FRAMES, len(shots))).astype(int).tolist()))
-    frames = [frame_of(frame(task, shots, k, seed, budget), dpi=70) for k in picks]
+    most = 8 if args.quick else MAX_FRAMES
+    picks = sorted(set(np.linspace(0, len(shots) - 1, min(most, len(shots))).astype(int).tolist()))
+    last = (f"\n(its last improvement; the recorded run ends at {budget:,}\nwith the same count)"
+            if stop and stop < budget and not run.solved else "")
+    frames = [frame_of(frame(task, shots, k, seed, budget, last if k == picks[-1] else ""), dpi=70) for k in picks]
     frames += [frames[-1]] * 6                       # linger on the last state
     save_gif(frames, Path(args.out), fps=3)
     return 0
