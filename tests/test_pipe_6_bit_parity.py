@@ -88,6 +88,11 @@ def test_section_names():
     assert m.section_name("pipe", m.HEADLINE_READING, 6, m.READINGS[m.HEADLINE_READING]["population"]) is None
     assert m.section_name("pipe", m.HEADLINE_READING, 6, 1000) == "pop1000"
     assert m.section_name("gp", m.HEADLINE_READING, 6, m.GP_POPULATION) == "gp"
+    assert m.section_name("pipe", m.HEADLINE_READING, 6, None, m.HEADLINE_BUDGET) is None
+    assert m.section_name("pipe", m.HEADLINE_READING, 6, None, m.PAPER_BUDGET) == "paper_scale"
+    assert m.section_name("pipe", other, 6, None, m.PAPER_BUDGET) == f"reading_{other.lower()}_paper_scale"
+    assert m.section_name("pipe", m.HEADLINE_READING, 6, None, 500_000) == "budget500000"
+    assert m.section_name("gp", m.HEADLINE_READING, 6, None, m.GP_BUDGET) == "gp"
 
 
 # ---------------------------------------------------------------------------------------
@@ -97,14 +102,17 @@ def test_section_names():
 
 def record(solved, evaluations, n_bits=6, budget=2_000_000):
     rows = [{"seed": k, "solved": s, "evaluations": e if s else budget} for k, (s, e) in enumerate(zip(solved, evaluations))]
-    return {"headline": {"n_bits": n_bits, "budget": budget}, "seeds": {"per_seed": rows, "summary": {}}}
+    part = {"headline": {"n_bits": n_bits, "budget": budget}, "seeds": {"per_seed": rows, "summary": {}}}
+    return {"paper_scale": part}
 
 
 SPREAD = [3e5, 4e5, 5e5, 6e5, 4.5e5, 3.5e5, 5.5e5, 4e5, 5e5, 4.2e5]
 
 
-def test_verdict_pending_without_the_headline():
+def test_verdict_pending_without_the_paper_scale_section():
     assert m.verdict({})["value"] == "pending"
+    part = record([True] * 10, SPREAD)["paper_scale"]
+    assert m.verdict(part)["value"] == "pending"     # the same runs as the (scaled) headline: not read
     assert m.verdict(record([True] * 9, SPREAD[:9]))["value"] == "pending"                 # 9 seeds
     assert m.verdict(record([True] * 10, SPREAD, n_bits=5))["value"] == "pending"          # not 6 bits
     assert m.verdict(record([True] * 10, SPREAD, budget=2_000_001))["value"] == "pending"  # above the budget
