@@ -42,8 +42,8 @@ import sys
 
 import numpy as np
 
-from shared import search
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds,
+from shared import long_lag, search
+from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds, sweep,
                                stub_parser, summarize)
 from shared.verdict import grade, judge, mean_within, paired_better, pending, rate_at_least
 
@@ -92,67 +92,19 @@ def net(name: str) -> search.Architecture:
     return search.a2(10, self_connections=name == "a2-self")
 
 
-def layered_end_outputs(arch: search.Architecture, weights: np.ndarray, x: np.ndarray,
-                        lengths: np.ndarray) -> np.ndarray:
-    """n guessed nets on k sequences, hidden units first, then the outputs (local to this stub; shared.search.
-    end_outputs is synchronous): at step t every hidden unit reads x(t) and all units' activations at t - 1;
-    every output unit reads x(t), the hidden units at t and the output units at t - 1. Activations 0 at each
-    sequence's start. weights (n, size), x (k, T, inputs), lengths (k,) -> (n, k, outputs) at each end."""
-    x = np.asarray(x, dtype=float)
-    lengths = np.asarray(lengths)
-    if x.ndim != 3 or x.shape[2] != arch.inputs or lengths.shape != (x.shape[0],) or \
-            lengths.min(initial=1) < 1 or lengths.max(initial=0) > x.shape[1]:
-        raise ValueError(f"x must be (k, T, {arch.inputs}) and lengths (k,) in 1..T, got {x.shape} and {lengths.shape}")
-    w, u, b = arch.unpack(weights)
-    n, k, hidden = len(w), x.shape[0], arch.units - arch.outputs
-    w_h, w_o = w[:, :, :hidden], w[:, :, hidden:]
-    tanh_h, tanh_o = arch.tanh[:hidden], arch.tanh[hidden:]
-    state = np.zeros((n, k, arch.units))
-    ends = np.zeros((n, k, arch.outputs))
-    for t in range(int(lengths.max())):
-        drive = np.einsum("ki,niu->nku", x[:, t], u) + b[:, None, :]
-        h = _act(np.matmul(state, w_h) + drive[..., :hidden], tanh_h)
-        state = np.concatenate([h, state[..., hidden:]], axis=2)
-        o = _act(np.matmul(state, w_o) + drive[..., hidden:], tanh_o)
-        state = np.concatenate([h, o], axis=2)
-        done = lengths - 1 == t
-        if done.any():
-            ends[:, done] = o[:, done]
-    return ends
-
-
-def _act(net_in: np.ndarray, tanh: np.ndarray) -> np.ndarray:
-    return np.where(tanh, np.tanh(net_in), 0.5 + 0.5 * np.tanh(0.5 * net_in))
-
-
 def end_values(arch: search.Architecture, weights: np.ndarray, x, lengths, update: str = "layered") -> np.ndarray:
-    """(n, k) outputs at the sequence ends under the ``layered`` (ours, the paper's reading) or ``synchronous``
-    (shared.search) update."""
-    if update == "synchronous":
-        return search.end_outputs(arch, weights, x, lengths)[..., 0]
-    return layered_end_outputs(arch, weights, x, lengths)[..., 0]
+    """(n, k) outputs at the sequence ends under the ``layered`` (hidden units first, then the output reading
+    them at the same step: ours, the paper's reading) or ``synchronous`` update (shared.search.end_outputs)."""
+    return search.end_outputs(arch, weights, x, lengths, layered=update == "layered")[..., 0]
 
 
 def all_correct(arch, weights, data, tolerance=TOLERANCE, update="layered", stages=(8, 32)):
-    """Whether each guess classifies every sequence correctly, and the sequences it was run on: staged as
-    shared.search.all_correct (the first 8, up to 32, then the rest; a guess is charged the sequences up to its
-    first wrong one), with this stub's update order."""
+    """Whether each guess classifies every sequence correctly, and the sequences it was run on
+    (shared.search.all_correct: a guess is charged the sequences up to its first wrong one)."""
     x, lengths, cls = data
-    n, k = len(weights), x.shape[0]
-    alive = np.ones(n, bool)
-    cost = np.zeros(n, np.int64)
-    bounds = [0] + [s for s in stages if 0 < s < k] + [k]
-    for start, stop in zip(bounds[:-1], bounds[1:]):
-        live = np.flatnonzero(alive)
-        if not len(live):
-            break
-        rows = np.arange(start, stop)
-        ok = np.abs(end_values(arch, weights[live], x[rows], lengths[rows], update) - cls[rows]) < tolerance
-        wrong = ~ok
-        failed = wrong.any(axis=1)
-        cost[live] += np.where(failed, np.argmax(wrong, axis=1) + 1, stop - start)
-        alive[live[failed]] = False
-    return alive, cost
+    def correct(ends, rows):
+        return np.abs(ends[..., 0] - cls[rows]) < tolerance
+    return search.all_correct(arch, weights, x, lengths, correct, stages, layered=update == "layered")
 
 
 TASKS = {  # section -> (net, noise, update, tolerance, default budget)
@@ -333,15 +285,9 @@ def bptt_seed(seed: int, epochs: int, lengths=LENGTHS) -> dict:
 
 def bptt_record(seeds, epochs: int, lengths) -> dict:
     clock = Progress(1)
-    progress = Progress(len(seeds), label="seed")
-    rows = []
-    for i, seed in enumerate(seeds):
-        rows.append(bptt_seed(seed, epochs, lengths))
-        progress.update(i + 1, force=True, seed=seed, train=rows[-1]["train_accuracy"])
     columns = ["seed", "solved", "epochs", "train_accuracy", "train_mse", "test_accuracy"]
-    print(format_table(columns, [[r[c] for c in columns] for r in rows]))
-    summary = summarize([r["epochs"] for r in rows], [r["solved"] for r in rows])
-    summary["metric"] = "epochs"
+    part = sweep(lambda seed: bptt_seed(seed, epochs, lengths), seeds, "epochs", columns, label="seed")
+    rows, summary = part["per_seed"], part["summary"]
     return {
         "summary": (f"BPTT + Adam on the headline net (A2 without self-connections, layered update, 42 weights, init "
                     f"in [-1, 1]), full batch, {epochs} epochs over the 100 training sequences: {summary['n_solved']}/"
@@ -350,7 +296,7 @@ def bptt_record(seeds, epochs: int, lengths) -> dict:
         "headline": {"solved": summary["n_solved"], "seeds": len(rows), "epochs": epochs,
                      "mean_train_accuracy": float(np.mean([r["train_accuracy"] for r in rows])),
                      "mean_test_accuracy": float(np.mean([r["test_accuracy"] for r in rows]))},
-        "seeds": {"per_seed": rows, "summary": summary},
+        "seeds": part,
         "tables": [{"title": f"BPTT + Adam (lr {BPTT['lr']}) on A2 without self-connections, {epochs} full-batch "
                              f"epochs (ours)", "columns": columns, "rows": [[r[c] for c in columns] for r in rows]}],
         "wallclock_s": clock.elapsed,
@@ -364,59 +310,24 @@ def bptt_record(seeds, epochs: int, lengths) -> dict:
 ODYSSNET = {"neurons": 8, "lr": 5e-3, "batch": 20}
 
 
-def predict_each(trainer, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The output at each sequence's own last step: sequences of one length run together (no padding)."""
-    out = np.zeros(len(lengths))
-    for length in np.unique(lengths):
-        rows = np.flatnonzero(lengths == length)
-        out[rows] = trainer.predict(x[rows, :length], int(length))[:, 0]
-    return out
-
-
 def odyssnet_seed(seed: int, epochs: int, lengths=LENGTHS) -> dict:
-    """OdyssNet core, input on neuron 0, the class read from the last neuron at the last step; AdamW on
-    mini-batches of 20 of the same 100 training sequences. A mini-batch is cut to its shortest sequence and its
-    targets are the parities of the cut sequences (the cut is still a parity sequence of its length); the
-    paper's criterion on the training and test sets, each sequence at its own length."""
-    from shared.odyssnet import OdyssNet, OdyssNetTrainer
+    """OdyssNet core (shared.long_lag.odyssnet_end_classifier), input on neuron 0, the class read from the last
+    neuron at the last step; AdamW on mini-batches of 20 of the same 100 training sequences. A mini-batch is cut
+    to its shortest sequence and its targets are the parities of the cut sequences (the cut is still a parity
+    sequence of its length); the paper's criterion on the training and test sets, each at its own length."""
     x, n, cls = sequences(np.random.default_rng([seed, 0]), N_TRAIN, lengths)
-    tx, tn, tcls = sequences(np.random.default_rng([seed, 2]), N_TEST, lengths)
-    model = OdyssNet(ODYSSNET["neurons"], [0], [ODYSSNET["neurons"] - 1], pulse_mode=False,
-                     rng=np.random.default_rng([seed, 3]))
-    trainer = OdyssNetTrainer(model, lr=ODYSSNET["lr"])
-    order_rng = np.random.default_rng([seed, 4])
-    curve, first_solved = [], None
-    for epoch in range(1, epochs + 1):
-        order = order_rng.permutation(N_TRAIN)
-        for start in range(0, N_TRAIN, ODYSSNET["batch"]):
-            pick = order[start:start + ODYSSNET["batch"]]
-            cut = int(n[pick].min())
-            target = ((x[pick, :cut, 0] > 0).sum(axis=1) % 2).astype(float)[:, None]
-            trainer.train_batch(x[pick, :cut], target, thinking_steps=cut)
-        out = predict_each(trainer, x, n)
-        acc = float(np.mean(np.abs(out - cls) < TOLERANCE))
-        curve.append([epoch, round(acc, 4), round(float(np.mean((out - cls) ** 2)), 5)])
-        if acc == 1.0:
-            first_solved = epoch
-            break
-    test_out = predict_each(trainer, tx, tn)
-    return {"seed": seed, "solved": first_solved is not None, "epochs": len(curve),
-            "sequences_trained": len(curve) * N_TRAIN, "train_accuracy": curve[-1][1],
-            "train_mse": curve[-1][2], "test_accuracy": float(np.mean(np.abs(test_out - tcls) < TOLERANCE)),
-            "weights": int(model.get_num_params()), "curve": curve}
+    test_set = sequences(np.random.default_rng([seed, 2]), N_TEST, lengths)
+    return {"seed": seed, **long_lag.odyssnet_end_classifier(
+        (x, n, cls), test_set, epochs, lambda x_cut, pick: ((x_cut[..., 0] > 0).sum(axis=1) % 2).astype(float)[:, None],
+        neurons=ODYSSNET["neurons"], lr=ODYSSNET["lr"], batch=ODYSSNET["batch"], tolerance=TOLERANCE,
+        model_rng=np.random.default_rng([seed, 3]), order_rng=np.random.default_rng([seed, 4]))}
 
 
 def odyssnet_record(seeds, epochs: int, lengths) -> dict:
     clock = Progress(1)
-    progress = Progress(len(seeds), label="seed")
-    rows = []
-    for i, seed in enumerate(seeds):
-        rows.append(odyssnet_seed(seed, epochs, lengths))
-        progress.update(i + 1, force=True, seed=seed, train=rows[-1]["train_accuracy"])
     columns = ["seed", "solved", "epochs", "sequences_trained", "train_accuracy", "train_mse", "test_accuracy"]
-    print(format_table(columns, [[r[c] for c in columns] for r in rows]))
-    summary = summarize([r["sequences_trained"] for r in rows], [r["solved"] for r in rows])
-    summary["metric"] = "sequences_trained"
+    part = sweep(lambda seed: odyssnet_seed(seed, epochs, lengths), seeds, "sequences_trained", columns, label="seed")
+    rows, summary = part["per_seed"], part["summary"]
     return {
         "summary": (f"OdyssNet core ({ODYSSNET['neurons']} neurons, {rows[0]['weights']} weights, BPTT + AdamW, "
                     f"{epochs} epochs over the same 100 training sequences, lengths {lengths[0]}-{lengths[1]}): "
@@ -426,7 +337,7 @@ def odyssnet_record(seeds, epochs: int, lengths) -> dict:
         "headline": {"solved": summary["n_solved"], "seeds": len(rows), "epochs": epochs,
                      "mean_train_accuracy": float(np.mean([r["train_accuracy"] for r in rows])),
                      "mean_test_accuracy": float(np.mean([r["test_accuracy"] for r in rows]))},
-        "seeds": {"per_seed": rows, "summary": summary},
+        "seeds": part,
         "tables": [{"title": f"OdyssNet core by BPTT (ours), {epochs} epochs of mini-batches of {ODYSSNET['batch']}",
                     "columns": columns, "rows": [[r[c] for c in columns] for r in rows]}],
         "wallclock_s": clock.elapsed,

@@ -37,10 +37,9 @@ import sys
 
 import numpy as np
 
-from shared import search
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds,
+from shared import long_lag, search
+from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds, sweep,
                                stub_parser, summarize)
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.verdict import exact, grade, judge, mean_within, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
@@ -220,47 +219,17 @@ def verdict(record: dict) -> dict:
 ODYSSNET = {"neurons": 8, "lr": 5e-3, "batch": 20}
 
 
-def predict_each(trainer, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The output at each sequence's own last step: sequences of one length run together (no padding:
-    a zero-input prefix would hold the OdyssNet state at exactly zero, where its StepNorm gradient explodes)."""
-    out = np.zeros(len(lengths))
-    for length in np.unique(lengths):
-        rows = np.flatnonzero(lengths == length)
-        out[rows] = trainer.predict(x[rows, :length], int(length))[:, 0]
-    return out
-
-
 def odyssnet_seed(seed: int, epochs: int, lengths=LENGTHS) -> dict:
-    """OdyssNet core, input on neuron 0, the class read from the last neuron at the last step; AdamW on
-    mini-batches of the same 100 training sequences, each mini-batch cut to its shortest sequence (the cut
-    drops distractors at the end: still a 2-sequence sequence of its length); the papers' criterion on the
-    training and test sets, each sequence at its own length."""
+    """OdyssNet core (shared.long_lag.odyssnet_end_classifier), input on neuron 0, the class read from the last
+    neuron at the last step; AdamW on mini-batches of the same 100 training sequences, each mini-batch cut to its
+    shortest sequence (the cut drops distractors at the end: still a 2-sequence sequence of its length); the
+    papers' criterion on the training and test sets, each sequence at its own length."""
     x, n, cls = sequences(np.random.default_rng([seed, 0]), N_TRAIN, lengths)
-    tx, tn, tcls = sequences(np.random.default_rng([seed, 2]), N_TEST, lengths)
-    model = OdyssNet(ODYSSNET["neurons"], [0], [ODYSSNET["neurons"] - 1], pulse_mode=False,
-                     rng=np.random.default_rng([seed, 3]))
-    trainer = OdyssNetTrainer(model, lr=ODYSSNET["lr"])
-    order_rng = np.random.default_rng([seed, 4])
-    target = cls.astype(float)[:, None]
-    curve = []
-    first_solved = None
-    for epoch in range(1, epochs + 1):
-        order = order_rng.permutation(N_TRAIN)
-        for start in range(0, N_TRAIN, ODYSSNET["batch"]):
-            pick = order[start:start + ODYSSNET["batch"]]
-            cut = int(n[pick].min())
-            trainer.train_batch(x[pick, :cut], target[pick], thinking_steps=cut)
-        out = predict_each(trainer, x, n)
-        acc = float(np.mean(np.abs(out - cls) < TOLERANCE))
-        curve.append([epoch, round(acc, 4), round(float(np.mean((out - cls) ** 2)), 5)])
-        if acc == 1.0 and first_solved is None:
-            first_solved = epoch
-            break
-    test_out = predict_each(trainer, tx, tn)
-    return {"seed": seed, "solved": first_solved is not None, "epochs": len(curve),
-            "sequences_trained": len(curve) * N_TRAIN, "train_accuracy": curve[-1][1],
-            "train_mse": curve[-1][2], "test_accuracy": float(np.mean(np.abs(test_out - tcls) < TOLERANCE)),
-            "weights": int(model.get_num_params()), "curve": curve}
+    test_set = sequences(np.random.default_rng([seed, 2]), N_TEST, lengths)
+    return {"seed": seed, **long_lag.odyssnet_end_classifier(
+        (x, n, cls), test_set, epochs, lambda x_cut, pick: cls[pick].astype(float)[:, None],
+        neurons=ODYSSNET["neurons"], lr=ODYSSNET["lr"], batch=ODYSSNET["batch"], tolerance=TOLERANCE,
+        model_rng=np.random.default_rng([seed, 3]), order_rng=np.random.default_rng([seed, 4]))}
 
 
 # ----------------------------------------------------------------------------------------
@@ -321,15 +290,9 @@ def bptt_seed(seed: int, epochs: int, lengths=LENGTHS) -> dict:
 
 def bptt_record(seeds, epochs: int, lengths) -> dict:
     clock = Progress(1)
-    progress = Progress(len(seeds), label="seed")
-    rows = []
-    for i, seed in enumerate(seeds):
-        rows.append(bptt_seed(seed, epochs, lengths))
-        progress.update(i + 1, force=True, seed=seed, train=rows[-1]["train_accuracy"])
     columns = ["seed", "solved", "epochs", "train_accuracy", "train_mse", "test_accuracy"]
-    print(format_table(columns, [[r[c] for c in columns] for r in rows]))
-    summary = summarize([r["epochs"] for r in rows], [r["solved"] for r in rows])
-    summary["metric"] = "epochs"
+    part = sweep(lambda seed: bptt_seed(seed, epochs, lengths), seeds, "epochs", columns, label="seed")
+    rows, summary = part["per_seed"], part["summary"]
     return {
         "summary": (f"BPTT + Adam on the same A1 net (8 weights, init in [-1, 1]), full batch, {epochs} epochs over "
                     f"the 100 training sequences: {summary['n_solved']}/{len(rows)} seeds classify all of them; mean "
@@ -337,7 +300,7 @@ def bptt_record(seeds, epochs: int, lengths) -> dict:
         "headline": {"solved": summary["n_solved"], "seeds": len(rows), "epochs": epochs,
                      "mean_train_accuracy": float(np.mean([r["train_accuracy"] for r in rows])),
                      "mean_train_mse": float(np.mean([r["train_mse"] for r in rows]))},
-        "seeds": {"per_seed": rows, "summary": summary},
+        "seeds": part,
         "tables": [{"title": f"BPTT + Adam (lr {BPTT['lr']}) on A1 with n = 1, {epochs} full-batch epochs (ours)",
                     "columns": columns, "rows": [[r[c] for c in columns] for r in rows]}],
         "wallclock_s": clock.elapsed,
@@ -436,8 +399,8 @@ def headline_record(rows, clock, max_trials, lengths) -> dict:
                      "mean_test_accuracy": float(np.mean([r["test_accuracy"] for r in rows if r["solved"]]))
                      if trials else None},
         "seeds": {"per_seed": rows, "summary": summary},
-        "tables": [{"title": f"2-sequence problem, random weight guessing per seed (a seed draws the training set, "
-                             f"the guesses and the test set); sequences_run = sequences the search ran in all",
+        "tables": [{"title": "2-sequence problem, random weight guessing per seed (a seed draws the training set, "
+                             "the guesses and the test set); sequences_run = sequences the search ran in all",
                     "columns": COLUMNS, "rows": [[r[c] for c in COLUMNS] for r in rows]}],
         "tour": "Random weight guessing: 8 weights drawn in [-100, 100] until a net latches the first input for "
                 "500-600 noisy steps on all 100 training sequences.",
@@ -536,15 +499,9 @@ def density_record(seeds, guesses: int, lengths, widths=PRIOR_WIDTHS) -> dict:
 
 def odyssnet_record(seeds, epochs: int, lengths) -> dict:
     clock = Progress(1)
-    progress = Progress(len(seeds), label="seed")
-    rows = []
-    for i, seed in enumerate(seeds):
-        rows.append(odyssnet_seed(seed, epochs, lengths))
-        progress.update(i + 1, force=True, seed=seed, train=rows[-1]["train_accuracy"])
     columns = ["seed", "solved", "epochs", "sequences_trained", "train_accuracy", "train_mse", "test_accuracy"]
-    print(format_table(columns, [[r[c] for c in columns] for r in rows]))
-    summary = summarize([r["sequences_trained"] for r in rows], [r["solved"] for r in rows])
-    summary["metric"] = "sequences_trained"
+    part = sweep(lambda seed: odyssnet_seed(seed, epochs, lengths), seeds, "sequences_trained", columns, label="seed")
+    rows, summary = part["per_seed"], part["summary"]
     return {
         "summary": (f"OdyssNet core ({ODYSSNET['neurons']} neurons, {rows[0]['weights']} weights, BPTT + AdamW, "
                     f"{epochs} epochs over the same 100 training sequences, lengths {lengths[0]}-{lengths[1]}): "
@@ -554,7 +511,7 @@ def odyssnet_record(seeds, epochs: int, lengths) -> dict:
         "headline": {"solved": summary["n_solved"], "seeds": len(rows), "epochs": epochs,
                      "mean_train_accuracy": float(np.mean([r["train_accuracy"] for r in rows])),
                      "mean_test_accuracy": float(np.mean([r["test_accuracy"] for r in rows]))},
-        "seeds": {"per_seed": rows, "summary": summary},
+        "seeds": part,
         "tables": [{"title": f"OdyssNet core by BPTT (ours), {epochs} epochs of mini-batches of {ODYSSNET['batch']}",
                     "columns": columns, "rows": [[r[c] for c in columns] for r in rows]}],
         "wallclock_s": clock.elapsed,

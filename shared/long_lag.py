@@ -337,3 +337,53 @@ def summary_line(name: str, trials: list[Trial], paper: int | None, paper_wrong,
         reached = f"within {trials[0].seen:,} sequences; at the budget's end, "
     return (f"{name}: {row[2]} seeds meet the paper's stopping rule {reached}mean {_count(row[9])} of {test_size} test "
             f"sequences wrong" + (f" ({where}: {paper_wrong})" if paper_wrong is not None else ""))
+
+
+# A comparison learner (ours) for the guessing problems (rs-parity, rs-two-sequence): a class at
+# each sequence's end, the papers' criterion |output - class| < tolerance on every sequence.
+
+def _end_outputs_by_length(trainer: OdyssNetTrainer, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The output at each sequence's own last step: sequences of one length run together (no padding:
+    a zero-input prefix would hold the core's state at exactly 0, where StepNorm's gradient explodes)."""
+    out = np.zeros(len(lengths))
+    for length in np.unique(lengths):
+        rows = np.flatnonzero(lengths == length)
+        out[rows] = trainer.predict(x[rows, :length], int(length))[:, 0]
+    return out
+
+
+def odyssnet_end_classifier(train_set: tuple, test_set: tuple, epochs: int, cut_targets: Callable, *,
+                            neurons: int, lr: float, batch: int, tolerance: float,
+                            model_rng: np.random.Generator, order_rng: np.random.Generator) -> dict:
+    """The OdyssNet core, input on neuron 0, the class read from its last neuron at each sequence's
+    last step; AdamW on mini-batches of ``batch`` training sequences per epoch, in an order drawn from
+    ``order_rng``, until every training sequence is classified within ``tolerance`` (checked after
+    each epoch) or ``epochs`` run out.
+
+    train_set, test_set: (x (k, T, 1), lengths (k,), classes (k,) in {0, 1}). A mini-batch is cut to
+    its shortest sequence; ``cut_targets(x_cut (b, cut, 1), picked rows (b,))`` -> (b, 1) targets of
+    the cut sequences (the task says whether the cut changes a class). Returns the figures of the
+    run: solved, epochs, sequences_trained, train_accuracy, train_mse, test_accuracy, weights, curve
+    ([epoch, training accuracy, training MSE] per epoch)."""
+    x, n, cls = train_set
+    tx, tn, tcls = test_set
+    model = OdyssNet(neurons, [0], [neurons - 1], pulse_mode=False, rng=model_rng)
+    trainer = OdyssNetTrainer(model, lr=lr)
+    curve, first_solved = [], None
+    for epoch in range(1, epochs + 1):
+        order = order_rng.permutation(len(n))
+        for start in range(0, len(n), batch):
+            pick = order[start:start + batch]
+            cut = int(n[pick].min())
+            trainer.train_batch(x[pick, :cut], cut_targets(x[pick, :cut], pick), thinking_steps=cut)
+        out = _end_outputs_by_length(trainer, x, n)
+        acc = float(np.mean(np.abs(out - cls) < tolerance))
+        curve.append([epoch, round(acc, 4), round(float(np.mean((out - cls) ** 2)), 5)])
+        if acc == 1.0:
+            first_solved = epoch
+            break
+    test_out = _end_outputs_by_length(trainer, tx, tn)
+    return {"solved": first_solved is not None, "epochs": len(curve), "sequences_trained": len(curve) * len(n),
+            "train_accuracy": curve[-1][1], "train_mse": curve[-1][2],
+            "test_accuracy": float(np.mean(np.abs(test_out - tcls) < tolerance)),
+            "weights": int(model.get_num_params()), "curve": curve}

@@ -11,14 +11,17 @@ one guess of all the weights; the papers report the number of trials to the firs
   is the one a one-guess-at-a-time search on the same random stream stops at (tested).
 - ``Architecture``: a small fully or partly connected recurrent net as masks (which unit reads
   which, which unit has a bias, which units are tanh and which logistic); ``a1`` and ``a2`` are
-  the 2001 paper's two architectures. ``end_outputs(arch, weights, x, lengths)`` runs n guessed
-  nets on k sequences at once and returns the output units at each sequence's last step.
+  the 2001 paper's two architectures. ``end_outputs(arch, weights, x, lengths, layered=)`` runs n
+  guessed nets on k sequences at once and returns the output units at each sequence's last step.
 - ``all_correct(...)``: scores guesses on a training set in growing stages, so a guess is dropped
   at its first misclassified sequence (most die on the first few), and reports the sequences run.
 
 The net (synchronous, the standard discrete-time recurrent net): every non-input unit u at step t,
 a_u(t) = f_u(sum_v W[v, u] a_v(t - 1) + sum_i U[i, u] x_i(t) + b_u), activations 0 at each
 sequence's start; the outputs are the last ``outputs`` units, read at the sequence's last step.
+``layered=True`` updates the hidden units first and then the outputs, which read the hidden units
+of the same step (a_h(t) for hidden h, a_o(t - 1) for outputs): one reading of the 2001 paper's nets
+(rs-parity shows that parity needs it).
 """
 
 from __future__ import annotations
@@ -164,9 +167,15 @@ def a2(hidden: int = 10, self_connections: bool = True, hidden_tanh: bool = Fals
                         _kinds(units, hidden_tanh, output_tanh, 1), 1)
 
 
-def end_outputs(arch: Architecture, weights: np.ndarray, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def _activate(net_in: np.ndarray, tanh: np.ndarray) -> np.ndarray:
+    return np.where(tanh, np.tanh(net_in), 0.5 + 0.5 * np.tanh(0.5 * net_in))
+
+
+def end_outputs(arch: Architecture, weights: np.ndarray, x: np.ndarray, lengths: np.ndarray,
+                layered: bool = False) -> np.ndarray:
     """n guessed nets on k sequences at once: weights (n, size), x (k, T, inputs), lengths (k,) ->
-    the output units at each sequence's last step, (n, k, outputs)."""
+    the output units at each sequence's last step, (n, k, outputs). ``layered``: the hidden units
+    first, then the outputs reading them at the same step (see the module docstring)."""
     x = np.asarray(x, dtype=float)
     lengths = np.asarray(lengths)
     if x.ndim != 3 or x.shape[2] != arch.inputs or lengths.shape != (x.shape[0],) or \
@@ -176,23 +185,33 @@ def end_outputs(arch: Architecture, weights: np.ndarray, x: np.ndarray, lengths:
     n, k = len(w), x.shape[0]
     state = np.zeros((n, k, arch.units))
     ends = np.zeros((n, k, arch.outputs))
-    tanh = arch.tanh
+    hidden = arch.units - arch.outputs
+    w_h, w_o = w[:, :, :hidden], w[:, :, hidden:]
+    tanh_h, tanh_o = arch.tanh[:hidden], arch.tanh[hidden:]
     for t in range(int(lengths.max())):
-        net = np.matmul(state, w) + np.einsum("ki,niu->nku", x[:, t], u) + b[:, None, :]
-        state = np.where(tanh, np.tanh(net), 0.5 + 0.5 * np.tanh(0.5 * net))
+        if layered:
+            drive = np.einsum("ki,niu->nku", x[:, t], u) + b[:, None, :]
+            h = _activate(np.matmul(state, w_h) + drive[..., :hidden], tanh_h)
+            state = np.concatenate([h, state[..., hidden:]], axis=2)
+            o = _activate(np.matmul(state, w_o) + drive[..., hidden:], tanh_o)
+            state = np.concatenate([h, o], axis=2)
+        else:
+            net = np.matmul(state, w) + np.einsum("ki,niu->nku", x[:, t], u) + b[:, None, :]
+            state = _activate(net, arch.tanh)
         done = lengths - 1 == t
         if done.any():
-            ends[:, done] = state[:, done, arch.units - arch.outputs:]
+            ends[:, done] = state[:, done, hidden:]
     return ends
 
 
 def all_correct(arch: Architecture, weights: np.ndarray, x: np.ndarray, lengths: np.ndarray,
-                correct: Callable, stages=(8, 32)) -> tuple[np.ndarray, np.ndarray]:
+                correct: Callable, stages=(8, 32), layered: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Whether each guess classifies every sequence correctly, and the sequences it was run on.
 
     ``correct(end_outputs (m, s, outputs), rows (s,))`` -> (m, s) bool for the sequences ``rows``.
     Sequences run in stages (the first 8, up to 32, then the rest): a guess wrong on a stage's
-    sequence is not run on later stages and is charged the sequences up to its first wrong one."""
+    sequence is not run on later stages and is charged the sequences up to its first wrong one.
+    ``layered``: as in ``end_outputs``."""
     n, k = len(weights), x.shape[0]
     alive = np.ones(n, bool)
     cost = np.zeros(n, np.int64)
@@ -202,7 +221,7 @@ def all_correct(arch: Architecture, weights: np.ndarray, x: np.ndarray, lengths:
         if not len(live):
             break
         rows = np.arange(start, stop)
-        ok = correct(end_outputs(arch, weights[live], x[rows], lengths[rows]), rows)
+        ok = correct(end_outputs(arch, weights[live], x[rows], lengths[rows], layered), rows)
         wrong = ~ok
         failed = wrong.any(axis=1)
         cost[live] += np.where(failed, np.argmax(wrong, axis=1) + 1, stop - start)

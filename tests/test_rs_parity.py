@@ -39,23 +39,6 @@ def test_the_papers_nets():
     assert not rs.net("a1").biased[-1] and rs.net("a1").biased[0]
 
 
-def test_layered_update_by_hand():
-    """Hidden units from x(t) and the state at t - 1, then the output from x(t), the new hidden units and o(t-1)."""
-    arch = rs.net("a1")
-    x, n, _ = rs.sequences(np.random.default_rng(1), 3, lengths=(5, 8))
-    wts = np.random.default_rng(2).uniform(-3, 3, (2, arch.size))
-    got = rs.layered_end_outputs(arch, wts, x, n)[..., 0]
-    sig = lambda z: 1.0 / (1.0 + np.exp(-z))
-    for g in range(2):
-        w, u, b = (a[0] for a in arch.unpack(wts[g:g + 1]))
-        for k in range(3):
-            h = o = 0.0
-            for t in range(n[k]):
-                h = sig(w[0, 0] * h + w[1, 0] * o + u[0, 0] * x[k, t, 0] + b[0])
-                o = sig(w[0, 1] * h + w[1, 1] * o + u[0, 1] * x[k, t, 0] + b[1])
-            assert got[g, k] == pytest.approx(o, abs=1e-12)
-
-
 def hand_parity_a2() -> np.ndarray:
     """A2 without self-connections wired as o(t) = XOR(x(t) = 1, o(t-1)): with a = (x + 1) / 2, hidden unit 0 is
     AND (a + o > 1.5), hidden unit 1 is OR (a + o > 0.5), the output is OR and not AND; the other 8 hidden units
@@ -150,7 +133,7 @@ def test_bptt_forward_is_the_search_net():
     x, n, cls = rs.sequences(np.random.default_rng(11), 10, lengths=(30, 40))
     w = np.random.default_rng(12).uniform(-5, 5, arch.size)
     _, _, ends = rs.bptt_loss(arch, w, x, n, cls.astype(float))
-    np.testing.assert_allclose(ends, rs.layered_end_outputs(arch, w[None, :], x, n)[0, :, 0], atol=1e-12)
+    np.testing.assert_allclose(ends, rs.end_values(arch, w[None, :], x, n)[0], atol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------- the verdict

@@ -143,3 +143,23 @@ def test_a_cost_budget_stops_inside_a_batch():
     assert (f.found, f.trials, f.cost) == (False, 4, 14)
     f = search.guess(draw, score, rng(0), 2, max_cost=12)       # batches of 2: guesses 1-4 cost 12, no pass
     assert (f.found, f.trials, f.cost) == (False, 4, 12)
+
+
+def test_layered_update_by_hand():
+    """layered=True: hidden units from x(t) and the state at t - 1, then the output from x(t), the new hidden
+    units and o(t - 1)."""
+    arch = search.a1(1, output_bias=False)
+    rng = np.random.default_rng(1)
+    n = np.array([5, 8, 6])
+    x = rng.choice([-1.0, 1.0], (3, 8, 1))
+    wts = np.random.default_rng(2).uniform(-3, 3, (2, arch.size))
+    got = search.end_outputs(arch, wts, x, n, layered=True)[..., 0]
+    sig = lambda z: 1.0 / (1.0 + np.exp(-z))
+    for g in range(2):
+        w, u, b = (a[0] for a in arch.unpack(wts[g:g + 1]))
+        for k in range(3):
+            h = o = 0.0
+            for t in range(n[k]):
+                h = sig(w[0, 0] * h + w[1, 0] * o + u[0, 0] * x[k, t, 0] + b[0])
+                o = sig(w[0, 1] * h + w[1, 1] * o + u[0, 1] * x[k, t, 0] + b[1])
+            assert got[g, k] == pytest.approx(o, abs=1e-12)
