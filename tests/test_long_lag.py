@@ -125,3 +125,29 @@ def test_odyssnet_learner_reads_each_sequence_at_its_own_end():
     x = long_lag.one_hot(codes, 4) * 0.5 + 0.25                                 # real-valued inputs as they are
     np.testing.assert_allclose(learner.outputs_of(x, lengths)[1], learner.outputs_of(x[1:2, :200], [200])[0],
                                rtol=1e-12, atol=1e-14)
+
+
+def test_odyssnet_end_classifier_trains_on_the_cut_batches_and_learns():
+    """The guessing problems' OdyssNet contrast: every mini-batch is cut to its shortest sequence and trained on
+    cut_targets' classes; a first-element latch over 1-2 steps is learnt; a rerun gives the same figures."""
+    def data(rng, k):
+        x = rng.choice([-1.0, 1.0], (k, 3, 1))
+        return x, rng.integers(2, 4, k), (x[:, 0, 0] > 0).astype(int)
+
+    cuts = []
+
+    def cut_targets(x_cut, rows):
+        cuts.append((x_cut.shape, len(rows)))
+        return (x_cut[:, 0, :] > 0).astype(float)
+
+    def run():
+        return long_lag.odyssnet_end_classifier(
+            data(np.random.default_rng(0), 20), data(np.random.default_rng(1), 20), 100, cut_targets, neurons=8,
+            lr=5e-2, batch=10, tolerance=0.4, model_rng=np.random.default_rng(2), order_rng=np.random.default_rng(3))
+
+    row = run()
+    assert len(cuts) == 2 * row["epochs"] and all(shape[0] == b == 10 and shape[1] in (2, 3) for shape, b in cuts)
+    assert row["sequences_trained"] == 20 * row["epochs"] and len(row["curve"]) == row["epochs"]
+    assert row["solved"] == (row["train_accuracy"] == 1.0)
+    assert row["curve"][-1][2] < 0.5 * row["curve"][0][2]          # the training MSE falls
+    assert row == run()
