@@ -506,7 +506,7 @@ def sweep_record(seeds, n_tasks, reuse, budget, callable_frozen, n_sim, n_proof,
 
 
 def main_record(args, seeds, n_sim, n_proof) -> None:
-    out = sweep_record(seeds, args.tasks, True, args.budget, args.callable_frozen, n_sim, n_proof, args.workers)
+    out = sweep_record(seeds, args.tasks, True, args.budget, False, n_sim, n_proof, args.workers)
     rows, head = out["rows"], out["rows"][0]
     check = head["check"] or {}
     moves30 = check.get("proof_moves_last")
@@ -551,23 +551,32 @@ def main_record(args, seeds, n_sim, n_proof) -> None:
         f"moves at n = {n_proof} (induction check)": moves30})
 
 
-def main_fresh(args, seeds, n_sim, n_proof) -> None:
-    out = sweep_record(seeds, args.tasks, False, args.budget, False, n_sim, n_proof, args.workers)
+SECTIONS = {  # section -> (reuse, frozen programs as tokens, what it is, its short name)
+    "fresh": (False, False, "fresh Levin search per task (no reuse), same language and budget", "no reuse"),
+    "callable_frozen": (True, True, "OOPS with every frozen program also a token of later searches (run<k>), same "
+                                    "language and budget", "frozen programs as tokens"),
+}
+
+
+def main_section(args, seeds, n_sim, n_proof, name: str) -> None:
+    """A comparison section: the no-reuse baseline, or OOPS with frozen programs as tokens."""
+    reuse, callable_frozen, what, short = SECTIONS[name]
+    out = sweep_record(seeds, args.tasks, reuse, args.budget, callable_frozen, n_sim, n_proof, args.workers)
     rows = out["rows"]
     section = {
-        "summary": (f"fresh Levin search per task (no reuse), same language and budget ({args.budget:,} steps): "
-                    f"tasks solved per token order {', '.join(str(r['tasks_solved']) for r in rows)} of {args.tasks}"),
+        "summary": (f"{what} ({args.budget:,} steps): tasks solved per token order "
+                    f"{', '.join(str(r['tasks_solved']) for r in rows)} of {args.tasks}"),
         "headline": {"max_tasks_solved": max(r["tasks_solved"] for r in rows),
                      "mean_tasks_solved": float(np.mean([r["tasks_solved"] for r in rows]))},
         "seeds": {"per_seed": out["per_seed"], "summary": out["summary"]},
         "tables": [history_table(rows[0]),
-                   {"title": f"All token orders, no reuse: tasks solved within {args.budget:,} steps",
+                   {"title": f"All token orders, {short}: tasks solved within {args.budget:,} steps",
                     "columns": ["seed", "order", "tasks solved", "total steps", "steps per task"],
                     "rows": [[r["seed"], r["order"], r["tasks_solved"], r["total_steps"],
                               " ".join(str(h["steps"]) for h in r["history"])] for r in rows]}],
         "wallclock_s": out["clock"].elapsed,
     }
-    conclude(section, __file__, verdict, args.record, section="fresh")
+    conclude(section, __file__, verdict, args.record, section=name)
 
 
 def tokens_of(text: str) -> list:
@@ -588,7 +597,7 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int_at_most(8, "more processes than cores only slow each other"),
                         default=1, help="processes for the token orders (default 1; the figures do not depend on it)")
     parser.add_argument("--callable-frozen", action="store_true",
-                        help="also make every frozen program a token of later searches (run<k>)")
+                        help="also make every frozen program a token of later searches (run<k>; its own section)")
     args = parser.parse_args(argv)
     parser.only_when(args.model == "oops", ["--callable-frozen"], "with --model oops")
     require_seeds(parser, args, MIN_SEEDS)
@@ -602,8 +611,8 @@ def main(argv=None) -> int:
         args.n_seeds, args.tasks, args.budget = min(args.n_seeds, 2), min(args.tasks, 2), min(args.budget, 200_000)
         n_sim, n_proof = 6, 8
     seeds = list(range(args.seed, args.seed + args.n_seeds))
-    if args.model == "fresh":
-        main_fresh(args, seeds, n_sim, n_proof)
+    if args.model == "fresh" or args.callable_frozen:
+        main_section(args, seeds, n_sim, n_proof, "fresh" if args.model == "fresh" else "callable_frozen")
     else:
         main_record(args, seeds, n_sim, n_proof)
     return 0

@@ -126,3 +126,13 @@ def test_token_orders_are_distinct_permutations():
     orders = [tuple(oh.token_order(s)) for s in range(50)]
     assert orders[0] == tuple(range(6)) and len(set(orders)) == 50
     assert all(sorted(o) == list(range(6)) for o in orders)
+
+
+def test_callable_frozen_runs_write_their_own_section(monkeypatch):
+    """--callable-frozen is a comparison: it must never write over the headline (nor --model fresh)."""
+    sections = []
+    monkeypatch.setattr(oh, "conclude", lambda record, *a, **k: sections.append(k.get("section")))
+    oh.main(["--quick", "--callable-frozen"])
+    oh.main(["--quick", "--model", "fresh"])
+    oh.main(["--quick"])
+    assert sections == ["callable_frozen", "fresh", None]
