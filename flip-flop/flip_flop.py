@@ -41,13 +41,11 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.cluster import ClusterError, pool, scheduler_address
+from shared.control import Learner, OdyssNetBank, RecurrentBank, action_gradients
 from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                positive_int,
                                require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
-from shared.odyssnet import OdyssNet
-from shared.odyssnet.trainer import no_decay_names
-from shared.optim import Adam, AdamW
 from shared.verdict import grade, judge, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
@@ -88,268 +86,6 @@ def observation(events_t: np.ndarray, pain_before: np.ndarray) -> np.ndarray:
 
 def sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-# ----------------------------------------------------------------------------------------
-# The networks: S independent fully recurrent tanh layers with linear read-outs (one per seed,
-# the seed a leading axis of every array), BPTT by hand from a given initial state. The
-# backward also returns dL/dx, which is how the gradient of M's predicted pain reaches C.
-#   h_t = tanh(x_t W + h_{t-1} U + b),   out_t = h_t V + c
-# ----------------------------------------------------------------------------------------
-
-
-class RecurrentBank:
-    def __init__(self, n_in: int, n_hidden: int, n_out: int, rngs, init_scale: float = 1.0):
-        nets = [{"W": rng.normal(0.0, init_scale / np.sqrt(n_in), (n_in, n_hidden)),
-                 "U": rng.normal(0.0, init_scale / np.sqrt(n_hidden), (n_hidden, n_hidden)),
-                 "b": np.zeros(n_hidden),
-                 "V": rng.normal(0.0, 1.0 / np.sqrt(n_hidden), (n_hidden, n_out)),
-                 "c": np.zeros(n_out)} for rng in rngs]
-        self.params = {k: np.stack([net[k] for net in nets]) for k in nets[0]}
-        self.cache = None
-
-    @classmethod
-    def from_params(cls, params: dict) -> "RecurrentBank":
-        bank = cls.__new__(cls)
-        bank.params = {k: np.array(v, dtype=float) for k, v in params.items()}
-        bank.cache = None
-        return bank
-
-    @property
-    def n_seeds(self) -> int:
-        return self.params["U"].shape[0]
-
-    def initial_state(self, batch: int) -> np.ndarray:
-        return np.zeros((self.n_seeds, batch, self.params["U"].shape[1]))
-
-    def step(self, h: np.ndarray, x_t: np.ndarray):
-        """One step: state (S, B, H), input (S, B, D) -> new state, read-out (S, B, K)."""
-        p = self.params
-        h = np.tanh(x_t @ p["W"] + h @ p["U"] + p["b"][:, None])
-        return h, h @ p["V"] + p["c"][:, None]
-
-    def forward(self, x: np.ndarray, h0: np.ndarray | None = None) -> np.ndarray:
-        """x (S, B, T, D) from state h0 (S, B, H) -> read-out (S, B, T, K); keeps what backward needs."""
-        p = self.params
-        xs = np.ascontiguousarray(np.swapaxes(x, 1, 2))                 # (S, T, B, D): seed-major, time next
-        n_seeds, steps, batch, n_in = xs.shape
-        n_hidden = p["U"].shape[1]
-        drive = (xs.reshape(n_seeds, -1, n_in) @ p["W"]).reshape(n_seeds, steps, batch, n_hidden) \
-            + p["b"][:, None, None]                                      # input part of every step
-        hs = np.empty((n_seeds, steps + 1, batch, n_hidden))
-        hs[:, 0] = self.initial_state(batch) if h0 is None else h0
-        for t in range(steps):
-            hs[:, t + 1] = np.tanh(drive[:, t] + hs[:, t] @ p["U"])
-        self.cache = (xs, hs)
-        out = hs[:, 1:].reshape(n_seeds, -1, n_hidden) @ p["V"] + p["c"][:, None]
-        return np.swapaxes(out.reshape(n_seeds, steps, batch, -1), 1, 2)
-
-    def restore(self, x: np.ndarray, states: np.ndarray) -> None:
-        """Take the states (S, T+1, B, H) a step-by-step run over x (S, B, T, D) produced as the cache
-        of a forward pass, so that backward can follow it without running the window again."""
-        self.cache = (np.ascontiguousarray(np.swapaxes(x, 1, 2)), states)
-
-    @property
-    def final_state(self) -> np.ndarray:
-        return self.cache[1][:, -1]
-
-    def hidden_states(self) -> np.ndarray:
-        """(S, B, T, H) hidden states of the last forward."""
-        return np.swapaxes(self.cache[1][:, 1:], 1, 2)
-
-    def backward(self, d_out: np.ndarray, truncate: bool = False):
-        """d_out (S, B, T, K) -> (gradients keyed like params, dL/dx (S, B, T, D)).
-
-        The gradient stops at the initial state (truncation at the window boundary).
-        truncate=True also drops the gradient through the recurrent state inside the window, so
-        dL/dx_t only sees the read-out of the same step (the cheap shortcut, an ablation here).
-        """
-        xs, hs = self.cache
-        p = self.params
-        n_seeds, steps, batch, n_in = xs.shape
-        n_hidden = p["U"].shape[1]
-        d_t = np.ascontiguousarray(np.swapaxes(d_out, 1, 2)).reshape(n_seeds, steps * batch, -1)   # (S, T*B, K)
-        d_h_out = (d_t @ np.swapaxes(p["V"], 1, 2)).reshape(n_seeds, steps, batch, n_hidden)
-        slope = 1.0 - hs[:, 1:] ** 2
-        da = np.empty_like(slope)
-        dh_next = np.zeros_like(hs[:, 0])
-        u_t = np.swapaxes(p["U"], 1, 2)
-        for t in range(steps - 1, -1, -1):
-            da[:, t] = (d_h_out[:, t] + dh_next) * slope[:, t]
-            if not truncate:
-                dh_next = da[:, t] @ u_t
-        da_s = da.reshape(n_seeds, -1, n_hidden)                         # (S, T*B, H)
-        grads = {"W": np.swapaxes(xs.reshape(n_seeds, -1, n_in), 1, 2) @ da_s,
-                 "U": np.swapaxes(hs[:, :-1].reshape(n_seeds, -1, n_hidden), 1, 2) @ da_s,
-                 "b": da_s.sum(axis=1),
-                 "V": np.swapaxes(hs[:, 1:].reshape(n_seeds, -1, n_hidden), 1, 2) @ d_t,
-                 "c": d_t.sum(axis=1)}
-        dx = (da_s @ np.swapaxes(p["W"], 1, 2)).reshape(n_seeds, steps, batch, n_in)
-        return grads, np.swapaxes(dx, 1, 2)
-
-    def seed_params(self, i: int) -> dict:
-        return {k: v[i].copy() for k, v in self.params.items()}
-
-
-# ----------------------------------------------------------------------------------------
-# OdyssNet in the same loop: the catalog's OdyssNet core (shared.odyssnet, default settings:
-# tanh core, identity memory gate, StepNorm, no Hebbian traces; a dense input sequence is
-# injected at the first of every `thinking` steps and read out at the last),
-# with the seed as a leading axis like the RNN bank. Its parameters are initialised by
-# shared.odyssnet.OdyssNet itself (one core per seed); the arithmetic below is that core's for
-# this configuration, batched over seeds, and the tests check it against shared.odyssnet.
-# ----------------------------------------------------------------------------------------
-
-
-class OdyssNetBank:
-    def __init__(self, n_in: int, n_out: int, neurons: int, thinking: int, seed_seqs):
-        cores = [OdyssNet(neurons, range(n_in), list(range(neurons - n_out, neurons)), pulse_mode=False,
-                          rng=np.random.default_rng(s)) for s in seed_seqs]
-        self.params = {k: np.stack([core.params[k] for core in cores]) for k in cores[0].params}
-        expected = {"input_scale", "output_scale", "W", "memory_gate", "memory_feedback", "B", "norm.weight"}
-        if set(self.params) != expected:
-            raise ValueError(f"OdyssNetBank implements the default OdyssNet only, got {sorted(self.params)}")
-        self.no_decay = no_decay_names(cores[0].params)
-        self.n_in, self.n_out, self.thinking, self.neurons = n_in, n_out, thinking, neurons
-        self.eps = float(np.finfo(np.float64).eps)
-        self.cache = None
-
-    @property
-    def n_seeds(self) -> int:
-        return self.params["W"].shape[0]
-
-    def initial_state(self, batch: int) -> np.ndarray:
-        return np.zeros((self.n_seeds, batch, self.neurons))
-
-    def _think(self, h, injection):
-        """One thinking step for (S, B, N); returns the new state and what backward needs."""
-        p = self.params
-        pre = h @ p["W"] + p["B"][:, None]
-        q = h * p["memory_feedback"][:, None]
-        mem = np.tanh(q)
-        z = mem * p["memory_gate"][:, None] + pre
-        if injection is not None:
-            z = z + injection
-        act = np.tanh(z)
-        inv_rms = 1.0 / np.sqrt(np.einsum("sbn,sbn->sb", act, act) / self.neurons + self.eps)
-        norm = act * inv_rms[..., None]
-        return norm * p["norm.weight"][:, None], (mem, act, inv_rms, norm)
-
-    def _inject(self, x_t):
-        full = np.zeros(x_t.shape[:-1] + (self.neurons,))
-        full[..., : self.n_in] = x_t * self.params["input_scale"][:, None]
-        return full
-
-    def _read(self, h):
-        scale = self.params["output_scale"]
-        return h[..., self.neurons - self.n_out:] * scale.reshape(scale.shape[:1] + (1,) * (h.ndim - 2) + scale.shape[1:])
-
-    def step(self, h, x_t):
-        """One input step (`thinking` thinking steps, the input injected at the first)."""
-        for k in range(self.thinking):
-            h, _ = self._think(h, self._inject(x_t) if k == 0 else None)
-        return h, self._read(h)
-
-    def forward(self, x, h0=None):
-        """x (S, B, T, D) from state h0 -> read-out (S, B, T, K), the state after every input's last
-        thinking step."""
-        steps = x.shape[2]
-        h = self.initial_state(x.shape[1]) if h0 is None else h0
-        hs, caches = [h], []
-        for t in range(steps):
-            for k in range(self.thinking):
-                h, cache = self._think(h, self._inject(x[:, :, t]) if k == 0 else None)
-                hs.append(h)
-                caches.append(cache)
-        self.cache = (x, hs, caches)
-        ys = np.stack(hs[self.thinking::self.thinking], axis=2)                  # (S, B, T, N)
-        self._ys = ys
-        return self._read(ys)
-
-    @property
-    def final_state(self) -> np.ndarray:
-        return self.cache[1][-1]
-
-    def hidden_states(self) -> np.ndarray:
-        return self._ys
-
-    def backward(self, d_out, truncate=False):
-        """d_out (S, B, T, K) -> (gradients keyed like params, dL/dx (S, B, T, D)); exact BPTT over the
-        thinking steps of the window, stopped at its initial state."""
-        if truncate:
-            raise ValueError("the same-step (truncated) gradient is implemented for the RNN only")
-        x, hs, caches = self.cache
-        p = self.params
-        n, think = self.neurons, self.thinking
-        steps = x.shape[2]
-        out = slice(n - self.n_out, n)
-        grads = {k: np.zeros_like(v) for k, v in p.items()}
-        grads["output_scale"] = np.einsum("sbtk,sbtk->sk", d_out, self._ys[..., out])
-        d_y = d_out * p["output_scale"][:, None, None]
-        d_x = np.zeros(x.shape)
-        dh = np.zeros_like(hs[0])
-        w_t = np.swapaxes(p["W"], 1, 2)
-        for i in range(steps * think - 1, -1, -1):
-            t, k = divmod(i, think)
-            if k == think - 1:
-                dh[..., out] += d_y[:, :, t]
-            mem, act, inv_rms, norm = caches[i]
-            grads["norm.weight"] += np.einsum("sbn,sbn->sn", dh, norm)
-            d_norm = dh * p["norm.weight"][:, None]
-            d_act = (d_norm - norm * (np.einsum("sbn,sbn->sb", d_norm, norm) / n)[..., None]) * inv_rms[..., None]
-            dz = d_act * (1.0 - act * act)
-            if k == 0:
-                d_x[:, :, t] = dz[..., : self.n_in] * p["input_scale"][:, None]
-                grads["input_scale"] += np.einsum("sbi,sbi->si", dz[..., : self.n_in], x[:, :, t])
-            d_q = dz * (1.0 - mem * mem)
-            grads["memory_gate"] += np.einsum("sbn,sbn->sn", dz, mem)
-            d_q *= p["memory_gate"][:, None]
-            grads["memory_feedback"] += np.einsum("sbn,sbn->sn", d_q, hs[i])
-            grads["W"] += np.swapaxes(hs[i], 1, 2) @ dz
-            grads["B"] += dz.sum(axis=1)
-            dh = dz @ w_t + d_q * p["memory_feedback"][:, None]
-        idx = np.arange(n)
-        grads["W"][:, idx, idx] = 0.0
-        return grads, d_x
-
-    def enforce_structure(self) -> None:
-        idx = np.arange(self.neurons)
-        self.params["W"][:, idx, idx] = 0.0
-
-    def seed_params(self, i: int) -> dict:
-        return {k: v[i].copy() for k, v in self.params.items()}
-
-
-# ----------------------------------------------------------------------------------------
-# Learning rules for a bank: Adam (AdamW for OdyssNet, as its trainer) with each seed's
-# gradient clipped to global norm 1 separately.
-# ----------------------------------------------------------------------------------------
-
-
-def clip_per_seed(grads: dict, max_norm: float = 1.0) -> np.ndarray:
-    """Scale each seed's gradients (leading axis) so their joint L2 norm is at most max_norm."""
-    first = next(iter(grads.values()))
-    squares = sum(np.sum(g.reshape(first.shape[0], -1) ** 2, axis=1) for g in grads.values())
-    norm = np.sqrt(squares)
-    scale = np.where(norm > max_norm, max_norm / (norm + 1e-6), 1.0)
-    for g in grads.values():
-        g *= scale.reshape((-1,) + (1,) * (g.ndim - 1))
-    return norm
-
-
-class Learner:
-    def __init__(self, bank, lr: float):
-        self.bank = bank
-        if isinstance(bank, OdyssNetBank):     # AdamW and decay exemptions as in OdyssNetTrainer
-            self.optimizer = AdamW(bank.params, lr=lr, weight_decay=0.01, no_decay=bank.no_decay)
-        else:
-            self.optimizer = Adam(bank.params, lr=lr)
-
-    def apply(self, grads) -> None:
-        clip_per_seed(grads)
-        self.optimizer.step(grads)
-        if isinstance(self.bank, OdyssNetBank):
-            self.bank.enforce_structure()
 
 
 # ----------------------------------------------------------------------------------------
@@ -458,8 +194,7 @@ def _through_model(controller, model, out, pred, eps, cfg: Config, truncate: boo
     """C's gradients from d(sum of M's predictions)/d(actions), M's forward pass already run."""
     y, mean, std, s = act(out, eps, cfg)
     batch = pred.shape[1]
-    _, d_input = model.backward(np.full(pred.shape + (1,), 1.0 / batch), truncate=truncate)
-    d_y = d_input[..., -1]
+    d_y = action_gradients(model, np.full(pred.shape + (1,), 1.0 / batch), 1, truncate)[..., 0]
     d_out = np.zeros(out.shape)
     d_out[..., 0] = d_y * mean * (1.0 - mean)
     if cfg.noise == "adaptive":       # backpropagation through the random draw: dy/dstd = eps
@@ -638,36 +373,14 @@ def bank_of(snapshot: dict) -> RecurrentBank:
 
 
 # ----------------------------------------------------------------------------------------
-# Gradient checks: the hand-written BPTT of both banks (parameters and dL/dx, from a nonzero
-# initial state) and the whole chain from M's predicted pain back into C's parameters.
+# Gradient check: the whole chain from M's predicted pain back into C's parameters (the banks'
+# own BPTT, parameters and dL/dx, is checked in tests/test_control.py).
 # ----------------------------------------------------------------------------------------
 
 
 def gradient_errors(seed: int = 0) -> dict[str, float]:
     rng = np.random.default_rng(seed)
     errors = {}
-    banks = {"rnn": RecurrentBank(4, 5, 2, [np.random.default_rng([seed, i]) for i in range(2)], init_scale=1.5),
-             "odyssnet": OdyssNetBank(4, 2, 7, 2, [np.random.SeedSequence([seed, i]) for i in range(2)])}
-    for k, v in banks["odyssnet"].params.items():        # away from the initialisation's zeros and ones
-        v += rng.normal(0.0, 0.3, v.shape)
-    banks["odyssnet"].enforce_structure()
-    for name, bank in banks.items():
-        x = rng.normal(size=(2, 3, 6, 4))
-        h0 = 0.5 * rng.normal(size=bank.initial_state(3).shape)
-        weight = rng.normal(size=(2, 3, 6, 2))
-
-        def loss():
-            return float(np.sum(np.sin(bank.forward(x, h0)) * weight))
-
-        out = bank.forward(x, h0)
-        grads, dx = bank.backward(np.cos(out) * weight)
-        entries = {}
-        if name == "odyssnet":      # W's diagonal is structurally zero
-            off = ~np.eye(bank.neurons, dtype=bool)
-            entries["W"] = np.flatnonzero(np.broadcast_to(off, bank.params["W"].shape))
-        checked = check_gradients(loss, {**bank.params, "x": x}, {**grads, "x": dx}, entries=entries)
-        errors.update({f"{name} {k}": v for k, v in checked.items()})
-
     for c_kind, m_kind, noise in (("rnn", "rnn", "fixed"), ("rnn", "rnn", "adaptive"), ("odyssnet", "rnn", "fixed"),
                                   ("rnn", "odyssnet", "fixed")):
         cfg = Config(hidden_c=5, hidden_m=4, odyssnet_neurons=9, noise=noise, model_c=c_kind, model_m=m_kind)

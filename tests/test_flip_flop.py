@@ -11,7 +11,6 @@ import pytest
 
 from conftest import ROOT, load_module
 from shared.gradcheck import check_gradients
-from shared.odyssnet import OdyssNet
 from shared.verdict import binomial_sf
 
 ff = load_module(ROOT / "flip-flop" / "flip_flop.py")
@@ -112,62 +111,8 @@ def test_the_test_scores_from_the_first_event_of_each_stream():
 def test_hand_written_gradients_pass_the_numerical_check():
     errors = ff.gradient_errors(seed=3)
     assert max(errors.values()) < 1e-6, {k: v for k, v in errors.items() if v >= 1e-6}
-    for part in ("rnn W", "odyssnet W", "chain C=rnn M=rnn noise=adaptive", "chain C=odyssnet", "M=odyssnet"):
+    for part in ("chain C=rnn M=rnn noise=adaptive", "chain C=odyssnet", "M=odyssnet"):
         assert any(k.startswith(part) or part in k for k in errors), part
-
-
-def test_the_gradient_check_catches_a_wrong_backward():
-    bank = ff.RecurrentBank(4, 5, 1, [np.random.default_rng(0)], init_scale=1.5)
-    x = np.random.default_rng(1).normal(size=(1, 3, 6, 4))
-    out = bank.forward(x)
-    grads, _ = bank.backward(np.cos(out))
-    grads["U"] *= 1.01
-
-    def loss():
-        return float(np.sum(np.sin(bank.forward(x))))
-
-    assert check_gradients(loss, bank.params, grads)["U"] > 1e-3
-
-
-def test_truncated_gradient_keeps_only_the_same_step_term():
-    bank = ff.RecurrentBank(3, 4, 1, [np.random.default_rng(4)], init_scale=1.5)
-    x = np.random.default_rng(5).normal(size=(1, 2, 5, 3))
-    bank.forward(x)
-    d_out = np.zeros((1, 2, 5, 1))
-    d_out[:, :, 3] = 1.0
-    _, full = bank.backward(d_out)
-    _, local = bank.backward(d_out, truncate=True)
-    assert np.all(local[:, :, [0, 1, 2, 4]] == 0) and np.any(full[:, :, :3] != 0)
-    np.testing.assert_allclose(local[:, :, 3], full[:, :, 3])
-
-
-def test_odyssnet_bank_is_the_shared_odyssnet_core():
-    seqs = [np.random.SeedSequence([5, i]) for i in range(3)]
-    bank = ff.OdyssNetBank(6, 2, 9, 3, seqs)
-    rng = np.random.default_rng(1)
-    for value in bank.params.values():          # away from the zero gates of the initialisation
-        value += rng.normal(0.0, 0.3, value.shape)
-    bank.enforce_structure()
-    x, h0, d = rng.normal(size=(3, 4, 5, 6)), rng.normal(size=(3, 4, 9)), rng.normal(size=(3, 4, 5, 2))
-    out = bank.forward(x, h0)
-    grads, dx = bank.backward(d)
-    for i, seq in enumerate(seqs):
-        core = OdyssNet(9, range(6), [7, 8], pulse_mode=False, rng=np.random.default_rng(seq))
-        fresh = ff.OdyssNetBank(6, 2, 9, 3, [seq])
-        for k in core.params:
-            assert np.array_equal(core.params[k], fresh.params[k][0])      # the same initialisation
-            core.params[k][...] = bank.params[k][i]
-        dense = np.zeros((4, 5, 9))
-        dense[..., :6] = x[i]
-        states, final = core.forward(dense, 15, current_state=h0[i])
-        np.testing.assert_allclose(states[:, :, [7, 8]], out[i], rtol=0, atol=1e-13)
-        np.testing.assert_allclose(final, bank.final_state[i], rtol=0, atol=1e-13)
-        d_all = np.zeros(states.shape)
-        d_all[:, :, [7, 8]] = d[i]
-        core_grads = core.backward(d_all)
-        for k in core_grads:
-            np.testing.assert_allclose(grads[k][i], core_grads[k], rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(dx[i], core.input_grad[..., :6], rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("changes", [{}, {"model_c": "odyssnet"}, {"noise": "adaptive"}])
