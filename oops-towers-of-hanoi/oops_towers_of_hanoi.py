@@ -227,10 +227,12 @@ class Language:
 # ----------------------------------------------------------------------------------------
 
 
-def simulate(program, n: int, max_steps: int = 10 ** 8):
-    """Run the program alone on instance n; (solved, moves, steps)."""
-    tape, moves = Tape(n, 0), []
-    status, steps = run(tape, list(program), [], max_steps, moves)
+def simulate(program, n: int, max_steps: int = 10 ** 8, context=None):
+    """Run the program alone on instance n; (solved, moves, steps). ``context`` = (code, start, spans) runs
+    it inside the whole frozen code instead (a program that calls frozen programs needs them)."""
+    code, start, spans = context if context is not None else (list(program), 0, [])
+    tape, moves = Tape(n, start), []
+    status, steps = run(tape, list(code), spans, max_steps, moves)
     return status == SOLVED, len(moves), steps
 
 
@@ -356,9 +358,10 @@ def hanoi_tasks(n_tasks: int) -> list:
     return [list(range(1, n + 1)) for n in range(1, n_tasks + 1)]
 
 
-def verify(program, n_sim: int, n_proof: int) -> dict:
-    """Direct simulation for n = 1..n_sim and the induction check for n = 1..n_proof."""
-    sim = [simulate(program, n) for n in range(1, n_sim + 1)]
+def verify(program, n_sim: int, n_proof: int, context=None) -> dict:
+    """Direct simulation for n = 1..n_sim and the induction check for n = 1..n_proof (which does not model
+    calls of frozen programs: such a solver is checked by simulation only)."""
+    sim = [simulate(program, n, context=context) for n in range(1, n_sim + 1)]
     sim_ok = [s for s, _, _ in sim]
     try:
         proof = [induction_check(program, n) for n in range(1, n_proof + 1)]
@@ -382,7 +385,9 @@ def run_seed(seed: int, n_tasks: int, reuse: bool, budget: int, callable_frozen:
     solved = [h for h in history if h["solved"]]
     reached = max((h["task"] for h in solved if all(g["solved"] for g in history[:h["task"]])), default=0)
     last = solved[-1]["program"] if solved else []
-    check = verify(last, n_sim, n_proof) if solved else None
+    calls_frozen = any(t >= N_PRIMITIVES for t in last)
+    context = (solved[-1]["code"], solved[-1]["start"], solved[-1]["spans"]) if calls_frozen else None
+    check = verify(last, n_sim, n_proof, context) if solved else None
     recursive_at = next((h["task"] for h in solved if CALLTP in h["program"]), None)
     return {"seed": seed, "order": disassemble(lang.order), "history": history, "tasks_solved": reached,
             "all_tasks_solved": reached == n_tasks, "total_steps": sum(h["steps"] for h in history),

@@ -167,7 +167,10 @@ def oops(lang, tasks, max_steps: int, reuse: bool = True, log=None):
             program = code
         history.append({"task": n, "solved": True, "how": how, "steps": total - before, "limit": limit,
                         "program": list(program), "new_tokens": len(new), "total_steps": total,
-                        "n_frozen": len(spans)})
+                        "n_frozen": len(spans),
+                        # what runs the program where it calls frozen programs: the whole code from its start
+                        "code": list(frozen if reuse else code), "start": a_last if reuse else 0,
+                        "spans": list(spans) if reuse else []})
         if log:
             log(history[-1])
     return history

@@ -136,3 +136,11 @@ def test_callable_frozen_runs_write_their_own_section(monkeypatch):
     oh.main(["--quick", "--model", "fresh"])
     oh.main(["--quick"])
     assert sections == ["callable_frozen", "fresh", None]
+
+
+def test_a_solver_that_calls_frozen_code_is_simulated_inside_it():
+    """--callable-frozen solvers call frozen programs (tokens >= N_PRIMITIVES): the check runs them in the code."""
+    code, spans = [oh.MVDSK, oh.N_PRIMITIVES], [(0, 1)]          # frozen program 0 = mvdsk; the solver calls it
+    assert oh.simulate([oh.N_PRIMITIVES], 1, context=(code, 1, spans))[:2] == (True, 1)
+    check = oh.verify([oh.N_PRIMITIVES], 3, 3, context=(code, 1, spans))
+    assert check["sim_moves"][0] == 1 and not check["simulated_all"] and not check["proof_all"]
