@@ -2,9 +2,10 @@
 
     python3 pipe-6-bit-parity/make_pipe_6_bit_parity_gif.py     # writes pipe-6-bit-parity/pipe_6_bit_parity.gif
 
-Reruns one headline seed (by default the recorded seed that got furthest: solved with the fewest evaluations,
-else the fewest wrong cases; --seed picks another) with the headline's constants, up to that seed's last recorded
-improvement (the rest of its budget brings no better count, so no frame would change). Left: the elite's output on the 64 inputs as an 8 x 8 grid
+Reruns one seed of the paper_scale section (2M evaluations; the headline's if that section is not recorded): by
+default the recorded seed that got furthest (solved with the fewest evaluations, else the fewest wrong cases;
+--seed picks another), with the headline's constants, up to that seed's last recorded improvement (the rest of
+its budget brings no better count, so no frame would change). Left: the elite's output on the 64 inputs as an 8 x 8 grid
 (input c at row c // 8, column c % 8; green right, red wrong). Middle: the probabilities of the PPT's root
 node. Right: the elite's wrong cases against evaluations so far. One frame per improvement of the elite and per
 factor 1.5 of evaluations. --quick: 4 bits, 3000 evaluations, 8 frames.
@@ -105,12 +106,13 @@ def main(argv=None) -> int:
     if args.quick:
         n_bits, budget = 4, 3000
     elif record and record.get("seeds"):
-        rows = record["seeds"]["per_seed"]
+        part = record.get(pp.PAPER_SCALE) or record     # the paper-scale runs go furthest; else the headline's
+        rows = part["seeds"]["per_seed"]
         if "--seed" in " ".join(sys.argv[1:] if argv is None else argv):
             row = next(r for r in rows if r["seed"] == seed)
         else:           # the recorded seed that got furthest (solved with the fewest evaluations, else fewest wrong)
             row = min(rows, key=lambda r: (r["wrong_cases"], r["evaluations"]))
-        seed, budget = row["seed"], record["headline"]["budget"]
+        seed, budget = row["seed"], part["headline"]["budget"]
         # the rerun stops at the seed's last recorded improvement: the rest of its budget changes no frame
         stop = row["evaluations"] if row["solved"] else row["curve"][-1][0]
     task, shots, run = snapshots(seed, n_bits, stop if stop else budget)

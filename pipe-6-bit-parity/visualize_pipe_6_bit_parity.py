@@ -21,20 +21,20 @@ from matplotlib.colors import ListedColormap
 import pipe_6_bit_parity as pp
 from shared.figures import figure_parser, recorded, save_png
 
-STYLE = {None: ("C0", "PIPE, reading B (headline)"), "pop1000": ("C4", "PIPE, reading B, population 1000"),
-         "reading_a": ("C1", "PIPE, reading A"), "gp": ("C3", "GP with crossover")}
+STYLE = {None: ("C9", "PIPE, reading B, 204k (headline)"), "paper_scale": ("C0", "PIPE, reading B, 2M (paper scale)"),
+         "reading_a_paper_scale": ("C1", "PIPE, reading A, 2M"), "gp": ("C3", "GP with crossover, 204k")}
 
 
 def searches(record: dict) -> list[tuple[str | None, dict]]:
     """(section, part) for the 6-bit searches present in the record: the headline first."""
     found = [(None, record)] if record.get("seeds") else []
-    found += [(k, record[k]) for k in ("pop1000", "reading_a", "gp") if isinstance(record.get(k), dict)]
+    found += [(k, record[k]) for k in STYLE if k is not None and isinstance(record.get(k), dict)]
     return found
 
 
 def curves_figure(record: dict, out: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 4.8))
-    budget = record["headline"]["budget"]
+    budgets = sorted({part["headline"]["budget"] for _, part in searches(record)})
     ax.axvspan(*pp.PAPER_EVALUATIONS, color="0.9", zorder=0, label="[S] several hundred thousand to a million")
     for name, part in searches(record):
         color, label = STYLE.get(name, ("C2", name))
@@ -45,7 +45,9 @@ def curves_figure(record: dict, out: Path) -> None:
                     label=f"{label} ({part['headline']['solved']}/{len(part['seeds']['per_seed'])} solved)" if k == 0 else None)
             if row["solved"]:
                 ax.plot(row["evaluations"], 0, "o", color=color, ms=4)
-    ax.axvline(budget, color="k", ls=":", lw=1, label=f"budget {budget:,}")
+    for budget in budgets:
+        ax.axvline(budget, color="k", ls=":", lw=1)
+    ax.plot([], [], color="k", ls=":", lw=1, label="budgets: " + ", ".join(f"{b:,}" for b in budgets))
     ax.set_xscale("log")
     ax.set_xlabel("program evaluations")
     ax.set_ylabel(f"wrong cases of the elite (of {1 << record['headline']['n_bits']})")
