@@ -13,8 +13,9 @@ the time step at which the pole falls past 12 degrees or the cart leaves the tra
   C (through the frozen M): from a point of a real episode (both nets' states set by a burn-in
      on the real history), C and M run together in M's imagination for H steps -- C acts on the
      observation M predicts, M predicts the next one from it and C's action -- and C descends
-     the gradient of the summed predicted pain, backpropagated through M (weights untouched) and
-     through C over the whole closed loop.
+     the gradient of the expected number of imagined steps after the fall (the fall's probability at
+     each step is M's predicted pain), backpropagated through M (weights untouched) and through C
+     over the whole closed loop.
   Cycles: trials with the current C feed M's data, M is retrained, C is retrained (our batch
      reading of the report's "model and controller may learn concurrently").
 
@@ -39,6 +40,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
+from shared.cluster import pool
 from shared.control import Learner, OdyssNetBank, RecurrentBank
 from shared.envs import CartPole
 from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
@@ -60,7 +62,8 @@ class Config:
     hidden_c: int = 16
     hidden_m: int = 32
     cycles: int = 6             # trials -> M -> C, repeated
-    random_trials: int = 64     # episodes with uniform random actions before the first cycle
+    random_trials: int = 64     # episodes with random actions before the first cycle
+    hold: float = 5.0           # a random action is held for a geometric number of steps of this mean
     trials_per_cycle: int = 16  # C's episodes (with exploration noise) that start every later cycle
     explore: float = 0.3        # std of the Gaussian noise on C's action in its trials
     max_steps: int = 1000       # an episode ends at failure or after this many steps
@@ -170,16 +173,28 @@ def cell_of(bank):
 
 def imagine(c_cell, m_cell, pc, pm, hc, hm, o, horizon, cost):
     """Run C and M together for `horizon` steps from states hc, hm and observation o (S, B, 2).
-    Returns the loss per seed (S,), the trajectory (S, B, T+1, 2), actions, predicted pain, cache."""
+    Returns the loss per seed (S,), the trajectory (S, B, T+1, 2), actions, predicted pain, cache.
+
+    cost "pain": M's pain p_t is its predicted probability that the pole falls at step t. A real episode
+    ends at the failure, so the imagined one does too: the chance of still balancing after step t is
+    S_t = prod_{k<=t} (1 - p_k), and the loss is the expected number of imagined steps after the fall,
+    sum_t (1 - S_t) / H (without this, an imagined fall followed by M's silence -- it never saw what
+    comes after a fall -- would cost C less than a long balance with a little predicted pain).
+    cost "dense": sum_t (theta_n^2 + 0.1 x_n^2) / H of M's predicted positions (the published catalog's)."""
     caches, obs, acts, pains = [], [o], [], []
     loss = np.zeros(o.shape[0])
+    alive = np.ones(o.shape[:2])
     for _ in range(horizon):
         hc, out_c, cache_c = c_cell.step(pc, hc, o)
         u = np.tanh(out_c)
         hm, y, cache_m = m_cell.step(pm, hm, np.concatenate([o, u], axis=-1))
         pain = 0.5 * (1.0 + np.tanh(0.5 * y[..., 2]))
         o = o + y[..., :2] / DELTA
-        loss += step_cost(o, pain, cost).mean(axis=1) / horizon
+        if cost == "pain":
+            alive = alive * (1.0 - pain)
+            loss += (1.0 - alive).mean(axis=1) / horizon
+        else:
+            loss += (o[..., 1] ** 2 + 0.1 * o[..., 0] ** 2).mean(axis=1) / horizon
         caches.append((cache_c, u, cache_m, pain))
         obs.append(o)
         acts.append(u[..., 0])
@@ -187,10 +202,17 @@ def imagine(c_cell, m_cell, pc, pm, hc, hm, o, horizon, cost):
     return loss, np.stack(obs, 2), np.stack(acts, 2), np.stack(pains, 2), caches
 
 
-def step_cost(o, pain, cost):
-    if cost == "pain":
-        return pain
-    return o[..., 1] ** 2 + 0.1 * o[..., 0] ** 2
+def pain_logit_gradients(pains, scale):
+    """dL/d(pain logit_k) for L = scale * sum_t (1 - S_t), S_t = prod_{j<=t} (1 - p_j): pains (S, B, T).
+    dL/dp_k = scale * S_{k-1} R_k with R_k = sum_{t>=k} prod_{k<j<=t} (1 - p_j) = 1 + (1 - p_{k+1}) R_{k+1}
+    (no division by 1 - p_k, which may be 0)."""
+    steps = pains.shape[2]
+    before = np.concatenate([np.ones(pains.shape[:2] + (1,)), np.cumprod(1.0 - pains, axis=2)[..., :-1]], axis=2)
+    rest = np.empty_like(pains)
+    rest[..., -1] = 1.0
+    for k in range(steps - 2, -1, -1):
+        rest[..., k] = 1.0 + (1.0 - pains[..., k + 1]) * rest[..., k + 1]
+    return scale * before * rest * pains * (1.0 - pains)
 
 
 def imagine_backward(c_cell, m_cell, pc, pm, trajectory, caches, cost):
@@ -204,12 +226,14 @@ def imagine_backward(c_cell, m_cell, pc, pm, trajectory, caches, cost):
     d_hm = np.zeros_like(cache_hidden(caches[-1][2]))
     d_o = np.zeros((n_seeds, batch, 2))            # dL/d o_{t+1}, from later steps
     scale = 1.0 / (batch * steps)
+    if cost == "pain":
+        d_logit = pain_logit_gradients(np.stack([c[3] for c in caches], axis=2), scale)
     for t in range(steps - 1, -1, -1):
         cache_c, u, cache_m, pain = caches[t]
         o_next = obs[:, :, t + 1]
         d_y = np.zeros((n_seeds, batch, 3))
         if cost == "pain":
-            d_y[..., 2] = scale * pain * (1.0 - pain)
+            d_y[..., 2] = d_logit[:, :, t]
         else:
             d_o = d_o + scale * np.stack([0.2 * o_next[..., 0], 2.0 * o_next[..., 1]], axis=-1)
         d_y[..., :2] = d_o / DELTA
@@ -257,7 +281,7 @@ class Replay:
 
 
 def run_episodes(controller, cell, rng_list, n_episodes, max_steps, explore=0.0, random_actions=False,
-                 starts=None, record_hidden=False):
+                 starts=None, record_hidden=False, hold=1.0):
     """Real episodes of the cart-pole, batched over seeds and episodes. C acts on the scaled
     positions; its action u in [-1, 1] (+ noise) is the force u x 10 N. Returns scaled obs
     (S, N, L+1, 2), actions (S, N, L), lengths, failed, and optionally the states and C's hidden states."""
@@ -274,8 +298,11 @@ def run_episodes(controller, cell, rng_list, n_episodes, max_steps, explore=0.0,
     hiddens = [] if record_hidden else None
     h = None if random_actions else controller.initial_state(n_episodes)
     # every seed draws its whole episode's randomness up front: its stream does not depend on the other seeds
-    if random_actions:
+    if random_actions:     # uniform in [-1, 1], each held for a geometric number of steps (mean `hold`)
         draws = np.stack([rng.uniform(-1.0, 1.0, (n_episodes, max_steps)) for rng in rng_list])
+        keep = np.stack([rng.random((n_episodes, max_steps)) for rng in rng_list]) >= 1.0 / hold
+        for t in range(1, max_steps):
+            draws[:, :, t] = np.where(keep[:, :, t], draws[:, :, t - 1], draws[:, :, t])
     elif explore > 0:
         draws = explore * np.stack([rng.standard_normal((n_episodes, max_steps)) for rng in rng_list])
     obs[:, :, 0] = (POLE.observe(state) / SCALE).reshape(n_seeds, n_episodes, 2)
@@ -414,7 +441,8 @@ def train_runs(cfg: Config, seeds, progress=True, keep=False, refresh=True):
     model = RecurrentBank(3, cfg.hidden_m, 3, [np.random.default_rng([s, 2]) for s in seeds])
     m_learner, c_learner = Learner(model, cfg.lr_m), Learner(controller, cfg.lr_c)
     replay = Replay(n_seeds, cfg.max_steps)
-    replay.add(*run_episodes(None, None, rngs, cfg.random_trials, min(cfg.max_steps, 200), random_actions=True))
+    replay.add(*run_episodes(None, None, rngs, cfg.random_trials, min(cfg.max_steps, 200), random_actions=True,
+                             hold=cfg.hold))
     solved_at = np.full(n_seeds, -1)
     trials_at = np.full(n_seeds, -1)
     history = {"m_loss": [], "c_loss": [], "balance": [], "trial_steps": []}
@@ -424,7 +452,7 @@ def train_runs(cfg: Config, seeds, progress=True, keep=False, refresh=True):
         if cycle > 0:
             trials = (run_episodes(controller, c_cell, rngs, cfg.trials_per_cycle, cfg.max_steps, explore=cfg.explore)
                       if refresh else run_episodes(None, None, rngs, cfg.trials_per_cycle, min(cfg.max_steps, 200),
-                                                   random_actions=True))
+                                                   random_actions=True, hold=cfg.hold))
             replay.add(*trials)
             history["trial_steps"].append(trials[2].mean(axis=1))
         history["m_loss"].append(train_model(model, m_learner, replay, rngs, cfg, cfg.m_iters))
@@ -459,6 +487,26 @@ def train_runs(cfg: Config, seeds, progress=True, keep=False, refresh=True):
                 model.params[k][i] = frozen[i][1][k]
         out.update(controller=controller, model=model, c_cell=c_cell)
     return out
+
+
+def _train_part(task):
+    cfg, seeds, refresh, progress = task
+    out = train_runs(cfg, seeds, progress=progress, refresh=refresh)
+    return out["rows"], out["history"]
+
+
+def train_sweep(cfg: Config, seeds, refresh=True, workers=1):
+    """train_runs over the seeds, in `workers` processes (halves of the seeds); the same figures either way."""
+    if workers == 1:
+        out = train_runs(cfg, seeds, refresh=refresh)
+        return out["rows"], out["history"]
+    parts = [list(map(int, part)) for part in np.array_split(seeds, workers) if len(part)]
+    with pool(workers=len(parts)) as executor:
+        results = list(executor.map(_train_part, [(cfg, part, refresh, i == 0) for i, part in enumerate(parts)]))
+    rows = [row for part_rows, _ in results for row in part_rows]
+    history = {key: [np.concatenate([h[key][c] for _, h in results], axis=-1 if key != "balance" else 0)
+                     for c in range(len(results[0][1][key]))] for key in results[0][1]}
+    return rows, history
 
 
 # ----------------------------------------------------------------------------------------
@@ -584,6 +632,9 @@ def parse_args(argv=None):
                         default=Config.horizon, help="imagined steps per C update")
     parser.add_argument("--lr-c", type=positive_float, default=Config.lr_c, help="Adam step size of C")
     parser.add_argument("--lr-m", type=positive_float, default=Config.lr_m, help="Adam step size of M")
+    parser.add_argument("--workers", type=int, choices=[1, 2], default=1,
+                        help="processes the seeds are split over (the same figures; a recorded command with 2 runs "
+                             "under record.sh --both)")
     parser.add_argument("--gradcheck", action="store_true",
                         help="check the hand-written gradients numerically, print the largest relative error and "
                              "exit (non-zero above 1e-6)")
@@ -641,8 +692,7 @@ def main(argv=None) -> int:
     section = chosen[0] if chosen else None
     label = describe(cfg, not args.no_refresh)
     print(f"pole balancing from positions through a world model: {label}; seeds {seeds[0]}..{seeds[-1]}", flush=True)
-    out = train_runs(cfg, seeds, refresh=not args.no_refresh)
-    rows = out["rows"]
+    rows, history = train_sweep(cfg, seeds, refresh=not args.no_refresh, workers=args.workers)
     print(format_table(list(rows[0]), [list(r.values()) for r in rows]))
     summary = summarize([r["trials"] for r in rows], [r["solved"] for r in rows])
     n_solved, n_runs = summary["n_solved"], summary["n_runs"]
@@ -655,7 +705,7 @@ def main(argv=None) -> int:
     measured = {"runs solved": f"{n_solved}/{n_runs}", "median trials to solve": summary["median"],
                 "mean steps balanced (final C, 20 test starts)": balanced}
     per_cycle = [[c + 1] + [int(((b >= EVAL_STEPS).sum(axis=1) >= SOLVE_STARTS).sum()), float(b.mean())]
-                 for c, b in enumerate(out["history"]["balance"])]
+                 for c, b in enumerate(history["balance"])]
     tables = [{"title": f"Per seed ({label}): solved (C balances {EVAL_STEPS} steps from >= {SOLVE_STARTS} of "
                         f"{TEST_STARTS} test starts), trials and cycle at which it first did, test starts balanced "
                         f"and mean steps balanced by the final C, M's prediction error (scaled) at the end",

@@ -73,7 +73,7 @@ def draw_learning(run, path):
     ax.plot(c, color="C3", lw=0.8)
     for k in range(1, len(hist["c_loss"])):
         ax.axvline(k * len(hist["c_loss"][0]), color="grey", lw=0.6, ls=":")
-    ax.set_title("C: mean predicted pain per\nimagined step", fontsize=9)
+    ax.set_title("C's loss in M's imagination: expected share\nof the 100 imagined steps after the fall", fontsize=9)
     ax.set_xlabel("C update (dotted: new cycle)", fontsize=8)
     ax = axes[2]
     balance = np.stack([b[0] for b in hist["balance"]])         # (cycles, starts)
