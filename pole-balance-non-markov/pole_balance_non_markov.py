@@ -61,7 +61,7 @@ class Config:
     model_c: str = "rnn"        # "rnn" or "odyssnet"
     hidden_c: int = 16
     hidden_m: int = 32
-    cycles: int = 6             # trials -> M -> C, repeated
+    cycles: int = 10            # trials -> M -> C, repeated
     random_trials: int = 64     # episodes with random actions before the first cycle
     hold: float = 5.0           # a random action is held for a geometric number of steps of this mean
     trials_per_cycle: int = 16  # C's episodes (with exploration noise) that start every later cycle
