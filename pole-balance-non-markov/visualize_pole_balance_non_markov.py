@@ -1,10 +1,10 @@
-"""Static figures for pole-balance-non-markov (seed 0's headline run, and the recorded sweep).
+"""Static figures for pole-balance-non-markov (seed 1's headline run, and the recorded sweep).
 
     python3 pole-balance-non-markov/visualize_pole_balance_non_markov.py     # writes viz/*.png
 
-- learning.png: seed 0's training (M's prediction error, C's imagined cost, steps balanced after each
+- learning.png: seed 1's training (M's prediction error, C's imagined cost, steps balanced after each
   cycle) and, from results.json, the runs solved per setting against the seed catalog's 17/20.
-- rollout.png: seed 0's final C on a test start for 1000 steps: the positions it sees, the velocities it
+- rollout.png: seed 1's final C on a test start for 1000 steps: the positions it sees, the velocities it
   does not, its action.
 - pca.png: C's hidden state along that rollout: its first two principal components against the hidden
   velocities, and how well a linear read-out of the hidden state recovers x' and theta'.
@@ -26,11 +26,22 @@ import pole_balance_non_markov as pb
 from shared.figures import figure_parser, recorded, save_png
 
 
+PICTURE_SEED = 1   # the first seed of the recorded sweep whose run solves (seed 0's does not)
+
+
 def train_headline(seed: int, quick: bool):
     """Seed `seed`'s headline run (failure-only pain), its nets kept (as they were when the run solved)."""
     args = pb.parse_args(["--seed", str(seed)] + (["--quick"] if quick else []))
     cfg = pb.config_of(args)
     return cfg, pb.train_runs(cfg, [seed], progress=not quick, keep=True)
+
+
+def best_start(run, seed: int, steps: int = pb.EVAL_STEPS):
+    """The test start from which the final C balances longest (the first of equals), and how many of the
+    20 starts it balances for `steps` steps."""
+    starts = pb.test_starts(seed)[None]
+    _, _, length, _ = pb.run_episodes(run["controller"], run["c_cell"], [None], pb.TEST_STARTS, steps, starts=starts)
+    return int(np.argmax(length[0])), int((length[0] >= steps).sum())
 
 
 def test_rollout(run, seed: int, steps: int = pb.EVAL_STEPS, start: int = 0):
@@ -40,7 +51,7 @@ def test_rollout(run, seed: int, steps: int = pb.EVAL_STEPS, start: int = 0):
                                                                starts=starts, record_hidden=True)
     n = int(length[0, 0])
     return {"states": states[0, 0, :n + 1], "obs": obs[0, 0, :n + 1], "act": act[0, 0, :n],
-            "hidden": hidden[0, 0, :n], "length": n}
+            "hidden": hidden[0, 0, :n], "length": n, "start": start, "seed": seed}
 
 
 def pca(hidden):
@@ -57,7 +68,7 @@ def linear_r2(hidden, target):
     return 1.0 - residual.var() / target.var()
 
 
-def draw_learning(run, path):
+def draw_learning(run, path, seed):
     hist = run["history"]
     record = recorded(pb.__file__)
     fig, axes = plt.subplots(1, 4, figsize=(15, 3.6))
@@ -84,7 +95,8 @@ def draw_learning(run, path):
     ax.axhline(pb.EVAL_STEPS, color="k", ls=":", lw=1)
     ax.set_xlabel("cycle", fontsize=8)
     ax.set_ylabel("steps balanced (real cart-pole)", fontsize=8)
-    ax.set_title("seed 0: deterministic C after each cycle", fontsize=9)
+    ax.set_title(f"seed {seed}: deterministic C after each cycle\n(20 test starts; the run stops learning once solved)",
+                 fontsize=9)
     ax.legend(fontsize=7)
     ax = axes[3]
     names, counts = [], []
@@ -120,7 +132,8 @@ def draw_rollout(roll, path):
     ax.axhline(-1, color="k", ls=":", lw=0.8)
     ax.set_ylabel("seen by C\n(scaled)", fontsize=8)
     ax.legend(fontsize=7, loc="upper right")
-    ax.set_title(f"seed 0, final C, test start 0: balanced {roll['length']} steps", fontsize=10)
+    ax.set_title(f"seed {roll['seed']}, final C, test start {roll['start']} (its longest of 20; it balances {pb.EVAL_STEPS} steps "
+                 f"from {roll['balanced']} of 20): balanced {roll['length']} steps", fontsize=9)
     ax = axes[1]
     ax.plot(t, roll["states"][:, 1], label="x' (m/s)")
     ax.plot(t, roll["states"][:, 3], label="theta' (rad/s)")
@@ -168,7 +181,7 @@ def draw_pca(roll, path):
 def draw_imagination(run, seed, path, steps=100):
     """C acting in M's imagination from a test start (after a real burn-in) against the real cart-pole."""
     cfg = pb.Config()
-    roll = test_rollout(run, seed, steps=cfg.burn + steps, start=1)
+    roll = test_rollout(run, seed, steps=cfg.burn + steps, start=1)      # another start than the rollout's
     burn = cfg.burn
     controller, model, c_cell = run["controller"], run["model"], run["c_cell"]
     obs = roll["obs"][None, None]
@@ -188,7 +201,7 @@ def draw_imagination(run, seed, path, steps=100):
         axes[0].plot(t, real[:, k], color=f"C{k}", label=f"real {name}")
         axes[0].plot(t, traj[0, 0, :, k], "--", color=f"C{k}", label=f"M's imagination: {name}")
     axes[0].legend(fontsize=7, ncol=2)
-    axes[0].set_title(f"seed 0: C acting in M's imagination vs in the real cart-pole (test start 1, after a "
+    axes[0].set_title(f"seed {seed}: C acting in M's imagination vs in the real cart-pole (test start 1, after a "
                       f"{burn}-step real burn-in)", fontsize=9)
     axes[1].semilogy(t[1:], np.maximum(pains[0, 0], 1e-8), color="C3")
     axes[1].set_ylabel("M's predicted pain", fontsize=8)
@@ -199,13 +212,16 @@ def draw_imagination(run, seed, path, steps=100):
 
 def main(argv=None) -> int:
     parser = figure_parser(__file__, __doc__, "viz")
+    parser.set_defaults(seed=PICTURE_SEED)
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cfg, run = train_headline(args.seed, args.quick)
     steps = 200 if args.quick else pb.EVAL_STEPS
-    roll = test_rollout(run, args.seed, steps=steps)
-    draw_learning(run, out / "learning.png")
+    start, balanced = best_start(run, args.seed, steps)
+    roll = test_rollout(run, args.seed, steps=steps, start=start)
+    roll["balanced"] = balanced
+    draw_learning(run, out / "learning.png", args.seed)
     draw_rollout(roll, out / "rollout.png")
     r2 = draw_pca(roll, out / "pca.png")
     print("linear read-out R^2 of the velocities from C's hidden state:", {k: round(v, 3) for k, v in r2.items()})
