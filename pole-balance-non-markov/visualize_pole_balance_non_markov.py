@@ -95,8 +95,8 @@ def draw_learning(run, path, seed):
     ax.axhline(pb.EVAL_STEPS, color="k", ls=":", lw=1)
     ax.set_xlabel("cycle", fontsize=8)
     ax.set_ylabel("steps balanced (real cart-pole)", fontsize=8)
-    ax.set_title(f"seed {seed}: deterministic C after each cycle\n(20 test starts; the run stops learning once solved)",
-                 fontsize=9)
+    ax.set_title(f"seed {seed}: deterministic C after each cycle (20 test\nstarts; a solved run keeps that cycle's C, "
+                 f"later cycles drawn too)", fontsize=9)
     ax.legend(fontsize=7)
     ax = axes[3]
     names, counts = [], []
