@@ -74,6 +74,7 @@ class Config:
     odyssnet_neurons: int = 16
     thinking: int = 2
     lr_odyssnet: float = 0.003     # AdamW step size of the OdyssNet actor (shared.control.Learner)
+    lam: float = 0.0               # TD(lambda) trace decay of the critic (0: TD(0), the headline)
 
 
 # ----------------------------------------------------------------------------------------
@@ -213,6 +214,7 @@ def train(seeds, cfg: Config, progress: Progress | None = None, keep_curve: bool
     failed_tests = np.zeros(S, int)
     lengths = [[] for _ in range(S)]
     noise = np.zeros((S, 1024))
+    traces = {k: np.zeros((K,) + v.shape) for k, v in critic.params.items()}
     tick = 0
     while active.any():
         if tick % 1024 == 0:
@@ -229,9 +231,19 @@ def train(seeds, cfg: Config, progress: Progress | None = None, keep_curve: bool
                             np.concatenate([obs, a], -1)], axis=1)            # (S, 3, 5)
         q, cache = critic.forward(x)
         delta = r + cfg.gamma * (~failed)[:, None] * q[:, 1] - q[:, 0]        # (S, K)
-        d_q = np.zeros_like(q)
-        d_q[:, 0] = -delta * active[:, None]
-        g_critic, _ = critic.backward(cache, d_q)
+        if cfg.lam > 0:        # TD(lambda): one trace per component and seed, e_k = gamma lambda e_k + dQ_k
+            g_critic = {k: np.zeros_like(v) for k, v in critic.params.items()}
+            for c in range(K):
+                d_q = np.zeros_like(q)
+                d_q[:, 0, c] = 1.0
+                grad_c, _ = critic.backward(cache, d_q)
+                for k, g in grad_c.items():
+                    traces[k][c] = cfg.gamma * cfg.lam * traces[k][c] + g
+                    g_critic[k] -= (delta[:, c] * active).reshape((-1,) + (1,) * (g.ndim - 1)) * traces[k][c]
+        else:
+            d_q = np.zeros_like(q)
+            d_q[:, 0] = -delta * active[:, None]
+            g_critic, _ = critic.backward(cache, d_q)
         dv_da = critic_action_gradient(critic, cache[1][:, 2:3], mix)         # (S, 1, 1)
         actor.learn(-dv_da * (1.0 - a * a), active)                          # ascent on w . Q(s, mu(s))
         for k, g in g_critic.items():
@@ -257,6 +269,9 @@ def train(seeds, cfg: Config, progress: Progress | None = None, keep_curve: bool
             step_in_episode[i] = 0
             state[i] = env.reset(env_rngs[i], 1)[0]
         actor.reset(ended)
+        if cfg.lam > 0:
+            for trace in traces.values():
+                trace[:, ended] = 0.0
         over = active & (steps >= cfg.max_steps)          # the budget ends inside an episode
         if over.any():
             for i in np.flatnonzero(over):
@@ -399,7 +414,7 @@ MIN_RUNS = 20
 WHERE = ("the paper's claim as its title and the author's page on the 1990 reports state it (an adaptive "
          "critic adjusts the controller; vector-valued reward signals; deterministic policy gradients); the "
          "paper gives no figure that was read here. Success = a 1000-step episode: the seed catalog's "
-         "criterion (shared/seeds/004_b29cc7de8e70528c.txt, line 1519)")
+         "criterion (shared/seeds/004_b29cc7de8e70528c.txt, lines 1519-1524)")
 SOLVE_RATE_FLOOR = 0.5        # H0 of claim 1: the method balances the pole in at most half of the runs
 CRITIC_ERROR_LIMIT = 0.10     # claim 2: the critic's components within 10% of their returns on average
 
@@ -455,16 +470,17 @@ PAPER = {
              "for RNNs); the paper's own text and any figure of it were not read.",
     "figures": [
         {"name": "episode length that counts as success", "value": 1000,
-         "where": "the seed catalog's criterion (shared/seeds/004_b29cc7de8e70528c.txt, line 1519), not the paper"},
+         "where": "the seed catalog's criterion (shared/seeds/004_b29cc7de8e70528c.txt, lines 1519-1524), not the paper"},
         {"name": "published catalog (REINFORCE actor, not the paper's dV/da): runs solved", "value": "9/10",
-         "where": "shared/seeds/004_b29cc7de8e70528c.txt, line 1560 ff., not the paper"},
+         "where": "shared/seeds/004_b29cc7de8e70528c.txt, lines 1570-1583, not the paper"},
         {"name": "published catalog: median episodes to solve (solved runs)", "value": 135,
-         "where": "shared/seeds/004_b29cc7de8e70528c.txt, line 1560 ff., not the paper"},
+         "where": "shared/seeds/004_b29cc7de8e70528c.txt, lines 1570-1583, not the paper"},
     ],
 }
 SECTIONS = {
     "scalar-critic": "K = 1, the classic scalar adaptive critic (--components 1)",
     "odyssnet": "the catalog's OdyssNet core as the actor (--model odyssnet)",
+    "td-lambda": "the vector critic learned by TD(0.7) (--lam 0.7)",
 }
 
 
@@ -521,6 +537,8 @@ def parse_args(argv=None):
     parser.add_argument("--lr-actor", type=positive_float, default=Config.lr_actor, help="SGD step of the MLP actor")
     parser.add_argument("--lr-critic", type=positive_float, default=Config.lr_critic, help="SGD step of the critic")
     parser.add_argument("--explore", type=positive_float, default=Config.explore, help="std of the action noise")
+    parser.add_argument("--lam", type=float, choices=[0.0, 0.7], default=0.0,
+                        help="the critic's TD(lambda) trace decay: 0 (TD(0), default) or 0.7 (a recorded section)")
     parser.add_argument("--max-episodes", type=positive_int, default=Config.max_episodes,
                         help="episodes per run at most")
     parser.add_argument("--gradcheck", action="store_true",
@@ -529,8 +547,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     parser.only_when(not args.gradcheck, parser.flags("--gradcheck"), "to training runs, not to --gradcheck")
     parser.only_when(args.model == "mlp", ["--lr-actor"], "with --model mlp")
-    if args.model == "odyssnet" and args.components == 1:
-        parser.error("one comparison at a time: --model odyssnet or --components 1")
+    if sum([args.model == "odyssnet", args.components == 1, args.lam > 0]) > 1:
+        parser.error("one comparison at a time: --model odyssnet, --components 1 or --lam 0.7")
     tuned = [n for n, d in (("lr_actor", Config.lr_actor), ("lr_critic", Config.lr_critic),
                             ("explore", Config.explore), ("max_episodes", Config.max_episodes))
              if getattr(args, n) != d]
@@ -542,7 +560,7 @@ def parse_args(argv=None):
 
 def config_of(args) -> Config:
     cfg = Config(components=args.components, actor=args.model, lr_actor=args.lr_actor, lr_critic=args.lr_critic,
-                 explore=args.explore, max_episodes=args.max_episodes)
+                 explore=args.explore, max_episodes=args.max_episodes, lam=args.lam)
     if args.quick:
         cfg = replace(cfg, max_episodes=min(cfg.max_episodes, 30), max_steps=3000)
     return cfg
@@ -553,6 +571,8 @@ def section_of(args) -> str | None:
         return "odyssnet"
     if args.components == 1:
         return "scalar-critic"
+    if args.lam > 0:
+        return "td-lambda"
     return None
 
 
@@ -560,7 +580,8 @@ def describe(cfg: Config) -> str:
     actor = (f"OdyssNet actor ({cfg.odyssnet_neurons} neurons, {cfg.thinking} thinking steps, AdamW "
              f"{cfg.lr_odyssnet})" if cfg.actor == "odyssnet" else f"MLP actor 4-{cfg.hidden}-1 (SGD {cfg.lr_actor})")
     critic = "vector critic K = 2, w = (1, 0.3)" if cfg.components == 2 else "scalar critic K = 1"
-    return f"{actor}, trained by d(w.Q)/da through the {critic} (5-{cfg.hidden}-{cfg.components}, TD(0), SGD " \
+    td = f"TD({cfg.lam:g})"
+    return f"{actor}, trained by d(w.Q)/da through the {critic} (5-{cfg.hidden}-{cfg.components}, {td}, SGD " \
            f"{cfg.lr_critic}), gamma {cfg.gamma}, action noise {cfg.explore}"
 
 
@@ -599,7 +620,8 @@ def main(argv=None) -> int:
     errs = [r["critic_error"] for r in solved_rows if r["critic_error"] is not None]
     crit = float(np.mean(errs)) if errs else None
     counts = f"{summary['n_solved']}/{summary['n_runs']}"
-    name = {"odyssnet": "OdyssNet actor", "scalar-critic": "scalar critic (K = 1)"}.get(section, "vector critic (K = 2)")
+    name = {"odyssnet": "OdyssNet actor", "scalar-critic": "scalar critic (K = 1)",
+            "td-lambda": "vector critic, TD(0.7)"}.get(section, "vector critic (K = 2)")
     headline = {"runs_solved": counts, "median_episodes_to_solve": summary["median"],
                 "mean_episodes_to_solve": summary["mean"],
                 "median_steps_to_solve": (float(np.median([r["steps_to_solve"] for r in solved_rows]))
@@ -608,7 +630,7 @@ def main(argv=None) -> int:
                 "critic_relative_error": crit}
     if section is None:
         headline[f"seed{seeds[0]}_episodes"] = rows[0]["episodes"]
-    prefix = {"odyssnet": "odyssnet_", "scalar-critic": "scalar_critic_"}.get(section, "")
+    prefix = {"odyssnet": "odyssnet_", "scalar-critic": "scalar_critic_", "td-lambda": "td_lambda_"}.get(section, "")
     headline = {f"{prefix}{k}": v for k, v in headline.items()}
     measured = {f"{name}: runs solved": counts, f"{name}: median episodes to solve": summary["median"],
                 f"{name}: share of test episodes balanced (solved runs)": test_share}
