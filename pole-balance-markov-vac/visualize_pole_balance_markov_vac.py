@@ -69,7 +69,7 @@ def draw_learning_curve(run: dict, records: dict, out: Path) -> None:
         ax.text(i, 1.02, f"{len(eps)}/{len(rows)} solved", transform=ax.get_xaxis_transform(), ha="center",
                 fontsize=8)
         if unsolved:
-            ax.text(i, 0.95, f"{unsolved} unsolved", transform=ax.get_xaxis_transform(), ha="center", fontsize=7,
+            ax.text(i, 0.02, f"{unsolved} unsolved", transform=ax.get_xaxis_transform(), ha="center", fontsize=7,
                     color="C3")
     ax.set_xticks(range(len(records)))
     ax.set_xticklabels(list(records), fontsize=8)
@@ -166,7 +166,8 @@ def main(argv=None) -> int:
     records = {}
     if record.get("seeds"):
         records["vector critic\nK = 2"] = record["seeds"]["per_seed"]
-    for key, name in (("scalar-critic", "scalar critic\nK = 1"), ("odyssnet", "OdyssNet actor\nK = 2")):
+    for key, name in (("scalar-critic", "scalar critic\nK = 1"), ("td-lambda", "vector critic\nTD(0.7)"),
+                      ("odyssnet", "OdyssNet actor\nK = 2")):
         if key in record and record[key].get("seeds"):
             records[name] = record[key]["seeds"]["per_seed"]
     draw_learning_curve(run, records, out)
