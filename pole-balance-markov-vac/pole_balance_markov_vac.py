@@ -36,6 +36,7 @@ Run:  python3 pole-balance-markov-vac/pole_balance_markov_vac.py --seed 0 --n-se
 
 from __future__ import annotations
 
+import argparse
 import sys
 from dataclasses import dataclass, replace
 
@@ -45,7 +46,7 @@ import numpy as np
 
 from shared.control import Learner, OdyssNetBank
 from shared.envs import CartPole
-from shared.experiment import (Progress, conclude, format_table, format_value, positive_float, positive_int,
+from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
 from shared.verdict import grade, judge, mean_below, pending, rate_at_least
@@ -526,6 +527,14 @@ def remix_table(rows: list[dict]) -> dict:
             "rows": table}
 
 
+def step_size(text: str) -> float:
+    """A positive SGD step of at most 10 (larger ones diverge at once)."""
+    value = positive_float(text)
+    if value > 10:
+        raise argparse.ArgumentTypeError(f"a step size above 10 diverges at once, got {text}")
+    return value
+
+
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="reduced run for tests: at most 2 seeds, 30 episodes or 3000 "
                          "steps per run, test episodes of 1000 steps")
@@ -534,12 +543,12 @@ def parse_args(argv=None):
                              "(critic unchanged)")
     parser.add_argument("--components", type=int, choices=[1, 2], default=2,
                         help="K, the critic's return components: 2 the vector critic (default), 1 the scalar AHC")
-    parser.add_argument("--lr-actor", type=positive_float, default=Config.lr_actor, help="SGD step of the MLP actor")
-    parser.add_argument("--lr-critic", type=positive_float, default=Config.lr_critic, help="SGD step of the critic")
+    parser.add_argument("--lr-actor", type=step_size, default=Config.lr_actor, help="SGD step of the MLP actor")
+    parser.add_argument("--lr-critic", type=step_size, default=Config.lr_critic, help="SGD step of the critic")
     parser.add_argument("--explore", type=positive_float, default=Config.explore, help="std of the action noise")
     parser.add_argument("--lam", type=float, choices=[0.0, 0.7], default=0.0,
                         help="the critic's TD(lambda) trace decay: 0 (TD(0), default) or 0.7 (a recorded section)")
-    parser.add_argument("--max-episodes", type=positive_int, default=Config.max_episodes,
+    parser.add_argument("--max-episodes", type=int_at_most(100_000, "episodes are simulated one after another"), default=Config.max_episodes,
                         help="episodes per run at most")
     parser.add_argument("--gradcheck", action="store_true",
                         help="check the hand-written gradients numerically, print the largest relative error and "
