@@ -31,7 +31,8 @@ T_max = 1000 steps; after every 500th trial a test run with greedy actions and s
 that does not find the goal counts as 1000 steps. Systems of 3, 4, 6, 8 and 12 agents; 4, 8 and 12 with
 actions replaced by random ones with probability 10%.
 
-Run:  python3 hq-learning-pomdp/hq_learning_pomdp.py --n-seeds 20 --record                 # headline
+Run:  python3 hq-learning-pomdp/hq_learning_pomdp.py --n-seeds 40 --record                 # headline
+      python3 hq-learning-pomdp/hq_learning_pomdp.py --agents 1 --n-seeds 40 --record     # flat Q(lambda)
 """
 
 from __future__ import annotations
@@ -159,11 +160,11 @@ class Config:
     test_every: int = 500           # [P]
     gamma: float = 0.9              # [S]: the transcription's value is an image we cannot read
     temperature: float = 0.1        # Max-Boltzmann's T [S]
-    lr_q: float = 0.05              # [O]
+    lr_q: float = 0.1               # [O]
     lam: float = 0.9                # Q(lambda) [O]
     lr_hq: float = 0.2              # [O]
     lam_hq: float = 0.9             # HQ(lambda) [O]
-    p_max_start: float = 0.0        # Max-Random / Max-Boltzmann: greedy with probability p_max [O]
+    p_max_start: float = 0.5        # Max-Random / Max-Boltzmann: greedy with probability p_max [O]
     p_max_end: float = 1.0          # ... rising linearly over the trials [O]
     noise: float = 0.0              # probability an action is replaced by a random one [P: 0 or 0.1]
     goal_reward: float = 100.0      # [P]
@@ -389,7 +390,7 @@ def verdict(record: dict) -> dict:
        Exact binomial, H0: rate <= 1.0 - 0.5 (more than half the simulations end at the optimum).
     3. Flat Q(lambda) fails (Sec. 4.1 [P]: "There is no deterministic, memory-free policy for solving this
        task"). Metric: share of flat simulations (section "flat", same maze, protocol and seeds) whose last
-       greedy test reaches the goal. Exact binomial, H0: rate >= 0.0 + 0.1.
+       greedy test reaches the goal. Exact binomial, H0: rate >= 0.0 + 0.2 (20 simulations can reject it).
     4. HQ beats flat Q(lambda): the share reaching the goal, HQ minus flat; one-sided Fisher exact test.
     Grade: yes if all hold; partial if claim 1 holds and another not; no if claim 1 fails. Pending without the
     flat section or with fewer than 20 simulations in either part.
@@ -407,7 +408,7 @@ def verdict(record: dict) -> dict:
                       metric="share of HQ simulations whose last greedy test run reaches the goal"),
         rate_at_least("HQ-learning finds the optimal 28-step path", WHERE_S, hq_optimal, 1.0, 0.5,
                       metric="share of HQ simulations whose last greedy test run takes 28 steps"),
-        rate_at_most("flat Q(lambda) cannot solve the maze", WHERE_P, flat_solved, 0.0, 0.1,
+        rate_at_most("flat Q(lambda) cannot solve the maze", WHERE_P, flat_solved, 0.0, 0.2,
                      metric="share of flat Q(lambda) simulations whose last greedy test run reaches the goal"),
         rate_higher("HQ-learning solves it more often than flat Q(lambda)", WHERE_P, hq_solved, flat_solved,
                     metric="share reaching the goal in the last greedy test, HQ minus flat"),
@@ -446,6 +447,7 @@ def section_name(agents: int, noise: float, trials: int, headline_trials: int) -
 
 QUICK = {"test_every": 50, "t_max": 200}     # --quick: the same pipeline, small
 HEADLINE_AGENTS = 4
+HEADLINE_SIMS = 40
 HEADLINE_TRIALS = 2000
 PAPER_TRIALS = 20_000
 
@@ -517,7 +519,7 @@ def parse_args(argv=None):
                         f"paper's {PAPER_TRIALS:,} is the section 'paper_scale'); a multiple of 500")
     parser.add_argument("--noise", type=float, choices=[0.0, 0.1], default=0.0,
                         help="probability an action is replaced by a random one (the paper's 0 or 0.1)")
-    parser.set_defaults(n_seeds=MIN_SEEDS)
+    parser.set_defaults(n_seeds=HEADLINE_SIMS)
     args = parser.parse_args(argv)
     if args.trials % 500:
         parser.error(f"--trials must be a multiple of 500 (a test after every 500th trial), got {args.trials}")

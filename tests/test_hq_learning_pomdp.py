@@ -202,8 +202,11 @@ def test_verdict_yes_partial_no():
     assert hq.verdict(record([True] * n, [True] * 20 + [False] * 20, [False] * n))["value"] == "partial"
     # HQ solves in only 60%: claim 1 (H0 <= 0.75) fails -> no
     assert hq.verdict(record([True] * 24 + [False] * 16, [True] * 24 + [False] * 16, [False] * n))["value"] == "no"
-    # flat solves often: claim 3 fails -> partial
+    # flat solves often: claim 3 (H0 >= 0.2) fails -> partial
     assert hq.verdict(record([True] * n, [True] * n, [True] * 10 + [False] * 30))["value"] == "partial"
+    # flat solves 1/40 (p(X <= 1 | 0.2) is tiny): claim 3 holds; 20 flat runs, none solved: holds too
+    assert hq.verdict(record([True] * n, [True] * n, [True] + [False] * 39))["claims"][2]["holds"]
+    assert hq.verdict(record([True] * n, [True] * n, [False] * 20))["claims"][2]["holds"]
 
 
 def test_verdict_thresholds_at_the_binomial_edges():
