@@ -74,6 +74,8 @@ def parts(record):
 def fig_curves(record):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for k, (label, part) in enumerate(parts(record)):
+        if label.startswith("HQ-learning, M = 4 (headline)"):
+            label = "HQ-learning, M = 4"
         head = part["headline"]
         every = head["config"]["test_every"]
         x = every * (1 + np.arange(len(head["mean_test_steps_curve"])))
@@ -83,6 +85,8 @@ def fig_curves(record):
         axes[1].plot(x, head["share_optimal_curve"], "o-", ms=3, color=colour)
     axes[0].axhline(hq.OPTIMAL_STEPS, ls="--", color="k", lw=0.8)
     axes[0].set_yscale("log")
+    for ax in axes:
+        ax.set_xscale("log")
     axes[0].set_ylabel("mean greedy test steps (failure = 1000)")
     axes[1].set_ylabel("share of simulations at the 28-step optimum")
     axes[1].set_ylim(-0.02, 1.02)
