@@ -59,7 +59,7 @@ def fig_maze(maze):
     xy = maze.grid.coords[optimal_route(maze)]
     ax.plot(xy[:, 1], xy[:, 0], "-", color="tab:red", alpha=0.45, lw=3)
     ax.set_title("Our maze: 62 free cells, 9 inputs (wall bits W=1, N=2, E=4, S=8),\n"
-                 "optimal route S -> G 28 steps (red); input 5 = walls left and right", fontsize=8.5)
+                 "optimal route S (green) -> G (red) 28 steps; input 5 = walls left and right", fontsize=8.5)
     return fig
 
 
