@@ -72,7 +72,7 @@ def parts(record):
 
 
 def fig_curves(record):
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6))
     for k, (label, part) in enumerate(parts(record)):
         if label.startswith("HQ-learning, M = 4 (headline)"):
             label = "HQ-learning, M = 4"
@@ -93,9 +93,9 @@ def fig_curves(record):
     for ax in axes:
         ax.set_xlabel("trials")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=7)
     fig.suptitle("Greedy test runs after every 500th trial (this machine's seeds)", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.15, 1, 1))
     return fig
 
 
