@@ -294,6 +294,7 @@ PAPER_URLS = {
         "https://papers.nips.cc/paper/1215-lstm-can-solve-hard-long-time-lag-problems",
     "Long short-term memory": "https://doi.org/10.1162/neco.1997.9.8.1735",
     "Probabilistic incremental program evolution": "https://doi.org/10.1162/evco.1997.5.2.123",
+    "HQ-learning": "https://doi.org/10.1177/105971239700600202",
     "Learning to forget: continual prediction with LSTM": "https://doi.org/10.1162/089976600300015015",
     "LSTM recurrent networks learn simple context-free and context-sensitive languages":
         "https://doi.org/10.1109/72.963769",
