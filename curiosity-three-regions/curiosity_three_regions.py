@@ -64,6 +64,9 @@ class Config:
     noise_a: float = 0.0      # sensor noise on A (a variant)
     eval_every: int = 500     # steps between evaluations of M on every deterministic context
     windows: int = 10         # windows for the visit shares over time
+    world: str = "ring"       # "ring" (the headline) or "grid" (10 x 10, a section)
+    grid_side: int = 10
+    grid_cues: int = 8        # cues per cell of C in the grid
 
 
 # ----------------------------------------------------------------------------------------
@@ -78,16 +81,26 @@ class World:
     per (cell, cue), the cue drawn uniformly every step. The context M sees is a one-hot of the
     cell (A, B) or of the (cell, cue) pair (C): n + n + n x cues contexts."""
 
+    n_actions = 3
+
     def __init__(self, cfg: Config, seed: int):
+        self.cfg = cfg
+        self.layout()
         table = np.random.default_rng([seed, 0])
-        self.cfg, self.n = cfg, cfg.cells
-        self.a_values = table.uniform(-1.0, 1.0, cfg.cells)
-        self.c_values = table.uniform(-1.0, 1.0, (cfg.cells, cfg.cues))
-        self.n_cells = 3 * cfg.cells
-        self.n_contexts = 2 * cfg.cells + cfg.cells * cfg.cues
+        self.a_values = table.uniform(-1.0, 1.0, self.sizes[0])
+        self.c_values = table.uniform(-1.0, 1.0, (self.sizes[2], self.cues))
+        n_a, n_b, n_c = self.sizes
+        self.offsets = (0, n_a, n_a + n_b)
+        self.n_contexts = n_a + n_b + n_c * self.cues
+
+    def layout(self) -> None:
+        n = self.cfg.cells
+        self.n, self.cues, self.n_cells, self.sizes = n, self.cfg.cues, 3 * n, (n, n, n)
+        self.region_of = np.repeat(np.arange(3), n)
+        self.k_of = np.tile(np.arange(n), 3)
 
     def region(self, cell: int) -> int:
-        return cell // self.n
+        return int(self.region_of[cell])
 
     def move(self, cell: int, action: int) -> int:
         return (cell + action - 1) % self.n_cells
@@ -95,21 +108,53 @@ class World:
     def sense(self, cell: int, rng: np.random.Generator) -> tuple[int, float]:
         """(context index, sensation) at ``cell``; draws the cue and both noises every step, so the
         random stream does not depend on where the agent is."""
-        cue, noise = int(rng.integers(self.cfg.cues)), rng.standard_normal(2)
-        r, k = divmod(cell, self.n)
+        cue, noise = int(rng.integers(self.cues)), rng.standard_normal(2)
+        r, k = int(self.region_of[cell]), int(self.k_of[cell])
         if r == 0:
             return k, float(self.a_values[k] + self.cfg.noise_a * noise[0])
         if r == 1:
-            return self.n + k, float(self.cfg.sigma_b * noise[1])
-        return 2 * self.n + k * self.cfg.cues + cue, float(self.c_values[k, cue])
+            return self.offsets[1] + k, float(self.cfg.sigma_b * noise[1])
+        return self.offsets[2] + k * self.cues + cue, float(self.c_values[k, cue])
 
     def deterministic(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every deterministic context (A's and C's): indices, noise-free targets, region (0 or 2)."""
-        n, q = self.n, self.cfg.cues
-        idx = np.concatenate([np.arange(n), 2 * n + np.arange(n * q)])
+        n_a, _, n_c = self.sizes
+        idx = np.concatenate([np.arange(n_a), self.offsets[2] + np.arange(n_c * self.cues)])
         target = np.concatenate([self.a_values, self.c_values.ravel()])
-        region = np.concatenate([np.zeros(n, int), np.full(n * q, 2)])
+        region = np.concatenate([np.zeros(n_a, int), np.full(n_c * self.cues, 2)])
         return idx, target, region
+
+
+class GridWorld(World):
+    """The section closer to IJCNN Sec. 5's world (ours): a 10 x 10 grid of 100 states with walls,
+    columns 0-1 region A (20 cells), 2-5 region B (40 cells of noise), 6-9 region C (40 cells, each
+    with ``grid_cues`` cues): the noise lies between the known and the learnable. Actions 0 west,
+    1 stay, 2 east, 3 north, 4 south (a move into a wall stays)."""
+
+    n_actions = 5
+
+    def layout(self) -> None:
+        side = self.cfg.grid_side
+        cols = np.tile(np.arange(side), side)
+        a_cols, b_cols = side // 5, side // 5 + 2 * side // 5
+        self.region_of = np.where(cols < a_cols, 0, np.where(cols < b_cols, 1, 2))
+        self.k_of = np.zeros(side * side, int)
+        for r in range(3):
+            cells = np.flatnonzero(self.region_of == r)
+            self.k_of[cells] = np.arange(len(cells))
+        self.side, self.cues, self.n_cells = side, self.cfg.grid_cues, side * side
+        self.sizes = tuple(int((self.region_of == r).sum()) for r in range(3))
+        self.n = None
+
+    def move(self, cell: int, action: int) -> int:
+        row, col = divmod(cell, self.side)
+        d_row, d_col = ((0, -1), (0, 0), (0, 1), (-1, 0), (1, 0))[action]
+        row, col = min(max(row + d_row, 0), self.side - 1), min(max(col + d_col, 0), self.side - 1)
+        return row * self.side + col
+
+
+def make_world(cfg: Config, seed: int) -> World:
+    return GridWorld(cfg, seed) if cfg.world == "grid" else World(cfg, seed)
 
 
 # ----------------------------------------------------------------------------------------
@@ -132,12 +177,12 @@ def run_agent(seed: int, kind: str, cfg: Config = Config(), trace: bool = False)
     rewards and snapshots the pictures need."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    world = World(cfg, seed)
+    world = make_world(cfg, seed)
     rng = np.random.default_rng([seed, 1])
     model = MLP([world.n_contexts, cfg.hidden, 1], np.random.default_rng([seed, 2]))
     confidence = MLP([world.n_contexts, cfg.hidden, 1], np.random.default_rng([seed, 3]))
     confidence.params["b1"][:] = cfg.conf_init
-    controller = QLambda(1, world.n_cells, 3, cfg.lr_q, cfg.gamma, 0.0)  # lam = 0: Q-learning
+    controller = QLambda(1, world.n_cells, world.n_actions, cfg.lr_q, cfg.gamma, 0.0)  # lam = 0: Q-learning
     eye = np.eye(world.n_contexts)
     det_idx, det_target, det_region = world.deterministic()
     cell = int(rng.integers(world.n_cells))
@@ -161,7 +206,7 @@ def run_agent(seed: int, kind: str, cfg: Config = Config(), trace: bool = False)
         if t % cfg.eval_every == 0:
             evaluate(t)
         if kind == "random":
-            action = int(rng.integers(3))
+            action = int(rng.integers(world.n_actions))
         else:
             action = int(epsilon_greedy(controller.q[:, cell], cfg.epsilon, rng)[0][0])
         nxt = world.move(cell, action)
@@ -293,6 +338,8 @@ def build_parser():
                         help="std of sensor noise on region A (a variant; default 0; at most 10)")
     parser.add_argument("--epsilon", type=bounded_float(0.0, 1.0, "the exploration rate"), default=Config.epsilon,
                         help="the controller's exploration rate, in [0, 1]")
+    parser.add_argument("--world", choices=["ring", "grid"], default="ring",
+                        help="the ring of 12 cells (headline) or a 10 x 10 grid of 100 states (a section)")
     parser.add_argument("--workers", type=int, choices=[1, 2], default=1, help="local processes for the sweep")
     parser.add_argument("--scheduler", type=scheduler_address, default=None, metavar="ADDRESS",
                         help="a Dask scheduler to send the jobs to (optional extra [cluster])")
@@ -320,10 +367,11 @@ def parse_args(argv=None):
     if bad or not args.agent_list:
         parser.error(f"--agents: unknown agent(s) {bad or ['(none)']}; choose from {', '.join(KINDS)}")
     parser.only_when(args.scheduler is None, ["--workers"], "without --scheduler")
+    parser.only_when(args.world == "ring", ["--noise-a"], "on the ring (the grid section has no variant)")
     require_seeds(parser, args, MIN_SEEDS)
     if args.record and (args.steps != Config.steps or args.epsilon != Config.epsilon
-                        or args.agent_list != list(KINDS)):
-        parser.error("--record keeps the recorded configuration: drop --steps/--epsilon/--agents")
+                        or (args.world == "ring" and args.agent_list != list(KINDS))):
+        parser.error("--record keeps the recorded configuration: drop --steps/--epsilon (and --agents on the ring)")
     args.parser = parser
     return args
 
@@ -331,8 +379,8 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     parser, agents = args.parser, args.agent_list
-    section = "noisy_a" if args.noise_a > 0 else None
-    cfg = Config(steps=args.steps, noise_a=args.noise_a, epsilon=args.epsilon)
+    section = "grid" if args.world == "grid" else ("noisy_a" if args.noise_a > 0 else None)
+    cfg = Config(steps=args.steps, noise_a=args.noise_a, epsilon=args.epsilon, world=args.world)
     n_seeds = args.n_seeds
     if args.quick:
         cfg, n_seeds = replace(cfg, steps=1000, eval_every=250, windows=5), 1
@@ -373,9 +421,11 @@ def main(argv=None) -> int:
                   r["abs_reward_C_late"], r["mean_E"], r["final_E"]] for r in rows]
     seed_columns = ["seed", "agent", "share A", "share B", "share C", "|reward| in C, first fifth",
                     "|reward| in C, last fifth", "E(t) averaged", "E at the end"]
-    label = "sensor noise on A (std %g)" % cfg.noise_a if section else "noise-free A"
+    label = ("10 x 10 grid world" if cfg.world == "grid" else "ring") + (
+        ", sensor noise on A (std %g)" % cfg.noise_a if cfg.noise_a else ", noise-free A")
+    n_det = len(make_world(cfg, 0).deterministic()[0])
     tables = [{"title": f"Visit shares and M's error per agent, mean over seeds {seeds[0]}-{seeds[-1]} ({label}; "
-                        f"{cfg.steps} steps; E = summed squared error of M over the {cfg.cells + cfg.cells * cfg.cues} "
+                        f"{cfg.steps} steps; E = summed squared error of M over the {n_det} "
                         f"deterministic contexts)", "columns": columns, "rows": table_rows},
               {"title": f"Per seed (this machine's figures; {label})", "columns": seed_columns, "rows": seed_rows}]
     head = means.get("confidence") or means[agents[0]]
@@ -400,8 +450,10 @@ def main(argv=None) -> int:
     if "confidence" in means and "random" in means:
         parts.append(f"M's error averaged over the run {means['confidence']['mean_E']:.3g} vs random "
                      f"{means['random']['mean_E']:.3g}")
-    summary = ("sensor noise on A: " if section else "") + "; ".join(parts)
-    flat = {"per_seed": rows, "summary": {**summarize([r["share_C"] for r in rows], [True] * len(rows)),
+    summary = {None: "", "noisy_a": "sensor noise on A: ", "grid": "10 x 10 grid: "}[section] + "; ".join(parts)
+    # every agent's rows (the verdict compares agents on the same seeds); "solved": C is the agent's
+    # most visited region
+    flat = {"per_seed": rows, "summary": {**summarize([r["share_C"] for r in rows], [r["solved"] for r in rows]),
                                           "metric": "share_C"}}
     part = {"summary": summary, "headline": headline, "seeds": flat, "tables": tables,
             "config": asdict(cfg), "wallclock_s": elapsed}

@@ -30,7 +30,7 @@ AGENT_TITLES = {"confidence": "curious (confidence module)", "naive": "naive: re
 
 
 def config(quick: bool) -> cur.Config:
-    return replace(cur.Config(), steps=1000, eval_every=250, windows=5) if quick else cur.Config()
+    return replace(cur.Config(), steps=1000, eval_every=100, windows=5) if quick else cur.Config()
 
 
 def run_all(seed: int, cfg: cur.Config) -> dict:
@@ -118,7 +118,8 @@ def fig_learned(runs: dict, cfg: cur.Config, out: Path) -> None:
     conf = snap["conf"]
     n = cfg.cells
     groups = [conf[:n], conf[n:2 * n], conf[2 * n:]]
-    axes[2].boxplot(groups, labels=["A", "B", "C"])
+    axes[2].boxplot(groups)
+    axes[2].set_xticks([1, 2, 3], ["A", "B", "C"])
     axes[2].axhline(cfg.sigma_b ** 2, color=REGION_COLORS[1], ls="--", lw=0.8, label="B's noise variance")
     axes[2].set_title("confidence module: M's expected error\nper context, at the end", fontsize=9)
     axes[2].legend(fontsize=7)
@@ -161,7 +162,7 @@ def fig_sweep(record: dict, out: Path) -> None:
         ax.fill_between(steps, curves.min(0), curves.max(0), alpha=0.15)
     ax.set_yscale("log")
     ax.set_xlabel("environment step")
-    ax.set_ylabel("E(t): M's summed squared error, deterministic contexts")
+    ax.set_ylabel("E(t) (summed squared error)")
     ax.set_title("E(t): median over seeds, band = range", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()

@@ -195,3 +195,20 @@ def test_verdict_on_the_other_side_of_each_claim(change, failing, value):
 
 def test_verdict_is_pending_below_ten_seeds():
     assert cur.verdict(_rows(n=9))["value"] == "pending"
+
+
+def test_the_grid_section_has_100_states_walls_and_the_noise_in_the_middle():
+    cfg = replace(CFG, world="grid")
+    w = cur.make_world(cfg, 0)
+    assert w.n_cells == 100 and w.sizes == (20, 40, 40) and w.n_actions == 5
+    assert w.n_contexts == 20 + 40 + 40 * cfg.grid_cues
+    assert [w.move(0, a) for a in range(5)] == [0, 0, 1, 0, 10]          # walls at the top-left corner
+    assert [w.move(55, a) for a in range(5)] == [54, 55, 56, 45, 65]
+    assert [w.region(c) for c in range(10)] == [0, 0, 1, 1, 1, 1, 2, 2, 2, 2]
+    rng = np.random.default_rng(0)
+    contexts = {w.sense(99, rng)[0] for _ in range(200)}                  # a C cell: one context per cue
+    assert len(contexts) == cfg.grid_cues
+
+
+def test_the_ring_is_the_default_world():
+    assert isinstance(cur.make_world(CFG, 0), cur.World) and not isinstance(cur.make_world(CFG, 0), cur.GridWorld)
