@@ -303,6 +303,8 @@ PAPER_URLS = {
     "Finding temporal structure in music: blues improvisation with LSTM recurrent networks":
         "https://people.idsia.ch/~juergen/blues/IDSIA-07-02.pdf",
     "Optimal ordered problem solver": "https://doi.org/10.1023/B:MACH.0000015880.99707.b2",
+    "Adaptive confidence and adaptive curiosity":
+        "https://people.idsia.ch/~juergen/curioussingapore/curioussingapore.html",
     "Recurrent world models facilitate policy evolution":
         "https://papers.nips.cc/paper_files/paper/2018/hash/2de5d16682c3c35007e4e92982f1a2ba-Abstract.html",
 }
