@@ -70,8 +70,9 @@ def test_the_walk_counts_steps_and_times_out():
 
 
 def test_m_learns_which_legs_touch_a_disk():
-    _, _, figures = sg.train_model(np.random.default_rng(0), replace(TINY, m_iters=800))
-    assert figures["m_hit_accuracy"] > 0.85
+    _, _, figures = sg.train_model(np.random.default_rng(0), replace(TINY, hidden_m=32, m_iters=800))
+    hits = sg.rollout_data(np.random.default_rng(9), 10_000)["hit"].mean()
+    assert figures["m_hit_accuracy"] > max(hits, 1 - hits) + 0.07
 
 
 def test_hand_written_gradients_pass_the_numerical_check():
