@@ -35,12 +35,12 @@ def frame(test, subgoals, ok, step, total, curve, direct_cost):
     ax.plot(c[:, 0], c[:, 1], color="C2", lw=1)
     ax.axhline(direct_cost, color="C3", ls=":", label="direct program")
     ax.set_xlim(0, total)
-    ax.set_ylim(0.1, 6)
+    ax.set_ylim(0.1, 12)
     ax.set_yscale("log")
     ax.set_xlabel("Adam steps on S (M frozen)", fontsize=8)
     ax.set_ylabel("M's predicted cost (training batch)", fontsize=8)
     ax.legend(fontsize=7)
-    fig.suptitle(f"Seed 0: S after {step} steps; test success so far on 200 arenas: {ok.mean():.2f}", fontsize=10)
+    fig.suptitle(f"Seed 0: S after {step} steps; success on 200 test arenas now: {ok.mean():.2f}", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -60,7 +60,7 @@ def main(argv=None) -> int:
     frames, curve = [], []
     for it in range(cfg.s_iters + 1):
         if it in checkpoints or it == 0:
-            subgoals, _ = sg.subgoals_of(gen, test)
+            subgoals = sg.subgoals_of(gen, test)
             ok = sg.outcome(test["start"], test["goal"], test["disks"], subgoals)
             frames.append(frame_of(frame(test, subgoals, ok, it, cfg.s_iters, curve or [[0, direct]], direct),
                                    dpi=60))

@@ -297,7 +297,18 @@ def decode_backward(d_world: np.ndarray, saved) -> np.ndarray:
 N_INPUT = 1 + 2 * N_DISKS
 
 
-class MLPGenerator:
+class StaticGenerator:
+    """Architecture 1 of the paper: all K sub-goals at once from one pass."""
+
+    def subgoals(self, ep: dict) -> np.ndarray:
+        world, self._saved = decode(self.forward(generator_input(ep)), ep)
+        return world
+
+    def backward_world(self, d_world: np.ndarray) -> dict:
+        return self.backward(decode_backward(d_world, self._saved))
+
+
+class MLPGenerator(StaticGenerator):
     def __init__(self, cfg: Config, rng: np.random.Generator):
         self.net = MLP([N_INPUT, cfg.hidden_s, cfg.hidden_s, 2 * cfg.k], rng)
         self.params = self.net.params
@@ -315,7 +326,7 @@ class MLPGenerator:
         self.optimizer.step(grads)
 
 
-class OdyssNetGenerator:
+class OdyssNetGenerator(StaticGenerator):
     """The catalog's OdyssNet core (shared.control.OdyssNetBank, one core) as S: the arena is injected
     at the first of ``thinking`` steps, the sub-goals read out at the last."""
 
@@ -335,19 +346,63 @@ class OdyssNetGenerator:
         self.learner.apply(grads)
 
 
-def subgoals_of(gen, ep: dict):
-    return decode(gen.forward(generator_input(ep)), ep)
+class RecurrentGenerator:
+    """Architecture 2 of the paper (node 4): one sub-goal per step, fed back as the next start while
+    the goal input stays; the K copies of the net (and of M) are trained by backpropagation through
+    the unfolded chain. The net (an MLP, 7 + 2 inputs -> 2 read-outs) sees the arena in the task's
+    frame and the current start (the previous sub-goal; the start itself at first) in that frame."""
+
+    def __init__(self, cfg: Config, rng: np.random.Generator):
+        self.net = MLP([N_INPUT + 2, cfg.hidden_s, cfg.hidden_s, 2], rng)
+        self.k = cfg.k
+        self.params = self.net.params
+        self.optimizer = Adam(self.params, lr=cfg.lr_s)
+
+    def subgoals(self, ep: dict) -> np.ndarray:
+        x0 = generator_input(ep)
+        current = np.zeros((len(x0), 2))
+        worlds, self._steps = [], []
+        for _ in range(self.k):
+            out, cache = self.net.forward(np.concatenate([x0, current], axis=1))
+            world, saved = decode(out, ep)
+            u, length = saved[0][:, 0], saved[1]
+            current = np.stack([length * (1.4 * u[:, 0] - 0.2), 4.0 * (2.0 * u[:, 1] - 1.0)], axis=1) / 5.0
+            worlds.append(world[:, 0])
+            self._steps.append((cache, saved))
+        return np.stack(worlds, axis=1)
+
+    def backward_world(self, d_world: np.ndarray) -> dict:
+        grads, carry = None, np.zeros((len(d_world), 2))
+        for k in range(self.k - 1, -1, -1):
+            cache, saved = self._steps[k]
+            u, length = saved[0][:, 0], saved[1]
+            d_out = decode_backward(d_world[:, k:k + 1], saved)
+            d_out += np.stack([carry[:, 0] / 5.0 * 1.4 * length, carry[:, 1] / 5.0 * 8.0], axis=1) * u * (1 - u)
+            g, dx = self.net.backward(cache, d_out)
+            grads = g if grads is None else {name: grads[name] + g[name] for name in grads}
+            carry = dx[:, N_INPUT:]
+        return grads
+
+    def apply(self, grads):
+        clip_global_norm(grads, 1.0)
+        self.optimizer.step(grads)
+
+
+def subgoals_of(gen, ep: dict) -> np.ndarray:
+    return gen.subgoals(ep)
 
 
 def make_generator(cfg: Config, seed: int, rng: np.random.Generator):
-    return OdyssNetGenerator(cfg, seed) if cfg.model == "odyssnet" else MLPGenerator(cfg, rng)
+    if cfg.model == "odyssnet":
+        return OdyssNetGenerator(cfg, seed)
+    return RecurrentGenerator(cfg, rng) if cfg.model == "recurrent" else MLPGenerator(cfg, rng)
 
 
 def generator_loss_and_grads(gen, hit_net, steps_net, ep):
     """Mean M cost of the generated sub-goals over the batch, and S's gradients (M frozen)."""
-    sg, saved = subgoals_of(gen, ep)
+    sg = subgoals_of(gen, ep)
     cost, d_sg = path_cost(hit_net, steps_net, ep["start"], ep["goal"], ep["disks"], sg)
-    return float(cost.mean()), gen.backward(decode_backward(d_sg / len(cost), saved))
+    return float(cost.mean()), gen.backward_world(d_sg / len(cost))
 
 
 def train_generator(gen, hit_net, steps_net, rng, cfg: Config, progress=None, curve_every: int = 0):
@@ -401,7 +456,7 @@ def run_seed(seed: int, cfg: Config, keep: bool = False) -> dict:
                             progress=Progress(cfg.s_iters, label=f"seed {seed}: S step"),
                             curve_every=max(1, cfg.s_iters // 60) if keep else 0)
     test = sample_episodes(rng_test, cfg.n_test)
-    sg, _ = subgoals_of(gen, test)
+    sg = subgoals_of(gen, test)
     rand = random_waypoints(rng_rand, cfg.n_test, cfg.k)
     cem = cem_plan(hit_net, steps_net, test, rng_cem, cfg)
     none = np.zeros((cfg.n_test, 0, 2))
@@ -530,8 +585,9 @@ PAPER = {
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="reduced run for tests: at most 2 seeds, 150 steps of M and "
                                                    "of S, 100 test episodes")
-    parser.add_argument("--model", choices=["mlp", "odyssnet"], default="mlp",
-                        help="the sub-goal generator S: an MLP (default) or the OdyssNet core")
+    parser.add_argument("--model", choices=["mlp", "odyssnet", "recurrent"], default="mlp",
+                        help="the sub-goal generator S: an MLP emitting all sub-goals at once (default), the "
+                             "OdyssNet core, or the paper's recurrent generator (one sub-goal per step, fed back)")
     parser.add_argument("--k", type=int_at_most(6, "sub-goals per episode"), default=Config.k)
     parser.add_argument("--s-iters", type=int_at_most(100_000, "Adam steps on S"), default=Config.s_iters)
     parser.add_argument("--m-iters", type=int_at_most(100_000, "Adam steps on M"), default=Config.m_iters)
@@ -561,8 +617,9 @@ def config_of(args) -> Config:
 
 
 def describe(cfg: Config) -> str:
-    s = (f"OdyssNet S ({cfg.odyssnet_neurons} neurons, {cfg.thinking} thinking steps)" if cfg.model == "odyssnet"
-         else f"MLP S (2 x {cfg.hidden_s} tanh)")
+    s = {"odyssnet": f"OdyssNet S ({cfg.odyssnet_neurons} neurons, {cfg.thinking} thinking steps)",
+         "recurrent": f"recurrent S (MLP 2 x {cfg.hidden_s} tanh, one sub-goal per step fed back)"}.get(
+        cfg.model, f"MLP S (2 x {cfg.hidden_s} tanh)")
     return (f"{s}, K = {cfg.k} sub-goals, {cfg.s_iters} Adam steps x {cfg.batch} fresh arenas through frozen M "
             f"(MLP 2 x {cfg.hidden_m} tanh, {cfg.m_iters} steps on {cfg.m_samples} rollouts of C)")
 
@@ -583,7 +640,8 @@ def _seed_row(task) -> dict:
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.gradcheck:
-        errors = {**gradient_errors(0, "mlp"), **{f"odyssnet {k}": v for k, v in gradient_errors(0, "odyssnet").items()}}
+        errors = {f"{model} {k}": v for model in ("mlp", "odyssnet", "recurrent")
+                  for k, v in gradient_errors(0, model).items()}
         print(format_table(["parameter", "relative error"], sorted(errors.items())))
         return 0 if max(errors.values()) < 1e-6 else 1
     if args.quick:
@@ -603,7 +661,7 @@ def main(argv=None) -> int:
     summary = summarize([r["success"] for r in rows], [r["solved"] for r in rows])
     mean = {k: float(np.mean([r[k] for r in rows])) for k in ("success", "direct_success", "random_success",
                                                                "cem_success", "cost_lower_share")}
-    prefix = "odyssnet_" if cfg.model == "odyssnet" else ""
+    prefix = {"odyssnet": "odyssnet_", "recurrent": "recurrent_"}.get(cfg.model, "")
     r0 = rows[0]
     headline = {f"{prefix}seed{seeds[0]}_success": r0["success"],
                 f"{prefix}mean_success": mean["success"],
@@ -611,7 +669,7 @@ def main(argv=None) -> int:
                 "mean_direct_success": mean["direct_success"], "mean_random_success": mean["random_success"],
                 "mean_cem_success": mean["cem_success"],
                 "seeds": len(rows), "test_episodes_per_seed": cfg.n_test}
-    name = "OdyssNet S" if cfg.model == "odyssnet" else "S"
+    name = {"odyssnet": "OdyssNet S", "recurrent": "recurrent S"}.get(cfg.model, "S")
     tables = [{"title": f"Success over {len(rows)} seeds x {cfg.n_test} test episodes, the same episodes for every "
                         f"method ({label})",
                "columns": ["method", "mean success", "min over seeds", "max over seeds"],
@@ -626,14 +684,15 @@ def main(argv=None) -> int:
                "rows": [[r[c] for c in ROW_COLUMNS] for r in rows]}]
     measured = {f"{name}: mean success": mean["success"], "direct: mean success": mean["direct_success"],
                 "random way-points: mean success": mean["random_success"], "CEM: mean success": mean["cem_success"]}
-    summary_line = (f"{'OdyssNet core as S: ' if cfg.model == 'odyssnet' else ''}sub-goals learned through a learned, "
+    lead = {"odyssnet": "OdyssNet core as S: ", "recurrent": "the paper's recurrent S: "}.get(cfg.model, "")
+    summary_line = (f"{lead}sub-goals learned through a learned, "
                     f"frozen evaluator: mean success {mean['success']:.3f} over {len(rows)} seeds x {cfg.n_test} "
                     f"random arenas (direct {mean['direct_success']:.3f}, random way-points "
                     f"{mean['random_success']:.3f}, CEM per episode {mean['cem_success']:.3f})")
     part = {"summary": summary_line, "headline": headline,
             "seeds": {"per_seed": rows, "summary": {**summary, "metric": "success"}},
             "tables": tables, "wallclock_s": clock.elapsed}
-    section = "odyssnet" if cfg.model == "odyssnet" else None
+    section = None if cfg.model == "mlp" else cfg.model
     if section is None:
         part = {"slug": "subgoal-obstacle-avoidance", "paper": PAPER, **part,
                 "tour": "Seed 0: test arenas with the sub-goals S emits, C's walk through them and the direct "

@@ -63,7 +63,7 @@ def fig_arenas(row, out):
     k = row["_keep"]
     test, ok = k["test"], k["ok"]["subgoals"]
     fails = np.flatnonzero(~ok)
-    picks = list(range(6)) if len(fails) == 0 else list(range(5)) + [int(fails[0])]
+    picks = list(range(6)) if len(fails) == 0 else [int(i) for i in np.flatnonzero(ok)[:5]] + [int(fails[0])]
     fig, axes = plt.subplots(2, 3, figsize=(9.6, 6.6))
     for ax, i in zip(axes.ravel(), picks):
         draw_arena(ax, test, i, k["subgoals"], ok, k["cem"],
@@ -71,7 +71,7 @@ def fig_arenas(row, out):
     axes[0, 0].legend(loc="lower right", fontsize=6)
     fig.suptitle("Seed 0, test arenas (start: black dot, goal: star): S's 2 sub-goals (diamonds) and C's "
                  "straight walks through them;\nthe direct program (dotted) always hits the blocking disk; "
-                 "the last panel is a failure if there is one", fontsize=9)
+                 "the last panel is the first failure (orange) if there is one", fontsize=9)
     fig.tight_layout()
     save_png(fig, out / "arenas.png")
 
@@ -107,7 +107,7 @@ def fig_landscape(row, out, index=0):
 def fig_curve(row, out):
     curve = np.array(row["_keep"]["curve"])
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    ax.plot(curve[:, 0], curve[:, 1], color="C2", label="S's sub-goals (training batch of 128 fresh arenas)")
+    ax.plot(curve[:, 0], curve[:, 1], color="C2", label="S's sub-goals (mean over the training batch of 128 fresh arenas)")
     ax.axhline(row["m_cost_direct"], color="C3", ls=":", label="direct program (median over test arenas)")
     ax.axhline(row["m_cost_subgoals"], color="C2", ls="--", lw=0.8, label="S after training (median, test)")
     ax.set_yscale("log")
