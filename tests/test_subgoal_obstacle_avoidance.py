@@ -76,7 +76,7 @@ def test_m_learns_which_legs_touch_a_disk():
 
 
 def test_hand_written_gradients_pass_the_numerical_check():
-    for model in ("mlp", "odyssnet"):
+    for model in ("mlp", "odyssnet", "recurrent"):
         errors = sg.gradient_errors(1, model)
         assert max(errors.values()) < 1e-6, (model, errors)
 
@@ -114,6 +114,21 @@ def test_s_learns_subgoals_that_beat_the_direct_program():
 def test_odyssnet_generator_trains_through_m():
     row = sg.run_seed(0, replace(TINY, model="odyssnet", odyssnet_neurons=20, thinking=2, s_iters=30))
     assert 0.0 <= row["success"] <= 1.0 and row["direct_success"] == 0.0
+
+
+def test_the_recurrent_generator_feeds_each_sub_goal_back_as_the_next_start():
+    rng = np.random.default_rng(5)
+    gen = sg.make_generator(replace(TINY, model="recurrent", k=3), 0, rng)
+    ep = sg.sample_episodes(rng, 7)
+    world = gen.subgoals(ep)
+    length, e1, e2 = sg.task_frame(ep)
+    x0, current = sg.generator_input(ep), np.zeros((7, 2))
+    for k in range(3):
+        out = gen.net(np.concatenate([x0, current], axis=1))
+        w, _ = sg.decode(out, ep)
+        np.testing.assert_allclose(w[:, 0], world[:, k])
+        rel = world[:, k] - ep["start"]
+        current = np.stack([np.sum(rel * e1, 1), np.sum(rel * e2, 1)], axis=1) / 5.0
 
 
 def test_a_seed_repeats_exactly():
