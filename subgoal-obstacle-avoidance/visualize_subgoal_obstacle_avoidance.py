@@ -131,10 +131,12 @@ def fig_sweep(out):
               ("random_success", "random way-points", "C7", "^"), ("direct_success", "direct program", "C3", "x")]
     for key, label, color, marker in series:
         ax.plot(seeds, [r[key] for r in rows], marker, color=color, label=label, ms=6)
-    ody = (record.get("odyssnet") or {}).get("seeds") or {}
-    if ody.get("per_seed"):
-        ax.plot([r["seed"] for r in ody["per_seed"]], [r["success"] for r in ody["per_seed"]], "D", color="C4",
-                mfc="none", label="OdyssNet S through frozen M")
+    for section, label, color, marker in (("odyssnet", "OdyssNet S through frozen M", "C4", "D"),
+                                          ("recurrent", "recurrent S (paper's arch. 2)", "C1", "v")):
+        part = (record.get(section) or {}).get("seeds") or {}
+        if part.get("per_seed"):
+            ax.plot([r["seed"] for r in part["per_seed"]], [r["success"] for r in part["per_seed"]], marker,
+                    color=color, mfc="none", label=label)
     ax.axhline(0.8, color="k", ls=":", lw=0.8)
     ax.set_ylim(-0.03, 1.03)
     ax.set_xticks(seeds)
