@@ -591,7 +591,7 @@ def parse_args(argv=None):
     parser.add_argument("--k", type=int_at_most(6, "sub-goals per episode"), default=Config.k)
     parser.add_argument("--s-iters", type=int_at_most(100_000, "Adam steps on S"), default=Config.s_iters)
     parser.add_argument("--m-iters", type=int_at_most(100_000, "Adam steps on M"), default=Config.m_iters)
-    parser.add_argument("--lr-s", type=positive_float, default=Config.lr_s, help="Adam step size of S")
+    parser.add_argument("--lr", type=positive_float, default=Config.lr_s, help="Adam step size of S")
     parser.add_argument("--n-test", type=int_at_most(10_000, "test episodes per seed"), default=Config.n_test)
     parser.add_argument("--workers", type=int, choices=[1, 2], default=1,
                         help="worker processes; the seeds are shared out, the figures are the same")
@@ -600,7 +600,7 @@ def parse_args(argv=None):
     require_seeds(parser, args, MIN_SEEDS)
     changed = [flag for flag, value, default in (("--k", args.k, Config.k), ("--s-iters", args.s_iters, Config.s_iters),
                                                  ("--m-iters", args.m_iters, Config.m_iters),
-                                                 ("--lr-s", args.lr_s, Config.lr_s),
+                                                 ("--lr", args.lr, Config.lr_s),
                                                  ("--n-test", args.n_test, Config.n_test)) if value != default]
     if args.record and not args.quick and changed:
         parser.error(f"--record records the headline settings only; not with {', '.join(changed)}")
@@ -608,7 +608,7 @@ def parse_args(argv=None):
 
 
 def config_of(args) -> Config:
-    cfg = Config(k=args.k, model=args.model, s_iters=args.s_iters, m_iters=args.m_iters, lr_s=args.lr_s,
+    cfg = Config(k=args.k, model=args.model, s_iters=args.s_iters, m_iters=args.m_iters, lr_s=args.lr,
                  n_test=args.n_test)
     if args.quick:
         cfg = replace(cfg, s_iters=min(cfg.s_iters, 150), m_iters=min(cfg.m_iters, 150), m_samples=5000,

@@ -141,7 +141,7 @@ def test_a_seed_repeats_exactly():
 # ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", [["--k", "0"], ["--k", "7"], ["--lr-s", "nan"], ["--n-test", "0"],
+@pytest.mark.parametrize("bad", [["--k", "0"], ["--k", "7"], ["--lr", "nan"], ["--n-test", "0"],
                                  ["--model", "lstm"], ["--record", "--n-seeds", "3"]])
 def test_impossible_settings_are_refused(bad):
     result = run_script(SCRIPT, *bad)
