@@ -143,7 +143,7 @@ def fig_sweep(out):
     ax.set_xlabel("seed (this machine's runs)")
     ax.set_ylabel(f"share of {rows[0]['n_test']} test arenas solved")
     ax.set_title("Every recorded seed, the same test arenas for every method (dotted: the rule's 0.8)", fontsize=9)
-    ax.legend(fontsize=7, loc="center right")
+    ax.legend(fontsize=7, loc="center", bbox_to_anchor=(0.5, 0.6), ncol=3)
     fig.tight_layout()
     save_png(fig, out / "sweep.png")
 
