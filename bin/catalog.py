@@ -286,6 +286,7 @@ PAPER_URLS = {
     "Making the world differentiable: on using self-supervised fully recurrent neural networks for dynamic "
     "reinforcement learning and planning in non-stationary environments":
         "https://people.idsia.ch/~juergen/world-models-planning-curiosity-fki-1990.html",
+    "Learning to generate sub-goals for action sequences": "https://people.idsia.ch/~juergen/subgoals.html",
     "Learning to control fast-weight memories: an alternative to dynamic recurrent networks":
         "https://doi.org/10.1162/neco.1992.4.1.131",
     "Discovering neural nets with low Kolmogorov complexity and high generalization capability":
