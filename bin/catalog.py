@@ -304,6 +304,8 @@ PAPER_URLS = {
     "Finding temporal structure in music: blues improvisation with LSTM recurrent networks":
         "https://people.idsia.ch/~juergen/blues/IDSIA-07-02.pdf",
     "Optimal ordered problem solver": "https://doi.org/10.1023/B:MACH.0000015880.99707.b2",
+    "Recurrent networks adjusted by adaptive critics":
+        "https://people.idsia.ch/~juergen/world-models-planning-curiosity-fki-1990.html",
     "Adaptive confidence and adaptive curiosity":
         "https://people.idsia.ch/~juergen/curioussingapore/curioussingapore.html",
     "Recurrent world models facilitate policy evolution":
