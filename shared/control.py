@@ -293,22 +293,31 @@ class OdyssNetBank:
         w_t = np.swapaxes(p["W"], 1, 2)
         d_x = None
         for k in range(self.thinking - 1, -1, -1):
-            mem, act, inv_rms, norm = caches[k]
-            grads["norm.weight"] += np.einsum("sbn,sbn->sn", dh, norm)
-            d_norm = dh * p["norm.weight"][:, None]
-            d_act = (d_norm - norm * (np.einsum("sbn,sbn->sb", d_norm, norm) / n)[..., None]) * inv_rms[..., None]
-            dz = d_act * (1.0 - act * act)
+            dh, d_x_k = self._think_back(dh, caches[k], hs[k], x if k == 0 else None, grads, w_t)
             if k == 0:
-                d_x = dz[..., : self.n_in] * p["input_scale"][:, None]
-                grads["input_scale"] += np.einsum("sbi,sbi->si", dz[..., : self.n_in], x)
-            d_q = dz * (1.0 - mem * mem)
-            grads["memory_gate"] += np.einsum("sbn,sbn->sn", dz, mem)
-            d_q *= p["memory_gate"][:, None]
-            grads["memory_feedback"] += np.einsum("sbn,sbn->sn", d_q, hs[k])
-            grads["W"] += np.swapaxes(hs[k], 1, 2) @ dz
-            grads["B"] += dz.sum(axis=1)
-            dh = dz @ w_t + d_q * p["memory_feedback"][:, None]
+                d_x = d_x_k
         return dh, d_x
+
+    def _think_back(self, dh, cache, h_before, x_t, grads, w_t):
+        """Backward of one thinking step: dL/d(its output state) -> dL/d(its input state), and dL/dx_t when
+        the input was injected at it (x_t given); adds the step's parameter gradients into grads."""
+        p, n = self.params, self.neurons
+        mem, act, inv_rms, norm = cache
+        grads["norm.weight"] += np.einsum("sbn,sbn->sn", dh, norm)
+        d_norm = dh * p["norm.weight"][:, None]
+        d_act = (d_norm - norm * (np.einsum("sbn,sbn->sb", d_norm, norm) / n)[..., None]) * inv_rms[..., None]
+        dz = d_act * (1.0 - act * act)
+        d_x = None
+        if x_t is not None:
+            d_x = dz[..., : self.n_in] * p["input_scale"][:, None]
+            grads["input_scale"] += np.einsum("sbi,sbi->si", dz[..., : self.n_in], x_t)
+        d_q = dz * (1.0 - mem * mem)
+        grads["memory_gate"] += np.einsum("sbn,sbn->sn", dz, mem)
+        d_q *= p["memory_gate"][:, None]
+        grads["memory_feedback"] += np.einsum("sbn,sbn->sn", d_q, h_before)
+        grads["W"] += np.swapaxes(h_before, 1, 2) @ dz
+        grads["B"] += dz.sum(axis=1)
+        return dz @ w_t + d_q * p["memory_feedback"][:, None], d_x
 
     def forward(self, x, h0=None):
         """x (S, B, T, D) from state h0 -> read-out (S, B, T, K), the state after every input's last
@@ -353,21 +362,9 @@ class OdyssNetBank:
             t, k = divmod(i, think)
             if k == think - 1:
                 dh[..., out] += d_y[:, :, t]
-            mem, act, inv_rms, norm = caches[i]
-            grads["norm.weight"] += np.einsum("sbn,sbn->sn", dh, norm)
-            d_norm = dh * p["norm.weight"][:, None]
-            d_act = (d_norm - norm * (np.einsum("sbn,sbn->sb", d_norm, norm) / n)[..., None]) * inv_rms[..., None]
-            dz = d_act * (1.0 - act * act)
+            dh, d_x_t = self._think_back(dh, caches[i], hs[i], x[:, :, t] if k == 0 else None, grads, w_t)
             if k == 0:
-                d_x[:, :, t] = dz[..., : self.n_in] * p["input_scale"][:, None]
-                grads["input_scale"] += np.einsum("sbi,sbi->si", dz[..., : self.n_in], x[:, :, t])
-            d_q = dz * (1.0 - mem * mem)
-            grads["memory_gate"] += np.einsum("sbn,sbn->sn", dz, mem)
-            d_q *= p["memory_gate"][:, None]
-            grads["memory_feedback"] += np.einsum("sbn,sbn->sn", d_q, hs[i])
-            grads["W"] += np.swapaxes(hs[i], 1, 2) @ dz
-            grads["B"] += dz.sum(axis=1)
-            dh = dz @ w_t + d_q * p["memory_feedback"][:, None]
+                d_x[:, :, t] = d_x_t
         idx = np.arange(n)
         grads["W"][:, idx, idx] = 0.0
         return grads, d_x
