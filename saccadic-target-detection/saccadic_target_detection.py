@@ -141,10 +141,12 @@ class Scene:
     distractors: int        # other shapes in the scene
     speed: float = 0.0      # the target moves this many px per step at most (a random constant velocity)
     name: str = "paper"
+    c_trajectories: int = 10_000   # C's training trajectories (ours; the 5-minute budget of a recorded run)
 
 
 PAPER_SCENE = Scene(field=512, steps=10, start_radius=60.0, start_min=15.0, distractors=0)
-DISTRACTOR_SCENE = Scene(field=1024, steps=12, start_radius=130.0, start_min=15.0, distractors=3, name="distractors")
+DISTRACTOR_SCENE = Scene(field=1024, steps=12, start_radius=130.0, start_min=15.0, distractors=3, name="distractors",
+                         c_trajectories=4_000)
 MOVING_SCENE = Scene(field=512, steps=10, start_radius=60.0, start_min=15.0, distractors=0, speed=6.0, name="moving")
 SCENES = {"paper": PAPER_SCENE, "distractors": DISTRACTOR_SCENE, "moving": MOVING_SCENE}
 
@@ -721,22 +723,29 @@ def parse_args(argv=None):
                              "rule unchanged: an ablation)")
     parser.add_argument("--m-cycles", type=int_at_most(500_000, "M's training examples"), default=Config.m_cycles)
     parser.add_argument("--c-trajectories", type=int_at_most(200_000, "C's training trajectories"),
-                        default=Config.c_trajectories)
+                        default=None, help="default: 10000 (4000 for the paper's nets in the distractor scene)")
     parser.add_argument("--n-test", type=int_at_most(10_000, "test trials per seed"), default=Config.n_test)
     parser.add_argument("--gradcheck", action="store_true", help="check the hand-written gradients and exit")
     args = parser.parse_args(argv)
     require_seeds(parser, args, MIN_SEEDS)
     changed = [f for f, v, d in (("--m-cycles", args.m_cycles, Config.m_cycles),
-                                 ("--c-trajectories", args.c_trajectories, Config.c_trajectories),
+                                 ("--c-trajectories", args.c_trajectories, None),
                                  ("--n-test", args.n_test, Config.n_test)) if v != d]
     if args.record and not args.quick and changed:
         parser.error(f"--record records the headline settings only; not with {', '.join(changed)}")
     return args
 
 
+def default_trajectories(model: str, scene: str) -> int:
+    """C's training trajectories: the scene's figure for the paper's per-trajectory SGD, 10000 for the
+    batched (recurrent, OdyssNet) learners."""
+    return SCENES[scene].c_trajectories if model == "mlp" else Config.c_trajectories
+
+
 def config_of(args) -> Config:
-    cfg = Config(model=args.model, scene=args.scene, m_cycles=args.m_cycles, c_trajectories=args.c_trajectories,
-                 n_test=args.n_test, clip=args.clip)
+    cfg = Config(model=args.model, scene=args.scene, m_cycles=args.m_cycles,
+                 c_trajectories=args.c_trajectories or default_trajectories(args.model, args.scene), n_test=args.n_test,
+                 clip=args.clip)
     if args.quick:
         cfg = replace(cfg, m_cycles=min(cfg.m_cycles, 300), c_trajectories=min(cfg.c_trajectories, 64),
                       n_test=min(cfg.n_test, 50), m_updates_recurrent=20)
