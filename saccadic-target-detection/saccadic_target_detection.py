@@ -277,27 +277,6 @@ class SGD:
             self.bank.params[k] -= self.lr * g
 
 
-# One step of the tanh RNN bank (shared.control.RecurrentBank) with its exact backward, for the closed
-# loop stepped one step at a time. (A general piece; the lead adds the same to shared.control.)
-
-def rnn_step_cached(bank: RecurrentBank, h, x):
-    p = bank.params
-    h_new = np.tanh(x @ p["W"] + h @ p["U"] + p["b"][:, None])
-    return h_new, h_new @ p["V"] + p["c"][:, None], (h, x, h_new)
-
-
-def rnn_step_back(bank: RecurrentBank, cache, d_h_new, d_out, grads):
-    h, x, h_new = cache
-    p = bank.params
-    grads["V"] += np.swapaxes(h_new, 1, 2) @ d_out
-    grads["c"] += d_out.sum(1)
-    da = (d_h_new + d_out @ np.swapaxes(p["V"], 1, 2)) * (1.0 - h_new ** 2)
-    grads["W"] += np.swapaxes(x, 1, 2) @ da
-    grads["U"] += np.swapaxes(h, 1, 2) @ da
-    grads["b"] += da.sum(1)
-    return da @ np.swapaxes(p["U"], 1, 2), da @ np.swapaxes(p["W"], 1, 2)
-
-
 class Stepper:
     """A uniform face on the three kinds of net: initial_state, step (-> state, out, cache), back.
     `squash` applies the logistic to a linear read-out (RNN and OdyssNet C: outputs in 0..1)."""
@@ -309,13 +288,7 @@ class Stepper:
         return self.bank.initial_state(batch)
 
     def step(self, h, x):
-        b = self.bank
-        if isinstance(b, LogisticMLPBank):
-            h2, y, cache = b.step_cached(h, x)
-        elif isinstance(b, RecurrentBank):
-            h2, y, cache = rnn_step_cached(b, h, x)
-        else:
-            h2, y, cache = b.step_cached(h, x)
+        h2, y, cache = self.bank.step_cached(h, x)         # shared.control's banks and the MLP bank alike
         if self.squash:
             y = logistic(y)
         return h2, y, (cache, y)
@@ -325,14 +298,8 @@ class Stepper:
         if self.squash:
             d_y = d_y * y * (1.0 - y)
         b = self.bank
-        if isinstance(b, LogisticMLPBank):
-            return b.step_back(cache, d_h, d_y, grads)
-        if isinstance(b, RecurrentBank):
-            if d_h is None:
-                d_h = np.zeros_like(cache[2])
-            return rnn_step_back(b, cache, d_h, d_y, grads)
-        if d_h is None:
-            d_h = np.zeros((b.n_seeds, d_y.shape[1], b.neurons))
+        if d_h is None and not isinstance(b, LogisticMLPBank):   # no later step: zero state gradient
+            d_h = np.zeros_like(cache[2] if isinstance(b, RecurrentBank) else cache[1][-1])
         return b.step_back(cache, d_h, d_y, grads)
 
 
@@ -411,7 +378,7 @@ class Config:
     m_hidden: int = 40                 # node7
     # the recurrent / OdyssNet variants (ours): Adam on batches
     rnn_hidden: int = 32
-    odyssnet_neurons: int = 48
+    odyssnet_neurons: int = 64
     thinking: int = 2
     adam_lr: float = 3e-3
     batch: int = 16
@@ -624,7 +591,7 @@ def model_world_loss(C: Stepper, M: Stepper, x0: np.ndarray, steps: int, weights
 
 
 def gradient_errors(seed: int = 0, model: str = "mlp") -> dict[str, float]:
-    cfg = Config(model=model, c_hidden=6, m_hidden=7, rnn_hidden=6, odyssnet_neurons=12, thinking=2)
+    cfg = Config(model=model, c_hidden=6, m_hidden=7, rnn_hidden=6, odyssnet_neurons=46, thinking=2)
     seeds = [seed, seed + 1]
     C, M, _ = make_nets(cfg, seeds)
     for bank, scale in ((C.bank, 3.0), (M.bank, 3.0)):        # larger weights than the 0.1 start
