@@ -121,8 +121,9 @@ def table(shape: str) -> np.ndarray:
     return _TABLES[shape]
 
 
-def read_object(shape: str, offset: np.ndarray) -> np.ndarray:
-    """Fovea inputs (..., 40) for fovea centres at integer-rounded `offset` (..., 2) from the object."""
+def box_averages(shape: str, offset: np.ndarray) -> np.ndarray:
+    """Fovea inputs (..., 40) for fovea centres at integer `offset` (..., 2) from the object: box sums
+    from the object's integral image."""
     t = table(shape)
     d = np.clip(np.rint(offset).astype(int), -(HALF - 60), HALF - 60) + HALF
     x, y = d[..., 0:1], d[..., 1:2]
@@ -130,6 +131,28 @@ def read_object(shape: str, offset: np.ndarray) -> np.ndarray:
     y0, y1 = y + FIELDS[:, 2], y + FIELDS[:, 3]
     s = t[y1, x1] - t[y0, x1] - t[y1, x0] + t[y0, x0]
     return s / ((FIELDS[:, 1] - FIELDS[:, 0]) * (FIELDS[:, 3] - FIELDS[:, 2]))
+
+
+REACH = 96                  # beyond this offset (px, per axis) no field touches any object: the input is 0
+_RESPONSES: dict = {}
+
+
+def response(shape: str) -> np.ndarray:
+    """(2 REACH + 1, 2 REACH + 1, 40): the fovea's inputs at every integer offset [dy, dx] from the object
+    (box_averages tabulated once, so that a read is one contiguous gather)."""
+    if shape not in _RESPONSES:
+        g = np.arange(-REACH, REACH + 1)
+        yy, xx = np.meshgrid(g, g, indexing="ij")
+        _RESPONSES[shape] = np.ascontiguousarray(box_averages(shape, np.stack([xx, yy], -1)))
+    return _RESPONSES[shape]
+
+
+def read_object(shape: str, offset: np.ndarray) -> np.ndarray:
+    """Fovea inputs (..., 40) for fovea centres at integer-rounded `offset` (..., 2) from the object."""
+    d = np.rint(offset).astype(int)
+    near = np.all(np.abs(d) <= REACH, axis=-1)
+    d = np.clip(d, -REACH, REACH) + REACH
+    return response(shape)[d[..., 1], d[..., 0]] * near[..., None]
 
 
 @dataclass(frozen=True)
