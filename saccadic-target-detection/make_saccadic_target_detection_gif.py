@@ -4,7 +4,7 @@ it sees, what M predicts it will see next, the target pattern, and C's learned m
     python3 saccadic-target-detection/make_saccadic_target_detection_gif.py   # writes the GIF
 
 M is learned first from random moves and frozen; C is trained through it with the headline settings.
-Each frame is one step of a test trial: left, the scene around the triangle with the fovea's 40
+Each frame is one step of a test trial (the four whose starts lie farthest from the target): left, the scene around the triangle with the fovea's 40
 receptive fields (coloured by their inputs) and the path so far; middle, the inputs now, M's
 prediction of the next inputs given C's chosen move, and the desired final input; right, C's move at
 every offset from the target (its policy) with the fovea's current offset marked.
@@ -33,7 +33,7 @@ def frame(k, run, trial, t, pred):
     from visualize_saccadic_target_detection import draw_fovea_boxes
     draw_fovea_boxes(ax, run["pos"][0, trial, t], values=run["x"][0, trial, t], alpha=0.75)
     d = np.linalg.norm(run["pos"][0, trial, t] - trials["target"][0, trial])
-    ax.set_title(f"test trial {trial}, step {t}: {d:.1f} px from the target point", fontsize=9)
+    ax.set_title(f"trial {trial}, step {t}: {d:.1f} px from the target", fontsize=9)
     sm = fovea_image(run["x"][0, trial, t], fig.add_subplot(grid[0, 1]), f"fovea input x({t})")
     if pred is not None:
         fovea_image(pred, fig.add_subplot(grid[0, 2]), f"M's prediction of x({t + 1})")
@@ -58,14 +58,15 @@ def main(argv=None) -> int:
     scene = k["cfg"].the_scene
     run, _ = st.evaluate(k["C"], k["M"], k["test"], scene)
     frames = []
-    for trial in range(2 if args.quick else 4):
+    start = np.linalg.norm(k["test"]["start"][0] - k["test"]["target"][0], axis=-1)
+    for trial in np.argsort(-start)[:2 if args.quick else 4]:      # the starts farthest from the target
         for t in range(scene.steps + 1):
             pred = None
             if t < scene.steps:
                 inp = np.concatenate([run["x"][:, trial:trial + 1, t], run["a"][:, trial:trial + 1, t]], -1)
                 _, pred, _ = k["M"].step(k["M"].initial_state(1), inp)
                 pred = pred[0, 0]
-            f = frame_of(frame(k, run, trial, t, pred), dpi=60)
+            f = frame_of(frame(k, run, int(trial), t, pred), dpi=72)
             frames += [f] * (3 if t == scene.steps else 1)
     save_gif(frames, args.out, fps=3)
     return 0

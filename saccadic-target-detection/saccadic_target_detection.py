@@ -692,8 +692,8 @@ PAPER = {
              "model of the fovea's input dynamics learns trajectories that move the fovea to the target "
              "(reward only at the goal); the system also learns to track moving targets.",
     "figures": [{"name": "find rate", "value": "none",
-                 "where": "no rate in what we read (node7 gives the setup; the results are shown as example "
-                          "trajectories, Figs. 2-5, which we could not see)"},
+                 "where": "no rate in what we read (node7 gives the setup; its results text was not in the "
+                          "library, and the figures, scanned on attentive.html, could not be seen)"},
                 {"name": "M training cycles", "value": 50000, "where": "node7"},
                 {"name": "C training trajectories (rotation experiment)", "value": 20000, "where": "node9"}],
 }
