@@ -39,6 +39,8 @@ import shared  # noqa: F401  first: it pins the BLAS and SIMD kernels before num
 import numpy as np
 
 from shared.control import RTRL, RecurrentBank
+from shared.experiment import Progress, conclude, format_table, int_at_most, require_seeds, stub_parser, summarize
+from shared.verdict import grade, judge, pending, rate_at_least, rate_at_most, rate_higher
 
 # ----------------------------------------------------------------------------------------
 # The task: 22 symbols, blocks streamed without boundaries.
@@ -279,7 +281,7 @@ def run_pair(cfg: PairConfig, seeds, n_blocks: int, use_c: bool = True, progress
             if use_c:
                 trace["c_target"].append(pair.c_target()[:, 0].copy())
                 trace["c_state"].append(pair.c_state().copy())
-        if progress is not None and pos == BLOCK - 1 and (b + 1) % 500 == 0:
+        if progress is not None and pos == BLOCK - 1:
             progress(b + 1)
     # the last block's target (its b20 is the stream's last symbol: answered after it)
     return hist, pair, {k: np.array(v) for k, v in trace.items() if v}, lab
@@ -297,7 +299,7 @@ def run_pair(cfg: PairConfig, seeds, n_blocks: int, use_c: bool = True, progress
 class BatchConfig:
     model: str = "bptt-net"      # "bptt-net" (tanh RNN, shared.control.RecurrentBank), "lstm", "odyssnet"
     hidden: int = 8
-    streams: int = 32
+    streams: int = 64
     lr: float = 1e-2
     odyssnet_neurons: int = 32
     thinking: int = 2
@@ -370,7 +372,7 @@ def run_batch(cfg: BatchConfig, seeds, n_blocks: int, progress=None):
                 oks.append(ok[0])
             ok = np.array(oks)
         right.append(ok.reshape(s, -1))
-        if progress is not None and (u + 1) % max(1, updates // 10) == 0:
+        if progress is not None:
             progress((u + 1) * b * per)
     return np.concatenate(right, axis=1), (net if cfg.model != "lstm" else nets)
 
@@ -444,3 +446,130 @@ def verdict(record: dict) -> dict:
                      metric=f"share of runs solved within {large['headline']['sequences_per_run']} sequences"),
     ])
     return grade(claims, primary=1)
+
+
+# ----------------------------------------------------------------------------------------
+# Command line
+# ----------------------------------------------------------------------------------------
+
+MODELS = ("chunker", "rtrl-net", "bptt-net", "lstm", "odyssnet")
+DEFAULT_BLOCKS = {"chunker": 5000, "rtrl-net": 5000, "bptt-net": 1_000_000, "lstm": 5000, "odyssnet": 5000}
+SECTIONS = {
+    "rtrl-net": "the conventional single net: A alone (no C), RTRL, on-line, the same stream and budget",
+    "bptt-net": "a single tanh net trained by exact BPTT over two-block windows, 64 streams a run, Adam, a large "
+                "budget",
+    "lstm": "LSTM (shared.recurrent.LSTM, 8 cells), BPTT over two-block windows, 64 streams a run, Adam",
+    "odyssnet": "OdyssNet (shared.control.OdyssNetBank, 32 neurons, 2 thinking steps), BPTT over two-block "
+                "windows, 64 streams a run, AdamW",
+    "no-predict-c": "ablation: A does not learn to predict C's state (a 2-level hierarchy, not collapsed)",
+}
+TAIL = 500   # final figures: the last 500 targets / blocks of a run
+
+
+def parse_args(argv=None):
+    parser = stub_parser(__file__, __doc__, quick="reduced run for tests: at most 2 seeds, 60 sequences")
+    parser.add_argument("--model", choices=MODELS, default="chunker",
+                        help="chunker: the 2-net chunker (default); rtrl-net: A alone by RTRL; bptt-net: a single "
+                             "net by BPTT; lstm; odyssnet")
+    parser.add_argument("--no-predict-c", action="store_true",
+                        help="ablation: A does not learn to predict C's state")
+    parser.add_argument("--blocks", type=int_at_most(1_000_000, "the paper's budget for the conventional net"),
+                        default=None, help="training sequences (blocks) per run (default: per model)")
+    args = parser.parse_args(argv)
+    if args.no_predict_c and args.model != "chunker":
+        parser.error("--no-predict-c applies to --model chunker only")
+    if args.record and args.blocks is not None and not args.quick and args.blocks != DEFAULT_BLOCKS[args.model]:
+        parser.error(f"--record writes the catalog's configuration only: --blocks {DEFAULT_BLOCKS[args.model]} "
+                     f"for --model {args.model}")
+    require_seeds(parser, args, MIN_RUNS)
+    return args
+
+
+def section_of(args):
+    if args.model == "chunker":
+        return "no-predict-c" if args.no_predict_c else None
+    return args.model
+
+
+def rows_pair(hist, seeds, use_c: bool):
+    rows = []
+    for i, seed in enumerate(seeds):
+        right = hist["c_right"][i] if use_c else hist["a_right"][i]
+        n = first_solved(right)
+        a_n = first_solved(hist["a_right"][i])
+        row = {"seed": seed, "solved": n is not None, "sequences_to_solve": n,
+               "final_accuracy": float(right[-TAIL:].mean()),
+               "surprises_per_block": float(hist["surprises"][i, -TAIL:].mean())}
+        if use_c:
+            row["A_alone_solves_after"] = a_n
+            row["A_final_accuracy"] = float(hist["a_right"][i, -TAIL:].mean())
+            row["C_inputs_not_block_start_per_block"] = float(hist["c_inputs_b"][i, -TAIL:].mean())
+        rows.append(row)
+    return rows
+
+
+def rows_batch(right, seeds):
+    rows = []
+    for i, seed in enumerate(seeds):
+        n = first_solved(right[i])
+        rows.append({"seed": seed, "solved": n is not None, "sequences_to_solve": n,
+                     "final_accuracy": float(right[i, -TAIL:].mean())})
+    return rows
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.quick:
+        args.n_seeds = min(args.n_seeds, 2)
+    seeds = list(range(args.seed, args.seed + args.n_seeds))
+    blocks = args.blocks or DEFAULT_BLOCKS[args.model]
+    if args.quick:
+        blocks = min(blocks, 60 if args.model in ("chunker", "rtrl-net") else 128)
+    section = section_of(args)
+    clock = Progress(1)
+    progress = Progress(blocks, label=args.model)
+    report = progress.update
+    print(f"22-symbol task, {args.model}{' (A does not predict C)' if args.no_predict_c else ''}: "
+          f"{blocks} sequences a run, seeds {seeds[0]}..{seeds[-1]}", flush=True)
+    if args.model in ("chunker", "rtrl-net"):
+        cfg = replace(PairConfig(), predict_c=not args.no_predict_c)
+        use_c = args.model == "chunker"
+        hist, _, _, _ = run_pair(cfg, seeds, blocks, use_c=use_c, progress=report)
+        rows = rows_pair(hist, seeds, use_c)
+    else:
+        bcfg = BatchConfig(model=args.model)
+        right, _ = run_batch(bcfg, seeds, blocks, progress=report)
+        rows = rows_batch(right, seeds)
+    print(format_table(list(rows[0]), [list(r.values()) for r in rows]))
+    summary = summarize([r["sequences_to_solve"] for r in rows], [r["solved"] for r in rows])
+    within = sum(bool(r["solved"]) and r["sequences_to_solve"] <= PAPER_BUDGET for r in rows)
+    label = SECTIONS.get(section, "the 2-net chunker (A predicts C's state), RTRL, on-line")
+    headline = {"solved": f"{summary['n_solved']}/{summary['n_runs']}",
+                "solved_within_5000": f"{within}/{len(rows)}",
+                "median_sequences_to_solve": summary["median"], "max_sequences_to_solve": summary["max"],
+                "mean_final_accuracy": float(np.mean([r["final_accuracy"] for r in rows])),
+                "sequences_per_run": blocks}
+    if args.model == "chunker":
+        headline["mean_surprises_per_block"] = float(np.mean([r["surprises_per_block"] for r in rows]))
+        headline["A_alone_solved"] = f"{sum(r['A_alone_solves_after'] is not None for r in rows)}/{len(rows)}"
+    measured = {"runs solved within 5000 sequences": f"{within}/{len(rows)}",
+                "runs solved within the budget": f"{summary['n_solved']}/{summary['n_runs']} ({blocks})",
+                "median sequences to solve": summary["median"]}
+    tables = [{"title": f"Per seed ({label}; {blocks} sequences a run): solved = the last 100 targets all answered "
+                        f"right; final accuracy over the last {TAIL} targets",
+               "columns": list(rows[0]), "rows": [list(r.values()) for r in rows]}]
+    part = {"summary": f"{'' if section is None else SECTIONS[section] + ': '}{within}/{len(rows)} runs solve the "
+                       f"20-step lag within 5000 sequences ({summary['n_solved']}/{len(rows)} within {blocks}; "
+                       f"paper 13/17 for the chunker)",
+            "headline": headline, "seeds": {"per_seed": rows, "summary": {**summary, "metric": "sequences"}},
+            "tables": tables, "wallclock_s": clock.elapsed}
+    if section is None:
+        part = {"slug": "chunker-22-symbol", "paper": PAPER, **part,
+                "tour": "Seed 0: the stream, A's probability of each next symbol, the surprises that reach C, and "
+                        "C's answer at every block's end, as training goes on."}
+    conclude(part, __file__, verdict, args.record, section=section, measured=measured)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
