@@ -453,7 +453,7 @@ def verdict(record: dict) -> dict:
 # ----------------------------------------------------------------------------------------
 
 MODELS = ("chunker", "rtrl-net", "bptt-net", "lstm", "odyssnet")
-DEFAULT_BLOCKS = {"chunker": 5000, "rtrl-net": 5000, "bptt-net": 1_000_000, "lstm": 5000, "odyssnet": 5000}
+DEFAULT_BLOCKS = {"chunker": 5000, "rtrl-net": 5000, "bptt-net": 200_000, "lstm": 5000, "odyssnet": 5000}
 SECTIONS = {
     "rtrl-net": "the conventional single net: A alone (no C), RTRL, on-line, the same stream and budget",
     "bptt-net": "a single tanh net trained by exact BPTT over two-block windows, 64 streams a run, Adam, a large "
