@@ -170,7 +170,7 @@ class ChunkerPair:
         target). Returns this step's figures; A's surprise at next_symbol is in out["surprise_next"].
         """
         cfg, n, k = self.cfg, self.n, self.k
-        out = {}
+        out = {"loss_a": np.zeros(self.s), "loss_c": np.zeros(self.s)}
         grads_c = {}
         if self.use_c:
             self.since += 1
@@ -180,6 +180,7 @@ class ChunkerPair:
                 p_c = _softmax(self.out_c[:, :n])
                 d_c = np.zeros_like(self.out_c)
                 d_c[:, :n] = (p_c - x_t) * m[:, None]
+                out["loss_c"] -= m * np.log(np.sum(p_c * x_t, axis=1))
                 _add(grads_c, self.rtrl_c.gradients(d_c[:, None]))
                 out["c_pred_ok"] = (p_c.argmax(axis=1) == x_t.argmax(axis=1))
                 # C takes it (only the runs where A failed): step, then restore the others
@@ -201,23 +202,29 @@ class ChunkerPair:
         d_a = np.zeros_like(self.out_a)
         d_a[:, :n] = p - np.eye(n)[next_symbol]
         p_next = p[np.arange(self.s), next_symbol]
+        out["loss_a"] -= np.log(p_next)
         out["surprise_next"] = p_next < cfg.confidence
         out["p_next"] = p_next
         if target is not None:
             ya = self.a_target()
             d_a[:, n: n + k] = ya - target
+            out["loss_a"] -= np.sum(target * np.log(ya) + (1 - target) * np.log(1 - ya), axis=1)
             out["a_target"] = ya
             if self.use_c:
                 yc = self.c_target()
                 d_c = np.zeros_like(self.out_c)
                 d_c[:, n: n + k] = yc - target
+                out["loss_c"] -= np.sum(target * np.log(yc) + (1 - target) * np.log(1 - yc), axis=1)
                 _add(grads_c, self.rtrl_c.gradients(d_c[:, None]))
                 out["c_target"] = yc
         if self.use_c and cfg.predict_c:
             d_a[:, n + k:] = cfg.c_weight * (self.out_a[:, n + k:] - self.c_state())
+            out["loss_a"] += 0.5 * cfg.c_weight * np.sum((self.out_a[:, n + k:] - self.c_state()) ** 2, axis=1)
         elif self.use_c:
             d_a[:, n + k:] = 0.0
-        _sgd(self.a.params, self.rtrl_a.gradients(d_a[:, None]), cfg.lr_a, cfg.clip)
+        self.grads_a = self.rtrl_a.gradients(d_a[:, None])
+        self.grads_c = grads_c
+        _sgd(self.a.params, self.grads_a, cfg.lr_a, cfg.clip)
         if grads_c:
             _sgd(self.c.params, grads_c, cfg.lr_c, cfg.clip)
         return out
