@@ -140,11 +140,11 @@ class ChunkerPair:
         self.s = len(rngs)
         self.rtrl_a = RTRL(self.a)
         self.rtrl_a.reset(1)
-        self.out_a = np.zeros((self.s, n_symbols + n_targets + (hc if use_c else 0)))
+        self.out_a = self.a.params["c"].copy()          # the read-out of the zero state
         if use_c:
             self.rtrl_c = RTRL(self.c)
             self.rtrl_c.reset(1)
-            self.out_c = np.zeros((self.s, n_symbols + n_targets))
+            self.out_c = self.c.params["c"].copy()
             self.since = np.zeros(self.s)           # steps since C's last input
 
     # -- the parts of the read-outs
