@@ -568,7 +568,7 @@ def main(argv=None) -> int:
     part = {"summary": f"{'' if section is None else SECTIONS[section] + ': '}{within}/{len(rows)} runs solve the "
                        f"20-step lag within 5000 sequences ({summary['n_solved']}/{len(rows)} within {blocks}; "
                        f"paper 13/17 for the chunker)",
-            "headline": headline, "seeds": {"per_seed": rows, "summary": {**summary, "metric": "sequences"}},
+            "headline": headline, "seeds": {"per_seed": rows, "summary": {**summary, "metric": "sequences_to_solve"}},
             "tables": tables, "wallclock_s": clock.elapsed}
     if section is None:
         part = {"slug": "chunker-22-symbol", "paper": PAPER, **part,
