@@ -469,7 +469,9 @@ SECTIONS = {
     "odyssnet": "OdyssNet (shared.control.OdyssNetBank, 32 neurons, 2 thinking steps), BPTT over two-block "
                 "windows, 64 streams a run, AdamW",
     "no-predict-c": "ablation: A does not learn to predict C's state (a 2-level hierarchy, not collapsed)",
+    "bptt-net-1m": "the paper's budget: the bptt-net single net for 1,000,000 sequences a run",
 }
+PAPER_SCALE_BLOCKS = 1_000_000
 TAIL = 500   # final figures: the last 500 targets / blocks of a run
 
 
@@ -480,9 +482,13 @@ def parse_args(argv=None):
                              "net by BPTT; lstm; odyssnet")
     parser.add_argument("--no-predict-c", action="store_true",
                         help="ablation: A does not learn to predict C's state")
+    parser.add_argument("--paper-scale", action="store_true",
+                        help="with --model bptt-net: the paper's 1,000,000 sequences a run (its own section, ~10 min)")
     parser.add_argument("--blocks", type=int_at_most(1_000_000, "the paper's budget for the conventional net"),
                         default=None, help="training sequences (blocks) per run (default: per model)")
     args = parser.parse_args(argv)
+    if args.paper_scale and (args.model != "bptt-net" or args.blocks is not None):
+        parser.error("--paper-scale applies to --model bptt-net alone (it sets 1,000,000 sequences)")
     if args.no_predict_c and args.model != "chunker":
         parser.error("--no-predict-c applies to --model chunker only")
     if args.record and args.blocks is not None and not args.quick and args.blocks != DEFAULT_BLOCKS[args.model]:
@@ -495,7 +501,7 @@ def parse_args(argv=None):
 def section_of(args):
     if args.model == "chunker":
         return "no-predict-c" if args.no_predict_c else None
-    return args.model
+    return "bptt-net-1m" if args.paper_scale else args.model
 
 
 def rows_pair(hist, seeds, use_c: bool):
@@ -529,7 +535,7 @@ def main(argv=None) -> int:
     if args.quick:
         args.n_seeds = min(args.n_seeds, 2)
     seeds = list(range(args.seed, args.seed + args.n_seeds))
-    blocks = args.blocks or DEFAULT_BLOCKS[args.model]
+    blocks = args.blocks or (PAPER_SCALE_BLOCKS if args.paper_scale else DEFAULT_BLOCKS[args.model])
     if args.quick:
         blocks = min(blocks, 60 if args.model in ("chunker", "rtrl-net") else 128)
     section = section_of(args)
