@@ -460,14 +460,15 @@ def verdict(record: dict) -> dict:
 # ----------------------------------------------------------------------------------------
 
 MODELS = ("chunker", "rtrl-net", "bptt-net", "lstm", "odyssnet")
-DEFAULT_BLOCKS = {"chunker": 5000, "rtrl-net": 5000, "bptt-net": 200_000, "lstm": 5000, "odyssnet": 5000}
+DEFAULT_BLOCKS = {"chunker": 5000, "rtrl-net": 5000, "bptt-net": 200_000, "lstm": 20_000, "odyssnet": 20_000}
+STREAMS = {"bptt-net": 64, "lstm": 8, "odyssnet": 8}     # streams a run (one update per two-block window)
 SECTIONS = {
     "rtrl-net": "the conventional single net: A alone (no C), RTRL, on-line, the same stream and budget",
     "bptt-net": "a single tanh net trained by exact BPTT over two-block windows, 64 streams a run, Adam, a large "
                 "budget",
-    "lstm": "LSTM (shared.recurrent.LSTM, 8 cells), BPTT over two-block windows, 64 streams a run, Adam",
+    "lstm": "LSTM (shared.recurrent.LSTM, 8 cells), BPTT over two-block windows, 8 streams a run, Adam",
     "odyssnet": "OdyssNet (shared.control.OdyssNetBank, 32 neurons, 2 thinking steps), BPTT over two-block "
-                "windows, 64 streams a run, AdamW",
+                "windows, 8 streams a run, AdamW",
     "no-predict-c": "ablation: A does not learn to predict C's state (a 2-level hierarchy, not collapsed)",
     "bptt-net-1m": "the paper's budget: the bptt-net single net for 1,000,000 sequences a run",
 }
@@ -550,7 +551,7 @@ def main(argv=None) -> int:
         hist, _, _, _ = run_pair(cfg, seeds, blocks, use_c=use_c, progress=report)
         rows = rows_pair(hist, seeds, use_c)
     else:
-        bcfg = BatchConfig(model=args.model)
+        bcfg = BatchConfig(model=args.model, streams=STREAMS[args.model])
         right, _ = run_batch(bcfg, seeds, blocks, progress=report)
         rows = rows_batch(right, seeds)
     print(format_table(list(rows[0]), [list(r.values()) for r in rows]))
