@@ -34,13 +34,12 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, replace
 
-import shared  # noqa: F401  first: it pins the BLAS and SIMD kernels before numpy loads
-
-import numpy as np
-
+# shared first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 from shared.control import RTRL, RecurrentBank
 from shared.experiment import Progress, conclude, format_table, int_at_most, require_seeds, stub_parser, summarize
 from shared.verdict import grade, judge, pending, rate_at_least, rate_at_most, rate_higher
+
+import numpy as np
 
 # ----------------------------------------------------------------------------------------
 # The task: 22 symbols, blocks streamed without boundaries.

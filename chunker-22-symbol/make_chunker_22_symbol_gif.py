@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import sys
 
-import shared  # noqa: F401  first: it pins the BLAS and SIMD kernels before numpy loads
+# shared first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
+from shared.figures import figure_parser, frame_of, save_gif
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 import chunker_22_symbol as ck
-from shared.figures import figure_parser, frame_of, save_gif
 from visualize_chunker_22_symbol import traced_run
 
 WINDOW_BLOCKS = 3

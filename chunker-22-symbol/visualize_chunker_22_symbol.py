@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import sys
 
-import shared  # noqa: F401  first: it pins the BLAS and SIMD kernels before numpy loads
+# shared first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
+from shared.figures import figure_parser, recorded, save_png
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 import chunker_22_symbol as ck
-from shared.figures import figure_parser, recorded, save_png
 
 BLOCKS = 2000
 
