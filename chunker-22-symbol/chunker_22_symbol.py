@@ -103,6 +103,7 @@ class PairConfig:
     c_weight: float = 1.0
     init_scale: float = 1.0
     clip: float = 1.0            # per-seed gradient norm limit of one step's update (0: none)
+    truncate: int = 0            # 0: RTRL (exact); k > 0: BPTT truncated to the last k steps (the paper's k = 3)
 
 
 def _sgd(params: dict, grads: dict, lr: float, clip: float) -> None:
@@ -126,6 +127,48 @@ def _add(total: dict, part: dict, mask=None) -> None:
         total[k] = total[k] + v if k in total else v
 
 
+class TruncatedBPTT:
+    """The RTRL interface (reset, step, gradients, h; `sensitivity` holds what the gradient needs, one
+    entry per run, so a caller can restore it per run) with the gradient of each step's loss propagated
+    at most `k` steps into the past (node7: "error was propagated a maximum of 3 steps into the past")."""
+
+    def __init__(self, bank: RecurrentBank, k: int):
+        self.bank, self.k = bank, k
+        self.h = self.sensitivity = None
+
+    def reset(self, batch: int) -> None:
+        p = self.bank.params
+        s, d, h = p["W"].shape
+        self.h = np.zeros((s, batch, h))
+        self.sensitivity = {"x": np.zeros((s, self.k, batch, d)), "h": np.zeros((s, self.k, batch, h)),
+                            "h_new": np.zeros((s, self.k, batch, h)), "n": np.zeros(s)}
+
+    def step(self, x_t: np.ndarray) -> np.ndarray:
+        h_new, out, (x, h, _) = self.bank.step_cached(self.h, x_t)
+        m = self.sensitivity
+        for key, value in (("x", x), ("h", h), ("h_new", h_new)):
+            m[key] = np.concatenate([value[:, None], m[key][:, :-1]], axis=1)      # newest first
+        m["n"] = np.minimum(m["n"] + 1, self.k)
+        self.h = h_new
+        return out
+
+    def gradients(self, d_out: np.ndarray) -> dict:
+        grads = {key: np.zeros_like(v) for key, v in self.bank.params.items()}
+        m = self.sensitivity
+        d_h = np.zeros_like(self.h)
+        for j in range(self.k):
+            valid = (m["n"] > j).astype(float)[:, None, None]
+            if j == 0:      # a run that has not stepped yet reads out c alone (the zero state's read-out)
+                grads["c"] += (d_out * (1.0 - valid)).sum(axis=1)
+            d_o = d_out * valid if j == 0 else np.zeros_like(d_out)
+            d_h, _ = self.bank.step_back((m["x"][:, j], m["h"][:, j], m["h_new"][:, j]), d_h * valid, d_o, grads)
+        return grads
+
+
+def _engine(bank: RecurrentBank, cfg: "PairConfig"):
+    return RTRL(bank) if cfg.truncate == 0 else TruncatedBPTT(bank, cfg.truncate)
+
+
 class ChunkerPair:
     """The automatizer A and the chunker C of the 2-net chunking system, S runs at once."""
 
@@ -137,11 +180,11 @@ class ChunkerPair:
         self.a = RecurrentBank(n_symbols, ha, n_symbols + n_targets + (hc if use_c else 0), rngs, cfg.init_scale)
         self.c = RecurrentBank(n_symbols + 1, hc, n_symbols + n_targets, rngs, cfg.init_scale) if use_c else None
         self.s = len(rngs)
-        self.rtrl_a = RTRL(self.a)
+        self.rtrl_a = _engine(self.a, cfg)
         self.rtrl_a.reset(1)
         self.out_a = self.a.params["c"].copy()          # the read-out of the zero state
         if use_c:
-            self.rtrl_c = RTRL(self.c)
+            self.rtrl_c = _engine(self.c, cfg)
             self.rtrl_c.reset(1)
             self.out_c = self.c.params["c"].copy()
             self.since = np.zeros(self.s)           # steps since C's last input
@@ -470,6 +513,8 @@ SECTIONS = {
                 "windows, 8 streams a run, AdamW",
     "no-predict-c": "ablation: A does not learn to predict C's state (a 2-level hierarchy, not collapsed)",
     "bptt-net-1m": "the paper's budget: the bptt-net single net for 1,000,000 sequences a run",
+    "truncated-3": "the chunker with node7's learning rule: A's and C's gradients propagated at most 3 steps into "
+                   "the past (truncated BPTT, on-line) instead of RTRL",
 }
 PAPER_SCALE_BLOCKS = 1_000_000
 TAIL = 500   # final figures: the last 500 targets / blocks of a run
@@ -482,6 +527,8 @@ def parse_args(argv=None):
                              "net by BPTT; lstm; odyssnet")
     parser.add_argument("--no-predict-c", action="store_true",
                         help="ablation: A does not learn to predict C's state")
+    parser.add_argument("--truncate", type=int, choices=[0, 3], default=0,
+                        help="0: RTRL (default); 3: the chunker's gradients truncated to 3 steps into the past (node7)")
     parser.add_argument("--paper-scale", action="store_true",
                         help="with --model bptt-net: the paper's 1,000,000 sequences a run (its own section, ~10 min)")
     parser.add_argument("--blocks", type=int_at_most(1_000_000, "the paper's budget for the conventional net"),
@@ -489,6 +536,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.paper_scale and (args.model != "bptt-net" or args.blocks is not None):
         parser.error("--paper-scale applies to --model bptt-net alone (it sets 1,000,000 sequences)")
+    if args.truncate and (args.model != "chunker" or args.no_predict_c):
+        parser.error("--truncate applies to --model chunker alone (not with --no-predict-c)")
     if args.no_predict_c and args.model != "chunker":
         parser.error("--no-predict-c applies to --model chunker only")
     if args.record and args.blocks is not None and not args.quick and args.blocks != DEFAULT_BLOCKS[args.model]:
@@ -500,7 +549,7 @@ def parse_args(argv=None):
 
 def section_of(args):
     if args.model == "chunker":
-        return "no-predict-c" if args.no_predict_c else None
+        return "no-predict-c" if args.no_predict_c else ("truncated-3" if args.truncate else None)
     return "bptt-net-1m" if args.paper_scale else args.model
 
 
@@ -545,7 +594,7 @@ def main(argv=None) -> int:
     print(f"22-symbol task, {args.model}{' (A does not predict C)' if args.no_predict_c else ''}: "
           f"{blocks} sequences a run, seeds {seeds[0]}..{seeds[-1]}", flush=True)
     if args.model in ("chunker", "rtrl-net"):
-        cfg = replace(PairConfig(), predict_c=not args.no_predict_c)
+        cfg = replace(PairConfig(), predict_c=not args.no_predict_c, truncate=args.truncate)
         use_c = args.model == "chunker"
         hist, _, _, _ = run_pair(cfg, seeds, blocks, use_c=use_c, progress=report)
         rows = rows_pair(hist, seeds, use_c)

@@ -45,10 +45,11 @@ def running(x, w=50):
 
 def learning(hist, record, seed, path):
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    blocks = np.arange(1, hist["c_right"].shape[1] + 1)
+    last = hist["c_right"].shape[1] - 1                # the stream's last target is never answered
+    blocks = np.arange(1, last + 1)
     ax = axes[0]
-    ax.plot(blocks, running(hist["c_right"][0]), label="C's answer (the chunker)")
-    ax.plot(blocks, running(hist["a_right"][0]), label="A's own answer")
+    ax.plot(blocks, running(hist["c_right"][0, :last]), label="C's answer (the chunker)")
+    ax.plot(blocks, running(hist["a_right"][0, :last]), label="A's own answer")
     ax.axhline(0.5, color="grey", ls=":", lw=1)
     n = ck.first_solved(hist["c_right"][0])
     if n:
@@ -58,7 +59,7 @@ def learning(hist, record, seed, path):
            title=f"seed {seed}: the 20-step-lag target", ylim=(0, 1.05))
     ax.legend(fontsize=8, loc="lower right")
     ax = axes[1]
-    ax.plot(blocks, running(hist["surprises"][0], 20), color="C3")
+    ax.plot(blocks, running(hist["surprises"][0, :last], 20), color="C3")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.axhline(1.0, color="grey", ls=":", lw=1)
@@ -84,7 +85,7 @@ def learning(hist, record, seed, path):
         ax.axhline(ck.PAPER_BUDGET, color="C2", ls="--", lw=1, label="paper: 13/17 chunker runs < 5000")
         ax.set_yscale("log")
         ax.set_xticks(range(len(series)), [s[0] for s in series], fontsize=8)
-        ax.set(ylabel="training sequences to solve (x: not solved, drawn above the budget bar)",
+        ax.set(ylabel="sequences to solve (x: not solved)",
                title="17 runs each (grey bar: the run's budget)", ylim=(50, 5e6))
         ax.legend(fontsize=8, loc="upper left")
     else:
@@ -147,8 +148,8 @@ def stream(trace, lab, path, n_blocks=4):
     ax.bar(q + 0.2, trace["a_target"][sl][q], width=0.4, color="C1", label="A's answer P(a)")
     blocks_here = (start + q) // ck.BLOCK
     ax.scatter(q, lab[blocks_here], marker="*", color="k", s=60, zorder=3, label="target (1 = a)")
-    ax.set(xlabel="time step", ylabel="answer at b20", ylim=(-0.05, 1.1))
-    ax.legend(fontsize=8, loc="center right", ncol=3)
+    ax.set(xlabel="time step", ylabel="answer at b20", ylim=(-0.05, 1.45), yticks=[0, 0.5, 1])
+    ax.legend(fontsize=8, loc="upper center", ncol=3)
     fig.tight_layout()
     save_png(fig, path)
 
@@ -167,6 +168,8 @@ def weights(pair, path):
             ax.set_yticks(range(len(ylabels)), ylabels, fontsize=6)
         else:
             ax.set_ylabel("from hidden unit")
+            ax.set_yticks(range(m.shape[0]))
+        ax.set_xticks(range(m.shape[1]))
         fig.colorbar(im, ax=ax, fraction=0.05)
     fig.tight_layout()
     save_png(fig, path)

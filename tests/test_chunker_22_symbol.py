@@ -194,3 +194,20 @@ def test_quick_runs_are_deterministic():
     a = run_script(SCRIPT, "--quick", timeout=60)
     b = run_script(SCRIPT, "--quick", timeout=60)
     assert a.returncode == 0 and a.stdout.split("== verdict")[0] == b.stdout.split("== verdict")[0]
+
+
+def test_truncated_bptt_equals_rtrl_when_the_window_covers_the_stream_and_differs_when_short():
+    """node7's truncated gradient: with a window longer than the stream it is the exact gradient (RTRL's);
+    with 3 steps it drops the older terms."""
+    base = replace(ck.PairConfig(), lr_a=0.0, lr_c=0.0, clip=0.0)
+    pa = ck.ChunkerPair(ck.N_SYMBOLS, [np.random.default_rng(5)], base)
+    mask = np.random.default_rng(3).random(12) < 0.5
+    mask[0] = True
+    _, _, ga, gc = _pair_run(pa.a.params, pa.c.params, base, 12, mask)
+    _, _, ta, tc = _pair_run(pa.a.params, pa.c.params, replace(base, truncate=20), 12, mask)
+    for exact, truncated in ((ga, ta), (gc, tc)):
+        for name in exact:
+            assert np.allclose(exact[name], truncated[name], rtol=1e-10, atol=1e-12), name
+    _, _, sa, _ = _pair_run(pa.a.params, pa.c.params, replace(base, truncate=3), 12, mask)
+    assert not np.allclose(ga["U"], sa["U"])
+    assert np.allclose(ga["V"], sa["V"])            # the read-out's own gradient has no recurrence
