@@ -44,7 +44,7 @@ def running(x, w=50):
 
 
 def learning(hist, record, seed, path):
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6), gridspec_kw={"width_ratios": [1, 1, 1.3]})
     last = hist["c_right"].shape[1] - 1                # the stream's last target is never answered
     blocks = np.arange(1, last + 1)
     ax = axes[0]
@@ -68,7 +68,7 @@ def learning(hist, record, seed, path):
     ax = axes[2]
     if record:
         series = [("chunker", record.get("seeds"))] + [(m, (record.get(m) or {}).get("seeds"))
-                                                       for m in ("rtrl-net", "bptt-net", "lstm", "odyssnet")]
+                                                       for m in ("truncated-3", "no-predict-c", "rtrl-net", "bptt-net", "bptt-net-1m", "lstm", "odyssnet")]
         for i, (name, seeds) in enumerate(series):
             if not seeds:
                 continue
@@ -84,7 +84,7 @@ def learning(hist, record, seed, path):
             ax.plot([i - 0.35, i + 0.35], [budget, budget], color="grey", lw=1)
         ax.axhline(ck.PAPER_BUDGET, color="C2", ls="--", lw=1, label="paper: 13/17 chunker runs < 5000")
         ax.set_yscale("log")
-        ax.set_xticks(range(len(series)), [s[0] for s in series], fontsize=8)
+        ax.set_xticks(range(len(series)), [s[0] for s in series], fontsize=7, rotation=30)
         ax.set(ylabel="sequences to solve (x: not solved)",
                title="17 runs each (grey bar: the run's budget)", ylim=(50, 5e6))
         ax.legend(fontsize=8, loc="upper left")
