@@ -289,6 +289,8 @@ PAPER_URLS = {
     "Learning to generate sub-goals for action sequences": "https://people.idsia.ch/~juergen/subgoals.html",
     "Learning to generate focus trajectories for attentive vision":
         "https://people.idsia.ch/~juergen/attention/attention.html",
+    "Learning complex, extended sequences using the principle of history compression":
+        "https://people.idsia.ch/~juergen/chunker/",
     "Learning to control fast-weight memories: an alternative to dynamic recurrent networks":
         "https://doi.org/10.1162/neco.1992.4.1.131",
     "Discovering neural nets with low Kolmogorov complexity and high generalization capability":
