@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import time
 
-import shared  # noqa: F401  (first: the kernel pins)
+import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 import numpy as np
 
 from shared import attention as at
 from shared.experiment import Progress, conclude, format_table, int_at_most, require_seeds, stub_parser
-from shared.fastweights import fast_weight_backward, fast_weight_forward
 from shared.optim import Adam
 from shared.verdict import exact, grade, judge, paired_better, pending
 
