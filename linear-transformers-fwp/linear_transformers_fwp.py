@@ -313,6 +313,167 @@ def train(n_keys: int, d: int, phi: str, rule: str, replace: bool, seed: int, ma
 
 
 # ============================================================================================
+# A causal multi-layer linear Transformer on interleaved associative recall (ours, not in the paper)
+# ============================================================================================
+
+def recall_batch(rng: np.random.Generator, size: int, n_keys: int = 8, steps: int = 24, first: int = 4,
+                 query_rate: float = 0.3):
+    """Each step writes (key, value) or asks (key, '?') for a key written before; the answer is the key's
+    latest value. The first ``first`` steps write. -> keys, values (value n_keys = '?'), asked (bool), target"""
+    keys = rng.integers(0, n_keys, (size, steps))
+    values = rng.integers(0, n_keys, (size, steps))
+    asked = rng.random((size, steps)) < query_rate
+    asked[:, :first] = False
+    target = np.full((size, steps), -1)
+    for b in range(size):
+        latest = {}
+        for t in range(steps):
+            if asked[b, t]:
+                keys[b, t] = rng.choice(sorted(latest))
+                values[b, t] = n_keys
+                target[b, t] = latest[keys[b, t]]
+            else:
+                latest[keys[b, t]] = values[b, t]
+    return keys, values, asked, target
+
+
+class LinearTransformer:
+    """Pre-LayerNorm blocks, h += W_o FW(LN(h)); h += MLP(LN(h)), then LN and a softmax over the values.
+    FW is one fast-weight head per block: q, k, v from LN(h), phi (elu+1 or DPFP), sum-normalised keys and
+    queries (Sec. 4.2, eq. 29); the sum rule or the delta rule with beta = sigmoid(w_b LN(h) + b_b); the read
+    at step t follows the t-th write (causal linear attention, shared.fastweights)."""
+
+    def __init__(self, n_keys: int, d_model: int, d_head: int, layers: int, phi: str, rule: str,
+                 rng: np.random.Generator):
+        from shared.mlp import MLP
+        self.n, self.phi, self.rule, self.layers = n_keys, phi, rule, layers
+        scale = 1 / np.sqrt(d_model)
+        p = {"key_emb": rng.standard_normal((n_keys, d_model)) * 0.5,
+             "val_emb": rng.standard_normal((n_keys + 1, d_model)) * 0.5,
+             "ln_g": np.ones(d_model), "ln_b": np.zeros(d_model),
+             "w_out": rng.standard_normal((d_model, n_keys)) * scale, "b_out": np.zeros(n_keys)}
+        self.mlps = []
+        for i in range(layers):
+            p.update({f"ln1_g{i}": np.ones(d_model), f"ln1_b{i}": np.zeros(d_model),
+                      f"ln2_g{i}": np.ones(d_model), f"ln2_b{i}": np.zeros(d_model),
+                      f"wq{i}": rng.standard_normal((d_model, d_head)) * scale,
+                      f"wk{i}": rng.standard_normal((d_model, d_head)) * scale,
+                      f"wv{i}": rng.standard_normal((d_model, d_head)) * scale,
+                      f"wo{i}": rng.standard_normal((d_head, d_model)) / np.sqrt(d_head),
+                      f"wb{i}": np.zeros(d_model), f"bb{i}": np.zeros(1)})
+            mlp = MLP([d_model, 4 * d_model, d_model], rng, activation="relu")
+            self.mlps.append(mlp)
+            for name, value in mlp.params.items():
+                p[f"mlp{i}_{name}"] = value
+        self.params = p
+
+    def forward(self, keys, values):
+        from shared.fastweights import fast_weight_forward
+        p = self.params
+        h = p["key_emb"][keys] + p["val_emb"][values]
+        caches = []
+        for i in range(self.layers):
+            c = {}
+            a, c["ln1"] = at.layer_norm(h, p[f"ln1_g{i}"], p[f"ln1_b{i}"])
+            fq, c["fq"] = feature_map(self.phi, a @ p[f"wq{i}"])
+            fk, c["fk"] = feature_map(self.phi, a @ p[f"wk{i}"])
+            nq, c["nq"] = at.sum_normalize(fq + EPS)
+            nk, c["nk"] = at.sum_normalize(fk + EPS)
+            v = a @ p[f"wv{i}"]
+            beta = None
+            if self.rule == "delta":
+                beta = 1.0 / (1.0 + np.exp(-(a @ p[f"wb{i}"] + p[f"bb{i}"][0])))
+            reads, _, c["fw"] = fast_weight_forward(nk, v, nq, beta=beta, rule=self.rule)
+            h = h + reads @ p[f"wo{i}"]
+            m, c["ln2"] = at.layer_norm(h, p[f"ln2_g{i}"], p[f"ln2_b{i}"])
+            self.mlps[i].params = {name: p[f"mlp{i}_{name}"] for name in self.mlps[i].params}
+            out, c["mlp"] = self.mlps[i].forward(m)
+            h = h + out
+            c.update(a=a, reads=reads, beta=beta, m=m)
+            caches.append(c)
+        f, cf = at.layer_norm(h, p["ln_g"], p["ln_b"])
+        logits = f @ p["w_out"] + p["b_out"]
+        return logits, {"layers": caches, "final": cf, "f": f, "keys": keys, "values": values}
+
+    def loss(self, keys, values, asked, target):
+        logits, cache = self.forward(keys, values)
+        z = logits - logits.max(axis=-1, keepdims=True)
+        prob = np.exp(z)
+        prob /= prob.sum(axis=-1, keepdims=True)
+        rows = np.nonzero(asked)
+        n = len(rows[0])
+        loss = -float(np.mean(np.log(prob[rows + (target[rows],)] + 1e-300)))
+        d_logits = np.zeros_like(logits)
+        d_logits[rows] = prob[rows]
+        d_logits[rows + (target[rows],)] -= 1.0
+        accuracy = float(np.mean(prob[rows].argmax(axis=-1) == target[rows]))
+        return loss, d_logits / n, cache, accuracy
+
+    def backward(self, cache, d_logits):
+        from shared.fastweights import fast_weight_backward
+        p = self.params
+        g = {}
+        f = cache["f"]
+        g["w_out"] = f.reshape(-1, f.shape[-1]).T @ d_logits.reshape(-1, self.n)
+        g["b_out"] = d_logits.sum(axis=(0, 1))
+        gf = at.layer_norm_backward(cache["final"], d_logits @ p["w_out"].T)
+        g["ln_g"], g["ln_b"] = gf["gain"], gf["bias"]
+        dh = gf["x"]
+        for i in reversed(range(self.layers)):
+            c = cache["layers"][i]
+            grads, dm = self.mlps[i].backward(c["mlp"], dh)
+            for name, value in grads.items():
+                g[f"mlp{i}_{name}"] = value
+            g2 = at.layer_norm_backward(c["ln2"], dm)
+            g[f"ln2_g{i}"], g[f"ln2_b{i}"] = g2["gain"], g2["bias"]
+            dh = dh + g2["x"]
+            a = c["a"]
+            flat = a.reshape(-1, a.shape[-1])
+            g[f"wo{i}"] = c["reads"].reshape(-1, c["reads"].shape[-1]).T @ dh.reshape(-1, dh.shape[-1])
+            gw = fast_weight_backward(c["fw"], d_reads=dh @ p[f"wo{i}"].T)
+            dfq = at.sum_normalize_backward(c["nq"], gw["queries"])["x"]
+            dfk = at.sum_normalize_backward(c["nk"], gw["keys"])["x"]
+            dq = feature_map_backward(self.phi, c["fq"], dfq)
+            dk = feature_map_backward(self.phi, c["fk"], dfk)
+            dv = gw["values"]
+            g[f"wq{i}"] = flat.T @ dq.reshape(-1, dq.shape[-1])
+            g[f"wk{i}"] = flat.T @ dk.reshape(-1, dk.shape[-1])
+            g[f"wv{i}"] = flat.T @ dv.reshape(-1, dv.shape[-1])
+            da = dq @ p[f"wq{i}"].T + dk @ p[f"wk{i}"].T + dv @ p[f"wv{i}"].T
+            if self.rule == "delta":
+                db = gw["beta"] * c["beta"] * (1.0 - c["beta"])
+                g[f"wb{i}"] = db.reshape(-1) @ flat
+                g[f"bb{i}"] = np.array([db.sum()])
+                da = da + db[..., None] * p[f"wb{i}"]
+            else:
+                g[f"wb{i}"], g[f"bb{i}"] = np.zeros_like(p[f"wb{i}"]), np.zeros(1)
+            g1 = at.layer_norm_backward(c["ln1"], da)
+            g[f"ln1_g{i}"], g[f"ln1_b{i}"] = g1["gain"], g1["bias"]
+            dh = dh + g1["x"]
+        g["key_emb"] = np.zeros_like(p["key_emb"])
+        g["val_emb"] = np.zeros_like(p["val_emb"])
+        np.add.at(g["key_emb"], cache["keys"], dh)
+        np.add.at(g["val_emb"], cache["values"], dh)
+        return g
+
+
+def train_lm(phi: str, rule: str, seed: int, steps: int, lr: float = 3e-3, batch_size: int = 32,
+             layers: int = 2, d_model: int = 16, d_head: int = 4, test_size: int = 512) -> dict:
+    """Adam on fresh batches; the test: recall accuracy and loss on ``test_size`` fresh sequences."""
+    weights_rng, data_rng, test_rng = (np.random.default_rng([seed, 7, i]) for i in range(3))
+    model = LinearTransformer(8, d_model, d_head, layers, phi, rule, weights_rng)
+    opt = Adam(model.params, lr=lr)
+    curve = []
+    for step in range(1, steps + 1):
+        loss, d_logits, cache, acc = model.loss(*recall_batch(data_rng, batch_size))
+        opt.step(model.backward(cache, d_logits))
+        if step % 100 == 0:
+            curve.append([step, loss, acc])
+    loss, _, _, acc = model.loss(*recall_batch(test_rng, test_size))
+    return {"test_loss": loss, "test_accuracy": acc, "curve": curve, "model": model}
+
+
+# ============================================================================================
 # OdyssNet (ours): the same retrieval read by the OdyssNet core as a sequence of symbols
 # ============================================================================================
 
@@ -437,19 +598,24 @@ PAPER = {
 
 def main() -> None:
     parser = stub_parser(__file__, __doc__, quick="2 seeds, two small S, 300 steps: a few seconds")
-    parser.add_argument("--setting", type=int, choices=(1, 2), default=2,
+    parser.add_argument("--setting", type=int, choices=(1, 2, 3), default=2,
                         help="1: capacity (keys once; --phi), 2: update rule (re-bound keys; sum vs delta) "
-                             "with the equivalence check (default)")
+                             "with the equivalence check (default), 3: a 2-layer causal linear Transformer on "
+                             "interleaved associative recall (ours; --phi, --rule)")
+    parser.add_argument("--rule", choices=("sum", "delta"), default="delta", help="Setting 3's update rule")
     parser.add_argument("--phi", choices=PHIS, default="dpfp1", help="Setting 1's attention (default dpfp1)")
     parser.add_argument("--model", choices=("fwp", "odyssnet"), default="fwp",
                         help="odyssnet: the OdyssNet core on Setting 1 (ours)")
-    parser.add_argument("--max-steps", type=int_at_most(200_000, "the budget"), default=1000,
-                        help="training steps at most per run (default 1000)")
+    parser.add_argument("--max-steps", type=int_at_most(200_000, "the budget"), default=None,
+                        help="training steps at most per run (default 1000; Setting 3: 600)")
     parser.add_argument("--grid", type=str, default=None, help="comma-separated S values (default: the setting's grid)")
     args = parser.parse_args()
-    parser.only_when(args.setting == 1, ["--phi"], "with --setting 1")
+    parser.only_when(args.setting in (1, 3), ["--phi"], "with --setting 1 or 3")
+    parser.only_when(args.setting == 3, ["--rule"], "with --setting 3")
+    if args.setting == 3 and args.phi == "softmax":
+        parser.error("--setting 3 takes a linear attention --phi (linear, dpfp1..3)")
     parser.only_when(args.model == "fwp", ["--setting"], "with --model fwp") if args.model == "odyssnet" else None
-    grid = UPDATE_GRID if args.setting == 2 else CAPACITY_GRID
+    grid = UPDATE_GRID if args.setting == 2 else CAPACITY_GRID if args.setting == 1 else (0,)
     if args.model == "odyssnet":
         grid = (4, 8, 16)
     if args.grid:
@@ -459,7 +625,7 @@ def main() -> None:
             parser.error(f"--grid must be comma-separated integers, got {args.grid!r}")
         if not grid or min(grid) < 2 or max(grid) > 256:
             parser.error("--grid values must lie in [2, 256]")
-    max_steps = args.max_steps
+    max_steps = args.max_steps or (600 if args.setting == 3 else 1000)
     if args.quick:
         grid, max_steps = grid[:2], 200
         if args.n_seeds == 1:
@@ -474,6 +640,9 @@ def main() -> None:
     elif args.setting == 1:
         variants = [(args.phi, "sum")]
         section = f"capacity_{args.phi}"
+    elif args.setting == 3:
+        variants = [(args.phi, args.rule)]
+        section = f"lm_{args.rule}_{args.phi}"
     else:
         variants = [("dpfp1", "sum"), ("dpfp1", "delta")]
         section = None
@@ -482,6 +651,14 @@ def main() -> None:
     per_seed: dict[int, dict] = {seed: {"seed": seed} for seed in seeds}
     curves: dict[str, list] = {}
     for i, (seed, s, (phi, rule)) in enumerate(jobs):
+        if args.setting == 3:
+            out = train_lm(phi, rule, seed, max_steps)
+            per_seed[seed]["test_accuracy"] = out["test_accuracy"]
+            per_seed[seed]["test_loss"] = out["test_loss"]
+            if seed == args.seed:
+                curves["train"] = out["curve"]
+            progress.update(i + 1, test_accuracy=out["test_accuracy"])
+            continue
         if args.model == "odyssnet":
             out = odyssnet_run(s, seed, max_steps)
             key = f"loss_S{s}"
@@ -498,7 +675,8 @@ def main() -> None:
     rows = [per_seed[seed] for seed in seeds]
     for r in rows:
         r["solved"] = True
-    metric = f"loss_S{grid[-1]}" if args.setting == 1 or args.model == "odyssnet" else f"delta_S{grid[-1]}"
+    metric = "test_accuracy" if args.setting == 3 else \
+        f"loss_S{grid[-1]}" if args.setting == 1 or args.model == "odyssnet" else f"delta_S{grid[-1]}"
     summary = {"n_runs": len(rows), "n_solved": len(rows), "solve_rate": 1.0, "metric": metric,
                "mean": float(np.mean([r[metric] for r in rows])),
                "median": float(np.median([r[metric] for r in rows])),
@@ -507,12 +685,16 @@ def main() -> None:
     table_rows = [[k, float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows])),
                    float(np.min([r[k] for r in rows])), float(np.max([r[k] for r in rows]))] for k in keys]
     title = {"odyssnet": "OdyssNet (ours), Setting 1", None: "Setting 2 (re-bound keys, L = 2S), DPFP nu=1, d = 4"}.get(
-        section, f"Setting 1 (capacity), {args.phi}, d = 8, d_dot = {d_dot(args.phi, D_KEY)}")
-    table = {"title": title + f": final eval loss over {len(rows)} seeds",
+        section, f"Setting 1 (capacity), {args.phi}, d = 4, d_dot = {d_dot(args.phi, D_KEY)}")
+    if args.setting == 3:
+        title = (f"2-layer causal linear Transformer (ours), {args.rule} rule, {args.phi}: recall on 512 test "
+                 f"sequences after {max_steps} steps")
+    table = {"title": title + (f", {len(rows)} seeds" if args.setting == 3 else f": final eval loss over {len(rows)} seeds"),
              "columns": ["run", "mean", "std", "min", "max"], "rows": table_rows}
     print(format_table(table["columns"], table["rows"]))
     headline = {k: rows[0][k] for k in keys}
-    record = {"headline": headline, "seeds": {"per_seed": rows, "summary": summary}, "tables": [table],
+    record = {"summary": f"{title}: mean {metric} {summary['mean']:.4g} over {len(rows)} seeds",
+              "headline": headline, "seeds": {"per_seed": rows, "summary": summary}, "tables": [table],
               "curves_seed0": curves, "grid": list(grid), "max_steps": max_steps}
     if section is None:
         eqs = [equivalence(np.random.default_rng(args.seed), phi=phi) for phi in ("linear", "dpfp1", "dpfp2", "dpfp3")]
