@@ -214,3 +214,43 @@ def test_bad_input_is_one_line_and_exit_two(args):
     out = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, cwd=ROOT,
                          timeout=60)
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+
+
+# ----------------------------------------------------------------------------------------
+# Setting 3 (ours): the multi-layer causal linear Transformer
+# ----------------------------------------------------------------------------------------
+
+
+def test_recall_batch_asks_for_the_latest_value():
+    keys, values, asked, target = lt.recall_batch(np.random.default_rng(4), 20)
+    assert not asked[:, :4].any() and asked.any()
+    for b in range(20):
+        latest = {}
+        for t in range(keys.shape[1]):
+            if asked[b, t]:
+                assert values[b, t] == 8 and target[b, t] == latest[keys[b, t]]
+            else:
+                latest[keys[b, t]] = values[b, t]
+                assert target[b, t] == -1
+
+
+@pytest.mark.parametrize("phi,rule", [("dpfp1", "delta"), ("linear", "sum"), ("dpfp2", "sum"), ("linear", "delta")])
+def test_linear_transformer_backward(phi, rule):
+    model = lt.LinearTransformer(8, 6, 3, 2, phi, rule, np.random.default_rng(0))
+    data = lt.recall_batch(np.random.default_rng(1), 3, steps=10)
+    _, d_logits, cache, _ = model.loss(*data)
+    grads = model.backward(cache, d_logits)
+    errors = check_gradients(lambda: model.loss(*data)[0], model.params, grads)
+    assert max(errors.values()) < 1e-6
+
+
+def test_linear_transformer_is_causal():
+    model = lt.LinearTransformer(8, 6, 3, 2, "dpfp1", "delta", np.random.default_rng(0))
+    keys, values, _, _ = lt.recall_batch(np.random.default_rng(1), 2, steps=10)
+    logits, _ = model.forward(keys, values)
+    keys2, values2 = keys.copy(), values.copy()
+    keys2[:, 6:] = (keys2[:, 6:] + 1) % 8
+    values2[:, 6:] = (values2[:, 6:] + 3) % 8
+    logits2, _ = model.forward(keys2, values2)
+    np.testing.assert_allclose(logits[:, :6], logits2[:, :6])
+    assert not np.allclose(logits[:, 6:], logits2[:, 6:])
