@@ -6,6 +6,7 @@
   (mean and range over the seeds), each map's d_dot marked: the paper's capacity experiment (Sec. 6.1.1).
 * update_rule.png: Setting 2, the sum rule against the delta rule (DPFP nu = 1), per seed and mean (Sec. 6.1.2).
 * learning_curves.png: the evaluation loss during training, seed 0, every run of the record.
+* recall_lm.png: Setting 3 (ours), the 2-layer linear Transformer's recall accuracy per variant.
 * dpfp.png: what DPFP does: the four features of R^2 (nu = 1) over the plane (eqs. 33-36), and how far
   random keys' features are from orthogonal for elu+1 and DPFP nu = 1..3 (d = 4).
 """
@@ -124,6 +125,38 @@ def learning_curves(record: dict, out: Path) -> None:
     save_png(fig, out / "learning_curves.png")
 
 
+def recall_lm(record: dict, out: Path) -> None:
+    variants = [k for k in ("lm_sum_linear", "lm_delta_linear", "lm_sum_dpfp1", "lm_delta_dpfp1") if k in record]
+    if not variants:
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    ax = axes[0]
+    for i, key in enumerate(variants):
+        acc = np.array([r["test_accuracy"] for r in record[key]["seeds"]["per_seed"]])
+        colour = "C3" if "delta" in key else "C0"
+        ax.bar(i, acc.mean(), color=colour, alpha=0.5 if "linear" in key else 0.9)
+        ax.scatter(np.full(len(acc), i) + np.linspace(-0.2, 0.2, len(acc)), acc, color="k", s=10, zorder=3)
+    ax.axhline(1 / 8, color="grey", ls=":", label="chance (1/8)")
+    ax.set_xticks(range(len(variants)), [k[3:].replace("_", " rule, ").replace("linear", "elu+1")
+                                         .replace("dpfp1", "DPFP nu=1") for k in variants], fontsize=8)
+    ax.set_ylabel("recall accuracy, 512 test sequences")
+    ax.set_ylim(0, 1)
+    ax.set_title("Setting 3 (ours): 2-layer causal linear Transformer, 10 seeds (dots) and mean", fontsize=9)
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    for key in variants:
+        c = np.array(record[key]["curves_seed0"]["train"])
+        ax.plot(c[:, 0], c[:, 2], color="C3" if "delta" in key else "C0", ls="-" if "dpfp" in key else "--",
+                label=key[3:].replace("_", " ").replace("linear", "elu+1"))
+    ax.set_xlabel("training step (batches of 32)")
+    ax.set_ylabel("training batch accuracy on the questions")
+    ax.set_title("seed 0 during training", fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    save_png(fig, out / "recall_lm.png")
+
+
 def dpfp_picture(out: Path) -> None:
     fig = plt.figure(figsize=(11, 4.4))
     grid = fig.add_gridspec(2, 6, width_ratios=[1, 1, 0.15, 1.3, 1.3, 1.3], hspace=0.45, wspace=0.35)
@@ -172,6 +205,7 @@ def main() -> None:
     if "grid" in record:
         update_rule(record, out)
         learning_curves(record, out)
+    recall_lm(record, out)
 
 
 if __name__ == "__main__":
