@@ -627,7 +627,7 @@ def main() -> None:
             parser.error("--grid values must lie in [2, 256]")
     max_steps = args.max_steps or (600 if args.setting == 3 else 1000)
     if args.quick:
-        grid, max_steps = grid[:2], 200
+        grid, max_steps = grid[:2], (20 if args.setting == 3 else 100)
         if args.n_seeds == 1:
             args.n_seeds = 2
     require_seeds(parser, args, VERDICT_SEEDS)
