@@ -603,6 +603,8 @@ def main() -> None:
                              "with the equivalence check (default), 3: a 2-layer causal linear Transformer on "
                              "interleaved associative recall (ours; --phi, --rule)")
     parser.add_argument("--rule", choices=("sum", "delta"), default="delta", help="Setting 3's update rule")
+    parser.add_argument("--d", type=int_at_most(64, "the key width before phi"), default=D_KEY,
+                        help=f"Setting 1's key width d (default {D_KEY}; another d records section capacity_PHI_dD)")
     parser.add_argument("--phi", choices=PHIS, default="dpfp1", help="Setting 1's attention (default dpfp1)")
     parser.add_argument("--model", choices=("fwp", "odyssnet"), default="fwp",
                         help="odyssnet: the OdyssNet core on Setting 1 (ours)")
@@ -612,6 +614,7 @@ def main() -> None:
     args = parser.parse_args()
     parser.only_when(args.setting in (1, 3), ["--phi"], "with --setting 1 or 3")
     parser.only_when(args.setting == 3, ["--rule"], "with --setting 3")
+    parser.only_when(args.setting == 1, ["--d"], "with --setting 1")
     if args.setting == 3 and args.phi == "softmax":
         parser.error("--setting 3 takes a linear attention --phi (linear, dpfp1..3)")
     parser.only_when(args.model == "fwp", ["--setting"], "with --model fwp") if args.model == "odyssnet" else None
@@ -639,7 +642,7 @@ def main() -> None:
         section = "odyssnet"
     elif args.setting == 1:
         variants = [(args.phi, "sum")]
-        section = f"capacity_{args.phi}"
+        section = f"capacity_{args.phi}" + ("" if args.d == D_KEY else f"_d{args.d}")
     elif args.setting == 3:
         variants = [(args.phi, args.rule)]
         section = f"lm_{args.rule}_{args.phi}"
@@ -663,7 +666,7 @@ def main() -> None:
             out = odyssnet_run(s, seed, max_steps)
             key = f"loss_S{s}"
         else:
-            out = train(s, D_KEY, phi, rule, args.setting == 2, seed, max_steps)
+            out = train(s, args.d if args.setting == 1 else D_KEY, phi, rule, args.setting == 2, seed, max_steps)
             key = f"loss_S{s}" if args.setting == 1 else \
                 (f"{rule}_S{s}" if phi == "dpfp1" else f"linear_{rule}_S{s}")
         per_seed[seed][key] = out["final_loss"]
@@ -685,7 +688,7 @@ def main() -> None:
     table_rows = [[k, float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows])),
                    float(np.min([r[k] for r in rows])), float(np.max([r[k] for r in rows]))] for k in keys]
     title = {"odyssnet": "OdyssNet (ours), Setting 1", None: "Setting 2 (re-bound keys, L = 2S), DPFP nu=1, d = 4"}.get(
-        section, f"Setting 1 (capacity), {args.phi}, d = 4, d_dot = {d_dot(args.phi, D_KEY)}")
+        section, f"Setting 1 (capacity), {args.phi}, d = {args.d}, d_dot = {d_dot(args.phi, args.d)}")
     if args.setting == 3:
         title = (f"2-layer causal linear Transformer (ours), {args.rule} rule, {args.phi}: recall on 512 test "
                  f"sequences after {max_steps} steps")
@@ -695,7 +698,7 @@ def main() -> None:
     headline = {k: rows[0][k] for k in keys}
     record = {"summary": f"{title}: mean {metric} {summary['mean']:.4g} over {len(rows)} seeds",
               "headline": headline, "seeds": {"per_seed": rows, "summary": summary}, "tables": [table],
-              "curves_seed0": curves, "grid": list(grid), "max_steps": max_steps}
+              "curves_seed0": curves, "grid": list(grid), "max_steps": max_steps, "d": args.d}
     if section is None:
         eqs = [equivalence(np.random.default_rng(args.seed), phi=phi) for phi in ("linear", "dpfp1", "dpfp2", "dpfp3")]
         headline["equivalence_max_rel_diff"] = max(e["max_rel_diff"] for e in eqs)
