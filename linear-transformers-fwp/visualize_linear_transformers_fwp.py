@@ -36,25 +36,34 @@ def seeds_table(section: dict, prefix: str, grid):
 
 
 def capacity(record: dict, out: Path) -> None:
-    fig, ax = plt.subplots(figsize=(7.5, 4.6))
-    for name in ("softmax", "linear", "dpfp1", "dpfp2", "dpfp3", "odyssnet"):
-        key = name if name == "odyssnet" else f"capacity_{name}"
-        if key not in record:
-            continue
-        grid = record[key]["grid"]
-        table = seeds_table(record[key], "loss_S", grid)
-        mean = table.mean(axis=0)
-        ax.plot(grid, mean, "o-", color=COLOURS[name], label=LABELS[name], lw=1.5)
-        ax.fill_between(grid, table.min(axis=0), table.max(axis=0), color=COLOURS[name], alpha=0.12)
-        if name.startswith("dpfp") or name == "linear":
-            ax.axvline(lt.d_dot(name, lt.D_KEY), color=COLOURS[name], ls=":", lw=1)
-    ax.set_xlabel("number of unique keys S (= sequence length L)")
-    ax.set_ylabel("final evaluation loss 0.5||y - v||^2 (mean, range)")
-    ax.set_yscale("symlog", linthresh=1e-3)
-    ax.set_title("Setting 1 (capacity), d = 4, sum rule; dotted: each map's d_dot\n"
-                 "the paper's Sec. 6.1.1 at d = 64 (S up to 600); 10 seeds each", fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
+    wide = [k for k in ("capacity_linear_d8", "capacity_dpfp1_d8") if k in record]
+    fig, axes = plt.subplots(1, 2 if wide else 1, figsize=(12 if wide else 7.5, 4.6), squeeze=False)
+    panels = [(axes[0, 0], [(n, n if n == "odyssnet" else f"capacity_{n}") for n in
+                            ("softmax", "linear", "dpfp1", "dpfp2", "dpfp3", "odyssnet")], lt.D_KEY)]
+    if wide:
+        panels.append((axes[0, 1], [(k.split("_")[1], k) for k in wide], 8))
+    for ax, names, d in panels:
+        for name, key in names:
+            if key not in record:
+                continue
+            grid = record[key]["grid"]
+            table = seeds_table(record[key], "loss_S", grid)
+            label = LABELS[name] if d == lt.D_KEY else f"{name.replace('linear', 'elu+1')} (d_dot {lt.d_dot(name, d)})"
+            ax.plot(grid, table.mean(axis=0), "o-", color=COLOURS[name], label=label, lw=1.5)
+            ax.fill_between(grid, table.min(axis=0), table.max(axis=0), color=COLOURS[name], alpha=0.12)
+            if name.startswith("dpfp") or name == "linear":
+                ax.axvline(lt.d_dot(name, d), color=COLOURS[name], ls=":", lw=1)
+        ax.axhline(0.5, color="grey", ls="--", lw=1, label="0.5: output 0")
+        ax.set_xlabel("number of unique keys S (= sequence length L)")
+        ax.set_ylabel("final evaluation loss 0.5||y - v||^2 (mean, range)")
+        ax.set_yscale("log")
+        ax.set_ylim(1e-4, 1)
+        ax.set_title(f"Setting 1 (capacity), d = {d}, sum rule, 10 seeds; dotted: each map's d_dot"
+                     + ("\n(the paper's Sec. 6.1.1 at d = 64, S up to 600)" if d == lt.D_KEY else "\n(ours: a wider key)"),
+                     fontsize=9)
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
     save_png(fig, out / "capacity.png")
 
 
@@ -118,7 +127,7 @@ def learning_curves(record: dict, out: Path) -> None:
     ax.set_title("Setting 1, seed 0: every S (darker = larger S); runs stop at loss <= 0.001", fontsize=9)
     ax.set_xlabel("training step")
     ax.set_ylabel("evaluation loss")
-    ax.set_yscale("symlog", linthresh=1e-3)
+    ax.set_yscale("log")
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     fig.tight_layout()
