@@ -84,6 +84,8 @@ def main() -> None:
             err = f["err"]
             colours = ["C7" if np.isnan(e) else ("C2" if e < 0.1 else "C3") for e in err]
             ax.bar(np.arange(S), np.nan_to_num(err), color=colours)
+            seen = ~np.isnan(err)
+            ax.scatter(np.flatnonzero(seen), err[seen], color=[c for c, ok in zip(colours, seen) if ok], s=18, zorder=3)
             for i in np.flatnonzero(np.isnan(err)):
                 ax.bar(i, 1.05, color="C7", alpha=0.15)
                 ax.text(i, 0.5, "not yet\nwritten", ha="center", va="center", fontsize=6, rotation=90)

@@ -50,7 +50,7 @@ def capacity(record: dict, out: Path) -> None:
             table = seeds_table(record[key], "loss_S", grid)
             label = LABELS[name] if d == lt.D_KEY else f"{name.replace('linear', 'elu+1')} (d_dot {lt.d_dot(name, d)})"
             ax.plot(grid, table.mean(axis=0), "o-", color=COLOURS[name], label=label, lw=1.5)
-            ax.fill_between(grid, table.min(axis=0), table.max(axis=0), color=COLOURS[name], alpha=0.12)
+            ax.fill_between(grid, table.min(axis=0), table.max(axis=0), color=COLOURS[name], alpha=0.07)
             if name.startswith("dpfp") or name == "linear":
                 ax.axvline(lt.d_dot(name, d), color=COLOURS[name], ls=":", lw=1)
         ax.axhline(0.5, color="grey", ls="--", lw=1, label="0.5: output 0")
