@@ -146,10 +146,10 @@ def recall_lm(record: dict, out: Path) -> None:
         ax.bar(i, acc.mean(), color=colour, alpha=0.5 if "linear" in key else 0.9)
         ax.scatter(np.full(len(acc), i) + np.linspace(-0.2, 0.2, len(acc)), acc, color="k", s=10, zorder=3)
     ax.axhline(1 / 8, color="grey", ls=":", label="chance (1/8)")
-    ax.set_xticks(range(len(variants)), [k[3:].replace("_", " rule, ").replace("linear", "elu+1")
+    ax.set_xticks(range(len(variants)), [k[3:].replace("_", " rule\n").replace("linear", "elu+1")
                                          .replace("dpfp1", "DPFP nu=1") for k in variants], fontsize=8)
     ax.set_ylabel("recall accuracy, 512 test sequences")
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.05)
     ax.set_title("Setting 3 (ours): 2-layer causal linear Transformer, 10 seeds (dots) and mean", fontsize=9)
     ax.legend(fontsize=8)
     ax = axes[1]
