@@ -27,6 +27,9 @@ import numpy as np
 
 from shared import attention as at
 from shared.experiment import Progress, conclude, format_table, int_at_most, require_seeds, stub_parser
+from shared.fastweights import fast_weight_backward, fast_weight_forward
+from shared.long_lag import OdyssLearner
+from shared.mlp import MLP
 from shared.optim import Adam
 from shared.verdict import exact, grade, judge, paired_better, pending
 
@@ -39,27 +42,6 @@ EPS = 1e-6          # the authors' denominators: attention normalisation and the
 # DPFP: the deterministic parameter-free projection (Sec. 5.4, eq. 37).  A general piece for
 # shared.attention (forward + backward, gradient-checked in tests/test_linear_transformers_fwp.py).
 # ============================================================================================
-
-def dpfp(x: np.ndarray, nu: int):
-    """phi(x) = [r(x) * roll(r(x), 1), ..., r(x) * roll(r(x), nu)] with r(x) = [relu(x), relu(-x)]:
-    the products of the rectified pairs (i, i - j) of [x, -x], j = 1..nu; (..., d) -> (..., 2 d nu)."""
-    if not isinstance(nu, (int, np.integer)) or nu < 1 or nu > 2 * x.shape[-1] - 1:
-        raise ValueError(f"nu must be an integer in [1, 2 d - 1], got {nu}")
-    r = np.concatenate([np.maximum(x, 0.0), np.maximum(-x, 0.0)], axis=-1)
-    out = np.concatenate([r * np.roll(r, j, axis=-1) for j in range(1, nu + 1)], axis=-1)
-    return out, {"x": x, "r": r, "nu": int(nu)}
-
-
-def dpfp_backward(cache: dict, d_out: np.ndarray) -> dict:
-    x, r, nu = cache["x"], cache["r"], cache["nu"]
-    width = r.shape[-1]
-    d_r = np.zeros_like(r)
-    for j in range(1, nu + 1):
-        g = d_out[..., (j - 1) * width:j * width]
-        d_r += g * np.roll(r, j, axis=-1) + np.roll(g * r, -j, axis=-1)
-    d = x.shape[-1]
-    return {"x": d_r[..., :d] * (x > 0) - d_r[..., d:] * (x < 0)}
-
 
 def delta_write(keys: np.ndarray, values: np.ndarray, beta: np.ndarray):
     """The delta rule's writes, W_t = W_{t-1} + beta_t (v_t - W_{t-1} k_t) k_t^T from W_0 = 0, with batched
@@ -98,12 +80,12 @@ def feature_map(name: str, x: np.ndarray):
     if name == "linear":
         return at.elu_plus_one(x)
     if name.startswith("dpfp"):
-        return dpfp(x, int(name[4:]))
+        return at.dpfp(x, int(name[4:]))
     raise ValueError(f"no feature map {name!r}")
 
 
 def feature_map_backward(name: str, cache: dict, d_out: np.ndarray) -> np.ndarray:
-    return at.elu_plus_one_backward(cache, d_out)["x"] if name == "linear" else dpfp_backward(cache, d_out)["x"]
+    return at.elu_plus_one_backward(cache, d_out)["x"] if name == "linear" else at.dpfp_backward(cache, d_out)["x"]
 
 
 def d_dot(name: str, d: int) -> int:
@@ -345,7 +327,6 @@ class LinearTransformer:
 
     def __init__(self, n_keys: int, d_model: int, d_head: int, layers: int, phi: str, rule: str,
                  rng: np.random.Generator):
-        from shared.mlp import MLP
         self.n, self.phi, self.rule, self.layers = n_keys, phi, rule, layers
         scale = 1 / np.sqrt(d_model)
         p = {"key_emb": rng.standard_normal((n_keys, d_model)) * 0.5,
@@ -368,7 +349,6 @@ class LinearTransformer:
         self.params = p
 
     def forward(self, keys, values):
-        from shared.fastweights import fast_weight_forward
         p = self.params
         h = p["key_emb"][keys] + p["val_emb"][values]
         caches = []
@@ -410,7 +390,6 @@ class LinearTransformer:
         return loss, d_logits / n, cache, accuracy
 
     def backward(self, cache, d_logits):
-        from shared.fastweights import fast_weight_backward
         p = self.params
         g = {}
         f = cache["f"]
@@ -481,7 +460,6 @@ def odyssnet_run(n_keys: int, seed: int, max_steps: int, batch_size: int = 32, t
                  patience: int = 10, stop_loss: float = 1e-3, neurons: int = 0, lr: float = 3e-3) -> dict:
     """Each pair is one step, input [one-hot key; one-hot value; 0]; the query step is [0; 0; one-hot key];
     the value is read from the last S neurons at the query step. Same data, loss and stopping rule."""
-    from shared.long_lag import OdyssLearner
     weights_rng, data_rng, test_rng = (np.random.default_rng([seed, n_keys, i]) for i in range(3))
     symbols = 3 * n_keys
     learner = OdyssLearner(symbols, neurons or symbols + 2 * n_keys, n_keys, lr, weights_rng)

@@ -9,6 +9,8 @@ axes are free: (B, T, d) for one head, (B, H, T, d) for H heads.
   attend (``causal_mask(T)``: s <= t). Vaswani et al. (2017), "Attention is all you need".
 - ``elu_plus_one(x)``: the feature map elu(x) + 1 of Katharopoulos et al. (2020), under which
   linear attention phi(q)^T phi(k) stays positive.
+- ``dpfp(x, nu)``: the deterministic parameter-free projection of Schlag, Irie & Schmidhuber (2021):
+  the products r_i r_{i-j} (cyclic), j = 1..nu, of r = [relu(x), relu(-x)]; (..., d) -> (..., 2 d nu).
 - ``sum_normalize(x)``: x / sum(x) over the last axis (Schlag, Irie & Schmidhuber 2021 normalise the
   projected keys and queries this way so that the fast weight matrix cannot blow up).
 - ``layer_norm(x, gain, bias)``: over the last axis, eps 1e-5 (Ba, Kiros & Hinton 2016).
@@ -62,6 +64,27 @@ def elu_plus_one(x: np.ndarray):
 
 def elu_plus_one_backward(cache: dict, d_out: np.ndarray) -> dict:
     return {"x": d_out * np.where(cache["positive"], 1.0, cache["out"])}
+
+
+def dpfp(x: np.ndarray, nu: int):
+    """The DPFP feature map of Schlag, Irie & Schmidhuber (2021, eqs. 33-37): phi(x) = [r(x) * roll(r(x), 1), ..., r(x) * roll(r(x), nu)] with r(x) = [relu(x), relu(-x)]:
+    the products of the rectified pairs (i, i - j) of [x, -x], j = 1..nu; (..., d) -> (..., 2 d nu)."""
+    if not isinstance(nu, (int, np.integer)) or nu < 1 or nu > 2 * x.shape[-1] - 1:
+        raise ValueError(f"nu must be an integer in [1, 2 d - 1], got {nu}")
+    r = np.concatenate([np.maximum(x, 0.0), np.maximum(-x, 0.0)], axis=-1)
+    out = np.concatenate([r * np.roll(r, j, axis=-1) for j in range(1, nu + 1)], axis=-1)
+    return out, {"x": x, "r": r, "nu": int(nu)}
+
+
+def dpfp_backward(cache: dict, d_out: np.ndarray) -> dict:
+    x, r, nu = cache["x"], cache["r"], cache["nu"]
+    width = r.shape[-1]
+    d_r = np.zeros_like(r)
+    for j in range(1, nu + 1):
+        g = d_out[..., (j - 1) * width:j * width]
+        d_r += g * np.roll(r, j, axis=-1) + np.roll(g * r, -j, axis=-1)
+    d = x.shape[-1]
+    return {"x": d_r[..., :d] * (x > 0) - d_r[..., d:] * (x < 0)}
 
 
 def sum_normalize(x: np.ndarray):

@@ -106,3 +106,54 @@ def test_sinusoidal_positions_shift_by_a_rotation():
         pair = table[:, 2 * i: 2 * i + 2]
         rotated = np.stack([pair[:, 0] * c + pair[:, 1] * s, pair[:, 1] * c - pair[:, 0] * s], axis=1)
         np.testing.assert_allclose(rotated[:-shift], pair[shift:], atol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------
+# DPFP (Schlag, Irie & Schmidhuber 2021, Sec. 5.4)
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("nu", [1, 2, 3])
+def test_dpfp_gradient(nu):
+    rng = np.random.default_rng(nu)
+    x = rng.standard_normal((3, 2, 5))
+    weights = rng.standard_normal((3, 2, 10 * nu))
+    out, cache = at.dpfp(x, nu)
+    assert out.shape == (3, 2, 10 * nu) and np.all(out >= 0)
+    grad = at.dpfp_backward(cache, weights)["x"]
+    errors = check_gradients(lambda: float(np.sum(at.dpfp(x, nu)[0] * weights)), {"x": x}, {"x": grad})
+    assert max(errors.values()) < 1e-6
+
+
+def test_dpfp_check_catches_a_wrong_backward():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 3))
+    weights = rng.standard_normal((4, 12))
+    grad = at.dpfp_backward(at.dpfp(x, 2)[1], weights)["x"]
+    grad[0, 0] *= 1.01
+    errors = check_gradients(lambda: float(np.sum(at.dpfp(x, 2)[0] * weights)), {"x": x}, {"x": grad})
+    assert max(errors.values()) > 1e-6
+
+
+def test_dpfp_maps_the_four_quadrants_of_the_plane_to_orthogonal_axes():
+    """The paper's example (eqs. 33-36): R^2 -> R^4 with nu = 1, one non-zero component per quadrant."""
+    points = np.array([[1.0, 2.0], [-1.0, 2.0], [1.0, -2.0], [-1.0, -2.0]])
+    phi = at.dpfp(points, 1)[0]
+    assert np.all((phi > 0).sum(axis=1) == 1)
+    gram = phi @ phi.T
+    np.testing.assert_allclose(gram - np.diag(np.diag(gram)), 0.0)
+    assert np.all(np.diag(gram) > 0)
+
+
+def test_dpfp_is_the_products_of_rectified_pairs():
+    x = np.array([0.5, -1.0, 2.0])
+    r = np.array([0.5, 0.0, 2.0, 0.0, 1.0, 0.0])                  # [relu(x), relu(-x)]
+    phi = at.dpfp(x, 2)[0]
+    expected = np.concatenate([r * np.roll(r, 1), r * np.roll(r, 2)])
+    np.testing.assert_allclose(phi, expected)
+
+
+@pytest.mark.parametrize("nu", [0, 6])
+def test_dpfp_refuses_a_bad_nu(nu):
+    with pytest.raises(ValueError):
+        at.dpfp(np.zeros((2, 3)), nu)

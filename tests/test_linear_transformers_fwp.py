@@ -18,56 +18,8 @@ SCRIPT = ROOT / "linear-transformers-fwp" / "linear_transformers_fwp.py"
 lt = load_module(SCRIPT)
 
 
-# ----------------------------------------------------------------------------------------
-# DPFP (Sec. 5.4)
-# ----------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("nu", [1, 2, 3])
-def test_dpfp_gradient(nu):
-    rng = np.random.default_rng(nu)
-    x = rng.standard_normal((3, 2, 5))
-    weights = rng.standard_normal((3, 2, 10 * nu))
-    out, cache = lt.dpfp(x, nu)
-    assert out.shape == (3, 2, 10 * nu) and np.all(out >= 0)
-    grad = lt.dpfp_backward(cache, weights)["x"]
-    errors = check_gradients(lambda: float(np.sum(lt.dpfp(x, nu)[0] * weights)), {"x": x}, {"x": grad})
-    assert max(errors.values()) < 1e-6
-
-
-def test_dpfp_check_catches_a_wrong_backward():
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((4, 3))
-    weights = rng.standard_normal((4, 12))
-    grad = lt.dpfp_backward(lt.dpfp(x, 2)[1], weights)["x"]
-    grad[0, 0] *= 1.01
-    errors = check_gradients(lambda: float(np.sum(lt.dpfp(x, 2)[0] * weights)), {"x": x}, {"x": grad})
-    assert max(errors.values()) > 1e-6
-
-
-def test_dpfp_maps_the_four_quadrants_of_the_plane_to_orthogonal_axes():
-    """The paper's example (eqs. 33-36): R^2 -> R^4 with nu = 1, one non-zero component per quadrant."""
-    points = np.array([[1.0, 2.0], [-1.0, 2.0], [1.0, -2.0], [-1.0, -2.0]])
-    phi = lt.dpfp(points, 1)[0]
-    assert np.all((phi > 0).sum(axis=1) == 1)
-    gram = phi @ phi.T
-    np.testing.assert_allclose(gram - np.diag(np.diag(gram)), 0.0)
-    assert np.all(np.diag(gram) > 0)
-
-
-def test_dpfp_is_the_products_of_rectified_pairs():
-    x = np.array([0.5, -1.0, 2.0])
-    r = np.array([0.5, 0.0, 2.0, 0.0, 1.0, 0.0])                  # [relu(x), relu(-x)]
-    phi = lt.dpfp(x, 2)[0]
-    expected = np.concatenate([r * np.roll(r, 1), r * np.roll(r, 2)])
-    np.testing.assert_allclose(phi, expected)
+def test_feature_widths():
     assert lt.d_dot("dpfp3", 64) == 384 and lt.d_dot("linear", 64) == 64
-
-
-@pytest.mark.parametrize("nu", [0, 6])
-def test_dpfp_refuses_a_bad_nu(nu):
-    with pytest.raises(ValueError):
-        lt.dpfp(np.zeros((2, 3)), nu)
 
 
 # ----------------------------------------------------------------------------------------
