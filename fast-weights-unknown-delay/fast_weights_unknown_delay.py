@@ -416,38 +416,44 @@ class RecallTask:
 
 
 D_KEY = 8
-RECALL_BUDGET = 20_000          # on-line presentations (episodes) per seed
-RECALL_LR = 0.05
+RECALL_BUDGET = 3000            # on-line presentations (episodes) per seed
+RECALL_LR = 0.01              # Adam step size, one episode per update (with RECALL_OPT 'sgd': lr / input width)
+EPISODE_CHUNK = 250
+RECALL_OPT = "adam"
 RECALL_WINDOW = 100             # solved: every recalled bit right on this many training episodes in a row
-RECALL_GRID = [(16, 1), (32, 1), (64, 1), (16, 3), (32, 3), (64, 3)]
+RECALL_GRID = [(16, 1), (32, 1), (64, 1), (16, 3), (32, 3)]
+GATE_GRID = [(16, 1), (16, 3)]     # the write-gate ablation
 TEST_DELAYS = (1, 5, 15, 30, 45, 60)
 TEST_PER_DELAY = 50
 
 
-def recall_episodes(rng: np.random.Generator, task: RecallTask, batch: int, delay=None) -> dict:
+def recall_episodes(rng: np.random.Generator, task: RecallTask, batch: int, delay=None, length=None) -> dict:
     """Episodes padded to a common length: stores, K distractors, recalls (one per slot, in random
-    order), then zero steps. x (B, L, d_in), target (B, L, p), mask (B, L) on the recall steps."""
+    order), then zero steps (a zero input writes nothing and reads nothing through a slow net
+    without bias). x (B, L, d_in), target (B, L, p), mask (B, L) on the recall steps."""
     n, p = task.stored, task.p
     K = rng.integers(task.d_min, task.d_max + 1, batch) if delay is None else np.full(batch, delay)
-    L = 2 * n + int(K.max())
+    L = length or 2 * n + int(K.max())
     x = np.zeros((batch, L, task.d_in))
     target = np.zeros((batch, L, p))
     mask = np.zeros((batch, L))
     patterns = rng.choice([-1.0, 1.0], size=(batch, n, p))
     noise = rng.choice([-1.0, 1.0], size=(batch, L, p))
     order = np.argsort(rng.random((batch, n)), axis=1)
-    for b in range(batch):
-        for i in range(n):
-            x[b, i, :p] = patterns[b, i]
-            x[b, i, p] = 1.0
-            x[b, i, p + 2 + i] = 1.0
-        x[b, n:n + K[b], :p] = noise[b, n:n + K[b]]
-        for j, slot in enumerate(order[b]):
-            t = n + K[b] + j
-            x[b, t, p + 1] = 1.0
-            x[b, t, p + 2 + slot] = 1.0
-            target[b, t] = patterns[b, slot]
-            mask[b, t] = 1.0
+    rows = np.arange(batch)
+    x[:, :n, :p] = patterns
+    x[:, :n, p] = 1.0
+    x[:, np.arange(n), p + 2 + np.arange(n)] = 1.0
+    t = np.arange(L)[None, :]
+    distract = (t >= n) & (t < n + K[:, None])
+    x[:, :, :p] += noise * distract[..., None]
+    for j in range(n):
+        step = n + K + j
+        slot = order[:, j]
+        x[rows, step, p + 1] = 1.0
+        x[rows, step, p + 2 + slot] = 1.0
+        target[rows, step] = patterns[rows, slot]
+        mask[rows, step] = 1.0
     return {"x": x, "target": target, "mask": mask, "K": K}
 
 
@@ -519,18 +525,23 @@ def recall_train(seeds, task: RecallTask, gate: bool, budget: int, lr: float, la
     per = [recall_init(np.random.default_rng([int(s), 10]), task, gate) for s in seeds]
     params = {k: np.stack([q[k] for q in per]) for k in per[0]}
     rngs = [np.random.default_rng([int(s), 11]) for s in seeds]
+    opt = Adam(params, lr=lr) if RECALL_OPT == "adam" else None
     run = np.zeros(n, dtype=int)
     solve = np.zeros(n, dtype=int)
     progress = Progress(budget, label=label) if label else None
     curve = []
+    L = 2 * task.stored + task.d_max
     for step in range(1, budget + 1):
-        eps = [recall_episodes(r, task, 1) for r in rngs]
-        L = max(e["x"].shape[1] for e in eps)
-        data = {k: np.concatenate([np.pad(e[k], [(0, 0), (0, L - e[k].shape[1])] + [(0, 0)] * (e[k].ndim - 2))
-                                   for e in eps]) for k in ("x", "target", "mask")}
+        if (step - 1) % EPISODE_CHUNK == 0:     # each seed's own episodes, drawn in chunks of a fixed size
+            chunk = [recall_episodes(r, task, EPISODE_CHUNK, length=L) for r in rngs]
+            chunk = {k: np.stack([c[k] for c in chunk], axis=1) for k in ("x", "target", "mask")}
+        data = {k: v[(step - 1) % EPISODE_CHUNK] for k, v in chunk.items()}
         loss, grads, reads = recall_loss_grad(params, data)
-        for k in params:
-            params[k] = params[k] - lr * grads[k]
+        if opt is not None:
+            opt.step(grads)                     # elementwise: every seed's slow net has its own moments
+        else:
+            for k in params:
+                params[k] -= lr / task.d_in * grads[k]
         ok = bits_right(reads, data)
         run = np.where(ok, run + 1, 0)
         new = (run >= RECALL_WINDOW) & (solve == 0)
@@ -574,11 +585,11 @@ def recall_experiment(seeds, budget: int, quick: bool, grid=None) -> tuple[dict,
     clock = Progress(1)
     grid = grid or (RECALL_GRID[:2] if quick else RECALL_GRID)
     rows, per_seed_all = [], {}
-    print(f"Stored patterns (ours): on-line SGD lr {RECALL_LR}, {budget} presentations, seeds {seeds[0]}..{seeds[-1]}")
+    print(f"Stored patterns (ours): on-line Adam lr {RECALL_LR}, {budget} presentations, seeds {seeds[0]}..{seeds[-1]}")
     for p, stored in grid:
         task = RecallTask(p=p, stored=stored)
         tests = recall_test_set(task)
-        for gate in (False, True):
+        for gate in ((False, True) if (p, stored) in GATE_GRID else (False,)):
             name = f"p = {p}, {stored} stored, {'gated (ablation)' if gate else 'ungated'}"
             r = recall_train(seeds, task, gate, budget, RECALL_LR, label=name)
             accs = [recall_bit_accuracy({k: v[i] for k, v in r["params"].items()}, tests) for i in range(len(seeds))]
@@ -621,7 +632,7 @@ def recall_experiment(seeds, budget: int, quick: bool, grid=None) -> tuple[dict,
         "seeds": {"per_seed": per_seed, "summary": summary},
         "tables": [
             {"title": (f"Stored patterns recalled after K ~ U[5, 30] distractors (ours; linear slow net, no hidden "
-                       f"units, d_key = {D_KEY}, sum-rule writes, on-line SGD lr {RECALL_LR}, one episode per update, "
+                       f"units, d_key = {D_KEY}, sum-rule writes, on-line Adam lr {RECALL_LR}, one episode per update, "
                        f"{budget} presentations, seeds {seeds[0]}–{seeds[-1]}; solved: every recalled bit right on "
                        f"{RECALL_WINDOW} training episodes in a row; test: {TEST_PER_DELAY} episodes per delay)"),
              "columns": ["pattern bits", "stored", "write gate", "share solved", "median presentations to solve",
@@ -716,9 +727,9 @@ def baseline_experiment(model: str, seeds, budget: int, quick: bool) -> tuple[di
                      float(np.mean([min(r["accs"]) == 1.0 for r in runs]))]
                     + [float(np.mean([r["accs"][j] for r in runs])) for j in range(len(TEST_DELAYS))])
         print(f"  {name}: mean test bit accuracy {format_value(rows[-1][3])}")
-    fw_name = "fast weights, ungated sum rule, linear S, on-line SGD"
+    fw_name = "fast weights, ungated sum rule, linear S, on-line Adam"
     per_config[fw_name] = [float(np.mean(a)) for a in fw_accs]
-    rows.append([fw_name, int(sum(v[0].size for v in fw["params"].values())), f"SGD lr {RECALL_LR}, batch 1",
+    rows.append([fw_name, int(sum(v[0].size for v in fw["params"].values())), f"Adam lr {RECALL_LR}, batch 1",
                  float(np.mean(per_config[fw_name])), float(np.mean([min(a) == 1.0 for a in fw_accs]))]
                 + [float(np.mean([a[j] for a in fw_accs])) for j in range(len(TEST_DELAYS))])
     first = configs[0][0]
