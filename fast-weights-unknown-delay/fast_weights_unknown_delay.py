@@ -40,7 +40,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.experiment import (Progress, conclude, format_table, format_value, require_seeds, stub_parser,
-                               summarize, int_at_most, positive_int)
+                               summarize, int_at_most)
 from shared.fastweights import fast_weight_backward, fast_weight_forward
 from shared.gradcheck import check_gradients
 from shared.optim import Adam, clip_global_norm
@@ -855,7 +855,7 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.gradcheck:
-        worst = max(flipflop_gradcheck(), recall_gradcheck())
+        worst = max(flipflop_gradcheck(args.seed), recall_gradcheck(args.seed))
         print(f"max relative error {worst:.2e}")
         return 0 if worst <= 1e-6 else 1
     n_seeds = min(args.n_seeds, 3) if args.quick else args.n_seeds
