@@ -11,6 +11,7 @@ M's prediction through M, whose weights stay as they are, into C's actions and t
   every parameter. ``forward(x (S, B, T, D), h0)`` -> (S, B, T, K); ``backward(d_out)`` ->
   (gradients keyed like the parameters, dL/dx (S, B, T, D)); ``step(h, x_t)`` for acting;
   ``step_cached(h, x_t)`` / ``step_back(cache, d_h_new, d_out, grads)`` for closed loops stepped by hand.
+- ``TruncatedBPTT(bank, k)``: the same interface, each step's gradient propagated at most k steps back.
 - ``RTRL(bank)``: real-time recurrent learning (Williams & Zipser 1989) for a RecurrentBank:
   ``reset(batch)``, ``step(x_t)`` -> read-out, ``gradients(d_out)`` -> this step's gradient at once.
 - ``OdyssNetBank(n_in, n_out, neurons, thinking, seed_seqs)``: the catalog's OdyssNet core
@@ -211,6 +212,44 @@ class RTRL:
                 "b": np.einsum("sbjk,sbk->sj", sens["b"], d_h),
                 "V": np.swapaxes(self.h, 1, 2) @ d_out,
                 "c": d_out.sum(axis=1)}
+
+
+class TruncatedBPTT:
+    """BPTT truncated to the last k steps, with the RTRL interface (reset, step, gradients, h; `sensitivity` holds what the gradient needs, one
+    entry per run, so a caller can restore it per run) with the gradient of each step's loss propagated
+    at most `k` steps into the past (Schmidhuber 1992, the chunker experiment: "error was propagated a maximum of 3 steps into the past")."""
+
+    def __init__(self, bank: RecurrentBank, k: int):
+        self.bank, self.k = bank, k
+        self.h = self.sensitivity = None
+
+    def reset(self, batch: int) -> None:
+        p = self.bank.params
+        s, d, h = p["W"].shape
+        self.h = np.zeros((s, batch, h))
+        self.sensitivity = {"x": np.zeros((s, self.k, batch, d)), "h": np.zeros((s, self.k, batch, h)),
+                            "h_new": np.zeros((s, self.k, batch, h)), "n": np.zeros(s)}
+
+    def step(self, x_t: np.ndarray) -> np.ndarray:
+        h_new, out, (x, h, _) = self.bank.step_cached(self.h, x_t)
+        m = self.sensitivity
+        for key, value in (("x", x), ("h", h), ("h_new", h_new)):
+            m[key] = np.concatenate([value[:, None], m[key][:, :-1]], axis=1)      # newest first
+        m["n"] = np.minimum(m["n"] + 1, self.k)
+        self.h = h_new
+        return out
+
+    def gradients(self, d_out: np.ndarray) -> dict:
+        grads = {key: np.zeros_like(v) for key, v in self.bank.params.items()}
+        m = self.sensitivity
+        d_h = np.zeros_like(self.h)
+        for j in range(self.k):
+            valid = (m["n"] > j).astype(float)[:, None, None]
+            if j == 0:      # a run that has not stepped yet reads out c alone (the zero state's read-out)
+                grads["c"] += (d_out * (1.0 - valid)).sum(axis=1)
+            d_o = d_out * valid if j == 0 else np.zeros_like(d_out)
+            d_h, _ = self.bank.step_back((m["x"][:, j], m["h"][:, j], m["h_new"][:, j]), d_h * valid, d_o, grads)
+        return grads
 
 
 # ----------------------------------------------------------------------------------------
