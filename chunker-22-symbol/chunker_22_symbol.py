@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 from shared.chunker import ChunkerPair, PairConfig
 from shared.control import RecurrentBank
 from shared.experiment import Progress, conclude, format_table, int_at_most, require_seeds, stub_parser, summarize
+from shared.rl import softmax
 from shared.verdict import grade, judge, pending, rate_at_least, rate_at_most, rate_higher
 
 import numpy as np
@@ -62,12 +63,6 @@ def make_stream(rng: np.random.Generator, n_blocks: int):
 
 def one_hot(symbols: np.ndarray) -> np.ndarray:
     return np.eye(N_SYMBOLS)[symbols]
-
-
-def _softmax(z):
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _sigmoid(z):
@@ -162,7 +157,7 @@ def _window_data(rngs, streams: int, blocks: int):
 
 def _d_outputs(out, sym_next, lab):
     """dL/d(read-out) (S, B, T, 23) of the mean loss per stream step, and the answers right (S, B, nb)."""
-    p = _softmax(out[..., :N_SYMBOLS])
+    p = softmax(out[..., :N_SYMBOLS])
     d = np.zeros_like(out)
     d[..., :N_SYMBOLS] = p - np.eye(N_SYMBOLS)[sym_next]
     q = BLOCK - 1 + BLOCK * np.arange(lab.shape[-1])

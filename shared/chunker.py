@@ -31,12 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from shared.control import RTRL, RecurrentBank, TruncatedBPTT
-
-
-def _softmax(z):
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+from shared.rl import softmax
 
 
 def _sigmoid(z):
@@ -105,7 +100,7 @@ class ChunkerPair:
 
     # -- the parts of the read-outs
     def a_symbol_probs(self):
-        return _softmax(self.out_a[:, : self.n])
+        return softmax(self.out_a[:, : self.n])
 
     def a_target(self):
         return _sigmoid(self.out_a[:, self.n: self.n + self.k])
@@ -133,7 +128,7 @@ class ChunkerPair:
             if surprise_in is not None and surprise_in.any():
                 m = surprise_in.astype(float)
                 # C learns to predict its next input (the unpredicted symbol) before it takes it
-                p_c = _softmax(self.out_c[:, :n])
+                p_c = softmax(self.out_c[:, :n])
                 d_c = np.zeros_like(self.out_c)
                 d_c[:, :n] = (p_c - x_t) * m[:, None]
                 out["loss_c"] -= m * np.log(np.sum(p_c * x_t, axis=1))
