@@ -287,6 +287,8 @@ PAPER_URLS = {
     "reinforcement learning and planning in non-stationary environments":
         "https://people.idsia.ch/~juergen/world-models-planning-curiosity-fki-1990.html",
     "Learning to generate sub-goals for action sequences": "https://people.idsia.ch/~juergen/subgoals.html",
+    "Reinforcement learning in Markovian and non-Markovian environments":
+        "https://people.idsia.ch/~juergen/world-models-planning-curiosity-fki-1990.html",
     "Learning to control fast-weight memories: an alternative to dynamic recurrent networks":
         "https://doi.org/10.1162/neco.1992.4.1.131",
     "Discovering neural nets with low Kolmogorov complexity and high generalization capability":
