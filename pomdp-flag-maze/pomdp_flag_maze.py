@@ -501,11 +501,14 @@ def imagine_backward(controller, model, traced, entropy):
     return gc
 
 
-def train_controller(controller, learner, model, replay, rngs, cfg, iters):
+def train_controller(controller, learner, model, replay, rngs, cfg, iters, schedule):
+    """C's updates through the frozen M. The prefix length k of an update is common to the seeds of a
+    batch, so it is drawn from `schedule`, a generator that does not depend on the seeds (a seed's run is
+    then the same alone or beside others)."""
     losses = []
     for _ in range(iters):
         ind = random_indicators(rngs, cfg.c_batch)
-        k = int(rngs[0].integers(0, cfg.corridor + 2)) if cfg.prefixes else 0
+        k = int(schedule.integers(0, cfg.corridor + 2)) if cfg.prefixes else 0
         prefix = replay.prefixes(rngs, cfg.c_batch, k) if k > 0 else None
         steps = cfg.t_max - k
         noise = gumbel(rngs, steps, cfg.c_batch) if cfg.actions == "relaxed" else None
@@ -557,6 +560,7 @@ def train_model_based(cfg: Config, seeds, progress=True, keep=False):
     controller = make_net(cfg.model_c, N_OBS, cfg.hidden_c, N_ACT, seeds, 1, cfg)
     model = make_net(cfg.model_m, N_OBS + N_ACT, cfg.hidden_m, N_OBS + N_OUTCOME, seeds, 2, cfg)
     m_learner, c_learner = learner_of(model, cfg.lr_m), learner_of(controller, cfg.lr_c)
+    schedule = np.random.default_rng(2024)          # the prefix lengths, the same for every seed
     replay = Replay()
     replay.add(run_episodes(env, cfg.t_max, random_indicators(rngs, cfg.random_episodes),
                             held_random_policy(rngs, cfg.random_episodes, cfg.hold_steps)))
@@ -572,7 +576,8 @@ def train_model_based(cfg: Config, seeds, progress=True, keep=False):
         history["flag_episodes"].append(np.mean([(p[2] > 0).any(-1).sum(1) for p in replay.parts], 0) * len(replay.parts))
         history["m_loss"].append(train_model(model, m_learner, replay, rngs, cfg,
                                              cfg.m_first if cycle == 0 else cfg.m_iters))
-        history["imagined"].append(train_controller(controller, c_learner, model, replay, rngs, cfg, cfg.c_iters))
+        history["imagined"].append(train_controller(controller, c_learner, model, replay, rngs, cfg, cfg.c_iters,
+                                                     schedule))
         ok, _, _ = evaluate(env, controller, cfg.t_max)
         history["greedy"].append(ok.mean(axis=1))
         newly = (solved_at < 0) & ok.all(axis=1)
