@@ -111,9 +111,9 @@ def draw_hidden(cfg, rolls, out):
         ax.axvspan(0.5, cfg.corridor - 0.5, color="none", ec="k", ls="--", lw=0.8)
         fig.colorbar(image, ax=ax, fraction=0.05, pad=0.02, label="h")
     ax = axes[1, 1]
-    for roll, colour in zip(rolls, ("C0", "C3")):
-        steps = np.arange(len(roll["predicted"]))
-        ax.plot(steps, roll["predicted"], "-o", color=colour, ms=3,
+    for roll, colour, dx, style in zip(rolls, ("C0", "C3"), (-0.06, 0.06), ("-o", "--s")):
+        steps = np.arange(len(roll["predicted"])) + dx
+        ax.plot(steps, roll["predicted"], style, color=colour, ms=3,
                 label=f"indicator {roll['indicator']:+.0f} (real reward at the end {roll['reward']:+.0f})")
     ax.axhline(0, color="k", lw=0.6)
     ax.set_ylim(-2.3, 2.3)
@@ -165,12 +165,14 @@ def draw_learning(cfg, run, out):
     imagined = np.concatenate([c[:, 0] for c in h["imagined"]])
     ax.plot(imagined, lw=0.6, color="C1")
     ax.set_xlabel("C's updates through M", fontsize=8)
-    ax.set_ylabel("imagined reinforcement per episode", fontsize=8)
     ax.set_ylim(-2.1, 2.1)
-    ax2 = ax.twiny()
-    ax2.plot(np.arange(1, len(h["greedy"]) + 1), [g[0] for g in h["greedy"]], "s-", color="C2", ms=4)
-    ax2.set_xlabel("cycle (green: the greedy C's real success, both indicators)", fontsize=7)
-    ax.set_title("seed 0: C through the frozen M", fontsize=9, pad=24)
+    ax2 = ax.twinx()
+    ends = np.cumsum([len(c) for c in h["imagined"]])
+    ax2.plot(ends, [g[0] for g in h["greedy"]], "s-", color="C2", ms=4)
+    ax2.set_ylim(-0.05, 1.05)
+    ax2.set_ylabel("greedy C's real success after the cycle (green)", fontsize=7, color="C2")
+    ax.set_ylabel("imagined reinforcement per episode (orange)", fontsize=8, color="C1")
+    ax.set_title("seed 0: C through the frozen M", fontsize=9)
     ax = axes[2]
     rows = recorded_counts()
     labels = [r[0] for r in rows] + ["published\ncatalog (side\nchannel etc.)"]
