@@ -46,6 +46,7 @@ import numpy as np
 from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                positive_int,
                                require_seeds, stub_parser, summarize)
+from shared.fastweights import fast_weight_backward, fast_weight_forward
 from shared.gradcheck import check_gradients
 from shared.optim import SGD, Adam, clip_global_norm
 from shared.verdict import (judge, grade, mean_within, paired_better, paired_equivalent, pending, rate_at_least)
@@ -551,29 +552,18 @@ def sigmoid(a):
 
 
 def forward(params: dict, data: dict, model: Model) -> tuple[np.ndarray, dict]:
-    """Run the writes and the read for a batch. Returns y (B, d_val) and the cache for backward."""
+    """Run the writes (shared.fastweights) and the read for a batch. Returns y (B, d_val) and the cache."""
     x, x_query = data["x"], data["x_query"]
     k = x @ params["W_K"].T                      # (B, N, d_key)   FROM patterns (the paper's 'key')
     v = x @ params["W_V"].T                      # (B, N, d_val)   TO patterns (the paper's 'entry')
     q = x_query @ params["W_Q"].T                # (B, d_key)      the fast net's input at the query
-    batch, n = x.shape[:2]
-    cache = {"k": k, "v": v, "q": q}
-    if model.rule == "sum":
-        fast = np.einsum("bti,btj->bij", v, k)   # sum over t of v_t k_t^T
-    else:
-        beta = (np.full((batch, n), model.beta) if model.beta is not None
+    beta = None
+    if model.rule == "delta":
+        beta = (np.full(x.shape[:2], model.beta) if model.beta is not None
                 else sigmoid(x @ params["w_beta"] + params["b_beta"]))
-        fast = np.zeros((batch, v.shape[2], k.shape[2]))
-        before, errors = [], []
-        for t in range(n):
-            before.append(fast)
-            error = v[:, t] - np.einsum("bij,bj->bi", fast, k[:, t])          # v_t - W_{t-1} k_t
-            fast = fast + (beta[:, t, None] * error)[:, :, None] * k[:, t, None, :]
-            errors.append(error)
-        cache.update(beta=beta, before=before, errors=errors)
+    _, fast, writes = fast_weight_forward(k, v, beta=beta, rule=model.rule)
     y = np.einsum("bij,bj->bi", fast, q)
-    cache["fast"] = fast
-    return y, cache
+    return y, {"q": q, "fast": fast, "writes": writes}
 
 
 def loss_and_grad(params: dict, data: dict, model: Model) -> tuple[float, dict, np.ndarray]:
@@ -586,33 +576,18 @@ def loss_and_grad(params: dict, data: dict, model: Model) -> tuple[float, dict, 
 
 
 def backward(params: dict, data: dict, model: Model, cache: dict, dy: np.ndarray) -> dict:
-    """Hand-written backward pass through the read and all N writes."""
+    """Hand-written backward pass through the read and all N writes (shared.fastweights)."""
     x, x_query = data["x"], data["x_query"]
-    k, v, q, fast = cache["k"], cache["v"], cache["q"], cache["fast"]
+    q, fast = cache["q"], cache["fast"]
     d_fast = dy[:, :, None] * q[:, None, :]                     # y = W q  ->  dW = dy q^T
     dq = np.einsum("bij,bi->bj", fast, dy)                      #              dq = W^T dy
-    if model.rule == "sum":
-        dv = np.einsum("bij,btj->bti", d_fast, k)               # W = sum v_t k_t^T
-        dk = np.einsum("bij,bti->btj", d_fast, v)
-        d_beta = None
-    else:
-        beta, before, errors = cache["beta"], cache["before"], cache["errors"]
-        dv, dk = np.zeros_like(v), np.zeros_like(k)
-        d_beta = np.zeros_like(beta)
-        for t in reversed(range(x.shape[1])):
-            kt, bt, et = k[:, t], beta[:, t, None], errors[t]
-            du = np.einsum("bij,bj->bi", d_fast, kt)            # W_t = W_{t-1} + u k^T, u = beta (v - W_{t-1} k)
-            u = bt * et
-            dk[:, t] = np.einsum("bij,bi->bj", d_fast, u)
-            d_beta[:, t] = np.sum(du * et, axis=1)
-            dv[:, t] = bt * du
-            dr = -bt * du                                       # r = W_{t-1} k
-            dk[:, t] += np.einsum("bij,bi->bj", before[t], dr)
-            d_fast = d_fast + dr[:, :, None] * kt[:, None, :]
+    through = fast_weight_backward(cache["writes"], d_final=d_fast)
+    dk, dv = through["keys"], through["values"]
     grads = {"W_K": np.einsum("bti,btj->ij", dk, x), "W_V": np.einsum("bti,btj->ij", dv, x),
              "W_Q": dq.T @ x_query}
     if "w_beta" in params:
-        da = d_beta * beta * (1.0 - beta)
+        beta = cache["writes"]["beta"]
+        da = through["beta"] * beta * (1.0 - beta)
         grads["w_beta"] = np.einsum("bt,bti->i", da, x)
         grads["b_beta"] = np.asarray(da.sum())
     return grads

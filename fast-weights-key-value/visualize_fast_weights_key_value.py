@@ -93,7 +93,7 @@ def excerpt_panel(fig, grid, row, W, stream, title, start=200, length=60, last=T
     """Events, fast weights and F's answers of a frozen net over a stretch of the test stream."""
     done = fw.replay(W[None], stream, fw.PAPER_LEARNER)
     t = np.arange(start, start + length)
-    x, q, d = stream["x"][t + 1], stream["q"][t + 1], stream["d"][t + 1]
+    x, q = stream["x"][t + 1], stream["q"][t + 1]
     fast = done["fast"][t, 0]
     ax = fig.add_subplot(grid[row * 3, 0])
     im = ax.imshow(np.vstack([x.T, q[None]]), aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest")

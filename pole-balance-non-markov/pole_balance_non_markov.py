@@ -81,97 +81,13 @@ class Config:
 
 
 # ----------------------------------------------------------------------------------------
-# Cells: one step of a bank of recurrent nets and its backward, so that the closed loop
-# C -> action -> M -> predicted observation -> C can be backpropagated step by step.
-# (A general piece: BPTT through a closed loop of controller and model; see the README.)
-# ----------------------------------------------------------------------------------------
-
-
-def rnn_step(p, h, x):
-    """h' = tanh(x W + h U + b), out = h' V + c for (S, B, .) arrays; returns h', out, cache."""
-    h_new = np.tanh(x @ p["W"] + h @ p["U"] + p["b"][:, None])
-    return h_new, h_new @ p["V"] + p["c"][:, None], (x, h, h_new)
-
-
-def rnn_step_back(p, cache, d_h_new, d_out, grads):
-    """Backward of rnn_step: accumulates into grads, returns dL/dh, dL/dx."""
-    x, h, h_new = cache
-    grads["V"] += np.swapaxes(h_new, 1, 2) @ d_out
-    grads["c"] += d_out.sum(axis=1)
-    da = (d_h_new + d_out @ np.swapaxes(p["V"], 1, 2)) * (1.0 - h_new ** 2)
-    grads["W"] += np.swapaxes(x, 1, 2) @ da
-    grads["U"] += np.swapaxes(h, 1, 2) @ da
-    grads["b"] += da.sum(axis=1)
-    return da @ np.swapaxes(p["U"], 1, 2), da @ np.swapaxes(p["W"], 1, 2)
-
-
-class OdyssCell:
-    """One input step of shared.control.OdyssNetBank (its `thinking` steps, the input injected at
-    the first, read out at the last) with a step backward that also returns dL/d(previous state)."""
-
-    def __init__(self, bank: OdyssNetBank):
-        self.bank = bank
-
-    def step(self, p, h, x):
-        bank, caches, hs = self.bank, [], [h]
-        for k in range(bank.thinking):
-            h, cache = bank._think(h, bank._inject(x) if k == 0 else None)
-            caches.append(cache)
-            hs.append(h)
-        return h, bank._read(h), (x, hs, caches)
-
-    def back(self, p, cache, d_h_new, d_out, grads):
-        bank = self.bank
-        x, hs, caches = cache
-        n = bank.neurons
-        out = slice(n - bank.n_out, n)
-        grads["output_scale"] += np.einsum("sbk,sbk->sk", d_out, hs[-1][..., out])
-        dh = d_h_new.copy()
-        dh[..., out] += d_out * p["output_scale"][:, None]
-        w_t = np.swapaxes(p["W"], 1, 2)
-        d_x = None
-        for k in range(bank.thinking - 1, -1, -1):
-            mem, act, inv_rms, norm = caches[k]
-            grads["norm.weight"] += np.einsum("sbn,sbn->sn", dh, norm)
-            d_norm = dh * p["norm.weight"][:, None]
-            d_act = (d_norm - norm * (np.einsum("sbn,sbn->sb", d_norm, norm) / n)[..., None]) * inv_rms[..., None]
-            dz = d_act * (1.0 - act * act)
-            if k == 0:
-                d_x = dz[..., : bank.n_in] * p["input_scale"][:, None]
-                grads["input_scale"] += np.einsum("sbi,sbi->si", dz[..., : bank.n_in], x)
-            d_q = dz * (1.0 - mem * mem)
-            grads["memory_gate"] += np.einsum("sbn,sbn->sn", dz, mem)
-            d_q *= p["memory_gate"][:, None]
-            grads["memory_feedback"] += np.einsum("sbn,sbn->sn", d_q, hs[k])
-            grads["W"] += np.swapaxes(hs[k], 1, 2) @ dz
-            grads["B"] += dz.sum(axis=1)
-            dh = dz @ w_t + d_q * p["memory_feedback"][:, None]
-        return dh, d_x
-
-
-class RnnCell:
-    def __init__(self, bank: RecurrentBank):
-        self.bank = bank
-
-    def step(self, p, h, x):
-        return rnn_step(p, h, x)
-
-    def back(self, p, cache, d_h_new, d_out, grads):
-        return rnn_step_back(p, cache, d_h_new, d_out, grads)
-
-
-def cell_of(bank):
-    return OdyssCell(bank) if isinstance(bank, OdyssNetBank) else RnnCell(bank)
-
-
-# ----------------------------------------------------------------------------------------
 # The closed loop in M's imagination and its exact backward (BPTT through C and M).
 #   C: u_t = tanh(C(o_t));  M: y_t = M(o_t, u_t);  o_{t+1} = o_t + y_t[:2] / DELTA;
 #   predicted pain p_t = sigmoid(y_t[2]).  Loss = mean over the batch of sum_t cost_t / H.
 # ----------------------------------------------------------------------------------------
 
 
-def imagine(c_cell, m_cell, pc, pm, hc, hm, o, horizon, cost):
+def imagine(controller, model, hc, hm, o, horizon, cost):
     """Run C and M together for `horizon` steps from states hc, hm and observation o (S, B, 2).
     Returns the loss per seed (S,), the trajectory (S, B, T+1, 2), actions, predicted pain, cache.
 
@@ -185,9 +101,9 @@ def imagine(c_cell, m_cell, pc, pm, hc, hm, o, horizon, cost):
     loss = np.zeros(o.shape[0])
     alive = np.ones(o.shape[:2])
     for _ in range(horizon):
-        hc, out_c, cache_c = c_cell.step(pc, hc, o)
+        hc, out_c, cache_c = controller.step_cached(hc, o)
         u = np.tanh(out_c)
-        hm, y, cache_m = m_cell.step(pm, hm, np.concatenate([o, u], axis=-1))
+        hm, y, cache_m = model.step_cached(hm, np.concatenate([o, u], axis=-1))
         pain = 0.5 * (1.0 + np.tanh(0.5 * y[..., 2]))
         o = o + y[..., :2] / DELTA
         if cost == "pain":
@@ -215,15 +131,15 @@ def pain_logit_gradients(pains, scale):
     return scale * before * rest * pains * (1.0 - pains)
 
 
-def imagine_backward(c_cell, m_cell, pc, pm, trajectory, caches, cost):
+def imagine_backward(controller, model, trajectory, caches, cost):
     """Exact gradient of imagine's loss with respect to C's parameters (M's are discarded), the
     states at the start treated as constants (gradient stopped at the end of the burn-in)."""
     obs = trajectory
     n_seeds, batch, steps = obs.shape[0], obs.shape[1], len(caches)
-    gc = {k: np.zeros_like(v) for k, v in pc.items()}
-    gm = {k: np.zeros_like(v) for k, v in pm.items()}
-    d_hc = np.zeros_like(cache_hidden(caches[-1][0]))
-    d_hm = np.zeros_like(cache_hidden(caches[-1][2]))
+    gc = {k: np.zeros_like(v) for k, v in controller.params.items()}
+    gm = {k: np.zeros_like(v) for k, v in model.params.items()}
+    d_hc = controller.initial_state(batch)
+    d_hm = model.initial_state(batch)
     d_o = np.zeros((n_seeds, batch, 2))            # dL/d o_{t+1}, from later steps
     scale = 1.0 / (batch * steps)
     if cost == "pain":
@@ -237,16 +153,11 @@ def imagine_backward(c_cell, m_cell, pc, pm, trajectory, caches, cost):
         else:
             d_o = d_o + scale * np.stack([0.2 * o_next[..., 0], 2.0 * o_next[..., 1]], axis=-1)
         d_y[..., :2] = d_o / DELTA
-        d_hm, d_zm = m_cell.back(pm, cache_m, d_hm, d_y, gm)
+        d_hm, d_zm = model.step_back(cache_m, d_hm, d_y, gm)
         d_out_c = d_zm[..., 2:] * (1.0 - u ** 2)
-        d_hc, d_oc = c_cell.back(pc, cache_c, d_hc, d_out_c, gc)
+        d_hc, d_oc = controller.step_back(cache_c, d_hc, d_out_c, gc)
         d_o = d_o + d_zm[..., :2] + d_oc            # o_t feeds o_{t+1} (identity), M and C
     return gc
-
-
-def cache_hidden(cache):
-    """The new state of a step cache (RNN: (x, h, h_new); OdyssNet: (x, hs, caches))."""
-    return cache[2] if isinstance(cache[1], np.ndarray) else cache[1][-1]
 
 
 # ----------------------------------------------------------------------------------------
@@ -280,7 +191,7 @@ class Replay:
         return self.length.shape[1]
 
 
-def run_episodes(controller, cell, rng_list, n_episodes, max_steps, explore=0.0, random_actions=False,
+def run_episodes(controller, rng_list, n_episodes, max_steps, explore=0.0, random_actions=False,
                  starts=None, record_hidden=False, hold=1.0):
     """Real episodes of the cart-pole, batched over seeds and episodes. C acts on the scaled
     positions; its action u in [-1, 1] (+ noise) is the force u x 10 N. Returns scaled obs
@@ -313,7 +224,7 @@ def run_episodes(controller, cell, rng_list, n_episodes, max_steps, explore=0.0,
         if random_actions:
             u = draws[:, :, t]
         else:
-            h, out, _ = cell.step(controller.params, h, o)
+            h, out = controller.step(h, o)
             if record_hidden:
                 hiddens.append(h)
             u = np.tanh(out[..., 0])
@@ -379,7 +290,7 @@ def train_model(model, learner, replay, rng_list, cfg: Config, iters):
     return np.array(losses)
 
 
-def burn_in(controller, c_cell, model, replay, rng_list, cfg: Config):
+def burn_in(controller, model, replay, rng_list, cfg: Config):
     """Starting points of the imagination: a real stretch of `burn` steps from a stored episode, run through
     C (its current weights) and M (teacher-forced, the actions taken) to set their states."""
     n_seeds, batch, burn = replay.n_seeds, cfg.c_batch, cfg.burn
@@ -394,19 +305,18 @@ def burn_in(controller, c_cell, model, replay, rng_list, cfg: Config):
     hc = controller.initial_state(batch)
     hm = model.initial_state(batch)
     for k in range(burn):
-        hc, _, _ = c_cell.step(controller.params, hc, o[:, :, k])
-        hm, _, _ = rnn_step(model.params, hm, np.concatenate([o[:, :, k], u[:, :, k, None]], -1))
+        hc, _ = controller.step(hc, o[:, :, k])
+        hm, _ = model.step(hm, np.concatenate([o[:, :, k], u[:, :, k, None]], -1))
     return hc, hm, o[:, :, burn]
 
 
-def train_controller(controller, c_cell, c_learner, model, replay, rng_list, cfg: Config, iters):
-    m_cell = RnnCell(model)
+def train_controller(controller, c_learner, model, replay, rng_list, cfg: Config, iters):
     losses = []
     for _ in range(iters):
-        hc, hm, o = burn_in(controller, c_cell, model, replay, rng_list, cfg)
-        loss, traj, _, _, caches = imagine(c_cell, m_cell, controller.params, model.params, hc, hm, o,
+        hc, hm, o = burn_in(controller, model, replay, rng_list, cfg)
+        loss, traj, _, _, caches = imagine(controller, model, hc, hm, o,
                                            cfg.horizon, cfg.cost)
-        grads = imagine_backward(c_cell, m_cell, controller.params, model.params, traj, caches, cfg.cost)
+        grads = imagine_backward(controller, model, traj, caches, cfg.cost)
         c_learner.apply(grads)
         losses.append(loss)
     return np.array(losses)
@@ -416,10 +326,10 @@ def test_starts(seed):
     return POLE.reset(np.random.default_rng([seed, 7]), TEST_STARTS)
 
 
-def evaluate(controller, c_cell, seeds):
+def evaluate(controller, seeds):
     """Deterministic C from TEST_STARTS fixed starts per seed, up to EVAL_STEPS: balance steps (S, 20)."""
     starts = np.stack([test_starts(s) for s in seeds])
-    _, _, length, _ = run_episodes(controller, c_cell, [None] * len(seeds), TEST_STARTS, EVAL_STEPS, starts=starts)
+    _, _, length, _ = run_episodes(controller, [None] * len(seeds), TEST_STARTS, EVAL_STEPS, starts=starts)
     return length
 
 
@@ -437,11 +347,10 @@ def train_runs(cfg: Config, seeds, progress=True, keep=False, refresh=True):
     n_seeds = len(seeds)
     rngs = [np.random.default_rng([s, 0]) for s in seeds]
     controller = make_controller(cfg, seeds)
-    c_cell = cell_of(controller)
     model = RecurrentBank(3, cfg.hidden_m, 3, [np.random.default_rng([s, 2]) for s in seeds])
     m_learner, c_learner = Learner(model, cfg.lr_m), Learner(controller, cfg.lr_c)
     replay = Replay(n_seeds, cfg.max_steps)
-    replay.add(*run_episodes(None, None, rngs, cfg.random_trials, min(cfg.max_steps, 200), random_actions=True,
+    replay.add(*run_episodes(None, rngs, cfg.random_trials, min(cfg.max_steps, 200), random_actions=True,
                              hold=cfg.hold))
     solved_at = np.full(n_seeds, -1)
     trials_at = np.full(n_seeds, -1)
@@ -450,14 +359,14 @@ def train_runs(cfg: Config, seeds, progress=True, keep=False, refresh=True):
     clock = Progress(cfg.cycles, label=f"cycles ({n_seeds} seeds)") if progress else None
     for cycle in range(cfg.cycles):
         if cycle > 0:
-            trials = (run_episodes(controller, c_cell, rngs, cfg.trials_per_cycle, cfg.max_steps, explore=cfg.explore)
-                      if refresh else run_episodes(None, None, rngs, cfg.trials_per_cycle, min(cfg.max_steps, 200),
+            trials = (run_episodes(controller, rngs, cfg.trials_per_cycle, cfg.max_steps, explore=cfg.explore)
+                      if refresh else run_episodes(None, rngs, cfg.trials_per_cycle, min(cfg.max_steps, 200),
                                                    random_actions=True, hold=cfg.hold))
             replay.add(*trials)
             history["trial_steps"].append(trials[2].mean(axis=1))
         history["m_loss"].append(train_model(model, m_learner, replay, rngs, cfg, cfg.m_iters))
-        history["c_loss"].append(train_controller(controller, c_cell, c_learner, model, replay, rngs, cfg, cfg.c_iters))
-        balance = evaluate(controller, c_cell, seeds)
+        history["c_loss"].append(train_controller(controller, c_learner, model, replay, rngs, cfg, cfg.c_iters))
+        balance = evaluate(controller, seeds)
         history["balance"].append(balance)
         newly = (solved_at < 0) & ((balance >= EVAL_STEPS).sum(axis=1) >= SOLVE_STARTS)
         solved_at[newly] = cycle + 1
@@ -485,7 +394,7 @@ def train_runs(cfg: Config, seeds, progress=True, keep=False, refresh=True):
                 controller.params[k][i] = frozen[i][0][k]
             for k in model.params:
                 model.params[k][i] = frozen[i][1][k]
-        out.update(controller=controller, model=model, c_cell=c_cell)
+        out.update(controller=controller, model=model)
     return out
 
 
@@ -525,7 +434,6 @@ def gradient_errors() -> dict:
         controller = make_controller(Config(model_c=kind, odyssnet_neurons=6), seeds)
         for k in controller.params:
             controller.params[k] = controller.params[k] + 0.3 * rng.standard_normal(controller.params[k].shape)
-        c_cell, m_cell = cell_of(controller), RnnCell(model)
         hc = 0.5 * np.tanh(rng.standard_normal((2, 3, controller.initial_state(1).shape[-1])))
         hm = 0.5 * np.tanh(rng.standard_normal((2, 3, 6)))
         o = 0.3 * rng.standard_normal((2, 3, 2))
@@ -536,9 +444,9 @@ def gradient_errors() -> dict:
             entries["W"] = np.flatnonzero(np.broadcast_to(off, controller.params["W"].shape))
         for cost in ("pain", "dense"):
             def loss():
-                return imagine(c_cell, m_cell, controller.params, model.params, hc, hm, o, 6, cost)[0].sum()
-            _, traj, _, _, caches = imagine(c_cell, m_cell, controller.params, model.params, hc, hm, o, 6, cost)
-            grads = imagine_backward(c_cell, m_cell, controller.params, model.params, traj, caches, cost)
+                return imagine(controller, model, hc, hm, o, 6, cost)[0].sum()
+            _, traj, _, _, caches = imagine(controller, model, hc, hm, o, 6, cost)
+            grads = imagine_backward(controller, model, traj, caches, cost)
             checked = check_gradients(loss, controller.params, grads, entries=entries)
             errors.update({f"closed loop C={kind} cost={cost} {k}": v for k, v in checked.items()})
     return errors

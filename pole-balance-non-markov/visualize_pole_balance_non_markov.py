@@ -40,14 +40,14 @@ def best_start(run, seed: int, steps: int = pb.EVAL_STEPS):
     """The test start from which the final C balances longest (the first of equals), and how many of the
     20 starts it balances for `steps` steps."""
     starts = pb.test_starts(seed)[None]
-    _, _, length, _ = pb.run_episodes(run["controller"], run["c_cell"], [None], pb.TEST_STARTS, steps, starts=starts)
+    _, _, length, _ = pb.run_episodes(run["controller"], [None], pb.TEST_STARTS, steps, starts=starts)
     return int(np.argmax(length[0])), int((length[0] >= steps).sum())
 
 
 def test_rollout(run, seed: int, steps: int = pb.EVAL_STEPS, start: int = 0):
     """The final C from test start `start`: true states (T+1, 4), scaled obs, actions, C's hidden states (T, H)."""
     starts = pb.test_starts(seed)[start:start + 1][None]
-    obs, act, length, failed, states, hidden = pb.run_episodes(run["controller"], run["c_cell"], [None], 1, steps,
+    obs, act, length, failed, states, hidden = pb.run_episodes(run["controller"], [None], 1, steps,
                                                                starts=starts, record_hidden=True)
     n = int(length[0, 0])
     return {"states": states[0, 0, :n + 1], "obs": obs[0, 0, :n + 1], "act": act[0, 0, :n],
@@ -183,15 +183,15 @@ def draw_imagination(run, seed, path, steps=100):
     cfg = pb.Config()
     roll = test_rollout(run, seed, steps=cfg.burn + steps, start=1)      # another start than the rollout's
     burn = cfg.burn
-    controller, model, c_cell = run["controller"], run["model"], run["c_cell"]
+    controller, model = run["controller"], run["model"]
     obs = roll["obs"][None, None]
     act = roll["act"][None, None]
     hc = controller.initial_state(1)
     hm = model.initial_state(1)
     for k in range(burn):
-        hc, _, _ = c_cell.step(controller.params, hc, obs[:, :, k])
-        hm, _, _ = pb.rnn_step(model.params, hm, np.concatenate([obs[:, :, k], act[:, :, k, None]], -1))
-    _, traj, acts, pains, _ = pb.imagine(c_cell, pb.RnnCell(model), controller.params, model.params, hc, hm,
+        hc, _ = controller.step(hc, obs[:, :, k])
+        hm, _ = model.step(hm, np.concatenate([obs[:, :, k], act[:, :, k, None]], -1))
+    _, traj, acts, pains, _ = pb.imagine(controller, model, hc, hm,
                                          obs[:, :, burn], min(steps, roll["length"] - burn), "pain")
     n = traj.shape[2]
     t = np.arange(n)

@@ -9,7 +9,10 @@ M's prediction through M, whose weights stay as they are, into C's actions and t
 - ``RecurrentBank(n_in, n_hidden, n_out, rngs)``: S fully recurrent tanh nets with linear
   read-outs, h_t = tanh(x_t W + h_{t-1} U + b), out_t = h_t V + c; the seed is the leading axis of
   every parameter. ``forward(x (S, B, T, D), h0)`` -> (S, B, T, K); ``backward(d_out)`` ->
-  (gradients keyed like the parameters, dL/dx (S, B, T, D)); ``step(h, x_t)`` for acting.
+  (gradients keyed like the parameters, dL/dx (S, B, T, D)); ``step(h, x_t)`` for acting;
+  ``step_cached(h, x_t)`` / ``step_back(cache, d_h_new, d_out, grads)`` for closed loops stepped by hand.
+- ``RTRL(bank)``: real-time recurrent learning (Williams & Zipser 1989) for a RecurrentBank:
+  ``reset(batch)``, ``step(x_t)`` -> read-out, ``gradients(d_out)`` -> this step's gradient at once.
 - ``OdyssNetBank(n_in, n_out, neurons, thinking, seed_seqs)``: the catalog's OdyssNet core
   (shared.odyssnet, default settings) batched the same way, with ``thinking`` steps per input.
 - ``Learner(bank, lr)``: Adam (AdamW with OdyssNet's decay exemptions for the OdyssNet bank), each
@@ -61,9 +64,27 @@ class RecurrentBank:
 
     def step(self, h: np.ndarray, x_t: np.ndarray):
         """One step: state (S, B, H), input (S, B, D) -> new state, read-out (S, B, K)."""
+        h_new, out, _ = self.step_cached(h, x_t)
+        return h_new, out
+
+    def step_cached(self, h: np.ndarray, x_t: np.ndarray):
+        """One step that keeps what step_back needs: -> new state (S, B, H), read-out (S, B, K), cache."""
         p = self.params
-        h = np.tanh(x_t @ p["W"] + h @ p["U"] + p["b"][:, None])
-        return h, h @ p["V"] + p["c"][:, None]
+        h_new = np.tanh(x_t @ p["W"] + h @ p["U"] + p["b"][:, None])
+        return h_new, h_new @ p["V"] + p["c"][:, None], (x_t, h, h_new)
+
+    def step_back(self, cache, d_h_new: np.ndarray, d_out: np.ndarray, grads: dict):
+        """Backward of one step_cached: dL/d(new state) (S, B, H) from later steps and dL/d(read-out)
+        (S, B, K) -> dL/d(previous state), dL/dx_t; adds the step's parameter gradients into grads."""
+        p = self.params
+        x, h, h_new = cache
+        grads["V"] += np.swapaxes(h_new, 1, 2) @ d_out
+        grads["c"] += d_out.sum(axis=1)
+        da = (d_h_new + d_out @ np.swapaxes(p["V"], 1, 2)) * (1.0 - h_new ** 2)
+        grads["W"] += np.swapaxes(x, 1, 2) @ da
+        grads["U"] += np.swapaxes(h, 1, 2) @ da
+        grads["b"] += da.sum(axis=1)
+        return da @ np.swapaxes(p["U"], 1, 2), da @ np.swapaxes(p["W"], 1, 2)
 
     def forward(self, x: np.ndarray, h0: np.ndarray | None = None) -> np.ndarray:
         """x (S, B, T, D) from state h0 (S, B, H) -> read-out (S, B, T, K); keeps what backward needs."""
@@ -129,6 +150,70 @@ class RecurrentBank:
 
 
 # ----------------------------------------------------------------------------------------
+# Real-time recurrent learning (Williams & Zipser 1989) for the RNN bank: the sensitivities
+# P = dh_t/d(W, U, b) are carried forward with the state, so each step's gradient is known at
+# once (on-line learning without storing the past; cost O(H^4) a step, for small nets).
+#   a_t = x_t W + h_{t-1} U + b,  dA_k/dW_ij = x_i [j = k] + sum_l U_lk dh_{t-1,l}/dW_ij,
+#   dh_t/dtheta = tanh'(a_t) * dA/dtheta.   Layout: P["W"] (S, B, D, H, H) = [.., i, j, k].
+# ----------------------------------------------------------------------------------------
+
+
+class RTRL:
+    """Real-time recurrent learning for a RecurrentBank (its params are used, not copied)."""
+
+    def __init__(self, bank: RecurrentBank):
+        self.bank = bank
+        self.h = None
+        self.sensitivity = None
+
+    def reset(self, batch: int) -> None:
+        """Zero state and zero sensitivities for `batch` sequences per seed."""
+        p = self.bank.params
+        n_seeds, n_in, n_hidden = p["W"].shape
+        self.h = np.zeros((n_seeds, batch, n_hidden))
+        self.sensitivity = {"W": np.zeros((n_seeds, batch, n_in, n_hidden, n_hidden)),
+                            "U": np.zeros((n_seeds, batch, n_hidden, n_hidden, n_hidden)),
+                            "b": np.zeros((n_seeds, batch, n_hidden, n_hidden))}
+
+    def reset_where(self, which: np.ndarray) -> None:
+        """Zero the state and sensitivities of the sequences where which (S, B) is True (a new episode)."""
+        self.h[which] = 0.0
+        for v in self.sensitivity.values():
+            v[which] = 0.0
+
+    def step(self, x_t: np.ndarray) -> np.ndarray:
+        """Advance by one input x_t (S, B, D): the state, its sensitivities; returns the read-out (S, B, K)."""
+        p = self.bank.params
+        h_prev, sens = self.h, self.sensitivity
+        h = np.tanh(x_t @ p["W"] + h_prev @ p["U"] + p["b"][:, None])
+        slope = 1.0 - h * h                                                  # (S, B, H)
+        u = p["U"][:, None, None]                                            # (S, 1, 1, H, H)
+        diag = np.arange(h.shape[-1])
+        new_w = sens["W"] @ u                                                # sum_l P[.., i, j, l] U_lk
+        new_w[..., diag, diag] += x_t[..., :, None]                          # x_i [j = k]
+        new_u = sens["U"] @ u
+        new_u[..., diag, diag] += h_prev[..., :, None]                       # h_{t-1,i} [j = k]
+        new_b = sens["b"] @ p["U"][:, None]
+        new_b[..., diag, diag] += 1.0
+        self.sensitivity = {"W": new_w * slope[:, :, None, None, :], "U": new_u * slope[:, :, None, None, :],
+                            "b": new_b * slope[:, :, None, :]}
+        self.h = h
+        return h @ p["V"] + p["c"][:, None]
+
+    def gradients(self, d_out: np.ndarray) -> dict:
+        """The gradient of this step's loss (dL/d(read-out) (S, B, K)) keyed like the bank's params,
+        summed over the batch: through the state by the sensitivities, and the read-out's own."""
+        p = self.bank.params
+        d_h = d_out @ np.swapaxes(p["V"], 1, 2)                              # (S, B, H)
+        sens = self.sensitivity
+        return {"W": np.einsum("sbijk,sbk->sij", sens["W"], d_h),
+                "U": np.einsum("sbijk,sbk->sij", sens["U"], d_h),
+                "b": np.einsum("sbjk,sbk->sj", sens["b"], d_h),
+                "V": np.swapaxes(self.h, 1, 2) @ d_out,
+                "c": d_out.sum(axis=1)}
+
+
+# ----------------------------------------------------------------------------------------
 # OdyssNet in the same loop: the catalog's OdyssNet core (shared.odyssnet, default settings:
 # tanh core, identity memory gate, StepNorm, no Hebbian traces; a dense input sequence is
 # injected at the first of every `thinking` steps and read out at the last),
@@ -183,9 +268,56 @@ class OdyssNetBank:
 
     def step(self, h, x_t):
         """One input step (`thinking` thinking steps, the input injected at the first)."""
+        h_new, out, _ = self.step_cached(h, x_t)
+        return h_new, out
+
+    def step_cached(self, h, x_t):
+        """One input step that keeps what step_back needs: -> new state (S, B, N), read-out (S, B, K), cache."""
+        caches, hs = [], [h]
         for k in range(self.thinking):
-            h, _ = self._think(h, self._inject(x_t) if k == 0 else None)
-        return h, self._read(h)
+            h, cache = self._think(h, self._inject(x_t) if k == 0 else None)
+            caches.append(cache)
+            hs.append(h)
+        return h, self._read(h), (x_t, hs, caches)
+
+    def step_back(self, cache, d_h_new, d_out, grads):
+        """Backward of one step_cached (its thinking steps): -> dL/d(previous state), dL/dx_t; adds the
+        step's parameter gradients into grads (the diagonal of W included: Learner masks it)."""
+        p = self.params
+        x, hs, caches = cache
+        n = self.neurons
+        out = slice(n - self.n_out, n)
+        grads["output_scale"] += np.einsum("sbk,sbk->sk", d_out, hs[-1][..., out])
+        dh = d_h_new.copy()
+        dh[..., out] += d_out * p["output_scale"][:, None]
+        w_t = np.swapaxes(p["W"], 1, 2)
+        d_x = None
+        for k in range(self.thinking - 1, -1, -1):
+            dh, d_x_k = self._think_back(dh, caches[k], hs[k], x if k == 0 else None, grads, w_t)
+            if k == 0:
+                d_x = d_x_k
+        return dh, d_x
+
+    def _think_back(self, dh, cache, h_before, x_t, grads, w_t):
+        """Backward of one thinking step: dL/d(its output state) -> dL/d(its input state), and dL/dx_t when
+        the input was injected at it (x_t given); adds the step's parameter gradients into grads."""
+        p, n = self.params, self.neurons
+        mem, act, inv_rms, norm = cache
+        grads["norm.weight"] += np.einsum("sbn,sbn->sn", dh, norm)
+        d_norm = dh * p["norm.weight"][:, None]
+        d_act = (d_norm - norm * (np.einsum("sbn,sbn->sb", d_norm, norm) / n)[..., None]) * inv_rms[..., None]
+        dz = d_act * (1.0 - act * act)
+        d_x = None
+        if x_t is not None:
+            d_x = dz[..., : self.n_in] * p["input_scale"][:, None]
+            grads["input_scale"] += np.einsum("sbi,sbi->si", dz[..., : self.n_in], x_t)
+        d_q = dz * (1.0 - mem * mem)
+        grads["memory_gate"] += np.einsum("sbn,sbn->sn", dz, mem)
+        d_q *= p["memory_gate"][:, None]
+        grads["memory_feedback"] += np.einsum("sbn,sbn->sn", d_q, h_before)
+        grads["W"] += np.swapaxes(h_before, 1, 2) @ dz
+        grads["B"] += dz.sum(axis=1)
+        return dz @ w_t + d_q * p["memory_feedback"][:, None], d_x
 
     def forward(self, x, h0=None):
         """x (S, B, T, D) from state h0 -> read-out (S, B, T, K), the state after every input's last
@@ -230,21 +362,9 @@ class OdyssNetBank:
             t, k = divmod(i, think)
             if k == think - 1:
                 dh[..., out] += d_y[:, :, t]
-            mem, act, inv_rms, norm = caches[i]
-            grads["norm.weight"] += np.einsum("sbn,sbn->sn", dh, norm)
-            d_norm = dh * p["norm.weight"][:, None]
-            d_act = (d_norm - norm * (np.einsum("sbn,sbn->sb", d_norm, norm) / n)[..., None]) * inv_rms[..., None]
-            dz = d_act * (1.0 - act * act)
+            dh, d_x_t = self._think_back(dh, caches[i], hs[i], x[:, :, t] if k == 0 else None, grads, w_t)
             if k == 0:
-                d_x[:, :, t] = dz[..., : self.n_in] * p["input_scale"][:, None]
-                grads["input_scale"] += np.einsum("sbi,sbi->si", dz[..., : self.n_in], x[:, :, t])
-            d_q = dz * (1.0 - mem * mem)
-            grads["memory_gate"] += np.einsum("sbn,sbn->sn", dz, mem)
-            d_q *= p["memory_gate"][:, None]
-            grads["memory_feedback"] += np.einsum("sbn,sbn->sn", d_q, hs[i])
-            grads["W"] += np.swapaxes(hs[i], 1, 2) @ dz
-            grads["B"] += dz.sum(axis=1)
-            dh = dz @ w_t + d_q * p["memory_feedback"][:, None]
+                d_x[:, :, t] = d_x_t
         idx = np.arange(n)
         grads["W"][:, idx, idx] = 0.0
         return grads, d_x
@@ -283,6 +403,9 @@ class Learner:
             self.optimizer = Adam(bank.params, lr=lr)
 
     def apply(self, grads) -> None:
+        if isinstance(self.bank, OdyssNetBank):     # W's diagonal is structurally absent: no gradient, no norm
+            idx = np.arange(self.bank.neurons)
+            grads["W"][:, idx, idx] = 0.0
         clip_per_seed(grads)
         self.optimizer.step(grads)
         if isinstance(self.bank, OdyssNetBank):

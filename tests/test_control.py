@@ -52,6 +52,70 @@ def test_step_by_step_is_the_forward_pass():
         np.testing.assert_allclose(h, bank.final_state, atol=1e-12)
 
 
+def test_step_backward_through_a_closed_loop_passes_the_numerical_check():
+    """step_cached / step_back carry a closed loop (the read-out fed back as the next input) exactly,
+    from a nonzero state: parameters, the initial state and the first input."""
+    rng = np.random.default_rng(8)
+    for name, bank in banks(6).items():
+        h0 = 0.5 * rng.normal(size=bank.initial_state(3).shape)
+        x0 = rng.normal(size=(2, 3, 4))
+        mix = rng.normal(size=(2, 4))              # read-out (2) -> next input (4)
+        weight = rng.normal(size=(5, 2, 3, 2))
+
+        def run():
+            h, x, loss, caches, ys = h0, x0, 0.0, [], []
+            for t in range(5):
+                h, y, cache = bank.step_cached(h, x)
+                caches.append(cache)
+                ys.append(y)
+                loss += float(np.sum(np.sin(y) * weight[t]))
+                x = np.tanh(y @ mix)
+            return loss, caches, ys
+
+        _, caches, ys = run()
+        grads = {k: np.zeros_like(v) for k, v in bank.params.items()}
+        d_h, d_x = np.zeros_like(h0), np.zeros_like(x0)
+        for t in range(4, -1, -1):
+            d_y = np.cos(ys[t]) * weight[t]
+            if t < 4:                              # y_t also made the next input x_{t+1} = tanh(y_t mix)
+                d_y = d_y + (d_x * (1.0 - np.tanh(ys[t] @ mix) ** 2)) @ mix.T
+            d_h, d_x = bank.step_back(caches[t], d_h, d_y, grads)
+        if name == "odyssnet":
+            idx = np.arange(bank.neurons)
+            grads["W"][:, idx, idx] = 0.0
+        entries = {}
+        if name == "odyssnet":
+            off = ~np.eye(bank.neurons, dtype=bool)
+            entries["W"] = np.flatnonzero(np.broadcast_to(off, bank.params["W"].shape))
+        errors = check_gradients(lambda: run()[0], {**bank.params, "h0": h0, "x0": x0},
+                                 {**grads, "h0": d_h, "x0": d_x}, entries=entries)
+        assert max(errors.values()) < 1e-6, (name, errors)
+
+
+def test_step_back_summed_over_a_window_is_the_backward_pass():
+    rng = np.random.default_rng(9)
+    for bank in banks(7).values():
+        x = rng.normal(size=(2, 3, 4, 4))
+        d_out = rng.normal(size=(2, 3, 4, 2))
+        out = bank.forward(x)
+        grads, dx = bank.backward(d_out)
+        h, caches = bank.initial_state(3), []
+        for t in range(4):
+            h, y, cache = bank.step_cached(h, x[:, :, t])
+            np.testing.assert_allclose(y, out[:, :, t], atol=1e-12)
+            caches.append(cache)
+        step_grads = {k: np.zeros_like(v) for k, v in bank.params.items()}
+        d_h = np.zeros_like(h)
+        for t in range(3, -1, -1):
+            d_h, d_x_t = bank.step_back(caches[t], d_h, d_out[:, :, t], step_grads)
+            np.testing.assert_allclose(d_x_t, dx[:, :, t], atol=1e-10)
+        if isinstance(bank, OdyssNetBank):
+            idx = np.arange(bank.neurons)
+            step_grads["W"][:, idx, idx] = 0.0
+        for k in grads:
+            np.testing.assert_allclose(step_grads[k], grads[k], atol=1e-10, err_msg=k)
+
+
 def test_action_gradients_are_the_models_input_gradients_of_the_actions():
     model = RecurrentBank(3, 4, 1, [np.random.default_rng(6)], init_scale=1.5)
     rng = np.random.default_rng(7)
@@ -133,3 +197,45 @@ def test_odyssnet_bank_is_the_shared_odyssnet_core():
         for k in core_grads:
             np.testing.assert_allclose(grads[k][i], core_grads[k], rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(dx[i], core.input_grad[..., :6], rtol=1e-12, atol=1e-12)
+
+
+def test_rtrl_gradients_summed_over_a_sequence_are_bptt():
+    """With the weights held fixed, RTRL's per-step gradients summed over a sequence equal BPTT's."""
+    from shared.control import RTRL
+    rng = np.random.default_rng(10)
+    bank = RecurrentBank(3, 4, 2, [np.random.default_rng([10, i]) for i in range(2)], init_scale=1.5)
+    x = rng.normal(size=(2, 3, 6, 3))
+    d_out = rng.normal(size=(2, 3, 6, 2))
+    out = bank.forward(x)
+    want, _ = bank.backward(d_out)
+    rtrl = RTRL(bank)
+    rtrl.reset(3)
+    total = {k: np.zeros_like(v) for k, v in bank.params.items()}
+    for t in range(6):
+        y = rtrl.step(x[:, :, t])
+        np.testing.assert_allclose(y, out[:, :, t], atol=1e-12)
+        for k, g in rtrl.gradients(d_out[:, :, t]).items():
+            total[k] += g
+    for k in want:
+        np.testing.assert_allclose(total[k], want[k], atol=1e-10, err_msg=k)
+    rtrl.reset_where(np.array([[True, False, False], [False, False, True]]))
+    assert np.all(rtrl.h[0, 0] == 0) and np.all(rtrl.sensitivity["U"][1, 2] == 0) and np.any(rtrl.h[0, 1] != 0)
+
+
+def test_rtrl_gradients_pass_the_numerical_check():
+    from shared.control import RTRL
+    rng = np.random.default_rng(11)
+    bank = RecurrentBank(2, 3, 2, [np.random.default_rng(11)], init_scale=1.5)
+    x, weight = rng.normal(size=(1, 2, 5, 2)), rng.normal(size=(1, 2, 5, 2))
+
+    def loss():
+        return float(np.sum(np.sin(bank.forward(x)) * weight))
+    rtrl = RTRL(bank)
+    rtrl.reset(2)
+    grads = {k: np.zeros_like(v) for k, v in bank.params.items()}
+    for t in range(5):
+        y = rtrl.step(x[:, :, t])
+        for k, g in rtrl.gradients(np.cos(y) * weight[:, :, t]).items():
+            grads[k] += g
+    errors = check_gradients(loss, bank.params, grads)
+    assert max(errors.values()) < 1e-6, errors

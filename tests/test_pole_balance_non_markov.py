@@ -27,18 +27,17 @@ def test_a_wrong_gradient_is_caught():
     model = RecurrentBank(3, 5, 3, [np.random.default_rng(3)])
     rng = np.random.default_rng(0)
     hc, hm, o = np.zeros((1, 2, 16)), np.zeros((1, 2, 5)), 0.3 * rng.standard_normal((1, 2, 2))
-    c, m = pb.cell_of(controller), pb.RnnCell(model)
-    _, traj, _, _, caches = pb.imagine(c, m, controller.params, model.params, hc, hm, o, 5, "dense")
-    grads = pb.imagine_backward(c, m, controller.params, model.params, traj, caches, "dense")
+    _, traj, _, _, caches = pb.imagine(controller, model, hc, hm, o, 5, "dense")
+    grads = pb.imagine_backward(controller, model, traj, caches, "dense")
     grads["V"][0, 3, 0] *= 1.02
-    errors = check_gradients(lambda: pb.imagine(c, m, controller.params, model.params, hc, hm, o, 5, "dense")[0].sum(),
+    errors = check_gradients(lambda: pb.imagine(controller, model, hc, hm, o, 5, "dense")[0].sum(),
                              controller.params, grads)
     assert errors["V"] > 1e-4
 
 
 def test_c_sees_positions_only_and_episodes_end_at_failure():
     rng = [np.random.default_rng(1), np.random.default_rng(2)]
-    obs, act, length, failed = pb.run_episodes(None, None, rng, 6, 200, random_actions=True)
+    obs, act, length, failed = pb.run_episodes(None, rng, 6, 200, random_actions=True)
     assert obs.shape == (2, 6, 201, 2) and act.shape == (2, 6, 200)
     assert failed.all() and (length < 200).all()       # random pushes drop the pole within 200 steps
     for s in range(2):
@@ -51,10 +50,9 @@ def test_c_sees_positions_only_and_episodes_end_at_failure():
 
 def test_a_hand_wired_pd_controller_on_true_velocities_is_accepted_by_the_1000_step_test():
     """Known answer: the evaluation accepts a controller that balances (here a PD law on the true state,
-    given to run_episodes as a cell); a do-nothing controller fails the test."""
+    given to run_episodes as the controller); a do-nothing controller fails the test."""
     class PD:
         """u = tanh(gains . (x, x', theta, theta')), the velocities from finite differences of the positions."""
-        params = {}
 
         def __init__(self, gains):
             self.gains = np.asarray(gains, dtype=float)
@@ -62,27 +60,26 @@ def test_a_hand_wired_pd_controller_on_true_velocities_is_accepted_by_the_1000_s
         def initial_state(self, batch):
             return np.zeros((1, batch, 3))             # previous (x, theta), started flag
 
-        def step(self, p, h, o):
+        def step(self, h, o):
             pos = o * pb.SCALE
             vel = np.where(h[..., 2:] > 0, (pos - h[..., :2]) / pb.POLE.dt, 0.0)
             u = np.tanh(self.gains[0] * pos[..., :1] + self.gains[1] * vel[..., :1] + self.gains[2] * pos[..., 1:]
                         + self.gains[3] * vel[..., 1:])
-            return (np.concatenate([pos, np.ones(pos.shape[:-1] + (1,))], -1), np.arctanh(np.clip(u, -0.999, 0.999)),
-                    None)
+            return np.concatenate([pos, np.ones(pos.shape[:-1] + (1,))], -1), np.arctanh(np.clip(u, -0.999, 0.999))
 
     pd = PD([0.1, 0.2, 3.0, 0.5])
     starts = pb.test_starts(0)[None]
-    _, _, length, _ = pb.run_episodes(pd, pd, [None], pb.TEST_STARTS, pb.EVAL_STEPS, starts=starts)
+    _, _, length, _ = pb.run_episodes(pd, [None], pb.TEST_STARTS, pb.EVAL_STEPS, starts=starts)
     assert (length >= pb.EVAL_STEPS).sum() >= pb.SOLVE_STARTS
     idle = PD(np.zeros(4))
-    _, _, length, _ = pb.run_episodes(idle, idle, [None], pb.TEST_STARTS, pb.EVAL_STEPS, starts=starts)
+    _, _, length, _ = pb.run_episodes(idle, [None], pb.TEST_STARTS, pb.EVAL_STEPS, starts=starts)
     assert (length < 200).all()
 
 
 def test_model_targets_are_the_next_observation_and_the_pain_at_failure():
     rng = [np.random.default_rng(4)]
     replay = pb.Replay(1, 200)
-    replay.add(*pb.run_episodes(None, None, rng, 5, 200, random_actions=True))
+    replay.add(*pb.run_episodes(None, rng, 5, 200, random_actions=True))
     x, target, pain, mask = pb.model_inputs_targets(replay, [np.random.default_rng(0)], 64, 30, 5)
     np.testing.assert_allclose(target[mask], pb.DELTA * (x[..., :2][mask] * 0 + target[mask] / pb.DELTA))
     # pain is 1 exactly once per episode (at its failure step) and only inside the episode
@@ -95,7 +92,7 @@ def test_m_learns_the_dynamics_from_random_trials():
     cfg = replace(pb.Config(), m_iters=150)
     rng = [np.random.default_rng(9)]
     replay = pb.Replay(1, 200)
-    replay.add(*pb.run_episodes(None, None, rng, 64, 200, random_actions=True))
+    replay.add(*pb.run_episodes(None, rng, 64, 200, random_actions=True))
     model = RecurrentBank(3, 32, 3, [np.random.default_rng(2)])
     learner = pb.Learner(model, 3e-3)
     losses = pb.train_model(model, learner, replay, rng, cfg, cfg.m_iters)
@@ -108,15 +105,13 @@ def test_c_learns_through_m_alone_and_a_blind_m_teaches_nothing():
     cfg = replace(pb.Config(), c_iters=1)
     rng = [np.random.default_rng(5)]
     replay = pb.Replay(1, 200)
-    replay.add(*pb.run_episodes(None, None, rng, 32, 200, random_actions=True))
+    replay.add(*pb.run_episodes(None, rng, 32, 200, random_actions=True))
     model = RecurrentBank(3, 16, 3, [np.random.default_rng(2)])
     model.params["W"][:, 2, :] = 0.0                   # M ignores the action
     controller = pb.make_controller(cfg, [0])
-    c_cell = pb.cell_of(controller)
-    hc, hm, o = pb.burn_in(controller, c_cell, model, replay, rng, cfg)
-    _, traj, _, _, caches = pb.imagine(c_cell, pb.RnnCell(model), controller.params, model.params, hc, hm, o, 20,
-                                       "pain")
-    grads = pb.imagine_backward(c_cell, pb.RnnCell(model), controller.params, model.params, traj, caches, "pain")
+    hc, hm, o = pb.burn_in(controller, model, replay, rng, cfg)
+    _, traj, _, _, caches = pb.imagine(controller, model, hc, hm, o, 20, "pain")
+    grads = pb.imagine_backward(controller, model, traj, caches, "pain")
     assert all(np.all(g == 0) for g in grads.values())
 
 

@@ -143,15 +143,6 @@ def test_gradient_check_catches_a_wrong_mdn_backward(monkeypatch):
     assert max(wm.gradient_errors(0).values()) > 1e-3
 
 
-def test_mdn_loss_is_a_gaussian_nll_for_one_component():
-    rng = np.random.default_rng(2)
-    out = rng.normal(0, 0.5, (3, 4, 3))                             # n_z = 1, k = 1: logit, mu, log sigma
-    target = rng.normal(0, 1, (3, 4, 1))
-    mu, log_sigma = out[..., 1:2], out[..., 2:3]
-    nll = 0.5 * ((target - mu) / np.exp(log_sigma)) ** 2 + log_sigma + 0.5 * np.log(2 * np.pi)
-    assert wm.mdn_loss(out, target, 1)[0] == pytest.approx(nll.mean(), rel=1e-12)
-
-
 def test_vae_kl_vanishes_at_the_prior_and_training_lowers_the_loss():
     rng = np.random.default_rng(3)
     vae = wm.VAE(10, 6, 2, rng)
@@ -250,40 +241,6 @@ def test_speed_probe_reads_speed_back_from_features_that_hold_it():
         probe.append((rng.normal(0, 1, (6, 3)), np.stack([v, rng.normal(0, 1, 6)], 1), v, np.ones(6, bool)))
     r2_z, r2_zh = wm.speed_probe(probe, 6)
     assert r2_zh == pytest.approx(1.0) and r2_z < 0.3
-
-
-# ---- CMA-ES --------------------------------------------------------------------------------
-
-
-def ellipsoid(scales):
-    return lambda x: np.sum((scales * (x - 1.0)) ** 2, axis=1)
-
-
-def test_cmaes_solves_an_ill_conditioned_ellipsoid_by_learning_its_covariance():
-    n = 8
-    scales = 10.0 ** np.linspace(0, 3, n)                           # condition number 1e6 of the Hessian
-    f = ellipsoid(scales)
-    es = wm.CMAES(np.zeros(n), 1.0, 12, np.random.default_rng(0))
-    for _ in range(400):
-        es.tell(f(es.ask()))
-    assert f(es.mean[None])[0] < 1e-8
-    variances = np.diag(es.C)                                       # C's spread follows 1 / scale
-    assert np.all(np.diff(np.log(variances)) < 0)
-    assert variances[0] / variances[-1] > 1e4
-    assert es.condition == pytest.approx(np.linalg.cond(es.C), rel=1e-6)
-    assert es.condition > 1e4
-
-
-def test_cmaes_without_covariance_adaptation_would_be_much_slower_on_the_ellipsoid():
-    """Same budget with c1 = cmu = 0 (step-size control only) stays far from the optimum."""
-    n = 8
-    f = ellipsoid(10.0 ** np.linspace(0, 3, n))
-    es = wm.CMAES(np.zeros(n), 1.0, 12, np.random.default_rng(0))
-    es.c1 = es.cmu = 0.0
-    for _ in range(400):
-        es.tell(f(es.ask()))
-    assert f(es.mean[None])[0] > 1e-4
-    assert es.condition == pytest.approx(1.0)
 
 
 def test_restarts_are_independent_runs_batched_together(world):

@@ -21,6 +21,7 @@ import numpy as np
 
 import world_models_carracing as wm
 from shared.figures import figure_parser, save_png
+from shared.worldmodel import mdn_split
 
 HERE = Path(__file__).resolve().parent
 COLORS = {"oracle": "k", "full": "C0", "z_only": "C3", "z_hidden": "C1", "random_m": "C2"}
@@ -98,7 +99,7 @@ def m_figure(run: dict, out: Path) -> None:
     frames, mu = world["frames"][cfg.rollouts:cfg.rollouts + 1], world["mu"][cfg.rollouts:cfg.rollouts + 1]
     actions = world["actions"][cfg.rollouts:cfg.rollouts + 1]
     out_m = lstm.forward(wm.m_inputs(mu, actions))
-    logit, m_mu, log_sigma = wm.mdn_split(out_m, cfg.z_dim, cfg.mixtures)
+    logit, m_mu, log_sigma = mdn_split(out_m, cfg.z_dim, cfg.mixtures)
     pi = np.exp(logit - np.logaddexp.reduce(logit, axis=-1, keepdims=True))
     mean = (pi * m_mu).sum(-1)[0]
     sd = np.sqrt((pi * (np.exp(2 * log_sigma) + m_mu ** 2)).sum(-1)[0] - mean ** 2)

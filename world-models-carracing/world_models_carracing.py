@@ -33,7 +33,6 @@ under 5 minutes; the rule needs at least 12):
 
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import asdict, dataclass, replace
 
@@ -41,13 +40,15 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
+from shared.evo import CMAES
 from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
-                               positive_int, require_seeds, stub_parser, summarize)
+                               require_seeds, stub_parser, summarize)
 from shared.gradcheck import check_gradients
 from shared.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.optim import Adam, clip_global_norm
 from shared.recurrent import LSTM
 from shared.verdict import ALPHA, judge, paired_better, pending
+from shared.worldmodel import VAE, mdn_loss, mdn_mean
 
 CITATION = ("Ha, D. & Schmidhuber, J. (2018). World Models. arXiv:1803.10122 (v4, 9 May 2018): Table 1, "
             "Sec. 3 and Appendix A are the source of the figures quoted. Peer-reviewed version: Recurrent World "
@@ -309,68 +310,9 @@ def collect_rollouts(n: int, steps: int, env: Env, rng: np.random.Generator) -> 
 
 
 # ----------------------------------------------------------------------------------------
-# V: a variational autoencoder with one tanh hidden layer on each side. The encoder gives the
-# mean and log-variance of a diagonal Gaussian over z; z = mu + sigma * eps (reparameterised);
-# the decoder gives Bernoulli logits for the pixels. Loss per frame: the pixels' cross-entropy
-# plus beta times the KL divergence to N(0, I). Backward by hand, gradient-checked.
+# V: shared.worldmodel's variational autoencoder (one tanh hidden layer on each side, Bernoulli
+# pixels, KL to N(0, I) weighted by beta), trained by Adam on random mini-batches of frames.
 # ----------------------------------------------------------------------------------------
-
-
-def softplus(x):
-    return np.logaddexp(0.0, x)
-
-
-def sigmoid(x):
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
-class VAE:
-    def __init__(self, n_in: int, n_hidden: int, n_z: int, rng: np.random.Generator):
-        def fan_in_normal(a, b):
-            return rng.normal(0.0, math.sqrt(1.0 / a), (a, b))
-        self.params = {"W1": fan_in_normal(n_in, n_hidden), "b1": np.zeros(n_hidden),
-                       "Wmu": fan_in_normal(n_hidden, n_z), "bmu": np.zeros(n_z),
-                       "Wlv": 0.1 * fan_in_normal(n_hidden, n_z), "blv": np.zeros(n_z),
-                       "W3": fan_in_normal(n_z, n_hidden), "b3": np.zeros(n_hidden),
-                       "W4": fan_in_normal(n_hidden, n_in), "b4": np.zeros(n_in)}
-        self.n_z = n_z
-
-    def encode(self, x):
-        p = self.params
-        h1 = np.tanh(x @ p["W1"] + p["b1"])
-        return h1 @ p["Wmu"] + p["bmu"], h1 @ p["Wlv"] + p["blv"]
-
-    def decode(self, z):
-        """Pixel probabilities."""
-        p = self.params
-        return sigmoid(np.tanh(z @ p["W3"] + p["b3"]) @ p["W4"] + p["b4"])
-
-    def loss(self, x, eps, beta: float = 1.0, grads: bool = True):
-        """Mean over the batch of BCE + beta KL; returns (loss, reconstruction, kl, grads or None)."""
-        p, batch = self.params, len(x)
-        h1 = np.tanh(x @ p["W1"] + p["b1"])
-        mu, lv = h1 @ p["Wmu"] + p["bmu"], h1 @ p["Wlv"] + p["blv"]
-        std = np.exp(0.5 * lv)
-        z = mu + std * eps
-        h2 = np.tanh(z @ p["W3"] + p["b3"])
-        logits = h2 @ p["W4"] + p["b4"]
-        rec = float(np.sum(softplus(logits) - x * logits)) / batch
-        kl = float(-0.5 * np.sum(1.0 + lv - mu ** 2 - np.exp(lv))) / batch
-        if not grads:
-            return rec + beta * kl, rec, kl, None
-        g = {}
-        d_logits = (sigmoid(logits) - x) / batch
-        g["W4"], g["b4"] = h2.T @ d_logits, d_logits.sum(0)
-        d_a2 = (d_logits @ p["W4"].T) * (1.0 - h2 ** 2)
-        g["W3"], g["b3"] = z.T @ d_a2, d_a2.sum(0)
-        d_z = d_a2 @ p["W3"].T
-        d_mu = d_z + beta * mu / batch
-        d_lv = d_z * eps * 0.5 * std + beta * 0.5 * (np.exp(lv) - 1.0) / batch
-        g["Wmu"], g["bmu"] = h1.T @ d_mu, d_mu.sum(0)
-        g["Wlv"], g["blv"] = h1.T @ d_lv, d_lv.sum(0)
-        d_a1 = (d_mu @ p["Wmu"].T + d_lv @ p["Wlv"].T) * (1.0 - h1 ** 2)
-        g["W1"], g["b1"] = x.T @ d_a1, d_a1.sum(0)
-        return rec + beta * kl, rec, kl, g
 
 
 def train_vae(frames: np.ndarray, cfg, rng: np.random.Generator, clock=None):
@@ -390,43 +332,10 @@ def train_vae(frames: np.ndarray, cfg, rng: np.random.Generator, clock=None):
 
 # ----------------------------------------------------------------------------------------
 # M: an LSTM (shared.recurrent, no peepholes) reads [z_t, a_t] and outputs, for every
-# dimension of z_{t+1}, a mixture of K Gaussians: logits of the mixing weights, means and
-# log standard deviations. Loss: the mean negative log-likelihood per dimension. The MDN's
-# backward is written here and gradient-checked together with the LSTM's.
+# dimension of z_{t+1}, a mixture of K Gaussians (shared.worldmodel's MDN head: logits of the
+# mixing weights, means and log standard deviations). Loss: the mean negative log-likelihood
+# per dimension; its backward is gradient-checked together with the LSTM's.
 # ----------------------------------------------------------------------------------------
-
-LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
-
-
-def mdn_split(out: np.ndarray, n_z: int, k: int):
-    """(..., 3 n_z k) -> logit_pi, mu, log_sigma, each (..., n_z, k)."""
-    out = out.reshape(*out.shape[:-1], n_z, 3 * k)
-    return out[..., :k], out[..., k:2 * k], out[..., 2 * k:]
-
-
-def mdn_loss(out: np.ndarray, target: np.ndarray, k: int):
-    """Mean negative log-likelihood of target (..., n_z) under the mixtures; returns (loss, d_out)."""
-    n_z = target.shape[-1]
-    logit, mu, log_sigma = mdn_split(out, n_z, k)
-    log_pi = logit - np.logaddexp.reduce(logit, axis=-1, keepdims=True)
-    u = (target[..., None] - mu) * np.exp(-log_sigma)
-    log_comp = log_pi - 0.5 * u ** 2 - log_sigma - LOG_SQRT_2PI
-    log_p = np.logaddexp.reduce(log_comp, axis=-1, keepdims=True)
-    count = log_p.size
-    loss = -float(np.sum(log_p)) / count
-    post = np.exp(log_comp - log_p)                     # responsibility of each component
-    d = np.empty(out.shape[:-1] + (n_z, 3 * k))
-    d[..., :k] = -(post - np.exp(log_pi)) / count
-    d[..., k:2 * k] = -post * u * np.exp(-log_sigma) / count
-    d[..., 2 * k:] = -post * (u ** 2 - 1.0) / count
-    return loss, d.reshape(out.shape)
-
-
-def mdn_mean(out: np.ndarray, n_z: int, k: int) -> np.ndarray:
-    """The mixture's mean prediction of z_{t+1}."""
-    logit, mu, _ = mdn_split(out, n_z, k)
-    pi = np.exp(logit - np.logaddexp.reduce(logit, axis=-1, keepdims=True))
-    return np.sum(pi * mu, axis=-1)
 
 
 def m_inputs(z: np.ndarray, actions: np.ndarray) -> np.ndarray:
@@ -663,60 +572,8 @@ def random_policy_returns(tracks: np.ndarray, env: Env, cfg, rng: np.random.Gene
 
 
 # ----------------------------------------------------------------------------------------
-# CMA-ES (Hansen & Ostermeier 2001; Hansen's tutorial notation): weighted recombination of the
-# best half, cumulative step-size adaptation, rank-one (evolution path) and rank-mu updates
-# of the covariance. Minimises. The step size sigma and the condition number of the covariance
-# are kept per generation (the pictures show them).
+# Evolution: CMA-ES (shared.evo), restarts batched over the controller's parameters.
 # ----------------------------------------------------------------------------------------
-
-
-class CMAES:
-    def __init__(self, x0: np.ndarray, sigma0: float, popsize: int, rng: np.random.Generator):
-        n = len(x0)
-        self.n, self.lam, self.rng = n, popsize, rng
-        self.mu = popsize // 2
-        w = math.log(self.mu + 0.5) - np.log(np.arange(1, self.mu + 1))
-        self.weights = w / w.sum()
-        self.mueff = 1.0 / np.sum(self.weights ** 2)
-        self.cc = (4 + self.mueff / n) / (n + 4 + 2 * self.mueff / n)
-        self.cs = (self.mueff + 2) / (n + self.mueff + 5)
-        self.c1 = 2 / ((n + 1.3) ** 2 + self.mueff)
-        self.cmu = min(1 - self.c1, 2 * (self.mueff - 2 + 1 / self.mueff) / ((n + 2) ** 2 + self.mueff))
-        self.damps = 1 + 2 * max(0.0, math.sqrt((self.mueff - 1) / (n + 1)) - 1) + self.cs
-        self.chi_n = math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n ** 2))
-        self.mean, self.sigma = np.array(x0, dtype=float), float(sigma0)
-        self.pc, self.ps = np.zeros(n), np.zeros(n)
-        self.C, self.B, self.D = np.eye(n), np.eye(n), np.ones(n)
-        self.generation = 0
-
-    @property
-    def condition(self) -> float:
-        """Condition number of the covariance C (ratio of its largest to smallest eigenvalue)."""
-        return float((self.D.max() / self.D.min()) ** 2)
-
-    def ask(self) -> np.ndarray:
-        self._y = self.rng.standard_normal((self.lam, self.n)) * self.D @ self.B.T     # rows ~ N(0, C)
-        return self.mean + self.sigma * self._y
-
-    def tell(self, fitness: np.ndarray) -> None:
-        n, cs, cc, c1, cmu = self.n, self.cs, self.cc, self.c1, self.cmu
-        order = np.argsort(fitness, kind="stable")
-        y_sel = self._y[order[: self.mu]]
-        y_w = self.weights @ y_sel
-        self.mean = self.mean + self.sigma * y_w
-        c_inv_sqrt_y = self.B @ ((self.B.T @ y_w) / self.D)
-        self.ps = (1 - cs) * self.ps + math.sqrt(cs * (2 - cs) * self.mueff) * c_inv_sqrt_y
-        self.generation += 1
-        norm_ps = float(np.linalg.norm(self.ps))
-        h_sig = norm_ps / math.sqrt(1 - (1 - cs) ** (2 * self.generation)) / self.chi_n < 1.4 + 2 / (n + 1)
-        self.pc = (1 - cc) * self.pc + h_sig * math.sqrt(cc * (2 - cc) * self.mueff) * y_w
-        rank_mu = (y_sel * self.weights[:, None]).T @ y_sel
-        self.C = ((1 - c1 - cmu + (1 - h_sig) * c1 * cc * (2 - cc)) * self.C
-                  + c1 * np.outer(self.pc, self.pc) + cmu * rank_mu)
-        self.sigma *= math.exp((cs / self.damps) * (norm_ps / self.chi_n - 1))
-        self.C = (self.C + self.C.T) / 2
-        eig, self.B = np.linalg.eigh(self.C)
-        self.D = np.sqrt(np.maximum(eig, 1e-20))
 
 
 def evolve(arm: Arm, world: dict, cfg, env: Env, seed: int, verbose: bool = True):

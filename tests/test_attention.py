@@ -1,0 +1,108 @@
+"""shared.attention: every backward against central differences, and known answers (causal
+attention as a loop, linear attention as the fast-weight programmer, LayerNorm's moments, the
+sinusoidal table's rotation property)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from shared import attention as at
+from shared.fastweights import fast_weight_forward
+from shared.gradcheck import check_gradients
+
+
+def test_softmax_attention_backward_with_and_without_a_mask():
+    rng = np.random.default_rng(0)
+    q, k, v = rng.normal(size=(2, 3, 5, 4)), rng.normal(size=(2, 3, 5, 4)), rng.normal(size=(2, 3, 5, 6))
+    weight = rng.normal(size=(2, 3, 5, 6))
+    for mask in (None, at.causal_mask(5)):
+        def loss():
+            return float(np.sum(np.sin(at.softmax_attention(q, k, v, mask)[0]) * weight))
+        out, cache = at.softmax_attention(q, k, v, mask)
+        grads = at.softmax_attention_backward(cache, np.cos(out) * weight)
+        errors = check_gradients(loss, {"q": q, "k": k, "v": v}, grads)
+        assert max(errors.values()) < 1e-6, errors
+
+
+def test_causal_attention_is_the_loop_over_prefixes():
+    rng = np.random.default_rng(1)
+    q, k, v = rng.normal(size=(2, 6, 3)), rng.normal(size=(2, 6, 3)), rng.normal(size=(2, 6, 2))
+    out, cache = at.softmax_attention(q, k, v, at.causal_mask(6))
+    for t in range(6):
+        scores = np.einsum("bd,bsd->bs", q[:, t], k[:, : t + 1]) / np.sqrt(3)
+        w = np.exp(scores - scores.max(axis=1, keepdims=True))
+        w /= w.sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(out[:, t], np.einsum("bs,bse->be", w, v[:, : t + 1]), atol=1e-12)
+    assert np.all(cache["weights"][:, np.triu_indices(6, 1)[0], np.triu_indices(6, 1)[1]] == 0.0)
+
+
+def test_a_query_with_nothing_to_attend_to_is_refused():
+    x = np.zeros((1, 2, 3))
+    with pytest.raises(ValueError, match="at least one key"):
+        at.softmax_attention(x, x, x, np.array([[True, False], [False, False]]))
+
+
+@pytest.mark.parametrize("name", ["elu_plus_one", "sum_normalize"])
+def test_feature_maps_backward(name):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(3, 4, 5))
+    if name == "sum_normalize":
+        x = np.abs(x) + 0.5
+    forward, backward = getattr(at, name), getattr(at, name + "_backward")
+    weight = rng.normal(size=x.shape)
+
+    def loss():
+        return float(np.sum(np.sin(forward(x)[0]) * weight))
+    out, cache = forward(x)
+    errors = check_gradients(loss, {"x": x}, backward(cache, np.cos(out) * weight))
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_elu_plus_one_is_positive_and_continuous_at_zero():
+    out, _ = at.elu_plus_one(np.array([-30.0, -1e-9, 0.0, 1e-9, 2.0]))
+    assert np.all(out > 0)
+    np.testing.assert_allclose(out[1:4], 1.0, atol=1e-8)
+    assert out[4] == 3.0
+
+
+def test_normalised_linear_attention_is_the_fast_weight_programmer():
+    """y_t = sum_{s<=t} v_s phi(k_s).phi(q_t) / sum_{s<=t} phi(k_s).phi(q_t) (Katharopoulos et al. 2020) equals the
+    fast-weight reads of values augmented by a constant 1 (the denominator), divided."""
+    rng = np.random.default_rng(3)
+    q, k, v = rng.normal(size=(2, 7, 4)), rng.normal(size=(2, 7, 4)), rng.normal(size=(2, 7, 3))
+    fq, fk = at.elu_plus_one(q)[0], at.elu_plus_one(k)[0]
+    augmented = np.concatenate([v, np.ones((2, 7, 1))], axis=2)
+    reads, _, _ = fast_weight_forward(fk, augmented, fq)
+    ours = reads[..., :3] / reads[..., 3:]
+    scores = np.tril(np.einsum("btd,bsd->bts", fq, fk))
+    np.testing.assert_allclose(ours, (scores @ v) / scores.sum(axis=2, keepdims=True), atol=1e-12)
+
+
+def test_layer_norm_backward_and_moments():
+    rng = np.random.default_rng(4)
+    x, gain, bias = rng.normal(size=(2, 3, 6)) * 3 + 1, rng.normal(size=6), rng.normal(size=6)
+    weight = rng.normal(size=x.shape)
+
+    def loss():
+        return float(np.sum(np.sin(at.layer_norm(x, gain, bias)[0]) * weight))
+    out, cache = at.layer_norm(x, gain, bias)
+    errors = check_gradients(loss, {"x": x, "gain": gain, "bias": bias},
+                             at.layer_norm_backward(cache, np.cos(out) * weight))
+    assert max(errors.values()) < 1e-6, errors
+    plain, _ = at.layer_norm(x, np.ones(6), np.zeros(6))
+    np.testing.assert_allclose(plain.mean(axis=-1), 0.0, atol=1e-12)
+    np.testing.assert_allclose(plain.var(axis=-1), 1.0, atol=1e-4)       # eps 1e-5 against variances ~9
+
+
+def test_sinusoidal_positions_shift_by_a_rotation():
+    table = at.sinusoidal_positions(20, 8)
+    np.testing.assert_allclose(table[0, 0::2], 0.0)
+    np.testing.assert_allclose(table[0, 1::2], 1.0)
+    rates = 1.0 / 10000.0 ** (np.arange(0, 8, 2) / 8)
+    shift = 3                                      # PE(t + 3) is a fixed rotation of PE(t), pair by pair
+    for i, rate in enumerate(rates):
+        c, s = np.cos(shift * rate), np.sin(shift * rate)
+        pair = table[:, 2 * i: 2 * i + 2]
+        rotated = np.stack([pair[:, 0] * c + pair[:, 1] * s, pair[:, 1] * c - pair[:, 0] * s], axis=1)
+        np.testing.assert_allclose(rotated[:-shift], pair[shift:], atol=1e-12)
