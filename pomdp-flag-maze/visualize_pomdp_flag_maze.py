@@ -131,6 +131,8 @@ def draw_hidden(cfg, rolls, out):
 SETTINGS = [("main", "solved", "C through M,\ncorridor 4"), ("corridor-10", "corridor_10_solved", "corridor 10"),
             ("corridor-20", "corridor_20_solved", "corridor 20"), ("reinforce", "reinforce_solved",
                                                                    "REINFORCE,\ncorridor 4"),
+            ("corridor-10-reinforce", "corridor_10_reinforce_solved", "REINFORCE,\ncorridor 10"),
+            ("corridor-20-reinforce", "corridor_20_reinforce_solved", "REINFORCE,\ncorridor 20"),
             ("odyssnet-c", "odyssnet_c_solved", "OdyssNet C,\ncorridor 4"),
             ("odyssnet-m", "odyssnet_m_solved", "OdyssNet M,\ncorridor 4")]
 
@@ -151,7 +153,7 @@ def recorded_counts():
 
 def draw_learning(cfg, run, out):
     h = run["history"]
-    fig, axes = plt.subplots(1, 3, figsize=(12.0, 3.6))
+    fig, axes = plt.subplots(1, 3, figsize=(13.0, 4.2), gridspec_kw={"width_ratios": [1, 1, 1.3]})
     ax = axes[0]
     m_loss = np.concatenate([c[:, 0] for c in h["m_loss"]])
     ax.semilogy(m_loss, lw=0.7, color="C0", label="M's loss")
@@ -185,7 +187,7 @@ def draw_learning(cfg, run, out):
     ax.axhline(0.8, color="k", ls="--", lw=0.8)
     ax.text(len(values) - 0.5, 0.82, "target 8/10", ha="right", fontsize=7)
     ax.set_xticks(range(len(values)))
-    ax.set_xticklabels(labels, fontsize=6)
+    ax.set_xticklabels([lab.replace("\n", " ") for lab in labels], fontsize=6, rotation=40, ha="right")
     ax.set_ylim(0, 1.1)
     ax.set_ylabel("share of runs solved (recorded sweeps)", fontsize=8)
     ax.set_title("runs whose greedy C reaches the indicated flag", fontsize=9)
