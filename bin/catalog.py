@@ -292,6 +292,8 @@ PAPER_URLS = {
         "https://people.idsia.ch/~juergen/attention/attention.html",
     "Learning complex, extended sequences using the principle of history compression":
         "https://people.idsia.ch/~juergen/chunker/",
+    "Reinforcement learning in Markovian and non-Markovian environments":
+        "https://people.idsia.ch/~juergen/world-models-planning-curiosity-fki-1990.html",
     "Learning to control fast-weight memories: an alternative to dynamic recurrent networks":
         "https://doi.org/10.1162/neco.1992.4.1.131",
     "Discovering neural nets with low Kolmogorov complexity and high generalization capability":
