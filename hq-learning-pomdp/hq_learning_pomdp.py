@@ -459,6 +459,9 @@ def experiment(args, **overrides) -> tuple[dict, dict]:
     t0 = time.perf_counter()
     progress = Progress(blocks, label=f"{'flat Q(lambda)' if cfg.agents == 1 else f'HQ M={cfg.agents}'} "
                         f"trials/{cfg.test_every}")
+    print(f"{'flat Q(lambda)' if cfg.agents == 1 else f'HQ-learning, M = {cfg.agents}'} on the 62-cell maze: "
+          f"{args.n_seeds} simulations x {cfg.trials} trials, noise {cfg.noise}, greedy test every {cfg.test_every} "
+          f"trials", flush=True)
     out = run_system(maze, cfg, args.n_seeds, args.seed, progress)
     wall = time.perf_counter() - t0
     tests = out["tests"]                        # (B, tests)

@@ -20,6 +20,7 @@ key queried, training stopped at loss <= 0.001 or after 10 evaluations without i
 """
 from __future__ import annotations
 
+import sys
 import time
 
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
@@ -574,7 +575,7 @@ PAPER = {
 }
 
 
-def main() -> None:
+def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="2 seeds, two small S, 300 steps: a few seconds")
     parser.add_argument("--setting", type=int, choices=(1, 2, 3), default=2,
                         help="1: capacity (keys once; --phi), 2: update rule (re-bound keys; sum vs delta) "
@@ -589,7 +590,7 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int_at_most(200_000, "the budget"), default=None,
                         help="training steps at most per run (default 1000; Setting 3: 600)")
     parser.add_argument("--grid", type=str, default=None, help="comma-separated S values (default: the setting's grid)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     parser.only_when(args.setting in (1, 3), ["--phi"], "with --setting 1 or 3")
     parser.only_when(args.setting == 3, ["--rule"], "with --setting 3")
     parser.only_when(args.setting == 1, ["--d"], "with --setting 1")
@@ -599,7 +600,7 @@ def main() -> None:
     grid = UPDATE_GRID if args.setting == 2 else CAPACITY_GRID if args.setting == 1 else (0,)
     if args.model == "odyssnet":
         grid = (4, 8, 16)
-    if args.grid:
+    if args.grid is not None:
         try:
             grid = tuple(int(s) for s in args.grid.split(","))
         except ValueError:
@@ -612,6 +613,13 @@ def main() -> None:
         if args.n_seeds == 1:
             args.n_seeds = 2
     require_seeds(parser, args, VERDICT_SEEDS)
+    args.grid_values, args.max_steps = grid, max_steps
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    grid, max_steps = args.grid_values, args.max_steps
     seeds = list(range(args.seed, args.seed + args.n_seeds))
     start = time.time()
 
@@ -692,7 +700,8 @@ def main() -> None:
                     "the retrieval error of every key"})
     record["wallclock_s"] = time.time() - start
     conclude(record, __file__, verdict, args.record, section=section)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

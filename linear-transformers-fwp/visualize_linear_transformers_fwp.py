@@ -23,6 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import linear_transformers_fwp as lt  # noqa: E402
+from shared.attention import dpfp  # noqa: E402
 from shared.figures import figure_parser, recorded, save_png  # noqa: E402
 
 COLOURS = {"softmax": "k", "linear": "C0", "dpfp1": "C1", "dpfp2": "C2", "dpfp3": "C3", "odyssnet": "C4"}
@@ -171,7 +172,7 @@ def dpfp_picture(out: Path) -> None:
     grid = fig.add_gridspec(2, 6, width_ratios=[1, 1, 0.15, 1.3, 1.3, 1.3], hspace=0.45, wspace=0.35)
     xs = np.linspace(-2, 2, 101)
     plane = np.stack(np.meshgrid(xs, xs), axis=-1)
-    phi = lt.dpfp(plane, 1)[0]
+    phi = dpfp(plane, 1)[0]
     names = ["r(x1) r(-x2)", "r(x2) r(x1)", "r(-x1) r(x2)", "r(-x2) r(-x1)"]
     for i in range(4):
         ax = fig.add_subplot(grid[i // 2, i % 2])

@@ -791,7 +791,7 @@ def section_of(cfg: Config) -> str | None:
     if cfg.method == "reinforce":
         parts.append("reinforce")
     if cfg.model_c == "odyssnet":
-        parts.append("odyssnet-c")
+        parts.append("odyssnet")
     if cfg.model_m == "odyssnet":
         parts.append("odyssnet-m")
     return "-".join(parts) or None
@@ -805,10 +805,9 @@ def parse_args(argv=None):
     parser.add_argument("--method", choices=["model", "reinforce"], default="model",
                         help="model: C through the learned M (the paper's, default); reinforce: the baseline, "
                              "the same recurrent C trained by REINFORCE on the real reward")
-    parser.add_argument("--model", choices=["lstm", "odyssnet", "odyssnet-c", "odyssnet-m"], default="lstm",
-                        help="lstm: LSTM C and M (default); odyssnet-c: the catalog's OdyssNet core as C; "
-                             "odyssnet-m: OdyssNet as M; odyssnet: the catalog's OdyssNet row, the same run as "
-                             "odyssnet-c recorded under the section 'odyssnet'")
+    parser.add_argument("--model", choices=["lstm", "odyssnet", "odyssnet-m"], default="lstm",
+                        help="lstm: LSTM C and M (default); odyssnet: the catalog's OdyssNet core as C (its OdyssNet "
+                             "row); odyssnet-m: OdyssNet as M")
     parser.add_argument("--cycles", type=int_at_most(200, "each cycle trains M and C"), default=Config.cycles)
     parser.add_argument("--lr-c", type=positive_float, default=Config.lr_c, help="Adam step size of C")
     parser.add_argument("--lr-m", type=positive_float, default=Config.lr_m, help="Adam step size of M")
@@ -832,7 +831,7 @@ def parse_args(argv=None):
 
 def config_of(args) -> Config:
     cfg = Config(corridor=args.corridor, method=args.method,
-                 model_c="odyssnet" if args.model in ("odyssnet", "odyssnet-c") else "lstm",
+                 model_c="odyssnet" if args.model == "odyssnet" else "lstm",
                  model_m="odyssnet" if args.model == "odyssnet-m" else "lstm", cycles=args.cycles, lr_c=args.lr_c,
                  lr_m=args.lr_m)
     if cfg.corridor > 4 and cfg.method == "model":
@@ -873,8 +872,6 @@ def main(argv=None) -> int:
     seeds = list(range(args.seed, args.seed + args.n_seeds))
     cfg = config_of(args)
     section = section_of(cfg)
-    if args.model == "odyssnet":          # the catalog's OdyssNet row (OdyssNet as C) under its usual name
-        section = "odyssnet" if section == "odyssnet-c" else section.replace("odyssnet-c", "odyssnet")
     label = describe(cfg)
     print(f"T-maze through a world model: {label}; seeds {seeds[0]}..{seeds[-1]}", flush=True)
     rows, history, episodes = train_sweep(cfg, seeds, args.workers)

@@ -133,7 +133,7 @@ SETTINGS = [("main", "solved", "C through M,\ncorridor 4"), ("corridor-10", "cor
                                                                    "REINFORCE,\ncorridor 4"),
             ("corridor-10-reinforce", "corridor_10_reinforce_solved", "REINFORCE,\ncorridor 10"),
             ("corridor-20-reinforce", "corridor_20_reinforce_solved", "REINFORCE,\ncorridor 20"),
-            ("odyssnet-c", "odyssnet_c_solved", "OdyssNet C,\ncorridor 4"),
+            ("odyssnet", "odyssnet_solved", "OdyssNet C,\ncorridor 4"),
             ("odyssnet-m", "odyssnet_m_solved", "OdyssNet M,\ncorridor 4")]
 
 
