@@ -253,80 +253,21 @@ class LSTMBank:
         pass
 
 
-class OdyssCell:
-    """shared.control.OdyssNetBank used one input step at a time (its `thinking` steps, the input
-    injected at the first, read out at the last), with the step's exact backward."""
-
-    def __init__(self, bank: OdyssNetBank):
-        self.bank = bank
-        self.params = bank.params
-
-    @property
-    def n_seeds(self):
-        return self.bank.n_seeds
-
-    def initial_state(self, batch):
-        return self.bank.initial_state(batch)
-
-    def hidden_of(self, state):
-        return state
-
-    def step_cached(self, h, x):
-        bank, caches, hs = self.bank, [], [h]
-        for k in range(bank.thinking):
-            h, cache = bank._think(h, bank._inject(x) if k == 0 else None)
-            caches.append(cache)
-            hs.append(h)
-        return h, bank._read(h), (x, hs, caches)
-
-    def step(self, h, x):
-        new, out, _ = self.step_cached(h, x)
-        return new, out
-
-    def step_back(self, cache, d_h_new, d_out, grads):
-        bank, p = self.bank, self.bank.params
-        x, hs, caches = cache
-        n = bank.neurons
-        out = slice(n - bank.n_out, n)
-        grads["output_scale"] += np.einsum("sbk,sbk->sk", d_out, hs[-1][..., out])
-        dh = d_h_new.copy()
-        dh[..., out] += d_out * p["output_scale"][:, None]
-        w_t = np.swapaxes(p["W"], 1, 2)
-        d_x = None
-        for k in range(bank.thinking - 1, -1, -1):
-            mem, act, inv_rms, norm = caches[k]
-            grads["norm.weight"] += np.einsum("sbn,sbn->sn", dh, norm)
-            d_norm = dh * p["norm.weight"][:, None]
-            d_act = (d_norm - norm * (np.einsum("sbn,sbn->sb", d_norm, norm) / n)[..., None]) * inv_rms[..., None]
-            dz = d_act * (1.0 - act * act)
-            if k == 0:
-                d_x = dz[..., : bank.n_in] * p["input_scale"][:, None]
-                grads["input_scale"] += np.einsum("sbi,sbi->si", dz[..., : bank.n_in], x)
-            d_q = dz * (1.0 - mem * mem)
-            grads["memory_gate"] += np.einsum("sbn,sbn->sn", dz, mem)
-            d_q *= p["memory_gate"][:, None]
-            grads["memory_feedback"] += np.einsum("sbn,sbn->sn", d_q, hs[k])
-            grads["W"] += np.swapaxes(hs[k], 1, 2) @ dz
-            grads["B"] += dz.sum(axis=1)
-            dh = dz @ w_t + d_q * p["memory_feedback"][:, None]
-        idx = np.arange(n)
-        grads["W"][:, idx, idx] = 0.0
-        return dh, d_x
-
-    def enforce_structure(self):
-        self.bank.enforce_structure()
+def hidden_of(net, state):
+    """C's hidden units in a state: the LSTM's h, or the OdyssNet core's state itself."""
+    return state if isinstance(net, OdyssNetBank) else net.hidden_of(state)
 
 
 def make_net(kind, n_in, n_hidden, n_out, seeds, tag, cfg, dtype=np.float32):
     """C or M for the seeds: float32 LSTMs in the runs (speed), float64 in the gradient checks."""
     if kind == "odyssnet":
-        return OdyssCell(OdyssNetBank(n_in, n_out, cfg.odyssnet_neurons, cfg.thinking,
-                                      [np.random.SeedSequence([s, tag]) for s in seeds]))
+        return OdyssNetBank(n_in, n_out, cfg.odyssnet_neurons, cfg.thinking,
+                            [np.random.SeedSequence([s, tag]) for s in seeds])
     return LSTMBank(n_in, n_hidden, n_out, [np.random.default_rng([s, tag]) for s in seeds], dtype=dtype)
 
 
 def learner_of(net, lr):
-    return Learner(net.bank if isinstance(net, OdyssCell) else net, lr)
+    return Learner(net, lr)
 
 
 def zero_grads(net):
@@ -530,7 +471,7 @@ def controller_policy(controller, rngs, batch, greedy=False, record=None):
     def policy(t, obs):
         state[0], logits = controller.step(state[0], obs)
         if record is not None:
-            record.append((controller.hidden_of(state[0]).copy(), softmax(logits)))
+            record.append((hidden_of(controller, state[0]).copy(), softmax(logits)))
         if greedy:
             return logits.argmax(-1)
         pi = softmax(logits)
@@ -707,8 +648,8 @@ def gradient_errors() -> dict:
             net.enforce_structure()
 
         def entries(net):
-            if isinstance(net, OdyssCell):
-                off = ~np.eye(net.bank.neurons, dtype=bool)
+            if isinstance(net, OdyssNetBank):
+                off = ~np.eye(net.neurons, dtype=bool)
                 return {"W": np.flatnonzero(np.broadcast_to(off, net.params["W"].shape))}
             return {}
         noise = gumbel([np.random.default_rng(7), np.random.default_rng(8)], steps, 2)
