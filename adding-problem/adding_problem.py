@@ -52,21 +52,21 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.activations import erf
-from shared.experiment import (Progress, conclude, finite_float, format_table, format_value, int_at_most,
+from shared.networks.activations import erf
+from shared.frame.experiment import (Progress, conclude, finite_float, format_table, format_value, int_at_most,
                                positive_float, positive_int,
                                require_seeds, stub_parser, summarize)
-from shared.gradcheck import check_gradients
-from shared import long_lag
-from shared.long_lag import end_outputs
-from shared.online import Stream, evaluate, over_banks
-from shared.online import train as train_on_line
-from shared.paper_lstm import PaperLSTM
-from shared.stopping import StoppingRule
-from shared.tasks import Sequences, adding_sequences
-from shared.optim import Adam, clip_global_norm
-from shared.recurrent import LSTM, RNN
-from shared.verdict import exact, grade, judge, mean_below, mean_within, pending, rate_at_least
+from shared.frame.gradcheck import check_gradients
+from shared.learning import long_lag
+from shared.learning.long_lag import end_outputs
+from shared.learning.online import Stream, evaluate, over_banks
+from shared.learning.online import train as train_on_line
+from shared.networks.paper_lstm import PaperLSTM
+from shared.learning.stopping import StoppingRule
+from shared.environments.tasks import Sequences, adding_sequences
+from shared.networks.optim import Adam, clip_global_norm
+from shared.networks.recurrent import LSTM, RNN
+from shared.frame.verdict import exact, grade, judge, mean_below, mean_within, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
 # The paper's figures and criterion
@@ -153,7 +153,7 @@ def reference_table() -> dict:
 
 # ----------------------------------------------------------------------------------------
 # The paper's network: 2 memory blocks of 2 cells, fully recurrent hidden layer, 93 weights,
-# trained with the 1997 truncated gradient (shared.paper_lstm.PaperLSTM: a bank of independent
+# trained with the 1997 truncated gradient (shared.networks.paper_lstm.PaperLSTM: a bank of independent
 # nets, one per seed; its truncated gradient is checked against finite differences of the
 # stop-gradient twin in tests/test_paper_lstm.py and tests/test_online.py).
 # ----------------------------------------------------------------------------------------
@@ -174,7 +174,7 @@ def paper_net(config: PaperConfig, seeds) -> PaperLSTM:
 
 
 # ----------------------------------------------------------------------------------------
-# The stopping rule, on the training stream: ST3(0.01) (shared.stopping.StoppingRule, whose
+# The stopping rule, on the training stream: ST3(0.01) (shared.learning.stopping.StoppingRule, whose
 # defaults are this experiment's: the 2000 most recent training sequences each with |error| below
 # 0.04, and their mean squared error below 0.01).
 # ----------------------------------------------------------------------------------------
@@ -322,7 +322,7 @@ def train_bank(config: PaperConfig, seeds, label: str = "", snapshots: list | No
 
 
 def paper_bank(seeds, config: PaperConfig) -> list[PaperRun]:
-    """train_bank in the argument order of shared.online.over_banks (one bank per worker process)."""
+    """train_bank in the argument order of shared.learning.online.over_banks (one bank per worker process)."""
     return train_bank(config, seeds)
 
 
@@ -367,7 +367,7 @@ class Config:
 
 
 class SequenceLearner:
-    """shared.recurrent LSTM or RNN, MSE at the last step, Adam, global-norm clipping."""
+    """shared.networks.recurrent LSTM or RNN, MSE at the last step, Adam, global-norm clipping."""
 
     def __init__(self, config: Config, rng: np.random.Generator):
         if config.model == "rnn":
@@ -408,7 +408,7 @@ class SequenceLearner:
 
 
 class OdyssLearner:
-    """The OdyssNet core (shared.long_lag.OdyssLearner: stream mode, one step per input step), inputs
+    """The OdyssNet core (shared.learning.long_lag.OdyssLearner: stream mode, one step per input step), inputs
     on neurons 0 and 1, the answer read from the last neuron at each sequence's own last step,
     trained by its own BPTT and AdamW."""
 

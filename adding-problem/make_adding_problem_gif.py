@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import adding_problem as ap
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_adding_problem import draw_inputs, headline_config, mark_lines, pick_sequence, single_net, trace
 
 

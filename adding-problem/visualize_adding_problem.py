@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import adding_problem as ap
-from shared.figures import figure_parser, recorded, save_png
+from shared.frame.figures import figure_parser, recorded, save_png
 
 # (section of results.json or None for the headline, label, colour)
 SETUPS = [("online", "paper's net, on-line (the paper's training)", "C0"),

@@ -19,7 +19,7 @@ says nothing: one memory block of one cell per symbol block (2 for a^n b^n, 3 fo
 the cells and, by a shortcut, the inputs; biased gates and outputs, no cell bias), input- and
 output-gate biases -0.5, -1, -1.5 by block and forget-gate biases +5 (the large forget bias of
 Gers et al. 2000, Sec. 4.5.1), other weights uniform in [-0.1, 0.1], g = 4 sigma - 2,
-h = 2 sigma - 1 (shared.paper_lstm.PaperLSTM with forget_gate=True, peepholes=True). The learning
+h = 2 sigma - 1 (shared.networks.paper_lstm.PaperLSTM with forget_gate=True, peepholes=True). The learning
 rate of the headline is 1e-3, 100 times the seed's (which learns nothing within the budget: its
 own section). Training strings: n uniform in 1..10, one fresh string per weight change (the
 truncated gradient summed over the string, then momentum SGD). A trial stops when its 2000 most
@@ -44,13 +44,13 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared import tasks
-from shared.cluster import pool
-from shared.experiment import (Progress, conclude, format_table, int_at_most, positive_float, positive_int,
+from shared.environments import tasks
+from shared.frame.cluster import pool
+from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_float, positive_int,
                                require_seeds, stub_parser, summarize)
-from shared.long_lag import StepOdyssLearner, StepRNNLearner
-from shared.paper_lstm import PaperLSTM
-from shared.verdict import grade, judge, paired_better, pending, rate_at_least
+from shared.learning.long_lag import StepOdyssLearner, StepRNNLearner
+from shared.networks.paper_lstm import PaperLSTM
+from shared.frame.verdict import grade, judge, paired_better, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
 # The paper's claims and the seed's facts
@@ -107,7 +107,7 @@ def sizes(language: str) -> tuple[int, int]:
 def strings(language: str, ns, width: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The strings S a^n b^n [c^n] for each n in ``ns``, padded to ``width`` steps: codes (K, width)
     (0 = S, 1 = a, 2 = b, 3 = c; -1 past the end), targets (K, width, outputs) 1 on every symbol
-    legal next (a, b, [c,] T), weights (K, width) 1 on the string's steps (shared.tasks.counting_strings)."""
+    legal next (a, b, [c,] T), weights (K, width) 1 on the string's steps (shared.environments.tasks.counting_strings)."""
     return tasks.counting_strings(LANGUAGES[language], ns, width)
 
 
@@ -300,14 +300,14 @@ ODYSSNET = {"neurons": 16, "thinking_steps": 2, "lr": 3e-3}
 
 
 def rnn_learner(language: str, seed: int) -> StepRNNLearner:
-    """A tanh RNN, logistic outputs, cross-entropy at every step (shared.long_lag.StepRNNLearner)."""
+    """A tanh RNN, logistic outputs, cross-entropy at every step (shared.learning.long_lag.StepRNNLearner)."""
     inputs, outputs = sizes(language)
     return StepRNNLearner(inputs, RNN_SETUP["hidden"], outputs, RNN_SETUP["lr"], np.random.default_rng([seed, 0]))
 
 
 def odyssnet_learner(language: str, seed: int) -> StepOdyssLearner:
     """The OdyssNet core, each symbol held for 2 thinking steps, squared error at every step, AdamW
-    (shared.long_lag.StepOdyssLearner)."""
+    (shared.learning.long_lag.StepOdyssLearner)."""
     inputs, outputs = sizes(language)
     return StepOdyssLearner(inputs, ODYSSNET["neurons"], outputs, ODYSSNET["lr"], np.random.default_rng([seed, 0]),
                             thinking_steps=ODYSSNET["thinking_steps"])

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import anbn_anbncn as ab
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_anbn_anbncn import draw_string, load
 
 LANGUAGE = "anbncn"

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import anbn_anbncn as ab
-from shared.figures import figure_parser, recorded, save_png
+from shared.frame.figures import figure_parser, recorded, save_png
 
 COMPARISONS = [("lr0.0001", "peephole LSTM, lr 1e-4", "C4"), ("lr1e-05", "peephole LSTM, the seed's lr 1e-5", "C5"),
                ("rnn", "tanh RNN, BPTT + Adam (ours)", "C3"), ("odyssnet", "OdyssNet core (ours)", "C2")]

@@ -20,8 +20,8 @@ import argparse  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from shared.experiment import format_table, median_ms  # noqa: E402
-from shared.odyssnet import OdyssNet, OdyssNetTrainer, SparseOdyssNet  # noqa: E402
+from shared.frame.experiment import format_table, median_ms  # noqa: E402
+from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer, SparseOdyssNet  # noqa: E402
 
 REFERENCE_MS = {10: {8: 4.9, 32: 5.3, 128: 9.4, 512: 20.2}, 50: {8: 24.2, 32: 22.3, 128: 33.1, 512: 95.0}}
 TARGET_FRACTION = {8: 0.5, 32: 0.5, 128: 0.5, 512: 0.75}

@@ -22,9 +22,9 @@ import argparse  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from shared.experiment import format_table, median_ms  # noqa: E402
-from shared.optim import Adam  # noqa: E402
-from shared.recurrent import LSTM, RNN  # noqa: E402
+from shared.frame.experiment import format_table, median_ms  # noqa: E402
+from shared.networks.optim import Adam  # noqa: E402
+from shared.networks.recurrent import LSTM, RNN  # noqa: E402
 
 T, BATCH, IO = 100, 32, 2
 HIDDEN = (8, 16, 32, 64, 128)

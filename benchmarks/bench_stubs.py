@@ -28,7 +28,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from shared.experiment import format_table  # noqa: E402
+from shared.frame.experiment import format_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

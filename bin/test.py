@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared.experiment import ArgumentParser  # noqa: E402
+from shared.frame.experiment import ArgumentParser  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_TESTS = 5     # pytest's exit status when a process collected nothing

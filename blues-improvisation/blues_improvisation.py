@@ -46,13 +46,13 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, int_at_most, positive_int, require_seeds,
+from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_int, require_seeds,
                                stub_parser, summarize)
-from shared.odyssnet import OdyssNet
-from shared.online import over_banks
-from shared.optim import Adam, clip_global_norm
-from shared.recurrent import LSTM, RNN
-from shared.verdict import exact, grade, judge, mean_below, pending, rate_at_least, rate_higher
+from shared.networks.odyssnet import OdyssNet
+from shared.learning.online import over_banks
+from shared.networks.optim import Adam, clip_global_norm
+from shared.networks.recurrent import LSTM, RNN
+from shared.frame.verdict import exact, grade, judge, mean_below, pending, rate_at_least, rate_higher
 
 # ----------------------------------------------------------------------------------------
 # The paper's claims (abstracts, project page) and the seed's facts

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import blues_improvisation as bl
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_blues_improvisation import draw_roll, seed_run
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 import blues_improvisation as bl
-from shared.figures import figure_parser, recorded, save_png
+from shared.frame.figures import figure_parser, recorded, save_png
 
 CHORD_COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#eeeeee", "#c44e52"]      # C7 F7 G7 silence other
 CHORD_LABELS = ["C7", "F7", "G7", "no chord", "other"]

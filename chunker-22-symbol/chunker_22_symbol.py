@@ -14,7 +14,7 @@ The 2-net chunker (the paper's section "Collapsing the hierarchy into a single r
      symbol that came a probability below `confidence`), each with a time unit (decay^steps since
      C's last input); before it takes such an input it learns to predict it from its current state,
      and it answers the targets from its current state. C's state is never reset.
-Both learn on-line by real-time recurrent learning (shared.control.RTRL), plain gradient descent
+Both learn on-line by real-time recurrent learning (shared.learning.control.RTRL), plain gradient descent
 after every symbol, one stream per run, 17 runs as in the paper.
 
 A run is solved at the first block after which the chunker's answers to the last 100 targets were
@@ -24,7 +24,7 @@ algorithm did not improve on the target unit in more than 1,000,000.
 
 Comparisons (each its own recorded section): --model rtrl-net (A alone, the conventional single
 net, RTRL), --model bptt-net (a single net by exact BPTT over two-block windows, a large budget),
---model lstm (shared.recurrent.LSTM, BPTT), --model odyssnet (shared.control.OdyssNetBank, BPTT).
+--model lstm (shared.networks.recurrent.LSTM, BPTT), --model odyssnet (shared.learning.control.OdyssNetBank, BPTT).
 
 Run:  python3 chunker-22-symbol/chunker_22_symbol.py --n-seeds 17 --record
 """
@@ -35,11 +35,11 @@ import sys
 from dataclasses import dataclass, replace
 
 # shared first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
-from shared.chunker import ChunkerPair, PairConfig
-from shared.control import RecurrentBank
-from shared.experiment import Progress, conclude, format_table, int_at_most, require_seeds, stub_parser, summarize
-from shared.rl import softmax
-from shared.verdict import grade, judge, pending, rate_at_least, rate_at_most, rate_higher
+from shared.learning.chunker import ChunkerPair, PairConfig
+from shared.learning.control import RecurrentBank
+from shared.frame.experiment import Progress, conclude, format_table, int_at_most, require_seeds, stub_parser, summarize
+from shared.learning.rl import softmax
+from shared.frame.verdict import grade, judge, pending, rate_at_least, rate_at_most, rate_higher
 
 import numpy as np
 
@@ -139,7 +139,7 @@ def run_pair(cfg: PairConfig, seeds, n_blocks: int, use_c: bool = True, progress
 
 @dataclass(frozen=True)
 class BatchConfig:
-    model: str = "bptt-net"      # "bptt-net" (tanh RNN, shared.control.RecurrentBank), "lstm", "odyssnet"
+    model: str = "bptt-net"      # "bptt-net" (tanh RNN, shared.learning.control.RecurrentBank), "lstm", "odyssnet"
     hidden: int = 8
     streams: int = 64
     lr: float = 1e-2
@@ -170,9 +170,9 @@ def _d_outputs(out, sym_next, lab):
 def run_batch(cfg: BatchConfig, seeds, n_blocks: int, progress=None):
     """Train S single nets on B streams each for n_blocks sequences per run -> per-target answers right
     (S, n_targets) in training order, and the net."""
-    from shared.control import Learner, OdyssNetBank
-    from shared.optim import Adam, clip_global_norm
-    from shared.recurrent import LSTM
+    from shared.learning.control import Learner, OdyssNetBank
+    from shared.networks.optim import Adam, clip_global_norm
+    from shared.networks.recurrent import LSTM
     s, b, per = len(seeds), cfg.streams, 2
     rngs = [np.random.default_rng([seed, 3]) for seed in seeds]
     n_out = N_SYMBOLS + 1
@@ -301,8 +301,8 @@ SECTIONS = {
     "rtrl-net": "the conventional single net: A alone (no C), RTRL, on-line, the same stream and budget",
     "bptt-net": "a single tanh net trained by exact BPTT over two-block windows, 64 streams a run, Adam, a large "
                 "budget",
-    "lstm": "LSTM (shared.recurrent.LSTM, 8 cells), BPTT over two-block windows, 8 streams a run, Adam",
-    "odyssnet": "OdyssNet (shared.control.OdyssNetBank, 32 neurons, 2 thinking steps), BPTT over two-block "
+    "lstm": "LSTM (shared.networks.recurrent.LSTM, 8 cells), BPTT over two-block windows, 8 streams a run, Adam",
+    "odyssnet": "OdyssNet (shared.learning.control.OdyssNetBank, 32 neurons, 2 thinking steps), BPTT over two-block "
                 "windows, 8 streams a run, AdamW",
     "no-predict-c": "ablation: A does not learn to predict C's state (a 2-level hierarchy, not collapsed)",
     "bptt-net-1m": "the paper's budget: the bptt-net single net for 1,000,000 sequences a run",

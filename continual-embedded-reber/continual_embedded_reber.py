@@ -2,7 +2,7 @@
 continual prediction with LSTM, Neural Computation 12(10):2451-2471 (the CERG task, Table 2).
 
 The task. Strings of the embedded Reber grammar (B, T or P, an inner Reber string, the same T or
-P, E; shared.tasks) are concatenated into one stream with no marker between them beyond the
+P, E; shared.environments.tasks) are concatenated into one stream with no marker between them beyond the
 grammar's own E -> B (the paper's Fig. 2: "recurrent connection for continuous prediction"). The
 net reads one symbol at a time (7 one-hot inputs B T P S X V E) and predicts the next one; the
 target is 1 on every symbol the grammar allows next (two where it branches; B after the final E)
@@ -45,15 +45,15 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, finite_float, format_table, int_at_most, positive_int,
+from shared.frame.experiment import (Progress, conclude, finite_float, format_table, int_at_most, positive_int,
                                require_seeds, stub_parser, summarize)
-from shared.odyssnet import OdyssNet, prepare_input
-from shared.online import over_banks
-from shared.optim import AdamW, clip_global_norm
-from shared.paper_lstm import PaperLSTM
-from shared.tasks import N_SYMBOLS, REBER_CODE
-from shared.tasks import embedded_reber_legal_next as legal_next, embedded_reber_string as embedded_string
-from shared.verdict import grade, judge, pending, rate_at_least, rate_at_most, rate_higher
+from shared.networks.odyssnet import OdyssNet, prepare_input
+from shared.learning.online import over_banks
+from shared.networks.optim import AdamW, clip_global_norm
+from shared.networks.paper_lstm import PaperLSTM
+from shared.environments.tasks import N_SYMBOLS, REBER_CODE
+from shared.environments.tasks import embedded_reber_legal_next as legal_next, embedded_reber_string as embedded_string
+from shared.frame.verdict import grade, judge, pending, rate_at_least, rate_at_most, rate_higher
 
 # ----------------------------------------------------------------------------------------
 # The paper's figures

@@ -21,8 +21,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import continual_embedded_reber as cer
-from shared.figures import figure_parser, frame_of, recorded, save_gif
-from shared.tasks import REBER_SYMBOLS
+from shared.frame.figures import figure_parser, frame_of, recorded, save_gif
+from shared.environments.tasks import REBER_SYMBOLS
 from visualize_continual_embedded_reber import inside
 
 SPAN = 150

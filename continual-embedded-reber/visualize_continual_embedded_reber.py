@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import continual_embedded_reber as cer
-from shared.figures import figure_parser, recorded, save_png
-from shared.tasks import REBER_SYMBOLS
+from shared.frame.figures import figure_parser, recorded, save_png
+from shared.environments.tasks import REBER_SYMBOLS
 
 ROWS = [("forget", None, "forget gates", "C0"), ("forget-decay", None, "forget gates + alpha decay", "C2"),
         ("standard", "standard", "standard LSTM", "C3"), ("standard-reset", "standard", "standard + external reset", "C1"),

@@ -24,11 +24,11 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from shared.cluster import ClusterError, pool, scheduler_address
-from shared.experiment import conclude, format_table, int_at_most, require_seeds, stub_parser, summarize
-from shared.mlp import MLP
-from shared.rl import QLambda, epsilon_greedy
-from shared.verdict import grade, judge, paired_better, pending
+from shared.frame.cluster import ClusterError, pool, scheduler_address
+from shared.frame.experiment import conclude, format_table, int_at_most, require_seeds, stub_parser, summarize
+from shared.networks.mlp import MLP
+from shared.learning.rl import QLambda, epsilon_greedy
+from shared.frame.verdict import grade, judge, paired_better, pending
 
 SLUG = "curiosity-three-regions"
 REGIONS = ("A", "B", "C")

@@ -17,7 +17,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import curiosity_three_regions as cur  # noqa: E402
 from visualize_curiosity_three_regions import REGION_COLORS, REGION_LABELS, config  # noqa: E402
-from shared.figures import figure_parser, frame_of, save_gif  # noqa: E402
+from shared.frame.figures import figure_parser, frame_of, save_gif  # noqa: E402
 
 
 def main() -> int:

@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import curiosity_three_regions as cur  # noqa: E402
-from shared.figures import figure_parser, recorded, save_png  # noqa: E402
+from shared.frame.figures import figure_parser, recorded, save_png  # noqa: E402
 
 REGION_COLORS = {0: "#4c72b0", 1: "#c44e52", 2: "#55a868"}
 REGION_LABELS = {0: "A (known: 4 contexts)", 1: "B (noise)", 2: "C (learnable: 128 contexts)"}

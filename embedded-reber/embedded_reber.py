@@ -46,18 +46,18 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, int_at_most, median_ms, positive_float,
+from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, median_ms, positive_float,
                                positive_int, require_seeds, stub_parser, summarize)
-from shared.gradcheck import check_gradients
-from shared.odyssnet import GrowthPolicy, OdyssNet, OdyssNetTrainer, SparseOdyssNet, prepare_input
-from shared.paper_lstm import PaperLSTM
-from shared.tasks import EXIT, N_SYMBOLS, REBER, reber_string  # noqa: F401  (the grammar, for the figures)
-from shared.tasks import REBER_CODE as CODE, REBER_SYMBOLS as SYMBOLS
-from shared.tasks import embedded_reber_legal_next as legal_next, embedded_reber_string as embedded_string
-from shared.verdict import exact, grade, judge, mean_within, pending, rate_at_least, rate_at_most
+from shared.frame.gradcheck import check_gradients
+from shared.networks.odyssnet import GrowthPolicy, OdyssNet, OdyssNetTrainer, SparseOdyssNet, prepare_input
+from shared.networks.paper_lstm import PaperLSTM
+from shared.environments.tasks import EXIT, N_SYMBOLS, REBER, reber_string  # noqa: F401  (the grammar, for the figures)
+from shared.environments.tasks import REBER_CODE as CODE, REBER_SYMBOLS as SYMBOLS
+from shared.environments.tasks import embedded_reber_legal_next as legal_next, embedded_reber_string as embedded_string
+from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least, rate_at_most
 
 # ----------------------------------------------------------------------------------------
-# The grammar (shared.tasks): symbols coded 0..6 in the order B T P S X V E; reber_string,
+# The grammar (shared.environments.tasks): symbols coded 0..6 in the order B T P S X V E; reber_string,
 # embedded_string and legal_next generate and check the strings.
 # ----------------------------------------------------------------------------------------
 
@@ -207,7 +207,7 @@ def logistic(x: np.ndarray) -> np.ndarray:
 
 class LSTM1997(PaperLSTM):
     """The 1997 paper's network (Sec. 5.1 Architectures), trained by its truncated gradient: the
-    catalog's bank of the papers' LSTM (shared.paper_lstm) in this experiment's configuration.
+    catalog's bank of the papers' LSTM (shared.networks.paper_lstm) in this experiment's configuration.
 
     Hidden layer: ``blocks`` memory blocks of ``block_size`` cells; each block has one input gate
     and one output gate shared by its cells. Every cell and gate reads the 7 inputs and the
@@ -223,7 +223,7 @@ class LSTM1997(PaperLSTM):
     (``output_biases`` adds 7, an ablation that is not the paper's). Initial weights uniform in
     [-init_scale, init_scale], the input gates' biases in [-input_gate_bias_range, ...], the output
     gates' biases -1, -2, ... The truncated gradient (Sec. 4 "Learning", App. A.1) is computed
-    forward, as the paper does (shared.paper_lstm says how). Trials read symbol codes here.
+    forward, as the paper does (shared.networks.paper_lstm says how). Trials read symbol codes here.
     """
 
     kind = "lstm"
@@ -908,7 +908,7 @@ class Run:
     final: dict                    # metrics at the end on "train", "test" and 1000 "fresh" strings, and more
     model: object
 
-# Growth and pruning (shared.odyssnet.topology), shown on this task. Growth: DNO's policy, counted
+# Growth and pruning (shared.networks.odyssnet.topology), shown on this task. Growth: DNO's policy, counted
 # in updates of 16 strings: when the newer half of the last 30 losses is not 1% below the older
 # half, 4 silent neurons are added, at most every 30 updates, up to the cap. Pruning: after
 # training, W's weakest synapses die for good, milestone after milestone (50%, 80%, 90%, 95% of all

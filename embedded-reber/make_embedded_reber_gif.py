@@ -21,7 +21,7 @@ import embedded_reber as er
 import matplotlib.pyplot as plt
 import numpy as np
 
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_embedded_reber import draw_predictions, showcase, train_pair
 
 

@@ -24,8 +24,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
-from shared.figures import figure_parser, save_png
-from shared.verdict import rate_bounds
+from shared.frame.figures import figure_parser, save_png
+from shared.frame.verdict import rate_bounds
 
 HERE = Path(__file__).resolve().parent
 ROW = er.ROWS[er.HEADLINE]

@@ -43,13 +43,13 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                positive_int,
                                require_seeds, stub_parser, summarize)
-from shared.fastweights import fast_weight_backward, fast_weight_forward
-from shared.gradcheck import check_gradients
-from shared.optim import SGD, Adam, clip_global_norm
-from shared.verdict import (judge, grade, mean_within, paired_better, paired_equivalent, pending, rate_at_least)
+from shared.networks.fastweights import fast_weight_backward, fast_weight_forward
+from shared.frame.gradcheck import check_gradients
+from shared.networks.optim import SGD, Adam, clip_global_norm
+from shared.frame.verdict import (judge, grade, mean_within, paired_better, paired_equivalent, pending, rate_at_least)
 
 SLUG = "fast-weights-key-value"
 CITATION = ("Schmidhuber (1992). Learning to control fast-weight memories: an alternative to dynamic recurrent "
@@ -552,7 +552,7 @@ def sigmoid(a):
 
 
 def forward(params: dict, data: dict, model: Model) -> tuple[np.ndarray, dict]:
-    """Run the writes (shared.fastweights) and the read for a batch. Returns y (B, d_val) and the cache."""
+    """Run the writes (shared.networks.fastweights) and the read for a batch. Returns y (B, d_val) and the cache."""
     x, x_query = data["x"], data["x_query"]
     k = x @ params["W_K"].T                      # (B, N, d_key)   FROM patterns (the paper's 'key')
     v = x @ params["W_V"].T                      # (B, N, d_val)   TO patterns (the paper's 'entry')
@@ -576,7 +576,7 @@ def loss_and_grad(params: dict, data: dict, model: Model) -> tuple[float, dict, 
 
 
 def backward(params: dict, data: dict, model: Model, cache: dict, dy: np.ndarray) -> dict:
-    """Hand-written backward pass through the read and all N writes (shared.fastweights)."""
+    """Hand-written backward pass through the read and all N writes (shared.networks.fastweights)."""
     x, x_query = data["x"], data["x_query"]
     q, fast = cache["q"], cache["fast"]
     d_fast = dy[:, :, None] * q[:, None, :]                     # y = W q  ->  dW = dy q^T
@@ -937,7 +937,7 @@ def odyssnet_run(seed: int, task: Task, recipe: Recipe, hebb_type, hebb_res, gai
 
     The Hebbian traces are zeroed before every batch of episodes (reset_state), as the fast weights
     start from zero in every episode: nothing is carried from one episode to the next."""
-    from shared.odyssnet import OdyssNet, OdyssNetTrainer
+    from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
 
     n_in, neurons = task.d_in + 1, odyssnet_neurons(task)
     net = OdyssNet(neurons, range(n_in), range(neurons - task.d_val, neurons), pulse_mode=False,

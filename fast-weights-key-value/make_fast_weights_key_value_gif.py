@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import fast_weights_key_value as fw
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_fast_weights_key_value import INPUT_NAMES, SLOT_NAMES, mechanism_seed
 
 HERE = Path(__file__).resolve().parent

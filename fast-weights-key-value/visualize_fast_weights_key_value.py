@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import fast_weights_key_value as fw
-from shared.figures import figure_parser, save_png
+from shared.frame.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 RULE_COLOURS = {"sum": "C0", "delta": "C1"}

@@ -22,9 +22,9 @@ T = 10, eta = 1.0, solved within 300 time steps; with FROM/TO and eq. 5, T = 10,
 Part 2, ours (the catalog plan's task, not in the paper): store one or several +-1 patterns of 16-64
 bits, K ~ U[Dmin, Dmax] random distractors, then recall cues; the slow net (linear, no hidden units,
 as in the paper's experiments) emits FROM (key), TO (value) and read patterns, written into the fast
-matrix by additive, ungated outer products (the plain sum rule, shared.fastweights); a sigmoid write
+matrix by additive, ungated outer products (the plain sum rule, shared.networks.fastweights); a sigmoid write
 gate is a labelled ablation. Trained on-line, one episode per update, presentations counted. The
-LSTM (shared.recurrent) and OdyssNet (shared.odyssnet, with and without Hebbian traces) are trained
+LSTM (shared.networks.recurrent) and OdyssNet (shared.networks.odyssnet, with and without Hebbian traces) are trained
 on the same episodes.
 
 Run:  python3 fast-weights-unknown-delay/fast_weights_unknown_delay.py --n-seeds 100 --record
@@ -39,12 +39,12 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, format_value, require_seeds, stub_parser,
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, require_seeds, stub_parser,
                                summarize, int_at_most)
-from shared.fastweights import fast_weight_backward, fast_weight_forward
-from shared.gradcheck import check_gradients
-from shared.optim import Adam, clip_global_norm
-from shared.verdict import grade, judge, pending, rate_at_least
+from shared.networks.fastweights import fast_weight_backward, fast_weight_forward
+from shared.frame.gradcheck import check_gradients
+from shared.networks.optim import Adam, clip_global_norm
+from shared.frame.verdict import grade, judge, pending, rate_at_least
 
 SLUG = "fast-weights-unknown-delay"
 CITATION = ("Schmidhuber (1992). Learning to control fast-weight memories: an alternative to dynamic recurrent "
@@ -661,7 +661,7 @@ ODYSSNET = {"extra": 16, "thinking_steps": 2, "lr": 3e-3}
 
 
 def lstm_run(seed: int, task: RecallTask, budget: int, tests: list) -> dict:
-    from shared.recurrent import LSTM
+    from shared.networks.recurrent import LSTM
     net = LSTM(task.d_in, LSTM_HIDDEN, task.p, variant="V", readout="all", init_scale=0.1, rng=seed)
     opt = Adam(net.params, lr=BASE_LR)
     rng = np.random.default_rng([seed, 11])
@@ -685,7 +685,7 @@ def lstm_run(seed: int, task: RecallTask, budget: int, tests: list) -> dict:
 
 
 def odyssnet_run(seed: int, task: RecallTask, budget: int, tests: list, hebb: str | None) -> dict:
-    from shared.odyssnet import OdyssNet, OdyssNetTrainer
+    from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
     neurons = task.d_in + task.p + ODYSSNET["extra"]
     net = OdyssNet(neurons, range(task.d_in), range(neurons - task.p, neurons), pulse_mode=False,
                    hebb_type=hebb, hebb_res="neuron", dtype=np.float64, rng=seed)

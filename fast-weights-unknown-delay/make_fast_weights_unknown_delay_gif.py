@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from shared.figures import figure_parser, frame_of, save_gif  # noqa: E402
+from shared.frame.figures import figure_parser, frame_of, save_gif  # noqa: E402
 from visualize_fast_weights_unknown_delay import PICTURE_DELAY, PICTURE_TASK, recall_trace, train_recall  # noqa: E402
 
 

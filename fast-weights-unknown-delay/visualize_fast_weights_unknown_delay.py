@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fast_weights_unknown_delay as fw  # noqa: E402
-from shared.figures import figure_parser, recorded, save_png  # noqa: E402
+from shared.frame.figures import figure_parser, recorded, save_png  # noqa: E402
 
 PICTURE_TASK = fw.RecallTask(p=16, stored=3)
 PICTURE_DELAY = 20

@@ -40,13 +40,13 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.cluster import ClusterError, pool, scheduler_address
-from shared.control import Learner, OdyssNetBank, RecurrentBank, action_gradients
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
+from shared.frame.cluster import ClusterError, pool, scheduler_address
+from shared.learning.control import Learner, OdyssNetBank, RecurrentBank, action_gradients
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                positive_int,
                                require_seeds, stub_parser, summarize)
-from shared.gradcheck import check_gradients
-from shared.verdict import grade, judge, pending, rate_at_least
+from shared.frame.gradcheck import check_gradients
+from shared.frame.verdict import grade, judge, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
 # The environment: events, the latch, pain.

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import flip_flop as ff
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_flip_flop import draw_events, test_stream, train_headline
 
 

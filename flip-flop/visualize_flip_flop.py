@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 import flip_flop as ff
-from shared.figures import figure_parser, save_png
+from shared.frame.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 EVENT_COLORS = {0: "C3", 1: "C2", 2: "0.75"}

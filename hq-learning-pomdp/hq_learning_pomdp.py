@@ -46,11 +46,11 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from shared.envs import GridMaze
-from shared.experiment import Progress, conclude, format_table, int_at_most, require_seeds, stub_parser, \
+from shared.environments.maze import GridMaze
+from shared.frame.experiment import Progress, conclude, format_table, int_at_most, require_seeds, stub_parser, \
     summarize
-from shared.rl import softmax
-from shared.verdict import grade, judge, pending, rate_at_least, rate_at_most, rate_higher
+from shared.learning.rl import softmax
+from shared.frame.verdict import grade, judge, pending, rate_at_least, rate_at_most, rate_higher
 
 # ----------------------------------------------------------------------------------------
 # The maze (ours, to the paper's stated properties) and its observations
@@ -90,7 +90,7 @@ def wall_bits(layout: list[str]) -> np.ndarray:
 
 
 class Maze:
-    """The POMDP: shared.envs.GridMaze with the paper's action order and inputs."""
+    """The POMDP: shared.environments.maze.GridMaze with the paper's action order and inputs."""
 
     def __init__(self, layout: list[str] = MAZE):
         self.layout = layout

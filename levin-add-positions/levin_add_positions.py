@@ -9,7 +9,7 @@ y = sum_i w_i x_i. The target is the sum of the positions of the on-bits; the on
 221. Success is binary: only a net that fits all three exactly is tested, on the 161,697 other inputs.
 
 The paper's method: the probabilistic search of Sec. 3 over programs that write the weights, on the machine
-of shared/levin.py (each run draws a time limit T with P(T) = 32/T and guesses a program while running it).
+of shared/search/levin.py (each run draws a time limit T with P(T) = 32/T and guesses a program while running it).
 Sec. 4.4 uses the standard instruction set (WriteWeight with an auto-incremented weight pointer); Sec. 4.5
 repeats the same experiment with 2-argument WriteWeight/ReadWeight (`--writes2`).
 
@@ -28,13 +28,13 @@ from itertools import combinations
 
 import numpy as np
 
-from shared import levin
-from shared.experiment import Progress, conclude, format_table, format_value, int_at_most, require_seeds, \
+from shared.search import levin
+from shared.frame.experiment import Progress, conclude, format_table, format_value, int_at_most, require_seeds, \
     stub_parser, summarize
-from shared.gradcheck import check_gradients
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.levin import disassemble, run_program
-from shared.verdict import exact, grade, judge, pending, rate_at_least
+from shared.frame.gradcheck import check_gradients
+from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.search.levin import disassemble, run_program
+from shared.frame.verdict import exact, grade, judge, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
 # The task (Sec. 4.4): the counting task's inputs, target = sum of the on-bits' positions.
@@ -81,7 +81,7 @@ def known_program_row(name, program, writes2=False) -> list:
 
 # ----------------------------------------------------------------------------------------
 # Gradient descent (ours; the paper argues it fails): the linear unit from w = 0 on the squared error
-# (shared.levin's dense, linear_loss, fit_linear_unit).
+# (shared.search.levin's dense, linear_loss, fit_linear_unit).
 # ----------------------------------------------------------------------------------------
 
 TRAIN_SIZES = (3, 30, 300)

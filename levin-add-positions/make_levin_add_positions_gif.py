@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import levin_add_positions as la
-from shared import levin
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.search import levin
+from shared.frame.figures import figure_parser, frame_of, save_gif
 
 
 def state_after(program, steps: int):

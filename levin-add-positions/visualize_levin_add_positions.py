@@ -17,8 +17,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import levin_add_positions as la
-from shared import levin
-from shared.figures import figure_parser, recorded, save_png
+from shared.search import levin
+from shared.frame.figures import figure_parser, recorded, save_png
 
 
 def weights_figure(found, seed: int, out: Path) -> None:

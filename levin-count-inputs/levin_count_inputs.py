@@ -36,13 +36,13 @@ from itertools import combinations
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most,
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most,
                                require_seeds, stub_parser, summarize)
-from shared import levin
-from shared.gradcheck import check_gradients
-from shared.levin import disassemble, levin_search, probabilistic_search, tie_break_order
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.verdict import exact, grade, judge, pending, rate_at_least
+from shared.search import levin
+from shared.frame.gradcheck import check_gradients
+from shared.search.levin import disassemble, levin_search, probabilistic_search, tie_break_order
+from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.frame.verdict import exact, grade, judge, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
 # The task (Sec. 4.3): three bits on out of 100, target 3, the paper's three training inputs.
@@ -125,7 +125,7 @@ def probe_accuracy(weights) -> float:
 
 
 # ----------------------------------------------------------------------------------------
-# The machine and both searches (Sec. 3; Sec. 4.5 and Table 5) are in shared/levin.py: programs write the
+# The machine and both searches (Sec. 3; Sec. 4.5 and Table 5) are in shared/search/levin.py: programs write the
 # 100 weights; an oracle request guesses each instruction and argument uniformly among the legal values;
 # the probabilistic search of the paper's runs (time limit T with P(T) = 32/T) and Levin's systematic
 # search (phase i: every program with P(p) >= 2^-i for at most 2^i P(p) steps). The task is what the
@@ -183,7 +183,7 @@ def growth_table(max_phase: int, targets=GROWTH_TARGETS) -> dict:
 # ----------------------------------------------------------------------------------------
 # Learners that fit the weights (ours; the paper argues they fail and runs none). The linear unit itself,
 # by full-batch gradient descent on the squared error from w = 0 (which converges to the minimum-norm fit;
-# shared.levin's fit_linear_unit; its gradient is hand-written and checked by --gradcheck); and the catalog's
+# shared.search.levin's fit_linear_unit; its gradient is hand-written and checked by --gradcheck); and the catalog's
 # OdyssNet core. Both see the
 # paper's 3 examples, and 30 and 300 (the 3 plus random three-bit inputs; the seed draws them).
 # ----------------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import levin_count_inputs as lv
-from shared import levin
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.search import levin
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_levin_count_inputs import systematic_search
 
 

@@ -19,8 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import levin_count_inputs as lv
-from shared import levin
-from shared.figures import figure_parser, save_png
+from shared.search import levin
+from shared.frame.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 
@@ -181,7 +181,7 @@ def generalization(found, seed: int, quick: bool, out: Path) -> None:
 
 def odyssnet_by_count(seed: int, quick: bool) -> list[float]:
     """Mean output of the OdyssNet core trained on the paper's 3 examples, per number of bits on."""
-    from shared.odyssnet import OdyssNet, OdyssNetTrainer
+    from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
     recipe = lv.ODYSSNET_RECIPE
     model = OdyssNet(recipe["neurons"], range(lv.N_INPUTS), [recipe["neurons"] - 1], rng=seed)
     trainer = OdyssNetTrainer(model, lr=recipe["lr"])

@@ -26,13 +26,13 @@ import time
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 import numpy as np
 
-from shared import attention as at
-from shared.experiment import Progress, conclude, format_table, int_at_most, require_seeds, stub_parser
-from shared.fastweights import fast_weight_backward, fast_weight_forward
-from shared.long_lag import OdyssLearner
-from shared.mlp import MLP
-from shared.optim import Adam
-from shared.verdict import exact, grade, judge, paired_better, pending
+from shared.networks import attention as at
+from shared.frame.experiment import Progress, conclude, format_table, int_at_most, require_seeds, stub_parser
+from shared.networks.fastweights import fast_weight_backward, fast_weight_forward
+from shared.learning.long_lag import OdyssLearner
+from shared.networks.mlp import MLP
+from shared.networks.optim import Adam
+from shared.frame.verdict import exact, grade, judge, paired_better, pending
 
 SLUG = "linear-transformers-fwp"
 PHIS = ("softmax", "linear", "dpfp1", "dpfp2", "dpfp3")
@@ -41,12 +41,12 @@ EPS = 1e-6          # the authors' denominators: attention normalisation and the
 
 # ============================================================================================
 # DPFP: the deterministic parameter-free projection (Sec. 5.4, eq. 37).  A general piece for
-# shared.attention (forward + backward, gradient-checked in tests/test_linear_transformers_fwp.py).
+# shared.networks.attention (forward + backward, gradient-checked in tests/test_linear_transformers_fwp.py).
 # ============================================================================================
 
 def delta_write(keys: np.ndarray, values: np.ndarray, beta: np.ndarray):
     """The delta rule's writes, W_t = W_{t-1} + beta_t (v_t - W_{t-1} k_t) k_t^T from W_0 = 0, with batched
-    matrix products (shared.fastweights computes the same with einsum, about 5x slower at these sizes; a
+    matrix products (shared.networks.fastweights computes the same with einsum, about 5x slower at these sizes; a
     test checks the two agree). keys (B, T, dk), values (B, T, dv), beta (B, T) -> W_T (B, dv, dk), cache."""
     batch_size, steps, d_key = keys.shape
     w = np.zeros((batch_size, values.shape[2], d_key))
@@ -324,7 +324,7 @@ class LinearTransformer:
     """Pre-LayerNorm blocks, h += W_o FW(LN(h)); h += MLP(LN(h)), then LN and a softmax over the values.
     FW is one fast-weight head per block: q, k, v from LN(h), phi (elu+1 or DPFP), sum-normalised keys and
     queries (Sec. 4.2, eq. 29); the sum rule or the delta rule with beta = sigmoid(w_b LN(h) + b_b); the read
-    at step t follows the t-th write (causal linear attention, shared.fastweights)."""
+    at step t follows the t-th write (causal linear attention, shared.networks.fastweights)."""
 
     def __init__(self, n_keys: int, d_model: int, d_head: int, layers: int, phi: str, rule: str,
                  rng: np.random.Generator):

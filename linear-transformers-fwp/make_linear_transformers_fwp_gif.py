@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import linear_transformers_fwp as lt  # noqa: E402
-from shared.figures import figure_parser, frame_of, save_gif  # noqa: E402
+from shared.frame.figures import figure_parser, frame_of, save_gif  # noqa: E402
 
 S = 8
 

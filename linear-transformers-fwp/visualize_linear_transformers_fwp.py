@@ -23,8 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import linear_transformers_fwp as lt  # noqa: E402
-from shared.attention import dpfp  # noqa: E402
-from shared.figures import figure_parser, recorded, save_png  # noqa: E402
+from shared.networks.attention import dpfp  # noqa: E402
+from shared.frame.figures import figure_parser, recorded, save_png  # noqa: E402
 
 COLOURS = {"softmax": "k", "linear": "C0", "dpfp1": "C1", "dpfp2": "C2", "dpfp3": "C3", "odyssnet": "C4"}
 LABELS = {"softmax": "softmax", "linear": "elu+1 (d_dot 4)", "dpfp1": "DPFP nu=1 (d_dot 8)",

@@ -47,15 +47,15 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.cluster import ClusterError, pool, scheduler_address
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
+from shared.frame.cluster import ClusterError, pool, scheduler_address
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                positive_int,
                                require_seeds, stub_parser, summarize)
-from shared.gradcheck import check_gradients
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.optim import Adam, clip_global_norm
-from shared.recurrent import LSTM
-from shared.verdict import (ALPHA, Claim, grade, judge, paired_better, paired_equivalent, pending)
+from shared.frame.gradcheck import check_gradients
+from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.networks.optim import Adam, clip_global_norm
+from shared.networks.recurrent import LSTM
+from shared.frame.verdict import (ALPHA, Claim, grade, judge, paired_better, paired_equivalent, pending)
 
 SLUG = "lstm-search-space-odyssey"
 VARIANTS = ["V", "NIG", "NFG", "NOG", "NIAF", "NOAF", "NP", "CIFG", "FGR"]
@@ -842,7 +842,7 @@ def verdict(record: dict) -> dict:
     Metric (one for every claim): a variant's test MSE at its best learning rate (the one of the 5
     with the lowest validation MSE averaged over all recorded seeds), per seed; trials with the same
     seed share data and are paired, and every test runs on the log of the per-seed ratio (a paired
-    t-test; shared.verdict), at level 0.05 with Holm's correction over the six claims:
+    t-test; shared.frame.verdict), at level 0.05 with Holm's correction over the six claims:
 
     1. NFG worse than V and 2. NOAF worse than V (the abstract: the forget gate and the output
        activation are the most critical components): one-sided paired t-test, ratio V / X < 1.
@@ -956,7 +956,7 @@ def variance_table(task: Task, result: dict) -> dict:
 
 
 # ----------------------------------------------------------------------------------------
-# Gradient check: every variant's population loss, through shared.gradcheck
+# Gradient check: every variant's population loss, through shared.frame.gradcheck
 # ----------------------------------------------------------------------------------------
 
 

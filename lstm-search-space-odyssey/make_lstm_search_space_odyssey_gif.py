@@ -22,7 +22,7 @@ import lstm_search_space_odyssey as ody  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from shared.figures import figure_parser, frame_of, save_gif  # noqa: E402
+from shared.frame.figures import figure_parser, frame_of, save_gif  # noqa: E402
 from visualize_lstm_search_space_odyssey import COLORS, gmean, load_record, ordered, recorded_trial, searched  # noqa
 
 SHOWN = ("V", "CIFG", "NFG", "NOAF")

@@ -26,8 +26,8 @@ import lstm_search_space_odyssey as ody  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from shared.figures import figure_parser, save_png  # noqa: E402
-from shared.verdict import t_quantile  # noqa: E402
+from shared.frame.figures import figure_parser, save_png  # noqa: E402
+from shared.frame.verdict import t_quantile  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 COLORS = {"V": "black", "NIG": "tab:cyan", "NFG": "tab:red", "NOG": "tab:olive", "NIAF": "tab:green",

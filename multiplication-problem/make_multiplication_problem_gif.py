@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import multiplication_problem as mp
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 
 HERE = Path(__file__).resolve().parent
 SECTION = "paper_scale"

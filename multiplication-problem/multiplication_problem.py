@@ -24,7 +24,7 @@ set of 2560 fresh sequences run at each of the two stops. Table 8 (means of 10 t
 0.0139, after 1,273,000.
 
 What runs here. Ten seeds are ten independent trials trained side by side as one bank (shared
-PaperLSTM and the on-line loop of shared.online), or as two banks of five in two processes
+PaperLSTM and the on-line loop of shared.learning.online), or as two banks of five in two processes
 (--workers 2): each trial's weights, training sequences and test set come from its own seed's
 generators, so the split does not change a figure. The headline is the paper's setup under a cap
 of 90,000 training sequences (the five-minute command): how many trials meet the n_seq = 140 rule
@@ -55,17 +55,17 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.cluster import pool
-from shared.experiment import (Progress, conclude, finite_float, format_table, format_value, int_at_most,
+from shared.frame.cluster import pool
+from shared.frame.experiment import (Progress, conclude, finite_float, format_table, format_value, int_at_most,
                                require_seeds, stub_parser, summarize)
-from shared import long_lag
-from shared.online import Episode, evaluate, last_step, run
-from shared.optim import Adam, clip_global_norm
-from shared.paper_lstm import PaperLSTM
-from shared.recurrent import RNN
-from shared.stopping import StoppingRule
-from shared.tasks import Sequences, multiplication_sequences
-from shared.verdict import exact, grade, judge, mean_within, pending, rate_at_least
+from shared.learning import long_lag
+from shared.learning.online import Episode, evaluate, last_step, run
+from shared.networks.optim import Adam, clip_global_norm
+from shared.networks.paper_lstm import PaperLSTM
+from shared.networks.recurrent import RNN
+from shared.learning.stopping import StoppingRule
+from shared.environments.tasks import Sequences, multiplication_sequences
+from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
 # The paper's figures and criterion
@@ -352,7 +352,7 @@ class Config:
 
 
 class RNNLearner:
-    """A tanh RNN (shared.recurrent), linear read-out at the last step, MSE, Adam, clipping."""
+    """A tanh RNN (shared.networks.recurrent), linear read-out at the last step, MSE, Adam, clipping."""
 
     def __init__(self, config: Config, rng: np.random.Generator):
         self.model = RNN(2, config.rnn_hidden, 1, readout="last", init_scale=config.init_scale, rng=rng)
@@ -377,7 +377,7 @@ class RNNLearner:
 
 
 class OdyssLearner:
-    """The OdyssNet core (shared.long_lag.OdyssLearner: stream mode, one step per input step), inputs
+    """The OdyssNet core (shared.learning.long_lag.OdyssLearner: stream mode, one step per input step), inputs
     on neurons 0 and 1, the answer read from the last neuron at each sequence's own last step,
     trained by its own BPTT and AdamW."""
 
@@ -594,7 +594,7 @@ def paper_rows() -> list[list]:
 
 def gaussian_rms(rate: float, threshold: float = THRESHOLD) -> float:
     """The RMS of zero-mean Gaussian errors of which a share ``rate`` reaches |e| >= threshold."""
-    from shared.activations import erf
+    from shared.networks.activations import erf
     low, high = 1e-6, 1.0
     for _ in range(200):
         sigma = 0.5 * (low + high)

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import multiplication_problem as mp
-from shared.figures import figure_parser, save_png
+from shared.frame.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 SECTION = "paper_scale"

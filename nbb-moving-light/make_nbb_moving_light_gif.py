@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import nbb_moving_light as ml
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_nbb_moving_light import NET, UNIT_NAMES, firing_grid, smooth, train_headline
 
 SHOWN_CYCLES = 400       # the first cycles, where the solutions come and go

@@ -38,11 +38,11 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, nonnegative_float,
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, nonnegative_float,
                                positive_float, positive_int, require_seeds, stub_parser, summarize, sweep)
-from shared.nbb import bucket_brigade, ordered_sum, winner_take_all
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.verdict import exact, grade, judge, mean_within, pending, rate_at_least
+from shared.networks.nbb import bucket_brigade, ordered_sum, winner_take_all
+from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least
 
 CITATION = ("Schmidhuber, J. (1989). A local learning algorithm for dynamic feedforward and recurrent networks. "
             "Connection Science 1(4):403–412.")
@@ -119,7 +119,7 @@ class Setting:
     reward: str = "every-tick"       # payoff while the correct output is on, every tick (XOR's wording); or last-tick
     recurrent_payoff: bool = True    # the payoff also into output -> correct-output connections
     denominator: str = "all"         # a unit's payment shared among all its predecessors; or "feedforward"
-    tie_break: str = "lowest"        # exact ties in the output subset: lowest index (shared.nbb) or "random"
+    tie_break: str = "lowest"        # exact ties in the output subset: lowest index (shared.networks.nbb) or "random"
     order: str = "random"            # LR/RL each cycle at random; "alternating"; "shuffled" pairs
     max_cycles: int = 5000           # the published catalog's cap
     stable_window: int = 1000
@@ -160,14 +160,14 @@ def initial_weights(rng: np.random.Generator, setting: Setting) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------------
 # One cycle: reset, then the light crosses the retina, learning at every tick. The rule itself
-# (winner-take-all, the bucket brigade's payments, sums in index order) is shared/nbb.py; here are
+# (winner-take-all, the bucket brigade's payments, sums in index order) is shared/networks/nbb.py; here are
 # only the readings it leaves open: random tie-break among exact ties, the denominator restricted
 # to feedforward predecessors, no payoff on recurrent edges.
 # ----------------------------------------------------------------------------------------
 
 
 def compete(net_input: np.ndarray, net: Net, coin: np.ndarray | None):
-    """Winner-take-all of the output subset (shared.nbb.winner_take_all), then exact ties.
+    """Winner-take-all of the output subset (shared.networks.nbb.winner_take_all), then exact ties.
 
     net_input (B, N); coin (B,) bool or None: where the two outputs tie (and are positive), a True
     coin gives the tick to the second output instead of the lowest index. -> (activity, ties (B,))
@@ -204,7 +204,7 @@ def present(weights, sequence, setting: Setting, rule: dict, coins=None):
     on = np.zeros((batch, setting.ticks), dtype=bool)
     ties = np.zeros(batch, dtype=int)
     for t in range(1, setting.ticks + 1):
-        contributions = activity[:, :, None] * weights                       # as shared.nbb.tick
+        contributions = activity[:, :, None] * weights                       # as shared.networks.nbb.tick
         coin = None if coins is None else coins[:, t - 1] & rule["random_tie"]
         activity, tied = compete(ordered_sum(contributions, 1), net, coin)
         activity[:, : net.n_inputs] = frames[:, t]
@@ -408,7 +408,7 @@ def verdict(record: dict) -> dict:
     The other readings (the last three ticks, every tick, the catalog's five passes in a row) are
     reported beside it, not tested.
 
-    Claims (one metric each; exact binomial or TOST from shared.verdict; Holm over both):
+    Claims (one metric each; exact binomial or TOST from shared.frame.verdict; Holm over both):
       1. (primary) The NBB learns the task in 9 of 10 runs: share of seeds solved within the cap,
          non-inferior to 0.9 with margin 0.3 (the paper's 9/10 itself shows only a rate above 0.55
          at 95%); with 40 seeds it holds from about 31/40 solved.

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import nbb_moving_light as ml
-from shared.figures import figure_parser, save_png
+from shared.frame.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 NET = ml.Net(5)

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import nbb_xor as nbb
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_nbb_xor import ARCH, UNIT_NAMES, smooth, train_headline
 
 POSITIONS = {0: (0, 2), 1: (0, 1), 2: (0, 0), 3: (1, 2), 4: (1, 1), 5: (1, 0), 6: (2, 1.5), 7: (2, 0.5)}

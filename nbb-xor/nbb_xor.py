@@ -42,11 +42,11 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, nonnegative_float,
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, nonnegative_float,
                                positive_float, positive_int, require_seeds, stub_parser, summarize, sweep)
-from shared.nbb import bucket_brigade, ordered_sum, tick, winner_take_all
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.verdict import exact, grade, judge, mean_within, pending, rate_at_least
+from shared.networks.nbb import bucket_brigade, ordered_sum, tick, winner_take_all
+from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
 # The problem: the four XOR patterns. The third input unit is always on (the paper's
@@ -130,7 +130,7 @@ REWARD_TIMINGS = ("every-tick", "last-tick")
 ORDERS = ("random", "cyclic", "shuffled")
 
 # The rule itself (winner-take-all ticks, the bucket brigade's payments, sums in index order) is
-# shared/nbb.py; a cycle of this experiment is below.
+# shared/networks/nbb.py; a cycle of this experiment is below.
 
 
 def present(weights, pattern, arch: Architecture, rule: Rule, learn: bool = True, lam=None, eta=None,
@@ -500,7 +500,7 @@ def verdict(record: dict) -> dict:
     occur among them (20 cycles: a net that always fails one pattern passes by the luck of the draw
     with probability (3/4)^20 = 0.3%).
 
-    Claims (one metric each; exact binomial or TOST from shared.verdict; Holm over the tested claims):
+    Claims (one metric each; exact binomial or TOST from shared.frame.verdict; Holm over the tested claims):
       1. (primary) The NBB solves XOR on the paper's net (3 hidden units in one subset): share of seeds
          with a frozen solution within the cap, non-inferior to the 20 of 20 the seed reports, margin
          0.15 (the paper's 20/20 itself only shows a rate above 0.86 at 95%).

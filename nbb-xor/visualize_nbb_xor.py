@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap, LogNorm
 
 import nbb_xor as nbb
-from shared.figures import figure_parser, save_png
+from shared.frame.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 UNIT_NAMES = ["x1", "x2", "on", "h1", "h2", "h3", "y0", "y1"]   # y0: XOR = 0, y1: XOR = 1

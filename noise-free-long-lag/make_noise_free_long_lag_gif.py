@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import noise_free_long_lag as nf
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_noise_free_long_lag import default_seed, trained_seed
 
 

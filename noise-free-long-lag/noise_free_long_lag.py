@@ -18,7 +18,7 @@ once the error has stopped decreasing" (sequential construction). This small net
 the exact gradient, checked by --gradcheck against finite differences. 2c (Sec. 5.2
 "Architecture/Learning"): 2 memory blocks of size 1 with input and output gates, the 1997 cell
 (g in [-2, 2], h in [-1, 1]), outputs read the cells, no biases, 6(p + 10) + 4 weights, weights in
-[-0.2, 0.2], learning rate 0.01: shared.paper_lstm.PaperLSTM as it is.
+[-0.2, 0.2], learning rate 0.01: shared.networks.paper_lstm.PaperLSTM as it is.
 
 Training and success (Sec. 5 intro; Sec. 5.2; Table 11). On-line: one fresh sequence at a time,
 activations reset between sequences, the weights changed after each sequence by the sum of its
@@ -56,11 +56,11 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared import tasks
-from shared.experiment import Progress, conclude, format_table, int_at_most, positive_int, \
+from shared.environments import tasks
+from shared.frame.experiment import Progress, conclude, format_table, int_at_most, positive_int, \
     require_seeds, stub_parser, summarize
-from shared.long_lag import streams
-from shared.verdict import exact, grade, judge, mean_within, pending, rate_at_least, rate_at_most
+from shared.learning.long_lag import streams
+from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least, rate_at_most
 
 # ----------------------------------------------------------------------------------------
 # The paper's figures and criteria
@@ -264,7 +264,7 @@ class TinyRNNBank:
 def gradcheck(bank_class, p: int = 6, trials: int = 2) -> float:
     """Largest relative error between bank_class(...).change (PredictorBank or TinyRNNBank) and
     central differences of E on 2b sequences."""
-    from shared.gradcheck import check_gradients
+    from shared.frame.gradcheck import check_gradients
     net = bank_class(p + 1, [np.random.default_rng(s) for s in range(trials)], init_scale=1.0)
     codes = np.stack([tasks.long_lag_sequences(np.random.default_rng(10 + s), 1, p, "2b")[0] for s in range(trials)])
 
@@ -389,15 +389,15 @@ def train_predictor(seeds, variant: str = "2a", p: int = P_AB, budget: int = BUD
 
 
 # ----------------------------------------------------------------------------------------
-# 2c: the paper's 1997 LSTM (shared.paper_lstm), 2 blocks of size 1, no biases, lr 0.01, a target at
-# the end only, trained on line by shared.long_lag (weights held within a sequence)
+# 2c: the paper's 1997 LSTM (shared.networks.paper_lstm), 2 blocks of size 1, no biases, lr 0.01, a target at
+# the end only, trained on line by shared.learning.long_lag (weights held within a sequence)
 # ----------------------------------------------------------------------------------------
 
 EXTRA_MAX = 200           # the suffix is cut at 200 extra distractors (probability 0.9^200 ~ 7e-10 per sequence)
 
 
 def make_2c(p: int, q: int):
-    """make(rng, n) for shared.online.Stream: codes (n, q + 4 + EXTRA_MAX), -1 after each end;
+    """make(rng, n) for shared.learning.online.Stream: codes (n, q + 4 + EXTRA_MAX), -1 after each end;
     lengths (n,); targets (n, 2): x -> (1, 0), y -> (0, 1) (local coding, open question 5)."""
     width = q + 4 + EXTRA_MAX
 
@@ -428,20 +428,20 @@ def test_figures_2c(end_outputs: np.ndarray, targets: np.ndarray) -> dict:
 
 
 def net_2c(seeds, p: int):
-    from shared.paper_lstm import PaperLSTM
+    from shared.networks.paper_lstm import PaperLSTM
     return PaperLSTM(p + 4, 2, 1, 2, [streams(s)["init"] for s in seeds], cell_bias=False, gate_biases=False,
                      init_scale=INIT)
 
 
 def train_2c(seeds, p: int, q: int, budget: int, frozen_every: int = 2000, frozen_size: int = RUN) -> list[dict]:
     """The seeds' nets trained on line until 10,000 successive training sequences (each scored
-    before its update) are within 0.2 (the stream reading; shared.stopping.StoppingRule with no
+    before its update) are within 0.2 (the stream reading; shared.learning.stopping.StoppingRule with no
     error condition) or the budget ends, then tested on 10,000 fresh sequences; every
     ``frozen_every`` sequences each net is also tested frozen on 10,000 fresh sequences of its own
     check stream (the frozen reading: the first checkpoint at which none is wrong)."""
-    from shared.long_lag import train_and_test
-    from shared.online import Episode, Stream, evaluate
-    from shared.stopping import StoppingRule
+    from shared.learning.long_lag import train_and_test
+    from shared.learning.online import Episode, Stream, evaluate
+    from shared.learning.stopping import StoppingRule
     make = make_2c(p, q)
     net = net_2c(seeds, p)
     rule = StoppingRule(len(seeds), recent=RUN, threshold=THRESHOLD_C, train_error=None)
@@ -490,7 +490,7 @@ ODYSSNET = {"hidden": 16, "lr": 1e-2, "batch": 16, "thinking_steps": 2}   # 2 st
 
 def odyssnet_2a(p: int, seed: int):
     """The OdyssNet core for 2a: p + 1 input neurons, p + 1 output neurons, ODYSSNET["hidden"] more."""
-    from shared.long_lag import StepOdyssLearner
+    from shared.learning.long_lag import StepOdyssLearner
     n = p + 1
     return StepOdyssLearner(n, 2 * n + ODYSSNET["hidden"], n, ODYSSNET["lr"], streams(seed)["init"],
                             thinking_steps=ODYSSNET["thinking_steps"])
@@ -543,18 +543,18 @@ ODYSSNET_2C = {"hidden": 8, "lr": 5e-3, "batch": 16}
 
 def odyssnet_2c(p: int, seed: int):
     """The OdyssNet core for 2c: p + 4 input neurons, 2 output neurons, ODYSSNET_2C["hidden"] more."""
-    from shared.long_lag import OdyssLearner
+    from shared.learning.long_lag import OdyssLearner
     return OdyssLearner(p + 4, p + 6 + ODYSSNET_2C["hidden"], 2, ODYSSNET_2C["lr"], streams(seed)["init"])
 
 
 def train_odyssnet_2c(seeds, p: int, q: int, budget: int, frozen_every: int = 2000, frozen_size: int = RUN) -> list[dict]:
     """Each seed's OdyssNet core on the seed's 2c training stream, ODYSSNET_2C["batch"] sequences per
-    update, under the LSTM's rule (shared.long_lag.train_in_batches): the stream reading as for the
+    update, under the LSTM's rule (shared.learning.long_lag.train_in_batches): the stream reading as for the
     LSTM, and the frozen reading on the same check stream every ``frozen_every`` sequences (a first
     tenth screens, as for the LSTM)."""
-    from shared.long_lag import train_in_batches
-    from shared.online import Stream
-    from shared.stopping import StoppingRule
+    from shared.learning.long_lag import train_in_batches
+    from shared.learning.online import Stream
+    from shared.learning.stopping import StoppingRule
     make = make_2c(p, q)
     rows = []
     for seed in seeds:
@@ -692,7 +692,7 @@ RESULT_COLUMNS = ["setup", "weights", "runs solved (frozen)", "mean sequences to
 
 
 def bank_job(seeds, task: str, p: int, q: int, budget: int, construction: bool, model: str = "lstm") -> list[dict]:
-    """One bank of seeds (module level: sent to worker processes by shared.online.over_banks)."""
+    """One bank of seeds (module level: sent to worker processes by shared.learning.online.over_banks)."""
     if model == "odyssnet":
         return train_odyssnet_2c(seeds, p, q, budget) if task == "2c" else train_odyssnet_2a(seeds, p, budget)
     if task == "2c":
@@ -759,7 +759,7 @@ def main(argv=None) -> int:
         a, b = gradcheck(PredictorBank), gradcheck(TinyRNNBank)
         print(f"largest relative gradient error: 2a/2b net {a:.2e}, BPTT net {b:.2e}")
         return 0 if max(a, b) < 1e-6 else 1
-    from shared.online import over_banks
+    from shared.learning.online import over_banks
     task = args.task
     seeds = list(range(args.seed, args.seed + (min(args.n_seeds, 2) if args.quick else args.n_seeds)))
     p = args.p or (50 if task == "2c" else P_AB)

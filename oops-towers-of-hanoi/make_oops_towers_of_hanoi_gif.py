@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import oops_towers_of_hanoi as oh
-from shared.figures import figure_parser, frame_of, recorded, save_gif
+from shared.frame.figures import figure_parser, frame_of, recorded, save_gif
 
 
 def search_frame(history, upto: int, n_tasks: int) -> plt.Figure:

@@ -39,11 +39,11 @@ import time
 
 import numpy as np
 
-from shared.experiment import Progress, conclude, format_table, format_value, int_at_most, require_seeds, \
+from shared.frame.experiment import Progress, conclude, format_table, format_value, int_at_most, require_seeds, \
     stub_parser, summarize
-from shared.cluster import pool
-from shared.oops import HALTED, NEEDS_TOKEN, SOLVED, TIMEOUT, oops
-from shared.verdict import exact, grade, judge, pending
+from shared.frame.cluster import pool
+from shared.search.oops import HALTED, NEEDS_TOKEN, SOLVED, TIMEOUT, oops
+from shared.frame.verdict import exact, grade, judge, pending
 
 # ----------------------------------------------------------------------------------------
 # The language (Appendix A subset + node33's Hanoi primitives). Token ids; frozen programs follow.
@@ -178,7 +178,7 @@ def legal_tokens(tape: Tape, n_frozen: int, order) -> list:
 
 
 # ----------------------------------------------------------------------------------------
-# The language as shared.oops's search needs it (Try, Sec. 4.1, node19; Method 3.1, node12): new_tape,
+# The language as shared.search.oops's search needs it (Try, Sec. 4.1, node19; Method 3.1, node12): new_tape,
 # run, legal, copy, and the optional inert/advance.
 # ----------------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 import oops_towers_of_hanoi as oh
-from shared.figures import figure_parser, recorded, save_png
+from shared.frame.figures import figure_parser, recorded, save_png
 
 TOKEN_COLORS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#ffffff"]
 

@@ -23,8 +23,8 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 import pipe_6_bit_parity as pp
-from shared import pipe
-from shared.figures import figure_parser, frame_of, recorded, save_gif
+from shared.search import pipe
+from shared.frame.figures import figure_parser, frame_of, recorded, save_gif
 
 MAX_FRAMES = 60
 

@@ -3,16 +3,16 @@
 The paper: "Probabilistic incremental program evolution", Evolutionary Computation 5(2):123-141. Its body is
 not in our library; only its abstract is ([P]: "We compare PIPE to GP on a function regression problem and
 the 6-bit parity problem"; the ECML-97 version: "No crossover operator is used"). The rest is secondary [S]:
-the update rules as shared/pipe.py implements them (Secs. 4.1-4.4 as quoted by secondary sources), two
+the update rules as shared/search/pipe.py implements them (Secs. 4.1-4.4 as quoted by secondary sources), two
 disagreeing readings of the constants (see READINGS), and the seed's figure for parity: "a mean of several
 hundred thousand to a million evaluations (Table 9)".
 
 The task [S]: even parity of n = 6 bits, programs over the functions {AND, OR, NOT, IF} (IF(a, b, c): if a
 then b else c) and the terminals x0..x5. Fitness (minimised): the number of the 64 inputs on which the
 program's output differs from the even-parity bit; a run solves the task when a program has fitness 0. Every
-program runs on all 64 inputs at once (each x_i a 64-bit mask, shared.pipe.truth_table).
+program runs on all 64 inputs at once (each x_i a 64-bit mask, shared.search.pipe.truth_table).
 
-The method: PIPE from shared.pipe, with the paper's update iterated until the target probability (c_lr =
+The method: PIPE from shared.search.pipe, with the paper's update iterated until the target probability (c_lr =
 0.1), elitist learning, mutation along the best program, pruning; no probability clamp, no restarts. The
 paper's scale is 2,000,000 program evaluations per run ([S], the seed's reading): ten such runs take 20
 minutes on two cores, so they are the "paper_scale" section (`--budget 2000000`), which the verdict reads.
@@ -20,7 +20,7 @@ The headline is the scaled run: 204,000 evaluations per run, Koza's standard run
 GP section's budget, so PIPE and GP meet at equal cost.
 
 Comparisons (ours, the same task, budget and seeds): the other reading of the constants (`--reading`),
-genetic programming with subtree crossover (shared.gp, `--model gp`), the OdyssNet core trained by BPTT on
+genetic programming with subtree crossover (shared.search.gp, `--model gp`), the OdyssNet core trained by BPTT on
 the 64 cases (`--model odyssnet`), and the ladder of 4 and 5 bits (`--bits`).
 
 Run:  python3 pipe-6-bit-parity/pipe_6_bit_parity.py --n-seeds 10 --workers 2 --record                   # headline
@@ -38,12 +38,12 @@ from functools import reduce
 
 import numpy as np
 
-from shared import gp, pipe
-from shared.cluster import pool
-from shared.experiment import Progress, conclude, format_table, format_value, int_at_most, require_seeds, \
+from shared.search import gp, pipe
+from shared.frame.cluster import pool
+from shared.frame.experiment import Progress, conclude, format_table, format_value, int_at_most, require_seeds, \
     stub_parser, summarize
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.verdict import exact, grade, judge, mean_within, pending, rate_at_least
+from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
 # The task: even n-bit parity over {AND, OR, NOT, IF}, all 2^n inputs as bit masks
@@ -85,13 +85,13 @@ def wrong_cases(task: Task, program: pipe.Program) -> int:
 
 
 # ----------------------------------------------------------------------------------------
-# PIPE (shared.pipe) with one of two secondary readings of the paper's constants
+# PIPE (shared.search.pipe) with one of two secondary readings of the paper's constants
 # ----------------------------------------------------------------------------------------
 
-MAX_DEPTH = 17                    # ours: the PPT's depth bound (Koza's depth limit, shared.gp's default)
+MAX_DEPTH = 17                    # ours: the PPT's depth bound (Koza's depth limit, shared.search.gp's default)
 PAPER_BUDGET = 2_000_000          # [S] program evaluations per run (the seed's reading of the paper's scale)
 GP_POPULATION = 4000              # ours, after the standard run of Koza (1992): M = 4000 programs, G = 51 generations
-GP_BUDGET = GP_POPULATION * 51    # 204,000 evaluations: the GP section's budget (shared.gp: tournament 7, crossover
+GP_BUDGET = GP_POPULATION * 51    # 204,000 evaluations: the GP section's budget (shared.search.gp: tournament 7, crossover
                                   # 0.9, depth limit 17)
 HEADLINE_BUDGET = GP_BUDGET       # the scaled headline: PIPE at GP's cost (the paper's scale is a section)
 
@@ -141,7 +141,7 @@ def pipe_seed(job: tuple) -> dict:
 
 
 # ----------------------------------------------------------------------------------------
-# Genetic programming with subtree crossover (shared.gp): the paper's comparison, our constants
+# Genetic programming with subtree crossover (shared.search.gp): the paper's comparison, our constants
 # ----------------------------------------------------------------------------------------
 
 
@@ -170,7 +170,7 @@ def search_section(seeds, model: str, n_bits: int, reading: str, budget: int, po
                    workers: int) -> dict:
     clock = Progress(1)
     if model == "gp":
-        what = (f"GP with subtree crossover (shared.gp, population {population or GP_POPULATION}, tournament 7, "
+        what = (f"GP with subtree crossover (shared.search.gp, population {population or GP_POPULATION}, tournament 7, "
                 f"crossover 0.9, depth limit 17)")
         jobs, run_one = [(s, n_bits, budget, population, workers == 1) for s in seeds], gp_seed
     else:
@@ -218,7 +218,7 @@ ODYSSNET_RECIPE = {"neurons": 16, "thinking_steps": 6, "lr": 1e-2, "optimizer_st
 
 
 def odyssnet_cases(n_bits: int):
-    """Inputs as +-1 on neurons 0..n-1 (never zero: see shared.odyssnet on zero states); target +1 for even."""
+    """Inputs as +-1 on neurons 0..n-1 (never zero: see shared.networks.odyssnet on zero states); target +1 for even."""
     c = np.arange(1 << n_bits)
     bits = (c[:, None] >> np.arange(n_bits)) & 1
     return 2.0 * bits - 1.0, np.where(bits.sum(axis=1) % 2 == 0, 1.0, -1.0)[:, None]

@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 import pipe_6_bit_parity as pp
-from shared.figures import figure_parser, recorded, save_png
+from shared.frame.figures import figure_parser, recorded, save_png
 
 STYLE = {None: ("C9", "PIPE, reading B, 204k (headline)"), "paper_scale": ("C0", "PIPE, reading B, 2M (paper scale)"),
          "reading_a_paper_scale": ("C1", "PIPE, reading A, 2M"), "gp": ("C3", "GP with crossover, 204k")}

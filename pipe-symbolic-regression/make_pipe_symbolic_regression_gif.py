@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import pipe_symbolic_regression as sr
-from shared.figures import figure_parser, frame_of, recorded, save_gif
+from shared.frame.figures import figure_parser, frame_of, recorded, save_gif
 from visualize_pipe_symbolic_regression import pick_seed, trace
 
 

@@ -7,7 +7,7 @@ according to an adaptive probability distribution over all possible programs. Ea
 uses the best program to refine the distribution ... We compare PIPE to GP on a function regression
 problem and the 6-bit parity problem"; the ECML-97 version: "No crossover operator is used").
 Everything else is secondary ([S]) and labelled so: the task (the seed's reading of the paper), the
-rules (shared/pipe.py, from sources that quote the paper's sections) and the constants (two
+rules (shared/search/pipe.py, from sources that quote the paper's sections) and the constants (two
 secondary readings that disagree, A and B below).
 
 The task [S]: Koza's quartic f(x) = x^4 + x^3 + x^2 + x on 20 fitness cases drawn uniformly from
@@ -16,13 +16,13 @@ constant); a fitness case is a hit when |program(x) - f(x)| < 0.01 (Koza's crite
 solved when a program hits all 20. FIT (minimised) is the sum of absolute errors over the 20 cases
 (Koza's raw fitness; ours, as the paper's FIT is not readable).
 
-The method: PIPE (shared.pipe): a probabilistic prototype tree, programs drawn from it, the update
+The method: PIPE (shared.search.pipe): a probabilistic prototype tree, programs drawn from it, the update
 toward the best program of each generation iterated until its probability reaches P_TARGET (no cap),
 elitist learning, mutation along the best program, pruning; no crossover. Constants: reading B
 (the headline) or A (`--reading A`, its own section). The budget (evaluations per run) is ours.
 
 Baselines (ours, on the same fitness cases and budget): genetic programming with subtree crossover
-(shared.gp, `--model gp`); the OdyssNet core fitted to the 20 points by gradient descent
+(shared.search.gp, `--model gp`); the OdyssNet core fitted to the 20 points by gradient descent
 (`--model odyssnet`), scored on the same hits and on held-out points.
 
 Run:  python3 pipe-symbolic-regression/pipe_symbolic_regression.py --n-seeds 20 --workers 2 --record
@@ -39,13 +39,13 @@ from functools import partial
 
 import numpy as np
 
-from shared import gp as gp_module
-from shared import pipe
-from shared.cluster import pool
-from shared.experiment import Progress, conclude, format_table, format_value, int_at_most, require_seeds, \
+from shared.search import gp as gp_module
+from shared.search import pipe
+from shared.frame.cluster import pool
+from shared.frame.experiment import Progress, conclude, format_table, format_value, int_at_most, require_seeds, \
     stub_parser, summarize
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.verdict import grade, judge, pending, rate_at_least
+from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.frame.verdict import grade, judge, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
 # The task [S]: Koza's quartic, 20 random fitness cases in [-1, 1], {+, -, *, %}, {x, R}.
@@ -131,7 +131,7 @@ READINGS = {
           "mutation_probability": 0.4, "mutation_rate": 0.4, "prune_threshold": 0.999},
 }
 HEADLINE_READING = "B"           # the one that claims to be the paper's own example parameters
-MAX_DEPTH = 17                   # shared.pipe's bound on the tree (ours; Koza's GP depth limit); no cap of 6
+MAX_DEPTH = 17                   # shared.search.pipe's bound on the tree (ours; Koza's GP depth limit); no cap of 6
 BUDGET = 50_000                  # evaluations per run (ours: the paper's budget is not readable)
 POPULATIONS = (100, 1000)        # the two ends of the [S] claim's "populations up to 1000"
 
@@ -152,7 +152,7 @@ def run_pipe(job: tuple, budget: int, reading: str) -> dict:
 
 
 def run_gp(job: tuple, budget: int) -> dict:
-    """One GP run (shared.gp, its Koza-style constants) on the same cases and budget."""
+    """One GP run (shared.search.gp, its Koza-style constants) on the same cases and budget."""
     population, seed = job
     x = fitness_cases(seed)
     run = gp_module.gp(INSTRUCTIONS, make_fitness(x), np.random.default_rng([seed, 2, population]), population,
@@ -210,7 +210,7 @@ def seeds_block(rows) -> dict:
 
 def search_section(method: str, seeds, populations, budget: int, reading: str, workers: int) -> dict:
     clock = Progress(1)
-    name = f"PIPE (reading {reading})" if method == "pipe" else "GP with subtree crossover (shared.gp)"
+    name = f"PIPE (reading {reading})" if method == "pipe" else "GP with subtree crossover (shared.search.gp)"
     print(f"{name} on Koza's quartic, 20 random cases per seed: populations {list(populations)}, seeds "
           f"{seeds[0]}..{seeds[-1]}, {budget} evaluations per run")
     rows = search_sweep(method, seeds, populations, budget, reading, workers)
@@ -355,7 +355,7 @@ PAPER_FIGURES = [
     {"name": "success", "value": ">= 80% with populations up to 1000", "where": "seed (catalog plan #23) [S]"},
     {"name": "rules", "value": "P_TARGET = P(b) + (1 - P(b)) lr (eps + FIT(elite)) / (eps + FIT(b)); "
      "P += c_lr lr (1 - P) repeated until P(b) >= P_TARGET, c_lr = 0.1; mutation P_M / (|I| sqrt|b|), "
-     "P += mr (1 - P)", "where": "Secs. 4.2-4.4 as secondary sources quote them [S] (shared/pipe.py)"},
+     "P += mr (1 - P)", "where": "Secs. 4.2-4.4 as secondary sources quote them [S] (shared/search/pipe.py)"},
     {"name": "constants, reading B (headline)", "value": "P_T 0.8, lr 0.05, eps 1, P_el 0.2, P_M 0.2, mr 0.6, "
      "T_P 0.999", "where": "ExprOptimization.jl docstring, 'example parameters from paper' [S]"},
     {"name": "constants, reading A", "value": "P(terminal) 0.6, lr 0.2, P_el 0.2, P_M 0.4, mr 0.4, "
@@ -384,7 +384,7 @@ def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="reduced run for tests: 2 seeds, population 20, 600 evaluations "
                          "per run (OdyssNet: 20 steps)")
     parser.add_argument("--model", choices=["pipe", "gp", "odyssnet"], default="pipe",
-                        help="pipe: PIPE (default); gp: genetic programming with subtree crossover (shared.gp), its own "
+                        help="pipe: PIPE (default); gp: genetic programming with subtree crossover (shared.search.gp), its own "
                              "section; odyssnet: the OdyssNet core fitted by gradient descent, its own section")
     parser.add_argument("--reading", choices=sorted(READINGS), default=HEADLINE_READING,
                         help="which secondary reading of PIPE's constants (default B, the headline; A is its own section)")

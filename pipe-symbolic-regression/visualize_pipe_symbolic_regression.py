@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import pipe_symbolic_regression as sr
-from shared import pipe
-from shared.figures import figure_parser, recorded, save_png
+from shared.search import pipe
+from shared.frame.figures import figure_parser, recorded, save_png
 
 
 def trace(seed: int, population: int, budget: int, reading: str = "B") -> dict:

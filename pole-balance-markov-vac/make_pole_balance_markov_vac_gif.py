@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import pole_balance_markov_vac as vac
-from shared.envs import CartPole
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.environments.cartpole import CartPole
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_pole_balance_markov_vac import headline_run
 
 

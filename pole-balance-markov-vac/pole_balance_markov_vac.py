@@ -44,12 +44,12 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.control import Learner, OdyssNetBank
-from shared.envs import CartPole
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
+from shared.learning.control import Learner, OdyssNetBank
+from shared.environments.cartpole import CartPole
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                require_seeds, stub_parser, summarize)
-from shared.gradcheck import check_gradients
-from shared.verdict import grade, judge, mean_below, pending, rate_at_least
+from shared.frame.gradcheck import check_gradients
+from shared.frame.verdict import grade, judge, mean_below, pending, rate_at_least
 
 SCALE = np.array([2.4, 2.0, 0.21, 2.0])       # the critic's and actor's inputs: state / SCALE
 MAX_FORCE = 10.0
@@ -74,13 +74,13 @@ class Config:
     actor: str = "mlp"             # "mlp" (4-16-1) or "odyssnet" (the catalog's OdyssNet core)
     odyssnet_neurons: int = 16
     thinking: int = 2
-    lr_odyssnet: float = 0.003     # AdamW step size of the OdyssNet actor (shared.control.Learner)
+    lr_odyssnet: float = 0.003     # AdamW step size of the OdyssNet actor (shared.learning.control.Learner)
     lam: float = 0.0               # TD(lambda) trace decay of the critic (0: TD(0), the headline)
 
 
 # ----------------------------------------------------------------------------------------
 # A bank of S one-hidden-layer MLPs (one per seed, the seed the leading axis of every weight),
-# with the hand-written backward and dL/dx. shared.mlp.MLP is one net; this is the same net
+# with the hand-written backward and dL/dx. shared.networks.mlp.MLP is one net; this is the same net
 # batched over independent runs (a general piece: candidate for shared/).
 #   h = tanh(x W0 + b0),  y = h W1 + b1;   x (S, B, D) -> y (S, B, O)
 # ----------------------------------------------------------------------------------------

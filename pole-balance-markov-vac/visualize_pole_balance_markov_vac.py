@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import pole_balance_markov_vac as vac
-from shared.figures import figure_parser, save_png
+from shared.frame.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import pole_balance_non_markov as pb
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_pole_balance_non_markov import PICTURE_SEED, best_start, test_rollout, train_headline
 
 WINDOW = 100     # time steps of history shown (2 s)

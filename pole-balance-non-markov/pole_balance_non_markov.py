@@ -1,7 +1,7 @@
 """Pole balancing from positions only, learned through a differentiable world model
 (Schmidhuber 1990, "Making the world differentiable", FKI-126-90).
 
-The cart-pole of Barto, Sutton & Anderson (1983) (shared.envs.CartPole): the controller C sees
+The cart-pole of Barto, Sutton & Anderson (1983) (shared.environments.cartpole.CartPole): the controller C sees
 only the cart position x and the pole angle theta, never the velocities, so it must infer them
 from the history of positions: the task is non-Markovian. Both C and the model M are fully
 recurrent tanh nets. Nothing tells C what to do: the environment only answers with pain, 1 at
@@ -40,12 +40,12 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.cluster import pool
-from shared.control import Learner, OdyssNetBank, RecurrentBank
-from shared.envs import CartPole
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
+from shared.frame.cluster import pool
+from shared.learning.control import Learner, OdyssNetBank, RecurrentBank
+from shared.environments.cartpole import CartPole
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                require_seeds, stub_parser, summarize)
-from shared.verdict import grade, judge, pending, rate_at_least
+from shared.frame.verdict import grade, judge, pending, rate_at_least
 
 POLE = CartPole(observation="positions")
 SCALE = np.array([POLE.x_limit, POLE.theta_limit])   # observations are given to the nets as (x, theta) / limits
@@ -425,7 +425,7 @@ def train_sweep(cfg: Config, seeds, refresh=True, workers=1):
 
 
 def gradient_errors() -> dict:
-    from shared.gradcheck import check_gradients
+    from shared.frame.gradcheck import check_gradients
     errors = {}
     seeds = [0, 1]
     rng = np.random.default_rng(11)

@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import pole_balance_non_markov as pb
-from shared.figures import figure_parser, recorded, save_png
+from shared.frame.figures import figure_parser, recorded, save_png
 
 
 PICTURE_SEED = 1   # the first seed of the recorded sweep whose run solves (seed 0's does not)

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import pomdp_flag_maze as pf
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_pomdp_flag_maze import draw_maze, rollouts, train_headline
 
 ACTIONS = "NESW"

@@ -31,8 +31,8 @@ an episode lasts at most 2(L + 1) steps.
 
 A run is solved at the first cycle after which the greedy C (argmax of pi) reaches the indicated
 flag for both indicators. Comparisons: a recurrent REINFORCE baseline (the same LSTM C trained on
-the real sparse reward, shared.rl.policy_gradient_logits); OdyssNet as C and as M
-(shared.control.OdyssNetBank).
+the real sparse reward, shared.learning.rl.policy_gradient_logits); OdyssNet as C and as M
+(shared.learning.control.OdyssNetBank).
 
 Run:  python3 pomdp-flag-maze/pomdp_flag_maze.py --n-seeds 10 --record
 """
@@ -46,13 +46,13 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.cluster import pool
-from shared.control import Learner, OdyssNetBank
-from shared.envs import GridMaze
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
+from shared.frame.cluster import pool
+from shared.learning.control import Learner, OdyssNetBank
+from shared.environments.maze import GridMaze
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                require_seeds, stub_parser, summarize)
-from shared.rl import policy_gradient_logits
-from shared.verdict import grade, judge, pending, rate_at_least
+from shared.learning.rl import policy_gradient_logits
+from shared.frame.verdict import grade, judge, pending, rate_at_least
 
 N_ACT, N_OBS, N_OUTCOME = 4, 5, 3        # actions N, E, S, W; observation 4 wall bits + indicator; none/+2/-2
 REWARD = 2.0
@@ -99,7 +99,7 @@ class Config:
 
 
 # ----------------------------------------------------------------------------------------
-# The T-maze on shared.envs.GridMaze: S at the west end of a corridor of L moves to T, flag A above
+# The T-maze on shared.environments.maze.GridMaze: S at the west end of a corridor of L moves to T, flag A above
 # T (paid when the indicator is +1), flag B below (paid when it is -1).
 # ----------------------------------------------------------------------------------------
 
@@ -178,7 +178,7 @@ def held_random_policy(rngs, batch, hold):
 
 # ----------------------------------------------------------------------------------------
 # A seed-batched LSTM bank with a one-step API and its exact backward (a general piece: the lead may
-# move it into shared.control beside RecurrentBank). State = [h, c] concatenated (S, B, 2H).
+# move it into shared.learning.control beside RecurrentBank). State = [h, c] concatenated (S, B, 2H).
 #   z = x W + h U + b;  i, f, o = sigmoid(z_i, z_f, z_o);  g = tanh(z_g)
 #   c' = f c + i g;  h' = o tanh(c');  out = h' V + d
 # ----------------------------------------------------------------------------------------
@@ -630,7 +630,7 @@ def train_sweep(cfg: Config, seeds, workers=1):
 
 
 def gradient_errors() -> dict:
-    from shared.gradcheck import check_gradients
+    from shared.frame.gradcheck import check_gradients
     errors = {}
     seeds = [0, 1]
     rng = np.random.default_rng(5)

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import pomdp_flag_maze as pf
-from shared.figures import figure_parser, save_png
+from shared.frame.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 

@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import rs_parity as rs
-from shared import search
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.search import guessing
+from shared.frame.figures import figure_parser, frame_of, save_gif
 
 
 def replay(seed: int, lengths, max_trials: int):
@@ -30,7 +30,7 @@ def replay(seed: int, lengths, max_trials: int):
     arch = rs.net("a2-noself")
     data = rs.sequences(np.random.default_rng([seed, 0]), rs.N_TRAIN, lengths)
     rng = np.random.default_rng([seed, 1])
-    draw = search.uniform_prior(*rs.PRIOR, arch.size)
+    draw = guessing.uniform_prior(*rs.PRIOR, arch.size)
     guesses, right = [], []
     while sum(len(g) for g in guesses) < max_trials:
         w = draw(rng, rs.BATCH["a2-noself"])

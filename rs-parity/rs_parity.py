@@ -42,10 +42,11 @@ import sys
 
 import numpy as np
 
-from shared import long_lag, search
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds, sweep,
+from shared.learning import long_lag
+from shared.search import guessing
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds, sweep,
                                stub_parser, summarize)
-from shared.verdict import grade, judge, mean_within, paired_better, pending, rate_at_least
+from shared.frame.verdict import grade, judge, mean_within, paired_better, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
 # The papers' setup (guessing2001 nodes 2 and 4; NIPS 9 Sec. 1)
@@ -83,28 +84,28 @@ NETS = {"a2-noself": "A2 without self-connections for the hidden units (10 hidde
         "a1": "A1 with n = 1 (fully connected, hidden unit biased; 7 weights)"}
 
 
-def net(name: str) -> search.Architecture:
+def net(name: str) -> guessing.Architecture:
     """The papers' nets, all units logistic: A2 (``a2-self``), A2 without the hidden units' self-connections
     (``a2-noself``), A1 with one hidden unit and an unbiased output (``a1``; node 2 names only the hidden
     units' biases)."""
     if name == "a1":
-        return search.a1(1, output_bias=False)
-    return search.a2(10, self_connections=name == "a2-self")
+        return guessing.a1(1, output_bias=False)
+    return guessing.a2(10, self_connections=name == "a2-self")
 
 
-def end_values(arch: search.Architecture, weights: np.ndarray, x, lengths, update: str = "layered") -> np.ndarray:
+def end_values(arch: guessing.Architecture, weights: np.ndarray, x, lengths, update: str = "layered") -> np.ndarray:
     """(n, k) outputs at the sequence ends under the ``layered`` (hidden units first, then the output reading
-    them at the same step: ours, the paper's reading) or ``synchronous`` update (shared.search.end_outputs)."""
-    return search.end_outputs(arch, weights, x, lengths, layered=update == "layered")[..., 0]
+    them at the same step: ours, the paper's reading) or ``synchronous`` update (shared.search.guessing.end_outputs)."""
+    return guessing.end_outputs(arch, weights, x, lengths, layered=update == "layered")[..., 0]
 
 
 def all_correct(arch, weights, data, tolerance=TOLERANCE, update="layered", stages=(8, 32)):
     """Whether each guess classifies every sequence correctly, and the sequences it was run on
-    (shared.search.all_correct: a guess is charged the sequences up to its first wrong one)."""
+    (shared.search.guessing.all_correct: a guess is charged the sequences up to its first wrong one)."""
     x, lengths, cls = data
     def correct(ends, rows):
         return np.abs(ends[..., 0] - cls[rows]) < tolerance
-    return search.all_correct(arch, weights, x, lengths, correct, stages, layered=update == "layered")
+    return guessing.all_correct(arch, weights, x, lengths, correct, stages, layered=update == "layered")
 
 
 TASKS = {  # section -> (net, noise, update, tolerance, default budget)
@@ -123,7 +124,7 @@ def guess_seed(task: str, seed: int, max_trials: int, lengths=LENGTHS) -> dict:
     name, noise, update, tolerance, _ = TASKS[task]
     arch = net(name)
     train = sequences(np.random.default_rng([seed, 0]), N_TRAIN, lengths, noise)
-    found = search.guess(search.uniform_prior(*PRIOR, arch.size),
+    found = guessing.guess(guessing.uniform_prior(*PRIOR, arch.size),
                          lambda w: all_correct(arch, w, train, tolerance, update),
                          np.random.default_rng([seed, 1]), BATCH[name], max_trials=max_trials)
     row = {"seed": seed, "solved": found.found, "trials": found.trials, "sequences_run": found.cost,
@@ -215,7 +216,7 @@ def verdict(record: dict) -> dict:
 BPTT = {"init": 1.0, "lr": 0.05}     # weights uniform in [-1, 1], Adam, full batch
 
 
-def bptt_loss(arch: search.Architecture, weights: np.ndarray, x: np.ndarray, lengths: np.ndarray,
+def bptt_loss(arch: guessing.Architecture, weights: np.ndarray, x: np.ndarray, lengths: np.ndarray,
               target: np.ndarray):
     """Mean squared error at the sequence ends of a logistic net with the layered update (one output) and its
     gradient by BPTT (hand-written). weights (size,) in the flat order of ``arch``; returns (loss, grad (size,),
@@ -260,7 +261,7 @@ def bptt_loss(arch: search.Architecture, weights: np.ndarray, x: np.ndarray, len
 def bptt_seed(seed: int, epochs: int, lengths=LENGTHS) -> dict:
     """The headline net trained by BPTT + Adam, full batch, on the same 100 training sequences; the paper's
     criterion on the training set (stop when all 100 are within 0.1) and then on the test set."""
-    from shared.optim import Adam
+    from shared.networks.optim import Adam
     arch = net("a2-noself")
     x, n, cls = sequences(np.random.default_rng([seed, 0]), N_TRAIN, lengths)
     tx, tn, tcls = sequences(np.random.default_rng([seed, 2]), N_TEST, lengths)
@@ -311,7 +312,7 @@ ODYSSNET = {"neurons": 8, "lr": 5e-3, "batch": 20}
 
 
 def odyssnet_seed(seed: int, epochs: int, lengths=LENGTHS) -> dict:
-    """OdyssNet core (shared.long_lag.odyssnet_end_classifier), input on neuron 0, the class read from the last
+    """OdyssNet core (shared.learning.long_lag.odyssnet_end_classifier), input on neuron 0, the class read from the last
     neuron at the last step; AdamW on mini-batches of 20 of the same 100 training sequences. A mini-batch is cut
     to its shortest sequence and its targets are the parities of the cut sequences (the cut is still a parity
     sequence of its length); the paper's criterion on the training and test sets, each at its own length."""

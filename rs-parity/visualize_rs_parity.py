@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import rs_parity as rs
-from shared.figures import figure_parser, save_png
+from shared.frame.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 

@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import rs_tomita as rs
-from shared import search
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.search import guessing
+from shared.frame.figures import figure_parser, frame_of, save_gif
 
 GRAMMAR, ARCH = 4, "A1"
 
@@ -32,12 +32,12 @@ def replay(seed: int, max_trials: int):
     strings, target = rs.training_set(GRAMMAR)
     x, n = rs.encode(strings)
     rng = np.random.default_rng([seed, 1, GRAMMAR, rs.ARCHS.index(ARCH), rs.A1_HIDDEN])
-    draw = search.uniform_prior(*rs.PRIOR, arch.size)
+    draw = guessing.uniform_prior(*rs.PRIOR, arch.size)
     guesses, right, ends = [], [], []
     total = 0
     while total < max_trials:
         w = draw(rng, min(rs.BATCH, max_trials - total))
-        out = search.end_outputs(arch, w, x, n)[:, :, 0]
+        out = guessing.end_outputs(arch, w, x, n)[:, :, 0]
         ok = np.abs(out - target) < rs.TOLERANCE
         guesses.append(w)
         right.append(ok.sum(axis=1))

@@ -48,10 +48,10 @@ import sys
 
 import numpy as np
 
-from shared import search
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds,
+from shared.search import guessing
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds,
                                stub_parser, summarize)
-from shared.verdict import exact, grade, judge, mean_within, pending, rate_at_least, rate_at_most
+from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least, rate_at_most
 
 # ----------------------------------------------------------------------------------------
 # The task: Tomita's seven regular languages over {0, 1}
@@ -157,7 +157,7 @@ def encode(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ----------------------------------------------------------------------------------------
-# The method: random weight guessing (shared.search) on the 2001 chapter's A1 and A2
+# The method: random weight guessing (shared.search.guessing) on the 2001 chapter's A1 and A2
 # ----------------------------------------------------------------------------------------
 
 PRIOR = (-100.0, 100.0)   # guessing2001 node 2; NIPS 9 Sec. 1
@@ -168,10 +168,10 @@ GENERALISES = 0.95        # balanced held-out accuracy for "generalises" (ours)
 ARCHS = ("A1", "A2")
 
 
-def architecture(name: str, hidden: int = A1_HIDDEN) -> search.Architecture:
+def architecture(name: str, hidden: int = A1_HIDDEN) -> guessing.Architecture:
     """A1: fully recurrent, 1 input, 1 output, ``hidden`` biased hidden units (output biased too);
     A2: 10 hidden units each seeing the input, the output and itself, the output seeing all (node 2)."""
-    return search.a2() if name == "A2" else search.a1(hidden)
+    return guessing.a2() if name == "A2" else guessing.a1(hidden)
 
 
 def guess_seed(grammar: int, arch_name: str, seed: int, max_trials: int, hidden: int = A1_HIDDEN,
@@ -185,7 +185,7 @@ def guess_seed(grammar: int, arch_name: str, seed: int, max_trials: int, hidden:
     def correct(ends, rows):
         return np.abs(ends[..., 0] - target[rows]) < TOLERANCE
     rng = np.random.default_rng([seed, 1, grammar, ARCHS.index(arch_name), hidden])
-    found = search.guess(search.uniform_prior(*PRIOR, arch.size), lambda w: search.all_correct(arch, w, x, n, correct),
+    found = guessing.guess(guessing.uniform_prior(*PRIOR, arch.size), lambda w: guessing.all_correct(arch, w, x, n, correct),
                          rng, BATCH, max_trials=max_trials)
     row = {"grammar": grammar, "arch": arch_name, "hidden": hidden if arch_name == "A1" else 10, "seed": seed,
            "solved": found.found, "trials": found.trials, "sequences_run": found.cost,
@@ -197,10 +197,10 @@ def guess_seed(grammar: int, arch_name: str, seed: int, max_trials: int, hidden:
     return row
 
 
-def held_out_scores(grammar: int, arch: search.Architecture, weights: np.ndarray) -> dict:
+def held_out_scores(grammar: int, arch: guessing.Architecture, weights: np.ndarray) -> dict:
     strings, target = held_out_set(grammar)
     x, n = encode(strings)
-    ok = np.abs(search.end_outputs(arch, weights[None, :], x, n)[0, :, 0] - target) < TOLERANCE
+    ok = np.abs(guessing.end_outputs(arch, weights[None, :], x, n)[0, :, 0] - target) < TOLERANCE
     balanced = float(np.mean([ok[target == c].mean() for c in (0.0, 1.0)]))
     return {"held_out_accuracy": float(ok.mean()), "balanced_accuracy": balanced,
             "generalises": balanced >= GENERALISES}
@@ -295,7 +295,7 @@ def odyssnet_predict(trainer, strings: list[str]) -> np.ndarray:
 def odyssnet_seed(grammar: int, seed: int, epochs: int) -> dict:
     """OdyssNet core, input on neuron 0, the class on the last neuron at the last symbol; AdamW, one
     step per length group of the 16 strings per epoch; stops once all 16 meet the papers' criterion."""
-    from shared.odyssnet import OdyssNet, OdyssNetTrainer
+    from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
     strings, target = training_set(grammar)
     x, n = encode(strings)
     model = OdyssNet(ODYSSNET["neurons"], [0], [ODYSSNET["neurons"] - 1], pulse_mode=False,

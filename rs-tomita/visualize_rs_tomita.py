@@ -19,8 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import rs_tomita as rs
-from shared import search
-from shared.figures import figure_parser, save_png
+from shared.search import guessing
+from shared.frame.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 

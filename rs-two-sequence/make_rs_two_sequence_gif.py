@@ -19,8 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import rs_two_sequence as rs
-from shared import search
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.search import guessing
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_rs_two_sequence import traces
 
 
@@ -30,7 +30,7 @@ def replay(seed: int, lengths, max_trials: int):
     data = rs.sequences(np.random.default_rng([seed, 0]), rs.N_TRAIN, lengths)
     _, score, _ = rs.task_setup("two-sequence", data)
     rng = np.random.default_rng([seed, 1])
-    draw = search.uniform_prior(*rs.PRIOR, search.a1(1).size)
+    draw = guessing.uniform_prior(*rs.PRIOR, guessing.a1(1).size)
     guesses, right = [], []
     while sum(len(g) for g in guesses) < max_trials:
         w = draw(rng, rs.BATCH)

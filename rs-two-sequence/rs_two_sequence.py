@@ -17,7 +17,7 @@ every element after the informative ones:
 * 2-sequence problem (the headline, ``--task two-sequence``): only the first N elements carry the class
   (N = 1 here: -1.0 for class 1, +1.0 for class 2, "the inputs are not free parameters"). The net: the
   2001 paper's A1 with n = 1 hidden unit, logistic units (NIPS Sec. 1: "All activation functions are
-  logistic sigmoid"), fully connected, biased: 8 weights (the output biased too) (``shared.search.a1``).
+  logistic sigmoid"), fully connected, biased: 8 weights (the output biased too) (``shared.search.guessing.a1``).
 * latch variant I (``--task latch1``): one tanh unit, h(t) = tanh(w h(t-1) + x(t)); the free parameters
   are w and the two classes' initial inputs; targets +0.8 / -0.8 (3 parameters in [-100, 100]).
 * latch variant II (``--task latch2``): one tanh unit with a self, an input and a bias weight; inputs
@@ -37,10 +37,11 @@ import sys
 
 import numpy as np
 
-from shared import long_lag, search
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds, sweep,
+from shared.learning import long_lag
+from shared.search import guessing
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds, sweep,
                                stub_parser, summarize)
-from shared.verdict import exact, grade, judge, mean_within, pending, rate_at_least
+from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
 # The papers' setup (guessing2001 node 2 and node 3)
@@ -65,10 +66,10 @@ def sequences(rng: np.random.Generator, k: int, lengths=LENGTHS, informative: in
     return x, n, cls
 
 
-def latch2_net() -> search.Architecture:
+def latch2_net() -> guessing.Architecture:
     """Latch variant II: one tanh unit, a self, an input and a bias weight (node 3)."""
     one = np.ones((1, 1), bool)
-    return search.Architecture(one, one, np.ones(1, bool), np.ones(1, bool), 1)
+    return guessing.Architecture(one, one, np.ones(1, bool), np.ones(1, bool), 1)
 
 
 def latch1_ends(weights: np.ndarray, x: np.ndarray, lengths: np.ndarray, cls: np.ndarray) -> np.ndarray:
@@ -91,7 +92,7 @@ def task_setup(task: str, data: tuple):
         target = np.where(cls == 1, 0.8, -0.8)
 
         def score(w):
-            # staged like shared.search.all_correct: the first 8 sequences, then the rest
+            # staged like shared.search.guessing.all_correct: the first 8 sequences, then the rest
             alive, cost = np.ones(len(w), bool), np.zeros(len(w), np.int64)
             for rows in (np.arange(8), np.arange(8, len(n))):
                 live = np.flatnonzero(alive)
@@ -103,12 +104,12 @@ def task_setup(task: str, data: tuple):
                 alive[live[failed]] = False
             return alive, cost
         return 3, score, target
-    arch = latch2_net() if task == "latch2" else search.a1(1)
+    arch = latch2_net() if task == "latch2" else guessing.a1(1)
     target = np.where(cls == 1, 1.0, -1.0) if task == "latch2" else cls.astype(float)
 
     def correct(ends, rows):
         return np.abs(ends[..., 0] - target[rows]) < TOLERANCE
-    return arch.size, lambda w: search.all_correct(arch, w, x, n, correct), target
+    return arch.size, lambda w: guessing.all_correct(arch, w, x, n, correct), target
 
 
 def guess_seed(task: str, seed: int, max_trials: int, lengths=LENGTHS) -> dict:
@@ -116,7 +117,7 @@ def guess_seed(task: str, seed: int, max_trials: int, lengths=LENGTHS) -> dict:
     run on a test set from stream [seed, 2]."""
     train = sequences(np.random.default_rng([seed, 0]), N_TRAIN, lengths)
     size, score, _ = task_setup(task, train)
-    found = search.guess(search.uniform_prior(*PRIOR, size), score, np.random.default_rng([seed, 1]), BATCH,
+    found = guessing.guess(guessing.uniform_prior(*PRIOR, size), score, np.random.default_rng([seed, 1]), BATCH,
                          max_trials=max_trials)
     row = {"seed": seed, "solved": found.found, "trials": found.trials, "sequences_run": found.cost,
            "test_accuracy": None, "weights": None}
@@ -135,8 +136,8 @@ def end_values(task: str, weights: np.ndarray, data: tuple) -> np.ndarray:
     x, n, cls = data
     if task == "latch1":
         return latch1_ends(weights[None, :], x, n, cls)[0]
-    arch = latch2_net() if task == "latch2" else search.a1(1)
-    return search.end_outputs(arch, weights[None, :], x, n)[0, :, 0]
+    arch = latch2_net() if task == "latch2" else guessing.a1(1)
+    return guessing.end_outputs(arch, weights[None, :], x, n)[0, :, 0]
 
 
 def test_accuracy(task: str, weights: np.ndarray, data: tuple) -> float:
@@ -220,7 +221,7 @@ ODYSSNET = {"neurons": 8, "lr": 5e-3, "batch": 20}
 
 
 def odyssnet_seed(seed: int, epochs: int, lengths=LENGTHS) -> dict:
-    """OdyssNet core (shared.long_lag.odyssnet_end_classifier), input on neuron 0, the class read from the last
+    """OdyssNet core (shared.learning.long_lag.odyssnet_end_classifier), input on neuron 0, the class read from the last
     neuron at the last step; AdamW on mini-batches of the same 100 training sequences, each mini-batch cut to its
     shortest sequence (the cut drops distractors at the end: still a 2-sequence sequence of its length); the
     papers' criterion on the training and test sets, each sequence at its own length."""
@@ -241,8 +242,8 @@ BPTT = {"init": 1.0, "lr": 0.05}     # weights uniform in [-1, 1] (the published
 
 def a1_loss(weights: np.ndarray, x: np.ndarray, lengths: np.ndarray, target: np.ndarray):
     """Mean squared error at the sequence ends of A1 (n = 1, logistic) and its gradient by BPTT.
-    weights (8,) in shared.search.a1(1)'s flat order; returns (loss, grad (8,), end outputs (k,))."""
-    arch = search.a1(1)
+    weights (8,) in shared.search.guessing.a1(1)'s flat order; returns (loss, grad (8,), end outputs (k,))."""
+    arch = guessing.a1(1)
     w, u, b = (a[0] for a in arch.unpack(weights[None, :]))
     k, steps = len(lengths), int(lengths.max())
     states = np.zeros((steps + 1, k, 2))
@@ -267,10 +268,10 @@ def a1_loss(weights: np.ndarray, x: np.ndarray, lengths: np.ndarray, target: np.
 
 def bptt_seed(seed: int, epochs: int, lengths=LENGTHS) -> dict:
     """A1 (n = 1) trained by BPTT + Adam, full batch, on the same 100 training sequences; the papers' criterion."""
-    from shared.optim import Adam
+    from shared.networks.optim import Adam
     x, n, cls = sequences(np.random.default_rng([seed, 0]), N_TRAIN, lengths)
     tx, tn, tcls = sequences(np.random.default_rng([seed, 2]), N_TEST, lengths)
-    params = {"w": np.random.default_rng([seed, 5]).uniform(-BPTT["init"], BPTT["init"], search.a1(1).size)}
+    params = {"w": np.random.default_rng([seed, 5]).uniform(-BPTT["init"], BPTT["init"], guessing.a1(1).size)}
     optimizer = Adam(params, lr=BPTT["lr"])
     curve, solved_at = [], None
     for epoch in range(1, epochs + 1):
@@ -461,9 +462,9 @@ def density_record(seeds, guesses: int, lengths, widths=PRIOR_WIDTHS) -> dict:
     """The density of solutions under priors U[-a, a] (ours; node 6: "RG's success depends on sufficient
     weight initialization intervals"): ``guesses`` guesses per seed and width on that seed's training set,
     the share right on all 100 sequences (the expected trials are its inverse)."""
-    from shared.verdict import rate_bounds
+    from shared.frame.verdict import rate_bounds
     clock = Progress(1)
-    arch = search.a1(1)
+    arch = guessing.a1(1)
     rows, per_seed = [], []
     for a in widths:
         hits = 0

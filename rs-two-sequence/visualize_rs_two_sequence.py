@@ -19,8 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import rs_two_sequence as rs
-from shared import search
-from shared.figures import figure_parser, save_png
+from shared.search import guessing
+from shared.frame.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 
@@ -57,7 +57,7 @@ def trials(record: dict, out: Path) -> None:
 
 def traces(weights: np.ndarray, data: tuple, show: int = 12):
     """The found A1 net's two units over time on the first ``show`` training sequences."""
-    arch = search.a1(1)
+    arch = guessing.a1(1)
     w, u, b = arch.unpack(weights[None, :])
     x, n, cls = data
     state = np.zeros((show, 2))
@@ -96,7 +96,7 @@ def mechanism(record: dict, seed: int, out: Path, lengths=rs.LENGTHS) -> None:
     axes[1].axhspan(0.9, 1.0, color="C1", alpha=0.1)
     axes[1].axhspan(0.0, 0.1, color="C0", alpha=0.1)
     axes[1].set_title("output: within 0.1 of the target at each sequence's end", fontsize=10)
-    arch = search.a1(1)
+    arch = guessing.a1(1)
     w, u, b = arch.unpack(weights[None, :])
     table = np.zeros((2, 4))
     table[:, :2] = w[0].T            # row = receiving unit: from hidden, from output

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import saccadic_target_detection as st
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_saccadic_target_detection import draw_move_field, draw_scene, fovea_image, trained
 
 

@@ -49,11 +49,11 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.control import Learner, OdyssNetBank, RecurrentBank, clip_per_seed
-from shared.experiment import (Progress, conclude, format_table, int_at_most, require_seeds, stub_parser,
+from shared.learning.control import Learner, OdyssNetBank, RecurrentBank, clip_per_seed
+from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, require_seeds, stub_parser,
                                summarize)
-from shared.gradcheck import check_gradients
-from shared.verdict import grade, judge, mean_below, paired_better, pending
+from shared.frame.gradcheck import check_gradients
+from shared.frame.verdict import grade, judge, mean_below, paired_better, pending
 
 # ----------------------------------------------------------------------------------------
 # The scene and the fovea.
@@ -311,7 +311,7 @@ class Stepper:
         return self.bank.initial_state(batch)
 
     def step(self, h, x):
-        h2, y, cache = self.bank.step_cached(h, x)         # shared.control's banks and the MLP bank alike
+        h2, y, cache = self.bank.step_cached(h, x)         # shared.learning.control's banks and the MLP bank alike
         if self.squash:
             y = logistic(y)
         return h2, y, (cache, y)

@@ -22,7 +22,7 @@ from matplotlib.colors import Normalize
 from matplotlib.patches import Polygon, Rectangle
 
 import saccadic_target_detection as st
-from shared.figures import figure_parser, recorded, save_png
+from shared.frame.figures import figure_parser, recorded, save_png
 
 HERE = Path(__file__).resolve().parent
 

@@ -1,20 +1,15 @@
 """Numerics and the run frame shared by every problem of the catalog.
 
-- ``shared.experiment``: command line, progress lines, seed sweeps, verdict block, results record.
-- ``shared.verdict``: the statistics a verdict rule is written with (intervals, equivalence and
-  non-inferiority tests, Holm's correction) and the claim it records.
-- ``shared.machine``: what the record says about the machine: CPU, SIMD, BLAS and its kernel.
-- ``shared.figures``: PNGs and GIFs written atomically within the catalog's size caps.
-- ``shared.activations``, ``shared.gradcheck``, ``shared.optim``: activations with derivatives, the
-  numerical gradient check, SGD / Adam / AdamW / Prodigy.
-- ``shared.recurrent``: the LSTM family (1997 cell, forget gate, peepholes, the nine Greff et al.
-  variants) and the vanilla RNN, with BPTT.
-- ``shared.odyssnet``: the OdyssNet core, trainer and checkpoints.
-- ``shared.paper_lstm``: the LSTM as the 1997/2000 papers train it: a bank of trials learning on line by
-  the truncated gradient, computed forward in time or per sequence.
-- ``shared.online``: the papers' on-line training loop for such a bank, with its stopping rule.
-- ``shared.tasks``: the sequence tasks of the long-time-lag papers (Reber grammars, Experiments 2-6).
-- ``shared.stopping``: the 1997 paper's stopping rules on the training stream (ST3 and Experiment 5's).
+Grouped by kind, one subpackage each (a group imports only those listed before it):
+
+- ``shared.frame``: the run frame: command line, progress, seed sweeps, verdicts, records, pictures,
+  argument checks, the numerical gradient check.
+- ``shared.networks``: networks with hand-written backward passes (the LSTM family, the papers'
+  LSTM, OdyssNet, MLP, fast weights, attention, world models, the Neural Bucket Brigade) and optimizers.
+- ``shared.environments``: the long-time-lag papers' sequence tasks, the cart-pole, grid mazes.
+- ``shared.learning``: the papers' on-line protocols and stopping rules, controllers trained through
+  models, reinforcement-learning rules, the neural sequence chunker, ICA.
+- ``shared.search``: random weight guessing, Levin search, OOPS, PIPE and GP, evolution strategies.
 
 Importing this package pins the numerical kernels, before numpy loads (every script of the catalog
 imports ``shared`` before numpy; ``tests/test_stubs.py`` checks it):
@@ -29,7 +24,7 @@ imports ``shared`` before numpy; ``tests/test_stubs.py`` checks it):
 Long training amplifies a last-bit difference into a different run, so these pins are what makes a
 seed's figures the same on two x86-64 machines (with the same numpy and OpenBLAS builds). A setting
 already in the environment is left alone: that is how ``bin/catalog.py verify`` is run under another
-kernel set on purpose. What was in effect is recorded (``shared.machine.describe``).
+kernel set on purpose. What was in effect is recorded (``shared.frame.machine.describe``).
 """
 
 import os as _os

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import subgoal_obstacle_avoidance as sg
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_subgoal_obstacle_avoidance import draw_arena
 
 

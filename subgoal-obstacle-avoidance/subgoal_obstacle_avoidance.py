@@ -35,13 +35,13 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.control import Learner, OdyssNetBank
-from shared.experiment import (Progress, conclude, format_table, int_at_most, positive_float, positive_int,
+from shared.learning.control import Learner, OdyssNetBank
+from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_float, positive_int,
                                require_seeds, stub_parser, summarize)
-from shared.gradcheck import check_gradients
-from shared.mlp import MLP
-from shared.optim import Adam, clip_global_norm
-from shared.verdict import grade, judge, mean_below, paired_better, pending
+from shared.frame.gradcheck import check_gradients
+from shared.networks.mlp import MLP
+from shared.networks.optim import Adam, clip_global_norm
+from shared.frame.verdict import grade, judge, mean_below, paired_better, pending
 
 # ----------------------------------------------------------------------------------------
 # The arena and the program executer C (obstacle-blind: it walks straight at its target).
@@ -327,7 +327,7 @@ class MLPGenerator(StaticGenerator):
 
 
 class OdyssNetGenerator(StaticGenerator):
-    """The catalog's OdyssNet core (shared.control.OdyssNetBank, one core) as S: the arena is injected
+    """The catalog's OdyssNet core (shared.learning.control.OdyssNetBank, one core) as S: the arena is injected
     at the first of ``thinking`` steps, the sub-goals read out at the last."""
 
     def __init__(self, cfg: Config, seed: int):

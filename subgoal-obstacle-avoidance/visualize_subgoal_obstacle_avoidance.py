@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.patches import Circle
 
 import subgoal_obstacle_avoidance as sg
-from shared.figures import figure_parser, recorded, save_png
+from shared.frame.figures import figure_parser, recorded, save_png
 
 HERE = Path(__file__).resolve().parent
 

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import temporal_order_3bit as to
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_temporal_order_3bit import CLASS_NAMES, draw_marks, inside, one_of_each_class, trained_seed
 
 

@@ -20,8 +20,8 @@ most recent training sequences were classified correctly; then 2560 fresh test s
 31,390 training sequences (mean of 20 trials), 1 of 2560 test sequences wrong; the text: the test
 error "was always below 0.1", never more than 3 test sequences wrong.
 
-What runs here. Seeds are independent trials trained side by side as one bank (shared.paper_lstm,
-shared.online); each seed's data come from its own generators, so a seed computes the same in any
+What runs here. Seeds are independent trials trained side by side as one bank (shared.networks.paper_lstm,
+shared.learning.online); each seed's data come from its own generators, so a seed computes the same in any
 bank or process (--workers 2 splits the seeds over the two cores). The weights change after each
 sequence, and the sequence's change is computed backward through the cells' carousels, exactly the
 truncated gradient the paper's forward traces give. Comparisons (ours; the paper runs none in
@@ -41,15 +41,15 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared import tasks
-from shared.experiment import (Progress, conclude, format_table, int_at_most, positive_int,
+from shared.environments import tasks
+from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_int,
                                require_seeds, stub_parser)
-from shared.long_lag import (RESULT_COLUMNS, OdyssLearner, RNNLearner, Trial, headline_of, result_row, seed_record,
+from shared.learning.long_lag import (RESULT_COLUMNS, OdyssLearner, RNNLearner, Trial, headline_of, result_row, seed_record,
                              streams, summary_line, train_and_test, train_in_batches)
-from shared.online import over_banks
-from shared.paper_lstm import PaperLSTM
-from shared.stopping import StoppingRule
-from shared.verdict import exact, grade, judge, mean_below, mean_within, pending, rate_at_least
+from shared.learning.online import over_banks
+from shared.networks.paper_lstm import PaperLSTM
+from shared.learning.stopping import StoppingRule
+from shared.frame.verdict import exact, grade, judge, mean_below, mean_within, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
 # The paper's figures and criterion
@@ -95,7 +95,7 @@ WRONG_LIMIT = 3.0
 
 
 # ----------------------------------------------------------------------------------------
-# The data (every seed has its own generators: shared.long_lag.streams) and the criterion
+# The data (every seed has its own generators: shared.learning.long_lag.streams) and the criterion
 # ----------------------------------------------------------------------------------------
 
 
@@ -154,7 +154,7 @@ ODYSSNET_LR = 5e-3
 
 
 def comparison_learner(model: str, rng: np.random.Generator):
-    """Our comparison learners (shared.long_lag) at this task's sizes."""
+    """Our comparison learners (shared.learning.long_lag) at this task's sizes."""
     if model == "odyssnet":
         return OdyssLearner(8, ODYSSNET_NEURONS, CLASSES, ODYSSNET_LR, rng)
     return RNNLearner(8, RNN_HIDDEN, CLASSES, RNN_LR, rng)

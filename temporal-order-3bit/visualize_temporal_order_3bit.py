@@ -20,9 +20,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import temporal_order_3bit as to
-from shared import tasks
-from shared.figures import figure_parser, recorded, save_png
-from shared.online import Stream
+from shared.environments import tasks
+from shared.frame.figures import figure_parser, recorded, save_png
+from shared.learning.online import Stream
 
 CLASS_NAMES = ["XX (Q)", "XY (R)", "YX (S)", "YY (U)"]
 SECTIONS = [(None, "the paper's LSTM (headline)", "C0"), ("rnn", "tanh RNN, BPTT + Adam (ours)", "C3"),

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import temporal_order_4bit as to
-from shared.figures import frame_of, save_gif
+from shared.frame.figures import frame_of, save_gif
 from visualize_temporal_order_4bit import (CLASS_NAMES, draw_marks, inside, one_of_each_class, picture_parser, picture_seed,
                                            trained_seed)
 

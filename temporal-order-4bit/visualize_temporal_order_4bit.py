@@ -21,9 +21,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import temporal_order_4bit as to
-from shared import tasks
-from shared.figures import figure_parser, recorded, save_png
-from shared.online import Stream
+from shared.environments import tasks
+from shared.frame.figures import figure_parser, recorded, save_png
+from shared.learning.online import Stream
 
 CLASS_NAMES = ["XXX (Q)", "XXY (R)", "XYX (S)", "XYY (U)", "YXX (V)", "YXY (A)", "YYX (B)", "YYY (C)"]
 SHOWN = [0, 3, 5, 7]       # four of the eight classes in the figures

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.activations import erf
-from shared.gradcheck import check_gradients
+from shared.networks.activations import erf
+from shared.frame.gradcheck import check_gradients
 
 ap = load_module(ROOT / "adding-problem" / "adding_problem.py")
 

@@ -1,4 +1,4 @@
-"""shared.attention: every backward against central differences, and known answers (causal
+"""shared.networks.attention: every backward against central differences, and known answers (causal
 attention as a loop, linear attention as the fast-weight programmer, LayerNorm's moments, the
 sinusoidal table's rotation property)."""
 
@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared import attention as at
-from shared.fastweights import fast_weight_forward
-from shared.gradcheck import check_gradients
+from shared.networks import attention as at
+from shared.networks.fastweights import fast_weight_forward
+from shared.frame.gradcheck import check_gradients
 
 
 def test_softmax_attention_backward_with_and_without_a_mask():

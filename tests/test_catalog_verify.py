@@ -16,8 +16,8 @@ SCRIPT = textwrap.dedent('''
     import shared
     import sys
     import numpy as np
-    from shared.experiment import conclude, require_seeds, stub_parser, summarize
-    from shared.verdict import grade, judge, mean_below, pending
+    from shared.frame.experiment import conclude, require_seeds, stub_parser, summarize
+    from shared.frame.verdict import grade, judge, mean_below, pending
 
     def verdict(record):
         if not record.get("seeds") or "scaled" not in record:

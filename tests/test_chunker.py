@@ -1,4 +1,4 @@
-"""shared.chunker: the 2-net chunker's on-line gradients (RTRL and truncated BPTT, with C stepped only
+"""shared.learning.chunker: the 2-net chunker's on-line gradients (RTRL and truncated BPTT, with C stepped only
 where A was surprised) against the numerical gradient, a wrong one caught, and C's surprise channel."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from shared.chunker import ChunkerPair, PairConfig, _add
+from shared.learning.chunker import ChunkerPair, PairConfig, _add
 
 N = 6
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module, run_script
-from shared.verdict import binomial_sf, rate_bounds
+from shared.frame.verdict import binomial_sf, rate_bounds
 
 ck = load_module(ROOT / "chunker-22-symbol" / "chunker_22_symbol.py")
 SCRIPT = ROOT / "chunker-22-symbol" / "chunker_22_symbol.py"

@@ -10,7 +10,7 @@ import signal
 import pytest
 
 from conftest import ROOT, catalog, load_module, run_script
-from shared.cluster import ClusterError, pool
+from shared.frame.cluster import ClusterError, pool
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.tasks import REBER_CODE, REBER_SYMBOLS
+from shared.environments.tasks import REBER_CODE, REBER_SYMBOLS
 
 cer = load_module(ROOT / "continual-embedded-reber" / "continual_embedded_reber.py")
 

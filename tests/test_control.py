@@ -1,13 +1,13 @@
-"""shared.control: the recurrent banks' hand-written BPTT (parameters and dL/dx, from a nonzero initial state),
+"""shared.learning.control: the recurrent banks' hand-written BPTT (parameters and dL/dx, from a nonzero initial state),
 the OdyssNet bank against the shared core, the truncated gradient, the learner, and action_gradients."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from shared.control import Learner, OdyssNetBank, RecurrentBank, action_gradients, clip_per_seed
-from shared.gradcheck import check_gradients
-from shared.odyssnet import OdyssNet
+from shared.learning.control import Learner, OdyssNetBank, RecurrentBank, action_gradients, clip_per_seed
+from shared.frame.gradcheck import check_gradients
+from shared.networks.odyssnet import OdyssNet
 
 
 def banks(seed: int):
@@ -201,7 +201,7 @@ def test_odyssnet_bank_is_the_shared_odyssnet_core():
 
 def test_rtrl_gradients_summed_over_a_sequence_are_bptt():
     """With the weights held fixed, RTRL's per-step gradients summed over a sequence equal BPTT's."""
-    from shared.control import RTRL
+    from shared.learning.control import RTRL
     rng = np.random.default_rng(10)
     bank = RecurrentBank(3, 4, 2, [np.random.default_rng([10, i]) for i in range(2)], init_scale=1.5)
     x = rng.normal(size=(2, 3, 6, 3))
@@ -223,7 +223,7 @@ def test_rtrl_gradients_summed_over_a_sequence_are_bptt():
 
 
 def test_rtrl_gradients_pass_the_numerical_check():
-    from shared.control import RTRL
+    from shared.learning.control import RTRL
     rng = np.random.default_rng(11)
     bank = RecurrentBank(2, 3, 2, [np.random.default_rng(11)], init_scale=1.5)
     x, weight = rng.normal(size=(1, 2, 5, 2)), rng.normal(size=(1, 2, 5, 2))

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.gradcheck import check_gradients
-from shared.mlp import MLP
+from shared.frame.gradcheck import check_gradients
+from shared.networks.mlp import MLP
 
 cur = load_module(ROOT / "curiosity-three-regions" / "curiosity_three_regions.py")
 CFG = cur.Config()

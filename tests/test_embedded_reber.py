@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.gradcheck import check_gradients
+from shared.frame.gradcheck import check_gradients
 
 er = load_module(ROOT / "embedded-reber" / "embedded_reber.py")
 

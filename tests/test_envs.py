@@ -1,4 +1,4 @@
-"""shared.envs: the cart-pole against its conserved quantities, its symmetry and a step done by hand; the
+"""shared.environments: the cart-pole against its conserved quantities, its symmetry and a step done by hand; the
 grid maze's moves, observations and distances on a hand-drawn maze."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from shared.envs import CartPole, GridMaze
+from shared.environments.cartpole import CartPole
+from shared.environments.maze import GridMaze
 
 
 def run(pole: CartPole, state, seconds: float, force=0.0):

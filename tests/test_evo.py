@@ -1,4 +1,4 @@
-"""shared.evo: CMA-ES learns the covariance of an ill-conditioned ellipsoid (and without covariance
+"""shared.search.evo: CMA-ES learns the covariance of an ill-conditioned ellipsoid (and without covariance
 adaptation it cannot)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.evo import CMAES
+from shared.search.evo import CMAES
 
 
 def ellipsoid(scales):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shared import experiment as ex
+from shared.frame import experiment as ex
 
 
 def parser(tmp_path):
@@ -82,7 +82,7 @@ def valid_record():
 
 def demo_verdict(record):
     """A rule for the tests: yes when the main headline and the odyssnet section's agree."""
-    from shared.verdict import exact, grade, pending
+    from shared.frame.verdict import exact, grade, pending
     if "odyssnet" not in record:
         return pending("the odyssnet section is not recorded")
     same = record["headline"]["m"] == record["odyssnet"]["headline"]["m"]
@@ -153,7 +153,7 @@ def test_a_run_without_record_prints_the_catalogs_verdict_and_writes_nothing(tmp
                 "verdict": {"value": "partial", "reason": "r", "claims": [{"claim": "c"}]}}
     (tmp_path / "results.json").write_text(json.dumps(recorded))
     monkeypatch.setattr(sys, "argv", ["demo.py"])
-    verdict = ex.conclude(valid_record(), script, lambda r: __import__("shared.verdict").verdict.pending("1 seed"))
+    verdict = ex.conclude(valid_record(), script, lambda r: __import__("shared.frame.verdict").frame.verdict.pending("1 seed"))
     assert verdict["value"] == "pending"
     out = capsys.readouterr().out
     assert "the catalog's verdict is partial" in out and "python3 demo/demo.py --n-seeds 10" in out
@@ -233,7 +233,7 @@ def test_sections_recorded_at_the_same_time_are_both_kept(tmp_path):
     """Two processes record two sections into one file at once; the lock keeps both."""
     script = tmp_path / "demo.py"
     script.write_text(
-        "import shared, sys\nfrom shared.experiment import conclude\nfrom shared.verdict import pending\n"
+        "import shared, sys\nfrom shared.frame.experiment import conclude\nfrom shared.frame.verdict import pending\n"
         "part = {'summary': 's', 'headline': {'m': 1.0}, 'seeds': None, 'tables': [], 'wallclock_s': 0.0}\n"
         "for i in range(15):\n"
         "    conclude(part, __file__, lambda r: pending('x'), sys.argv[2], section=f'{sys.argv[1]}{i}')\n")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.gradcheck import check_gradients
+from shared.frame.gradcheck import check_gradients
 
 fw = load_module(ROOT / "fast-weights-key-value" / "fast_weights_key_value.py")
 

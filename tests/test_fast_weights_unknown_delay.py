@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module, run_script
-from shared.gradcheck import check_gradients
+from shared.frame.gradcheck import check_gradients
 
 fw = load_module(ROOT / "fast-weights-unknown-delay" / "fast_weights_unknown_delay.py")
 SCRIPT = ROOT / "fast-weights-unknown-delay" / "fast_weights_unknown_delay.py"

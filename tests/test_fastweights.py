@@ -1,4 +1,4 @@
-"""shared.fastweights: the sum rule's attention form against the explicit writes (linear attention is a
+"""shared.networks.fastweights: the sum rule's attention form against the explicit writes (linear attention is a
 fast-weight programmer), the delta rule's known answers, and both backwards against numerical gradients."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.fastweights import fast_weight_backward, fast_weight_forward
-from shared.gradcheck import check_gradients
+from shared.networks.fastweights import fast_weight_backward, fast_weight_forward
+from shared.frame.gradcheck import check_gradients
 
 
 def inputs(seed: int, batch: int = 2, steps: int = 5, d_key: int = 3, d_val: int = 4):

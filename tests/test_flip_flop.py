@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.gradcheck import check_gradients
-from shared.verdict import binomial_sf
+from shared.frame.gradcheck import check_gradients
+from shared.frame.verdict import binomial_sf
 
 ff = load_module(ROOT / "flip-flop" / "flip_flop.py")
 A, B, X = 0, 1, 2
@@ -248,7 +248,7 @@ def record(parallel: int, sequential: int, n_parallel: int = 30, n_sequential: i
 
 
 def test_verdict_thresholds_are_the_lower_ends_of_the_seed_counts_intervals():
-    from shared.verdict import rate_bounds
+    from shared.frame.verdict import rate_bounds
     assert ff.THRESHOLDS["parallel"] == np.floor(100 * rate_bounds(20, 30, 0.9)[0]) / 100 == 0.50
     assert ff.THRESHOLDS["sequential"] == np.floor(100 * rate_bounds(6, 10, 0.9)[0]) / 100 == 0.30
     # the boundary counts used below

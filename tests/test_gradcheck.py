@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from shared.gradcheck import check_gradients, numerical_gradient
+from shared.frame.gradcheck import check_gradients, numerical_gradient
 
 
 def quadratic_problem(seed=0):

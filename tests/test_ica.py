@@ -1,4 +1,4 @@
-"""shared.ica: whitening, FastICA on known mixtures (judged by the Amari distance), the Amari distance's
+"""shared.learning.ica: whitening, FastICA on known mixtures (judged by the Amari distance), the Amari distance's
 known answers, and the mutual-information estimators against exact values."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared import ica
+from shared.learning import ica
 
 
 def sources(rng, n=20000):

@@ -1,4 +1,4 @@
-"""shared.levin: the weight-writing machine (Schmidhuber 1995/1997, Sec. 3; Sec. 4.5 and Table 5), its
+"""shared.search.levin: the weight-writing machine (Schmidhuber 1995/1997, Sec. 3; Sec. 4.5 and Table 5), its
 guess probabilities, Levin's systematic search (the shared-prefix enumeration against running every
 program alone) and the probabilistic search of the paper's runs."""
 
@@ -9,7 +9,7 @@ from itertools import product
 import numpy as np
 import pytest
 
-from shared import levin
+from shared.search import levin
 
 PAPER_TRAIN = ((5, 17, 86), (13, 55, 58), (40, 87, 94))     # the paper's 3 training inputs (bits on)
 
@@ -192,7 +192,7 @@ def test_writes2_search_replays_its_own_denominators():
 
 
 def test_linear_unit_gradient_and_minimum_norm_fit():
-    from shared.gradcheck import check_gradients
+    from shared.frame.gradcheck import check_gradients
     rng = np.random.default_rng(0)
     x, y = (rng.random((5, 12)) < 0.3).astype(float), rng.normal(size=5) * 3
     params = {"w": rng.normal(size=12)}

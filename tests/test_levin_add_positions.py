@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module, run_script
-from shared import levin
+from shared.search import levin
 
 la = load_module(ROOT / "levin-add-positions" / "levin_add_positions.py")
 

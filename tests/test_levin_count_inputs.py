@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module, run_script
-from shared import levin
+from shared.search import levin
 
 lv = load_module(ROOT / "levin-count-inputs" / "levin_count_inputs.py")
 

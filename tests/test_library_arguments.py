@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.optim import SGD, Adam, AdamW, Prodigy
-from shared.recurrent import LSTM, RNN
+from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.networks.optim import SGD, Adam, AdamW, Prodigy
+from shared.networks.recurrent import LSTM, RNN
 
 ANY = st.one_of(st.none(), st.booleans(), st.integers(-3, 6), st.sampled_from([0.5, 2.0, -1.5]),
                 st.sampled_from([math.nan, math.inf, -math.inf]), st.text(max_size=3),

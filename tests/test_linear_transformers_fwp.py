@@ -1,5 +1,5 @@
 """linear-transformers-fwp: DPFP and its backward, the equivalence of linear attention and the fast weight
-programmer, the delta rule's writes against shared.fastweights, the retrieval model's hand-written
+programmer, the delta rule's writes against shared.networks.fastweights, the retrieval model's hand-written
 backward, the data of the two settings, a task learned, and the verdict rule on both sides."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.fastweights import fast_weight_backward, fast_weight_forward
-from shared.gradcheck import check_gradients
+from shared.networks.fastweights import fast_weight_backward, fast_weight_forward
+from shared.frame.gradcheck import check_gradients
 
 SCRIPT = ROOT / "linear-transformers-fwp" / "linear_transformers_fwp.py"
 lt = load_module(SCRIPT)

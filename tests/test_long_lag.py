@@ -1,15 +1,15 @@
-"""shared.long_lag: the 1997 paper's protocol for end-target tasks (train on line to the rule, test)."""
+"""shared.learning.long_lag: the 1997 paper's protocol for end-target tasks (train on line to the rule, test)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from shared import long_lag
-from shared.long_lag import (Trial, end_outputs, one_hot, sequences_summary, streams, summary_line,
+from shared.learning import long_lag
+from shared.learning.long_lag import (Trial, end_outputs, one_hot, sequences_summary, streams, summary_line,
                              train_and_test, train_in_batches)
-from shared.paper_lstm import PaperLSTM
-from shared.stopping import StoppingRule
+from shared.networks.paper_lstm import PaperLSTM
+from shared.learning.stopping import StoppingRule
 
 
 def make(rng, n):

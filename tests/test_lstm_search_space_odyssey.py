@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.optim import Adam, clip_global_norm
-from shared.recurrent import LSTM
+from shared.networks.optim import Adam, clip_global_norm
+from shared.networks.recurrent import LSTM
 
 ody = load_module(ROOT / "lstm-search-space-odyssey" / "lstm_search_space_odyssey.py")
 

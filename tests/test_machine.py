@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import shared
-from shared import machine
+from shared.frame import machine
 
-PROBE = ("import json, shared.machine as m; d = m.describe(); "
+PROBE = ("import json, shared.frame.machine as m; d = m.describe(); "
          "print(json.dumps({'k': m.kernels(d), 'took': d['pins_took_effect'], 'env': d['environment']}))")
 
 

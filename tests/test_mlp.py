@@ -1,4 +1,4 @@
-"""shared.mlp: the hand-written backward against the numerical gradient (parameters and inputs, every
+"""shared.networks.mlp: the hand-written backward against the numerical gradient (parameters and inputs, every
 activation, batch axes), and a wrong backward caught."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.gradcheck import check_gradients
-from shared.mlp import MLP
+from shared.frame.gradcheck import check_gradients
+from shared.networks.mlp import MLP
 
 
 @pytest.mark.parametrize("activation", ["tanh", "logistic", "relu"])

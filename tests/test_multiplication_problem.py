@@ -117,7 +117,7 @@ def test_the_comparisons_run_on_the_same_sequences_and_report_both_stops():
 
 
 def test_gaussian_rms_inverts_the_tail():
-    from shared.activations import erf
+    from shared.networks.activations import erf
     sigma = mp.gaussian_rms(139 / 2560)
     tail = 1.0 - float(erf(np.array(0.04 / (sigma * np.sqrt(2.0)))))
     assert abs(tail - 139 / 2560) < 1e-9

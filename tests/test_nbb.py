@@ -1,4 +1,4 @@
-"""shared.nbb: the Neural Bucket Brigade's properties whatever the wiring: winner-take-all per subset,
+"""shared.networks.nbb: the Neural Bucket Brigade's properties whatever the wiring: winner-take-all per subset,
 sums in index order, substance passed back exactly (feedforward and recurrent predecessors alike),
 per-network rates, payoff against payment."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared import nbb
+from shared.networks import nbb
 
 # nbb-xor's net: x1, x2, on | h1 h2 h3 (one competitive subset) | y0 y1 (one competitive subset)
 PATTERNS = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)

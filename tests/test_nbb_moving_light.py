@@ -1,4 +1,4 @@
-"""nbb-moving-light: the task, the readings the script adds to shared.nbb, and the verdict rule."""
+"""nbb-moving-light: the task, the readings the script adds to shared.networks.nbb, and the verdict rule."""
 
 from __future__ import annotations
 

@@ -29,8 +29,8 @@ def test_the_gradients_match_finite_differences():
 
 
 def test_the_gradient_check_catches_a_one_percent_error():
-    from shared import tasks
-    from shared.gradcheck import check_gradients
+    from shared.environments import tasks
+    from shared.frame.gradcheck import check_gradients
     p = 6
     net = nf.PredictorBank(p + 1, [np.random.default_rng(0)], init_scale=1.0)
     codes = tasks.long_lag_sequences(np.random.default_rng(3), 1, p, "2b")

@@ -12,9 +12,9 @@ import math
 import numpy as np
 import pytest
 
-from shared.activations import ACTIVATIONS, erf
-from shared.gradcheck import check_gradients
-from shared.odyssnet import OdyssNet
+from shared.networks.activations import ACTIVATIONS, erf
+from shared.frame.gradcheck import check_gradients
+from shared.networks.odyssnet import OdyssNet
 
 BATCH = 2
 
@@ -165,7 +165,7 @@ def test_bipolar_sigmoids_are_the_1997_squashing_functions():
                                   "feature_state_pulse", "hebb_both_neuron"])
 def test_input_gradient_is_exact(case):
     """backward also gives dL/dx (a model inside a larger differentiable loop needs it)."""
-    from shared.gradcheck import numerical_gradient
+    from shared.frame.gradcheck import numerical_gradient
     ctor, kind, steps, forward_kwargs = CASES[case]
     rng = np.random.default_rng(5)
     model = OdyssNet(**ctor, rng=5)

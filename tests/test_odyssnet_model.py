@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.gradcheck import check_gradients
-from shared.odyssnet import OdyssNet, init_array
-from shared.odyssnet.network import ELEMENT_INITS, MATRIX_INITS
+from shared.frame.gradcheck import check_gradients
+from shared.networks.odyssnet import OdyssNet, init_array
+from shared.networks.odyssnet.network import ELEMENT_INITS, MATRIX_INITS
 
 
 def test_defaults_follow_the_documentation():
@@ -172,7 +172,7 @@ def test_bad_forward_arguments_name_the_expected_shape_or_range():
 
 
 def test_bad_training_arguments_name_themselves():
-    from shared.odyssnet import OdyssNetTrainer, prepare_input
+    from shared.networks.odyssnet import OdyssNetTrainer, prepare_input
     model = OdyssNet(4, [0, 1], [3], rng=0)
     trainer = OdyssNetTrainer(model, lr=0.01)
     x, y = np.zeros((4, 2)), np.zeros((4, 1))

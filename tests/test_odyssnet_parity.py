@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shared.odyssnet import OdyssNet
+from shared.networks.odyssnet import OdyssNet
 
 GOLDENS = sorted((Path(__file__).parent / "data" / "odyssnet_goldens").glob("*.npz"))
 HEBBIAN = {"hebb_both_synapse", "hebb_spatial_global", "hebb_temporal_neuron", "extra_hebb_both_neuron_warm"}

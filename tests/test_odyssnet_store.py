@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from shared.odyssnet import (CheckpointError, OdyssNet, OdyssNetTrainer, build_model, get_checkpoint_info,
+from shared.networks.odyssnet import (CheckpointError, OdyssNet, OdyssNetTrainer, build_model, get_checkpoint_info,
                              load_checkpoint, save_checkpoint, transplant_weights)
 
 X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], float)
@@ -129,7 +129,7 @@ def test_an_edited_configuration_epoch_or_learning_rate_fails_the_checksum(tmp_p
 
 def resealed(tmp_path, path, edit):
     """The checkpoint with its metadata edited and the checksum recomputed (a crafted file)."""
-    from shared.odyssnet import store
+    from shared.networks.odyssnet import store
     archive = dict(np.load(path, allow_pickle=False))
     metadata = json.loads(str(archive.pop("metadata")))
     edit(metadata)

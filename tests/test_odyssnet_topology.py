@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.gradcheck import check_gradients
-from shared.odyssnet import (GrowthPolicy, OdyssNet, OdyssNetTrainer, SparseOdyssNet, build_model,
+from shared.frame.gradcheck import check_gradients
+from shared.networks.odyssnet import (GrowthPolicy, OdyssNet, OdyssNetTrainer, SparseOdyssNet, build_model,
                              load_checkpoint, neuron_utility, save_checkpoint, transplant_weights)
-from shared.odyssnet import topology
-from shared.optim import SGD, Prodigy
+from shared.networks.odyssnet import topology
+from shared.networks.optim import SGD, Prodigy
 
 STEPS = 12
 

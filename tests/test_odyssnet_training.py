@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.odyssnet import OdyssNet, OdyssNetTrainer, TrainingHistory, prepare_input, set_seed
-from shared.optim import SGD, Adam, AdamW, Prodigy, clip_global_norm, step_decay
+from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer, TrainingHistory, prepare_input, set_seed
+from shared.networks.optim import SGD, Adam, AdamW, Prodigy, clip_global_norm, step_decay
 
 XOR_X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], float)
 XOR_Y = np.array([[-1], [1], [1], [-1]], float)

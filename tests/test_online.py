@@ -1,14 +1,14 @@
-"""shared.online and PaperLSTM.sequence: on-line training of a bank of the papers' LSTM trials."""
+"""shared.learning.online and PaperLSTM.sequence: on-line training of a bank of the papers' LSTM trials."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from shared.gradcheck import check_gradients
-from shared.online import Episode, Stream, at_the_end, evaluate, last_step, over_banks, run, train
-from shared.paper_lstm import PaperLSTM
-from shared.stopping import StoppingRule
+from shared.frame.gradcheck import check_gradients
+from shared.learning.online import Episode, Stream, at_the_end, evaluate, last_step, over_banks, run, train
+from shared.networks.paper_lstm import PaperLSTM
+from shared.learning.stopping import StoppingRule
 
 T, P, K = 7, 2, 3
 

@@ -1,6 +1,6 @@
-"""shared.oops: Try and Method 3.1 on a toy language (the Hanoi language is tested with its problem)."""
+"""shared.search.oops: Try and Method 3.1 on a toy language (the Hanoi language is tested with its problem)."""
 
-from shared import oops
+from shared.search import oops
 
 
 class Echo:

@@ -75,7 +75,7 @@ def test_induction_check_refuses_what_it_cannot_prove():
     assert oh.induction_check(flat, 2) == (True, 4) and oh.induction_check(flat, 3)[0] is False
 
 
-# ---------------------------------------------------------------- OOPS (shared.oops) on the Hanoi language
+# ---------------------------------------------------------------- OOPS (shared.search.oops) on the Hanoi language
 
 
 def test_oops_finds_the_first_hanoi_solvers():

@@ -1,4 +1,4 @@
-"""shared.paper_lstm: the papers' LSTM bank and its truncated gradient, computed forward in time."""
+"""shared.networks.paper_lstm: the papers' LSTM bank and its truncated gradient, computed forward in time."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.gradcheck import check_gradients
-from shared.paper_lstm import PaperLSTM
+from shared.frame.gradcheck import check_gradients
+from shared.networks.paper_lstm import PaperLSTM
 
 T, P, K = 6, 2, 3
 

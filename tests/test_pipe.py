@@ -1,11 +1,11 @@
-"""shared.pipe (the prototype tree, its learning rules, the evaluators) and shared.gp (the GP baseline)."""
+"""shared.search.pipe (the prototype tree, its learning rules, the evaluators) and shared.search.gp (the GP baseline)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from shared import pipe
+from shared.search import pipe
 
 BOOLEAN = pipe.instruction_set({"AND": 2, "OR": 2, "NOT": 1, "IF": 3}, ["x0", "x1", "x2"])
 ARITHMETIC = pipe.instruction_set({"+": 2, "-": 2, "*": 2}, ["x", "R"])
@@ -184,10 +184,10 @@ def test_pipe_counts_evaluations_up_to_the_budget():
 
 
 # ---------------------------------------------------------------------------------------
-# shared.gp: the genetic-programming baseline on the same programs
+# shared.search.gp: the genetic-programming baseline on the same programs
 # ---------------------------------------------------------------------------------------
 
-from shared import gp  # noqa: E402
+from shared.search import gp  # noqa: E402
 
 
 def test_random_programs_full_and_grow():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared import pipe
+from shared.search import pipe
 
 m = load_module(ROOT / "pipe-6-bit-parity" / "pipe_6_bit_parity.py")
 

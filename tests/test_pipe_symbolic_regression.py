@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module, run_script
-from shared import pipe
+from shared.search import pipe
 
 sr = load_module(ROOT / "pipe-symbolic-regression" / "pipe_symbolic_regression.py")
 SCRIPT = "pipe-symbolic-regression/pipe_symbolic_regression.py"

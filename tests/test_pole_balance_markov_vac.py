@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module, run_script
-from shared.gradcheck import check_gradients
+from shared.frame.gradcheck import check_gradients
 
 vac = load_module(ROOT / "pole-balance-markov-vac" / "pole_balance_markov_vac.py")
 SCRIPT = ROOT / "pole-balance-markov-vac" / "pole_balance_markov_vac.py"

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.control import RecurrentBank
-from shared.verdict import binomial_sf, rate_bounds
+from shared.learning.control import RecurrentBank
+from shared.frame.verdict import binomial_sf, rate_bounds
 
 pb = load_module(ROOT / "pole-balance-non-markov" / "pole_balance_non_markov.py")
 
@@ -22,7 +22,7 @@ def test_hand_written_gradients_pass_the_numerical_check():
 
 
 def test_a_wrong_gradient_is_caught():
-    from shared.gradcheck import check_gradients
+    from shared.frame.gradcheck import check_gradients
     controller = pb.make_controller(pb.Config(), [0])
     model = RecurrentBank(3, 5, 3, [np.random.default_rng(3)])
     rng = np.random.default_rng(0)

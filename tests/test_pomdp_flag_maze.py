@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.gradcheck import check_gradients
+from shared.frame.gradcheck import check_gradients
 
 pf = load_module(ROOT / "pomdp-flag-maze" / "pomdp_flag_maze.py")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.gradcheck import check_gradients
-from shared.recurrent import LSTM, RNN, VARIANTS
+from shared.frame.gradcheck import check_gradients
+from shared.networks.recurrent import LSTM, RNN, VARIANTS
 
 D, H, O, B, T = 3, 4, 2, 2, 5
 
@@ -225,7 +225,7 @@ def test_truncation_is_refused_where_it_is_not_defined():
 def test_masked_connections_stay_absent():
     """masks: a block-structured U (two groups that do not see each other); masked weights do nothing in
     the forward, start at 0, get no gradient, and Adam leaves them at 0; the gradients are exact."""
-    from shared.optim import Adam
+    from shared.networks.optim import Adam
     model = LSTM(D, 4, O, variant="FORGET2000", block_size=2, rng=0)
     mask = np.ones_like(model.params["U"], dtype=bool)
     for cols in model.columns.values():       # cells 0-1 (block 0) and 2-3 (block 1) do not see each other

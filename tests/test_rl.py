@@ -1,4 +1,4 @@
-"""shared.rl: returns by hand, TD(lambda) on the 5-state random walk (known values), a vector critic as
+"""shared.learning.rl: returns by hand, TD(lambda) on the 5-state random walk (known values), a vector critic as
 K scalar ones, Q(lambda) on a corridor (known optimal values) and its trace cut, the policy-gradient
 terms against the numerical gradient, epsilon-greedy."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.gradcheck import check_gradients
-from shared.rl import (QLambda, TDLambda, discounted_returns, epsilon_greedy, gaussian_policy_gradient,
+from shared.frame.gradcheck import check_gradients
+from shared.learning.rl import (QLambda, TDLambda, discounted_returns, epsilon_greedy, gaussian_policy_gradient,
                        policy_gradient_logits, sample_softmax, softmax)
 
 

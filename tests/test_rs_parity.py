@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module, run_script
-from shared import search
+from shared.search import guessing
 
 rs = load_module(ROOT / "rs-parity" / "rs_parity.py")
 
@@ -67,7 +67,7 @@ def test_a_hand_wired_parity_net_is_accepted_and_generalises():
 
 def test_the_synchronous_update_cannot_use_it():
     """Updated synchronously the same net reads its hidden units one step late and fails; the synchronous path is
-    shared.search.end_outputs."""
+    shared.search.guessing.end_outputs."""
     arch = rs.net("a2-noself")
     data = rs.sequences(np.random.default_rng(4), 100)
     passed, _ = rs.all_correct(arch, hand_parity_a2()[None, :], data, update="synchronous")
@@ -75,7 +75,7 @@ def test_the_synchronous_update_cannot_use_it():
     wts = np.random.default_rng(5).uniform(-5, 5, (3, arch.size))
     x, n, _ = rs.sequences(np.random.default_rng(6), 4, lengths=(10, 14))
     np.testing.assert_array_equal(rs.end_values(arch, wts, x, n, "synchronous"),
-                                  search.end_outputs(arch, wts, x, n)[..., 0])
+                                  guessing.end_outputs(arch, wts, x, n)[..., 0])
 
 
 def test_staged_scoring_charges_sequences_to_the_first_mistake():
@@ -115,7 +115,7 @@ def test_quick_command_line(tmp_path):
 
 
 def test_bptt_gradient_matches_central_differences():
-    from shared.gradcheck import check_gradients
+    from shared.frame.gradcheck import check_gradients
     arch = rs.net("a2-noself")
     x, n, cls = rs.sequences(np.random.default_rng(9), 6, lengths=(4, 9))
     params = {"w": np.random.default_rng(10).uniform(-2, 2, arch.size)}

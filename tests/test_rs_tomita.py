@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module, run_script
-from shared import search
+from shared.search import guessing
 
 rs = load_module(ROOT / "rs-tomita" / "rs_tomita.py")
 
@@ -51,7 +51,7 @@ def hand_automaton_for_grammar_1() -> np.ndarray:
     """A1 with one hidden unit implements the DFA of 1*: the hidden unit is a clock (0 before the first step,
     1 after, bias 100); the output reads the first symbol (input weight 10) and afterwards stays on only while
     it was on and the symbol is 1 (self 20, clock -20)."""
-    arch = search.a1(1)
+    arch = guessing.a1(1)
     w = np.array([[0.0, -20.0], [0.0, 20.0]])
     u = np.array([[0.0, 10.0]])
     b = np.array([100.0, 0.0])
@@ -61,14 +61,14 @@ def hand_automaton_for_grammar_1() -> np.ndarray:
 def test_a_hand_wired_automaton_passes_and_generalises():
     strings, target = rs.training_set(1)
     x, n = rs.encode(strings)
-    arch = search.a1(1)
+    arch = guessing.a1(1)
     correct = lambda ends, rows: np.abs(ends[..., 0] - target[rows]) < rs.TOLERANCE
-    passed, cost = search.all_correct(arch, hand_automaton_for_grammar_1()[None, :], x, n, correct)
+    passed, cost = guessing.all_correct(arch, hand_automaton_for_grammar_1()[None, :], x, n, correct)
     assert passed[0] and cost[0] == len(strings)
     assert rs.held_out_scores(1, arch, hand_automaton_for_grammar_1())["balanced_accuracy"] == 1.0
     broken = hand_automaton_for_grammar_1()
     broken[1] = 0.0                                     # no clock: a 0 no longer switches the output off for good
-    assert not search.all_correct(arch, broken[None, :], x, n, correct)[0][0]
+    assert not guessing.all_correct(arch, broken[None, :], x, n, correct)[0][0]
 
 
 def test_a_search_is_repeatable_and_its_net_passes():
@@ -78,7 +78,7 @@ def test_a_search_is_repeatable_and_its_net_passes():
     arch = rs.architecture("A1")
     strings, target = rs.training_set(1)
     x, n = rs.encode(strings)
-    out = search.end_outputs(arch, np.array(a["weights"])[None, :], x, n)[0, :, 0]
+    out = guessing.end_outputs(arch, np.array(a["weights"])[None, :], x, n)[0, :, 0]
     assert np.all(np.abs(out - target) < rs.TOLERANCE + 1e-3)      # weights rounded to 4 decimals
 
 

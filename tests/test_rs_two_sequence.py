@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module, run_script
-from shared import search
+from shared.search import guessing
 
 rs = load_module(ROOT / "rs-two-sequence" / "rs_two_sequence.py")
 
@@ -31,7 +31,7 @@ def hand_latch_a1() -> np.ndarray:
     output latches the first input (input weight 30) and, once the clock is on, holds itself (self 140, clock
     -70), so noise up to +-2.3 cannot flip it. A single logistic unit cannot do this: the first input and the
     later noise reach it through the same weight."""
-    arch = search.a1(1)
+    arch = guessing.a1(1)
     w = np.zeros((arch.units, arch.units))
     w[0, 1], w[1, 1] = -70.0, 140.0         # clock -> output, output -> output
     u = np.array([[0.0, 30.0]])              # the input reaches the output only
@@ -173,7 +173,7 @@ def test_verdict_reads_a_json_round_trip():
 
 
 def test_bptt_gradient_matches_central_differences():
-    from shared.gradcheck import check_gradients
+    from shared.frame.gradcheck import check_gradients
     x, n, cls = rs.sequences(np.random.default_rng(5), 6, lengths=(4, 9))
     params = {"w": np.random.default_rng(6).uniform(-2, 2, 8)}
     target = cls.astype(float)

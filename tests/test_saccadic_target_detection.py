@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module, run_script
-from shared.gradcheck import check_gradients
+from shared.frame.gradcheck import check_gradients
 
 st = load_module(ROOT / "saccadic-target-detection" / "saccadic_target_detection.py")
 SCRIPT = ROOT / "saccadic-target-detection" / "saccadic_target_detection.py"

@@ -1,4 +1,4 @@
-"""shared.search: random weight guessing stops where a one-at-a-time search would, the batched nets
+"""shared.search.guessing: random weight guessing stops where a one-at-a-time search would, the batched nets
 compute what the recurrence says unit by unit, the paper's architectures have their weight counts,
 and the staged training-set check agrees with running every sequence."""
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared import search
+from shared.search import guessing
 
 
 def random_arch(rng, inputs=2, units=4, outputs=1):
-    return search.Architecture(rng.random((units, units)) < 0.6, rng.random((inputs, units)) < 0.7,
+    return guessing.Architecture(rng.random((units, units)) < 0.6, rng.random((inputs, units)) < 0.7,
                                rng.random(units) < 0.5, rng.random(units) < 0.5, outputs)
 
 
@@ -40,12 +40,12 @@ def test_batched_nets_compute_the_recurrence(seed):
     weights = rng.normal(0, 1.5, (5, arch.size))
     x = rng.normal(size=(3, 7, arch.inputs))
     lengths = np.array([7, 1, 4])
-    np.testing.assert_allclose(search.end_outputs(arch, weights, x, lengths), loop_outputs(arch, weights, x, lengths),
+    np.testing.assert_allclose(guessing.end_outputs(arch, weights, x, lengths), loop_outputs(arch, weights, x, lengths),
                                rtol=1e-12, atol=1e-14)
 
 
 def test_unpack_puts_each_weight_where_its_mask_says():
-    arch = search.a2(3)
+    arch = guessing.a2(3)
     w = np.arange(arch.size, dtype=float)[None] + 1
     W, U, b = arch.unpack(w)
     assert (W[0] != 0).sum() == arch.connections.sum() and np.all((W[0] != 0) == arch.connections)
@@ -56,11 +56,11 @@ def test_unpack_puts_each_weight_where_its_mask_says():
 def test_the_papers_architectures():
     """guessing2001 node 2: A1 fully connected (n hidden, 1 input, 1 output, hidden biased); A2: n = 10,
     each hidden unit sees the input, the output and itself, the output sees all other units, all biased."""
-    a1 = search.a1(5)
-    assert a1.size == 36 + 6 + 6 and search.a1(5, output_bias=False).size == 36 + 6 + 5
-    a2 = search.a2()
+    a1 = guessing.a1(5)
+    assert a1.size == 36 + 6 + 6 and guessing.a1(5, output_bias=False).size == 36 + 6 + 5
+    a2 = guessing.a2()
     assert a2.units == 11 and a2.size == (10 + 10 + 10) + 11 + 11
-    assert search.a2(self_connections=False).size == 20 + 11 + 11
+    assert guessing.a2(self_connections=False).size == 20 + 11 + 11
     c = a2.connections
     assert c[10, :10].all() and c[:10, 10].all() and not c[10, 10]
     assert np.array_equal(c[:10, :10], np.eye(10, dtype=bool))
@@ -68,44 +68,44 @@ def test_the_papers_architectures():
 
 def test_a_hand_set_latch_keeps_the_first_inputs_sign():
     """One tanh unit with a strong self-loop keeps the sign of the first input through 200 noisy steps."""
-    arch = search.Architecture(np.ones((1, 1), bool), np.ones((1, 1), bool), np.zeros(1, bool), np.ones(1, bool))
+    arch = guessing.Architecture(np.ones((1, 1), bool), np.ones((1, 1), bool), np.zeros(1, bool), np.ones(1, bool))
     rng = np.random.default_rng(0)
     x = rng.normal(0, 0.2, (40, 200, 1))
     x[:, 0, 0] = np.where(np.arange(40) % 2, 1.0, -1.0)
-    out = search.end_outputs(arch, np.array([[3.0, 3.0]]), x, np.full(40, 200))[0, :, 0]
+    out = guessing.end_outputs(arch, np.array([[3.0, 3.0]]), x, np.full(40, 200))[0, :, 0]
     assert np.all(np.sign(out) == x[:, 0, 0])
 
 
 def test_guessing_stops_where_one_guess_at_a_time_stops():
-    arch = search.a1(2)
+    arch = guessing.a1(2)
     x = np.random.default_rng(1).choice([-1.0, 1.0], (12, 9, 1))
     lengths = np.random.default_rng(2).integers(5, 10, 12)
     targets = (x[np.arange(12), 0, 0] > 0).astype(float)
 
     def score(w):
-        return search.all_correct(arch, w, x, lengths, lambda y, rows: np.abs(y[..., 0] - targets[rows]) < 0.4)
+        return guessing.all_correct(arch, w, x, lengths, lambda y, rows: np.abs(y[..., 0] - targets[rows]) < 0.4)
 
-    draw = search.uniform_prior(-10, 10, arch.size)
-    batched = search.guess(draw, score, np.random.default_rng(7), 256, max_trials=50_000)
-    alone = search.guess(draw, score, np.random.default_rng(7), 1, max_trials=50_000)
+    draw = guessing.uniform_prior(-10, 10, arch.size)
+    batched = guessing.guess(draw, score, np.random.default_rng(7), 256, max_trials=50_000)
+    alone = guessing.guess(draw, score, np.random.default_rng(7), 1, max_trials=50_000)
     assert batched.found and batched.trials == alone.trials and batched.cost == alone.cost
     assert np.array_equal(batched.weights, alone.weights)
     assert score(batched.weights[None])[0][0]
 
 
 def test_guessing_gives_up_after_max_trials_and_charges_every_trial():
-    found = search.guess(search.uniform_prior(0, 1, 3), lambda w: (np.zeros(len(w), bool), np.full(len(w), 2)),
+    found = guessing.guess(guessing.uniform_prior(0, 1, 3), lambda w: (np.zeros(len(w), bool), np.full(len(w), 2)),
                          np.random.default_rng(0), 7, max_trials=30)
     assert not found.found and found.trials == 30 and found.cost == 60 and found.weights is None
     with pytest.raises(ValueError):
-        search.guess(search.uniform_prior(0, 1, 3), lambda w: None, np.random.default_rng(0), 0, 10)
+        guessing.guess(guessing.uniform_prior(0, 1, 3), lambda w: None, np.random.default_rng(0), 0, 10)
     with pytest.raises(ValueError):
-        search.guess(search.uniform_prior(0, 1, 3), lambda w: None, np.random.default_rng(0), 4)
+        guessing.guess(guessing.uniform_prior(0, 1, 3), lambda w: None, np.random.default_rng(0), 4)
 
 
 def test_staged_check_agrees_with_running_every_sequence():
     rng = np.random.default_rng(3)
-    arch = search.a2(4)
+    arch = guessing.a2(4)
     x = rng.choice([-1.0, 1.0], (50, 12, 1))
     lengths = rng.integers(6, 13, 50)
     targets = rng.integers(0, 2, 50).astype(float)
@@ -113,21 +113,21 @@ def test_staged_check_agrees_with_running_every_sequence():
 
     def correct(y, rows):
         return np.abs(y[..., 0] - targets[rows]) < 0.5
-    passed, cost = search.all_correct(arch, w, x, lengths, correct)
-    every = correct(search.end_outputs(arch, w, x, lengths), np.arange(50))
+    passed, cost = guessing.all_correct(arch, w, x, lengths, correct)
+    every = correct(guessing.end_outputs(arch, w, x, lengths), np.arange(50))
     assert np.array_equal(passed, every.all(axis=1))
     first_wrong = np.where(every.all(axis=1), 50, np.argmax(~every, axis=1) + 1)
     assert np.array_equal(cost, first_wrong)
 
 
 def test_bad_shapes_are_refused():
-    arch = search.a1(2)
+    arch = guessing.a1(2)
     with pytest.raises(ValueError):
-        search.end_outputs(arch, np.zeros((1, arch.size + 1)), np.zeros((1, 3, 1)), np.array([3]))
+        guessing.end_outputs(arch, np.zeros((1, arch.size + 1)), np.zeros((1, 3, 1)), np.array([3]))
     with pytest.raises(ValueError):
-        search.end_outputs(arch, np.zeros((1, arch.size)), np.zeros((1, 3, 1)), np.array([4]))
+        guessing.end_outputs(arch, np.zeros((1, arch.size)), np.zeros((1, 3, 1)), np.array([4]))
     with pytest.raises(ValueError):
-        search.Architecture(np.ones((2, 2), bool), np.ones((1, 3), bool), np.ones(2, bool), np.ones(2, bool))
+        guessing.Architecture(np.ones((2, 2), bool), np.ones((1, 3), bool), np.ones(2, bool), np.ones(2, bool))
 
 
 def test_a_cost_budget_stops_inside_a_batch():
@@ -135,25 +135,25 @@ def test_a_cost_budget_stops_inside_a_batch():
     finds the 5th (cost 15), one of 14 stops after 4 at the budget."""
     def score(w):
         return np.arange(len(w)) == 4, np.full(len(w), 3)
-    draw = search.uniform_prior(0, 1, 2)
+    draw = guessing.uniform_prior(0, 1, 2)
     rng = np.random.default_rng
-    f = search.guess(draw, score, rng(0), 10, max_cost=15)
+    f = guessing.guess(draw, score, rng(0), 10, max_cost=15)
     assert (f.found, f.trials, f.cost) == (True, 5, 15)
-    f = search.guess(draw, score, rng(0), 10, max_cost=14)
+    f = guessing.guess(draw, score, rng(0), 10, max_cost=14)
     assert (f.found, f.trials, f.cost) == (False, 4, 14)
-    f = search.guess(draw, score, rng(0), 2, max_cost=12)       # batches of 2: guesses 1-4 cost 12, no pass
+    f = guessing.guess(draw, score, rng(0), 2, max_cost=12)       # batches of 2: guesses 1-4 cost 12, no pass
     assert (f.found, f.trials, f.cost) == (False, 4, 12)
 
 
 def test_layered_update_by_hand():
     """layered=True: hidden units from x(t) and the state at t - 1, then the output from x(t), the new hidden
     units and o(t - 1)."""
-    arch = search.a1(1, output_bias=False)
+    arch = guessing.a1(1, output_bias=False)
     rng = np.random.default_rng(1)
     n = np.array([5, 8, 6])
     x = rng.choice([-1.0, 1.0], (3, 8, 1))
     wts = np.random.default_rng(2).uniform(-3, 3, (2, arch.size))
-    got = search.end_outputs(arch, wts, x, n, layered=True)[..., 0]
+    got = guessing.end_outputs(arch, wts, x, n, layered=True)[..., 0]
     sig = lambda z: 1.0 / (1.0 + np.exp(-z))
     for g in range(2):
         w, u, b = (a[0] for a in arch.unpack(wts[g:g + 1]))

@@ -1,11 +1,11 @@
-"""shared.stopping: the 1997 paper's stopping rules on the training stream."""
+"""shared.learning.stopping: the 1997 paper's stopping rules on the training stream."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from shared.stopping import StoppingRule
+from shared.learning.stopping import StoppingRule
 
 
 def test_stopping_rule_needs_2000_consecutive_correct_training_sequences():

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from conftest import IMPLEMENTED, ROOT, catalog, run_script
-from shared.experiment import RECORD_KEYS, SECTION_KEYS, comparable, record_errors
-from shared.figures import GIF_CAP_BYTES, GIF_MIN_FRAMES, PNG_CAP_BYTES
+from shared.frame.experiment import RECORD_KEYS, SECTION_KEYS, comparable, record_errors
+from shared.frame.figures import GIF_CAP_BYTES, GIF_MIN_FRAMES, PNG_CAP_BYTES
 
 pytestmark = pytest.mark.skipif(not IMPLEMENTED, reason="no stub implemented yet")
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module, run_script
-from shared.gradcheck import check_gradients
-from shared.mlp import MLP
+from shared.frame.gradcheck import check_gradients
+from shared.networks.mlp import MLP
 
 sg = load_module(ROOT / "subgoal-obstacle-avoidance" / "subgoal_obstacle_avoidance.py")
 SCRIPT = ROOT / "subgoal-obstacle-avoidance" / "subgoal_obstacle_avoidance.py"

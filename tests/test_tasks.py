@@ -1,11 +1,11 @@
-"""shared.tasks: the sequence generators follow their papers' recipes and refuse what they cannot make."""
+"""shared.environments.tasks: the sequence generators follow their papers' recipes and refuse what they cannot make."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from shared import tasks
+from shared.environments import tasks
 
 # ---------------------------------------------------------------------------------------- Reber grammar
 

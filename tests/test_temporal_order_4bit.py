@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared import tasks
+from shared.environments import tasks
 
 to = load_module(ROOT / "temporal-order-4bit" / "temporal_order_4bit.py")
 

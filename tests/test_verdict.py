@@ -1,4 +1,4 @@
-"""shared.verdict: the distributions against tabulated values, each test on both sides of its
+"""shared.frame.verdict: the distributions against tabulated values, each test on both sides of its
 threshold, Holm's procedure and the grading."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared import verdict as v
+from shared.frame import verdict as v
 
 
 @pytest.mark.parametrize("q,df,expected", [

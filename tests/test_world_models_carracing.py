@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.verdict import ALPHA, t_quantile
+from shared.frame.verdict import ALPHA, t_quantile
 
 wm = load_module(ROOT / "world-models-carracing" / "world_models_carracing.py")
 ENV = wm.Env()

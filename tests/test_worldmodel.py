@@ -1,4 +1,4 @@
-"""shared.worldmodel: the VAE's and the MDN head's backward against central differences, the MDN as a
+"""shared.networks.worldmodel: the VAE's and the MDN head's backward against central differences, the MDN as a
 Gaussian NLL for one component, the KL term at the prior, and the mixture's mean."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.gradcheck import check_gradients
-from shared.worldmodel import VAE, mdn_loss, mdn_mean, mdn_split
+from shared.frame.gradcheck import check_gradients
+from shared.networks.worldmodel import VAE, mdn_loss, mdn_mean, mdn_split
 
 
 def test_vae_backward_passes_the_numerical_check():

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import timing_counting_spikes as tcs
-from shared.figures import figure_parser, frame_of, recorded, save_gif
+from shared.frame.figures import figure_parser, frame_of, recorded, save_gif
 from visualize_timing_counting_spikes import COLORS, task_spec, trained_params, trained_pfg_params
 
 

@@ -33,7 +33,7 @@ gate; input and forget gates read s(t - 1), the output gate s(t) [P, pseudo-code
 Initial biases [S]: forget -2, input 0, output +2; other weights uniform in [-0.1, 0.1] [S]. The
 LSTM without peepholes is the same net with the 3 peephole weights fixed at 0 (14 weights): the
 same seed gives both nets the same 14 initial weights. Training [S]: on line, the truncated
-gradient (shared.paper_lstm; no error back through a peephole [P]), weights changed after every
+gradient (shared.networks.paper_lstm; no error back through a peephole [P]), weights changed after every
 step, gradient descent with momentum (v = m v + lr (-dE/dw); w += v).
 
 Deviations (README): the 1997 squashing g = 4 f - 2, h = 2 f - 1 (the paper: g identity [S]); the
@@ -59,12 +59,12 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.experiment import (Progress, conclude, finite_float, format_table, int_at_most, positive_int,
+from shared.frame.experiment import (Progress, conclude, finite_float, format_table, int_at_most, positive_int,
                                require_seeds, stub_parser, summarize)
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.online import over_banks
-from shared.paper_lstm import PaperLSTM
-from shared.verdict import Claim, binomial_sf, exact, grade, judge, pending, rate_at_least
+from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.learning.online import over_banks
+from shared.networks.paper_lstm import PaperLSTM
+from shared.frame.verdict import Claim, binomial_sf, exact, grade, judge, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
 # The paper's figures and criteria

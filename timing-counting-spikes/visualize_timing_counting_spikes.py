@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import timing_counting_spikes as tcs
-from shared.figures import figure_parser, recorded, save_png
+from shared.frame.figures import figure_parser, recorded, save_png
 
 COLORS = {"peephole": "C0", "no peephole": "C3"}
 

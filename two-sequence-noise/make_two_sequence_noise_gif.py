@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import two_sequence_noise as tsn
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 
 
 def frame(snapshot, data, curve, budget_end, T):

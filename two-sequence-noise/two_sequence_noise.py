@@ -1,7 +1,7 @@
 """Noise and signal on the same channel: Hochreiter & Schmidhuber (1997), Long short-term memory,
 Experiment 3 (Sec. 5.3), tasks 3a, 3b and 3c (Bengio et al.'s "2-sequence problem").
 
-The task (Sec. 5.3; shared.tasks.two_sequence_problem). One input line. A sequence has a length
+The task (Sec. 5.3; shared.environments.tasks.two_sequence_problem). One input line. A sequence has a length
 drawn from T .. T + T/10 and belongs to one of two classes (probability 0.5 each). Only its first N
 elements carry the class: 1.0 for class 1, -1.0 for class 2; every later element is Gaussian noise
 with mean 0 and variance 0.2. There is a target at the last step only.
@@ -21,7 +21,7 @@ The paper's net (Sec. 5.3 "LSTM architecture"; Table 10): 1 input, 3 memory bloc
 reading the input, all cells and gates at t - 1 and a bias; one logistic output unit that reads the
 cells, without a bias: 102 weights. Weights uniform in [-0.1, 0.1] except the gate biases: input
 gates -1, -3, -5, output gates -2, -4, -6. On-line learning, one fresh sequence per weight change,
-the truncated gradient (shared.paper_lstm.PaperLSTM, shared.online's protocol), rate 1.0 (3a, 3b)
+the truncated gradient (shared.networks.paper_lstm.PaperLSTM, shared.learning.online's protocol), rate 1.0 (3a, 3b)
 or 0.1 (3c). Ten trials per row (Tables 4-6: "means of 10 trials"), trained side by side as one
 bank. ST1/ST2 are checked on a fresh random test set of 256 sequences after every 100 training
 sequences (our schedule: the paper does not give one; every figure of Tables 4-6 is a multiple of
@@ -56,17 +56,17 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.cluster import pool
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_int,
+from shared.frame.cluster import pool
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_int,
                                require_seeds, stub_parser, summarize)
-from shared import long_lag
-from shared.online import over_banks
-from shared.optim import Adam, clip_global_norm
-from shared.paper_lstm import PaperLSTM
-from shared.recurrent import RNN
-from shared.search import guess
-from shared.tasks import two_sequence_problem
-from shared.verdict import exact, grade, judge, mean_below, mean_within, paired_better, pending, rate_at_least, \
+from shared.learning import long_lag
+from shared.learning.online import over_banks
+from shared.networks.optim import Adam, clip_global_norm
+from shared.networks.paper_lstm import PaperLSTM
+from shared.networks.recurrent import RNN
+from shared.search.guessing import guess
+from shared.environments.tasks import two_sequence_problem
+from shared.frame.verdict import exact, grade, judge, mean_below, mean_within, paired_better, pending, rate_at_least, \
     rate_at_most
 
 # ----------------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def paper_net(rngs) -> PaperLSTM:
 
 def subset(net: PaperLSTM, keep: np.ndarray, streams_per_trial: int = 1) -> PaperLSTM:
     """The trials `keep` of a bank, still learning (stopped trials leave the bank: the others run faster).
-    A local helper: shared.paper_lstm has frozen() for running only."""
+    A local helper: shared.networks.paper_lstm has frozen() for running only."""
     part = net.frozen(keep)
     part.gW, part.gV = np.zeros_like(part.W), np.zeros_like(part.V)
     part.start(streams_per_trial)
@@ -360,7 +360,7 @@ def train_paper(config: Config, seeds, watch=None, label: str = "") -> list[Tria
 
 
 def paper_bank(seeds, config: Config) -> list[Trial]:
-    """train_paper on one bank of seeds (shared.online.over_banks sends it to a worker process)."""
+    """train_paper on one bank of seeds (shared.learning.online.over_banks sends it to a worker process)."""
     return train_paper(config, seeds, label=f"seeds {seeds[0]}-{seeds[-1]}: ")
 
 
@@ -379,7 +379,7 @@ def inspect(weights: dict, data) -> dict:
 
 # ----------------------------------------------------------------------------------------
 # Random weight guessing (ours in its details: the paper gives no net or range for it): the search is
-# shared.search.guess (many weight vectors drawn and scored in one vectorised pass, taken in order);
+# shared.search.guessing.guess (many weight vectors drawn and scored in one vectorised pass, taken in order);
 # the guessed net and its staged scoring on the 3a/3c sequences are below.
 # ----------------------------------------------------------------------------------------
 
@@ -480,7 +480,7 @@ class RNNLearner:
 
 
 class OdyssLearner:
-    """The OdyssNet core (shared.long_lag.OdyssLearner: stream mode, one step per input step), input
+    """The OdyssNet core (shared.learning.long_lag.OdyssLearner: stream mode, one step per input step), input
     on neuron 0, the answer on the last, read at each sequence's own last step."""
 
     def __init__(self, config: Config, rng):
@@ -752,7 +752,7 @@ def in_workers(function, jobs: list, workers: int) -> list:
 
 def paper_experiment(config: Config, seeds, section, workers: int = 1) -> tuple[dict, dict]:
     """The paper's LSTM, the seeds side by side in `workers` banks (one process each,
-    shared.online.over_banks). Every bank runs the sequences' full padded width (T + T/10 steps), in
+    shared.learning.online.over_banks). Every bank runs the sequences' full padded width (T + T/10 steps), in
     training and in the tests, so a trial computes bit for bit the same alone, in any bank, in any
     process: the split changes the wallclock, not the figures."""
     mode = "on-line" if config.paper_batch == 1 else f"{config.paper_batch} sequences per weight change, changes summed"

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import two_sequence_noise as tsn
-from shared.figures import figure_parser, save_png
+from shared.frame.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 VARIANT_SECTIONS = {"3a": None, "3b": "3b", "3c": ("3c", "3c_batch10")}   # 3c: on line if recorded, else batches

@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import world_models_carracing as wm
-from shared.figures import figure_parser, save_png
-from shared.worldmodel import mdn_split
+from shared.frame.figures import figure_parser, save_png
+from shared.networks.worldmodel import mdn_split
 
 HERE = Path(__file__).resolve().parent
 COLORS = {"oracle": "k", "full": "C0", "z_only": "C3", "z_hidden": "C1", "random_m": "C2"}

@@ -40,15 +40,15 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.evo import CMAES
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
+from shared.search.evo import CMAES
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                require_seeds, stub_parser, summarize)
-from shared.gradcheck import check_gradients
-from shared.odyssnet import OdyssNet, OdyssNetTrainer
-from shared.optim import Adam, clip_global_norm
-from shared.recurrent import LSTM
-from shared.verdict import ALPHA, judge, paired_better, pending
-from shared.worldmodel import VAE, mdn_loss, mdn_mean
+from shared.frame.gradcheck import check_gradients
+from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
+from shared.networks.optim import Adam, clip_global_norm
+from shared.networks.recurrent import LSTM
+from shared.frame.verdict import ALPHA, judge, paired_better, pending
+from shared.networks.worldmodel import VAE, mdn_loss, mdn_mean
 
 CITATION = ("Ha, D. & Schmidhuber, J. (2018). World Models. arXiv:1803.10122 (v4, 9 May 2018): Table 1, "
             "Sec. 3 and Appendix A are the source of the figures quoted. Peer-reviewed version: Recurrent World "
@@ -310,7 +310,7 @@ def collect_rollouts(n: int, steps: int, env: Env, rng: np.random.Generator) -> 
 
 
 # ----------------------------------------------------------------------------------------
-# V: shared.worldmodel's variational autoencoder (one tanh hidden layer on each side, Bernoulli
+# V: shared.networks.worldmodel's variational autoencoder (one tanh hidden layer on each side, Bernoulli
 # pixels, KL to N(0, I) weighted by beta), trained by Adam on random mini-batches of frames.
 # ----------------------------------------------------------------------------------------
 
@@ -331,8 +331,8 @@ def train_vae(frames: np.ndarray, cfg, rng: np.random.Generator, clock=None):
 
 
 # ----------------------------------------------------------------------------------------
-# M: an LSTM (shared.recurrent, no peepholes) reads [z_t, a_t] and outputs, for every
-# dimension of z_{t+1}, a mixture of K Gaussians (shared.worldmodel's MDN head: logits of the
+# M: an LSTM (shared.networks.recurrent, no peepholes) reads [z_t, a_t] and outputs, for every
+# dimension of z_{t+1}, a mixture of K Gaussians (shared.networks.worldmodel's MDN head: logits of the
 # mixing weights, means and log standard deviations). Loss: the mean negative log-likelihood
 # per dimension; its backward is gradient-checked together with the LSTM's.
 # ----------------------------------------------------------------------------------------
@@ -572,7 +572,7 @@ def random_policy_returns(tracks: np.ndarray, env: Env, cfg, rng: np.random.Gene
 
 
 # ----------------------------------------------------------------------------------------
-# Evolution: CMA-ES (shared.evo), restarts batched over the controller's parameters.
+# Evolution: CMA-ES (shared.search.evo), restarts batched over the controller's parameters.
 # ----------------------------------------------------------------------------------------
 
 
