@@ -484,13 +484,18 @@ def render_record_block(record: dict) -> str:
         seeds = rec.get("seeds")
         if seeds:
             s = seeds["summary"]
-            per_seed = ", ".join(format_value(r[s["metric"]]) if r["solved"] else "unsolved"
+            measured_only = s.get("measured_only") is True
+            per_seed = ", ".join(format_value(r[s["metric"]]) if measured_only or r["solved"] else "unsolved"
                                  for r in seeds["per_seed"])
             first, last = seeds["per_seed"][0]["seed"], seeds["per_seed"][-1]["seed"]
-            spread = (f"{code(s['metric'])} over solved runs: mean {format_value(s['mean'])}, median "
-                      f"{format_value(s['median'])}, range {format_value(s['min'])}–{format_value(s['max'])}"
-                      if s["n_solved"] else "no run solved")
-            out += ["", f"Seeds {first}–{last}: solved {s['n_solved']}/{s['n_runs']}; {spread}. Per seed (this "
+            spread = (f"mean {format_value(s['mean'])}, median {format_value(s['median'])}, range "
+                      f"{format_value(s['min'])}–{format_value(s['max'])}")
+            if measured_only:
+                runs = f"{s['n_runs']} runs, a measurement without a solve criterion; {code(s['metric'])}: {spread}"
+            else:
+                runs = (f"solved {s['n_solved']}/{s['n_runs']}; " +
+                        (f"{code(s['metric'])} over solved runs: {spread}" if s["n_solved"] else "no run solved"))
+            out += ["", f"Seeds {first}–{last}: {runs}. Per seed (this "
                         f"machine's figures, see [Reproducibility](../README.md#reproducibility)): {per_seed}."]
         for table in rec["tables"]:
             out += ["", f"*{text(table['title'])}*", ""] + md_table(table["columns"], table["rows"])

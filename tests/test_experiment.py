@@ -286,3 +286,20 @@ def test_finite_float_refuses_what_is_not_a_finite_number(text):
     assert parser.parse_args(["--bias", "-2.5"]).bias == -2.5
     with pytest.raises(SystemExit):
         parser.parse_args(["--bias", text])
+
+
+def test_measured_only_seeds_block():
+    rows = [{"seed": s, "loss": v} for s, v in enumerate([0.3, 0.1, 0.2])]
+    summary = ex.summarize_measured([r["loss"] for r in rows], "loss")
+    assert summary["n_runs"] == 3 and summary["median"] == pytest.approx(0.2) and summary["min"] == 0.1
+    assert "n_solved" not in summary
+    assert ex.seeds_errors({"per_seed": rows, "summary": summary}) == []
+    # a measured-only block must not carry solve flags, must hold the metric in every row, and count its rows
+    flagged = [dict(r, solved=True) for r in rows]
+    assert ex.seeds_errors({"per_seed": flagged, "summary": summary})
+    assert ex.seeds_errors({"per_seed": rows[:2] + [{"seed": 2}], "summary": summary})
+    assert ex.seeds_errors({"per_seed": rows[:2], "summary": summary})
+    assert ex.seeds_errors({"per_seed": rows, "summary": {**summary, "n_solved": 3}})
+    # without measured_only the solve rules hold as before
+    plain = {k: v for k, v in summary.items() if k != "measured_only"}
+    assert ex.seeds_errors({"per_seed": rows, "summary": plain})

@@ -319,6 +319,21 @@ def summarize(values: Sequence[float | None], solved: Sequence[bool]) -> dict:
     }
 
 
+def summarize_measured(values: Sequence[float], metric: str) -> dict:
+    """The spread of a per-seed measurement that has no solve criterion (a loss, a capacity): every
+    run counts. A seeds block with this summary has no ``solved`` per row (see :func:`seeds_errors`)."""
+    kept = [float(v) for v in values]
+    return {
+        "n_runs": len(kept),
+        "measured_only": True,
+        "metric": metric,
+        "mean": float(np.mean(kept)) if kept else None,
+        "median": float(statistics.median(kept)) if kept else None,
+        "min": float(min(kept)) if kept else None,
+        "max": float(max(kept)) if kept else None,
+    }
+
+
 def sweep(run_seed: Callable[[int], dict], seeds: Sequence[int], metric: str,
           columns: Sequence[str] | None = None, label: str = "sweep", quiet: bool = False) -> dict:
     """Run ``run_seed`` for every seed; return the per-seed rows and the summary of ``metric``.
@@ -408,7 +423,9 @@ def record_errors(record: dict, required: dict = RECORD_KEYS) -> list[str]:
 def seeds_errors(seeds: dict | None) -> list[str]:
     """What is wrong with a record's seeds block (the output of :func:`sweep`, or a stub's own of
     that shape): every row a seed and a boolean ``solved``, the summary naming its ``metric``, which
-    every solved row holds. The catalog's README block reads exactly these."""
+    every solved row holds. A measurement without a solve criterion (:func:`summarize_measured`,
+    ``measured_only`` in the summary) has no ``solved`` at all and the metric in every row. The
+    catalog's README block reads exactly these."""
     if seeds is None:
         return []
     rows, summary = seeds.get("per_seed"), seeds.get("summary")
@@ -418,6 +435,17 @@ def seeds_errors(seeds: dict | None) -> list[str]:
     metric = summary.get("metric")
     if not isinstance(metric, str):
         errors.append("seeds.summary.metric must name the per-seed figure it summarizes")
+    if summary.get("measured_only") is True:
+        if not isinstance(summary.get("n_runs"), int) or summary["n_runs"] != len(rows):
+            errors.append("seeds.summary.n_runs missing or not the number of rows")
+        if "n_solved" in summary or "solve_rate" in summary:
+            errors.append("a measured-only seeds summary has no solve counts")
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict) or "seed" not in row or "solved" in row:
+                errors.append(f"seeds.per_seed[{i}] needs a seed and no solved (a measurement only)")
+            elif isinstance(metric, str) and metric not in row:
+                errors.append(f"seeds.per_seed[{i}] (seed {row['seed']}) has no {metric!r}")
+        return errors
     for key in ("n_runs", "n_solved"):
         if not isinstance(summary.get(key), int):
             errors.append(f"seeds.summary.{key} missing")
