@@ -23,7 +23,7 @@ def test_sequences_follow_the_papers_setup():
     assert cls.sum() == 50                                       # 50 of each class
     np.testing.assert_array_equal(x[:, 0, 0], np.where(cls == 1, 1.0, -1.0))
     assert abs(x[:, 1:, 0].var() - 0.2) < 0.01                   # noise variance 0.2
-    assert rs.search.a1(1).size == 8                             # A1, n = 1: 2x2 recurrent, 2 input, 2 bias weights
+    assert rs.guessing.a1(1).size == 8                             # A1, n = 1: 2x2 recurrent, 2 input, 2 bias weights
 
 
 def hand_latch_a1() -> np.ndarray:
