@@ -54,8 +54,8 @@ import numpy as np
 
 from shared.networks.activations import erf
 from shared.frame.experiment import (Progress, conclude, finite_float, format_table, format_value, int_at_most,
-                               positive_float, positive_int,
-                               require_seeds, stub_parser, summarize)
+                                     positive_float, positive_int,
+                                     require_seeds, stub_parser, summarize)
 from shared.frame.gradcheck import check_gradients
 from shared.learning import long_lag
 from shared.learning.long_lag import end_outputs

@@ -47,7 +47,7 @@ import numpy as np
 from shared.environments import tasks
 from shared.frame.cluster import pool
 from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_float, positive_int,
-                               require_seeds, stub_parser, summarize)
+                                     require_seeds, stub_parser, summarize)
 from shared.learning.long_lag import StepOdyssLearner, StepRNNLearner
 from shared.networks.paper_lstm import PaperLSTM
 from shared.frame.verdict import grade, judge, paired_better, pending, rate_at_least

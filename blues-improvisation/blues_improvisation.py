@@ -47,7 +47,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_int, require_seeds,
-                               stub_parser, summarize)
+                                     stub_parser, summarize)
 from shared.networks.odyssnet import OdyssNet
 from shared.learning.online import over_banks
 from shared.networks.optim import Adam, clip_global_norm

@@ -47,7 +47,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, median_ms, positive_float,
-                               positive_int, require_seeds, stub_parser, summarize)
+                                     positive_int, require_seeds, stub_parser, summarize)
 from shared.frame.gradcheck import check_gradients
 from shared.networks.odyssnet import GrowthPolicy, OdyssNet, OdyssNetTrainer, SparseOdyssNet, prepare_input
 from shared.networks.paper_lstm import PaperLSTM

@@ -44,8 +44,8 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
-                               positive_int,
-                               require_seeds, stub_parser, summarize)
+                                     positive_int,
+                                     require_seeds, stub_parser, summarize)
 from shared.networks.fastweights import fast_weight_backward, fast_weight_forward
 from shared.frame.gradcheck import check_gradients
 from shared.networks.optim import SGD, Adam, clip_global_norm

@@ -40,7 +40,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, require_seeds, stub_parser,
-                               summarize, int_at_most)
+                                     summarize, int_at_most)
 from shared.networks.fastweights import fast_weight_backward, fast_weight_forward
 from shared.frame.gradcheck import check_gradients
 from shared.networks.optim import Adam, clip_global_norm

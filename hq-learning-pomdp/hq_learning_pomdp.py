@@ -48,7 +48,7 @@ import numpy as np
 
 from shared.environments.maze import GridMaze
 from shared.frame.experiment import Progress, conclude, format_table, int_at_most, require_seeds, stub_parser, \
-    summarize
+                                    summarize
 from shared.learning.rl import softmax
 from shared.frame.verdict import grade, judge, pending, rate_at_least, rate_at_most, rate_higher
 

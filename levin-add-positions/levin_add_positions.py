@@ -30,7 +30,7 @@ import numpy as np
 
 from shared.search import levin
 from shared.frame.experiment import Progress, conclude, format_table, format_value, int_at_most, require_seeds, \
-    stub_parser, summarize
+                                    stub_parser, summarize
 from shared.frame.gradcheck import check_gradients
 from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.search.levin import disassemble, run_program

@@ -37,7 +37,7 @@ from itertools import combinations
 import numpy as np
 
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most,
-                               require_seeds, stub_parser, summarize)
+                                     require_seeds, stub_parser, summarize)
 from shared.search import levin
 from shared.frame.gradcheck import check_gradients
 from shared.search.levin import disassemble, levin_search, probabilistic_search, tie_break_order

@@ -49,8 +49,8 @@ import numpy as np
 
 from shared.frame.cluster import ClusterError, pool, scheduler_address
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
-                               positive_int,
-                               require_seeds, stub_parser, summarize)
+                                     positive_int,
+                                     require_seeds, stub_parser, summarize)
 from shared.frame.gradcheck import check_gradients
 from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.networks.optim import Adam, clip_global_norm

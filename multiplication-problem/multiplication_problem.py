@@ -57,7 +57,7 @@ import numpy as np
 
 from shared.frame.cluster import pool
 from shared.frame.experiment import (Progress, conclude, finite_float, format_table, format_value, int_at_most,
-                               require_seeds, stub_parser, summarize)
+                                     require_seeds, stub_parser, summarize)
 from shared.learning import long_lag
 from shared.learning.online import Episode, evaluate, last_step, run
 from shared.networks.optim import Adam, clip_global_norm

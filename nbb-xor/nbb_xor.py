@@ -43,7 +43,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, nonnegative_float,
-                               positive_float, positive_int, require_seeds, stub_parser, summarize, sweep)
+                                     positive_float, positive_int, require_seeds, stub_parser, summarize, sweep)
 from shared.networks.nbb import bucket_brigade, ordered_sum, tick, winner_take_all
 from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least

@@ -58,7 +58,7 @@ import numpy as np
 
 from shared.environments import tasks
 from shared.frame.experiment import Progress, conclude, format_table, int_at_most, positive_int, \
-    require_seeds, stub_parser, summarize
+                                    require_seeds, stub_parser, summarize
 from shared.learning.long_lag import streams
 from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least, rate_at_most
 

@@ -40,7 +40,7 @@ import time
 import numpy as np
 
 from shared.frame.experiment import Progress, conclude, format_table, format_value, int_at_most, require_seeds, \
-    stub_parser, summarize
+                                    stub_parser, summarize
 from shared.frame.cluster import pool
 from shared.search.oops import HALTED, NEEDS_TOKEN, SOLVED, TIMEOUT, oops
 from shared.frame.verdict import exact, grade, judge, pending

@@ -41,7 +41,7 @@ import numpy as np
 from shared.search import gp, pipe
 from shared.frame.cluster import pool
 from shared.frame.experiment import Progress, conclude, format_table, format_value, int_at_most, require_seeds, \
-    stub_parser, summarize
+                                    stub_parser, summarize
 from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least
 

@@ -43,7 +43,7 @@ from shared.search import gp as gp_module
 from shared.search import pipe
 from shared.frame.cluster import pool
 from shared.frame.experiment import Progress, conclude, format_table, format_value, int_at_most, require_seeds, \
-    stub_parser, summarize
+                                    stub_parser, summarize
 from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.frame.verdict import grade, judge, pending, rate_at_least
 

@@ -47,7 +47,7 @@ import numpy as np
 from shared.learning.control import Learner, OdyssNetBank
 from shared.environments.cartpole import CartPole
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
-                               require_seeds, stub_parser, summarize)
+                                     require_seeds, stub_parser, summarize)
 from shared.frame.gradcheck import check_gradients
 from shared.frame.verdict import grade, judge, mean_below, pending, rate_at_least
 

@@ -50,7 +50,7 @@ from shared.frame.cluster import pool
 from shared.learning.control import Learner, OdyssNetBank
 from shared.environments.maze import GridMaze
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
-                               require_seeds, stub_parser, summarize)
+                                     require_seeds, stub_parser, summarize)
 from shared.learning.rl import policy_gradient_logits
 from shared.frame.verdict import grade, judge, pending, rate_at_least
 

@@ -50,7 +50,7 @@ import numpy as np
 
 from shared.search import guessing
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds,
-                               stub_parser, summarize)
+                                     stub_parser, summarize)
 from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least, rate_at_most
 
 # ----------------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ import numpy as np
 
 from shared.learning.control import Learner, OdyssNetBank, RecurrentBank, clip_per_seed
 from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, require_seeds, stub_parser,
-                               summarize)
+                                     summarize)
 from shared.frame.gradcheck import check_gradients
 from shared.frame.verdict import grade, judge, mean_below, paired_better, pending
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from shared.learning.control import Learner, OdyssNetBank
 from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_float, positive_int,
-                               require_seeds, stub_parser, summarize)
+                                     require_seeds, stub_parser, summarize)
 from shared.frame.gradcheck import check_gradients
 from shared.networks.mlp import MLP
 from shared.networks.optim import Adam, clip_global_norm

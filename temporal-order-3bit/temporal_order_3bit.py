@@ -43,9 +43,9 @@ import numpy as np
 
 from shared.environments import tasks
 from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_int,
-                               require_seeds, stub_parser)
+                                     require_seeds, stub_parser)
 from shared.learning.long_lag import (RESULT_COLUMNS, OdyssLearner, RNNLearner, Trial, headline_of, result_row, seed_record,
-                             streams, summary_line, train_and_test, train_in_batches)
+                                      streams, summary_line, train_and_test, train_in_batches)
 from shared.learning.online import over_banks
 from shared.networks.paper_lstm import PaperLSTM
 from shared.learning.stopping import StoppingRule

@@ -7,7 +7,7 @@ import pytest
 
 from shared.learning import long_lag
 from shared.learning.long_lag import (Trial, end_outputs, one_hot, sequences_summary, streams, summary_line,
-                             train_and_test, train_in_batches)
+                                      train_and_test, train_in_batches)
 from shared.networks.paper_lstm import PaperLSTM
 from shared.learning.stopping import StoppingRule
 

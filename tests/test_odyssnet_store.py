@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from shared.networks.odyssnet import (CheckpointError, OdyssNet, OdyssNetTrainer, build_model, get_checkpoint_info,
-                             load_checkpoint, save_checkpoint, transplant_weights)
+                                      load_checkpoint, save_checkpoint, transplant_weights)
 
 X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], float)
 Y = np.array([[-1], [1], [1], [-1]], float)

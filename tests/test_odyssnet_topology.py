@@ -8,7 +8,7 @@ import pytest
 
 from shared.frame.gradcheck import check_gradients
 from shared.networks.odyssnet import (GrowthPolicy, OdyssNet, OdyssNetTrainer, SparseOdyssNet, build_model,
-                             load_checkpoint, neuron_utility, save_checkpoint, transplant_weights)
+                                      load_checkpoint, neuron_utility, save_checkpoint, transplant_weights)
 from shared.networks.odyssnet import topology
 from shared.networks.optim import SGD, Prodigy
 

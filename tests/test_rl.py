@@ -9,7 +9,7 @@ import pytest
 
 from shared.frame.gradcheck import check_gradients
 from shared.learning.rl import (QLambda, TDLambda, discounted_returns, epsilon_greedy, gaussian_policy_gradient,
-                       policy_gradient_logits, sample_softmax, softmax)
+                                policy_gradient_logits, sample_softmax, softmax)
 
 
 def test_discounted_returns_by_hand():

@@ -60,7 +60,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.frame.experiment import (Progress, conclude, finite_float, format_table, int_at_most, positive_int,
-                               require_seeds, stub_parser, summarize)
+                                     require_seeds, stub_parser, summarize)
 from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.learning.online import over_banks
 from shared.networks.paper_lstm import PaperLSTM

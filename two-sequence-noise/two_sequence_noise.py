@@ -58,7 +58,7 @@ import numpy as np
 
 from shared.frame.cluster import pool
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_int,
-                               require_seeds, stub_parser, summarize)
+                                     require_seeds, stub_parser, summarize)
 from shared.learning import long_lag
 from shared.learning.online import over_banks
 from shared.networks.optim import Adam, clip_global_norm
@@ -67,7 +67,7 @@ from shared.networks.recurrent import RNN
 from shared.search.guessing import guess
 from shared.environments.tasks import two_sequence_problem
 from shared.frame.verdict import exact, grade, judge, mean_below, mean_within, paired_better, pending, rate_at_least, \
-    rate_at_most
+                                 rate_at_most
 
 # ----------------------------------------------------------------------------------------
 # The paper's figures

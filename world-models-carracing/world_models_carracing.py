@@ -42,7 +42,7 @@ import numpy as np
 
 from shared.search.evo import CMAES
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
-                               require_seeds, stub_parser, summarize)
+                                     require_seeds, stub_parser, summarize)
 from shared.frame.gradcheck import check_gradients
 from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.networks.optim import Adam, clip_global_norm

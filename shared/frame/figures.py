@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from shared.frame.experiment import (ArgumentParser, atomic_write, exit_quietly_on_interrupt,  # noqa: E402
-                               nonnegative_int)
+                                     nonnegative_int)
 
 PNG_CAP_BYTES = 300 * 1024
 GIF_CAP_BYTES = 1536 * 1024

@@ -3,7 +3,7 @@
 from shared.networks.odyssnet.history import TrainingHistory, set_seed
 from shared.networks.odyssnet.network import OdyssNet, init_array, prepare_input
 from shared.networks.odyssnet.store import (CheckpointError, build_model, get_checkpoint_info, load_checkpoint,
-                                   save_checkpoint, transplant_weights)
+                                            save_checkpoint, transplant_weights)
 from shared.networks.odyssnet.sparse import SparseOdyssNet
 from shared.networks.odyssnet.topology import GrowthPolicy, neuron_utility
 from shared.networks.odyssnet.trainer import OdyssNetTrainer
