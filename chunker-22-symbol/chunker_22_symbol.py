@@ -418,11 +418,9 @@ def main(argv=None) -> int:
                        f"paper 13/17 for the chunker)",
             "headline": headline, "seeds": {"per_seed": rows, "summary": {**summary, "metric": "sequences_to_solve"}},
             "tables": tables, "wallclock_s": clock.elapsed}
-    if section is None:
-        part = {"slug": "chunker-22-symbol", "paper": PAPER, **part,
-                "tour": "Seed 0: the stream, A's probability of each next symbol, the surprises that reach C, and "
-                        "C's answer at every block's end, as training goes on."}
-    conclude(part, __file__, verdict, args.record, section=section, measured=measured)
+    conclude(part, __file__, verdict, args.record, section=section, measured=measured, paper=PAPER,
+             tour="Seed 0: the stream, A's probability of each next symbol, the surprises that reach C, and "
+                  "C's answer at every block's end, as training goes on.")
     return 0
 
 

@@ -743,11 +743,9 @@ def main(argv=None) -> int:
             "headline": headline,
             "seeds": {"per_seed": rows, "summary": {**all_summary, "metric": "steps_to_solve"}},
             "tables": tables, "wallclock_s": clock.elapsed}
-    if section is None:
-        part = {"slug": "flip-flop", "paper": PAPER, **part,
-                "tour": "Seed 0, parallel regime: C's output on a test stream against the latch it never sees, "
-                        "with M's predicted pain and C's hidden state, as training proceeds."}
-    conclude(part, __file__, verdict, args.record, section=section, measured=measured)
+    conclude(part, __file__, verdict, args.record, section=section, measured=measured, paper=PAPER,
+             tour="Seed 0, parallel regime: C's output on a test stream against the latch it never sees, "
+                  "with M's predicted pain and C's hidden state, as training proceeds.")
     return 0
 
 

@@ -663,11 +663,9 @@ def main(argv=None) -> int:
             "headline": headline,
             "seeds": {"per_seed": rows, "summary": {**summary, "metric": "episodes"}},
             "tables": tables, "wallclock_s": clock.elapsed}
-    if section is None:
-        part = {"slug": "pole-balance-markov-vac", "paper": PAPER, **part,
-                "tour": "Seed 0: the frozen critic-gradient actor balancing the pole, with the vector critic's two "
-                        "components V_pole and V_cart along the episode."}
-    conclude(part, __file__, verdict, args.record, section=section, measured=measured)
+    conclude(part, __file__, verdict, args.record, section=section, measured=measured, paper=PAPER,
+             tour="Seed 0: the frozen critic-gradient actor balancing the pole, with the vector critic's two "
+                  "components V_pole and V_cart along the episode.")
     return 0
 
 

@@ -627,11 +627,9 @@ def main(argv=None) -> int:
             "headline": headline,
             "seeds": {"per_seed": rows, "summary": {**summary, "metric": "trials"}},
             "tables": tables, "wallclock_s": clock.elapsed}
-    if section is None:
-        part = {"slug": "pole-balance-non-markov", "paper": PAPER, **part,
-                "tour": "Seed 0: the cart-pole balanced by C from positions only, beside C's hidden state and the "
-                        "velocities it never sees."}
-    conclude(part, __file__, verdict, args.record, section=section, measured=measured)
+    conclude(part, __file__, verdict, args.record, section=section, measured=measured, paper=PAPER,
+             tour="Seed 0: the cart-pole balanced by C from positions only, beside C's hidden state and the "
+                  "velocities it never sees.")
     return 0
 
 

@@ -839,11 +839,9 @@ def main(argv=None) -> int:
             "headline": headline,
             "seeds": {"per_seed": rows, "summary": {**summary, "metric": "episodes"}},
             "tables": tables, "wallclock_s": clock.elapsed}
-    if section is None:
-        part = {"slug": "pomdp-flag-maze", "paper": PAPER, **part,
-                "tour": "Seed 0: the agent walks the T-maze for both indicators, beside C's hidden state carrying "
-                        "the indicator and M's predicted reinforcement."}
-    conclude(part, __file__, verdict, args.record, section=section, measured=measured)
+    conclude(part, __file__, verdict, args.record, section=section, measured=measured, paper=PAPER,
+             tour="Seed 0: the agent walks the T-maze for both indicators, beside C's hidden state carrying "
+                  "the indicator and M's predicted reinforcement.")
     return 0
 
 

@@ -811,11 +811,9 @@ def main(argv=None) -> int:
     part = {"summary": summary_line, "headline": headline,
             "seeds": {"per_seed": rows, "summary": {**summary, "metric": "found"}},
             "tables": tables, "wallclock_s": clock.elapsed}
-    if section is None:
-        part = {"slug": "saccadic-target-detection", "paper": PAPER, **part,
-                "tour": "Seed 0: the fovea's 40 receptive fields moving over the scene to the triangle, beside "
-                        "its inputs, the target pattern and M's prediction, and C's move field."}
-    conclude(part, __file__, verdict, args.record, section=section, measured=measured)
+    conclude(part, __file__, verdict, args.record, section=section, measured=measured, paper=PAPER,
+             tour="Seed 0: the fovea's 40 receptive fields moving over the scene to the triangle, beside "
+                  "its inputs, the target pattern and M's prediction, and C's move field.")
     return 0
 
 

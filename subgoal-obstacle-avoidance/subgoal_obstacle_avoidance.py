@@ -693,11 +693,9 @@ def main(argv=None) -> int:
             "seeds": {"per_seed": rows, "summary": {**summary, "metric": "success"}},
             "tables": tables, "wallclock_s": clock.elapsed}
     section = None if cfg.model == "mlp" else cfg.model
-    if section is None:
-        part = {"slug": "subgoal-obstacle-avoidance", "paper": PAPER, **part,
-                "tour": "Seed 0: test arenas with the sub-goals S emits, C's walk through them and the direct "
-                        "walk into the blocking disk, over M's predicted cost of a last leg."}
-    conclude(part, __file__, verdict, args.record, section=section, measured=measured)
+    conclude(part, __file__, verdict, args.record, section=section, measured=measured, paper=PAPER,
+             tour="Seed 0: test arenas with the sub-goals S emits, C's walk through them and the direct "
+                  "walk into the blocking disk, over M's predicted cost of a last leg.")
     return 0
 
 

@@ -579,15 +579,20 @@ def print_verdict(measured: dict[str, Any], verdict: dict, paper: dict | None = 
 
 
 def conclude(record: dict, script: str, verdict: Callable[[dict], dict], record_path: str | None = None,
-             section: str | None = None, measured: dict[str, Any] | None = None) -> dict:
+             section: str | None = None, measured: dict[str, Any] | None = None, paper: dict | None = None,
+             tour: str | None = None) -> dict:
     """End a run: merge this run into the stub's record, compute the verdict, print, maybe write.
 
     ``record`` is this run's part (RECORD_KEYS for the stub's own method, SECTION_KEYS for a
-    comparison ``section``). It is merged into the record at ``record_path`` (``--record``) or, for
+    comparison ``section``). For the stub's own method, ``paper`` and ``tour`` complete it with the
+    slug (the script's folder), in the record's order: slug, paper, the part, tour; a section run
+    ignores them (its part has neither). It is merged into the record at ``record_path`` (``--record``) or, for
     a run that writes nothing, into a copy of the repository's results.json, so that the printed
     verdict is what the catalog's would be with this run in place. ``verdict`` is the stub's rule.
     Writes atomically; raises ``ValueError`` if the record breaks the schema. Returns the verdict.
     """
+    if section is None and paper is not None:
+        record = {"slug": Path(script).resolve().parent.name, "paper": paper, **record, "tour": tour}
     record = _plain({**record, "command": command_line(script)})
     errors = record_errors(record, RECORD_KEYS if section is None else SECTION_KEYS)
     if errors:
