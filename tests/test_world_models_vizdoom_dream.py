@@ -93,8 +93,8 @@ def test_gradient_checks_pass():
 
 def test_gradient_check_catches_a_wrong_done_backward(monkeypatch):
     right = wm.done_loss
-    monkeypatch.setattr(wm, "done_loss", lambda logit, target: (right(logit, target)[0],
-                                                                1.01 * right(logit, target)[1]))
+    monkeypatch.setattr(wm, "done_loss", lambda logit, target, w=1.0: (right(logit, target, w)[0],
+                                                                      1.01 * right(logit, target, w)[1]))
     assert max(wm.gradient_errors(0).values()) > 1e-3
 
 
@@ -103,6 +103,17 @@ def test_done_loss_is_the_bernoulli_nll():
     p = 1 / (1 + np.exp(-logit))
     loss, _ = wm.done_loss(logit, target)
     assert loss == pytest.approx(-np.mean(target * np.log(p) + (1 - target) * np.log(1 - p)))
+    weighted, _ = wm.done_loss(logit, target, 5.0)
+    assert weighted == pytest.approx(-np.mean(5 * target * np.log(p) + (1 - target) * np.log(1 - p)))
+
+
+def test_weighting_the_deaths_moves_the_optimal_probability_as_expected():
+    # for a death rate q among identical inputs the weighted BCE is least at p = w q / (w q + 1 - q)
+    target = np.array([1.0] + [0.0] * 4)                                  # q = 0.2
+    grid = np.linspace(-4, 4, 8001)
+    losses = [wm.done_loss(np.full(5, g), target, 5.0)[0] for g in grid]
+    best = 1 / (1 + np.exp(-grid[int(np.argmin(losses))]))
+    assert best == pytest.approx(5 * 0.2 / (5 * 0.2 + 0.8), abs=1e-3)
 
 
 def mixture(rng, batch=1, n_z=3, k=5):
