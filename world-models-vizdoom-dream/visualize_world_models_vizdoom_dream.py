@@ -123,7 +123,7 @@ def draw_world_model(run: dict, out: Path) -> None:
     recon = vae.decode(mu)
     for j, t in enumerate(picks[:4]):
         for row, (img, label) in enumerate(((frames[i, t], "real"), (recon[t], "V: decode(z)"))):
-            ax = fig.add_subplot(grid[row, 2 * j:2 * j + 1] if False else grid[row, j])
+            ax = fig.add_subplot(grid[row, j])
             ax.imshow(img.reshape(size, size), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
             ax.set_title(f"{label}, t={t}", fontsize=7)
             ax.set_xticks([])
