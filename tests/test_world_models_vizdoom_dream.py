@@ -281,3 +281,11 @@ def test_pending_below_the_minimum_of_seeds_or_with_mixed_configurations():
 def test_where_a_run_is_recorded():
     assert wm.part_name([0, 1, 2, 3, 4]) is None
     assert wm.part_name([5, 6, 7, 8, 9]) == "seeds-5-9"
+    assert wm.part_name([0, 1], "large") == "large-seeds-0-1"
+
+
+def test_the_larger_configuration_is_not_read_by_the_verdict():
+    record = record_of(scores(**{f"real_{HI}": shifted(80, 0)}))
+    record["large-seeds-0-1"] = {"seeds": {"per_seed": [{"seed": 0, **scores(**{f"real_{HI}": 1.0})}]},
+                                 "config": {"generations": 99}, "command": "c"}
+    assert wm.verdict(record)["value"] == "yes" and [r["seed"] for r in wm.seed_rows(record)] == list(range(10))
