@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.verdict import ALPHA, t_quantile
-from shared.worldmodel import mdn_mean
+from shared.frame.verdict import ALPHA, t_quantile
+from shared.networks.worldmodel import mdn_mean
 
 wm = load_module(ROOT / "world-models-vizdoom-dream" / "world_models_vizdoom_dream.py")
 ENV = wm.Env()

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import world_models_vizdoom_dream as wm
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_world_models_vizdoom_dream import train_headline
 
 

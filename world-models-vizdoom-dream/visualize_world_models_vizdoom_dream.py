@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import world_models_vizdoom_dream as wm
-from shared.figures import figure_parser, save_png
+from shared.frame.figures import figure_parser, save_png
 
 HERE = Path(__file__).resolve().parent
 PAPER_TABLE = {0.10: (2086, 140, 193, 58), 0.50: (2060, 277, 196, 50), 1.00: (1145, 690, 868, 511),

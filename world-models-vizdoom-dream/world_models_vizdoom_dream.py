@@ -39,14 +39,14 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.evo import CMAES
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
-                               require_seeds, stub_parser)
-from shared.gradcheck import check_gradients
-from shared.optim import Adam, clip_global_norm
-from shared.recurrent import LSTM
-from shared.verdict import ALPHA, judge, paired_better, pending
-from shared.worldmodel import VAE, mdn_loss, mdn_split
+from shared.search.evo import CMAES
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
+                                     require_seeds, stub_parser)
+from shared.frame.gradcheck import check_gradients
+from shared.networks.optim import Adam, clip_global_norm
+from shared.networks.recurrent import LSTM
+from shared.frame.verdict import ALPHA, judge, paired_better, pending
+from shared.networks.worldmodel import VAE, mdn_loss, mdn_split
 
 CITATION = ("Ha, D. & Schmidhuber, J. (2018). Recurrent World Models Facilitate Policy Evolution. Advances in "
             "Neural Information Processing Systems 31 (NeurIPS 2018), pp. 2450-2462, arXiv:1809.01999. The figures "
@@ -240,7 +240,7 @@ def collect_rollouts(n: int, env: Env, rng: np.random.Generator):
 
 
 # ----------------------------------------------------------------------------------------
-# V: shared.worldmodel's VAE (one tanh hidden layer each side, Bernoulli pixels, KL to N(0, I)),
+# V: shared.networks.worldmodel's VAE (one tanh hidden layer each side, Bernoulli pixels, KL to N(0, I)),
 # trained by Adam on random mini-batches of the random-policy frames.
 # ----------------------------------------------------------------------------------------
 
@@ -260,7 +260,7 @@ def train_vae(frames: np.ndarray, cfg, rng: np.random.Generator, clock=None):
 
 
 # ========================================================================================
-# For shared.worldmodel (general pieces, written here first; see the README's Open questions):
+# For shared.networks.worldmodel (general pieces, written here first; see the README's Open questions):
 # the MDN-RNN's done head and sampling from the mixture at a temperature.
 # ========================================================================================
 
@@ -276,7 +276,7 @@ def done_loss(logit: np.ndarray, target: np.ndarray, pos_weight: float = 1.0):
 
 def mdn_done_loss(out: np.ndarray, target_z: np.ndarray, target_done: np.ndarray, k: int, done_weight: float,
                   pos_weight: float = 1.0):
-    """M's loss: the mixture's NLL of z_{t+1} (out[..., :-1], shared.worldmodel.mdn_loss) plus
+    """M's loss: the mixture's NLL of z_{t+1} (out[..., :-1], shared.networks.worldmodel.mdn_loss) plus
     done_weight times the (death-weighted) BCE of done_{t+1} (out[..., -1]); returns (total, nll, bce, d_out)."""
     nll, d_mix = mdn_loss(out[..., :-1], target_z, k)
     bce, d_done = done_loss(out[..., -1], target_done, pos_weight)
@@ -305,7 +305,7 @@ def mdn_sample(out: np.ndarray, n_z: int, k: int, tau, rng: np.random.Generator)
 
 
 # ----------------------------------------------------------------------------------------
-# M: an LSTM (shared.recurrent, no peepholes) reads [z_t, a_t] and outputs the mixture of K
+# M: an LSTM (shared.networks.recurrent, no peepholes) reads [z_t, a_t] and outputs the mixture of K
 # Gaussians per dimension of z_{t+1} and the logit of done_{t+1}. Trained by teacher forcing on
 # windows of the random rollouts, with z re-sampled from V's posterior for every batch (appendix
 # 'Recurrent Neural Network').
@@ -423,7 +423,7 @@ def real(params: np.ndarray, vae: VAE, m: LSTM, cfg, rng: np.random.Generator, r
 
 
 # ----------------------------------------------------------------------------------------
-# Evolution: one CMA-ES (shared.evo) per temperature, all dreaming in one batch; each candidate's
+# Evolution: one CMA-ES (shared.search.evo) per temperature, all dreaming in one batch; each candidate's
 # fitness is its mean survival over cfg.rollouts_per_candidate dreams, each started from the code
 # of a real first frame (V's posterior sample). C trained in the real room (our reference) is the
 # same search with real rollouts.
@@ -664,7 +664,7 @@ def verdict(record: dict) -> dict:
     100 dreams at its own temperature, compared per seed.
 
     Tested together with Holm's correction (alpha 0.05), over at least MIN_SEEDS = 10 seeds, each by
-    a one-sided paired t-test on the per-seed log ratio (shared.verdict.paired_better, ratio > 1):
+    a one-sided paired t-test on the per-seed log ratio (shared.frame.verdict.paired_better, ratio > 1):
 
     1. C trained only in M's dream at tau = 1.15 transfers: in the real room it beats the random
        policy (table: 1092 +- 556 against 210 +- 108; 'Transfer Policy to Actual Environment').
