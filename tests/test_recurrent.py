@@ -263,3 +263,15 @@ def test_stepping_one_input_at_a_time_is_the_forward_pass(variant):
         y, state = model.step(x[:, t], state)
         outputs.append(y)
     np.testing.assert_allclose(np.stack(outputs, axis=1), whole, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("variant,block_size", [("NP", 1), ("NP", 2), ("V", 1)])
+def test_advance_is_step_without_the_cache(variant, block_size):
+    rng = np.random.default_rng(6)
+    model = LSTM(D, 4, O, variant=variant, block_size=block_size, init_scale=0.8, rng=0)
+    x = rng.normal(size=(B, D))
+    state = (rng.normal(0, 0.5, (B, 4)), rng.normal(0, 0.5, (B, 4)))
+    h, c = model.advance(x, state)
+    _, (h_ref, c_ref) = model.step(x, state)
+    np.testing.assert_allclose(h, h_ref, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(c, c_ref, rtol=1e-12, atol=1e-14)

@@ -168,17 +168,6 @@ def test_the_untrained_m_is_m_before_training(world):
         assert not np.array_equal(value, world["m_model"].params[name]) or name == "c"
 
 
-def test_the_rollouts_lstm_step_is_ms_forward_step(world):
-    lstm = world["m_model"]
-    rng = np.random.default_rng(5)
-    x = rng.normal(0, 1, (4, lstm.input_size))
-    state = (rng.normal(0, 0.5, (4, lstm.hidden_size)), rng.normal(0, 0.5, (4, lstm.hidden_size)))
-    h, c = wm.lstm_step(lstm, x, state)
-    y = lstm.forward(x[:, None], initial_state=state)
-    np.testing.assert_allclose(h, lstm.final_state[0], rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(c, lstm.final_state[1], rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(h @ lstm.params["V"] + lstm.params["c"], y[:, 0], rtol=1e-12, atol=1e-14)
-
 
 # ---- C and the rollout -----------------------------------------------------------------------
 

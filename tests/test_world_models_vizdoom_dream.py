@@ -12,7 +12,6 @@ import pytest
 
 from conftest import ROOT, load_module
 from shared.frame.verdict import ALPHA, t_quantile
-from shared.networks.worldmodel import mdn_mean
 
 wm = load_module(ROOT / "world-models-vizdoom-dream" / "world_models_vizdoom_dream.py")
 ENV = wm.Env()
@@ -91,64 +90,6 @@ def test_gradient_checks_pass():
     assert {"MDN+done.out", "M.W", "M.U", "M.V", "V.W1", "V.W4"} <= set(errors)
 
 
-def test_gradient_check_catches_a_wrong_done_backward(monkeypatch):
-    right = wm.done_loss
-    monkeypatch.setattr(wm, "done_loss", lambda logit, target, w=1.0: (right(logit, target, w)[0],
-                                                                      1.01 * right(logit, target, w)[1]))
-    assert max(wm.gradient_errors(0).values()) > 1e-3
-
-
-def test_done_loss_is_the_bernoulli_nll():
-    logit, target = np.array([0.3, -2.0, 4.0]), np.array([1.0, 0.0, 1.0])
-    p = 1 / (1 + np.exp(-logit))
-    loss, _ = wm.done_loss(logit, target)
-    assert loss == pytest.approx(-np.mean(target * np.log(p) + (1 - target) * np.log(1 - p)))
-    weighted, _ = wm.done_loss(logit, target, 5.0)
-    assert weighted == pytest.approx(-np.mean(5 * target * np.log(p) + (1 - target) * np.log(1 - p)))
-
-
-def test_weighting_the_deaths_moves_the_optimal_probability_as_expected():
-    # for a death rate q among identical inputs the weighted BCE is least at p = w q / (w q + 1 - q)
-    target = np.array([1.0] + [0.0] * 4)                                  # q = 0.2
-    grid = np.linspace(-4, 4, 8001)
-    losses = [wm.done_loss(np.full(5, g), target, 5.0)[0] for g in grid]
-    best = 1 / (1 + np.exp(-grid[int(np.argmin(losses))]))
-    assert best == pytest.approx(5 * 0.2 / (5 * 0.2 + 0.8), abs=1e-3)
-
-
-def mixture(rng, batch=1, n_z=3, k=5):
-    return rng.normal(0, 1, (batch, 3 * n_z * k))
-
-
-def test_sampling_at_temperature_one_has_the_mixtures_mean():
-    rng = np.random.default_rng(0)
-    out = np.repeat(mixture(rng), 200_000, axis=0)
-    samples = wm.mdn_sample(out, 3, 5, 1.0, rng)
-    np.testing.assert_allclose(samples.mean(0), mdn_mean(out[:1], 3, 5)[0], atol=0.02)
-
-
-def test_a_low_temperature_collapses_to_the_likeliest_components_mean():
-    rng = np.random.default_rng(1)
-    out = mixture(rng, 4)
-    logit, mu, _ = wm.mdn_split(out, 3, 5)
-    mode = np.take_along_axis(mu, logit.argmax(-1)[..., None], -1)[..., 0]
-    np.testing.assert_allclose(wm.mdn_sample(out, 3, 5, 1e-6, rng), mode, atol=0.01)
-
-
-def test_a_temperature_per_row_is_the_same_as_one_temperature_for_all():
-    out = mixture(np.random.default_rng(2), 6)
-    per_row = wm.mdn_sample(out, 3, 5, np.full(6, 0.7), np.random.default_rng(9))
-    scalar = wm.mdn_sample(out, 3, 5, 0.7, np.random.default_rng(9))
-    np.testing.assert_allclose(per_row, scalar)
-
-
-def test_a_higher_temperature_spreads_the_samples():
-    rng = np.random.default_rng(3)
-    out = np.repeat(mixture(rng), 50_000, axis=0)
-    spread = [wm.mdn_sample(out, 3, 5, tau, rng).std(0).mean() for tau in (0.1, 0.5, 1.0, 1.3)]
-    assert spread == sorted(spread)
-
-
 # ---- V, M and C ------------------------------------------------------------------------------
 
 
@@ -156,15 +97,6 @@ def test_a_higher_temperature_spreads_the_samples():
 def world():
     return wm.train_world_model(0, wm.QUICK, verbose=False)
 
-
-def test_the_dreams_lstm_step_is_ms_forward_step(world):
-    m, rng = world["m"], np.random.default_rng(4)
-    x = rng.normal(0, 1, (3, wm.QUICK.z_dim + 1))
-    state = (rng.normal(0, 0.5, (3, wm.QUICK.m_hidden)), rng.normal(0, 0.5, (3, wm.QUICK.m_hidden)))
-    h, c = wm.lstm_step(m, x, state)
-    m.forward(x[:, None], initial_state=state)
-    np.testing.assert_allclose(h, m.final_state[0], atol=1e-12)
-    np.testing.assert_allclose(c, m.final_state[1], atol=1e-12)
 
 
 def test_c_is_linear_on_z_cell_and_output_vectors_as_in_the_paper():

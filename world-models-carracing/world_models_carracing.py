@@ -466,25 +466,13 @@ class Memory:
         """Take (z_t, a_t); with predict=True keep the MDN-RNN's mixture output (its prediction of z_{t+1})."""
         x = np.concatenate([z, action], axis=1)
         if self.kind == "lstm":
-            self.state = lstm_step(self.model, x, self.state)
+            self.state = self.model.advance(x, self.state)
             if predict:
                 self.prediction = self.state[0] @ self.model.params["V"] + self.model.params["c"]
         elif self.kind == "odyssnet":
             _, self.state = self.model.forward(self.trainer.prepare(x[:, None, :]), self.cfg.o_think,
                                                current_state=self.state)
 
-
-def lstm_step(lstm: LSTM, x: np.ndarray, state: tuple) -> tuple:
-    """One step of M's LSTM (the 'NP' cell: input, forget and output gates, no peepholes) without the
-    bookkeeping for backprop that LSTM.forward keeps: the rollouts' hot loop. Equal to
-    lstm.forward(x[:, None], initial_state=state) and lstm.final_state (a test checks it)."""
-    p, cols = lstm.params, lstm.columns
-    h, c = state
-    a = (x @ p["W"] + p["b"]) + h @ p["U"]
-    early = 0.5 * (1.0 + np.tanh(0.5 * a[:, : lstm.early_width]))      # input and forget gates
-    c = early[:, cols["forget"]] * c + early[:, cols["input"]] * np.tanh(a[:, cols["cell"]])
-    o = 0.5 * (1.0 + np.tanh(0.5 * a[:, cols["output"]]))
-    return o * np.tanh(c), c
 
 
 def act(params: np.ndarray, feat: np.ndarray, hidden: int) -> np.ndarray:

@@ -46,7 +46,7 @@ from shared.frame.gradcheck import check_gradients
 from shared.networks.optim import Adam, clip_global_norm
 from shared.networks.recurrent import LSTM
 from shared.frame.verdict import ALPHA, judge, paired_better, pending
-from shared.networks.worldmodel import VAE, mdn_loss, mdn_split
+from shared.networks.worldmodel import VAE, mdn_done_loss, mdn_loss, mdn_sample
 
 CITATION = ("Ha, D. & Schmidhuber, J. (2018). Recurrent World Models Facilitate Policy Evolution. Advances in "
             "Neural Information Processing Systems 31 (NeurIPS 2018), pp. 2450-2462, arXiv:1809.01999. The figures "
@@ -259,49 +259,6 @@ def train_vae(frames: np.ndarray, cfg, rng: np.random.Generator, clock=None):
     return vae, np.array(curve)
 
 
-# ========================================================================================
-# For shared.networks.worldmodel (general pieces, written here first; see the README's Open questions):
-# the MDN-RNN's done head and sampling from the mixture at a temperature.
-# ========================================================================================
-
-
-def done_loss(logit: np.ndarray, target: np.ndarray, pos_weight: float = 1.0):
-    """Mean binary cross-entropy of M's done logits (...,) against 0/1 targets, the deaths weighted by
-    pos_weight (1: the plain Bernoulli likelihood); returns (loss, dL/dlogit)."""
-    count = logit.size
-    weight = 1.0 + (pos_weight - 1.0) * target
-    loss = float(np.sum(weight * np.logaddexp(0.0, logit) - pos_weight * target * logit)) / count
-    return loss, (weight * 0.5 * (1.0 + np.tanh(0.5 * logit)) - pos_weight * target) / count
-
-
-def mdn_done_loss(out: np.ndarray, target_z: np.ndarray, target_done: np.ndarray, k: int, done_weight: float,
-                  pos_weight: float = 1.0):
-    """M's loss: the mixture's NLL of z_{t+1} (out[..., :-1], shared.networks.worldmodel.mdn_loss) plus
-    done_weight times the (death-weighted) BCE of done_{t+1} (out[..., -1]); returns (total, nll, bce, d_out)."""
-    nll, d_mix = mdn_loss(out[..., :-1], target_z, k)
-    bce, d_done = done_loss(out[..., -1], target_done, pos_weight)
-    d_out = np.concatenate([d_mix, done_weight * d_done[..., None]], axis=-1)
-    return nll + done_weight * bce, nll, bce, d_out
-
-
-def mdn_sample(out: np.ndarray, n_z: int, k: int, tau, rng: np.random.Generator) -> np.ndarray:
-    """Sample z_{t+1} (B, n_z) from the mixture read off out (B, 3 n_z k) at temperature tau (a
-    number, or one per row (B,)), as in Sketch-RNN, which the paper cites for it: the mixing logits
-    divided by tau, every component's variance multiplied by tau; one component drawn per dimension
-    (the factored mixture of the appendix). tau -> 0 collapses to the most likely component's mean."""
-    tau = np.asarray(tau, dtype=float)
-    t_z = tau[:, None] if tau.ndim else tau                  # against (B, n_z)
-    logit, mu, log_sigma = mdn_split(out, n_z, k)
-    logit = logit / (t_z[..., None] if tau.ndim else tau)
-    logit = logit - logit.max(axis=-1, keepdims=True)
-    cdf = np.cumsum(np.exp(logit), axis=-1)
-    u = rng.random(out.shape[:-1] + (n_z, 1)) * cdf[..., -1:]
-    pick = np.minimum((u > cdf).sum(axis=-1), k - 1)[..., None]
-    mean = np.take_along_axis(mu, pick, axis=-1)[..., 0]
-    sd = np.exp(np.take_along_axis(log_sigma, pick, axis=-1)[..., 0])
-    return mean + sd * np.sqrt(t_z) * rng.standard_normal(mean.shape)
-
-# ========================================================================================
 
 
 # ----------------------------------------------------------------------------------------
@@ -343,17 +300,6 @@ def train_mdn_rnn(mu, log_var, moves, dead, lengths, cfg, rng: np.random.Generat
     return lstm, np.array(curve)
 
 
-def lstm_step(lstm: LSTM, x: np.ndarray, state: tuple) -> tuple:
-    """One step of M's LSTM ('NP' cell) without the bookkeeping for backprop: the dreams' hot loop.
-    Equal to lstm.forward(x[:, None], initial_state=state) and lstm.final_state (a test checks it)."""
-    p, cols = lstm.params, lstm.columns
-    h, c = state
-    a = (x @ p["W"] + p["b"]) + h @ p["U"]
-    early = 0.5 * (1.0 + np.tanh(0.5 * a[:, : lstm.early_width]))
-    c = early[:, cols["forget"]] * c + early[:, cols["input"]] * np.tanh(a[:, cols["cell"]])
-    o = 0.5 * (1.0 + np.tanh(0.5 * a[:, cols["output"]]))
-    return o * np.tanh(c), c
-
 
 # ----------------------------------------------------------------------------------------
 # C: a_t = tanh(W_c [z_t, c_t, h_t]), no bias: for DoomRNN the paper's C reads z and both the
@@ -386,7 +332,7 @@ def dream(params: np.ndarray, tau: np.ndarray, m: LSTM, z0: np.ndarray, cfg, rng
     log = []
     for t in range(cfg.env.max_steps):
         move = moves_of(act(params, z, state))
-        state = lstm_step(m, np.concatenate([z, move[:, None]], axis=1), state)
+        state = m.advance(np.concatenate([z, move[:, None]], axis=1), state)
         out = state[0] @ m.params["V"] + m.params["c"]
         total += alive
         p_done = 0.5 * (1.0 + np.tanh(0.5 * out[:, -1]))
@@ -418,7 +364,7 @@ def real(params: np.ndarray, vae: VAE, m: LSTM, cfg, rng: np.random.Generator, r
         total += room.step(move)
         if room.done.all():
             break
-        state = lstm_step(m, np.concatenate([z, move[:, None]], axis=1), state)
+        state = m.advance(np.concatenate([z, move[:, None]], axis=1), state)
     return (total, log) if trace else total
 
 

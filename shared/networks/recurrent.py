@@ -494,6 +494,21 @@ class LSTM(_Sequence):
         y = self.forward(x_t[:, None, :], initial_state=state)
         return (y[:, 0] if self.readout == "all" else y), self.final_state
 
+    def advance(self, x_t, state) -> tuple:
+        """One step of the state alone, x_t (B, D), (h, c) -> (h, c), without the cache that backward
+        needs: the hot loop of rollouts and dreams through a trained model. The 'NP' cell with one cell
+        per block (input, forget and output gates, no peepholes) takes a direct path (equal to ``step``
+        to rounding; a test checks it); every other cell runs ``step``."""
+        if self.variant != "NP" or self.blocks != self.hidden_size:
+            return self.step(x_t, state)[1]
+        p, cols = self.params, self.columns
+        h, c = state
+        a = (x_t @ p["W"] + p["b"]) + h @ p["U"]
+        early = 0.5 * (1.0 + np.tanh(0.5 * a[:, : self.early_width]))      # input and forget gates
+        c = early[:, cols["forget"]] * c + early[:, cols["input"]] * np.tanh(a[:, cols["cell"]])
+        o = 0.5 * (1.0 + np.tanh(0.5 * a[:, cols["output"]]))
+        return o * np.tanh(c), c
+
 
 class RNN(_Sequence):
     """The vanilla tanh RNN, h_t = tanh(x_t W + h_{t-1} U + b), with the LSTM's interface."""

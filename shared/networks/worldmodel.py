@@ -10,8 +10,15 @@
   Gaussians per dimension of the next code, read off a network's output (..., 3 n_z k) as mixing
   logits, means and log standard deviations; the mean negative log-likelihood and its gradient with
   respect to the output (for an LSTM's backward, e.g. shared.networks.recurrent.LSTM).
+- ``done_loss(logit, target, pos_weight)``, ``mdn_done_loss(out, target_z, target_done, k, done_weight,
+  pos_weight)``: M's done head (the probability that the episode ends at t+1; VizDoom experiment) as a
+  binary cross-entropy, deaths optionally weighted, alone and added to the mixture's NLL (the done
+  logit is the last output); each returns its gradient.
+- ``mdn_sample(out, n_z, k, tau, rng)``: z_{t+1} drawn from the mixture at temperature tau (one for all
+  rows or one per row), for dreams.
 
-Moved out of world-models-carracing (its runs are the same number for number); tested in
+Moved out of world-models-carracing and world-models-vizdoom-dream (their runs are the same number for
+number); tested in
 tests/test_worldmodel.py.
 """
 
@@ -111,3 +118,40 @@ def mdn_mean(out: np.ndarray, n_z: int, k: int) -> np.ndarray:
     logit, mu, _ = mdn_split(out, n_z, k)
     pi = np.exp(logit - np.logaddexp.reduce(logit, axis=-1, keepdims=True))
     return np.sum(pi * mu, axis=-1)
+
+
+def done_loss(logit: np.ndarray, target: np.ndarray, pos_weight: float = 1.0):
+    """Mean binary cross-entropy of M's done logits (...,) against 0/1 targets, the deaths weighted by
+    pos_weight (1: the plain Bernoulli likelihood); returns (loss, dL/dlogit)."""
+    count = logit.size
+    weight = 1.0 + (pos_weight - 1.0) * target
+    loss = float(np.sum(weight * np.logaddexp(0.0, logit) - pos_weight * target * logit)) / count
+    return loss, (weight * 0.5 * (1.0 + np.tanh(0.5 * logit)) - pos_weight * target) / count
+
+
+def mdn_done_loss(out: np.ndarray, target_z: np.ndarray, target_done: np.ndarray, k: int, done_weight: float,
+                  pos_weight: float = 1.0):
+    """M's loss: the mixture's NLL of z_{t+1} (out[..., :-1], mdn_loss) plus
+    done_weight times the (death-weighted) BCE of done_{t+1} (out[..., -1]); returns (total, nll, bce, d_out)."""
+    nll, d_mix = mdn_loss(out[..., :-1], target_z, k)
+    bce, d_done = done_loss(out[..., -1], target_done, pos_weight)
+    d_out = np.concatenate([d_mix, done_weight * d_done[..., None]], axis=-1)
+    return nll + done_weight * bce, nll, bce, d_out
+
+
+def mdn_sample(out: np.ndarray, n_z: int, k: int, tau, rng: np.random.Generator) -> np.ndarray:
+    """Sample z_{t+1} (B, n_z) from the mixture read off out (B, 3 n_z k) at temperature tau (a
+    number, or one per row (B,)), as in Sketch-RNN, which the paper cites for it: the mixing logits
+    divided by tau, every component's variance multiplied by tau; one component drawn per dimension
+    (the factored mixture of the appendix). tau -> 0 collapses to the most likely component's mean."""
+    tau = np.asarray(tau, dtype=float)
+    t_z = tau[:, None] if tau.ndim else tau                  # against (B, n_z)
+    logit, mu, log_sigma = mdn_split(out, n_z, k)
+    logit = logit / (t_z[..., None] if tau.ndim else tau)
+    logit = logit - logit.max(axis=-1, keepdims=True)
+    cdf = np.cumsum(np.exp(logit), axis=-1)
+    u = rng.random(out.shape[:-1] + (n_z, 1)) * cdf[..., -1:]
+    pick = np.minimum((u > cdf).sum(axis=-1), k - 1)[..., None]
+    mean = np.take_along_axis(mu, pick, axis=-1)[..., 0]
+    sd = np.exp(np.take_along_axis(log_sigma, pick, axis=-1)[..., 0])
+    return mean + sd * np.sqrt(t_z) * rng.standard_normal(mean.shape)
