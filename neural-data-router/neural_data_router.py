@@ -616,7 +616,6 @@ def main(argv=None) -> int:
     print(format_table(table["columns"], table["rows"]))
     mean = lambda k: float(np.mean([r[k] for r in rows]))  # noqa: E731
     headline = {f"{k}_{part}": mean(f"{k}_{part}") for k in kinds for part in ("iid", "valid", "test")}
-    headline.update({f"{k}_wallclock_s": times[k] for k in kinds})
     parts = [f"{k}: test (depth 9-10) {mean(f'{k}_test'):.3f}, valid (6-8) {mean(f'{k}_valid'):.3f}, "
              f"train depths {mean(f'{k}_iid'):.3f}" for k in kinds]
     record = {"slug": SLUG, "paper": PAPER,
@@ -625,6 +624,7 @@ def main(argv=None) -> int:
               "config": {k: v for k, v in cfg.items()}, "paper_config": PAPER_CONFIG,
               "curves": {k: results[k]["curve"] for k in kinds},
               "routing": {k: results[k]["routing"] for k in kinds},
+              "training_time": {k: {"wallclock_s": times[k]} for k in kinds},
               "tour": "One depth-10 test input routed through the 14 steps of the NDR: where each column's "
                       "geometric attention reads and how far its copy gate opens, step by step",
               "wallclock_s": time.time() - start}
