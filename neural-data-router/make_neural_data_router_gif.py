@@ -2,7 +2,8 @@
 
     python3 neural-data-router/make_neural_data_router_gif.py   # writes neural_data_router.gif
 
-Drawn from the recorded results.json (the first seed's trained NDR, the input stored there). Each frame
+Drawn from the recorded results.json (its section "long" when recorded, else the headline: the first
+seed's trained NDR, the input stored there). Each frame
 is one of the 14 steps of the shared layer: left, the geometric attention of every column (row: the
 column reading, x: the column read); right, the columns as a row of boxes, an arrow from each column to
 the column it reads most (its width the weight), and the copy gate's opening as the bar under each
@@ -65,6 +66,8 @@ def main(argv=None) -> int:
     record = recorded(nd.__file__)
     if record is None:
         parser.error("no results.json yet: run neural_data_router.py --record first")
+    if isinstance(record.get(nd.LONG), dict) and record[nd.LONG].get("routing"):
+        record = record[nd.LONG]          # the longest recorded training (the section the verdict reads)
     r = record["routing"]["ndr"]
     names = nd.token_names(r["tokens"])
     att, gate = np.array(r["attention"]), np.array(r["gate"])

@@ -1,4 +1,5 @@
-"""Pictures for neural-data-router, drawn from the recorded results.json:
+"""Pictures for neural-data-router, drawn from the recorded results.json (its section "long", the
+longest training, when recorded; else the headline):
 
     python3 neural-data-router/visualize_neural_data_router.py     # writes viz/*.png
 
@@ -49,7 +50,9 @@ def per_depth(record, out):
     ax.set_xlabel("composition depth (grey: trained on; pink: the test depths 9-10; between: validation)")
     ax.set_ylabel("accuracy (dots: seeds)")
     ax.set_ylim(0, 1.02)
-    ax.set_title(f"CTL 8x8, accuracy per depth over {len(rows)} seeds")
+    cfg = record["config"]
+    ax.set_title(f"CTL 8x8, accuracy per depth over {len(rows)} seeds (d={cfg['d']}, {cfg['iters']} iterations "
+                 f"of batch {cfg['batch']})")
     ax.legend(fontsize=8, loc="upper right")
     save_png(fig, out / "per_depth.png")
 
@@ -69,10 +72,10 @@ def learning_curves(record, out):
     axes[0].legend(fontsize=7)
     axes[1].axhline(1 / nd.N_SYMBOLS, color="k", lw=1, ls=":")
     axes[1].set_xlabel("training iteration")
-    axes[1].set_ylabel("accuracy (64 inputs per depth, mean over seeds)")
+    axes[1].set_ylabel("accuracy (mean over seeds)")
     axes[1].set_ylim(0, 1.02)
     axes[1].legend(fontsize=7, ncol=2)
-    fig.suptitle("Learning curves (depth 5: trained on; 8 and 10: longer than any training input)")
+    fig.suptitle("Learning curves; right: 64 test inputs per depth (5: trained on; 8, 10: longer than any training input)")
     fig.tight_layout()
     save_png(fig, out / "learning_curves.png")
 
@@ -113,6 +116,8 @@ def main(argv=None) -> int:
     record = recorded(nd.__file__)
     if record is None:
         parser.error("no results.json yet: run neural_data_router.py --record first")
+    if isinstance(record.get(nd.LONG), dict) and record[nd.LONG].get("routing"):
+        record = record[nd.LONG]          # the longest recorded training (the section the verdict reads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     per_depth(record, out)
