@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import neural_data_router as nd  # noqa: E402
-from shared.figures import figure_parser, frame_of, recorded, save_gif  # noqa: E402
+from shared.frame.figures import figure_parser, frame_of, recorded, save_gif  # noqa: E402
 
 
 def frame(att, gate, names, step, steps, title):

@@ -26,17 +26,17 @@ import time
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 import numpy as np
 
-from shared import attention as at
-from shared.experiment import Progress, conclude, format_table, int_at_most, positive_float, require_seeds, \
-    stub_parser
-from shared.optim import AdamW
-from shared.verdict import grade, judge, mean_below, paired_better, pending
+from shared.networks import attention as at
+from shared.frame.experiment import Progress, conclude, format_table, int_at_most, positive_float, require_seeds, \
+                                    stub_parser
+from shared.networks.optim import AdamW
+from shared.frame.verdict import grade, judge, mean_below, paired_better, pending
 
 SLUG = "neural-data-router"
 
 
 # ============================================================================================
-# General pieces for shared.attention: directional geometric attention and the copy-gated
+# General pieces for shared.networks.attention: directional geometric attention and the copy-gated
 # (NDR) update. Forward functions return (output, cache); backward functions take the cache
 # and dL/d(output) and return a dict of gradients. Leading axes are free.
 # ============================================================================================
@@ -138,7 +138,7 @@ def copy_gate_backward(cache: dict, d_out: np.ndarray) -> dict:
 
 
 # ============================================================================================
-# Layers with per-seed parameters (leading axis S): linear maps, LayerNorm (shared.attention),
+# Layers with per-seed parameters (leading axis S): linear maps, LayerNorm (shared.networks.attention),
 # the NDR layer and the vanilla post-LN layer.
 # ============================================================================================
 
@@ -161,7 +161,7 @@ def linear_backward(x, w, d_y, grads, wname, bname=None):
 
 
 def seed_layer_norm(x, gain, bias):
-    """shared.attention.layer_norm with a gain and bias per seed: x (S, ..., d), gain/bias (S, d)."""
+    """shared.networks.attention.layer_norm with a gain and bias per seed: x (S, ..., d), gain/bias (S, d)."""
     d = x.shape[-1]
     normed, cache = at.layer_norm(x, np.ones(d, x.dtype), np.zeros(d, x.dtype))
     shape = (x.shape[0],) + (1,) * (x.ndim - 2) + (d,)
@@ -239,7 +239,7 @@ def ndr_layer_backward(p, c, d_out, grads):
 
 
 def vanilla_layer(p, x, heads, keep=None):
-    """The baseline's step: post-LN Transformer encoder layer (softmax attention from shared.attention),
+    """The baseline's step: post-LN Transformer encoder layer (softmax attention from shared.networks.attention),
     x1 = LN(x + Att(x)), x' = LN(x1 + FF(x1))."""
     q, k, v = (split_heads(linear(x, p[n]), heads) for n in ("Wq", "Wk", "Wv"))
     att, acache = at.softmax_attention(q, k, v, scale=float(1.0 / np.sqrt(q.shape[-1])))  # a Python float keeps float32

@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import neural_data_router as nd  # noqa: E402
-from shared.figures import figure_parser, recorded, save_png  # noqa: E402
+from shared.frame.figures import figure_parser, recorded, save_png  # noqa: E402
 
 COLORS = {"ndr": "tab:blue", "vanilla": "tab:orange"}
 LABELS = {"ndr": "NDR (geometric attention + copy gate)", "vanilla": "vanilla Transformer (same size)"}

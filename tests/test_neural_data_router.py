@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.gradcheck import check_gradients
+from shared.frame.gradcheck import check_gradients
 
 SCRIPT = ROOT / "neural-data-router" / "neural_data_router.py"
 ndr = load_module(SCRIPT)
