@@ -27,114 +27,13 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.networks import attention as at
+from shared.networks.attention import (copy_gate, copy_gate_backward, directional_geometric_attention, directional_geometric_attention_backward)
 from shared.frame.experiment import Progress, conclude, format_table, int_at_most, positive_float, require_seeds, \
                                     stub_parser
 from shared.networks.optim import AdamW
 from shared.frame.verdict import grade, judge, mean_below, paired_better, pending
 
 SLUG = "neural-data-router"
-
-
-# ============================================================================================
-# General pieces for shared.networks.attention: directional geometric attention and the copy-gated
-# (NDR) update. Forward functions return (output, cache); backward functions take the cache
-# and dL/d(output) and return a dict of gradients. Leading axes are free.
-# ============================================================================================
-
-def _reduce_to(grad: np.ndarray, shape: tuple) -> np.ndarray:
-    """Sum a broadcast gradient back to ``shape`` (the shape of a parameter that was broadcast)."""
-    while grad.ndim > len(shape):
-        grad = grad.sum(axis=0)
-    for axis, size in enumerate(shape):
-        if size == 1 and grad.shape[axis] != 1:
-            grad = grad.sum(axis=axis, keepdims=True)
-    return grad
-
-
-def geometric_order_mask(steps: int) -> np.ndarray:
-    """(T, T, T) float: M[i, j, k] = 1 when key k comes before key j in query i's scan.
-
-    Query i scans the other positions by distance |k - i|; at equal distance the right one
-    (k > i) comes first (the authors' CUDA kernel, window_sum). The query's own position is
-    never a key (its logit is -inf, so it takes part in no product)."""
-    pos = np.arange(steps)
-    i, j, k = pos[:, None, None], pos[None, :, None], pos[None, None, :]
-    dj, dk = np.abs(j - i), np.abs(k - i)
-    before = (dk < dj) | ((dk == dj) & (k > i) & (j < i))
-    return (before & (k != i)).astype(np.float64)
-
-
-def geometric_weights(logits: np.ndarray, allowed: np.ndarray | None = None):
-    """Stick-breaking over distance-ordered keys (the paper's geometric attention; as the authors' code computes it):
-    A[i, j] = P[i, j] * prod_{k before j in i's scan} (1 - P[i, k]),  P = sigmoid(logits).
-    logits (..., T, T); ``allowed`` (T, T) or broadcastable bool, True where key j may be read by
-    query i (default: every j != i). Not normalised (the authors' CTL runs: trafo_classifier.norm_att 0)."""
-    steps = logits.shape[-1]
-    if allowed is None:
-        allowed = ~np.eye(steps, dtype=bool)
-    allowed = np.broadcast_to(allowed, logits.shape)
-    z = np.where(allowed, logits, 0.0)
-    p = np.where(allowed, 0.5 * (1.0 + np.tanh(0.5 * z)), 0.0)          # sigmoid, stable
-    log_one_minus = np.where(allowed, -np.logaddexp(0.0, z), 0.0)       # log(1 - P) = -softplus(z)
-    order = geometric_order_mask(steps).astype(logits.dtype)
-    order_t = np.swapaxes(order, -1, -2)                                  # [i, k, j]
-    survive = np.exp((log_one_minus[..., :, None, :] @ order_t)[..., 0, :])  # sum_k M[i,j,k] log(1 - P[i,k])
-    weights = p * survive
-    return weights, {"p": p, "survive": survive, "order": order, "allowed": allowed, "weights": weights}
-
-
-def geometric_weights_backward(cache: dict, d_weights: np.ndarray) -> dict:
-    p, survive, order, allowed, weights = (cache[n] for n in ("p", "survive", "order", "allowed", "weights"))
-    d_p = d_weights * survive
-    d_log_one_minus = ((d_weights * weights)[..., :, None, :] @ order)[..., 0, :]
-    d_logits = d_p * p * (1.0 - p) - d_log_one_minus * p
-    return {"logits": np.where(allowed, d_logits, 0.0)}
-
-
-def directional_geometric_attention(q, k, v, direction, scale, bias, allowed=None):
-    """The NDR's attention (the authors' DirectionSensitiveGeometricAttention):
-    logits[i, j] = scale * q_i . k_j + (front_i if j > i, back_i if j < i) + bias, then
-    geometric_weights, then weights @ v.
-    q (..., T, d), k (..., T, d), v (..., T, e); direction (..., T, 2) = [back, front] per query;
-    scale, bias: arrays broadcastable to (..., T, T) (learned scalars in the paper's code)."""
-    steps = q.shape[-2]
-    upper = np.triu(np.ones((steps, steps), dtype=q.dtype), 1)
-    lower = np.tril(np.ones((steps, steps), dtype=q.dtype), -1)
-    content = q @ np.swapaxes(k, -1, -2)
-    logits = scale * content + direction[..., 1:2] * upper + direction[..., 0:1] * lower + bias
-    weights, wcache = geometric_weights(logits, allowed)
-    return weights @ v, {"q": q, "k": k, "v": v, "content": content, "scale": scale, "bias": bias,
-                         "upper": upper, "lower": lower, "w": wcache, "weights": weights,
-                         "direction_shape": direction.shape}
-
-
-def directional_geometric_attention_backward(cache: dict, d_out: np.ndarray) -> dict:
-    q, k, v, weights = cache["q"], cache["k"], cache["v"], cache["weights"]
-    d_v = np.swapaxes(weights, -1, -2) @ d_out
-    d_weights = d_out @ np.swapaxes(v, -1, -2)
-    d_logits = geometric_weights_backward(cache["w"], d_weights)["logits"]
-    scale = np.asarray(cache["scale"])
-    d_content = d_logits * scale
-    d_dir = np.stack([(d_logits * cache["lower"]).sum(-1), (d_logits * cache["upper"]).sum(-1)], axis=-1)
-    return {"q": d_content @ k, "k": np.swapaxes(d_content, -1, -2) @ q, "v": d_v, "direction": d_dir,
-            "scale": _reduce_to(d_logits * cache["content"], scale.shape),
-            "bias": _reduce_to(d_logits, np.asarray(cache["bias"]).shape)}
-
-
-def copy_gate(x: np.ndarray, update: np.ndarray, gate_logits: np.ndarray, keep: np.ndarray | None = None):
-    """The copy gate (Sec. 2.1, Fig. 5; the authors' NDRGeometric): x' = g * update + (1 - g) * x with g = sigmoid(gate_logits);
-    ``keep`` (broadcastable, 0/1) forces g = 0 (the authors' gate dropout: a column copies)."""
-    g = 0.5 * (1.0 + np.tanh(0.5 * gate_logits))
-    if keep is not None:
-        g = g * keep
-    return g * update + (1.0 - g) * x, {"x": x, "update": update, "g": g, "keep": keep}
-
-
-def copy_gate_backward(cache: dict, d_out: np.ndarray) -> dict:
-    x, update, g = cache["x"], cache["update"], cache["g"]
-    d_g = d_out * (update - x)
-    d_logits = d_g * g * (1.0 - g)          # g * (1 - g) is 0 where keep forced g = 0
-    return {"x": d_out * (1.0 - g), "update": d_out * g, "gate_logits": d_logits}
 
 
 # ============================================================================================

@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 
 from shared.networks import attention as at
+from shared.networks.attention import (copy_gate, copy_gate_backward, directional_geometric_attention,
+                                      directional_geometric_attention_backward, geometric_order_mask,
+                                      geometric_weights, geometric_weights_backward)
 from shared.networks.fastweights import fast_weight_forward
 from shared.frame.gradcheck import check_gradients
 
@@ -157,3 +160,104 @@ def test_dpfp_is_the_products_of_rectified_pairs():
 def test_dpfp_refuses_a_bad_nu(nu):
     with pytest.raises(ValueError):
         at.dpfp(np.zeros((2, 3)), nu)
+
+
+# ----------------------------------------------------------------------------------------
+# The Neural Data Router: directional geometric attention and the copy gate (moved from neural-data-router)
+# ----------------------------------------------------------------------------------------
+
+
+def scan_by_loop(i: int, steps: int) -> list[int]:
+    """Query i's scan: by distance, the right key first at equal distance, i itself skipped."""
+    order = []
+    for dist in range(1, steps):
+        for j in (i + dist, i - dist):
+            if 0 <= j < steps:
+                order.append(j)
+    return order
+
+
+@pytest.mark.parametrize("steps", [1, 2, 5, 8])
+def test_order_mask_is_the_distance_scan(steps):
+    mask = geometric_order_mask(steps)
+    for i in range(steps):
+        scan = scan_by_loop(i, steps)
+        for pos, j in enumerate(scan):
+            assert set(np.flatnonzero(mask[i, j])) == set(scan[:pos])
+        assert not mask[i, i].any() and not mask[i, :, i].any()
+
+
+def test_geometric_weights_by_loop():
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((3, 6, 6)) * 2
+    weights, _ = geometric_weights(logits)
+    p = 1 / (1 + np.exp(-logits))
+    for b in range(3):
+        for i in range(6):
+            remaining = 1.0
+            for j in scan_by_loop(i, 6):
+                assert weights[b, i, j] == pytest.approx(p[b, i, j] * remaining, rel=1e-12)
+                remaining *= 1 - p[b, i, j]
+            assert weights[b, i, i] == 0
+            assert weights[b, i].sum() <= 1 + 1e-12
+
+
+def test_the_closest_match_wins():
+    """Known answer: two equally matching keys; the nearer one takes (almost) all the weight, and at equal
+    distance the right one; a strong direction preference for the left reverses that."""
+    steps, d = 7, 4
+    k = np.zeros((steps, d))
+    k[1, 0] = k[3, 0] = k[5, 0] = 10.0           # keys 1, 3 and 5 match the query's direction
+    q = np.zeros((steps, d))
+    q[4, 0] = 1.0
+    v = np.eye(steps)
+    out, _ = directional_geometric_attention(q, k, v, np.zeros((steps, 2)), 1.0, -5.0)
+    assert out[4].argmax() in (3, 5) and out[4, 5] > 0.99     # 3 and 5 are 1 away; the right one is read
+    prefer_left = np.zeros((steps, 2))
+    prefer_left[:, 1] = -20.0                                  # front (j > i) suppressed
+    out, _ = directional_geometric_attention(q, k, v, prefer_left, 1.0, -5.0)
+    assert out[4, 3] > 0.99
+
+
+def test_geometric_weights_backward():
+    rng = np.random.default_rng(1)
+    logits = rng.standard_normal((2, 3, 6, 6))
+    allowed = rng.random((6, 6)) < 0.8
+    np.fill_diagonal(allowed, False)
+    target = rng.standard_normal(logits.shape)
+    _, cache = geometric_weights(logits, allowed)
+    grad = geometric_weights_backward(cache, target)["logits"]
+    errors = check_gradients(lambda: float((geometric_weights(logits, allowed)[0] * target).sum()),
+                             {"logits": logits}, {"logits": grad})
+    assert max(errors.values()) < 1e-6
+
+
+def test_directional_geometric_attention_backward():
+    rng = np.random.default_rng(2)
+    p = {"q": rng.standard_normal((2, 2, 5, 3)), "k": rng.standard_normal((2, 2, 5, 3)),
+         "v": rng.standard_normal((2, 2, 5, 4)), "direction": rng.standard_normal((2, 2, 5, 2)),
+         "scale": np.array([[[[0.6]]], [[[1.3]]]]), "bias": np.array(-0.4)}
+    target = rng.standard_normal((2, 2, 5, 4))
+
+    def loss():
+        out, _ = directional_geometric_attention(p["q"], p["k"], p["v"], p["direction"], p["scale"], p["bias"])
+        return float((out * target).sum())
+
+    _, cache = directional_geometric_attention(p["q"], p["k"], p["v"], p["direction"], p["scale"], p["bias"])
+    grads = directional_geometric_attention_backward(cache, target)
+    errors = check_gradients(loss, p, grads)
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_copy_gate_backward_and_gate_dropout():
+    rng = np.random.default_rng(3)
+    p = {"x": rng.standard_normal((3, 4)), "update": rng.standard_normal((3, 4)),
+         "gate_logits": rng.standard_normal((3, 4))}
+    keep = np.array([[1.0], [0.0], [1.0]])
+    target = rng.standard_normal((3, 4))
+    out, cache = copy_gate(p["x"], p["update"], p["gate_logits"], keep)
+    np.testing.assert_array_equal(out[1], p["x"][1])           # a dropped gate copies the column
+    grads = copy_gate_backward(cache, target)
+    errors = check_gradients(lambda: float((copy_gate(p["x"], p["update"], p["gate_logits"], keep)[0]
+                                            * target).sum()), p, grads)
+    assert max(errors.values()) < 1e-6
