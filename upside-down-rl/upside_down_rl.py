@@ -423,7 +423,6 @@ def add_episodes(buffers, run):
 
 def train_udrl(cfg: Config, seeds, progress=None):
     """Algorithm 1 of Srivastava et al. (2019) for S seeds at once. -> behaviour, buffers, history."""
-    S = len(seeds)
     env_rngs = [np.random.default_rng([s, 2]) for s in seeds]
     act_rngs = [np.random.default_rng([s, 3]) for s in seeds]
     buf_rngs = [np.random.default_rng([s, 4]) for s in seeds]
