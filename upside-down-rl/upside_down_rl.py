@@ -234,7 +234,7 @@ class Config:
     buffer_size: int = 300      # episodes kept
     last_few: int = 25          # best episodes the exploratory command is taken from
     episodes_per_iter: int = 25
-    updates_per_iter: int = 60
+    updates_per_iter: int = 40
     batch: int = 128
     hidden: int = 64
     lr: float = 1e-3
@@ -243,7 +243,8 @@ class Config:
     # DQN
     q_hidden: int = 64
     q_lr: float = 1e-3
-    q_batch: int = 64
+    q_batch: int = 128
+    update_every: int = 2       # vector steps (of `envs` transitions each) between updates
     gamma: float = 0.99
     q_buffer: int = 50000
     envs: int = 8               # parallel environments per seed
@@ -254,10 +255,11 @@ class Config:
     learn_start: int = 1000     # transitions per seed before the first update
     # evaluation
     eval_episodes: int = 100
+    follow_episodes: int = 50   # test episodes per desired return of the command-following sweep
 
 
 QUICK = dict(episodes=120, warmup=20, episodes_per_iter=20, updates_per_iter=10, buffer_size=60, last_few=10,
-             eval_episodes=20, learn_start=200, envs=4)
+             eval_episodes=20, follow_episodes=10, learn_start=200, envs=4)
 
 
 # ----------------------------------------------------------------------------------------
@@ -469,7 +471,7 @@ def evaluate_udrl(behaviour, buffers, cfg, seeds, commands=None):
     rngs = [np.random.default_rng([s, 5]) for s in seeds]
     policy = udrl_policy(behaviour, [np.random.default_rng([s, 6]) for s in seeds])
     base = udrl_eval_command(buffers, cfg)
-    n = cfg.eval_episodes
+    n = cfg.eval_episodes if commands is None else cfg.follow_episodes
     starts = starts_for(rngs, n)
     if commands is None:
         run = rollout(policy, starts, cfg.reward, np.repeat(base[:, None], n, axis=1))
@@ -495,8 +497,9 @@ def huber_grad(err):
 
 
 def train_dqn(cfg: Config, seeds, progress=None):
-    """DQN for S seeds at once, E environments each, one update per vector step; stops when every seed
-    has finished cfg.episodes episodes. Rewards are scaled by 0.01 for the net (ours)."""
+    """DQN for S seeds at once, E environments each, one update of q_batch every update_every vector steps
+    (128 per 16 transitions: the replay ratio of Mnih et al. 2015, 32 per 4); stops when every seed has
+    finished cfg.episodes episodes. Rewards are scaled by 0.01 for the net (ours)."""
     S, E = len(seeds), cfg.envs
     rngs = [np.random.default_rng([s, 1]) for s in seeds]
     env_rngs = [np.random.default_rng([s, 2]) for s in seeds]
@@ -550,7 +553,7 @@ def train_dqn(cfg: Config, seeds, progress=None):
         ep_dense = np.where(end, 0.0, ep_dense)
         t_in = np.where(end, 0, t_in)
         step += 1
-        if stored >= cfg.learn_start:
+        if stored >= cfg.learn_start and step % cfg.update_every == 0:
             idx = np.stack([rng.integers(0, stored, cfg.q_batch) for rng in buf_rngs])
             bo = np.take_along_axis(B_o, idx[..., None], axis=1)
             bn = np.take_along_axis(B_n, idx[..., None], axis=1)
@@ -817,7 +820,7 @@ def main(argv=None) -> int:
     if "follow" in extras:
         ach = extras["follow"]["achieved"]
         tables.append({"title": f"Command following ({label}): desired return commanded at the start (horizon: the "
-                                f"evaluation command's), achieved return over {cfg.eval_episodes} test episodes "
+                                f"evaluation command's), achieved return over {cfg.follow_episodes} test episodes "
                                 f"(mean and spread over seeds), share landed",
                        "columns": ["commanded", "achieved_mean", "achieved_sd", "landed"],
                        "rows": [[float(c), float(ach[:, j].mean()), float(ach[:, j].std()),
