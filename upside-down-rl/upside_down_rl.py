@@ -122,15 +122,16 @@ def _relu(z):
 
 class BankMLP:
     """S independent MLPs (one per seed): relu hidden layers, linear outputs; W{i} (S, n_i, n_i+1),
-    b{i} (S, n_i+1). forward(x (S, B, D)) -> (S, B, K), cache; backward(cache, d_y) -> grads, dL/dx."""
+    b{i} (S, n_i+1), in `dtype` (float64 by default; the DQN baseline runs in float32 for speed).
+    forward(x (S, B, D)) -> (S, B, K), cache; backward(cache, d_y) -> grads, dL/dx."""
 
-    def __init__(self, sizes, rngs):
+    def __init__(self, sizes, rngs, dtype=np.float64):
         self.sizes = [int(s) for s in sizes]
         self.params = {}
         for i, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
             bound = 1.0 / np.sqrt(fan_in)
-            self.params[f"W{i}"] = np.stack([rng.uniform(-bound, bound, (fan_in, fan_out)) for rng in rngs])
-            self.params[f"b{i}"] = np.zeros((len(rngs), fan_out))
+            self.params[f"W{i}"] = np.stack([rng.uniform(-bound, bound, (fan_in, fan_out)) for rng in rngs]).astype(dtype)
+            self.params[f"b{i}"] = np.zeros((len(rngs), fan_out), dtype)
 
     @property
     def layers(self) -> int:
@@ -244,10 +245,10 @@ class Config:
     q_hidden: int = 64
     q_lr: float = 1e-3
     q_batch: int = 128
-    update_every: int = 2       # vector steps (of `envs` transitions each) between updates
+    update_every: int = 1       # vector steps (of `envs` transitions each) between updates
     gamma: float = 0.99
     q_buffer: int = 50000
-    envs: int = 8               # parallel environments per seed
+    envs: int = 16              # parallel environments per seed
     eps_end: float = 0.05
     eps_eval: float = 0.05      # epsilon of the test episodes
     eps_share: float = 0.4      # share of the budget over which epsilon falls linearly from 1
@@ -499,18 +500,19 @@ def huber_grad(err):
 def train_dqn(cfg: Config, seeds, progress=None):
     """DQN for S seeds at once, E environments each, one update of q_batch every update_every vector steps
     (128 per 16 transitions: the replay ratio of Mnih et al. 2015, 32 per 4); stops when every seed has
-    finished cfg.episodes episodes. Rewards are scaled by 0.01 for the net (ours)."""
+    finished cfg.episodes episodes. Rewards are scaled by 0.01 for the net (ours). The Q-network, its
+    replay memory and its updates are float32 (speed); the environment is float64."""
     S, E = len(seeds), cfg.envs
     rngs = [np.random.default_rng([s, 1]) for s in seeds]
     env_rngs = [np.random.default_rng([s, 2]) for s in seeds]
     act_rngs = [np.random.default_rng([s, 3]) for s in seeds]
     buf_rngs = [np.random.default_rng([s, 4]) for s in seeds]
-    q = BankMLP([4, cfg.q_hidden, cfg.q_hidden, ENV.n_actions], rngs)
+    q = BankMLP([4, cfg.q_hidden, cfg.q_hidden, ENV.n_actions], rngs, dtype=np.float32)
     target = {k: v.copy() for k, v in q.params.items()}
     opt = Adam(q.params, lr=cfg.q_lr)
     cap = cfg.q_buffer
-    B_o = np.zeros((S, cap, 4)); B_a = np.zeros((S, cap), np.int64); B_r = np.zeros((S, cap))
-    B_n = np.zeros((S, cap, 4)); B_d = np.zeros((S, cap))
+    B_o = np.zeros((S, cap, 4), np.float32); B_a = np.zeros((S, cap), np.int64); B_r = np.zeros((S, cap), np.float32)
+    B_n = np.zeros((S, cap, 4), np.float32); B_d = np.zeros((S, cap), np.float32)
     stored, ptr, updates = 0, 0, 0
     s = starts_for(env_rngs, E)
     t_in = np.zeros((S, E), np.int64)
@@ -561,11 +563,11 @@ def train_dqn(cfg: Config, seeds, progress=None):
             br = np.take_along_axis(B_r, idx, axis=1)
             bd = np.take_along_axis(B_d, idx, axis=1)
             q_next = tgt_net.forward(bn)[0].max(axis=-1)
-            y = br + cfg.gamma * (1.0 - bd) * q_next
+            y = br + np.float32(cfg.gamma) * (1.0 - bd) * q_next
             qv, cache = q.forward(bo)
             picked = np.take_along_axis(qv, ba[..., None], axis=-1)[..., 0]
             d_q = np.zeros_like(qv)
-            np.put_along_axis(d_q, ba[..., None], (huber_grad(picked - y) / cfg.q_batch)[..., None], axis=-1)
+            np.put_along_axis(d_q, ba[..., None], (huber_grad(picked - y) / np.float32(cfg.q_batch))[..., None], axis=-1)
             grads = q.backward(cache, d_q)[0]
             clip_per_seed(grads, 10.0)
             opt.step(grads)
