@@ -3,7 +3,9 @@
     python3 upside-down-rl/make_upside_down_rl_gif.py    # writes upside_down_rl.gif
 
 Seed 0's headline run (UDRL on the sparse lander) is retrained; the same behaviour function then flies
-the same start four times, each under another desired return (horizon: its evaluation command's).
+the same start four times, each under another desired return (horizon: its evaluation command's). The
+start is the one of 20 whose returns differ most across the four commands (an illustration chosen for
+contrast; the sweep over all test starts is viz/command_following.png).
 Each panel: the lander's path so far in (x, y) with the pad, the engine it fires, and below, the command
 as the agent sees it at that step (desired return, which only changes at the end -- the reward is paid
 then -- and the desired horizon counting down) and the return paid so far.
@@ -25,31 +27,36 @@ from visualize_upside_down_rl import train_seed
 ACTION_NAMES = ["-", "main", "left", "right"]
 
 
-def fly(behaviour, buffers, cfg, seed, returns):
-    """One start, each desired return: the trajectory and the command at every step."""
+def fly(behaviour, buffers, cfg, seed, returns, candidates=20):
+    """Each desired return from `candidates` starts; the start whose returns differ most across the
+    commands is shown (the figure says so). -> the trajectory and the command at every step, per command."""
     base = ud.udrl_eval_command(buffers, cfg)[0]
-    start = ud.starts_for([np.random.default_rng([seed, 9])], 1)
-    out = []
+    starts = ud.starts_for([np.random.default_rng([seed, 9])], candidates)
+    runs = []
     for k, r in enumerate(returns):
         seen = []
-        rngs = [np.random.default_rng([seed, 10, k])]
-        policy = ud.udrl_policy(behaviour, rngs)
+        policy = ud.udrl_policy(behaviour, [np.random.default_rng([seed, 10, k])])
 
         def watched(o, c, policy=policy, seen=seen):
-            seen.append(c[0, 0].copy())
+            seen.append(c[0].copy())
             return policy(o, c)
-        run = ud.rollout(watched, start, cfg.reward, np.array([[[r, base[1]]]]))
-        n = int(run["length"][0, 0])
-        states = run["obs"][0, 0, :n] * [2, 2, 1, 1]
-        # the state after the last action, for the final frame
-        last, _, _, _ = ud.ENV.step(states[-1:], run["actions"][0, 0, n - 1:n])
-        out.append({"states": np.concatenate([states, last]), "actions": run["actions"][0, 0, :n],
-                    "commands": np.array(seen), "rewards": run["rewards"][0, 0, :n], "total": float(run["total"][0, 0]),
-                    "landed": bool(run["landed"][0, 0]), "desired": r, "length": n})
-    return base, out
+        cmd = np.tile([r, base[1]], (1, candidates, 1))
+        runs.append((ud.rollout(watched, starts, cfg.reward, cmd), np.array(seen)))
+    totals = np.stack([run["total"][0] for run, _ in runs])
+    pick = int(np.argmax(totals.max(axis=0) - totals.min(axis=0)))
+    out = []
+    for r, (run, seen) in zip(returns, runs):
+        n = int(run["length"][0, pick])
+        states = run["obs"][0, pick, :n] * [2, 2, 1, 1]
+        last, _, _, _ = ud.ENV.step(states[-1:], run["actions"][0, pick, n - 1:n])   # the state after the last action
+        out.append({"states": np.concatenate([states, last]), "actions": run["actions"][0, pick, :n],
+                    "commands": seen[:n, pick], "rewards": run["rewards"][0, pick, :n],
+                    "total": float(run["total"][0, pick]), "landed": bool(run["landed"][0, pick]), "desired": r,
+                    "length": n})
+    return base, out, pick
 
 
-def frame(flights, t):
+def frame(flights, t, pick):
     fig, axes = plt.subplots(2, len(flights), figsize=(3.2 * len(flights), 4.6),
                              gridspec_kw={"height_ratios": [3, 1]})
     for k, f in enumerate(flights):
@@ -76,7 +83,8 @@ def frame(flights, t):
         ax.set_xlabel("x")
         if k == 0:
             ax.set_ylabel("height y")
-        ax.set_title(f"commanded return {f['desired']:.0f}\n{status}", fontsize=9,
+        ax.set_title(f"commanded return {f['desired']:.0f}\n{status}"
+                     + (f" (return {f['total']:.0f})" if i >= f["length"] else ""), fontsize=9,
                      color="green" if status == "LANDED" else ("red" if status == "CRASHED" else "k"))
         ax2 = axes[1, k]
         ax2.axis("off")
@@ -85,7 +93,8 @@ def frame(flights, t):
         ax2.text(0.02, 0.75, f"desired return  {c[0]:7.1f}", family="monospace", fontsize=8)
         ax2.text(0.02, 0.45, f"desired horizon {c[1]:7.1f}", family="monospace", fontsize=8)
         ax2.text(0.02, 0.15, f"return paid     {paid:7.1f}", family="monospace", fontsize=8)
-    fig.suptitle(f"One UDRL behaviour function (seed 0, sparse reward), four commands: step {t}", fontsize=10)
+    fig.suptitle(f"One UDRL behaviour function (seed 0, sparse reward), one start (of 20, the one whose outcomes "
+                 f"differ most across the commands), four commanded returns: step {t}", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -95,11 +104,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     cfg, behaviour, buffers = train_seed(args.seed, args.quick)
     best = float(ud.udrl_eval_command(buffers, cfg)[0, 0])
-    _, flights = fly(behaviour, buffers, cfg, args.seed, [-100.0, 0.0, 60.0, round(best)])
+    _, flights, pick = fly(behaviour, buffers, cfg, args.seed, [-200.0, -100.0, 0.0, round(best)])
     longest = max(f["length"] for f in flights)
     frames = []
     for t in list(range(0, longest + 1, 2)) + [longest] * 6:
-        fig = frame(flights, t)
+        fig = frame(flights, t, pick)
         frames.append(frame_of(fig))
         plt.close(fig)
     save_gif(frames, args.out, fps=8)
