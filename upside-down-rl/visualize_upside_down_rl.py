@@ -39,23 +39,26 @@ def parts(record):
 
 
 def draw_learning(record, path):
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
     for key, label, colour, part in parts(record):
         h = part["history"]
         x = np.array(h["episodes"])
         for ax, name in zip(axes, ("return", "landed")):
             y = np.array(h[name])
             ax.plot(x, y.mean(axis=1), color=colour, label=f"{label} ({y.shape[1]} seeds)")
-            ax.fill_between(x, y.min(axis=1), y.max(axis=1), color=colour, alpha=0.12)
+            if key in (None, "dqn-sparse"):
+                lo, hi = np.percentile(y, [25, 75], axis=1)
+                ax.fill_between(x, lo, hi, color=colour, alpha=0.15)
     axes[0].set_ylabel("return of the training episodes")
     axes[1].set_ylabel("share of training episodes landed")
     for ax in axes:
         ax.set_xlabel("episodes used (per seed)")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, loc="lower right")
-    fig.suptitle("Learning curves (mean over seeds; band: min..max over seeds). UDRL: the episodes of each "
-                 "iteration; DQN: its last 50 episodes (epsilon-greedy)", fontsize=10)
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8)
+    fig.suptitle("Learning curves (mean over seeds; bands: the 25-75% range over seeds for UDRL and DQN on the sparse "
+                 "task). UDRL: the episodes of each iteration; DQN: its last 50 episodes (epsilon-greedy)", fontsize=9)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     save_png(fig, path)
     plt.close(fig)
 
@@ -113,6 +116,7 @@ def train_seed(seed: int, quick: bool):
     args = ud.parse_args(["--seed", str(seed)] + (["--quick"] if quick else []))
     cfg = ud.config_of(args)
     rows, history, extras = ud.run_sweep(cfg, [seed], follow=False)
+    print(f"seed {seed} retrained alone: test return {rows[0]['test_return']:.4g}, landed {rows[0]['landed']:.3g}")
     return cfg, extras["behaviour"], extras["buffers"]
 
 
