@@ -260,7 +260,7 @@ class Config:
 
 
 QUICK = dict(episodes=120, warmup=20, episodes_per_iter=20, updates_per_iter=10, buffer_size=60, last_few=10,
-             eval_episodes=20, follow_episodes=10, learn_start=200, envs=4)
+             eval_episodes=20, follow_episodes=10, learn_start=200, envs=8, q_batch=32)
 
 
 # ----------------------------------------------------------------------------------------
