@@ -797,7 +797,7 @@ def main(argv=None) -> int:
     section = section_of(args)
     label = describe(cfg)
     print(f"upside-down RL on the lander: {label}; seeds {seeds[0]}..{seeds[-1]}", flush=True)
-    rows, history, extras = run_sweep(cfg, seeds, follow=section is None)
+    rows, history, extras = run_sweep(cfg, seeds, follow=cfg.method == "udrl")
     print(format_table(list(rows[0]), [list(r.values()) for r in rows]))
     summary = summarize([r["test_return"] for r in rows], [r["solved"] for r in rows])
     summary["metric"] = "test_return"
@@ -827,18 +827,18 @@ def main(argv=None) -> int:
                        "columns": ["commanded", "achieved_mean", "achieved_sd", "landed"],
                        "rows": [[float(c), float(ach[:, j].mean()), float(ach[:, j].std()),
                                  float(extras["follow"]["landed"][:, j].mean())] for j, c in enumerate(COMMANDS)]})
-        headline["follow_slope"] = float(np.polyfit(COMMANDS, ach.mean(axis=0), 1)[0])
+        headline[f"{prefix}follow_slope"] = float(np.polyfit(COMMANDS, ach.mean(axis=0), 1)[0])
     part = {"summary": f"{label}: mean test return {mean_return:.1f}, {landed:.0%} of test episodes landed, "
                        f"{summary['n_solved']}/{summary['n_runs']} runs land >= half",
             "headline": headline, "seeds": {"per_seed": rows, "summary": summary}, "tables": tables,
             "history": {"episodes": history["episodes"].tolist(), "return": history["return"].tolist(),
                         "landed": history["landed"].tolist()},
             "wallclock_s": round(clock.elapsed, 1)}
+    if "follow" in extras:
+        part["follow"] = {"commands": COMMANDS.tolist(), "achieved": extras["follow"]["achieved"].tolist(),
+                          "landed": extras["follow"]["landed"].tolist()}
     if section is None:
         part.update({"slug": "upside-down-rl", "paper": PAPER, "tour": TOUR})
-        if "follow" in extras:
-            part["follow"] = {"commands": COMMANDS.tolist(), "achieved": extras["follow"]["achieved"].tolist(),
-                              "landed": extras["follow"]["landed"].tolist()}
     conclude(part, __file__, verdict, args.record, section=section, measured=measured)
     return 0
 
