@@ -5,8 +5,9 @@
 - learning_curves.png: from results.json, the training episodes' return and share landed against the
   episodes used, every recorded setting (mean over seeds, band: min..max over seeds).
 - final_returns.png: from results.json, each seed's mean test return per setting.
-- command_following.png: from results.json, the return achieved against the return commanded (each seed
-  and their mean; the diagonal is "achieved = commanded"), and the share of landings.
+- command_following.png: from results.json, the return achieved against the return commanded (the
+  headline's seeds and the mean of every UDRL setting; the diagonal is "achieved = commanded"), and
+  the share of landings.
 - behaviour_map.png: seed 0's trained behaviour function (retrained): the action it prefers over
   (height, vertical speed) above the pad, at a low and a high commanded return, with test trajectories
   under each command.
@@ -57,7 +58,7 @@ def draw_learning(record, path):
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8)
     fig.suptitle("Learning curves (mean over seeds; bands: the 25-75% range over seeds for UDRL and DQN on the sparse "
-                 "task). UDRL: the episodes of each iteration; DQN: its last 50 episodes (epsilon-greedy)", fontsize=9)
+                 "task)\nUDRL: the episodes of each iteration; DQN: its last 50 episodes (epsilon-greedy)", fontsize=9)
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     save_png(fig, path)
     plt.close(fig)
@@ -88,25 +89,31 @@ def draw_following(record, path):
     if not follow:
         return
     c = np.array(follow["commands"])
-    ach = np.array(follow["achieved"])
-    land = np.array(follow["landed"])
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for y in ach:
-        axes[0].plot(c, y, color="C0", alpha=0.25, lw=0.8)
-    axes[0].plot(c, ach.mean(axis=0), color="C0", lw=2.5, marker="o", label=f"mean over {len(ach)} seeds")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    for y in np.array(follow["achieved"]):
+        axes[0].plot(c, y, color="C0", alpha=0.2, lw=0.8)
+    for y in np.array(follow["landed"]):
+        axes[1].plot(c, y, color="C0", alpha=0.2, lw=0.8)
+    for key, label, colour, part in parts(record):
+        f = part.get("follow")
+        if not f:
+            continue
+        ach, land = np.array(f["achieved"]), np.array(f["landed"])
+        lw = 2.5 if key is None else 1.5
+        axes[0].plot(c, ach.mean(axis=0), color=colour, lw=lw, marker="o", ms=4,
+                     label=f"{label} (mean of {len(ach)} seeds)")
+        axes[1].plot(c, land.mean(axis=0), color=colour, lw=lw, marker="o", ms=4)
     axes[0].plot(c, c, color="k", ls="--", lw=1, label="achieved = commanded")
     axes[0].set_xlabel("desired return commanded at the start")
     axes[0].set_ylabel("return achieved (mean of the test episodes)")
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=7)
     axes[0].grid(alpha=0.3)
-    for y in land:
-        axes[1].plot(c, y, color="C2", alpha=0.25, lw=0.8)
-    axes[1].plot(c, land.mean(axis=0), color="C2", lw=2.5, marker="o")
     axes[1].set_xlabel("desired return commanded at the start")
     axes[1].set_ylabel("share of test episodes landed")
     axes[1].set_ylim(-0.03, 1.03)
     axes[1].grid(alpha=0.3)
-    fig.suptitle("Command following: UDRL on the sparse lander (thin: single seeds)", fontsize=10)
+    fig.suptitle("Command following on the lander (thin: the headline's single seeds, top buffer, sparse reward)",
+                 fontsize=10)
     fig.tight_layout()
     save_png(fig, path)
     plt.close(fig)
