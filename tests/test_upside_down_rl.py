@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module
-from shared.gradcheck import check_gradients
+from shared.frame.gradcheck import check_gradients
 
 ud = load_module(ROOT / "upside-down-rl" / "upside_down_rl.py")
 

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import upside_down_rl as ud
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_upside_down_rl import train_seed
 
 ACTION_NAMES = ["-", "main", "left", "right"]

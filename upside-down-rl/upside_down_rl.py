@@ -38,11 +38,11 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.control import Learner, OdyssNetBank, clip_per_seed
-from shared.experiment import (Progress, conclude, format_table, int_at_most, positive_float, require_seeds,
-                               stub_parser, summarize)
-from shared.optim import Adam
-from shared.verdict import grade, judge, mean_below, pending
+from shared.learning.control import Learner, OdyssNetBank, clip_per_seed
+from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_float, require_seeds,
+                                     stub_parser, summarize)
+from shared.networks.optim import Adam
+from shared.frame.verdict import grade, judge, mean_below, pending
 
 # ========================================================================================
 # GENERAL PIECES (candidates for shared/): the lander environment (dense or end-of-episode
@@ -639,7 +639,7 @@ def run_sweep(cfg: Config, seeds, follow: bool = True):
 
 def gradcheck_main() -> int:
     """Numerical check of CommandNet's and BankMLP's hand-written backward (float64)."""
-    from shared.gradcheck import check_gradients
+    from shared.frame.gradcheck import check_gradients
     rngs = [np.random.default_rng(k) for k in range(2)]
     net = CommandNet(4, 2, 6, 3, rngs)
     rng = np.random.default_rng(9)

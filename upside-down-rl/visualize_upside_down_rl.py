@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import upside_down_rl as ud
-from shared.figures import figure_parser, recorded, save_png
+from shared.frame.figures import figure_parser, recorded, save_png
 
 SETTINGS = [(None, "UDRL, sparse (top buffer)", "C0"), ("fifo", "UDRL, sparse, FIFO buffer", "C4"),
             ("odyssnet", "UDRL, sparse, OdyssNet B", "C2"), ("udrl-dense", "UDRL, dense", "C9"),
