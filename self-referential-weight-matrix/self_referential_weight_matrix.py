@@ -541,7 +541,7 @@ def verdict(record: dict) -> dict:
                       [max(1 - b["held_out_accuracy"], floor) for _, b in paired],
                       metric="held-out query error, writes on vs writes disabled"),
         rate_at_least("the modern SRWM (Irie et al. 2022) also solves the training functions",
-                      "Irie et al. 2022, sec. 3-4", [r["solved"] for r in need["srwm2022"]["seeds"]["per_seed"]],
+                      "Irie et al. 2022, sec. 3-4", [r["solved"] for r in need["srwm2022"]["per_seed"]],
                       1.0, 0.5, metric=f"share of seeds with training-function query accuracy >= {SOLVED}"),
     ]), primary=2)
 
