@@ -86,7 +86,7 @@ def main(argv=None) -> int:
     limw = np.abs(np.array(tr["W"])).max()
     writes = [abs(tr["a"][k][net.lay.DELTA]) * np.outer(tr["pm"][k], tr["qm"][k]).max() for k in range(len(tr["a"]))]
     limd = max(max(writes), 1e-6)
-    frames = [frame_of(frame(net, tr, k, limw, limd), dpi=60) for k in range(len(tr["a"]))]
+    frames = [frame_of(frame(net, tr, k, limw, limd), dpi=75) for k in range(len(tr["a"]))]
     save_gif(frames, args.out, fps=1.5, hold_last=3)
     return 0
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import sys
 import time
 
-import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
+import shared  # noqa: F401  (first: it pins the BLAS and SIMD kernels before numpy loads)
 
 import numpy as np
 
