@@ -31,6 +31,7 @@ Run:  python3 self-referential-weight-matrix/self_referential_weight_matrix.py -
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
@@ -563,6 +564,17 @@ PAPER_FIGURES = [
 ]
 
 
+def kappa_value(text: str) -> float:
+    """--kappa: a number in (0, 50] (beyond, the kernel is one-hot to machine precision anyway)."""
+    value = positive_float(text)
+    if value > 50:
+        raise argparse.ArgumentTypeError(f"{value:g} is above 50: the address kernel is already one-hot there")
+    return value
+
+
+kappa_value.__name__ = "a number in (0, 50]"
+
+
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="2 seeds, 40 updates of 16 episodes, 16 test episodes a function")
     parser.add_argument("--model", choices=["srwm1993", "srwm2022", "lstm", "odyssnet"], default="srwm1993",
@@ -577,7 +589,7 @@ def parse_args(argv=None):
                         help="srwm1993: ordinary hidden units; lstm: cells")
     parser.add_argument("--ticks", type=int_at_most(16, "time grows linearly"), default=2,
                         help="srwm1993: ticks n_r per pattern; odyssnet: thinking steps per pattern")
-    parser.add_argument("--kappa", type=positive_float, default=2.0,
+    parser.add_argument("--kappa", type=kappa_value, default=2.0,
                         help="srwm1993: sharpness of the address kernel g")
     parser.add_argument("--dim", type=int_at_most(256, "the matrix grows as its square"), default=16,
                         help="srwm2022: width d of the self-referential layer")
