@@ -400,6 +400,7 @@ class OdyssBank:
 # One run: a bank of seeds trained on the 12 training functions, tested on all 16.
 # ========================================================================================
 
+DEFAULT_UPDATES = 400
 SOLVED = 0.95              # a seed "solves" a set of functions at this mean query accuracy
 
 
@@ -462,6 +463,8 @@ def section_name(args) -> str | None:
     name = {"srwm1993": None, "srwm2022": "srwm2022", "lstm": "lstm", "odyssnet": "odyssnet"}[args.model]
     if args.no_writes:
         name = ("srwm1993" if name is None else name) + "_no_writes"
+    if args.updates != DEFAULT_UPDATES and not args.quick:    # a longer (or shorter) budget: its own section
+        name = ("srwm1993" if name is None else name) + f"_{args.updates}_updates"
     return name
 
 
@@ -581,7 +584,7 @@ def parse_args(argv=None):
                         help="srwm1993: the paper's net (headline); srwm2022: Irie et al.'s SRWM; lstm, odyssnet: "
                              "baselines")
     parser.add_argument("--no-writes", action="store_true", help="ablation: the net's writes disabled (srwm models)")
-    parser.add_argument("--updates", type=int_at_most(100_000, "training time grows linearly"), default=400)
+    parser.add_argument("--updates", type=int_at_most(100_000, "training time grows linearly"), default=DEFAULT_UPDATES)
     parser.add_argument("--batch", type=int_at_most(4096, "memory grows as batch x matrix x ticks"), default=32,
                         help="episodes per update and seed")
     parser.add_argument("--lr", type=positive_float, default=0.01, help="Adam's step size")

@@ -126,7 +126,7 @@ def matrix_episode(net, out, function=6, seed=0):
               (Wd - W0, "W after the 4 demonstrations − W(0)\n(the net's own writes)", limd, "PuOr_r"),
               (We - W0, "W at the end of the episode − W(0)", limd, "PuOr_r")]
     for i, (M, title, lim, cmap) in enumerate(panels):
-        ax = fig.add_axes([0.05 + 0.3 * i, 0.42, 0.24, 0.5])
+        ax = fig.add_axes([0.05 + 0.3 * i, 0.42, 0.24, 0.45])
         im = ax.imshow(M, cmap=cmap, vmin=-lim, vmax=lim, aspect="auto")
         ax.set_title(title, fontsize=8)
         group_ticks(ax, lay, "x")
