@@ -29,7 +29,9 @@ from shared.figures import figure_parser, recorded, save_png  # noqa: E402
 SECTIONS = [(None, "1993 net (ours, headline)", "C0", "-"), ("srwm1993_no_writes", "1993 net, writes disabled", "C0", ":"),
             ("srwm2022", "modern SRWM (Irie et al. 2022)", "C1", "-"),
             ("srwm2022_no_writes", "modern SRWM, writes disabled", "C1", ":"),
-            ("lstm", "LSTM (activations as memory)", "C2", "-"), ("odyssnet", "OdyssNet core", "C3", "-")]
+            ("lstm", "LSTM (activations as memory)", "C2", "-"), ("odyssnet", "OdyssNet core", "C3", "-"),
+            ("srwm1993_1200_updates", "1993 net, 1200 updates", "C4", "--"),
+            ("odyssnet_4000_updates", "OdyssNet core, 4000 updates", "C3", "--")]
 
 
 def part(record, section):
@@ -45,7 +47,8 @@ def learning_curves(record, out):
         ax.plot(p["curve"]["update"], p["curve"]["mean_accuracy"], color=color, ls=style,
                 label=f"{label} ({p['seeds']['summary']['n_runs']} seeds)")
     ax.axhline(0.5, color="0.6", lw=0.8)
-    ax.set_xlabel("update (32 episodes of the 12 training functions per seed)")
+    ax.set_xscale("log")
+    ax.set_xlabel("update (log scale; 32 episodes of the 12 training functions per seed)")
     ax.set_ylabel("query accuracy in the training batch\n(mean over seeds)")
     ax.set_ylim(0.3, 1.02)
     ax.set_title("Training: the nets that can rewrite their weights learn; with writes disabled they cannot", fontsize=9)
@@ -55,14 +58,14 @@ def learning_curves(record, out):
 
 
 def per_function(record, out):
-    fig, ax = plt.subplots(figsize=(11, 4.4))
+    fig, ax = plt.subplots(figsize=(11, 5.2))
     shown = [(s, lab, c, st) for s, lab, c, st in SECTIONS if part(record, s)]
     width = 0.8 / max(1, len(shown))
     x = np.arange(srwm.N_FUNCTIONS)
     for i, (section, label, color, style) in enumerate(shown):
         rows = part(record, section)["seeds"]["per_seed"]
         acc = np.array([r["per_function"] for r in rows])
-        hatch = "//" if style == ":" else None
+        hatch = {":": "//", "--": ".."}.get(style)
         ax.bar(x - 0.4 + width * (i + 0.5), acc.mean(axis=0), width, color=color, alpha=0.45 if style == ":" else 0.9,
                hatch=hatch, label=label, edgecolor="k", lw=0.3)
         ax.plot(x - 0.4 + width * (i + 0.5), acc.min(axis=0), "k_", ms=4)
@@ -74,7 +77,7 @@ def per_function(record, out):
     ax.set_ylim(0, 1.05)
     ax.axhline(0.5, color="0.5", lw=0.8)
     ax.set_title("All 16 Boolean functions of two bits; * and yellow: held out from training (only tested)", fontsize=9)
-    ax.legend(fontsize=7, ncol=3, loc="lower center")
+    ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.3))
     fig.tight_layout()
     save_png(fig, out / "accuracy_per_function.png")
 
