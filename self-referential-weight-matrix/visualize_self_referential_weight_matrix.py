@@ -6,7 +6,7 @@
   training, every model and ablation.
 - viz/accuracy_per_function.png (from the record): test query accuracy per Boolean function, mean over
   seeds with the worst seed, every model; the 4 held-out functions marked.
-- viz/matrix_episode.png: seed 0 of the 1993 net retrained (the headline's configuration), then run on
+- viz/matrix_episode.png: one seed (--seed; the README shows 6) of the 1993 net retrained (the headline's configuration), then run on
   one episode of a held-out function (XOR): its learned initial matrix W(0), what its own writes
   changed by the end of the demonstrations and by the end of the episode, and where each tick read
   and wrote (the address kernels of the analyzing and modifying units).
