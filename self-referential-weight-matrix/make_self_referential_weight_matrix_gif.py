@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import self_referential_weight_matrix as srwm  # noqa: E402
-from shared.figures import figure_parser, frame_of, save_gif  # noqa: E402
+from shared.frame.figures import figure_parser, frame_of, save_gif  # noqa: E402
 from visualize_self_referential_weight_matrix import episode_trace, group_ticks, headline_net  # noqa: E402
 
 FUNCTION = 6   # XOR, held out

@@ -39,12 +39,12 @@ import shared  # noqa: F401  (first: it pins the BLAS and SIMD kernels before nu
 
 import numpy as np
 
-from shared.control import OdyssNetBank, clip_per_seed
-from shared.experiment import (Progress, conclude, format_table, int_at_most, positive_float, require_seeds,
-                               stub_parser)
-from shared.optim import Adam
-from shared.recurrent import LSTM
-from shared.verdict import grade, judge, mean_below, paired_better, pending, rate_at_least
+from shared.learning.control import OdyssNetBank, clip_per_seed
+from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_float, require_seeds,
+                                     stub_parser)
+from shared.networks.optim import Adam
+from shared.networks.recurrent import LSTM
+from shared.frame.verdict import grade, judge, mean_below, paired_better, pending, rate_at_least
 
 SLUG = "self-referential-weight-matrix"
 
@@ -343,15 +343,15 @@ def query_loss(outs, targets, demo):
 
 
 # ========================================================================================
-# Non-self-referential baselines on the same episodes: an LSTM (shared.recurrent, forget-gate
-# cell) and the OdyssNet core (shared.control.OdyssNetBank). Both read the 5 pattern features
+# Non-self-referential baselines on the same episodes: an LSTM (shared.networks.recurrent, forget-gate
+# cell) and the OdyssNet core (shared.learning.control.OdyssNetBank). Both read the 5 pattern features
 # (x0, x1, demo flag, target shown in demos, bias) and keep their activations across the episode:
 # their memory is in activations, not in weights.
 # ========================================================================================
 
 
 class LSTMBank:
-    """One shared.recurrent LSTM per seed, behind the bank interface the trainer uses."""
+    """One shared.networks.recurrent LSTM per seed, behind the bank interface the trainer uses."""
 
     def __init__(self, hidden: int, seeds):
         self.nets = [LSTM(5, hidden, 1, variant="FORGET2000", readout="all", init_scale=0.3,
@@ -373,7 +373,7 @@ class LSTMBank:
 
 
 class OdyssBank:
-    """shared.control.OdyssNetBank (the catalog's OdyssNet core), `thinking` steps per pattern."""
+    """shared.learning.control.OdyssNetBank (the catalog's OdyssNet core), `thinking` steps per pattern."""
 
     def __init__(self, neurons: int, thinking: int, seeds):
         self.bank = OdyssNetBank(5, 1, neurons, thinking, [np.random.SeedSequence([int(s), 0]) for s in seeds])

@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import self_referential_weight_matrix as srwm  # noqa: E402
-from shared.figures import figure_parser, recorded, save_png  # noqa: E402
+from shared.frame.figures import figure_parser, recorded, save_png  # noqa: E402
 
 SECTIONS = [(None, "1993 net (ours, headline)", "C0", "-"), ("srwm1993_no_writes", "1993 net, writes disabled", "C0", ":"),
             ("srwm2022", "modern SRWM (Irie et al. 2022)", "C1", "-"),

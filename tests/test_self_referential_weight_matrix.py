@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shared.gradcheck import check_gradients
+from shared.frame.gradcheck import check_gradients
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "self-referential-weight-matrix"))
