@@ -319,6 +319,7 @@ PAPER_URLS = {
         "https://people.idsia.ch/~juergen/world-models-planning-curiosity-fki-1990.html",
     "Adaptive confidence and adaptive curiosity":
         "https://people.idsia.ch/~juergen/curioussingapore/curioussingapore.html",
+    "A self-referential weight matrix": "https://doi.org/10.1007/978-1-4471-2063-6_107",
     "Recurrent world models facilitate policy evolution":
         "https://papers.nips.cc/paper_files/paper/2018/hash/2de5d16682c3c35007e4e92982f1a2ba-Abstract.html",
 }
