@@ -38,6 +38,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
+from shared.cluster import pool
 from shared.control import OdyssNetBank
 from shared.evo import CMAES
 from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds,
@@ -441,8 +442,9 @@ class Config:
     fitness: str = "steps"        # "steps": steps balanced; "damping": Gruau's damping fitness
     esp_size: int = 40            # neurons per ESP subpopulation
     esp_trials: int = 10          # networks each neuron takes part in per generation
-    cosyne_size: int = 40         # CoSyNE population (networks)
-    max_evals: int = 40_000       # the cap on networks evaluated per run
+    cosyne_size: int = 100        # CoSyNE population (networks)
+    cmaes_size: int = 40          # CMA-ES population
+    max_evals: int = 20_000       # the cap on networks evaluated per run
     long_steps: int = LONG_STEPS
     general_steps: int = GENERAL_STEPS
 
@@ -468,7 +470,7 @@ def make_run(cfg: Config, seed: int):
         return ESP(cfg.hidden, genes // cfg.hidden, cfg.esp_size, rng, trials=cfg.esp_trials)
     if cfg.method == "cosyne":
         return CoSyNE(genes, cfg.cosyne_size, rng)
-    return CMAESRun(genes, rng)
+    return CMAESRun(genes, rng, popsize=cfg.cmaes_size)
 
 
 def evolve(cfg: Config, seeds, progress: bool = True) -> list[dict]:
@@ -542,6 +544,27 @@ def test_solutions(cfg: Config, solutions: dict, seeds, progress: bool = True) -
     return {s: {"long_steps": int(long_steps[i]), "general": int(passed[i])} for i, s in enumerate(seeds)}
 
 
+def _run_part(task):
+    cfg, seeds, progress = task
+    rows, solutions, curves = evolve(cfg, seeds, progress=progress)
+    tested = test_solutions(cfg, solutions, seeds, progress=progress)
+    return rows, solutions, tested
+
+
+def run_all(cfg: Config, seeds, workers: int = 1):
+    """evolve + test_solutions over the seeds, in `workers` processes (halves of the seeds): the same
+    figures either way (every seed's run is independent of the others)."""
+    parts = [list(map(int, part)) for part in np.array_split(seeds, workers) if len(part)]
+    if len(parts) == 1:
+        return _run_part((cfg, parts[0], True))
+    with pool(workers=len(parts)) as executor:
+        results = list(executor.map(_run_part, [(cfg, part, i == 0) for i, part in enumerate(parts)]))
+    rows = [r for part in results for r in part[0]]
+    solutions = {k: v for part in results for k, v in part[1].items()}
+    tested = {k: v for part in results for k, v in part[2].items()}
+    return rows, solutions, tested
+
+
 # ========================================================================================
 # The verdict: the rule, written and committed before the recorded run.
 # ========================================================================================
@@ -593,7 +616,7 @@ def verdict(record: dict) -> dict:
 
 PAPER = {
     "citation": "Gomez, F. & Schmidhuber, J. (2005). Co-evolving recurrent neurons learn deep memory POMDPs. "
-                "Proc. GECCO 2005, pp. 491-498, doi:10.1145/1068009.1068092. Gomez, F., Schmidhuber, J. & "
+                "Proc. GECCO 2005, pp. 491-498. Gomez, F., Schmidhuber, J. & "
                 "Miikkulainen, R. (2008). Accelerated neural evolution through cooperatively coevolved synapses. "
                 "Journal of Machine Learning Research 9:937-965.",
     "claim": "Neuroevolution of recurrent networks by cooperative coevolution solves the double pole balancing "
@@ -635,7 +658,7 @@ def describe(cfg: Config) -> str:
     alg = {"esp": f"ESP ({cfg.hidden} subpopulations of {cfg.esp_size}, {cfg.esp_trials * cfg.esp_size} "
                   f"networks a generation)",
            "cosyne": f"CoSyNE ({cfg.cosyne_size} networks)",
-           "cmaes": f"CMA-ES (population {4 + int(3 * np.log(genes_of(cfg)))})"}[cfg.method]
+           "cmaes": f"CMA-ES (population {cfg.cmaes_size}, sigma0 1)"}[cfg.method]
     fit = "steps balanced" if cfg.fitness == "steps" else "Gruau's damping fitness"
     return f"{alg}, {net}, fitness {fit}, cap {cfg.max_evals} evaluations"
 
@@ -654,6 +677,9 @@ def parse_args(argv=None):
     parser.add_argument("--max-evals", type=int_at_most(200_000, "every evaluation is a rollout of up to 1000 "
                                                                  "steps"), default=Config.max_evals,
                         help="cap on the networks evaluated per run")
+    parser.add_argument("--workers", type=int, choices=[1, 2], default=1,
+                        help="processes the seeds are split over (the same figures; a recorded command with 2 runs "
+                             "under record.sh --both)")
     args = parser.parse_args(argv)
     if args.model == "odyssnet" and args.method != "cosyne":
         parser.error("--model odyssnet is evolved by CoSyNE only (--method cosyne)")
@@ -684,8 +710,7 @@ def main(argv=None) -> int:
     section = section_of(cfg)
     label = describe(cfg)
     print(f"double pole without velocities: {label}; seeds {seeds[0]}..{seeds[-1]}", flush=True)
-    rows, solutions, curves = evolve(cfg, seeds, progress=True)
-    tested = test_solutions(cfg, solutions, seeds, progress=True)
+    rows, solutions, tested = run_all(cfg, seeds, workers=args.workers)
     for row in rows:
         row.update(tested[row["seed"]])
         row["holds_long"] = bool(row["solved"] and row["long_steps"] >= cfg.long_steps)
