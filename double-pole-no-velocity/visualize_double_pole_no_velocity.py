@@ -123,7 +123,7 @@ def plot_generalisation(cfg, row, genome, out: Path):
     starts = dp.POLE.generalisation_starts()
     steps, _ = dp.rollout(dp.policy_of(cfg, np.repeat(genome[None], len(starts), axis=0)), starts, cfg.general_steps)
     grid = steps.reshape(5, 5, 5, 5).transpose(2, 3, 0, 1).reshape(25, 25)   # rows (theta1, theta1'), cols (x, x')
-    fig, ax = plt.subplots(figsize=(6.6, 5.6))
+    fig, ax = plt.subplots(figsize=(7.2, 6.2))
     im = ax.imshow(grid, cmap="viridis", vmin=0, vmax=cfg.general_steps, origin="lower")
     for k in range(1, 5):
         ax.axhline(5 * k - 0.5, color="w", lw=0.6)
@@ -131,11 +131,11 @@ def plot_generalisation(cfg, row, genome, out: Path):
     levels = ["-0.9", "-0.5", "0", "0.5", "0.9"]
     ax.set_xticks(np.arange(2, 25, 5), [f"x={v}" for v in levels], fontsize=7)
     ax.set_yticks(np.arange(2, 25, 5), [f"th1={v}" for v in levels], fontsize=7)
-    ax.set_xlabel("x (blocks, x 2.4 m) and, inside each block, x' (-1.35 .. 1.35 m/s)")
-    ax.set_ylabel("theta1 (blocks, x 4 deg) and, inside, theta1' (-8.6 .. 8.6 deg/s)")
+    ax.set_xlabel("x: blocks (x 2.4 m); inside a block x' from -1.35 to 1.35 m/s", fontsize=9)
+    ax.set_ylabel("theta1: blocks (x 4 deg); inside theta1' from -8.6 to 8.6 deg/s", fontsize=9)
     passed = int((steps >= cfg.general_steps).sum())
-    ax.set_title(f"Seed {row['seed']}'s network from the 625 generalisation starts: {passed}/625 balanced "
-                 f"{cfg.general_steps} steps (criterion {dp.GENERAL_PASS})", fontsize=9)
+    ax.set_title(f"Seed {row['seed']}'s network from the 625 generalisation starts:\n{passed}/625 balanced "
+                 f"{cfg.general_steps} steps (Gruau et al.'s criterion: {dp.GENERAL_PASS})", fontsize=9)
     fig.colorbar(im, ax=ax, label="steps balanced")
     save_png(fig, out / "generalisation.png")
     plt.close(fig)
