@@ -19,7 +19,7 @@ output): it must build the velocities in its own state.
        networks is recombined and mutated into offspring that replace the worst; then the weights of
        each column are permuted among the networks, a weight being marked for permutation with a
        probability that falls with its network's fitness.
-  Baselines: CMA-ES (shared.evo) on the same 45 weights; the same CoSyNE evolving an OdyssNet core.
+  Baselines: CMA-ES (shared.search.evo) on the same 45 weights; the same CoSyNE evolving an OdyssNet core.
 
 A run solves the task when a network it evaluates balances both poles for 1000 steps from the
 standard start (long pole at 4.5 degrees, all else 0); its cost is the number of networks evaluated
@@ -38,15 +38,15 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.cluster import pool
-from shared.control import OdyssNetBank
-from shared.evo import CMAES
-from shared.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds,
-                               stub_parser, summarize)
-from shared.verdict import grade, judge, paired_better, pending, rate_at_least
+from shared.frame.cluster import pool
+from shared.learning.control import OdyssNetBank
+from shared.search.evo import CMAES
+from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds,
+                                     stub_parser, summarize)
+from shared.frame.verdict import grade, judge, paired_better, pending, rate_at_least
 
 # ========================================================================================
-# GENERAL PIECE for shared.envs: Wieland's double pole on a cart, batched (state (B, 6)).
+# GENERAL PIECE for shared.environments: Wieland's double pole on a cart, batched (state (B, 6)).
 # ========================================================================================
 
 
@@ -203,7 +203,7 @@ class RecurrentPolicy:
 
 
 class OdyssNetPolicy:
-    """P OdyssNet cores (shared.control.OdyssNetBank, default settings, 1 thinking step) whose every
+    """P OdyssNet cores (shared.learning.control.OdyssNetBank, default settings, 1 thinking step) whose every
     parameter is a gene: W's off-diagonal, B, memory_feedback, memory_gate, input_scale, output_scale,
     norm.weight. Inputs on neurons 0..n_in-1, the action tanh(read-out of the last neuron)."""
 
@@ -415,7 +415,7 @@ class CoSyNE:
 
 
 class CMAESRun:
-    """shared.evo.CMAES as a neuroevolution run (maximises): x0 = 0, sigma0, its default population size."""
+    """shared.search.evo.CMAES as a neuroevolution run (maximises): x0 = 0, sigma0, its default population size."""
 
     def __init__(self, genes: int, rng: np.random.Generator, sigma0: float = 1.0, popsize: int | None = None):
         self.es = CMAES(np.zeros(genes), sigma0, popsize or 4 + int(3 * np.log(genes)), rng)
@@ -668,7 +668,7 @@ def parse_args(argv=None):
                          "evaluations, a 300-step long test, 50-step generalisation starts")
     parser.add_argument("--method", choices=["cosyne", "esp", "cmaes"], default="cosyne",
                         help="cosyne: synapse-level coevolution (the headline); esp: neuron-level; cmaes: "
-                             "shared.evo's CMA-ES (baseline)")
+                             "shared.search.evo's CMA-ES (baseline)")
     parser.add_argument("--model", choices=["rnn", "odyssnet"], default="rnn",
                         help="rnn: 5 fully recurrent tanh neurons (default); odyssnet: an OdyssNet core's "
                              "parameters evolved by CoSyNE")

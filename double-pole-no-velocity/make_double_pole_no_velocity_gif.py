@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import double_pole_no_velocity as dp
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 from visualize_double_pole_no_velocity import readout, solution, trajectory
 
 WINDOW = 100      # steps of history shown (1 s)

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import double_pole_no_velocity as dp
-from shared.figures import figure_parser, recorded, save_png
+from shared.frame.figures import figure_parser, recorded, save_png
 
 VELOCITIES = ((1, "x' (m/s)"), (3, "theta1' (rad/s)"), (5, "theta2' (rad/s)"))
 
