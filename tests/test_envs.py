@@ -8,7 +8,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from shared.environments.cartpole import CartPole
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.environments.cartpole import CartPole, DoublePole
 from shared.environments.maze import GridMaze
 
 
@@ -112,3 +115,85 @@ def test_grid_distances_and_given_observations():
         GridMaze(["#..#", "####"])                                              # open border
     with pytest.raises(ValueError):
         GridMaze(["####", "#.#", "####"])
+
+# ---- Wieland's double pole (moved from double-pole-no-velocity) ------------------------------------
+
+POLE = DoublePole()
+FREE = replace(POLE, cart_friction=0.0, pole_friction=0.0)
+
+
+def test_double_pole_step_from_rest_by_hand():
+    """Upright and at rest, a 10 N push: x'' = 10 / (1 + 0.1/4 + 0.01/4), theta_i'' = -3/(4 l_i) x''."""
+    d = POLE.derivatives(np.zeros((1, 6)), np.array([10.0]))[0]
+    x_acc = 10.0 / (1.0 + 0.1 * 0.25 + 0.01 * 0.25)
+    assert d == pytest.approx([0.0, x_acc, 0.0, -0.75 / 0.5 * x_acc, 0.0, -0.75 / 0.05 * x_acc], rel=1e-12)
+    # one RK4 step with constant accelerations (all velocities start at 0, angles 0): exact to O(dt^3)
+    s = POLE.step(np.zeros((1, 6)), 10.0)[0]
+    assert s[1] == pytest.approx(x_acc * 0.01, rel=1e-3)
+    assert s[0] == pytest.approx(0.5 * x_acc * 0.01 ** 2, rel=1e-2)
+
+
+def test_the_tilted_poles_fall_by_hand():
+    """At rest, long pole tilted by a small angle, no force: theta1'' = -3/(4 l1) (x'' cos + g sin), with x'' from
+    the effective force 3/4 m1 g sin cos over the effective mass."""
+    th = 0.1
+    state = np.array([[0.0, 0.0, th, 0.0, 0.0, 0.0]])
+    d = POLE.derivatives(state, np.array([0.0]))[0]
+    g, m1, l1 = -9.8, 0.1, 0.5
+    x_acc = 0.75 * m1 * np.cos(th) * g * np.sin(th) / (1.0 + m1 * (1 - 0.75 * np.cos(th) ** 2) + 0.01 * 0.25)
+    assert d[1] == pytest.approx(x_acc, rel=1e-12)
+    assert d[3] == pytest.approx(-0.75 / l1 * (x_acc * np.cos(th) + g * np.sin(th)), rel=1e-12)
+    assert d[3] > 0 and d[1] < 0          # the pole falls further, the cart recoils
+
+
+@given(st.integers(0, 10_000))
+@settings(max_examples=10, deadline=None)
+def test_energy_and_momentum_are_conserved_without_force_and_friction(seed):
+    state = np.random.default_rng(seed).uniform(-0.3, 0.3, (4, 6))
+    e0, p0 = FREE.energy(state), FREE.momentum(state)
+    for _ in range(500):
+        state = FREE.step(state, 0.0)
+    assert np.abs(FREE.energy(state) - e0).max() < 1e-6
+    assert np.abs(FREE.momentum(state) - p0).max() < 1e-6
+
+
+def test_rk4_is_fourth_order():
+    errors = []
+    for dt in (0.01, 0.005):
+        env = replace(FREE, dt=dt)
+        state = np.random.default_rng(1).uniform(-0.3, 0.3, (3, 6))
+        e0 = env.energy(state)
+        for _ in range(int(round(5 / dt))):
+            state = env.step(state, 0.0)
+        errors.append(np.abs(env.energy(state) - e0).max())
+    assert errors[0] / errors[1] > 12          # 2^4 = 16 for a fourth-order method
+
+
+def test_friction_dissipates_energy():
+    state = np.array([[0.0, 1.0, 0.0, 0.0, 0.0, 0.0]])
+    e0 = POLE.energy(state)
+    for _ in range(100):
+        state = POLE.step(state, 0.0)
+    assert POLE.energy(state)[0] < e0[0]
+
+
+def test_step_rows_matches_step_and_the_mirror_symmetry():
+    state = np.random.default_rng(2).uniform(-0.2, 0.2, (5, 6))
+    force = np.linspace(-10, 10, 5)
+    a = POLE.step(state, force)
+    b = POLE.step_rows(state.T.copy(), force).T
+    assert np.allclose(a, b, atol=0, rtol=0)
+    assert np.allclose(POLE.step(-state, -force), -a, atol=1e-15)
+
+
+def test_failure_bounds_and_the_starts():
+    s = POLE.standard_start(2)
+    assert s[0, 2] == pytest.approx(4.5 * np.pi / 180) and not POLE.failed(s).any()
+    for i, v in ((0, 2.41), (2, 0.63), (4, -0.63)):
+        t = np.zeros((1, 6))
+        t[0, i] = v
+        assert POLE.failed(t)[0]
+    g = POLE.generalisation_starts()
+    assert g.shape == (625, 6) and len(np.unique(g, axis=0)) == 625
+    assert g[:, 0].max() == pytest.approx(2.16) and g[:, 1].max() == pytest.approx(1.35)
+    assert np.all(g[:, 4:] == 0)
