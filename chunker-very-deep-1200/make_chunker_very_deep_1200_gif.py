@@ -38,8 +38,8 @@ def frame(tr, b, hist) -> plt.Figure:
 def main(argv=None) -> int:
     parser = figure_parser(__file__, __doc__, "chunker_very_deep_1200.gif")
     args = parser.parse_args(argv)
-    blocks = 3 if args.quick else BLOCKS
-    keep = sorted(set(np.unique(np.geomspace(1, blocks, 3 if args.quick else 14).astype(int) - 1).tolist()))
+    blocks = 5 if args.quick else BLOCKS
+    keep = list(range(5)) if args.quick else np.unique(np.geomspace(1, blocks, 14).astype(int) - 1).tolist()
     hist, trace = traced_run(args.seed, blocks, keep=keep)
     frames = [frame_of(frame(trace[b], b, hist), dpi=60) for b in keep]
     save_gif(frames, args.out, fps=1)
