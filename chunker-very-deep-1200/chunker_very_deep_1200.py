@@ -446,7 +446,9 @@ SECTIONS = {
     "lstm": "LSTM (shared.recurrent.LSTM, the 1997 cell, 8 cells), BPTT over one-block windows, 8 streams a run, Adam",
     "odyssnet": "OdyssNet (shared.control.OdyssNetBank, 32 neurons, 2 thinking steps), BPTT over one-block windows, "
                 "8 streams a run, AdamW",
+    "chunker-1000": "the 2-net chunker with a longer budget: 1000 blocks (1.2 million steps) a run (reported, not graded)",
 }
+LONG_BLOCKS = 1000
 
 
 def parse_args(argv=None):
@@ -456,11 +458,15 @@ def parse_args(argv=None):
                              "A alone by RTRL; bptt-net: a single tanh net by BPTT; lstm; odyssnet")
     parser.add_argument("--blocks", type=int_at_most(100_000, "blocks of 1200 steps per run"), default=None,
                         help="blocks (training sequences of 1200 steps) per run (default: per model)")
+    parser.add_argument("--long", action="store_true",
+                        help=f"the chunker for {LONG_BLOCKS} blocks a run (its own section, ~15 min)")
     parser.add_argument("--jump", type=positive_float, default=None,
                         help=f"the filler's jump probability per step (default {JUMP})")
     args = parser.parse_args(argv)
     if args.jump is not None and args.jump >= 0.1:
         parser.error("--jump must be below 0.1 (the filler is mostly predictable)")
+    if args.long and (args.model != "chunker" or args.blocks is not None):
+        parser.error("--long applies only to --model chunker (it sets the blocks)")
     if args.record and not args.quick and ((args.blocks is not None and args.blocks != DEFAULT_BLOCKS[args.model])
                                            or (args.jump is not None and args.jump != JUMP)):
         parser.error(f"--record writes the catalog's configuration only: --blocks {DEFAULT_BLOCKS[args.model]} "
@@ -504,12 +510,12 @@ def main(argv=None) -> int:
     if args.quick:
         args.n_seeds = min(args.n_seeds, 2)
     seeds = list(range(args.seed, args.seed + args.n_seeds))
-    blocks = args.blocks or DEFAULT_BLOCKS[args.model]
+    blocks = LONG_BLOCKS if args.long else (args.blocks or DEFAULT_BLOCKS[args.model])
     jump = JUMP if args.jump is None else args.jump
     streams = STREAMS.get(args.model, 0)
     if args.quick:
         blocks = streams = 1 if args.model in ("chunker", "three-level", "rtrl-net") else 2
-    section = None if args.model == "chunker" else args.model
+    section = ("chunker-1000" if args.long else None) if args.model == "chunker" else args.model
     progress = Progress(blocks, label=args.model)
     print(f"1199-step lag, {args.model}: {blocks} blocks of {BLOCK} steps a run (filler jump {jump}), "
           f"seeds {seeds[0]}..{seeds[-1]}", flush=True)

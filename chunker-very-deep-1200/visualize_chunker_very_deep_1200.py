@@ -150,8 +150,11 @@ def draw_block(axes, tr, lab, title):
     axes[3].scatter([len(sym) - 1], [lab], marker="*", s=120, color="k", zorder=3, label="target at step 1199")
     axes[3].set(ylim=(-0.05, 1.1), xlabel="step within the block", ylabel="answer")
     axes[3].legend(fontsize=7, loc="center left", ncol=3)
+    for ax in axes[1:]:
+        for i in np.where(reach)[0]:
+            ax.axvline(i, color="C3", lw=0.6, alpha=0.35)
     for ax in axes:
-        ax.set_xlim(-0.5, len(sym) - 0.5)
+        ax.set_xlim(-12, len(sym) + 5)
 
 
 def block_figure(trace, b, path):
