@@ -40,12 +40,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from shared.experiment import (PENDING, RECORD_KEYS, RUN_DEPENDENT_KEYS, SECTION_KEYS, ArgumentParser, atomic_write,
-                               format_value, is_section,
-                               load_json, merge_record, positive_float, record_errors, verdict_errors)
-from shared.cluster import scheduler_address
-from shared.machine import describe, kernels
-from shared.figures import GIF_CAP_BYTES, GIF_MIN_FRAMES, PNG_CAP_BYTES, gif_frame_count
+from shared.frame.experiment import (PENDING, RECORD_KEYS, RUN_DEPENDENT_KEYS, SECTION_KEYS, ArgumentParser, atomic_write,
+                                     format_value, is_section,
+                                     load_json, merge_record, positive_float, record_errors, verdict_errors)
+from shared.frame.cluster import scheduler_address
+from shared.frame.machine import describe, kernels
+from shared.frame.figures import GIF_CAP_BYTES, GIF_MIN_FRAMES, PNG_CAP_BYTES, gif_frame_count
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ segments of 4 symbols, each a cycle (s0 -> s1 -> s2 -> s3 -> s0); at every step,
 block's filler starts at segment 0's first symbol. A's errors are the trigger and the jumps: how
 many surprises reach C is a random number, measured per block, not built in.
 
-The 2-net chunker (shared.chunker.ChunkerPair): the automatizer A (a fully recurrent net) sees every
+The 2-net chunker (shared.learning.chunker.ChunkerPair): the automatizer A (a fully recurrent net) sees every
 symbol and learns to predict it and the targets (A's third term, predicting C's state, the paper's
 "collapsing" of the hierarchy, is off: see PAIR); the chunker C sees only the symbols A gave a probability below 0.8, each with a time unit, learns to
 predict them before it takes them and answers the targets from its state. Both learn on line, at
@@ -33,8 +33,8 @@ Depth reduction, per seed: the stream's steps over the steps the level that answ
 Comparisons (each its own recorded section, the same seeds): --model rtrl-net (A alone, the
 conventional single net, RTRL, the same stream and budget); --model bptt-net (a single tanh net by BPTT
 over one-block windows, the state carried between windows, a large budget); --model lstm
-(shared.recurrent.LSTM, the 1997 cell, BPTT over the same windows); --model odyssnet
-(shared.control.OdyssNetBank); --model three-level (the 3-level hierarchy).
+(shared.networks.recurrent.LSTM, the 1997 cell, BPTT over the same windows); --model odyssnet
+(shared.learning.control.OdyssNetBank); --model three-level (the 3-level hierarchy).
 
 Run:  python3 chunker-very-deep-1200/chunker_very_deep_1200.py --n-seeds 10 --record
 """
@@ -45,12 +45,12 @@ import sys
 from dataclasses import dataclass, replace
 
 # shared first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
-from shared.chunker import ChunkerPair, PairConfig, _sgd
-from shared.control import RTRL, RecurrentBank
-from shared.experiment import (Progress, conclude, format_table, int_at_most, positive_float, require_seeds,
-                               stub_parser, summarize)
-from shared.rl import softmax
-from shared.verdict import grade, judge, mean_below, pending, rate_at_least, rate_at_most, rate_higher
+from shared.learning.chunker import ChunkerPair, PairConfig, _sgd
+from shared.learning.control import RTRL, RecurrentBank
+from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_float, require_seeds,
+                                     stub_parser, summarize)
+from shared.learning.rl import softmax
+from shared.frame.verdict import grade, judge, mean_below, pending, rate_at_least, rate_at_most, rate_higher
 
 import numpy as np
 
@@ -96,7 +96,7 @@ def count_jumps(sym: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------
-# [general piece, for shared.chunker] A higher level of the multi-level predictor hierarchy: a
+# [general piece, for shared.learning.chunker] A higher level of the multi-level predictor hierarchy: a
 # recurrent net stepped only where the level below failed to predict its input, taking the symbol
 # with a time unit decay^(steps since its last input); before it takes an input it learns to predict
 # it (cross-entropy through its RTRL sensitivities); at a target it answers from its state (logistic).
@@ -294,9 +294,9 @@ def _d_outputs(out, sym, lab):
 
 def run_batch(cfg: BatchConfig, seeds, n_blocks: int, progress=None):
     """Train S single nets on B streams each for n_blocks blocks per run -> answers right (S, n_targets)."""
-    from shared.control import Learner, OdyssNetBank
-    from shared.optim import Adam, clip_global_norm
-    from shared.recurrent import LSTM
+    from shared.learning.control import Learner, OdyssNetBank
+    from shared.networks.optim import Adam, clip_global_norm
+    from shared.networks.recurrent import LSTM
     s, b = len(seeds), cfg.streams
     rngs = [np.random.default_rng([seed, 3]) for seed in seeds]
     n_out = N_SYMBOLS + 1
@@ -443,8 +443,8 @@ SECTIONS = {
     "rtrl-net": "the conventional single net: A alone (no C), RTRL, on-line, the same stream and budget",
     "bptt-net": "a single tanh net (8 units) trained by BPTT over one-block windows (the whole lag inside each), "
                 "16 streams a run, Adam, a large budget",
-    "lstm": "LSTM (shared.recurrent.LSTM, the 1997 cell, 8 cells), BPTT over one-block windows, 8 streams a run, Adam",
-    "odyssnet": "OdyssNet (shared.control.OdyssNetBank, 32 neurons, 2 thinking steps), BPTT over one-block windows, "
+    "lstm": "LSTM (shared.networks.recurrent.LSTM, the 1997 cell, 8 cells), BPTT over one-block windows, 8 streams a run, Adam",
+    "odyssnet": "OdyssNet (shared.learning.control.OdyssNetBank, 32 neurons, 2 thinking steps), BPTT over one-block windows, "
                 "8 streams a run, AdamW",
     "chunker-1000": "the 2-net chunker with a longer budget: 1000 blocks (1.2 million steps) a run (reported, not graded)",
 }

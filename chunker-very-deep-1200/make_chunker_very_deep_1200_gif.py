@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 
 # shared first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
-from shared.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import figure_parser, frame_of, save_gif
 
 import matplotlib.pyplot as plt
 import numpy as np

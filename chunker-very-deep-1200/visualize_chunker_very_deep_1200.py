@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 
 # shared first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
-from shared.figures import figure_parser, recorded, save_png
+from shared.frame.figures import figure_parser, recorded, save_png
 
 import matplotlib.pyplot as plt
 import numpy as np

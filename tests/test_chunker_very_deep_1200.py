@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, load_module, run_script
-from shared.gradcheck import check_gradients
+from shared.frame.gradcheck import check_gradients
 
 ck = load_module(ROOT / "chunker-very-deep-1200" / "chunker_very_deep_1200.py")
 SCRIPT = ROOT / "chunker-very-deep-1200" / "chunker_very_deep_1200.py"
