@@ -296,6 +296,7 @@ PAPER_URLS = {
         "https://people.idsia.ch/~juergen/attention/attention.html",
     "Learning complex, extended sequences using the principle of history compression":
         "https://people.idsia.ch/~juergen/chunker/",
+    "Netzwerkarchitekturen, Zielfunktionen und Kettenregel": "https://people.idsia.ch/~juergen/habilitation/",
     "Reinforcement learning in Markovian and non-Markovian environments":
         "https://people.idsia.ch/~juergen/world-models-planning-curiosity-fki-1990.html",
     "Learning to control fast-weight memories: an alternative to dynamic recurrent networks":
