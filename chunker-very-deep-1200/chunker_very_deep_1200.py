@@ -45,7 +45,7 @@ import sys
 from dataclasses import dataclass, replace
 
 # shared first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
-from shared.learning.chunker import ChunkerPair, PairConfig, _sgd
+from shared.learning.chunker import ChunkerPair, PairConfig, per_seed_sgd
 from shared.learning.control import RTRL, RecurrentBank
 from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_float, require_seeds,
                                      stub_parser, summarize)
@@ -145,7 +145,7 @@ class UpperLevel:
             self.rtrl.sensitivity[key][keep] = s_old[key][keep]
         self.out = np.where(mask[:, None], new_out, self.out)
         self.since = np.where(mask, 0.0, self.since)
-        _sgd(self.bank.params, grads, self.lr, self.clip)
+        per_seed_sgd(self.bank.params, grads, self.lr, self.clip)
         return loss, grads
 
     def target(self):
@@ -159,7 +159,7 @@ class UpperLevel:
         d[:, self.n: self.n + self.k] = y - target
         loss = -np.sum(target * np.log(y) + (1 - target) * np.log(1 - y), axis=1)
         grads = self.rtrl.gradients(d[:, None])
-        _sgd(self.bank.params, grads, self.lr, self.clip)
+        per_seed_sgd(self.bank.params, grads, self.lr, self.clip)
         return y, loss, grads
 
     def state(self):

@@ -53,7 +53,7 @@ class PairConfig:
     truncate: int = 0            # 0: RTRL (exact); k > 0: BPTT truncated to the last k steps (the paper's k = 3)
 
 
-def _sgd(params: dict, grads: dict, lr: float, clip: float) -> None:
+def per_seed_sgd(params: dict, grads: dict, lr: float, clip: float) -> None:
     """Per-seed clipped gradient step (the seed is the leading axis)."""
     if clip > 0:
         first = next(iter(grads.values()))
@@ -175,7 +175,7 @@ class ChunkerPair:
             d_a[:, n + k:] = 0.0
         self.grads_a = self.rtrl_a.gradients(d_a[:, None])
         self.grads_c = grads_c
-        _sgd(self.a.params, self.grads_a, cfg.lr_a, cfg.clip)
+        per_seed_sgd(self.a.params, self.grads_a, cfg.lr_a, cfg.clip)
         if grads_c:
-            _sgd(self.c.params, grads_c, cfg.lr_c, cfg.clip)
+            per_seed_sgd(self.c.params, grads_c, cfg.lr_c, cfg.clip)
         return out
