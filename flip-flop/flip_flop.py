@@ -45,7 +45,7 @@ from shared.learning.control import Learner, OdyssNetBank, RecurrentBank, action
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                      positive_int,
                                      require_seeds, stub_parser, summarize)
-from shared.frame.gradcheck import check_gradients
+from shared.frame.gradcheck import check_gradients, gradcheck_report
 from shared.frame.verdict import grade, judge, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
@@ -676,12 +676,7 @@ def regime_configs(args) -> dict[str, Config]:
 
 
 def gradcheck_main() -> int:
-    errors = gradient_errors()
-    for name, err in errors.items():
-        print(f"  {name:50s} {err:.2e}")
-    worst = max(errors.values())
-    print(f"max relative error {worst:.2e}")
-    return 0 if worst <= 1e-6 else 1
+    return gradcheck_report(gradient_errors())
 
 
 def describe(cfg: Config, section: str | None) -> str:

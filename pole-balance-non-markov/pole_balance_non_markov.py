@@ -46,6 +46,7 @@ from shared.environments.cartpole import CartPole
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                      require_seeds, stub_parser, summarize)
 from shared.frame.verdict import grade, judge, pending, rate_at_least
+from shared.frame.gradcheck import gradcheck_report
 
 POLE = CartPole(observation="positions")
 SCALE = np.array([POLE.x_limit, POLE.theta_limit])   # observations are given to the nets as (x, theta) / limits
@@ -570,12 +571,7 @@ def config_of(args) -> Config:
 
 
 def gradcheck_main() -> int:
-    errors = gradient_errors()
-    for name, err in errors.items():
-        print(f"  {name:50s} {err:.2e}")
-    worst = max(errors.values())
-    print(f"max relative error {worst:.2e}")
-    return 0 if worst <= 1e-6 else 1
+    return gradcheck_report(gradient_errors())
 
 
 def describe(cfg: Config, refresh: bool) -> str:

@@ -53,6 +53,7 @@ from shared.frame.experiment import (Progress, conclude, format_table, format_va
                                      require_seeds, stub_parser, summarize)
 from shared.learning.rl import policy_gradient_logits
 from shared.frame.verdict import grade, judge, pending, rate_at_least
+from shared.frame.gradcheck import gradcheck_report
 
 N_ACT, N_OBS, N_OUTCOME = 4, 5, 3        # actions N, E, S, W; observation 4 wall bits + indicator; none/+2/-2
 REWARD = 2.0
@@ -785,12 +786,7 @@ def config_of(args) -> Config:
 
 
 def gradcheck_main() -> int:
-    errors = gradient_errors()
-    for name, err in errors.items():
-        print(f"  {name:50s} {err:.2e}")
-    worst = max(errors.values())
-    print(f"max relative error {worst:.2e}")
-    return 0 if worst <= 1e-6 else 1
+    return gradcheck_report(gradient_errors())
 
 
 def describe(cfg: Config) -> str:

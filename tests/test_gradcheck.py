@@ -50,3 +50,12 @@ def test_parameters_are_restored():
     before = {k: v.copy() for k, v in params.items()}
     numerical_gradient(loss, params["w"])
     assert all(np.array_equal(before[k], params[k]) for k in params)
+
+
+def test_gradcheck_report_prints_every_error_and_sets_the_exit_status(capsys):
+    from shared.frame.gradcheck import gradcheck_report
+    assert gradcheck_report({"W": 3e-9, "bias": 1e-7}) == 0
+    out = capsys.readouterr().out
+    assert "W" in out and "bias" in out and "max relative error 1.00e-07 (ok)" in out
+    assert gradcheck_report({"W": 3e-9, "U": 2e-6}) == 1
+    assert "max relative error 2.00e-06 (FAILED)" in capsys.readouterr().out

@@ -43,7 +43,7 @@ import numpy as np
 from shared.search.evo import CMAES
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                      require_seeds, stub_parser, summarize)
-from shared.frame.gradcheck import check_gradients
+from shared.frame.gradcheck import check_gradients, gradcheck_report
 from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.networks.optim import Adam, clip_global_norm
 from shared.networks.recurrent import LSTM
@@ -918,12 +918,7 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.gradcheck:
-        errors = gradient_errors(args.seed)
-        for name, err in errors.items():
-            print(f"  {name:10s} {err:.2e}")
-        worst = max(errors.values())
-        print(f"max relative error {worst:.2e} ({'ok' if worst <= 1e-6 else 'FAILED'})")
-        return 0 if worst <= 1e-6 else 1
+        return gradcheck_report(gradient_errors(args.seed))
 
     clock = Progress(1)
     env = Env()

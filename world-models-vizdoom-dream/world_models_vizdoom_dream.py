@@ -42,7 +42,7 @@ import numpy as np
 from shared.search.evo import CMAES
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                      require_seeds, stub_parser)
-from shared.frame.gradcheck import check_gradients
+from shared.frame.gradcheck import check_gradients, gradcheck_report
 from shared.networks.optim import Adam, clip_global_norm
 from shared.networks.recurrent import LSTM
 from shared.frame.verdict import ALPHA, judge, paired_better, pending
@@ -723,12 +723,7 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.gradcheck:
-        errors = gradient_errors(args.seed)
-        for name, err in errors.items():
-            print(f"  {name:14s} {err:.2e}")
-        worst = max(errors.values())
-        print(f"max relative error {worst:.2e} ({'ok' if worst <= 1e-6 else 'FAILED'})")
-        return 0 if worst <= 1e-6 else 1
+        return gradcheck_report(gradient_errors(args.seed))
 
     clock = Progress(1)
     cfg = Config(generations=args.generations, popsize=args.popsize, m_hidden=args.m_hidden, sigma0=args.sigma0)

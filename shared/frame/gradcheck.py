@@ -85,3 +85,14 @@ def check_gradients(loss: Callable[[], float], params: dict[str, np.ndarray], gr
             best = min(best, relative_error(analytic, numeric, noise))
         errors[name] = best
     return errors
+
+
+def gradcheck_report(errors: dict[str, float], tolerance: float = 1e-6) -> int:
+    """Print every named relative error and the largest, for a stub's ``--gradcheck``; returns the
+    exit status (0 when every error is at most ``tolerance``, else 1)."""
+    width = max(len(name) for name in errors)
+    for name, error in errors.items():
+        print(f"  {name:{width}s} {error:.2e}")
+    worst = max(errors.values())
+    print(f"max relative error {worst:.2e} ({'ok' if worst <= tolerance else 'FAILED'})")
+    return 0 if worst <= tolerance else 1
