@@ -42,7 +42,7 @@ import numpy as np
 
 from shared.search.evo import CMAES
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
-                                     require_seeds, stub_parser, summarize)
+                                     require_seeds, seed_block_configs, seed_rows, stub_parser, summarize)
 from shared.frame.gradcheck import check_gradients, gradcheck_report
 from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.networks.optim import Adam, clip_global_norm
@@ -743,22 +743,6 @@ SEED_BLOCK = 2          # ... recorded in blocks of this many seeds (each comman
 SOLVED_SHARE = 0.9      # our analogue of the task's "solved" bar: 0.9 of the oracle's return
 AGENTS = ("oracle", "full", "z_only", "z_hidden", "random_m")
 
-
-def seed_rows(record: dict) -> list[dict]:
-    """The per-seed rows of the main part and of every seed-block section ("seeds-A-B"), one per
-    seed (a seed recorded twice counts once: the first found), in seed order."""
-    parts = [record.get("seeds")] + [value.get("seeds") for key, value in sorted(record.items())
-                                     if key.startswith("seeds-") and isinstance(value, dict)]
-    rows = {}
-    for part in parts:
-        for row in (part or {}).get("per_seed", []):
-            rows.setdefault(row["seed"], row)
-    return [rows[s] for s in sorted(rows)]
-
-
-def seed_block_configs(record: dict) -> list:
-    return [part.get("config") for part in [record] + [v for k, v in record.items()
-                                                        if k.startswith("seeds-") and isinstance(v, dict)]]
 
 
 def verdict(record: dict) -> dict:

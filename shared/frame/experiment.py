@@ -334,6 +334,25 @@ def summarize_measured(values: Sequence[float], metric: str) -> dict:
     }
 
 
+def seed_rows(record: dict) -> list[dict]:
+    """The per-seed rows of a record whose seeds were recorded in blocks: the main part's and every
+    "seeds-A-B" section's, one per seed (a seed recorded twice counts once: the first found), in seed
+    order. For a stub whose full sweep does not fit one command, so its verdict pools the blocks."""
+    parts = [record.get("seeds")] + [value.get("seeds") for key, value in sorted(record.items())
+                                     if key.startswith("seeds-") and isinstance(value, dict)]
+    rows = {}
+    for part in parts:
+        for row in (part or {}).get("per_seed", []):
+            rows.setdefault(row["seed"], row)
+    return [rows[s] for s in sorted(rows)]
+
+
+def seed_block_configs(record: dict) -> list:
+    """The ``config`` of the main part and of every "seeds-A-B" section (a verdict checks they agree)."""
+    return [part.get("config") for part in [record] + [v for k, v in record.items()
+                                                        if k.startswith("seeds-") and isinstance(v, dict)]]
+
+
 def sweep(run_seed: Callable[[int], dict], seeds: Sequence[int], metric: str,
           columns: Sequence[str] | None = None, label: str = "sweep", quiet: bool = False) -> dict:
     """Run ``run_seed`` for every seed; return the per-seed rows and the summary of ``metric``.
