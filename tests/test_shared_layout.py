@@ -66,3 +66,18 @@ def test_readme_lists_every_module():
             continue   # the group packages, and the odyssnet package's own modules (listed as one)
         name = "shared." + ".".join(parts)
         assert f"`{name}`" in readme, f"{name} is not in shared/README.md's table"
+
+
+def test_readme_examples_import():
+    """Every `from shared... import ...` line of shared/README.md's examples names something that exists."""
+    import importlib
+    import re
+    readme = (SHARED / "README.md").read_text(encoding="utf-8")
+    lines = set(re.findall(r"^from (shared[\w.]*) import ([^#\n]+)", readme, flags=re.M))
+    assert lines
+    for module_name, names in lines:
+        module = importlib.import_module(module_name)
+        for item in names.split(","):
+            name = item.split(" as ")[0].strip()
+            assert hasattr(module, name) or importlib.util.find_spec(f"{module_name}.{name}"), \
+                f"shared/README.md: from {module_name} import {name}"
