@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 import shared  # noqa: F401
 from shared.frame.gradcheck import check_gradients
 from shared.networks.ctc import (best_path_decode, collapse, ctc_loss, ctc_loss_backward, log_softmax,
-                                 prefix_search_decode)
+                                 prefix_search_decode, token_passing_decode)
 
 
 def brute_force(log_y: np.ndarray, blank: int = 0) -> dict:
@@ -87,6 +87,83 @@ def test_prefix_search_beats_best_path_where_paths_add_up():
     assert best_path_decode(log_y[None])[0].tolist() == []
     labelling, log_p, exact = prefix_search_decode(log_y)
     assert labelling.tolist() == [1] and np.exp(log_p) == pytest.approx(0.64) and exact
+
+
+def best_paths(log_y: np.ndarray, blank: int = 0) -> dict:
+    """max over the paths that B maps to each labelling of their ln probability, by enumerating all K^T paths."""
+    frames, symbols = log_y.shape
+    best: dict = {}
+    for path in itertools.product(range(symbols), repeat=frames):
+        key = tuple(collapse(path, blank))
+        best[key] = max(best.get(key, -np.inf), log_y[np.arange(frames), path].sum())
+    return best
+
+
+def brute_force_words(log_y, words, unigram, bigram, lm_weight, penalty):
+    """The best score over word sequences: LM + the best path of their labelling (the word sequences
+    whose labelling fits in the frames, at most one word per frame)."""
+    paths = best_paths(log_y)
+    best, best_sequences = -np.inf, []
+    for n in range(1, len(log_y) + 1):
+        for sequence in itertools.product(range(len(words)), repeat=n):
+            labelling = tuple(label for w in sequence for label in words[w])
+            if labelling not in paths:
+                continue
+            lm = unigram[sequence[0]] + sum(bigram[a, b] for a, b in zip(sequence, sequence[1:]))
+            score = paths[labelling] + lm_weight * lm + penalty * n
+            if score > best + 1e-12:
+                best, best_sequences = score, [sequence]
+            elif abs(score - best) <= 1e-12:
+                best_sequences.append(sequence)
+    return best, best_sequences
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 6), st.booleans())
+def test_token_passing_finds_the_best_word_sequence(seed, frames, with_lm):
+    rng = np.random.default_rng(seed)
+    symbols = 3
+    log_y = log_softmax(rng.normal(size=(frames, symbols)) * 2)
+    # words that share letters, repeat a letter, and prefix each other: the hard cases for B
+    words = [[1], [2], [1, 2], [2, 2], [1, 1, 2]][: rng.integers(2, 6)]
+    n_words = len(words)
+    if with_lm:
+        unigram = np.log(rng.dirichlet(np.ones(n_words)))
+        bigram = np.log(rng.dirichlet(np.ones(n_words), size=n_words))
+        lm_weight, penalty = float(rng.uniform(0.5, 2.0)), float(rng.normal())
+    else:
+        unigram, bigram, lm_weight, penalty = np.zeros(n_words), np.zeros((n_words, n_words)), 1.0, 0.0
+    best, best_sequences = brute_force_words(log_y, words, unigram, bigram, lm_weight, penalty)
+    if not np.isfinite(best):
+        with pytest.raises(ValueError, match="no dictionary word fits"):
+            token_passing_decode(log_y, words, log_unigram=unigram, log_bigram=bigram,
+                                 lm_weight=lm_weight, insertion_penalty=penalty)
+        return
+    sequence, score = token_passing_decode(log_y, words, log_unigram=unigram, log_bigram=bigram,
+                                           lm_weight=lm_weight, insertion_penalty=penalty)
+    assert score == pytest.approx(best, abs=1e-9)
+    assert tuple(sequence) in best_sequences
+
+
+def test_token_passing_uses_the_language_model():
+    """Frames that read 'a b' about equally as the word 'ab' or the words 'a', 'b': the bigram decides."""
+    words = [[1], [2], [1, 2]]
+    log_y = np.log(np.array([[0.1, 0.8, 0.1], [0.1, 0.1, 0.8]]))
+    likely_pair = np.log(np.array([[0.1, 0.8, 0.1], [0.45, 0.1, 0.45], [0.45, 0.1, 0.45]]))
+    unlikely_pair = np.log(np.array([[0.1, 0.1, 0.8], [0.45, 0.1, 0.45], [0.45, 0.1, 0.45]]))
+    unigram = np.log(np.array([0.6, 0.3, 0.1]))
+    assert token_passing_decode(log_y, words, log_unigram=unigram, log_bigram=likely_pair)[0] == [0, 1]
+    assert token_passing_decode(log_y, words, log_unigram=unigram, log_bigram=unlikely_pair)[0] == [2]
+    # a word repeated needs a blank between its equal letters: 'a a' in two frames is impossible
+    # (even with a bonus per word that would favour reading it twice)
+    two_a = np.log(np.array([[0.05, 0.9, 0.05], [0.05, 0.9, 0.05]]))
+    assert token_passing_decode(two_a, [[1], [1, 2]], insertion_penalty=5.0)[0] == [0]
+    three = np.log(np.array([[0.05, 0.9, 0.05], [0.9, 0.05, 0.05], [0.05, 0.9, 0.05]]))
+    assert token_passing_decode(three, [[1], [1, 2]], insertion_penalty=5.0)[0] == [0, 0]
+    with pytest.raises(ValueError, match="differ from the blank"):
+        token_passing_decode(log_y, [[0, 1]])
+    with pytest.raises(ValueError, match="log_bigram"):
+        token_passing_decode(log_y, words, log_bigram=np.zeros((2, 2)))
 
 
 def test_refusals():

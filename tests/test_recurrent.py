@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from shared.frame.gradcheck import check_gradients
-from shared.networks.recurrent import LSTM, RNN, VARIANTS
+from shared.networks.recurrent import BLSTM, LSTM, RNN, VARIANTS
 
 D, H, O, B, T = 3, 4, 2, 2, 5
 
@@ -275,3 +275,45 @@ def test_advance_is_step_without_the_cache(variant, block_size):
     _, (h_ref, c_ref) = model.step(x, state)
     np.testing.assert_allclose(h, h_ref, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(c, c_ref, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("lengths", [None, np.array([4, 2])])
+def test_blstm_gradients_with_respect_to_parameters_and_inputs(lengths):
+    from shared.frame.gradcheck import numerical_gradient, relative_error
+    rng = np.random.default_rng(0)
+    model = BLSTM(2, 3, 2, rng=1, variant="V", init_scale=0.5)
+    x = rng.normal(size=(2, 4, 2))
+    weights = rng.normal(size=(2, 4, 2))
+    if lengths is not None:
+        weights *= np.arange(4)[None, :, None] < lengths[:, None, None]   # a loss on the real steps only
+
+    def loss():
+        return float(np.sum(model.forward(x, lengths) * weights))
+
+    model.forward(x, lengths)
+    grads = model.backward(weights)
+    assert set(grads) == set(model.params) and "backward.c" not in grads
+    errors = check_gradients(loss, model.params, grads)
+    assert max(errors.values()) < 1e-6, errors
+    assert relative_error(model.input_grad, numerical_gradient(loss, x)) < 1e-6
+
+
+def test_blstm_reads_each_sequence_both_ways_within_its_length():
+    rng = np.random.default_rng(2)
+    model = BLSTM(2, 3, 1, rng=3, init_scale=0.5)
+    x = rng.normal(size=(2, 5, 2))
+    lengths = np.array([3, 5])
+    y = model.forward(x, lengths)
+    # the backward direction is an LSTM run on the reversed sequence
+    backward_only = model.backward_lstm.forward(x[:1, 2::-1])[0, ::-1]
+    forward_only = model.forward_lstm.forward(x[:1, :3])[0]
+    np.testing.assert_allclose(y[0, :3], forward_only + backward_only, atol=1e-12)
+    # padding changes no real step's output; the first output sees the last real input
+    padded = x.copy()
+    padded[0, 3:] = 100.0
+    np.testing.assert_allclose(model.forward(padded, lengths)[0, :3], y[0, :3], atol=1e-12)
+    later = x.copy()
+    later[1, 4] += 1.0
+    assert abs(model.forward(later, lengths)[1, 0, 0] - y[1, 0, 0]) > 1e-6
+    with pytest.raises(ValueError, match="every step"):
+        BLSTM(2, 3, 1, readout="last")

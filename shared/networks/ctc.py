@@ -214,3 +214,127 @@ def prefix_search_decode(log_probs, blank: int = 0, max_expansions: int = 10_000
                 counter += 1
                 heapq.heappush(open_prefixes, (-extension, counter, labelling, new_blank, new_label))
     return np.array(best_labelling, dtype=int), best_log_p, False
+
+
+def token_passing_decode(log_probs, words, blank: int = 0, log_unigram=None, log_bigram=None,
+                         lm_weight: float = 1.0, insertion_penalty: float = 0.0):
+    """The best sequence of dictionary words for one sequence, by token passing over CTC's outputs
+    (Graves, Liwicki, Fernández, Bertolami, Bunke & Schmidhuber 2009, TPAMI 31(5), "A novel connectionist
+    system for unconstrained handwriting recognition": CTC token passing with a dictionary and a bigram
+    language model; Young, Russell & Thornton 1989 for token passing itself).
+
+    ``log_probs`` (T, K): ln y, as for prefix search. ``words``: the dictionary, V label sequences (no
+    blank, each non-empty). ``log_unigram`` (V,): ln p(w) of a first word; ``log_bigram`` (V, V):
+    ln p(w | previous word) indexed [previous, w]; None for either contributes 0 (no language model).
+    A word sequence W read along a path pi scores sum_t ln y_{pi_t}^t + lm_weight ln p(W)
+    + insertion_penalty |W|, and the decoder returns the W and pi of highest score (the best path, not
+    the sum over paths, as token passing does): ``(word indices, score)``.
+
+    Every word w has tokens at the states of its extended labelling w' (a blank before, between and after
+    its labels, as in the CTC recursions); a token moves as a CTC path does (stay, next state, or skip a
+    blank between different labels), and a word's first two states are also entered from the best word
+    end of the previous frame (its last label or its final blank) plus the language model's term. One
+    refinement keeps B exact: a word whose last label equals the next word's first label hands over only
+    through a blank, since the two labels would otherwise merge into one."""
+    log_probs = np.asarray(log_probs, dtype=float)
+    if log_probs.ndim != 2:
+        raise ValueError(f"log_probs must be (T, K), got shape {log_probs.shape}")
+    frames, symbols = log_probs.shape
+    words = [np.asarray(w, dtype=int) for w in words]
+    if not words or any(w.ndim != 1 or w.size == 0 for w in words):
+        raise ValueError("words must be a non-empty list of non-empty label sequences")
+    if any(((w == blank) | (w < 0) | (w >= symbols)).any() for w in words):
+        raise ValueError(f"word labels must lie in 0..{symbols - 1} and differ from the blank {blank}")
+    n_words = len(words)
+    unigram = np.zeros(n_words) if log_unigram is None else np.asarray(log_unigram, dtype=float)
+    bigram = np.zeros((n_words, n_words)) if log_bigram is None else np.asarray(log_bigram, dtype=float)
+    if unigram.shape != (n_words,) or bigram.shape != (n_words, n_words):
+        raise ValueError(f"log_unigram must be ({n_words},) and log_bigram ({n_words}, {n_words})")
+
+    # the extended labellings, padded to the longest; states past a word's end never hold a token
+    sizes = np.array([2 * len(w) + 1 for w in words])
+    width = int(sizes.max())
+    ext = np.full((n_words, width), blank)
+    for i, w in enumerate(words):
+        ext[i, 1:2 * len(w):2] = w
+    valid = np.arange(width)[None, :] < sizes[:, None]
+    skip = np.zeros((n_words, width), bool)              # s - 2 -> s allowed: a label unlike two states back
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    rows = np.arange(n_words)
+    first = np.array([w[0] for w in words])
+    last = np.array([w[-1] for w in words])
+    same_letter = last[:, None] == first[None, :]        # [previous, next]: no direct label-to-label handover
+    lm_entry = lm_weight * bigram + insertion_penalty
+    lm_start = lm_weight * unigram + insertion_penalty
+
+    # history of a word entry: id = (t * 2 + kind) * V + w; parent[t, kind, w] is the previous entry's id
+    parent = np.full((frames, 2, n_words), -1, dtype=np.int64)
+    score = np.full((n_words, width), -np.inf)
+    history = np.full((n_words, width), -1, dtype=np.int64)
+    emit = log_probs[:, ext]                             # (T, V, width): ln y of each state's symbol
+
+    def enter(t, entry_blank, entry_label):
+        """Word entries at frame t: state 0 (the leading blank) and state 1 (the first label)."""
+        for kind, entry in ((0, entry_blank), (1, entry_label)):
+            better = entry > score[:, kind]
+            score[better, kind] = entry[better]
+            history[better, kind] = (t * 2 + kind) * n_words + rows[better]
+
+    entry0 = lm_start.copy()
+    parent[0, :, :] = -1
+    score[:, 0], score[:, 1] = entry0, entry0
+    history[:, 0] = rows
+    history[:, 1] = n_words + rows
+    score = np.where(valid, score + emit[0], -np.inf)
+    for t in range(1, frames):
+        # the best word ends of frame t - 1, by the state they end in
+        end_blank = score[rows, sizes - 1]
+        end_label = score[rows, sizes - 2]
+        via_blank = end_blank[:, None] + lm_entry                      # [previous, next]
+        via_label = np.where(same_letter, -np.inf, end_label[:, None] + lm_entry)
+        best_into_blank = np.maximum(via_blank, end_label[:, None] + lm_entry)
+        into_label = np.maximum(via_blank, via_label)
+        prev_blank = best_into_blank.argmax(axis=0)
+        prev_label = into_label.argmax(axis=0)
+        entry_blank = best_into_blank[prev_blank, rows]
+        entry_label = into_label[prev_label, rows]
+        # which end state (blank or label) of the previous word gave each entry, for its history
+        from_blank_state = lambda prev, entry: np.where(  # noqa: E731
+            end_blank[prev] + lm_entry[prev, rows] >= entry, history[prev, sizes[prev] - 1],
+            history[prev, sizes[prev] - 2])
+        parent[t, 0] = from_blank_state(prev_blank, entry_blank)
+        parent[t, 1] = from_blank_state(prev_label, entry_label)
+
+        stay, hist_stay = score, history
+        step = np.full_like(score, -np.inf)
+        step[:, 1:] = score[:, :-1]
+        hist_step = np.full_like(history, -1)
+        hist_step[:, 1:] = history[:, :-1]
+        jump = np.full_like(score, -np.inf)
+        jump[:, 2:] = np.where(skip[:, 2:], score[:, :-2], -np.inf)
+        hist_jump = np.full_like(history, -1)
+        hist_jump[:, 2:] = history[:, :-2]
+        new_score = stay.copy()
+        new_history = hist_stay.copy()
+        for candidate, hist in ((step, hist_step), (jump, hist_jump)):
+            better = candidate > new_score
+            new_score[better] = candidate[better]
+            new_history[better] = hist[better]
+        score, history = new_score, new_history
+        enter(t, entry_blank, entry_label)
+        score = np.where(valid, score + emit[t], -np.inf)
+
+    end_blank = score[rows, sizes - 1]
+    end_label = score[rows, sizes - 2]
+    ends = np.maximum(end_blank, end_label)
+    best = int(ends.argmax())
+    if not np.isfinite(ends[best]):
+        raise ValueError("no dictionary word fits in this many frames")
+    token = history[best, sizes[best] - 1] if end_blank[best] >= end_label[best] else history[best, sizes[best] - 2]
+    sequence = []
+    while token >= 0:
+        t, rest = divmod(int(token), 2 * n_words)
+        kind, word = divmod(rest, n_words)
+        sequence.append(word)
+        token = parent[t, kind, word]
+    return sequence[::-1], float(ends[best])

@@ -570,3 +570,66 @@ class RNN(_Sequence):
         grads["U"] += hs[:steps].reshape(-1, self.hidden_size).T @ flat
         grads["b"] += flat.sum(axis=0)
         return grads
+
+
+def _reversal(lengths, batch: int, steps: int) -> np.ndarray:
+    """(B, T) time indices that reverse each sequence within its length and leave its padding in place;
+    the map is its own inverse."""
+    t = np.arange(steps)[None, :]
+    lengths = np.full((batch, 1), steps) if lengths is None else np.asarray(lengths)[:, None]
+    return np.where(t < lengths, lengths - 1 - t, t)
+
+
+class BLSTM:
+    """Bidirectional LSTM (Graves & Schmidhuber 2005, "Framewise phoneme classification with bidirectional
+    LSTM and other neural network architectures", Neural Networks 18(5-6)): one LSTM reads each sequence
+    forward, a second reads it backward (within its length), and both feed the same output layer,
+    y_t = h_fwd_t V_fwd + h_bwd_t V_bwd + c, so every output sees the whole sequence.
+
+    x (B, T, D) -> y (B, T, O) (read-out at every step); ``backward(dy)`` returns gradients keyed
+    "forward.<name>" and "backward.<name>" like ``params`` (the two LSTMs' parameters, the output bias
+    kept once as "forward.c") and sets ``input_grad`` (B, T, D). Keyword arguments other than the sizes
+    and ``rng`` go to both LSTMs (variant, block_size, init_scale, dtype, ...). Steps past a sequence's
+    length are padding: the backward LSTM starts at each sequence's last real step."""
+
+    def __init__(self, input_size: int, hidden_size: int, output_size: int, rng=None, **lstm_kwargs):
+        if lstm_kwargs.get("readout", "all") != "all":
+            raise ValueError("a BLSTM reads out at every step (readout='all')")
+        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        self.forward_lstm = LSTM(input_size, hidden_size, output_size, rng=rng, **lstm_kwargs)
+        self.backward_lstm = LSTM(input_size, hidden_size, output_size, rng=rng, **lstm_kwargs)
+        self.input_size, self.hidden_size, self.output_size = input_size, hidden_size, output_size
+        # one output bias: the backward LSTM's stays 0 and is not a parameter
+        self.backward_lstm.params["c"][:] = 0.0
+        self.params = {f"forward.{name}": value for name, value in self.forward_lstm.params.items()}
+        self.params.update({f"backward.{name}": value for name, value in self.backward_lstm.params.items()
+                            if name != "c"})
+        self.input_grad = None
+        self._reverse = None
+
+    @property
+    def num_params(self) -> int:
+        return int(sum(p.size for p in self.params.values()))
+
+    def forward(self, x, lengths=None) -> np.ndarray:
+        """x (B, T, D) -> y (B, T, O)."""
+        y_forward = self.forward_lstm.forward(x, lengths)
+        x = np.asarray(x)
+        batch, steps = x.shape[:2]
+        self._reverse = _reversal(lengths, batch, steps)
+        rows = np.arange(batch)[:, None]
+        y_backward = self.backward_lstm.forward(x[rows, self._reverse], lengths)
+        return y_forward + y_backward[rows, self._reverse]
+
+    __call__ = forward
+
+    def backward(self, dy) -> dict[str, np.ndarray]:
+        if self._reverse is None:
+            raise RuntimeError("backward needs a forward pass first")
+        dy = np.asarray(dy)
+        rows = np.arange(dy.shape[0])[:, None]
+        grads = {f"forward.{name}": g for name, g in self.forward_lstm.backward(dy).items()}
+        backward_grads = self.backward_lstm.backward(dy[rows, self._reverse])
+        grads.update({f"backward.{name}": g for name, g in backward_grads.items() if name != "c"})
+        self.input_grad = self.forward_lstm.input_grad + self.backward_lstm.input_grad[rows, self._reverse]
+        return grads
