@@ -1,0 +1,245 @@
+"""Data movement: what a computation pays to read its operands from an LRU memory (issue 21's meter).
+
+The cost model is the Data Movement Distance of Ding & Smith ("Beyond Time Complexity", 2022) at the
+byte level (ByteDMD, cybertronai/ByteDMD): memory is one LRU stack of bytes, depth 1 the most recently
+used. The rules implemented here:
+
+1. A computation's arguments are loaded onto the stack first, in order, at no cost (the last argument's
+   last byte ends on top).
+2. An instruction reads its inputs in order. Every byte of every input is priced against the stack as
+   it was before the instruction: a byte at depth d costs ceil(sqrt(d)); an input named twice (a * a)
+   is charged twice, as ByteDMD's README says.
+3. Then the inputs move to the top in read order, each as one contiguous block, and the output is
+   pushed on top. Writes are free.
+4. A value leaves the stack after its last read: dead values take no room, a value never read is never
+   pushed, an argument never read is never loaded (issue 21's rule). ``price(liveness=False)`` keeps
+   every value forever, the rule of ByteDMD's README, whose published costs the tests reproduce.
+
+A value of b bytes whose top lies under a bytes costs S(a + b) - S(a), S(n) = sum_{d <= n} ceil(sqrt(d)),
+which has a closed form (``sqrt_ceil_sum``), so blocks of any size are priced in O(1) and depths are
+kept by a Fenwick tree over last-use times: pricing a trace of n reads costs O(n log n).
+
+- ``Trace``: a computation recorded as instructions over values. ``argument(nbytes)`` and
+  ``op(inputs, nbytes)`` return value ids; ``price()`` -> ``Cost`` (total, bytes read, reads).
+- ``Scalar``: a number that records every arithmetic operation on it into a Trace, so that a kernel
+  written as loops over scalars (a dot product, a matrix-vector product in row or column order, a
+  softmax) is traced element by element: the exact reference for faster meters. Python numbers
+  mixed in are immediate operands (free); ``trace_arrays(trace, *arrays)`` turns arrays into
+  argument Scalars, element by element in C order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def sqrt_ceil_sum(n: int) -> int:
+    """S(n) = sum_{d=1}^{n} ceil(sqrt(d)): the depths ((k-1)^2, k^2] cost k each, 2k - 1 of them."""
+    if n <= 0:
+        return 0
+    m = math.isqrt(n - 1) + 1                      # ceil(sqrt(n))
+    below = m - 1
+    # sum_{k=1}^{m-1} k (2k - 1) = 2 * sum k^2 - sum k
+    full = below * (below + 1) * (2 * below + 1) // 3 - below * (below + 1) // 2
+    return full + m * (n - below * below)
+
+
+def block_cost(bytes_above: int, nbytes: int) -> int:
+    """Reading nbytes contiguous bytes whose top byte lies under bytes_above bytes: depths above+1 .. above+nbytes."""
+    return sqrt_ceil_sum(bytes_above + nbytes) - sqrt_ceil_sum(bytes_above)
+
+
+class _Fenwick:
+    """Prefix sums over slots 1..n with point updates."""
+
+    def __init__(self, n: int):
+        self.tree = [0] * (n + 1)
+
+    def add(self, slot: int, value: int) -> None:
+        while slot < len(self.tree):
+            self.tree[slot] += value
+            slot += slot & -slot
+
+    def prefix(self, slot: int) -> int:
+        total = 0
+        while slot > 0:
+            total += self.tree[slot]
+            slot -= slot & -slot
+        return total
+
+
+@dataclass(frozen=True)
+class Cost:
+    """The price of a trace: ``total`` (sum of ceil(sqrt(depth)) over bytes read), ``bytes_read``, ``reads``
+    (value reads), ``per_instruction`` (the cost of each instruction, in order)."""
+    total: int
+    bytes_read: int
+    reads: int
+    per_instruction: tuple
+
+
+class Trace:
+    """A computation as a list of instructions over values (ids), each value a block of bytes."""
+
+    def __init__(self):
+        self.sizes: list[int] = []
+        self.arguments: list[int] = []
+        self.instructions: list[tuple[tuple[int, ...], int | None]] = []
+
+    def _new(self, nbytes: int) -> int:
+        nbytes = int(nbytes)
+        if nbytes < 1:
+            raise ValueError(f"a value needs at least one byte, got {nbytes}")
+        self.sizes.append(nbytes)
+        return len(self.sizes) - 1
+
+    def argument(self, nbytes: int) -> int:
+        """A value loaded before the computation, at no cost (in call order: later arguments end higher)."""
+        if self.instructions:
+            raise ValueError("arguments are loaded before the first instruction")
+        value = self._new(nbytes)
+        self.arguments.append(value)
+        return value
+
+    def op(self, inputs, nbytes: int | None) -> int | None:
+        """An instruction reading ``inputs`` (value ids, in read order) and writing a value of ``nbytes``
+        bytes (None: no output). Returns the output's id."""
+        distinct = tuple(int(v) for v in inputs)
+        if not distinct:
+            raise ValueError("an instruction reads at least one value")
+        if any(v < 0 or v >= len(self.sizes) for v in distinct):
+            raise ValueError("an instruction reads a value that does not exist yet")
+        output = None if nbytes is None else self._new(nbytes)
+        self.instructions.append((distinct, output))
+        return output
+
+    def price(self, liveness: bool = True) -> Cost:
+        """Replay the instructions against the LRU stack (rules 1-4 of the module docstring)."""
+        last_read = {}
+        for i, (inputs, _) in enumerate(self.instructions):
+            for v in inputs:
+                last_read[v] = i
+        live = (lambda value, i: last_read.get(value, -1) > i) if liveness else (lambda value, i: True)  # noqa: E731
+        moves = len(self.arguments) + sum(len(inputs) + 1 for inputs, _ in self.instructions)
+        fenwick = _Fenwick(moves + 1)
+        slot_of: dict[int, int] = {}
+        clock = 0
+        on_stack = 0                                   # bytes on the stack
+
+        def push(value: int) -> None:
+            nonlocal clock, on_stack
+            clock += 1
+            slot_of[value] = clock
+            fenwick.add(clock, self.sizes[value])
+            on_stack += self.sizes[value]
+
+        def pop(value: int) -> None:
+            nonlocal on_stack
+            fenwick.add(slot_of.pop(value), -self.sizes[value])
+            on_stack -= self.sizes[value]
+
+        for value in self.arguments:
+            if live(value, -1):
+                push(value)
+        total = bytes_read = reads = 0
+        per_instruction = []
+        for i, (inputs, output) in enumerate(self.instructions):
+            cost = 0
+            for v in inputs:                           # priced against the stack before the instruction
+                if v not in slot_of:
+                    raise ValueError(f"value {v} is read before it is written")
+                above = on_stack - fenwick.prefix(slot_of[v])
+                cost += block_cost(above, self.sizes[v])
+                bytes_read += self.sizes[v]
+                reads += 1
+            for v in inputs:                           # then to the top in read order, or gone when dead
+                if v in slot_of:
+                    pop(v)
+                if live(v, i):
+                    push(v)
+            if output is not None and live(output, i):
+                push(output)
+            total += cost
+            per_instruction.append(cost)
+        return Cost(total=total, bytes_read=bytes_read, reads=reads, per_instruction=tuple(per_instruction))
+
+
+class Scalar:
+    """A number whose arithmetic is recorded in a Trace, one instruction per operation (the result has
+    the itemsize of the operands' numpy result type). Python numbers are immediate operands (free)."""
+
+    __slots__ = ("trace", "value", "id")
+
+    def __init__(self, trace: Trace, value, value_id: int):
+        self.trace, self.value, self.id = trace, value, value_id
+
+    def _apply(self, other, function):
+        if isinstance(other, Scalar):
+            result = function(self.value, other.value)
+            inputs = (self.id, other.id)
+        else:
+            result = function(self.value, other)
+            inputs = (self.id,)
+        result = np.asarray(result)[()]
+        return Scalar(self.trace, result, self.trace.op(inputs, np.asarray(result).dtype.itemsize))
+
+    def _unary(self, function):
+        result = np.asarray(function(self.value))[()]
+        return Scalar(self.trace, result, self.trace.op((self.id,), np.asarray(result).dtype.itemsize))
+
+    def __add__(self, other):
+        return self._apply(other, lambda a, b: a + b)
+
+    def __radd__(self, other):
+        return self._apply(other, lambda a, b: b + a)
+
+    def __sub__(self, other):
+        return self._apply(other, lambda a, b: a - b)
+
+    def __rsub__(self, other):
+        return self._apply(other, lambda a, b: b - a)
+
+    def __mul__(self, other):
+        return self._apply(other, lambda a, b: a * b)
+
+    def __rmul__(self, other):
+        return self._apply(other, lambda a, b: b * a)
+
+    def __truediv__(self, other):
+        return self._apply(other, lambda a, b: a / b)
+
+    def __rtruediv__(self, other):
+        return self._apply(other, lambda a, b: b / a)
+
+    def __neg__(self):
+        return self._unary(lambda a: -a)
+
+    def maximum(self, other):
+        return self._apply(other, np.maximum)
+
+    def exp(self):
+        return self._unary(np.exp)
+
+    def tanh(self):
+        return self._unary(np.tanh)
+
+    def sigmoid(self):
+        return self._unary(lambda a: 0.5 * (1.0 + np.tanh(0.5 * a)))
+
+    def __float__(self):
+        return float(self.value)
+
+
+def trace_arrays(trace: Trace, *arrays) -> list[np.ndarray]:
+    """Each array as an object array of argument Scalars (loaded in argument order, elements in C order)."""
+    out = []
+    for array in arrays:
+        array = np.asarray(array)
+        scalars = np.empty(array.shape, dtype=object)
+        for index in np.ndindex(array.shape):
+            scalars[index] = Scalar(trace, array[index], trace.argument(array.dtype.itemsize))
+        out.append(scalars)
+    return out

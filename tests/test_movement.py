@@ -1,0 +1,152 @@
+"""shared.frame.movement: the closed form of sum ceil(sqrt(d)), hand-computed costs of tiny programs, ByteDMD's
+published costs (README: dot product 14, 4x4 matrix-vector 194 / 191, 4x4 matmul 948 / 1016) in its
+keep-everything mode, and the Fenwick-tree replay against a plain list simulation on random traces."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from shared.frame.movement import Trace, block_cost, sqrt_ceil_sum, trace_arrays
+
+
+@given(st.integers(0, 5000))
+def test_the_closed_form_of_the_depth_costs(n):
+    assert sqrt_ceil_sum(n) == sum(math.isqrt(d - 1) + 1 for d in range(1, n + 1))
+
+
+def test_block_costs():
+    assert block_cost(0, 1) == 1
+    assert block_cost(1, 4) == 2 + 2 + 2 + 3            # depths 2, 3, 4, 5
+    assert block_cost(3, 1) == 2
+
+
+def my_add(liveness, sizes=(1, 1, 1, 1)):
+    trace = Trace()
+    a, b, c, d = (trace.argument(size) for size in sizes)
+    trace.op([b, c], 1)
+    return trace.price(liveness).total
+
+
+def test_readme_walkthrough_and_multi_byte_values():
+    # [a, b, c, d], d on top: b at depth 3, c at 2 -> 2 + 2
+    assert my_add(False) == 4
+    # b, c two bytes each: depths 5, 4 (b) and 3, 2 (c) -> 3 + 2 + 2 + 2
+    assert my_add(False, (1, 2, 2, 1)) == 9
+    # with dead values gone, the unread a and d take no room: b at depth 2, c at 1
+    assert my_add(True) == 3
+
+
+def test_repeated_inputs_are_charged_per_occurrence():
+    trace = Trace()
+    a, b = trace.argument(1), trace.argument(1)
+    square = trace.op([a, a], 1)
+    trace.op([square, b], 1)
+    # a at depth 2 twice (2 + 2); then b at depth 2 (a, b dead: only b and the square) and the square at 1
+    assert trace.price().per_instruction == (4, 2 + 1)
+
+
+def dot(a, b):
+    total = 0
+    for x, y in zip(a, b):
+        total = total + x * y
+    return total
+
+
+def test_dot_product_costs():
+    trace = Trace()
+    a, b = trace_arrays(trace, np.array([0, 1], np.int8), np.array([2, 3], np.int8))
+    assert int(dot(a, b).value) == 3
+    assert trace.price(liveness=False).total == 14           # ByteDMD README, "Usage"
+    # with liveness (hand-computed): a0*b0 at depths 4, 2 (2 + 2); 0 + p0: p0 at 1; a1*b1 at 3, 2 (2 + 2);
+    # s0 + p1 at 2, 1 (2 + 1)
+    assert trace.price().total == 4 + 1 + 4 + 3
+
+
+def accumulate(products):
+    total = None
+    for p in products:
+        total = p if total is None else total + p
+    return total
+
+
+@pytest.mark.parametrize("order, published", [("row", 194), ("column", 191)])
+def test_matrix_vector_costs_published_by_bytedmd(order, published):
+    trace = Trace()
+    A, x = trace_arrays(trace, np.zeros((4, 4), np.int8), np.zeros(4, np.int8))
+    if order == "row":            # y = A @ x, i outer
+        [accumulate(A[i, j] * x[j] for j in range(4)) for i in range(4)]
+    else:                         # y = x^T @ A, j outer
+        [accumulate(x[i] * A[i, j] for i in range(4)) for j in range(4)]
+    assert trace.price(liveness=False).total == published    # ByteDMD README, "4x4 Linear Algebra"
+
+
+@pytest.mark.parametrize("order, published", [("ijk", 948), ("ikj", 1016)])
+def test_matmul_costs_published_by_bytedmd(order, published):
+    trace = Trace()
+    A, B = trace_arrays(trace, np.zeros((4, 4), np.int8), np.zeros((4, 4), np.int8))
+    for i in range(4):
+        if order == "ijk":
+            [accumulate(A[i, k] * B[k, j] for k in range(4)) for j in range(4)]
+        else:
+            row = [None] * 4
+            for k in range(4):
+                for j in range(4):
+                    p = A[i, k] * B[k, j]
+                    row[j] = p if row[j] is None else row[j] + p
+    assert trace.price(liveness=False).total == published
+
+
+def naive_price(trace: Trace, liveness: bool) -> int:
+    """The same rules on a Python list (bottom first), depths by summing sizes: the slow reference."""
+    last = {}
+    for i, (inputs, _) in enumerate(trace.instructions):
+        for v in inputs:
+            last[v] = i
+    live = (lambda v, i: last.get(v, -1) > i) if liveness else (lambda v, i: True)  # noqa: E731
+    stack = [v for v in trace.arguments if live(v, -1)]
+    total = 0
+    for i, (inputs, output) in enumerate(trace.instructions):
+        for v in inputs:
+            position = stack.index(v)
+            above = sum(trace.sizes[u] for u in stack[position + 1:])
+            total += sum(math.isqrt(d - 1) + 1 for d in range(above + 1, above + trace.sizes[v] + 1))
+        for v in inputs:
+            if v in stack:
+                stack.remove(v)
+            if live(v, i):
+                stack.append(v)
+        if output is not None and live(output, i):
+            stack.append(output)
+    return total
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.booleans())
+def test_the_fenwick_replay_equals_a_plain_list_simulation(seed, liveness):
+    rng = np.random.default_rng(seed)
+    trace = Trace()
+    values = [trace.argument(int(rng.choice([1, 2, 4, 8]))) for _ in range(rng.integers(1, 6))]
+    for _ in range(rng.integers(1, 30)):
+        inputs = list(rng.choice(values, size=rng.integers(1, 4)))
+        output = trace.op(inputs, int(rng.choice([1, 2, 4, 8])) if rng.random() < 0.9 else None)
+        if output is not None:
+            values.append(output)
+    assert trace.price(liveness).total == naive_price(trace, liveness)
+
+
+def test_refusals():
+    trace = Trace()
+    a = trace.argument(4)
+    with pytest.raises(ValueError, match="at least one byte"):
+        trace.argument(0)
+    with pytest.raises(ValueError, match="does not exist"):
+        trace.op([a, 7], 4)
+    with pytest.raises(ValueError, match="at least one value"):
+        trace.op([], 4)
+    trace.op([a], 4)
+    with pytest.raises(ValueError, match="before the first instruction"):
+        trace.argument(4)
