@@ -10,12 +10,18 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from shared.frame.movement import Trace, block_cost, sqrt_ceil_sum, trace_arrays
+from shared.frame.movement import (Trace, block_cost, price_events, sqrt_ceil_sum, sqrt_ceil_sums, trace_arrays,
+                                   trace_events)
 
 
 @given(st.integers(0, 5000))
 def test_the_closed_form_of_the_depth_costs(n):
     assert sqrt_ceil_sum(n) == sum(math.isqrt(d - 1) + 1 for d in range(1, n + 1))
+
+
+def test_the_vectorised_closed_form():
+    n = np.concatenate([np.arange(0, 3000), np.array([10**12, 10**12 + 1, (10**6 + 1) ** 2, (10**6 + 1) ** 2 + 1])])
+    np.testing.assert_array_equal(sqrt_ceil_sums(n), [sqrt_ceil_sum(int(k)) for k in n])
 
 
 def test_block_costs():
@@ -136,6 +142,41 @@ def test_the_fenwick_replay_equals_a_plain_list_simulation(seed, liveness):
         if output is not None:
             values.append(output)
     assert trace.price(liveness).total == naive_price(trace, liveness)
+
+
+def random_trace(seed):
+    rng = np.random.default_rng(seed)
+    trace = Trace()
+    values = [trace.argument(int(rng.choice([1, 2, 4, 8]))) for _ in range(rng.integers(1, 8))]
+    for _ in range(rng.integers(1, 60)):
+        inputs = list(rng.choice(values, size=rng.integers(1, 4)))
+        output = trace.op(inputs, int(rng.choice([1, 2, 4, 8])) if rng.random() < 0.9 else None)
+        if output is not None:
+            values.append(output)
+    return trace
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.booleans())
+def test_the_vectorised_pricing_equals_the_replay(seed, liveness):
+    trace = random_trace(seed)
+    replay = trace.price(liveness)
+    vectorised = price_events(*trace_events(trace), liveness=liveness)
+    assert vectorised.total == replay.total
+    assert vectorised.bytes_read == replay.bytes_read and vectorised.reads == replay.reads
+    assert vectorised.per_instruction[len(trace.arguments):] == replay.per_instruction
+
+
+def test_vectorised_refusal_and_a_long_stream():
+    with pytest.raises(ValueError, match="read before it is written"):
+        price_events([0, 1], [False, True], [0, 1], [1, 1])
+    # a dot product of two 2,000-vectors, by both: the vectorised pricer agrees at length
+    trace = Trace()
+    a, b = trace_arrays(trace, np.zeros(2000, np.float32), np.zeros(2000, np.float32))
+    total = a[0] * b[0]
+    for x, y in zip(a[1:], b[1:]):
+        total = total + x * y
+    assert price_events(*trace_events(trace)).total == trace.price().total
 
 
 def test_refusals():

@@ -21,6 +21,10 @@ kept by a Fenwick tree over last-use times: pricing a trace of n reads costs O(n
 
 - ``Trace``: a computation recorded as instructions over values. ``argument(nbytes)`` and
   ``op(inputs, nbytes)`` return value ids; ``price()`` -> ``Cost`` (total, bytes read, reads).
+- ``price_events(values, reads, instruction, sizes, liveness)``: the same rules for a whole stream of
+  events at once, vectorised (a merge-sort tree over event times answers "bytes of live values touched
+  since this value's last use" for every read); ``trace_events(trace)`` turns a Trace into its stream.
+  Equal to ``Trace.price`` (tested); about 10 us an event here, so a stream of millions is seconds.
 - ``Scalar``: a number that records every arithmetic operation on it into a Trace, so that a kernel
   written as loops over scalars (a dot product, a matrix-vector product in row or column order, a
   softmax) is traced element by element: the exact reference for faster meters. Python numbers
@@ -243,3 +247,111 @@ def trace_arrays(trace: Trace, *arrays) -> list[np.ndarray]:
             scalars[index] = Scalar(trace, array[index], trace.argument(array.dtype.itemsize))
         out.append(scalars)
     return out
+
+
+# ----------------------------------------------------------------------------------------------------
+# The same rules, vectorised: a whole stream of instructions priced by numpy, for streams far longer
+# than a Python loop over instructions can replay.
+
+def sqrt_ceil_sums(n: np.ndarray) -> np.ndarray:
+    """``sqrt_ceil_sum`` elementwise on an int64 array (exact: the float square root is corrected)."""
+    n = np.asarray(n, dtype=np.int64)
+    below = np.floor(np.sqrt(np.maximum(n - 1, 0).astype(np.float64))).astype(np.int64)
+    below -= below * below > np.maximum(n - 1, 0)
+    below += (below + 1) * (below + 1) <= np.maximum(n - 1, 0)
+    m = below + 1                                               # ceil(sqrt(n)) for n >= 1
+    full = below * (below + 1) * (2 * below + 1) // 3 - below * (below + 1) // 2
+    return np.where(n > 0, full + m * (n - below * below), 0)
+
+
+def _weight_above(times: np.ndarray, thresholds: np.ndarray, next_touch: np.ndarray,
+                  weights: np.ndarray) -> np.ndarray:
+    """G(x, y) = sum of weights[j] over j <= x with next_touch[j] >= y, for every query (x, y): a
+    merge-sort tree over event times, one sorted level per power of two, searched by numpy."""
+    n = len(next_touch)
+    size = 1 << max(int(n - 1).bit_length(), 0)
+    span = size + 2                                             # key = block * span + (next + 1)
+    nxt = np.full(size, -1, np.int64)
+    nxt[:n] = next_touch
+    w = np.zeros(size, np.int64)
+    w[:n] = weights
+    prefix = np.asarray(times, np.int64) + 1                    # how many events the prefix holds
+    total = np.zeros(len(prefix), np.int64)
+    level, block = 0, 1
+    while block <= size:
+        keys = (np.arange(size, dtype=np.int64) >> level) * span + (nxt + 1)
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        cumulative = np.concatenate(([0], np.cumsum(w[order])))
+        use = (prefix >> level) & 1 == 1
+        which = ((prefix[use] >> (level + 1)) << 1)             # the block of this level in the prefix
+        position = np.searchsorted(sorted_keys, which * span + (thresholds[use] + 1), side="left")
+        total[use] += cumulative[(which + 1) * block] - cumulative[position]
+        level, block = level + 1, block * 2
+    return total
+
+
+def price_events(values, reads, instruction, sizes, liveness: bool = True) -> Cost:
+    """Price a stream of events under the rules of the module docstring, vectorised.
+
+    ``values`` (E,): the value each event touches, in execution order; ``reads`` (E,) bool: a read
+    (priced) or a write (a load or an instruction's output, free); ``instruction`` (E,): the instruction
+    of each event, non-decreasing, with each instruction's reads before its write; ``sizes``: bytes per
+    value id. Every read is priced against the stack before its instruction's first event."""
+    values = np.asarray(values, dtype=np.int64)
+    reads = np.asarray(reads, dtype=bool)
+    instruction = np.asarray(instruction, dtype=np.int64)
+    sizes = np.asarray(sizes, dtype=np.int64)
+    n = len(values)
+    if n == 0 or not reads.any():
+        return Cost(total=0, bytes_read=0, reads=0, per_instruction=())
+    times = np.arange(n, dtype=np.int64)
+    # the next event of the same value (n: none)
+    order = np.lexsort((times, values))
+    same = values[order][1:] == values[order][:-1]
+    next_touch = np.full(n, n, np.int64)
+    next_touch[order[:-1][same]] = order[1:][same]
+    # with liveness a value's last event leaves it dead: it counts above nothing afterwards
+    next_touch = np.where(next_touch == n, -1 if liveness else n + 1, next_touch)
+    first_of_instruction = np.searchsorted(instruction, instruction, side="left")
+    # for each read: the last event of its value before its instruction began
+    read_at = times[reads]
+    start = first_of_instruction[reads]
+    key_events = values * (n + 1) + times
+    previous_index = np.searchsorted(key_events[order], values[reads] * (n + 1) + start, side="left") - 1
+    previous = order[np.clip(previous_index, 0, n - 1)]
+    valid = (previous_index >= 0) & (values[np.clip(previous, 0, n - 1)] == values[reads])
+    if not valid.all():
+        raise ValueError(f"value {int(values[read_at[~valid][0]])} is read before it is written")
+    weights = sizes[values]
+    thresholds = np.concatenate([start, start])
+    upto = np.concatenate([start - 1, previous])
+    g = _weight_above(upto, thresholds, next_touch, weights)
+    above = g[: len(start)] - g[len(start):]
+    nbytes = weights[reads]
+    costs = sqrt_ceil_sums(above + nbytes) - sqrt_ceil_sums(above)
+    per_instruction = np.bincount(instruction[reads] - instruction.min(), weights=costs,
+                                  minlength=int(instruction.max() - instruction.min()) + 1).astype(np.int64)
+    return Cost(total=int(costs.sum()), bytes_read=int(nbytes.sum()), reads=int(reads.sum()),
+                per_instruction=tuple(int(c) for c in per_instruction))
+
+
+def trace_events(trace: Trace):
+    """A Trace as the event stream of ``price_events``: (values, reads, instruction, sizes); each argument
+    load is an instruction of its own, numbered before the computation's."""
+    values, reads, instruction = [], [], []
+    for k, value in enumerate(trace.arguments):
+        values.append(value)
+        reads.append(False)
+        instruction.append(k)
+    offset = len(trace.arguments)
+    for i, (inputs, output) in enumerate(trace.instructions):
+        for v in inputs:
+            values.append(v)
+            reads.append(True)
+            instruction.append(offset + i)
+        if output is not None:
+            values.append(output)
+            reads.append(False)
+            instruction.append(offset + i)
+    return np.array(values, np.int64), np.array(reads, bool), np.array(instruction, np.int64), np.array(trace.sizes)
