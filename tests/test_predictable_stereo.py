@@ -90,7 +90,7 @@ def test_the_check_catches_a_wrong_gradient_of_m():
     def loss():
         return ps.sp_objective(mods[0].forward(data["x1"])[0], mods[1].forward(data["x2"])[0], banks, 0.5)[0]["E"]
 
-    (y1, s1), (y2, s2) = mods[0].forward(data["x1"]), mods[1].forward(data["x2"])
+    (y1, s1), (y2, _) = mods[0].forward(data["x1"]), mods[1].forward(data["x2"])
     _, d_y, _ = ps.sp_objective(y1, y2, banks, 0.5)
     grads = mods[0].backward(s1, 1.02 * d_y[0])
     assert max(check_gradients(loss, mods[0].params, grads).values()) > 1e-3
