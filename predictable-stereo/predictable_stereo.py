@@ -31,6 +31,7 @@ Run:  python3 predictable-stereo/predictable_stereo.py --n-seeds 10 --workers 2 
 
 from __future__ import annotations
 
+import argparse
 import copy
 import sys
 from dataclasses import dataclass, replace
@@ -419,6 +420,14 @@ PAPER = {
 # ----------------------------------------------------------------------------------------
 
 
+def beta_value(text: str) -> float:
+    """--beta: a positive finite number up to 100 (beyond, M no longer matters)."""
+    value = positive_float(text)
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"must be at most 100 (the weight of D against M), got {text}")
+    return value
+
+
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="reduced run for tests: at most 2 seeds, 60 updates, "
                                                    "500 held-out stereograms")
@@ -429,7 +438,8 @@ def parse_args(argv=None):
                         default=Config.disparities)
     parser.add_argument("--subpixel", action="store_true", help="real-valued disparities (linear interpolation)")
     parser.add_argument("--steps", type=int_at_most(100_000, "updates of 50 stereograms"), default=Config.steps)
-    parser.add_argument("--beta", type=positive_float, default=Config.beta, help="weight of D_1 + D_2 against M")
+    parser.add_argument("--beta", type=beta_value, default=Config.beta,
+                        help="weight of D_1 + D_2 against M (0 < beta <= 100)")
     parser.add_argument("--workers", type=int, choices=[1, 2], default=1,
                         help="worker processes; the seeds are shared out, the figures are the same")
     parser.add_argument("--gradcheck", action="store_true", help="check the hand-written gradients and exit")
