@@ -44,6 +44,7 @@ from shared.frame.experiment import (Progress, conclude, format_table, int_at_mo
                                      stub_parser, summarize)
 from shared.frame.gradcheck import check_gradients
 from shared.frame.verdict import grade, judge, mean_below, pending, rate_at_least
+from shared.learning.control import Learner, OdyssNetBank
 from shared.learning.ica import binned_mutual_information, discrete_mutual_information, equal_count_bins
 from shared.learning.pm import PredictorBank, predictability
 from shared.networks.mlp import MLP
@@ -117,6 +118,9 @@ class Config:
     lr: float = 3e-3            # Adam, the modules
     lr_predictors: float = 0.2   # SGD, the predictors of predictability minimization
     n_test: int = 4000          # held-out stereograms per evaluation
+    model: str = "mlp"          # the modules: "mlp" (12-24-q) or "odyssnet" (the catalog's OdyssNet core)
+    odyssnet_neurons: int = 24
+    thinking: int = 3
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -130,10 +134,14 @@ class Module:
         outputs = 1 if cfg.method == "imax" else cfg.code_units
         self.net = MLP([2 * cfg.width, cfg.hidden, outputs], rng, activation="relu")
         self.logistic = cfg.method != "imax"
+        self.optimizer = Adam(self.net.params, cfg.lr)
 
     @property
     def params(self) -> dict:
         return self.net.params
+
+    def update(self, grads: dict) -> None:
+        self.optimizer.step(grads)
 
     def forward(self, x):
         z, cache = self.net.forward(x)
@@ -149,6 +157,42 @@ class Module:
         """The classification: the code's bits (y > 0.5) as one integer per pattern."""
         y = self.forward(x)[0]
         return (y > 0.5).astype(int) @ (2 ** np.arange(y.shape[1]))
+
+
+class OdyssModule(Module):
+    """T_l as the catalog's OdyssNet core (one core of shared.learning.control.OdyssNetBank): the strip is
+    injected at the first of ``thinking`` steps, the code's logits read out at the last; AdamW as its
+    trainer (Learner)."""
+
+    def __init__(self, cfg: Config, rng: np.random.Generator):
+        outputs = 1 if cfg.method == "imax" else cfg.code_units
+        seed = int(rng.integers(2 ** 32))
+        self.bank = OdyssNetBank(2 * cfg.width, outputs, cfg.odyssnet_neurons, cfg.thinking,
+                                 [np.random.SeedSequence(seed)])
+        self.learner = Learner(self.bank, cfg.lr)
+        self.logistic = cfg.method != "imax"
+
+    @property
+    def params(self) -> dict:
+        return self.bank.params
+
+    def update(self, grads: dict) -> None:
+        self.learner.apply(grads)
+
+    def forward(self, x):
+        z = self.bank.forward(x[None, :, None, :])[0, :, 0]
+        y = sigmoid(z) if self.logistic else z
+        return y, (None, y)
+
+    def backward(self, saved, d_y):
+        """The gradient of the module's last forward (the bank keeps one pass)."""
+        _, y = saved
+        d_z = d_y * y * (1.0 - y) if self.logistic else d_y
+        return self.bank.backward(d_z[None, :, None, :])[0]
+
+
+def make_module(cfg: Config, rng: np.random.Generator) -> Module:
+    return OdyssModule(cfg, rng) if cfg.model == "odyssnet" else Module(cfg, rng)
 
 
 # ----------------------------------------------------------------------------------------
@@ -208,8 +252,7 @@ def train(cfg: Config, seed: int, shuffled: bool, curve_every: int = 0, snapshot
     terms and held-out figures (every ``curve_every`` updates), copies of the modules (every
     ``snapshot_every`` updates, for the animation)."""
     rng = np.random.default_rng([seed, 1 if shuffled else 0, {"sp": 0, "imax": 1, "none": 2}[cfg.method]])
-    modules = [Module(cfg, rng), Module(cfg, rng)]
-    opts = [Adam(m.params, cfg.lr) for m in modules]
+    modules = [make_module(cfg, rng), make_module(cfg, rng)]
     banks, pred_opts = [], []
     if cfg.method != "imax":
         banks = [PredictorBank(cfg.code_units, 0, rng, output="linear") for _ in range(2)]
@@ -231,8 +274,8 @@ def train(cfg: Config, seed: int, shuffled: bool, curve_every: int = 0, snapshot
             terms, d_y, pred_grads = sp_objective(y1, y2, banks, beta)
             for opt, g in zip(pred_opts, pred_grads):
                 opt.step(g)
-        for module, opt, saved, dy in zip(modules, opts, (s1, s2), d_y):
-            opt.step(module.backward(saved, dy))
+        for module, saved, dy in zip(modules, (s1, s2), d_y):
+            module.update(module.backward(saved, dy))
         if curve_every and (step % curve_every == 0 or step == cfg.steps - 1):
             curve.append({"step": step, **terms, **measure(modules, cfg, seed, shuffled, n=1000)})
     if snapshot_every:
@@ -296,7 +339,7 @@ def run_seed(seed: int, cfg: Config) -> dict:
     print(f"  seed {seed}: shuffled control done", flush=True)
     row = {**real, "extracted": bool(real["nmi_min"] >= EXTRACTED),
            **{f"control_{k}": v for k, v in control.items()}}
-    if cfg.method == "sp":
+    if cfg.method == "sp" and cfg.model == "mlp":
         none = replace(cfg, method="none")
         row.update({f"no_d_{k}": v for k, v in measure(train(none, seed, False)["modules"], none, seed,
                                                        False).items()})
@@ -337,6 +380,21 @@ def gradient_errors(seed: int = 0) -> dict[str, float]:
         offdiag = {"W": np.flatnonzero(bank.mask.ravel())}
         errs = check_gradients(pred_loss, bank.params, pred_grads[l], entries=offdiag)
         errors.update({f"sp P^{l + 1} {k}": v for k, v in errs.items()})
+    ocfg = replace(cfg, model="odyssnet", odyssnet_neurons=10, thinking=2)
+    omods = [make_module(ocfg, rng), make_module(ocfg, rng)]
+    obanks = [PredictorBank(cfg.code_units, 0, rng, output="linear") for _ in range(2)]
+
+    def od_loss():
+        return sp_objective(omods[0].forward(data["x1"])[0], omods[1].forward(data["x2"])[0], obanks, 0.7)[0]["E"]
+
+    off = ~np.eye(ocfg.odyssnet_neurons, dtype=bool)[None]
+    for l in range(2):
+        (o1, t1), (o2, t2) = omods[0].forward(data["x1"]), omods[1].forward(data["x2"])
+        _, d_o, _ = sp_objective(o1, o2, obanks, 0.7)
+        grads = omods[l].backward((t1, t2)[l], d_o[l])      # the bank's cache: its own last forward
+        entries = {"W": np.flatnonzero(np.broadcast_to(off, omods[l].params["W"].shape))}
+        errs = check_gradients(od_loss, omods[l].params, grads, entries=entries)
+        errors.update({f"sp OdyssNet T{l + 1} {k}": v for k, v in errs.items()})
     icfg = replace(cfg, method="imax")
     imods = [Module(icfg, rng), Module(icfg, rng)]
     for m in imods:
@@ -434,6 +492,9 @@ def parse_args(argv=None):
     parser.add_argument("--method", choices=["sp", "imax"], default="sp",
                         help="sp: the Schmidhuber-Prelinger objective (default; also runs beta = 0); "
                              "imax: Becker & Hinton's IMAX, the labelled baseline (its own section)")
+    parser.add_argument("--model", choices=["mlp", "odyssnet"], default="mlp",
+                        help="the modules T_1, T_2: 12-24-2 MLPs (default) or the catalog's OdyssNet core (its own "
+                             "section: real stereograms and the shuffled control)")
     parser.add_argument("--disparities", type=int_at_most(5, "integer disparities (the strips are 6 pixels)"),
                         default=Config.disparities)
     parser.add_argument("--subpixel", action="store_true", help="real-valued disparities (linear interpolation)")
@@ -446,6 +507,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.disparities < 2:
         parser.error("--disparities must be at least 2")
+    if args.model == "odyssnet" and args.method == "imax":
+        parser.error("--model odyssnet runs the Schmidhuber-Prelinger objective only (not with --method imax)")
     require_seeds(parser, args, MIN_SEEDS)
     changed = [flag for flag, value, default in (("--disparities", args.disparities, Config.disparities),
                                                  ("--steps", args.steps, Config.steps),
@@ -458,7 +521,7 @@ def parse_args(argv=None):
 
 def config_of(args) -> Config:
     cfg = Config(method=args.method, disparities=args.disparities, subpixel=args.subpixel, steps=args.steps,
-                 beta=args.beta)
+                 beta=args.beta, model=args.model)
     if args.quick:
         cfg = replace(cfg, steps=min(cfg.steps, 60), n_test=500)
     return cfg
@@ -466,8 +529,13 @@ def config_of(args) -> Config:
 
 def describe(cfg: Config) -> str:
     kind = "sub-pixel" if cfg.subpixel else "integer"
-    base = (f"{cfg.disparities} {kind} disparities, strips of {cfg.width} + {cfg.width} pixels, modules "
-            f"{2 * cfg.width}-{cfg.hidden} ReLU-")
+    base = f"{cfg.disparities} {kind} disparities, strips of {cfg.width} + {cfg.width} pixels, modules "
+    if cfg.model == "odyssnet":
+        base += (f"OdyssNet cores ({cfg.odyssnet_neurons} neurons, {cfg.thinking} thinking steps, AdamW) -> "
+                 f"{cfg.code_units} logistic, E = M + {cfg.beta:g} (D_1 + D_2) (PM, linear predictors, SGD "
+                 f"{cfg.lr_predictors:g}), {cfg.steps} x {cfg.batch} stereograms")
+        return base
+    base += f"{2 * cfg.width}-{cfg.hidden} ReLU-"
     if cfg.method == "imax":
         return base + f"1 linear, IMAX, Adam {cfg.lr:g}, {cfg.steps} x {cfg.batch} stereograms"
     return base + (f"{cfg.code_units} logistic, E = M + {cfg.beta:g} (D_1 + D_2) (PM, linear predictors, SGD "
@@ -509,13 +577,16 @@ def main(argv=None) -> int:
         import multiprocessing
         with multiprocessing.get_context("fork").Pool(args.workers) as processes:
             rows = processes.map(_seed_row, [(seed, cfg) for seed in seeds], chunksize=1)
+    ablations = cfg.method == "sp" and cfg.model == "mlp"
     columns = ROW_COLUMNS + (["no_d_code_var_min", "control_hi_entropy_min", "control_hi_agreement_mi"]
-                             if cfg.method == "sp" else ["imax_nats", "control_imax_nats"])
+                             if ablations else ["imax_nats", "control_imax_nats"] if cfg.method == "imax" else [])
     print(format_table(columns, [[r[c] for c in columns] for r in rows]))
     summary = summarize([r["nmi"] for r in rows], [r["solved"] for r in rows])
     mean = {k: float(np.mean([r[k] for r in rows])) for k in rows[0] if k != "seed"}
-    name = {"sp": "Schmidhuber-Prelinger", "imax": "IMAX"}[cfg.method]
-    prefix = "imax_" if cfg.method == "imax" else ""
+    name = {"sp": "Schmidhuber-Prelinger", "imax": "IMAX"}[cfg.method] + (" (OdyssNet modules)"
+                                                                          if cfg.model == "odyssnet" else "")
+    section = "imax" if cfg.method == "imax" else "odyssnet" if cfg.model == "odyssnet" else None
+    prefix = f"{section}_" if section else ""
     r0 = rows[0]
     headline = {f"{prefix}seed{seeds[0]}_nmi": r0["nmi"], f"{prefix}mean_nmi": mean["nmi"],
                 f"{prefix}min_nmi": float(min(r["nmi_min"] for r in rows)),
@@ -527,7 +598,7 @@ def main(argv=None) -> int:
                    [f"{name}, shuffled pairs (no shared variable)", mean["control_nmi"],
                     float(min(r["control_nmi_min"] for r in rows)), mean["control_accuracy"],
                     mean["control_agreement_mi"], mean["control_entropy_min"]]]
-    if cfg.method == "sp":
+    if ablations:
         method_rows.append(["beta = 0 (no D: M alone), real stereograms", mean["no_d_nmi"],
                             float(min(r["no_d_nmi_min"] for r in rows)), mean["no_d_accuracy"],
                             mean["no_d_agreement_mi"], mean["no_d_entropy_min"]])
@@ -537,7 +608,7 @@ def main(argv=None) -> int:
         headline["mean_no_d_code_var"] = mean["no_d_code_var_min"]
         headline["mean_control_hi_entropy"] = mean["control_hi_entropy_min"]
         headline["mean_control_hi_agreement_mi"] = mean["control_hi_agreement_mi"]
-    else:
+    elif cfg.method == "imax":
         headline["imax_mean_heldout_nats"] = mean["imax_nats"]
         headline["imax_mean_control_heldout_nats"] = mean["control_imax_nats"]
     tables = [{"title": f"Held-out figures, means over {len(rows)} seeds x {cfg.n_test} stereograms ({label})",
@@ -552,12 +623,11 @@ def main(argv=None) -> int:
     summary_line = (f"{name}: {summary['n_solved']}/{len(rows)} seeds extract the disparity (held-out I(class; "
                     f"disparity)/log K mean {mean['nmi']:.3f}, accuracy {mean['accuracy']:.3f}); shuffled control "
                     f"I(c1; c2) {mean['control_agreement_mi']:.4f} nats")
-    if cfg.method == "sp":
+    if ablations:
         summary_line += f"; beta = 0: code variance {mean['no_d_code_var_min']:.4f}"
     part = {"summary": summary_line, "headline": headline,
             "seeds": {"per_seed": rows, "summary": {**summary, "metric": "nmi"}},
             "tables": tables, "wallclock_s": clock.elapsed}
-    section = None if cfg.method == "sp" else cfg.method
     conclude(part, __file__, verdict, args.record, section=section, measured=measured, paper=PAPER,
              tour="Seed 0 training: the two modules' classifications of held-out stereograms against the true "
                   "disparity, and the terms M, D_1, D_2 of the objective.")
