@@ -190,3 +190,11 @@ def test_verdict_on_both_sides_of_each_threshold(kwargs, value):
 
 def test_verdict_is_pending_below_ten_seeds():
     assert ps.verdict(record(n=9))["value"] == "pending"
+
+
+def test_odyssnet_modules_train_through_the_objective():
+    cfg = replace(ps.Config(model="odyssnet"), steps=300, n_test=500)
+    run = ps.train(cfg, 0, False, curve_every=299)
+    before, after = run["curve"][0], run["curve"][-1]
+    assert after["M"] < 0.5 * before["M"]          # the two cores' codes come to agree
+    assert set(ps.measure(run["modules"], cfg, 0, False)) >= {"nmi1", "nmi2", "agreement_mi", "code_var_min"}
