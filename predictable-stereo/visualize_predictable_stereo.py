@@ -69,6 +69,8 @@ def fig_codes(cfg, run, out, seed):
         jit = 0.015 * rng.normal(size=y.shape)
         sc = axes[l].scatter(y[:, 0] + jit[:, 0], y[:, 1] + jit[:, 1], c=data[f"class{l + 1}"], cmap="coolwarm",
                              s=5, alpha=0.6, vmin=0, vmax=cfg.disparities - 1)
+        axes[l].set_xlim(-0.05, 1.05)
+        axes[l].set_ylim(-0.05, 1.05)
         axes[l].axvline(0.5, color="0.5", lw=0.6)
         axes[l].axhline(0.5, color="0.5", lw=0.6)
         axes[l].set_xlabel(f"T_{l + 1} code unit 1")
@@ -84,7 +86,7 @@ def fig_codes(cfg, run, out, seed):
     axes[2].set_yticks(range(q))
     axes[2].set_xlabel("T_2's class (its code's bits)")
     axes[2].set_ylabel("T_1's class")
-    axes[2].set_title("The two classifications of the same scenes", fontsize=9)
+    axes[2].set_title("T_1's class against T_2's, same scenes", fontsize=9)
     fig.colorbar(im, ax=axes[2], label="share of held-out scenes")
     fig.tight_layout()
     save_png(fig, out / "codes.png")
@@ -94,18 +96,26 @@ def fig_weights(cfg, run, out):
     w = run["modules"][0].params["W0"]                       # (2 width, hidden)
     out_w = run["modules"][0].params["W1"]                   # (hidden, q)
     order = np.argsort(-np.abs(out_w).sum(axis=1))[:12]
-    fig, axes = plt.subplots(3, 4, figsize=(10, 5.2))
+    fig, axes = plt.subplots(3, 4, figsize=(11, 5.0))
+    fig.subplots_adjust(left=0.07, right=0.86, wspace=0.45, hspace=0.9, top=0.8, bottom=0.06)
     vmax = np.abs(w[:, order]).max()
     for ax, h in zip(axes.ravel(), order):
-        im = ax.imshow(np.stack([w[:cfg.width, h], w[cfg.width:, h]]), cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+        right, left = w[:cfg.width, h], w[cfg.width:, h]
+        rho0 = np.corrcoef(right, left)[0, 1]                  # left[i] against right[i]: disparity 0
+        rho1 = np.corrcoef(right[1:], left[:-1])[0, 1]         # left[i] against right[i + 1]: disparity 1
+        im = ax.imshow(np.stack([right, left]), cmap="RdBu_r", vmin=-vmax, vmax=vmax)
         ax.set_yticks([0, 1])
         ax.set_yticklabels(["right eye", "left eye"], fontsize=7)
         ax.set_xticks(range(cfg.width))
         ax.tick_params(labelsize=6)
-        ax.set_title(f"hidden {h}: to code {np.round(out_w[h], 1)}", fontsize=7)
-    fig.colorbar(im, ax=axes, shrink=0.7, label="weight")
-    fig.suptitle("T_1's 12 hidden ReLUs with the largest weights to the code, seed 0 (x: pixel of the strip)",
-                 fontsize=9)
+        ax.set_title(f"unit {h}, to code {out_w[h, 0]:+.1f} {out_w[h, 1]:+.1f}\n\u03c1\u2080 {rho0:+.2f}   "
+                     f"\u03c1\u2081 {rho1:+.2f}", fontsize=7)
+    fig.colorbar(im, cax=fig.add_axes([0.89, 0.12, 0.015, 0.6]), label="weight from the pixel")
+    fig.suptitle("T_1's 12 hidden ReLUs with the largest weights to the code (seed 0; x: pixel of the strip). "
+                 "\u03c1\u2080, \u03c1\u2081: correlation of the\n"
+                 "left eye's weights with the right eye's at shift 0 and 1; -1 at shift 0 fires on a mismatch at "
+                 "disparity 0, +1 at shift 1 on a match at disparity 1",
+                 fontsize=8)
     save_png(fig, out / "weights.png")
 
 
@@ -123,10 +133,12 @@ def fig_sweep(out):
               ("control_hi_nmi", f"beta = {ps.CONTROL_BETA_HIGH:g}, shuffled", "C1", "^")]
     for key, label, color, marker in series:
         ax.plot(seeds, [r[key] for r in rows], marker, color=color, label=label, ms=6)
-    imax = (record.get("imax") or {}).get("seeds") or {}
-    if imax.get("per_seed"):
-        ax.plot([r["seed"] for r in imax["per_seed"]], [r["nmi"] for r in imax["per_seed"]], "D", color="C4",
-                mfc="none", label="IMAX (K equal-count bins)")
+    for section, label, color, marker in (("imax", "IMAX (K equal-count bins)", "C4", "D"),
+                                          ("odyssnet", "S-P, OdyssNet modules", "C5", "P")):
+        part = (record.get(section) or {}).get("seeds") or {}
+        if part.get("per_seed"):
+            ax.plot([r["seed"] for r in part["per_seed"]], [r["nmi"] for r in part["per_seed"]], marker,
+                    color=color, mfc="none", label=label)
     ax.axhline(ps.EXTRACTED, color="k", ls=":", lw=0.8)
     ax.set_ylim(-0.03, 1.03)
     ax.set_xticks(seeds)
@@ -141,14 +153,16 @@ def fig_sweep(out):
                                        "C1", "^"),
                                       ("control_hi_entropy_min", f"code entropy, beta = {ps.CONTROL_BETA_HIGH:g} "
                                                                  "shuffled", "C1", "v"),
-                                      ("no_d_entropy_min", "code entropy, beta = 0", "C3", "x")):
-        ax.plot(seeds, [r[key] for r in rows], marker, color=color, label=label, ms=6, mfc="none" if "entropy"
-                in key else None)
+                                      ("control_entropy_min", "code entropy, S-P shuffled (beta = 0.8)", "C7",
+                                       "D")):
+        ax.plot(seeds, [r[key] for r in rows], marker, color=color, label=label, ms=6 if "entropy" not in key else 8,
+                mfc="none" if "entropy" in key else None)
     ax.set_xticks(seeds)
     ax.set_xlabel("seed (this machine's runs)")
     ax.set_ylabel("nats, held-out")
     ax.set_title("Agreement I(c_1; c_2) and code entropy (min over modules)", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.set_ylim(-0.05, 1.6)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.86), ncol=2)
     fig.tight_layout()
     save_png(fig, out / "sweep.png")
 
