@@ -327,7 +327,7 @@ def measure(modules, cfg: Config, seed: int, shuffled: bool, n: int | None = Non
             "entropy_min": float(min(entropy(c) for c in codes)), **extra}
 
 
-CONTROL_BETA_HIGH = 2.5   # beta > 2: independent binary codes beat the constant one (README, Problem)
+CONTROL_BETA_HIGH = 2.5   # well above 1, where independent binary codes beat the constant one (README, Problem)
 
 
 def run_seed(seed: int, cfg: Config) -> dict:
