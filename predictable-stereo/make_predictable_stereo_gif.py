@@ -66,7 +66,7 @@ def main(argv=None) -> int:
         codes = [modules[l].forward(data[f"x{l + 1}"])[0] for l in range(2)]
         m = ps.measure(modules, cfg, seed, False, n=1000)
         curve.append([step * cfg.batch, m["nmi1"], m["nmi2"], m["agreement_mi"] / np.log(2)])
-        frames.append(frame_of(frame(cfg, data, codes, curve, step), dpi=60))
+        frames.append(frame_of(frame(cfg, data, codes, curve, step), dpi=75))
     save_gif(frames, Path(args.out), fps=4)
     return 0
 
