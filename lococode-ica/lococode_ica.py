@@ -254,7 +254,8 @@ class Config:
     snapshots: int = 0            # keep the weights this many times over training (for the GIF)
 
 
-TASK_DEFAULTS = {"bars": {"e_tol": 0.16}, "noisy-bars": {"e_tol": 1.5}, "patches": {"e_tol": 0.5}}
+TASK_DEFAULTS = {"bars": {"e_tol": 0.16}, "noisy-bars": {"e_tol": 1.5},
+                 "patches": {"e_tol": 0.5, "epochs": 2000, "d_lambda": 0.003}}
 
 
 def task_data(cfg: Config, rng: np.random.Generator) -> tuple[dict, dict]:
