@@ -25,6 +25,7 @@ Run:  python3 lococode-ica/lococode_ica.py --n-seeds 10 --record                
 from __future__ import annotations
 
 import sys
+from argparse import ArgumentTypeError
 from dataclasses import dataclass, replace
 
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
@@ -33,7 +34,7 @@ import numpy as np
 
 from shared.environments.natural_images import sample_patches
 from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_float,
-                                     require_seeds, stub_parser, summarize)
+                                     require_seeds, stub_parser)
 from shared.frame.gradcheck import check_gradients, gradcheck_report
 from shared.frame.verdict import grade, judge, mean_within, paired_better, pending
 from shared.learning import ica
@@ -563,6 +564,18 @@ SECTION = {("noisy-bars", "fms"): None, ("noisy-bars", "none"): "none", ("noisy-
            ("bars", "fms"): "bars", ("patches", "fms"): "patches"}
 
 
+def _float_at_most(limit: float, why: str):
+    """An argparse type: a number in (0, limit]."""
+    def parse(text: str) -> float:
+        value = positive_float(text)
+        if value > limit:
+            raise ArgumentTypeError(f"{value:g} is above {limit:g}: {why}")
+        return value
+
+    parse.__name__ = f"a number in (0, {limit:g}]"
+    return parse
+
+
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="a 2-seed, 30-epoch run with 100 patterns, for the tests")
     parser.add_argument("--task", choices=["noisy-bars", "bars", "patches"], default="noisy-bars",
@@ -570,7 +583,8 @@ def parse_args(argv=None):
     parser.add_argument("--regulariser", choices=["fms", "l1", "none"], default="fms",
                         help="FMS's B (default), the L1 stand-in on the hidden activations, or nothing")
     parser.add_argument("--epochs", type=int_at_most(100_000, "epochs over the training patterns"), default=None)
-    parser.add_argument("--e-tol", type=positive_float, default=None, help="the tolerable error per pattern")
+    parser.add_argument("--e-tol", type=_float_at_most(100.0, "the error of an AA that outputs nothing is about 8"),
+                        default=None, help="the tolerable error per pattern")
     parser.add_argument("--lr", type=positive_float, default=None, help="gradient-descent step (per-pattern mean)")
     parser.add_argument("--gradcheck", action="store_true", help="check the hand-written gradients and exit")
     args = parser.parse_args(argv)
