@@ -90,7 +90,7 @@ def match_figure(run: dict, base: dict) -> plt.Figure:
     sources = run["test"]["s"]
     y, _ = lc.forward(run["params"], run["test"]["x"])
     order = np.argsort(-run["contribution"])[:lc.N_SOURCES]
-    mats = {"LOCOCODE (FMS), 10 leading hidden units": lc.source_match(y[:, order], sources)}
+    mats = {"LOCOCODE (FMS), 10 leading units": lc.source_match(y[:, order], sources)}
     for name, (filt, mean) in base.items():
         mats[name] = lc.source_match(lc.linear_codes(filt, mean, run["test"]["x"]), sources)
     fig, axes = plt.subplots(1, len(mats), figsize=(12, 4.0))
@@ -98,7 +98,7 @@ def match_figure(run: dict, base: dict) -> plt.Figure:
         rows = np.argsort(np.argmax(m, axis=1) + 0.01 * np.arange(len(m)))       # order components by best bar
         im = ax.imshow(m[rows], cmap="viridis", vmin=0, vmax=1)
         amari = lc.ica.amari_distance(m, np.eye(lc.N_SOURCES))
-        ax.set_title(f"{name}\nAmari index {amari:.3f}, bars with a component |r| >= 0.8: "
+        ax.set_title(f"{name}\nAmari index {amari:.3f}\nbars with a component |r| >= 0.8: "
                      f"{int(np.sum(m.max(0) >= 0.8))}", fontsize=8)
         ax.set_xlabel("bar (0-4 horizontal, 5-9 vertical)")
         ax.set_ylabel("code component")
