@@ -516,7 +516,7 @@ SECTIONS = {
     "mackey": "Evolino, Mackey-Glass tau = 17",
     "esn-sines2": "ESN, 2 sines", "esn-sines3": "ESN, 3 sines", "esn-sines4": "ESN, 4 sines",
     "esn-sines5": "ESN, 5 sines", "esn-mackey": "ESN, Mackey-Glass tau = 17",
-    "odyssnet-sines3": "OdyssNet core evolved by ESP, 3 sines", "odyssnet-mackey": "OdyssNet core evolved by ESP, "
+    "odyssnet": "OdyssNet core evolved by ESP, 3 sines", "odyssnet-mackey": "OdyssNet core evolved by ESP, "
                                                                                    "Mackey-Glass tau = 17",
 }
 
@@ -525,6 +525,8 @@ def section_of(cfg: Config) -> str | None:
     what = f"sines{cfg.sines}" if cfg.task == "sines" else "mackey"
     if cfg.model == "lstm":
         return None if what == "sines3" else what
+    if cfg.model == "odyssnet" and what == "sines3":
+        return "odyssnet"
     return f"{cfg.model}-{what}"
 
 
