@@ -516,13 +516,17 @@ SECTIONS = {
     "mackey": "Evolino, Mackey-Glass tau = 17",
     "esn-sines2": "ESN, 2 sines", "esn-sines3": "ESN, 3 sines", "esn-sines4": "ESN, 4 sines",
     "esn-sines5": "ESN, 5 sines", "esn-mackey": "ESN, Mackey-Glass tau = 17",
-    "odyssnet": "OdyssNet core evolved by ESP, 3 sines", "odyssnet-mackey": "OdyssNet core evolved by ESP, "
+    "odyssnet": "OdyssNet core evolved by ESP, 3 sines",
+    "esn-sines2-t1000": "ESN, 2 sines, 1000-step test", "esn-sines3-t1000": "ESN, 3 sines, 1000-step test",
+    "esn-sines4-t1000": "ESN, 4 sines, 1000-step test", "esn-sines5-t1000": "ESN, 5 sines, 1000-step test", "odyssnet-mackey": "OdyssNet core evolved by ESP, "
                                                                                    "Mackey-Glass tau = 17",
 }
 
 
-def section_of(cfg: Config) -> str | None:
+def section_of(cfg: Config, test_steps: int | None = None) -> str | None:
     what = f"sines{cfg.sines}" if cfg.task == "sines" else "mackey"
+    if cfg.task == "sines" and test_steps not in (None, Config.test):
+        what += f"-t{test_steps}"
     if cfg.model == "lstm":
         return None if what == "sines3" else what
     if cfg.model == "odyssnet" and what == "sines3":
@@ -539,8 +543,10 @@ def parse_args(argv=None):
                              "odyssnet: the OdyssNet core as Evolino's recurrent part")
     parser.add_argument("--generations", type=int, choices=range(1, 2001), metavar="1..2000", default=None,
                         help="ESP generations (default: the task's)")
+    parser.add_argument("--test-steps", type=int, choices=[300, 1000, 3000], metavar="300|1000|3000", default=None,
+                        help="sines: the free-running test horizon (default 300; a longer one is its own section)")
     args = parser.parse_args(argv)
-    parser.only_when(args.task == "sines", ["--sines"], "with --task sines")
+    parser.only_when(args.task == "sines", ["--sines", "--test-steps"], "with --task sines")
     parser.only_when(args.model != "esn", ["--generations"], "with --model lstm or odyssnet")
     require_seeds(parser, args, MIN_SEEDS)
     if args.record and not args.quick and args.generations is not None:
@@ -554,6 +560,8 @@ def config_of(args) -> Config:
         cfg = replace(cfg, fit=500, validate=84)
     if args.generations is not None:
         cfg = replace(cfg, generations=args.generations)
+    if args.test_steps is not None:
+        cfg = replace(cfg, test=args.test_steps)
     if args.quick:
         cfg = replace(cfg, generations=min(cfg.generations, 3), size=8, trials=2, washout=20, fit=60, validate=20,
                       test=40, mg_starts=2, mg_warm=60, esn_units=50)
@@ -577,7 +585,7 @@ def main(argv=None) -> int:
     clock = Progress(1)
     cfg = config_of(args)
     seeds = list(range(args.seed, args.seed + args.n_seeds))
-    section = section_of(cfg)
+    section = section_of(cfg, args.test_steps)
     label = describe(cfg)
     print(f"evolino: {label}; seeds {seeds[0]}..{seeds[-1]}", flush=True)
     rows, _ = (run_esn if cfg.model == "esn" else run_evolino)(cfg, seeds)

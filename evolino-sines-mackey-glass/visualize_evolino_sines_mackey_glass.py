@@ -129,6 +129,7 @@ def main(argv=None) -> int:
             ax.plot(np.arange(84), ev.unsquash(runs[s]), color=f"C{s}", lw=1.2, ls="--")
         ax.axvline(0, color="0.5", lw=0.8)
         ax.axvline(83, color="0.5", lw=0.8, ls=":")
+        ax.set_ylim(0.0, 2.0)          # the attractor's range; a free run that blows up leaves the panel
         ax.set_title(f"{name}: NRMSE84 {score:.3g} (seed {args.seed}; solid target, dashed free run)", fontsize=9)
         ax.set_xlabel("steps after the end of teacher forcing (dotted: step 84)")
     axes[0].set_ylabel("Mackey-Glass x(t) (original coordinates)")
