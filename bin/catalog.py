@@ -323,6 +323,7 @@ PAPER_URLS = {
         "https://people.idsia.ch/~juergen/curioussingapore/curioussingapore.html",
     "A self-referential weight matrix": "https://doi.org/10.1007/978-1-4471-2063-6_107",
     "Discovering predictable classifications": "https://people.idsia.ch/~juergen/predmax/node1.html",
+    "Training recurrent networks by Evolino": "https://doi.org/10.1162/neco.2007.19.3.757",
     "Co-evolving recurrent neurons learn deep memory POMDPs":
         "https://academia.kaust.edu.sa/en/publications/co-evolving-recurrent-neurons-learn-deep-memory-pomdps",
     "Recurrent world models facilitate policy evolution":
