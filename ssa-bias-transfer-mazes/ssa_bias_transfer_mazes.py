@@ -53,6 +53,7 @@ from shared.frame.verdict import exact, grade, judge, paired_better, pending
 # ========================================================================================
 
 N, E, S, W = range(4)                       # headings, as shared.environments.maze's actions
+MOVES_RC = ((-1, 0), (0, 1), (1, 0), (0, -1))  # (row, column) step of each heading
 FRONT_BLOCKED, LEFT_FREE, RIGHT_FREE = range(3)
 TURN_LEFT, TURN_RIGHT, TURN_NONE = -1, 1, 0
 # Sec. 3.4, "Instructions": 1..8 are REPEAT step forward UNTIL condition THEN rotate towards direction
