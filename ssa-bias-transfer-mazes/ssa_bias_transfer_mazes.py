@@ -43,7 +43,8 @@ import shared  # noqa: F401  first: it pins the BLAS and SIMD kernels before num
 import numpy as np
 
 from shared.environments.maze import GridMaze
-from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, require_seeds, stub_parser)
+from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, require_seeds, stub_parser,
+                                     summarize)
 from shared.frame.verdict import exact, grade, judge, paired_better, pending
 
 # ========================================================================================
@@ -803,9 +804,8 @@ def main(argv=None) -> int:
                     f"{gh['ssa']:.3g} steps, LS from scratch {gh['ls']:.3g} (found in "
                     f"{headline['ls_held_out_found']}/{len(rows)})")
     part = {"summary": summary_line, "headline": headline,
-            "seeds": {"per_seed": rows, "summary": {"n_runs": len(rows),
-                                                    "n_solved": int(sum(r["solved"] for r in rows)),
-                                                    "solve_rate": float(np.mean([r["solved"] for r in rows])),
+            "seeds": {"per_seed": rows, "summary": {**summarize([r["ssa_total"] for r in rows],
+                                                                [r["solved"] for r in rows]),
                                                     "metric": "ssa_total"}},
             "tables": tables, "tuning": tuning, "wallclock_s": clock.elapsed}
     conclude(part, __file__, verdict, args.record, measured=measured, paper=PAPER,
