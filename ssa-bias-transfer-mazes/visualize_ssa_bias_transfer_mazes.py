@@ -8,6 +8,7 @@ held_out.png           the held-out goal per seed: LS from scratch vs the bias S
 maze_programs.png      seed 0's labyrinth, its goals, the paths of the programs SSA+ALS found last
 policy_matrices.png    seed 0's probability matrix P after the ladder: ALS vs SSA+ALS
 ssa_stack.png          seed 0's SSA stack over life time: entries, pops, reward/time ratios
+ssa_small_rate.png     seed 0: SSA+ALS at a small rate (0.05) against the tuned one: why SSA undoes small steps
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def ladder_curves(rec, out):
     ax.set_ylabel("time steps of the epoch's LS calls")
     ax.set_title(f"All goals of the current goalset, every epoch: median and quartiles over {len(rows)} "
                  "labyrinths", fontsize=9)
-    ax.legend(fontsize=7, loc="lower left")
+    ax.set_ylim(None, ax.get_ylim()[1] * 40)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, 0.93), ncol=2)
     fig.tight_layout()
     save_png(fig, out / "ladder_curves.png")
 
@@ -128,7 +130,7 @@ def learning_rates(rec, out):
             miss = sum(not t["all_found_last_epoch"] for t in r)
             if miss:
                 ax.annotate(f"{miss}/{len(r)} miss a goal\nof the last epoch", (g, m), fontsize=6,
-                            color=COLORS[k], xytext=(4, 6), textcoords="offset points")
+                            color=COLORS[k], xytext=(6, -4), textcoords="offset points", va="top")
     best = {k: rec["headline"][f"gamma_{'als' if k == 'ALS' else 'ssa'}"] for k in ("ALS", "SSA+ALS")}
     for k, g in best.items():
         ax.axvline(g, color=COLORS[k], ls=":", lw=1)
@@ -160,7 +162,8 @@ def held_out(rec, out):
     ax.set_ylabel("time steps to find held-out goal 8")
     ax.set_title("The held-out goal, never searched for during the ladder ('not found': LS stopped at its\n"
                  "phase limit, its bar is what it spent)", fontsize=8)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.set_ylim(None, max(ls) * 30)
+    ax.legend(fontsize=7, loc="upper center", ncol=2)
     fig.tight_layout()
     save_png(fig, out / "held_out.png")
 
@@ -230,6 +233,42 @@ def seed0(cfg, g_als, g_ssa, seed, out):
     save_png(fig, out / "ssa_stack.png")
 
 
+def small_rate(cfg, g_ssa, seed, out, small=0.05):
+    """SSA+ALS at a small learning rate beside the tuned one: R/t since birth, the stack, the epochs."""
+    task = ssa.make_tasks(seed, cfg)
+    runs = {g: ssa.live(task, cfg, "SSA+ALS", g, history=True) for g in (small, g_ssa)}
+    ls = ssa.live(task, cfg, "LS", 0.0, ls_cache={})
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
+    for g, color in ((small, "C4"), (g_ssa, "C2")):
+        ev = runs[g]["events"]
+        t = np.array([e["t"] for e in ev], float)
+        axes[0].plot(t, [e["R"] / e["t"] for e in ev], color=color, lw=1, label=f"gamma {g}: R(t)/t")
+        axes[1].step(t, [e["stack"] for e in ev], where="post", color=color, lw=1,
+                     label=f"gamma {g}: {runs[g]['pops']} pops")
+        axes[2].plot(np.arange(1, len(runs[g]["epoch_steps"]) + 1), runs[g]["epoch_steps"], color=color,
+                     label=f"SSA+ALS, gamma {g}")
+    axes[2].plot(np.arange(1, len(ls["epoch_steps"]) + 1), ls["epoch_steps"], color=COLORS["LS"], ls="--",
+                 label="LS from scratch")
+    axes[0].set_xscale("log")
+    axes[0].set_yscale("log")
+    axes[0].set_xlabel("life time t (LS steps)")
+    axes[0].set_ylabel("reward / time since birth")
+    axes[0].set_title("R(t)/t falls as the goals get harder; a modification\nsurvives only where the rate rises after it", fontsize=8)
+    axes[1].set_xscale("log")
+    axes[1].set_xlabel("life time t (LS steps)")
+    axes[1].set_ylabel("entries on SSA's stack")
+    axes[1].set_title("Small steps of P do not speed up the next,\nharder search enough: SSA undoes them", fontsize=8)
+    axes[2].set_yscale("log")
+    axes[2].set_xlabel("epoch")
+    axes[2].set_ylabel("LS steps of the epoch")
+    axes[2].set_title("...so at gamma 0.05 SSA+ALS stays near LS", fontsize=8)
+    for ax in axes:
+        ax.legend(fontsize=7)
+    fig.suptitle(f"Seed {seed}: SSA+ALS at a small learning rate against the tuned one", fontsize=9)
+    fig.tight_layout()
+    save_png(fig, out / "ssa_small_rate.png")
+
+
 def main(argv=None) -> int:
     args = figure_parser(__file__, __doc__, "viz").parse_args(argv)
     out = Path(args.out)
@@ -240,6 +279,7 @@ def main(argv=None) -> int:
         learning_rates(rec, out)
         held_out(rec, out)
     seed0(cfg, g_als, g_ssa, args.seed, out)
+    small_rate(cfg, g_ssa, args.seed, out)
     return 0
 
 
