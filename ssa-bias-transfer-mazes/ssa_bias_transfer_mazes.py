@@ -687,16 +687,17 @@ def parse_args(argv=None):
     parser.add_argument("--max-phase", type=int_at_most(24, "LS phases (each doubles the time)"),
                         default=Config.max_phase)
     parser.add_argument("--checkpoint", choices=["call", "epoch"], default=Config.checkpoint,
-                        help="where SSA is called: right before every Adapt (the paper's), or at epoch ends")
+                        help="where SSA is called: right before every Adapt (the paper's), or at epoch ends "
+                             "(an ablation, recorded as the section 'epoch_checkpoints')")
     args = parser.parse_args(argv)
     require_seeds(parser, args, MIN_SEEDS)
     changed = [flag for flag, value, default in (("--epochs-per-goalset", args.epochs_per_goalset,
                                                   Config.epochs_per_goalset),
-                                                 ("--max-phase", args.max_phase, Config.max_phase),
-                                                 ("--checkpoint", args.checkpoint, Config.checkpoint))
+                                                 ("--max-phase", args.max_phase, Config.max_phase))
                if value != default]
     if args.record and not args.quick and changed:
-        parser.error(f"--record records the headline settings only; not with {', '.join(changed)}")
+        parser.error(f"--record records the headline settings (or --checkpoint epoch) only; not with "
+                     f"{', '.join(changed)}")
     return args
 
 
@@ -808,7 +809,10 @@ def main(argv=None) -> int:
                                                                 [r["solved"] for r in rows]),
                                                     "metric": "ssa_total"}},
             "tables": tables, "tuning": tuning, "wallclock_s": clock.elapsed}
-    conclude(part, __file__, verdict, args.record, measured=measured, paper=PAPER,
+    section = None if cfg.checkpoint == "call" else "epoch_checkpoints"   # an ablation: SSA only at epoch ends
+    if section:
+        part["summary"] = "SSA called only at the end of every epoch (an ablation): " + part["summary"]
+    conclude(part, __file__, verdict, args.record, section=section, measured=measured, paper=PAPER,
              tour="Seed 0's labyrinth: the agent running the program SSA+ALS found for each goal, beside the "
                   "probability matrix it searches with and SSA's stack of surviving modifications.")
     return 0

@@ -271,7 +271,7 @@ def test_verdict_is_pending_below_ten_seeds():
 
 
 def test_bad_input_is_one_line_and_exit_2():
-    for args in (["--max-phase", "99"], ["--workers", "3"], ["--checkpoint", "never"],
+    for args in (["--max-phase", "99"], ["--workers", "3"], ["--checkpoint", "never"], ["--epochs-per-goalset", "0"],
                  ["--n-seeds", "3", "--record"], ["--max-phase", "12", "--n-seeds", "10", "--record"]):
         done = run_script(SCRIPT, *args)
         assert done.returncode == 2, args
