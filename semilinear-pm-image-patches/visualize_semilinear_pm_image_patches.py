@@ -29,7 +29,7 @@ from shared.frame.experiment import load_json, seed_rows
 from shared.frame.figures import figure_parser, save_png
 
 
-def draw_filter(ax, w, title=None, mark=None, size=9):
+def draw_filter(ax, w, title=None, mark=None, size=13):
     """One filter on its field's 81 input units (red: positive weight, blue: negative; each filter
     scaled to its own largest weight)."""
     m = max(np.abs(w).max(), 1e-12)
@@ -64,8 +64,11 @@ def filter_grid(fig, spec, filters, threshold, heading):
             ax.text(1.1, 1.55, heading, transform=ax.transAxes, ha="center", fontsize=9, weight="bold")
 
 
-def input_area(args, out: Path, source: sl.AreaSource, rng):
-    x, meta = source.sample(rng, 1, return_meta=True)
+def input_area(args, out: Path, rng):
+    source = sl.AreaSource("train", names=("camera",))
+    xs, metas = source.sample(rng, 50, return_meta=True)
+    pick = int(np.argmax(xs.reshape(50, -1).std(axis=1)))        # the most varied of 50 drawn areas
+    x, meta = xs[pick:pick + 1], metas[pick:pick + 1]
     k, row, col, angle = meta[0]
     name = source.names[int(k)]
     img = sl.quantised(name)
@@ -82,18 +85,19 @@ def input_area(args, out: Path, source: sl.AreaSource, rng):
         r = row + c * centre[0] - s * centre[1]
         q = col + s * centre[0] + c * centre[1]
         ax.add_patch(Circle((q, r), sl.RF_RADIUS, fill=False, color="C0", lw=0.5, alpha=0.8))
-    ax.set_title(f"'{name}' as 16 grey levels; one input area (yellow, 64 px, rotated {np.degrees(angle):.0f} deg)\n"
-                 f"with its 32 receptive fields (blue, 20 px)", fontsize=9)
+    ax.set_title(f"'{name}' as 16 grey levels; a training input area (yellow, 64 px, rotated "
+                 f"{np.degrees(angle):.0f} deg;\nthe most varied of 50 drawn)"
+                 f" with its 32 receptive fields (blue, 20 px)", fontsize=9)
     ax.set_xlabel("column (px)")
     ax.set_ylabel("row (px)")
     fig.colorbar(im, ax=ax, fraction=0.035, label="grey level, scaled around zero")
     ax = fig.add_subplot(grid[1])
-    pts = sl.CENTRES[:, None, :] + sl.OFFSETS[None] * 0.92
-    sc = ax.scatter(pts[..., 1].ravel(), -pts[..., 0].ravel(), c=x[0].ravel(), cmap="gray", vmin=-1, vmax=1, s=5)
+    pts = sl.CENTRES[:, None, :] + sl.OFFSETS[None] * 0.34        # fields shrunk to stand apart
+    sc = ax.scatter(pts[..., 1].ravel(), -pts[..., 0].ravel(), c=x[0].ravel(), cmap="gray", vmin=-1, vmax=1, s=4)
     ax.add_patch(Circle((0, 0), sl.AREA_RADIUS, fill=False, color="yellow", lw=1.0))
     ax.set_aspect("equal")
     ax.set_title("the 32 x 81 input units of that area (cross-averaged pixels),\n"
-                 "each field drawn at its place in the area (unrotated)", fontsize=9)
+                 "each field shrunk to a third, at its place in the area (unrotated)", fontsize=9)
     ax.set_xlabel("position in the input area (px)")
     fig.colorbar(sc, ax=ax, fraction=0.04, label="input activation")
     fig.tight_layout()
@@ -112,10 +116,10 @@ def filters_png(out: Path, row, threshold):
     filter_grid(fig, grid[0], W, threshold, f"semilinear PM, trained (seed {row['seed']})")
     filter_grid(fig, grid[1], W0, threshold, "the same units at initialisation")
     filter_grid(fig, grid[2], U[order], threshold, "FastICA on the same inputs (sorted by OSI)")
-    fig.suptitle(f"Filters on the 81 input units of a receptive field (red +, blue -). Title: orientation selectivity "
-                 f"(OSI); green frame: oriented (OSI > {threshold:.2f}, the 95th percentile of random filters); "
-                 f"orange frame: centre-surround (on / off centre)", fontsize=9)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.86, bottom=0.02)
+    fig.suptitle(f"Filters on the 81 input units of a receptive field (red +, blue -; each scaled to its largest "
+                 f"weight). Above each: orientation selectivity (OSI).\nGreen frame: oriented (OSI > {threshold:.2f}, "
+                 f"the 95th percentile of random filters); orange frame: centre-surround (on / off centre)", fontsize=9)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.84, bottom=0.02)
     save_png(fig, out / "filters.png")
     plt.close(fig)
 
@@ -180,7 +184,7 @@ def main(argv=None) -> int:
         cfg = replace(cfg, presentations=1500, n_test=200, ica_areas=60)
     threshold = sl.random_filter_osi_threshold(np.random.default_rng(sl.OSI_SEED))
     source = sl.AreaSource("train")
-    input_area(args, out, source, np.random.default_rng([args.seed, 77]))
+    input_area(args, out, np.random.default_rng([args.seed, 77]))
     xt = sl.test_areas(cfg)
     row = {"seed": args.seed, **sl.run_seed(args.seed, cfg, source, xt, threshold, keep=True)}
     filters_png(out, row, threshold)
