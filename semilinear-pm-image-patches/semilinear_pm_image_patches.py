@@ -33,13 +33,14 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
 import numpy as np
 
 from shared.environments.natural_images import IMAGES, load_image
-from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_float,
+from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, load_json, positive_float,
                                      require_seeds, seed_block_configs, seed_rows, stub_parser,
                                      summarize_measured)
 from shared.frame.gradcheck import check_gradients
@@ -564,6 +565,20 @@ ROW_COLUMNS = ["seed", "pm_oriented", "init_oriented", "ica_oriented", "pm_centr
                "v_c_test"]
 
 
+def pooled_with_blocks(rows: list[dict], cfg: Config, path: str) -> list[dict]:
+    """This run's rows and those of the headline blocks ("seeds-A-B" sections) already in the record
+    at `path` that ran with the same settings, one per seed, in seed order (the summary and tables of
+    the main part cover the whole sweep; its seeds block stays this run's own)."""
+    record = load_json(path)
+    config = {k: v for k, v in vars(cfg).items() if k != "snapshots"}
+    found = {r["seed"]: r for r in rows}
+    for key, part in sorted(record.items()):
+        if key.startswith("seeds-") and isinstance(part, dict) and part.get("config") == config:
+            for r in (part.get("seeds") or {}).get("per_seed", []):
+                found.setdefault(r["seed"], r)
+    return [found[s] for s in sorted(found)]
+
+
 def _mean(rows, key):
     return float(np.mean([r[key] for r in rows]))
 
@@ -595,6 +610,10 @@ def main(argv=None) -> int:
     print(format_table(ROW_COLUMNS, [[r[c] for c in ROW_COLUMNS] for r in rows]))
     section = section_of(args, cfg)
     lead = "" if section is None or section.startswith("seeds-") else f"ablation {section}: "
+    block_rows = rows
+    if section is None:       # the main part's figures pool the headline blocks already recorded
+        rows = pooled_with_blocks(rows, cfg, args.record or str(Path(__file__).resolve().with_name("results.json")))
+        seeds = [r["seed"] for r in rows]
     tables = [{"title": f"Filters on the same {cfg.n_test} test input areas, mean over seeds {seeds[0]}..{seeds[-1]} "
                         f"[min, max] ({label}; FastICA: tanh, 32 components, {cfg.ica_areas} areas x 32 fields)",
                "columns": ["measure", "PM trained", "PM at initialisation", "FastICA"],
@@ -605,7 +624,8 @@ def main(argv=None) -> int:
                    f"{_mean(rows, 'init_near_binary'):.3f}", "-"]]},
               {"title": f"Per seed (this machine's figures; {label})", "columns": ROW_COLUMNS,
                "rows": [[r[c] for c in ROW_COLUMNS] for r in rows]}]
-    headline = {"seeds": f"{seeds[0]}..{seeds[-1]}", "oriented_threshold": threshold,
+    seed_span = f"{seeds[0]}..{seeds[-1]}" + (" (pooled with the recorded blocks)" if len(rows) > len(block_rows) else "")
+    headline = {"seeds": seed_span, "oriented_threshold": threshold,
                 **{f"mean_{p}_{k}": _mean(rows, f"{p}_{k}") for p in ("pm", "init", "ica")
                    for k in ("oriented", "centre_surround", "off_centre", "extent_px", "kurtosis")},
                 "mean_near_binary": _mean(rows, "near_binary"),
@@ -623,8 +643,8 @@ def main(argv=None) -> int:
                 "near-binary share (mean)": _mean(rows, "near_binary")}
     part = {"summary": summary_line, "headline": headline,
             "config": {k: v for k, v in vars(cfg).items() if k != "snapshots"},
-            "seeds": {"per_seed": rows, "summary": summarize_measured([r["pm_oriented"] for r in rows],
-                                                                       "pm_oriented")},
+            "seeds": {"per_seed": block_rows, "summary": summarize_measured([r["pm_oriented"] for r in block_rows],
+                                                                             "pm_oriented")},
             "tables": tables, "wallclock_s": clock.elapsed}
     conclude(part, __file__, verdict, args.record, section=section, measured=measured, paper=PAPER,
              tour="Seed 0's 32 code units forming on the photographs: each filter on its receptive field's 81 "
