@@ -29,14 +29,18 @@ from shared.frame.experiment import load_json, seed_rows
 from shared.frame.figures import figure_parser, save_png
 
 
-def draw_filter(ax, w, title=None, mark=None, size=13):
-    """One filter on its field's 81 input units (red: positive weight, blue: negative; each filter
-    scaled to its own largest weight)."""
+_GRID = np.linspace(-11.0, 11.0, 45)
+_GY, _GX = np.meshgrid(_GRID, _GRID, indexing="ij")
+_NEAREST = np.argmin((_GY[..., None] - sl.OFFSETS[:, 0]) ** 2 + (_GX[..., None] - sl.OFFSETS[:, 1]) ** 2, axis=2)
+_OUTSIDE = np.hypot(_GY, _GX) > sl.RF_RADIUS + 1.25
+
+
+def draw_filter(ax, w, title=None, mark=None):
+    """One filter on its field's 81 input units, each unit's weight painted over the part of the disc
+    nearest to it (red: positive, blue: negative; each filter scaled to its own largest weight)."""
     m = max(np.abs(w).max(), 1e-12)
-    ax.scatter(sl.OFFSETS[:, 1], -sl.OFFSETS[:, 0], c=w, cmap="RdBu_r", vmin=-m, vmax=m, s=size, linewidths=0)
-    ax.set_xlim(-11.5, 11.5)
-    ax.set_ylim(-11.5, 11.5)
-    ax.set_aspect("equal")
+    picture = np.ma.masked_array(w[_NEAREST], _OUTSIDE)
+    ax.imshow(picture, cmap="RdBu_r", vmin=-m, vmax=m, interpolation="nearest", extent=(-11, 11, -11, 11))
     ax.set_xticks([])
     ax.set_yticks([])
     for side in ax.spines.values():
@@ -111,15 +115,15 @@ def filters_png(out: Path, row, threshold):
     W0 = keep["out"]["init"]["W"]
     U = keep["ica"]["unmixing"]
     order = np.argsort(-sl.orientation_selectivity(U))
-    fig = plt.figure(figsize=(13.5, 5.4))
-    grid = fig.add_gridspec(1, 3, wspace=0.12)
+    fig = plt.figure(figsize=(13.5, 4.3))
+    grid = fig.add_gridspec(1, 3, wspace=0.1)
     filter_grid(fig, grid[0], W, threshold, f"semilinear PM, trained (seed {row['seed']})")
     filter_grid(fig, grid[1], W0, threshold, "the same units at initialisation")
     filter_grid(fig, grid[2], U[order], threshold, "FastICA on the same inputs (sorted by OSI)")
     fig.suptitle(f"Filters on the 81 input units of a receptive field (red +, blue -; each scaled to its largest "
                  f"weight). Above each: orientation selectivity (OSI).\nGreen frame: oriented (OSI > {threshold:.2f}, "
                  f"the 95th percentile of random filters); orange frame: centre-surround (on / off centre)", fontsize=9)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.84, bottom=0.02)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.82, bottom=0.02)
     save_png(fig, out / "filters.png")
     plt.close(fig)
 
