@@ -241,6 +241,9 @@ def train(cfg: Config, seed: int, source: AreaSource, progress: Progress | None 
 
 # ----------------------------------------------------------------------------------------
 # Measuring a filter (81 weights on the field's input units): orientation, centre-surround, extent.
+# A GENERAL PIECE (for the lead to move into shared/, e.g. beside shared.learning.ica): filters on
+# any point layout (OFFSETS here) measured by grating responses, orientation selectivity against
+# random filters, ring-symmetric (centre-surround) energy, spatial extent, excess kurtosis.
 # ----------------------------------------------------------------------------------------
 
 ORIENTATIONS = np.arange(16) * np.pi / 16
