@@ -507,8 +507,8 @@ PAPER = {
 
 
 def parse_args(argv=None):
-    parser = stub_parser(__file__, __doc__, quick="reduced run for tests: at most 2 seeds, 2000 presentations, "
-                                                   "200 test areas, FastICA on 100 areas")
+    parser = stub_parser(__file__, __doc__, quick="reduced run for tests: at most 2 seeds, 1500 presentations, "
+                                                   "150 test areas, FastICA on 60 areas")
     parser.add_argument("--presentations", type=int_at_most(2_000_000, "input areas in the training stream"),
                         default=Config.presentations)
     parser.add_argument("--lr", type=positive_float, default=Config.lr_code,
@@ -539,7 +539,7 @@ def config_of(args) -> Config:
     cfg = Config(presentations=args.presentations, lr_code=args.lr, predictor_hidden=args.predictor_hidden,
                  full_gradient=args.full_gradient)
     if args.quick:
-        cfg = replace(cfg, presentations=min(cfg.presentations, 2000), n_test=200, ica_areas=100)
+        cfg = replace(cfg, presentations=min(cfg.presentations, 1500), n_test=150, ica_areas=60)
     return cfg
 
 
