@@ -328,6 +328,8 @@ PAPER_URLS = {
     "Training recurrent networks by Evolino": "https://doi.org/10.1162/neco.2007.19.3.757",
     "Co-evolving recurrent neurons learn deep memory POMDPs":
         "https://academia.kaust.edu.sa/en/publications/co-evolving-recurrent-neurons-learn-deep-memory-pomdps",
+    "Semilinear predictability minimization produces well-known feature detectors":
+        "https://people.idsia.ch/~juergen/edgedetect/node1.html",
     "Recurrent world models facilitate policy evolution":
         "https://papers.nips.cc/paper_files/paper/2018/hash/2de5d16682c3c35007e4e92982f1a2ba-Abstract.html",
 }
