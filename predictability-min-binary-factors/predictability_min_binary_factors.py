@@ -383,10 +383,10 @@ def factor_world(rng: np.random.Generator, k: int, mixing: str):
 
 
 def bit_recovery(code: np.ndarray, bits: np.ndarray) -> tuple[np.ndarray, float]:
-    """Greedy one-to-one matching of code units to factors by |correlation| of the thresholded
-    code; returns each factor's agreement with its unit (sign allowed) and the mean pairwise MI
+    """Greedy one-to-one matching of code units to factors by |correlation| of the code thresholded
+    at each unit's mean (0.5 for a balanced binary unit, 0 for a centred ICA source); returns each factor's agreement with its unit (sign allowed) and the mean pairwise MI
     (nats) between the thresholded code units."""
-    c = (code > np.median(code, axis=0)).astype(float) if code.dtype.kind == "f" else code.astype(float)
+    c = (code > code.mean(axis=0)).astype(float)       # a unit's bit: above its mean over the sample
     k = bits.shape[1]
     cs, bs = c - c.mean(0), bits - bits.mean(0)
     corr = np.abs(cs.T @ bs) / (np.sqrt((cs ** 2).sum(0))[:, None] * np.sqrt((bs ** 2).sum(0))[None, :] + 1e-12)
