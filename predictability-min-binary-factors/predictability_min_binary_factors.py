@@ -300,7 +300,7 @@ def factorial(measures: dict, n_patterns: int) -> bool:
 
 def resolved(cfg: Config) -> Config:
     if cfg.task == "factors":
-        return replace(cfg, mode="online", lr=cfg.lr or 0.05, pred_hidden=cfg.pred_hidden or 4,
+        return replace(cfg, mode="online", lr=cfg.lr or 0.5, pred_hidden=cfg.pred_hidden or 4,
                        hidden=cfg.hidden or 4 * cfg.k, eval_every=cfg.eval_every or 250)
     spec = PAPER_TASKS[cfg.task]
     mode = cfg.mode or spec["mode"]
@@ -412,7 +412,6 @@ def run_factor_bank(seeds, cfg: Config, progress: bool = True) -> list[dict]:
     k, d = cfg.k, 2 * cfg.k
     system = SeedBank(seeds, d, k, cfg.hidden, cfg.pred_hidden, reconstruct=cfg.objective == "vih",
                       init_scale=cfg.init_scale)
-    S = len(system.seeds)
     worlds = [factor_world(r, k, cfg.mixing) for r in system.rngs]
     tests = [w(4096, np.random.default_rng([seed, 1])) for w, seed in zip(worlds, system.seeds)]
     clock = Progress(cfg.steps, label="step")
