@@ -36,9 +36,9 @@ def traced(task: str, objective: str = "vc", seed: int = 0, quick: bool = False,
 def code_heatmaps(history, title: str, path: Path, unit: str) -> None:
     """The code of every pattern (rows) on each unit (columns) at five moments of training."""
     picks = np.unique(np.linspace(0, len(history) - 1, 5).astype(int))
-    fig, axes = plt.subplots(1, len(picks) + 1, figsize=(2.2 * len(picks) + 3.4, 4.4),
-                             gridspec_kw={"width_ratios": [1] * len(picks) + [1.6]})
-    fig.subplots_adjust(left=0.06, right=0.98, top=0.82, bottom=0.12, wspace=0.35)
+    fig, axes = plt.subplots(1, len(picks) + 2, figsize=(2.2 * len(picks) + 4.0, 4.4),
+                             gridspec_kw={"width_ratios": [1] * len(picks) + [0.08, 1.8]})
+    fig.subplots_adjust(left=0.05, right=0.98, top=0.82, bottom=0.12, wspace=0.45)
     for ax, i in zip(axes, picks):
         h = history[i]
         im = ax.imshow(h["y"], vmin=0, vmax=1, cmap="viridis", aspect="auto")
@@ -47,8 +47,8 @@ def code_heatmaps(history, title: str, path: Path, unit: str) -> None:
         ax.set_xlabel("code unit")
         ax.set_xticks(range(h["y"].shape[1]))
     axes[0].set_ylabel("input pattern")
-    cax = fig.add_axes([axes[len(picks) - 1].get_position().x1 + 0.008, 0.12, 0.008, 0.7])
-    fig.colorbar(im, cax=cax, label="code unit activation y_i")
+    fig.colorbar(im, cax=axes[len(picks)])
+    axes[len(picks)].set_title("y_i", fontsize=8)
     t = [h["t"] for h in history]
     ax = axes[-1]
     ax.plot(t, [h["measures"][0]["v_c_per_unit"] for h in history], label="V_C per unit and pattern")
@@ -96,7 +96,8 @@ def rates(record: dict, path: Path) -> None:
                 ("exp1_h", record.get("exp1_h"), "Exp. 1, -H alone", None),
                 ("exp3", record.get("exp3"), "Exp. 3 off-line, V_C", 0.1)]
     sections = [s for s in sections if s[1] and s[1].get("seeds")]
-    fig, ax = plt.subplots(figsize=(8.4, 4.0))
+    fig, ax = plt.subplots(figsize=(8.4, 4.4))
+    fig.subplots_adjust(bottom=0.24)
     for i, (key, part, label, paper) in enumerate(sections):
         rows = part["seeds"]["per_seed"]
         end = np.mean([r["factorial"] for r in rows])
@@ -125,7 +126,8 @@ def distinct(record: dict, path: Path) -> None:
     paper = np.zeros(9)
     for d, c in ((16, 1), (15, 4), (13, 3), (12, 2)):
         paper[d - 8] = c / 10
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    fig.subplots_adjust(bottom=0.16)
     x = np.arange(8, 17)
     ax.bar(x - 0.2, ours, 0.4, label=f"ours ({len(rows)} runs)")
     ax.bar(x + 0.2, paper, 0.4, label="paper (node15, Exp. 3, 10 runs)")
