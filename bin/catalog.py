@@ -284,6 +284,7 @@ PAPER_URLS = {
     "Feature extraction through LOCOCODE": "https://people.idsia.ch/~juergen/lococode/nc.html",
     "Shifting inductive bias with success-story algorithm, adaptive Levin search, and incremental self-improvement":
         "https://doi.org/10.1023/A:1007383707642",
+    "Learning factorial codes by predictability minimization": "https://people.idsia.ch/~juergen/factorial/",
     "The neural data router: adaptive control flow in transformers improves systematic generalization":
         "https://arxiv.org/abs/2110.07732",
     "Reinforcement learning upside down: don't predict rewards — just map them to actions":
