@@ -13,8 +13,9 @@ of the input that the other units do not, which drives the code toward a factori
 
 - ``PredictorBank(n_codes, hidden, rng, output="logistic" | "linear", init_scale=1.0)``: the n
   predictors in one tensor. Predictor i: inputs y with unit i masked out (it never sees its own
-  unit), ``hidden`` tanh units (0: no hidden layer, as in the 1992 paper's experiments; the 1996
-  semilinear PM paper uses nonlinear predictors), one output through ``output``. Params "W1" (n, n, h)
+  unit), ``hidden`` tanh units (0: no hidden layer, as in the 1996 semilinear PM paper's experiments;
+  the 1992 paper's predictors had 2-6 hidden units, its Sec. on experiments, IDSIA node15), one output
+  through ``output``. Params "W1" (n, n, h)
   and "b1" (n, h), "W2" (n, h), "b2" (n,) with a hidden layer; "W" (n, n) and "b" (n,) without.
   The masked diagonal stays exactly zero (its gradient is zero).
 - ``predictability(code (B, n), pred (B, n))`` -> (V, dV/dcode (direct path), dV/dpred): V_C with
