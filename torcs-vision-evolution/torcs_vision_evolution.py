@@ -705,6 +705,8 @@ SECTIONS = {
     "random-raw": "random search in the weight space (--method random --encoding raw)",
     "cmaes": "CMA-ES on the DCT coefficients (--method cmaes)",
     "k-sweep": "CoSyNE on the DCT coefficients, K = 5 .. 160 input coefficients (--k-sweep)",
+    "h64-dct": "scale-up: 64 neurons (266,304 weights) from 50 DCT coefficients (--hidden 64)",
+    "h64-raw": "scale-up: 64 neurons, all 266,304 weights as genes (--hidden 64 --encoding raw)",
 }
 K_SWEEP = (5, 10, 20, 80, 160)
 
@@ -712,6 +714,8 @@ K_SWEEP = (5, 10, 20, 80, 160)
 def section_of(cfg: Config, k_sweep: bool = False) -> str | None:
     if k_sweep:
         return "k-sweep"
+    if cfg.hidden != Config.hidden:
+        return f"h{cfg.hidden}-{cfg.encoding}"
     if cfg.method == "random":
         return f"random-{cfg.encoding}"
     if cfg.method == "cmaes":
@@ -742,6 +746,9 @@ def parse_args(argv=None):
     parser.add_argument("--k-sweep", action="store_true",
                         help=f"run CoSyNE on the DCT coefficients at K = {', '.join(map(str, K_SWEEP))} "
                              f"(the seeds given for each)")
+    parser.add_argument("--hidden", type=int, choices=[16, 64], default=Config.hidden,
+                        help="neurons of the controller: 16 (65,808 weights; the headline) or 64 (266,304 weights; "
+                             "the scale-up sections, CoSyNE only)")
     parser.add_argument("--max-evals", type=int_at_most(20_000, "every evaluation drives 3 cars up to 300 steps"),
                         default=Config.max_evals, help="cap on the networks evaluated per run")
     parser.add_argument("--workers", type=int, choices=[1, 2], default=1,
@@ -751,13 +758,16 @@ def parse_args(argv=None):
         parser.error("--method cmaes runs on the DCT coefficients only (a 65,808-dimensional covariance does not fit)")
     if args.k_sweep and (args.method != "cosyne" or args.encoding != "dct" or args.k != Config.k):
         parser.error("--k-sweep runs CoSyNE on the DCT encoding over its own K values (no --method, --encoding, --k)")
+    if args.hidden != Config.hidden and (args.method != "cosyne" or args.k_sweep or args.k != Config.k):
+        parser.error("--hidden 64 runs CoSyNE at the default K only (no --method, --k-sweep, --k)")
     if args.encoding == "raw" and args.k != Config.k:
         parser.error("--k applies to the dct encoding only")
     if args.record and not args.quick and (args.max_evals != Config.max_evals or args.k != Config.k):
         parser.error(f"--record writes the catalog's configuration only (--max-evals {Config.max_evals}, "
                      f"--k {Config.k})")
     if args.record and not args.quick:
-        need = MIN_DCT if (args.method == "cosyne" and args.encoding == "dct" and not args.k_sweep) else \
+        need = MIN_DCT if (args.method == "cosyne" and args.encoding == "dct" and not args.k_sweep
+                           and args.hidden == Config.hidden) else \
             (5 if args.k_sweep else MIN_RAW)
         if args.n_seeds < need:
             parser.error(f"--record needs --n-seeds >= {need} for this run")
@@ -765,7 +775,7 @@ def parse_args(argv=None):
 
 
 def config_of(args) -> Config:
-    cfg = Config(method=args.method, encoding=args.encoding, k=args.k, max_evals=args.max_evals)
+    cfg = Config(method=args.method, encoding=args.encoding, hidden=args.hidden, k=args.k, max_evals=args.max_evals)
     if args.quick:
         cfg = replace(cfg, size=4, steps=30, max_evals=min(cfg.max_evals, 8))
     return cfg

@@ -99,7 +99,7 @@ def plot_k_sweep(rec, out: Path):
         rows = [list(r) for r in part["tables"][0]["rows"]]
     head = (rec or {}).get("headline") or {}
     if rec and "solved" in head:
-        k, n = tve.Config.k, int(head["solved"].split("/")[1])
+        k = tve.Config.k
         rows.append([k, tve.Config.k + tve.Config.k_rec, head["compression"], head["solved"],
                      head["median_evaluations"], head["mean_evaluations"], head["mean_best_laps"]])
     if not rows:
@@ -115,7 +115,7 @@ def plot_k_sweep(rec, out: Path):
         ax.set_xticklabels([f"{int(k)}" for k in ks])
         ax.set_ylim(-0.03, 1.05)
         ax.set_xlabel("K: DCT coefficients of the 16 x 64 x 64 input-weight array (+10 recurrent)")
-        ax.set_ylabel("share of runs solved within 1000 evaluations", color="C0")
+        ax.set_ylabel(f"share of runs solved within {tve.Config.max_evals} evaluations", color="C0")
         ax2 = ax.twinx()
         ax2.plot(ks, med, "s--", color="C1", label="median evaluations of the solved runs (right axis)")
         ax2.set_ylabel("median networks evaluated to solve", color="C1")
