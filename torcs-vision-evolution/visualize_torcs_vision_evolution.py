@@ -72,7 +72,9 @@ def plot_search(rec, out: Path):
         n = part["seeds"]["summary"]["n_runs"]
         evals = np.concatenate([[0], rows[:, 0]])
         axes[0].plot(evals[1:], rows[:, 2], style, color=colour, marker="o", ms=3, label=f"{label} ({n} seeds)")
-        axes[1].step(evals, np.concatenate([[0], rows[:, 1] / n]), style, where="post", color=colour, label=label)
+        done = sorted(r["evaluations"] for r in part["seeds"]["per_seed"] if r["solved"])
+        grid = np.arange(0, tve.Config.max_evals + 1)
+        axes[1].plot(grid, np.searchsorted(done, grid, side="right") / n, style, color=colour, label=label)
     if not found:
         for ax in axes:
             ax.text(0.5, 0.5, "no recorded runs yet", ha="center", va="center", transform=ax.transAxes)
@@ -159,10 +161,11 @@ def plot_filters(cfg, genome, rec, out: Path):
     raw = (rec or {}).get("raw", {}).get("raw_filter_seed0")
     if raw is not None:
         r = np.array(raw).reshape(64, 64)
-        m = float(np.abs(r).max())
+        m = float(np.percentile(np.abs(r), 99))
         im3 = ax.imshow(r, cmap="RdBu_r", vmin=-m, vmax=m)
-        fig.colorbar(im3, ax=ax, fraction=0.05)
-        ax.set_title("raw run, seed 0: neuron 0's filter\nafter the cap (65,808 genes)", fontsize=7)
+        fig.colorbar(im3, ax=ax, fraction=0.05, extend="both")
+        ax.set_title(f"raw run, seed 0: neuron 0's evolved filter (65,808 genes)\n"
+                     f"colours clipped at the 99th percentile; |w| up to {np.abs(r).max():.0f}", fontsize=7)
     else:
         ax.text(0.5, 0.5, "raw run not recorded", ha="center", va="center", transform=ax.transAxes, fontsize=7)
     ax.set_xticks([])
