@@ -4,7 +4,8 @@
 
 - search.png: from results.json, the best fitness (mean laps over the three starts, averaged over the
   seeds) and the share of runs solved against the networks evaluated: CoSyNE on the DCT coefficients
-  (headline), CoSyNE on the raw weights, random search in either space, CMA-ES on the coefficients.
+  (headline), CoSyNE on the raw weights, random search in either space, CMA-ES on the coefficients,
+  and the 64-neuron scale-up in both encodings.
 - k_sweep.png: from results.json, runs solved and median evaluations against K, the input-array
   coefficients (the compression ratio on the top axis).
 - filters.png: seed 0's solution decoded: the 16 neurons' 64x64 input filters (decoded from 40
@@ -29,7 +30,8 @@ from shared.frame.figures import figure_parser, recorded, save_png
 
 RUNS = ((None, "CoSyNE, DCT (50 genes)", "C0", "-"), ("raw", "CoSyNE, raw (65,808 genes)", "C3", "-"),
         ("random-dct", "random search, DCT", "C0", ":"), ("random-raw", "random search, raw", "C3", ":"),
-        ("cmaes", "CMA-ES, DCT", "C2", "--"))
+        ("cmaes", "CMA-ES, DCT", "C2", "--"), ("h64-dct", "CoSyNE, DCT, 64 neurons (266,304 weights)", "C4", "-."),
+        ("h64-raw", "CoSyNE, raw, 64 neurons (266,304 genes)", "C1", "-."))
 
 
 def solution(seed: int, quick: bool):
@@ -87,7 +89,7 @@ def plot_search(rec, out: Path):
     axes[1].set_ylabel("share of runs solved")
     axes[1].set_ylim(-0.03, 1.03)
     axes[1].set_title("Runs with a network that drives a lap from all three starts", fontsize=9)
-    fig.suptitle("Driving from 64x64 pixels: the same search on 50 DCT coefficients vs 65,808 raw weights "
+    fig.suptitle("Driving from 64x64 pixels: the same search on 50 DCT coefficients vs the raw weights "
                  "(recorded sweeps, this machine)", fontsize=10)
     fig.tight_layout()
     save_png(fig, out / "search.png")
