@@ -84,7 +84,7 @@ def plot_search(rec, out: Path):
     axes[0].set_xlabel("networks evaluated")
     axes[0].set_ylabel("best mean laps so far (mean over seeds)")
     axes[0].set_title("Best fitness against evaluations (1 = a full lap from each start)", fontsize=9)
-    axes[0].legend(fontsize=7, loc="upper left")
+    axes[0].legend(fontsize=7, loc="lower right")
     axes[1].set_xlabel("networks evaluated")
     axes[1].set_ylabel("share of runs solved")
     axes[1].set_ylim(-0.03, 1.03)
