@@ -285,6 +285,8 @@ PAPER_URLS = {
     "Shifting inductive bias with success-story algorithm, adaptive Levin search, and incremental self-improvement":
         "https://doi.org/10.1023/A:1007383707642",
     "Learning factorial codes by predictability minimization": "https://people.idsia.ch/~juergen/factorial/",
+    "Evolving large-scale neural networks for vision-based reinforcement learning":
+        "https://repository.supsi.ch/4550/",
     "The neural data router: adaptive control flow in transformers improves systematic generalization":
         "https://arxiv.org/abs/2110.07732",
     "Reinforcement learning upside down: don't predict rewards — just map them to actions":
