@@ -41,8 +41,7 @@ import numpy as np
 from shared.frame.cluster import pool
 from shared.learning.control import OdyssNetBank
 from shared.environments.cartpole import DoublePole
-from shared.search.evo import CMAES
-from shared.search.neuroevo import CoSyNE, ESP
+from shared.search.neuroevo import CMAESRun, CoSyNE, ESP
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, require_seeds,
                                      stub_parser, summarize)
 from shared.frame.verdict import grade, judge, paired_better, pending, rate_at_least
@@ -190,19 +189,6 @@ def rollout(policy, starts: np.ndarray, max_steps: int, env: DoublePole = POLE, 
     if record:
         return steps, damping, states, acts, hiddens
     return steps, damping
-
-
-class CMAESRun:
-    """shared.search.evo.CMAES as a neuroevolution run (maximises): x0 = 0, sigma0, its default population size."""
-
-    def __init__(self, genes: int, rng: np.random.Generator, sigma0: float = 1.0, popsize: int | None = None):
-        self.es = CMAES(np.zeros(genes), sigma0, popsize or 4 + int(3 * np.log(genes)), rng)
-
-    def ask(self) -> np.ndarray:
-        return self.es.ask()
-
-    def tell(self, fitness: np.ndarray, genomes: np.ndarray | None = None) -> None:
-        self.es.tell(-np.asarray(fitness, dtype=float))
 
 
 # ========================================================================================

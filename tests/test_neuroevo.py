@@ -1,4 +1,5 @@
-"""shared.search.neuroevo: ESP's and CoSyNE's bookkeeping, and both on a known-answer problem."""
+"""shared.search.neuroevo: ESP's and CoSyNE's bookkeeping, and ESP, CoSyNE and the CMA-ES run (maximising) on a
+known-answer problem."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 
 import shared  # noqa: F401
-from shared.search.neuroevo import ESP, CoSyNE
+from shared.search.neuroevo import ESP, CMAESRun, CoSyNE
 
 
 def test_esp_bookkeeping():
@@ -45,7 +46,8 @@ def _sphere(method):
     """A tiny known-answer problem: maximise -|w - target|^2 in 6 dimensions."""
     target = np.linspace(-0.5, 0.5, 6)
     rng = np.random.default_rng(7)
-    run = ESP(2, 3, 12, rng, trials=4) if method == "esp" else CoSyNE(6, 24, rng)
+    run = {"esp": lambda: ESP(2, 3, 12, rng, trials=4), "cosyne": lambda: CoSyNE(6, 24, rng),
+           "cmaes": lambda: CMAESRun(6, rng, sigma0=0.5)}[method]()
     best = -np.inf
     for _ in range(150):
         g = run.ask()
@@ -55,6 +57,6 @@ def _sphere(method):
     return best
 
 
-@pytest.mark.parametrize("method", ["esp", "cosyne"])
+@pytest.mark.parametrize("method", ["esp", "cosyne", "cmaes"])
 def test_the_searches_solve_a_known_answer_problem(method):
     assert _sphere(method) > -1e-2

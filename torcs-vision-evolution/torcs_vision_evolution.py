@@ -41,8 +41,7 @@ import numpy as np
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most,
                                      stub_parser, summarize)
 from shared.frame.verdict import grade, judge, paired_better, pending, rate_at_least, rate_higher
-from shared.search.evo import CMAES
-from shared.search.neuroevo import CoSyNE, cauchy, one_point_crossover
+from shared.search.neuroevo import CMAESRun, CoSyNE, cauchy, one_point_crossover
 
 # ========================================================================================
 # GENERAL PIECE for shared (a DCT codec): coefficient arrays of any dimensionality <-> weight
@@ -494,19 +493,6 @@ class RandomSearch:
         pass
 
 
-class CMAESRun:
-    """shared.search.evo.CMAES as a maximising ask/tell run: x0 = 0, sigma0 0.5, population `size`."""
-
-    def __init__(self, genes: int, size: int, rng: np.random.Generator, sigma0: float = 0.5):
-        self.es = CMAES(np.zeros(genes), sigma0, size, rng)
-
-    def ask(self) -> np.ndarray:
-        return self.es.ask()
-
-    def tell(self, fitness: np.ndarray, genomes: np.ndarray | None = None) -> None:
-        self.es.tell(-np.asarray(fitness, dtype=float))
-
-
 # ========================================================================================
 # The experiment: runs of all seeds in lockstep, every generation one batched rollout.
 # ========================================================================================
@@ -542,7 +528,7 @@ def make_run(cfg: Config, seed: int):
     if cfg.method == "random":
         return RandomSearch(genes, cfg.size, rng)
     if cfg.method == "cmaes":
-        return CMAESRun(genes, cfg.size, rng)
+        return CMAESRun(genes, rng, sigma0=0.5, popsize=cfg.size)
     return FastCoSyNE(genes, cfg.size, rng)
 
 

@@ -3,17 +3,21 @@ per hidden unit; Gomez & Miikkulainen; Gomez & Schmidhuber 2005) and CoSyNE (Coo
 NeuroEvolution, one subpopulation per weight, permuted within each column; Gomez, Schmidhuber &
 Miikkulainen 2008, JMLR 9:937-965).
 
-Both are ask/tell searches that maximise: ``genomes = run.ask()`` (N, G), evaluate them in one batch,
+Both are ask/tell searches that maximise (and ``CMAESRun`` gives shared.search.evo's CMA-ES the same
+interface, for comparisons): ``genomes = run.ask()`` (N, G), evaluate them in one batch,
 ``run.tell(fitness (N,), genomes)``. The operators (selection of the top quarter, one-point crossover,
 Cauchy mutation, ESP's burst mutation, CoSyNE's fitness-dependent permutation probability) are as the
 docstrings state them; the papers' full texts were not read when these were written (only their
 abstracts; see double-pole-no-velocity's README), so their settings are the catalog's, not the papers'.
-Moved out of double-pole-no-velocity (its runs unchanged); tested in tests/test_neuroevo.py.
+Moved out of double-pole-no-velocity (its runs unchanged; CMAESRun also out of torcs-vision-evolution);
+tested in tests/test_neuroevo.py.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from shared.search.evo import CMAES
 
 
 def cauchy(rng: np.random.Generator, scale: float, shape) -> np.ndarray:
@@ -122,3 +126,17 @@ class CoSyNE:
             if len(marked) > 1:
                 kept[marked, i] = kept[self.rng.permutation(marked), i]
         self.pop = np.concatenate([kept, children])
+
+
+class CMAESRun:
+    """shared.search.evo.CMAES as a neuroevolution run: maximises, ``tell(fitness, genomes)``; x0 = 0,
+    ``sigma0``, population ``popsize`` (default 4 + floor(3 ln genes), Hansen's)."""
+
+    def __init__(self, genes: int, rng: np.random.Generator, sigma0: float = 1.0, popsize: int | None = None):
+        self.es = CMAES(np.zeros(genes), sigma0, popsize or 4 + int(3 * np.log(genes)), rng)
+
+    def ask(self) -> np.ndarray:
+        return self.es.ask()
+
+    def tell(self, fitness: np.ndarray, genomes: np.ndarray | None = None) -> None:
+        self.es.tell(-np.asarray(fitness, dtype=float))
