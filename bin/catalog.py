@@ -323,6 +323,7 @@ PAPER_URLS = {
     "A self-referential weight matrix": "https://doi.org/10.1007/978-1-4471-2063-6_107",
     "Co-evolving recurrent neurons learn deep memory POMDPs":
         "https://academia.kaust.edu.sa/en/publications/co-evolving-recurrent-neurons-learn-deep-memory-pomdps",
+    "Neural expectation maximization": "https://arxiv.org/abs/1708.03498",
     "Recurrent world models facilitate policy evolution":
         "https://papers.nips.cc/paper_files/paper/2018/hash/2de5d16682c3c35007e4e92982f1a2ba-Abstract.html",
 }
