@@ -166,7 +166,8 @@ def test_grouping_ami_ignores_the_background():
 
 def record(ami, first, flying, n=5):
     wobble = [0.0, 0.01, -0.01, 0.02, -0.02, 0.0, 0.01, -0.01]
-    return {"seeds": {"per_seed": [{"ami": ami + wobble[i], "ami_first_step": first + wobble[i]} for i in range(n)]},
+    return {"long": {"seeds": {"per_seed": [{"ami": ami + wobble[i], "ami_first_step": first + wobble[i]}
+                                            for i in range(n)]}},
             "flying": {"seeds": {"per_seed": [{"ami": flying + wobble[i]} for i in range(n)]}}}
 
 
@@ -179,12 +180,13 @@ def test_verdict_on_both_sides_of_each_threshold(ami, first, flying, value):
 
 def test_verdict_is_pending_without_both_runs():
     assert nem.verdict(record(0.9, 0.1, 0.8, n=4))["value"] == "pending"
-    assert nem.verdict({"seeds": record(0.9, 0.1, 0.8)["seeds"]})["value"] == "pending"
+    assert nem.verdict({"long": record(0.9, 0.1, 0.8)["long"]})["value"] == "pending"
 
 
 @pytest.mark.parametrize("bad", [["--task", "spiral"], ["--model", "lstm"], ["--batches", "0"], ["--hidden", "-3"],
                                  ["--lr", "nan"], ["--record", "--n-seeds", "2"],
-                                 ["--n-seeds", "5", "--record", "/tmp/x.json", "--batches", "5"]])
+                                 ["--n-seeds", "5", "--record", "/tmp/x.json", "--batches", "5"],
+                                 ["--long", "--task", "flying"], ["--long", "--model", "gru"]])
 def test_impossible_settings_are_refused(bad):
     result = run_script(SCRIPT, *bad)
     assert result.returncode == 2 and "error" in result.stderr
