@@ -679,7 +679,7 @@ def parse_args(argv=None):
 def run_config(args) -> RunConfig:
     rc = replace(HEADLINE[args.task], model=args.model)
     if args.model == "odyssnet":
-        rc = replace(rc, hidden=96)
+        rc = replace(rc, hidden=128)          # 32 input, 64 read-out and 32 further neurons
     if args.long:
         rc = replace(rc, batches=LONG_BATCHES, eval_every=250)
     if args.batches is not None:
