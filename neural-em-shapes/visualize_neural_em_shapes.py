@@ -96,21 +96,24 @@ def draw_predictions(out, rc, seed, path):
     _, targets, groups, gamma, psi, _ = run_model(out, rc, out["test_data"], n, seed)
     K = rc.K
     fig, axes = plt.subplots(2 * n, K + 1, figsize=(1.7 * (K + 1) + 0.8, 3.4 * n))
+    top = max(0.05, float(psi[-1, :n].max()))
     for i in range(n):
         for k in range(K):
-            im = axes[2 * i, k].imshow(psi[-1, i, k].reshape(28, 28), cmap="magma", vmin=0, vmax=1)
+            im = axes[2 * i, k].imshow(psi[-1, i, k].reshape(28, 28), cmap="magma", vmin=0, vmax=top)
             axes[2 * i, k].set_title(f"psi, component {k + 1}", fontsize=8, color=COLOURS[k])
-            axes[2 * i + 1, k].imshow(gamma[-1, i, k].reshape(28, 28), cmap="Greys", vmin=0, vmax=1)
-            axes[2 * i + 1, k].set_title(f"gamma, component {k + 1}", fontsize=8, color=COLOURS[k])
+            im2 = axes[2 * i + 1, k].imshow(gamma[-1, i, k].reshape(28, 28) * targets[-1, i].reshape(28, 28),
+                                            cmap="Greys", vmin=0, vmax=1)
+            axes[2 * i + 1, k].set_title(f"gamma {k + 1} (foreground)", fontsize=8, color=COLOURS[k])
         mix = np.sum(gamma[-1, i] * psi[-1, i], axis=0)
-        axes[2 * i, K].imshow(mix.reshape(28, 28), cmap="magma", vmin=0, vmax=1)
+        axes[2 * i, K].imshow(mix.reshape(28, 28), cmap="magma", vmin=0, vmax=top)
         axes[2 * i, K].set_title("sum_k gamma_k psi_k", fontsize=8)
         axes[2 * i + 1, K].imshow(targets[-1, i].reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
         axes[2 * i + 1, K].set_title("clean image", fontsize=8)
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.colorbar(im, ax=axes[:, :K + 1].ravel().tolist(), fraction=0.03, label="pixel probability / responsibility")
+    fig.colorbar(im, ax=axes[0::2, :].ravel().tolist(), fraction=0.03, label="psi: pixel probability")
+    fig.colorbar(im2, ax=axes[1::2, :].ravel().tolist(), fraction=0.03, label="gamma: responsibility")
     fig.suptitle(f"Last EM step, seed {seed}: each component's prediction (top) and responsibility (bottom)",
                  fontsize=9)
     save_png(fig, path)
