@@ -43,9 +43,9 @@ def gamma_image(gamma: np.ndarray) -> np.ndarray:
 def groups_image(groups: np.ndarray) -> np.ndarray:
     side = int(round(np.sqrt(groups.size)))
     rgb = np.ones((groups.size, 3))
+    objects = np.array([[0.50, 0.00, 0.60], [0.00, 0.50, 0.50], [0.60, 0.35, 0.00]])
     for j in range(1, groups.max() + 1):
-        rgb[groups == j] = 0.55 + 0.45 * np.array([[0.2, 0.2, 0.2], [0.6, 0.3, 0.0], [0.0, 0.3, 0.6]])[(j - 1) % 3] - 0.5
-    rgb[groups == 0] = 1.0
+        rgb[groups == j] = objects[(j - 1) % 3]
     return rgb.reshape(side, side, 3)
 
 
@@ -73,9 +73,10 @@ def draw_iterations(out, rc, seed, path):
         for t in range(T):
             axes[i, t + 2].imshow(gamma_image(gamma[t, i]) * targets[t, i].reshape(28, 28, 1)
                                   + 0.85 * (1 - targets[t, i].reshape(28, 28, 1)))
-            axes[i, t + 2].set_xlabel(f"AMI {amis[t][i]:.2f}", fontsize=7)
+            axes[i, t + 2].text(0.03, 0.03, f"AMI {amis[t][i]:.2f}", transform=axes[i, t + 2].transAxes,
+                                fontsize=7, bbox=dict(facecolor="white", edgecolor="none", pad=1))
         axes[i, -1].imshow(groups_image(groups[-1, i]))
-    titles = ["noisy input", "gamma, start"] + [f"EM step {t + 1}" for t in range(T)] + ["true objects"]
+    titles = ["noisy input (step 1)", "gamma, start"] + [f"EM step {t + 1}" for t in range(T)] + ["true objects"]
     for ax, title in zip(axes[0], titles):
         ax.set_title(title, fontsize=8)
     for ax in axes.ravel():
@@ -112,8 +113,9 @@ def draw_predictions(out, rc, seed, path):
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.colorbar(im, ax=axes[0::2, :].ravel().tolist(), fraction=0.03, label="psi: pixel probability")
-    fig.colorbar(im2, ax=axes[1::2, :].ravel().tolist(), fraction=0.03, label="gamma: responsibility")
+    fig.subplots_adjust(right=0.84, top=0.9)
+    fig.colorbar(im, cax=fig.add_axes([0.87, 0.53, 0.02, 0.34]), label="psi (rows 1, 3): pixel probability")
+    fig.colorbar(im2, cax=fig.add_axes([0.87, 0.12, 0.02, 0.34]), label="gamma (rows 2, 4): responsibility")
     fig.suptitle(f"Last EM step, seed {seed}: each component's prediction (top) and responsibility (bottom)",
                  fontsize=9)
     save_png(fig, path)
@@ -160,17 +162,18 @@ def draw_flying(out, rc, seed, path):
     for j in range(2):
         for t in range(T):
             axes[2 * j, t].imshow(targets[t, j].reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
-            axes[2 * j, t].set_title(f"frame {t + 1}", fontsize=7)
+            axes[2 * j, t].set_title(f"frame {t + 2}", fontsize=7)
             axes[2 * j + 1, t].imshow(gamma_image(gamma[t, j]) * targets[t, j].reshape(28, 28, 1)
                                       + 0.85 * (1 - targets[t, j].reshape(28, 28, 1)))
-            axes[2 * j + 1, t].set_xlabel(f"AMI {amis[t][j]:.2f}", fontsize=7)
+            axes[2 * j + 1, t].text(0.03, 0.03, f"AMI {amis[t][j]:.2f}", transform=axes[2 * j + 1, t].transAxes,
+                                    fontsize=7, bbox=dict(facecolor="white", edgecolor="none", pad=1))
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])
     axes[0, 0].set_ylabel("frames", fontsize=8)
     axes[1, 0].set_ylabel("gamma", fontsize=8)
-    fig.suptitle(f"Flying shapes, seed {seed}: one EM step per frame; colour = component "
-                 f"(the grouping carried from frame to frame)", fontsize=9)
+    fig.suptitle(f"Flying shapes, seed {seed}: EM step t reads noisy frame t and predicts frame t + 1 (shown);\n"
+                 f"colour = component (the grouping carried from frame to frame)", fontsize=9)
     fig.tight_layout()
     save_png(fig, path)
 
