@@ -644,7 +644,7 @@ HEADLINE = {
     "flying": RunConfig(task="flying", K=3, hidden=100, steps=6, noise=0.2, batch=16, batches=1000, lr=5e-3,
                         n_train=2000, n_test=50, eval_every=125),
 }
-LONG_BATCHES = 1500      # the "long" section: static shapes trained twice as long (about 15 minutes)
+LONG_BATCHES = 1500      # the "long" section: static shapes trained twice as long
 QUICK = dict(hidden=12, steps=3, batch=4, batches=3, n_train=40, n_test=4, eval_every=3)
 
 
@@ -660,8 +660,7 @@ def parse_args(argv=None):
     parser.add_argument("--hidden", type=int_at_most(1024, "weights grow as H x 784"), default=None)
     parser.add_argument("--lr", type=positive_float, default=None)
     parser.add_argument("--long", action="store_true",
-                        help=f"static shapes, sigmoid RNN, {LONG_BATCHES} updates: the record's 'long' section "
-                             "(about 15 minutes with --workers 2)")
+                        help=f"static shapes, sigmoid RNN, {LONG_BATCHES} updates: the record's 'long' section")
     parser.add_argument("--workers", type=int, choices=[1, 2], default=1,
                         help="worker processes; the seeds are shared out, the figures are the same")
     parser.add_argument("--gradcheck", action="store_true", help="check the hand-written gradients and exit")
@@ -701,7 +700,7 @@ def section_of(args) -> str | None:
     return None if args.model == "rnn" else args.model
 
 
-ROW_COLUMNS = ["seed", "ami", "ami_first_step", "test_loss", "seconds"]
+ROW_COLUMNS = ["seed", "ami", "ami_first_step", "test_loss"]
 
 
 def _seed_run(task) -> dict:
@@ -736,7 +735,7 @@ def main(argv=None) -> int:
     rows, curves, per_step = [], [], []
     for seed, out in zip(seeds, outs):
         rows.append({"seed": seed, "ami": out["ami"], "ami_first_step": out["ami_first_step"],
-                     "test_loss": out["test_loss"], "seconds": out["seconds"], "solved": out["ami"] > 0.5})
+                     "test_loss": out["test_loss"], "solved": out["ami"] > 0.5})
         curves.append(out["curve"])
         per_step.append(out["ami_per_step"])
     print(format_table(ROW_COLUMNS, [[r[c] for c in ROW_COLUMNS] for r in rows]))
