@@ -86,7 +86,7 @@ def draw_iterations(out, rc, seed, path):
     fig.legend(handles, [f"component {k + 1}" for k in range(rc.K)], loc="lower center", ncol=rc.K, fontsize=8,
                frameon=False)
     fig.suptitle(f"RNN-EM's E-step over the iterations (seed {seed}, test images): colour = responsibility of each "
-                 f"component,\nshown on the clean image's foreground (the AMI under each is over foreground pixels)",
+                 f"component,\nshown on the clean image's foreground (the AMI in each panel is over foreground pixels)",
                  fontsize=9)
     fig.tight_layout(rect=(0, 0.05, 1, 0.93))
     save_png(fig, path)
