@@ -333,6 +333,7 @@ PAPER_URLS = {
         "https://academia.kaust.edu.sa/en/publications/co-evolving-recurrent-neurons-learn-deep-memory-pomdps",
     "Semilinear predictability minimization produces well-known feature detectors":
         "https://people.idsia.ch/~juergen/edgedetect/node1.html",
+    "Neural expectation maximization": "https://arxiv.org/abs/1708.03498",
     "Recurrent world models facilitate policy evolution":
         "https://papers.nips.cc/paper_files/paper/2018/hash/2de5d16682c3c35007e4e92982f1a2ba-Abstract.html",
 }
