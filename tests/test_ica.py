@@ -3,6 +3,8 @@ known answers, and the mutual-information estimators against exact values."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -72,3 +74,41 @@ def test_mutual_information_estimators_against_exact_values():
 def test_bad_nonlinearity_is_refused():
     with pytest.raises(ValueError, match="nonlinearity"):
         ica.fast_ica(np.zeros((10, 2)), 2, np.random.default_rng(0), nonlinearity="relu")
+
+
+def test_ami_documented_values():
+    assert ica.adjusted_mutual_information([0, 0, 1, 1], [0, 0, 1, 1]) == pytest.approx(1.0)
+    assert ica.adjusted_mutual_information([0, 0, 1, 1], [1, 1, 0, 0]) == pytest.approx(1.0)
+    assert ica.adjusted_mutual_information([0, 0, 0, 0], [0, 1, 2, 3]) == pytest.approx(0.0)
+    assert ica.adjusted_mutual_information([2, 2, 2], [5, 5, 5]) == 1.0
+
+
+def test_ami_hand_computed():
+    # true [0,0,1,1], pred [0,0,0,1]: MI = 1/2 ln(4/3) + 1/4 ln(2/3) + 1/4 ln 2 = 0.2157616;
+    # every placement of pred's lone 1 gives the same MI, so E[MI] = MI and AMI = 0.
+    table = ica._contingency(np.array([0, 0, 1, 1]), np.array([0, 0, 0, 1]))
+    mi = 0.5 * np.log(4 / 3) + 0.25 * np.log(2 / 3) + 0.25 * np.log(2)
+    assert ica._table_mutual_information(table) == pytest.approx(mi, abs=1e-12)
+    assert ica.expected_mutual_information(table) == pytest.approx(mi, abs=1e-12)
+    assert ica.adjusted_mutual_information([0, 0, 1, 1], [0, 0, 0, 1]) == pytest.approx(0.0, abs=1e-9)
+    # true [0,0,0,1,1,1], pred [0,0,1,1,1,1]: H(true) = ln 2, H(pred) = ln 3 - 2/3 ln 2,
+    # MI = 1/3 ln 2 + 1/6 ln(1/2) + 1/2 ln(3/2)
+    h_pred = np.log(3) - 2 / 3 * np.log(2)
+    mi = np.log(2) / 3 + np.log(1 / 2) / 6 + np.log(3 / 2) / 2
+    table = ica._contingency(np.array([0, 0, 0, 1, 1, 1]), np.array([0, 0, 1, 1, 1, 1]))
+    assert ica._table_mutual_information(table) == pytest.approx(mi, abs=1e-12)
+    assert ica._entropy(table.sum(0)) == pytest.approx(h_pred, abs=1e-12)
+
+
+@pytest.mark.parametrize("true,pred", [([0, 0, 0, 1, 1, 1, 2], [0, 0, 1, 1, 2, 2, 2]),
+                                       ([0, 0, 1, 1, 1, 2, 2], [1, 0, 1, 0, 1, 0, 1]),
+                                       ([0, 1, 1, 1, 1, 1, 1], [0, 0, 0, 1, 1, 2, 3])])
+def test_expected_mi_is_the_mean_over_all_permutations(true, pred):
+    true, pred = np.array(true), np.array(pred)
+    perms = [ica._table_mutual_information(ica._contingency(true, pred[list(order)]))
+             for order in itertools.permutations(range(len(pred)))]
+    emi = ica.expected_mutual_information(ica._contingency(true, pred))
+    assert emi == pytest.approx(np.mean(perms), abs=1e-12)
+    mi = ica._table_mutual_information(ica._contingency(true, pred))
+    h = max(ica._entropy(np.bincount(true)), ica._entropy(np.bincount(pred)))
+    assert ica.adjusted_mutual_information(true, pred) == pytest.approx((mi - np.mean(perms)) / (h - np.mean(perms)))

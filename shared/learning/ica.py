@@ -19,9 +19,15 @@ yardsticks of the unsupervised-code problems (predictability minimization, LOCOC
   ``pairwise_mutual_information(codes (N, K), bins=None)``: the (K, K) matrix of pairwise MI
   (codes binned when ``bins`` is given); ``gaussian_mutual_information(rho)`` = -log(1 - rho^2) / 2,
   the reference for jointly Gaussian pairs.
+- ``expected_mutual_information(table)`` and ``adjusted_mutual_information(true, pred, average="max")``:
+  Vinh, Epps & Bailey's (2010) AMI = (MI - E[MI]) / (norm(H(true), H(pred)) - E[MI]), E[MI] under the
+  hypergeometric model summed exactly (their eq. 24a); "max" normalisation is what scikit-learn computed
+  in 2017, "arithmetic" its later default (moved out of neural-em-shapes).
 """
 
 from __future__ import annotations
+
+from math import lgamma
 
 import numpy as np
 
@@ -130,3 +136,63 @@ def pairwise_mutual_information(codes: np.ndarray, bins: int | None = None) -> n
 def gaussian_mutual_information(rho: float) -> float:
     """MI (nats) of two jointly Gaussian variables with correlation rho."""
     return float(-0.5 * np.log1p(-rho * rho))
+
+
+def _contingency(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Counts n_ij of label i in a and j in b (labels re-indexed to 0..)."""
+    _, ai = np.unique(a, return_inverse=True)
+    _, bi = np.unique(b, return_inverse=True)
+    table = np.zeros((ai.max() + 1, bi.max() + 1), dtype=np.int64)
+    np.add.at(table, (ai, bi), 1)
+    return table
+
+
+def _table_mutual_information(table: np.ndarray) -> float:
+    n = table.sum()
+    a, b = table.sum(1), table.sum(0)
+    i, j = np.nonzero(table)
+    nij = table[i, j].astype(float)
+    return float(np.sum(nij / n * (np.log(nij * n) - np.log(a[i].astype(float) * b[j]))))
+
+
+def _entropy(counts: np.ndarray) -> float:
+    p = counts[counts > 0] / counts.sum()
+    return float(-np.sum(p * np.log(p)))
+
+
+def expected_mutual_information(table: np.ndarray) -> float:
+    """E[MI] over all labelings with the same marginals (the hypergeometric model), eq. (24a) of
+    Vinh et al. (2010), summed exactly with log-factorials."""
+    n = int(table.sum())
+    a, b = table.sum(1), table.sum(0)
+    lf = np.array([lgamma(k + 1) for k in range(n + 1)])           # log k!
+    emi = 0.0
+    for ai in a:
+        for bj in b:
+            lo, hi = max(1, ai + bj - n), min(ai, bj)
+            if lo > hi:
+                continue
+            nij = np.arange(lo, hi + 1)
+            log_p = (lf[ai] + lf[bj] + lf[n - ai] + lf[n - bj] - lf[n] - lf[nij] - lf[ai - nij] - lf[bj - nij]
+                     - lf[n - ai - bj + nij])
+            emi += float(np.sum(nij / n * (np.log(n * nij) - np.log(float(ai) * float(bj))) * np.exp(log_p)))
+    return emi
+
+
+def adjusted_mutual_information(true: np.ndarray, pred: np.ndarray, average: str = "max") -> float:
+    """AMI = (MI - E[MI]) / (norm(H(true), H(pred)) - E[MI]). norm 'max' is what sklearn computed
+    in 2017 (0.18-0.21, the versions the authors' requirements allow); 'arithmetic' is its later
+    default. Both labelings a single cluster (or empty): 1 (sklearn's convention)."""
+    true, pred = np.asarray(true).ravel(), np.asarray(pred).ravel()
+    if true.size == 0:
+        return 1.0
+    table = _contingency(true, pred)
+    if table.shape[0] == table.shape[1] == 1:
+        return 1.0
+    mi, emi = _table_mutual_information(table), expected_mutual_information(table)
+    h_true, h_pred = _entropy(table.sum(1)), _entropy(table.sum(0))
+    norm = max(h_true, h_pred) if average == "max" else 0.5 * (h_true + h_pred)
+    denominator = norm - emi
+    if abs(denominator) < 1e-15:
+        return 1.0 if abs(mi - emi) < 1e-15 else 0.0
+    return (mi - emi) / denominator
