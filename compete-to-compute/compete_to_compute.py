@@ -264,8 +264,10 @@ def accuracy(learner, x, y) -> float:
     return float((learner.predict(x) == y).mean())
 
 
-def run_seed(seed: int, cfg: Config, tasks: dict, keep: bool = False) -> dict:
-    """Train on A, then on B; task-A and task-B test accuracy every 1/checks_per_epoch epoch."""
+def run_seed(seed: int, cfg: Config, tasks: dict, keep: bool = False, on_check=None) -> dict:
+    """Train on A, then on B; task-A and task-B test accuracy every 1/checks_per_epoch epoch.
+
+    ``on_check(learner, curve, xa_test, xb_test)``, if given, is called at every check (pictures)."""
     perm = permutation_of(seed)
     xa_tr, xa_te = tasks["x_train"], tasks["x_test"]
     xb_tr, xb_te = xa_tr[:, perm], xa_te[:, perm]
@@ -286,6 +288,8 @@ def run_seed(seed: int, cfg: Config, tasks: dict, keep: bool = False) -> dict:
         curve["acc_a"].append(accuracy(learner, xa_te, y_te))
         curve["acc_b"].append(accuracy(learner, xb_te, y_te))
         curve["phase"].append(phase)
+        if on_check is not None:
+            on_check(learner, curve, xa_te, xb_te)
 
     check(0.0, "A")
     t = 0
