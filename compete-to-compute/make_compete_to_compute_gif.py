@@ -26,15 +26,15 @@ from visualize_compete_to_compute import COLORS
 
 
 def frame(curve, maps, cfg, others, total_epochs, switch):
-    fig = plt.figure(figsize=(10, 4.2))
-    grid = fig.add_gridspec(1, 3, width_ratios=[1.5, 1, 1])
+    fig = plt.figure(figsize=(11.5, 4.4))
+    grid = fig.add_gridspec(1, 3, width_ratios=[1.7, 1, 1], wspace=0.25)
     ax = fig.add_subplot(grid[0])
     now = curve["epoch"][-1]
     for m, c in others.items():
         k = sum(1 for e in c["epoch"] if e <= now + 1e-9)
-        ax.plot(c["epoch"][:k], c["acc_a"][:k], color=COLORS[m], lw=1.2, alpha=0.8,
+        ax.plot(c["epoch"][:k], c["acc_a"][:k], color=COLORS[m], lw=1.4, ls="-.",
                 label=f"{ctc.NAMES[m]}: task A (recorded)")
-    ax.plot(curve["epoch"], curve["acc_a"], color=COLORS["lwta"], lw=2.2, label="LWTA: task A")
+    ax.plot(curve["epoch"], curve["acc_a"], color=COLORS["lwta"], lw=1.8, label="LWTA: task A")
     ax.plot(curve["epoch"], curve["acc_b"], color=COLORS["lwta"], lw=1.2, ls="--", label="LWTA: task B")
     ax.axvspan(switch, total_epochs, color="0.92", zorder=0)
     ax.set_xlim(0, total_epochs)
@@ -50,7 +50,7 @@ def frame(curve, maps, cfg, others, total_epochs, switch):
         im = a.imshow(f.reshape(side, -1), cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
         a.set_xticks([])
         a.set_yticks([])
-        a.set_title(f"LWTA layer 1, wins on {name}", fontsize=8)
+        a.set_title(f"LWTA layer 1 (16 x 16 units):\nwins on {name}", fontsize=8)
     fig.colorbar(im, ax=fig.axes[1:], shrink=0.7, label="share of test digits won")
     phase = "task A" if now <= switch + 1e-9 else "task B"
     fig.suptitle(f"Seed 0, epoch {now:.2f} ({phase}): task-A accuracy {curve['acc_a'][-1]:.3f}, "
