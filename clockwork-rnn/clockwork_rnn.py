@@ -25,6 +25,7 @@ Run:  python3 clockwork-rnn/clockwork_rnn.py --n-seeds 10 --record              
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
@@ -474,6 +475,13 @@ def verdict(record: dict) -> dict:
 # Command line
 # ----------------------------------------------------------------------------------------
 
+def lr_scale(text: str) -> float:
+    value = positive_float(text)
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"at most 100 (a step size 100x the tuned one diverges), got {text}")
+    return value
+
+
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="a 2-seed run of 20 epochs (generation) / 5 epochs (words)")
     parser.add_argument("--task", choices=["gen", "words"], default="gen",
@@ -484,7 +492,7 @@ def parse_args(argv=None):
                              "OdyssNet core on the same sequences (section 'odyssnet' / 'words-odyssnet')")
     parser.add_argument("--epochs", type=int_at_most(100000, "each epoch is one full BPTT pass"), default=None,
                         help="training epochs (default 600 for gen, 200 for words)")
-    parser.add_argument("--lr-scale", type=positive_float, default=1.0,
+    parser.add_argument("--lr-scale", type=lr_scale, default=1.0,
                         help="multiply every model's RMSProp step size (the recorded runs use 1)")
     parser.add_argument("--gradcheck", action="store_true",
                         help="check the gradients of both losses through every network, print the largest "

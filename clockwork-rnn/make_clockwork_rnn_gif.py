@@ -35,7 +35,7 @@ def frame(res: dict, i: int) -> plt.Figure:
     epoch = snap["epoch"]
     fig = plt.figure(figsize=(9.6, 5.6))
     ax = fig.add_axes([0.07, 0.6, 0.9, 0.33])
-    ax.plot(main["target"], color="k", lw=1.6, label="target")
+    ax.plot(main["target"], color="0.55", lw=3.0, label="target")
     for k in cw.MODELS:
         s = res[k]["frames"][i]
         ax.plot(s["y"], color=COLORS[k], lw=1.0, alpha=0.9, label=f"{cw.NAMES[k]} ({res[k]['weights']} weights)")
@@ -46,7 +46,7 @@ def frame(res: dict, i: int) -> plt.Figure:
     ax.legend(fontsize=7, loc="lower right", ncol=4)
     info = main["info"]
     ax.set_title(f"seed 0: a synthetic /{info['vowel']}/ (f0 {info['f0']:.0f} Hz), epoch {epoch} of RMSProp", fontsize=10)
-    ax = fig.add_axes([0.07, 0.08, 0.5, 0.4])
+    ax = fig.add_axes([0.07, 0.08, 0.52, 0.4])
     net = res["cw"]["net"].net
     h = snap["h"]                                   # (T, N), module 0 fastest
     order = np.arange(h.shape[1])[::-1]             # slowest module on top
@@ -60,8 +60,8 @@ def frame(res: dict, i: int) -> plt.Figure:
     ax.set_ylabel("CW-RNN module (period)", fontsize=8)
     ax.set_xlabel("time step", fontsize=8)
     ax.set_title("CW-RNN hidden units: slow modules step, fast ones oscillate", fontsize=9)
-    fig.colorbar(image, ax=ax, fraction=0.04, pad=0.01, label="tanh activation")
-    ax = fig.add_axes([0.7, 0.08, 0.27, 0.4])
+    fig.colorbar(image, ax=ax, fraction=0.04, pad=0.01).set_label("tanh activation", fontsize=7)
+    ax = fig.add_axes([0.74, 0.08, 0.24, 0.4])
     for k in cw.MODELS:
         e, v = np.array(res[k]["curve"]).T
         keep = e <= epoch
