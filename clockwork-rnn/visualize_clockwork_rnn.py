@@ -6,8 +6,8 @@
   their spectra (formant peaks over the pitch harmonics).
 - generation.png: seed 0's target beside what each network generates after training, and the NMSE
   curves over training.
-- modules.png: the trained CW-RNN of seed 0: each module's units over time (slow on top) and the power
-  spectrum of each module's activity.
+- modules.png: the trained CW-RNN of seed 0: each module's units over time (slow on top) and the
+  module's share of the output (its units times their read-out weights).
 - words.png: the synthetic spoken words: the filter-bank frames of the five words of one suffix group
   (one speaker) and of one word by three speakers; seed 0's test error over training per network.
 - results.png: the recorded per-seed figures (results.json): NMSE per seed and network, test error
@@ -36,12 +36,13 @@ def targets(out: Path, seeds) -> None:
     for row, s in zip(axes, seeds):
         w, info = cw.vowel_waveform(np.random.default_rng([s, 3]))
         row[0].plot(w, color="k", lw=0.8)
-        row[0].set_ylabel(f"seed {s}\n/{info['vowel']}/ {info['f0']:.0f} Hz", fontsize=7)
+        row[0].set_ylabel(f"seed {s}: /{info['vowel']}/\n{info['f0']:.0f} Hz\namplitude", fontsize=7)
         row[0].set_xlim(0, cw.STEPS - 1)
         f = np.fft.rfftfreq(cw.STEPS, 1 / cw.RATE)
         p = np.abs(np.fft.rfft(w * np.hanning(cw.STEPS))) ** 2
         row[1].semilogy(f, p + 1e-6, color="C0", lw=0.8)
         row[1].set_xlim(0, 4000)
+        row[1].set_ylabel("power", fontsize=7)
     axes[-1, 0].set_xlabel("time step (8 kHz samples)")
     axes[-1, 1].set_xlabel("frequency (Hz)")
     axes[0, 0].set_title("320-sample targets (glottal pulses through three formant resonators)", fontsize=9)
@@ -80,23 +81,23 @@ def modules(out: Path, res: dict) -> None:
     net = res["cw"]["net"].net
     h = res["cw"]["h"]
     k, periods = net.module_size, net.periods
-    fig, axes = plt.subplots(len(periods), 2, figsize=(9.6, 8.0), sharex="col",
-                             gridspec_kw={"width_ratios": [3, 1]})
-    f = np.fft.rfftfreq(cw.STEPS, 1 / cw.RATE)
+    w_out = net.params["W_out"][:, 0]
+    fig, axes = plt.subplots(len(periods), 2, figsize=(9.6, 8.0), sharex=True)
     for row, m in zip(axes, range(len(periods) - 1, -1, -1)):
         units = h[:, m * k:(m + 1) * k]
         row[0].plot(units, lw=0.8)
         row[0].set_ylim(-1.05, 1.05)
         row[0].set_ylabel(f"T={periods[m]}", fontsize=7, rotation=0, labelpad=18)
         row[0].tick_params(labelsize=6)
-        p = (np.abs(np.fft.rfft(units - units.mean(0), axis=0)) ** 2).sum(1)
-        row[1].semilogy(f, p + 1e-8, color="C0", lw=0.8)
+        share = units @ w_out[m * k:(m + 1) * k]
+        row[1].plot(res["cw"]["target"], color="0.8", lw=0.8)
+        row[1].plot(share, color="C0", lw=0.9)
+        row[1].set_ylim(-1.6, 1.6)
         row[1].tick_params(labelsize=6)
-    axes[0, 0].set_title("seed 0's trained CW-RNN: each module's 4 units over the 320 steps (slowest on top)",
-                         fontsize=9)
-    axes[0, 1].set_title("power of the module's activity", fontsize=9)
+    axes[0, 0].set_title("seed 0's trained CW-RNN: each module's 4 units (slowest on top)", fontsize=9)
+    axes[0, 1].set_title("the module's share of the output (blue; the target grey)", fontsize=9)
     axes[-1, 0].set_xlabel("time step")
-    axes[-1, 1].set_xlabel("frequency (Hz)")
+    axes[-1, 1].set_xlabel("time step")
     fig.tight_layout()
     save_png(fig, out / "modules.png")
 
@@ -107,7 +108,7 @@ def words(out: Path, seed: int, quick: bool) -> None:
     x, y = data["x_train"], data["y_train"]
     group = 2
     for j in range(5):
-        ax = fig.add_axes([0.06 + 0.185 * j, 0.58, 0.16, 0.33])
+        ax = fig.add_axes([0.06 + 0.172 * j, 0.58, 0.15, 0.33])
         sample = x[np.flatnonzero(y == group * 5 + j)[0]]
         image = ax.imshow(sample.T, aspect="auto", origin="lower", cmap="magma", vmin=-2.5, vmax=2.5)
         onset, suffix = cw.ONSETS[j], cw.SUFFIXES[group]
@@ -116,7 +117,7 @@ def words(out: Path, seed: int, quick: bool) -> None:
         ax.tick_params(labelsize=6)
         if j == 0:
             ax.set_ylabel("mel band", fontsize=7)
-    fig.colorbar(image, ax=fig.axes, fraction=0.015, pad=0.01, label="standardised log energy")
+    fig.colorbar(image, cax=fig.add_axes([0.92, 0.58, 0.012, 0.33])).set_label("standardised log energy", fontsize=7)
     fig.text(0.06, 0.95, f"the five words of suffix group {group} (speaker 0): they differ only in their first "
                          f"~200 ms", fontsize=9)
     epochs = 5 if quick else cw.EPOCHS["words"]
@@ -145,6 +146,7 @@ def results(out: Path, record: dict) -> None:
             continue
         axes[0].bar(np.arange(len(seeds)) + 0.2 * i - 0.3, vals, 0.2, color=COLORS[k], label=cw.NAMES[k])
     axes[0].set_yscale("log")
+    axes[0].set_ylim(top=20)
     axes[0].set_xticks(np.arange(len(seeds)))
     axes[0].set_xticklabels([f"{r['seed']}\n/{r['vowel']}/" for r in gen], fontsize=7)
     axes[0].set_xlabel("seed (target vowel)")

@@ -80,7 +80,7 @@ def test_the_three_networks_have_about_the_same_number_of_weights(sizes, n_in, n
 
 
 def test_cw_rnn_memorises_a_waveform_and_keeps_its_connectivity():
-    r = cw.train_generation("cw", 0, 150, cw.LR["gen"]["cw"])
+    r = cw.train_generation("cw", 0, 200, 3e-3)
     assert r["curve"][0][1] > 0.5 and r["nmse"] < 0.2
     net = r["net"].net
     assert np.all(net.params["W_rec"][~net.mask] == 0)
