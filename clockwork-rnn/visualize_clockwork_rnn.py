@@ -152,7 +152,7 @@ def results(out: Path, record: dict) -> None:
     axes[0].set_xlabel("seed (target vowel)")
     axes[0].set_ylabel("NMSE after training")
     axes[0].set_title("generation, recorded", fontsize=9)
-    axes[0].legend(fontsize=7)
+    axes[0].legend(fontsize=7, ncol=2)
     w = (record.get("words") or {}).get("seeds", {}).get("per_seed", [])
     wo = {r["seed"]: r for r in (record.get("words-odyssnet") or {}).get("seeds", {}).get("per_seed", [])}
     for i, k in enumerate([*cw.MODELS, "odyssnet"]):
@@ -164,9 +164,9 @@ def results(out: Path, record: dict) -> None:
     axes[1].set_xticklabels([str(r["seed"]) for r in w])
     axes[1].set_xlabel("seed")
     axes[1].set_ylabel("test error (50 words)")
-    axes[1].set_ylim(0, 1)
+    axes[1].set_ylim(0, 1.3)
     axes[1].set_title("spoken words, recorded", fontsize=9)
-    axes[1].legend(fontsize=7)
+    axes[1].legend(fontsize=7, ncol=2)
     fig.tight_layout()
     save_png(fig, out / "results.png")
 
