@@ -326,6 +326,8 @@ PAPER_URLS = {
     "Training recurrent networks by Evolino": "https://doi.org/10.1162/neco.2007.19.3.757",
     "Co-evolving recurrent neurons learn deep memory POMDPs":
         "https://academia.kaust.edu.sa/en/publications/co-evolving-recurrent-neurons-learn-deep-memory-pomdps",
+    "Training very deep networks":
+        "https://papers.nips.cc/paper_files/paper/2015/hash/215a71a12769b056c3c32e7299f1c5ed-Abstract.html",
     "Recurrent world models facilitate policy evolution":
         "https://papers.nips.cc/paper_files/paper/2018/hash/2de5d16682c3c35007e4e92982f1a2ba-Abstract.html",
 }
