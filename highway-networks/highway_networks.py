@@ -270,14 +270,27 @@ def gate_statistics(p: dict, data: dict, n_examples: int = 1000) -> dict:
 
 
 def _ces(record: dict, kind: str, depth: int):
-    """Per-seed final training cross-entropies of (kind, depth) from any part of the record."""
-    for part in [record] + [v for v in record.values() if isinstance(v, dict) and "command" in v]:
-        seeds = part.get("seeds") or {}
-        rows = seeds.get("per_seed") or []
-        key = f"{kind}_d{depth}_train_ce"
-        if rows and key in rows[0]:
-            return [r[key] for r in rows], [r["seed"] for r in rows]
-    return None, None
+    """Per-seed final training cross-entropies of (kind, depth), pooled over every part of the record
+    that holds them (the main part, seed blocks "seeds-A-B", depth sections), in seed order."""
+    key, found = f"{kind}_d{depth}_train_ce", {}
+    for part in [record] + [v for k, v in sorted(record.items()) if isinstance(v, dict) and "command" in v]:
+        for row in (part.get("seeds") or {}).get("per_seed") or []:
+            if key in row:
+                found.setdefault(row["seed"], row[key])
+    if not found:
+        return None, None
+    seeds = sorted(found)
+    return [found[s] for s in seeds], seeds
+
+
+def _gate_fractions(record: dict) -> list:
+    """Every seed's fraction of depth-50 gate values below 0.5 (main part and seed blocks)."""
+    found = {}
+    for part in [record] + [v for k, v in sorted(record.items()) if k.startswith("seeds-") and isinstance(v, dict)]:
+        for row in (part.get("seeds") or {}).get("per_seed") or []:
+            if "gates_fraction_below_0.5" in row:
+                found.setdefault(row["seed"], row["gates_fraction_below_0.5"])
+    return [found[s] for s in sorted(found)]
 
 
 def verdict(record: dict) -> dict:
@@ -299,6 +312,8 @@ def verdict(record: dict) -> dict:
     h10, _ = _ces(record, "highway", 10)
     if h50 is None or p50 is None or p10 is None or h10 is None:
         return pending("needs depths 10 and 50 for highway and plain nets")
+    if not (_ces(record, "plain", 50)[1] == _ces(record, "plain", 10)[1] == _ces(record, "highway", 10)[1] == seeds):
+        return pending("depths 10 and 50 of both kinds need the same seeds")
     if len(seeds) < MIN_SEEDS:
         return pending(f"needs >= {MIN_SEEDS} seeds, got {len(seeds)}")
     claims = [
@@ -309,8 +324,7 @@ def verdict(record: dict) -> dict:
         paired_better("highway nets keep training from depth 10 to 50", "Fig. 1; abstract", floor(h50),
                       floor(h10), "final training cross-entropy", min_ratio=0.5),
     ]
-    fractions = [r["gates_fraction_below_0.5"] for r in (record.get("seeds") or {}).get("per_seed", [])
-                 if "gates_fraction_below_0.5" in r]
+    fractions = _gate_fractions(record)
     if fractions:
         claims.append(exact("transform gates closed on average (depth 50)", "Fig. 2",
                             "fraction of gate values < 0.5, min over seeds", min(fractions),
@@ -480,7 +494,11 @@ def main(argv=None) -> dict:
         "lr_search": out["searches"], "curves": out["curves"], "gates": out["gates"],
         "wallclock_s": round(out["wall"], 1),
     }
-    section = None if depths == [10, 20, 50] or args.quick else "depth-" + "-".join(map(str, depths))
+    block = "" if args.seed == 0 else f"seeds-{args.seed}-{args.seed + args.n_seeds - 1}"
+    if depths == [10, 20, 50] or args.quick:
+        section = block or None
+    else:
+        section = "depth-" + "-".join(map(str, depths)) + (f"-{block}" if block else "")
     tour = ("Seed 0's depth-50 highway net training on real MNIST digits: training cross-entropy per epoch "
             "beside the plain and residual nets, and its transform gates per layer opening and closing")
     return conclude(record, __file__, verdict, args.record, section=section, paper=PAPER, tour=tour)
