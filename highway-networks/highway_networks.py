@@ -372,7 +372,7 @@ def parse_args(argv=None):
     parser.add_argument("--depths", type=_int_list, default=[10, 20, 50],
                         help="hidden-layer counts to compare (default 10,20,50; 100 is the section depth-100)")
     parser.add_argument("--kinds", type=_kinds, default=list(KINDS), help="net kinds (default all three)")
-    parser.add_argument("--epochs", type=positive_int, default=None, help="training epochs (default 5; 4 for depth 100)")
+    parser.add_argument("--epochs", type=positive_int, default=None, help="training epochs (default 4)")
     parser.add_argument("--n-train", type=positive_int, default=4000,
                         help="training digits, the first of the 8000 (default 4000)")
     parser.add_argument("--n-test", type=positive_int, default=2000, help="test digits (default all 2000)")
@@ -391,7 +391,7 @@ def parse_args(argv=None):
     if args.quick:
         args.depths, args.n_train, args.n_test, args.epochs, args.tune_epochs = [3, 5], 500, 300, 1, 1
     if args.epochs is None:
-        args.epochs = 4 if max(args.depths) >= 100 else 5
+        args.epochs = 4
     return args
 
 
