@@ -40,7 +40,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.environments.mnist import load_mnist
-from shared.frame.experiment import (Progress, conclude, format_table, positive_int,
+from shared.frame.experiment import (Progress, conclude, finite_float, format_table, positive_int,
                                      require_seeds, stub_parser, summarize_measured)
 from shared.frame.verdict import exact, grade, judge, paired_better, pending
 from shared.networks.layers import dense, dense_backward, highway, highway_backward
@@ -376,7 +376,7 @@ def parse_args(argv=None):
     parser.add_argument("--n-train", type=positive_int, default=4000,
                         help="training digits, the first of the 8000 (default 4000)")
     parser.add_argument("--n-test", type=positive_int, default=2000, help="test digits (default all 2000)")
-    parser.add_argument("--gate-bias", type=float, default=None,
+    parser.add_argument("--gate-bias", type=finite_float, default=None,
                         help="initial transform-gate bias (default: searched over -2, -4, -6 with the learning rate)")
     parser.add_argument("--tune-epochs", type=positive_int, default=2,
                         help="epochs of the hyperparameter search on the tuning seed (default 2)")
