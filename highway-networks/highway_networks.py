@@ -40,7 +40,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.environments.mnist import load_mnist
-from shared.frame.experiment import (Progress, conclude, finite_float, format_table, positive_int,
+from shared.frame.experiment import (Progress, conclude, finite_float, format_table, int_at_most, positive_int,
                                      require_seeds, stub_parser, summarize_measured)
 from shared.frame.verdict import exact, grade, judge, paired_better, pending
 from shared.networks.layers import dense, dense_backward, highway, highway_backward
@@ -366,21 +366,29 @@ def _kinds(text: str) -> list[str]:
     return values
 
 
+def _gate_bias(text: str) -> float:
+    import argparse
+    value = finite_float(text)
+    if abs(value) > 50:
+        raise argparse.ArgumentTypeError(f"{value} is outside -50..50: the logistic gate is saturated long before")
+    return value
+
+
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__.split("\n\n")[0],
                          "a 5-second run: depths 4 and 6, 600 training digits, 1 epoch")
     parser.add_argument("--depths", type=_int_list, default=[10, 20, 50],
                         help="hidden-layer counts to compare (default 10,20,50; 100 is the section depth-100)")
     parser.add_argument("--kinds", type=_kinds, default=list(KINDS), help="net kinds (default all three)")
-    parser.add_argument("--epochs", type=positive_int, default=None, help="training epochs (default 4)")
-    parser.add_argument("--n-train", type=positive_int, default=4000,
+    parser.add_argument("--epochs", type=int_at_most(200, "200 epochs of a 100-layer net take hours here"), default=None, help="training epochs (default 4)")
+    parser.add_argument("--n-train", type=int_at_most(60_000, "MNIST has 60,000 training digits"), default=4000,
                         help="training digits, the first of the 8000 (default 4000)")
-    parser.add_argument("--n-test", type=positive_int, default=2000, help="test digits (default all 2000)")
-    parser.add_argument("--gate-bias", type=finite_float, default=None,
+    parser.add_argument("--n-test", type=int_at_most(10_000, "MNIST has 10,000 test digits"), default=2000, help="test digits (default all 2000)")
+    parser.add_argument("--gate-bias", type=_gate_bias, default=None,
                         help="initial transform-gate bias (default: searched over -2, -4, -6 with the learning rate)")
-    parser.add_argument("--tune-epochs", type=positive_int, default=2,
+    parser.add_argument("--tune-epochs", type=int_at_most(50, "the search trains 9 nets per kind and depth"), default=2,
                         help="epochs of the hyperparameter search on the tuning seed (default 2)")
-    parser.add_argument("--workers", type=positive_int, default=1, help="processes over the runs (default 1)")
+    parser.add_argument("--workers", type=int_at_most(64, "one process per core is enough"), default=1, help="processes over the runs (default 1)")
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA),
                         help=f"folder of the MNIST IDX files (default {DEFAULT_DATA})")
     args = parser.parse_args(argv)
