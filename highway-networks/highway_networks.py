@@ -40,7 +40,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.environments.mnist import load_mnist
-from shared.frame.experiment import (Progress, conclude, finite_float, format_table, int_at_most, positive_int,
+from shared.frame.experiment import (Progress, conclude, finite_float, format_table, int_at_most,
                                      require_seeds, stub_parser, summarize_measured)
 from shared.frame.verdict import exact, grade, judge, paired_better, pending
 from shared.networks.layers import dense, dense_backward, highway, highway_backward
