@@ -407,8 +407,8 @@ def run(args) -> dict:
     start = time.perf_counter()
     data = load_digits(args.data_dir, args.n_train, args.n_test)
     print(f"data: {data['source']}")
-    tune_data = {**data, "x_train": data["x_train"][:2000], "y_train": data["y_train"][:2000]}
-    # the search trains on the first 2000 training digits with a seed no recorded run uses
+    tune_data = {**data, "x_train": data["x_train"][:1000], "y_train": data["y_train"][:1000]}
+    # the search trains on the first 1000 training digits with a seed no recorded run uses
     lrs, searches = {}, {}
     for depth in args.depths:
         for kind in args.kinds:
