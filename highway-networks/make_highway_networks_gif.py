@@ -54,9 +54,10 @@ def frame(batches_seen, per_epoch, epoch_ce, running, t, depth, epochs, recorded
     ax.set_title(f"{depth} layers: training cross-entropy", fontsize=9)
     ax = fig.add_subplot(grid[1])
     m = t.mean(axis=1)                                      # (blocks, units)
-    im = ax.imshow(m, aspect="auto", cmap="viridis", vmin=0, vmax=1, origin="lower",
+    from matplotlib.colors import LogNorm
+    im = ax.imshow(np.maximum(m, 1e-4), aspect="auto", cmap="viridis", norm=LogNorm(1e-4, 1.0), origin="lower",
                    extent=(-0.5, m.shape[1] - 0.5, 1.5, m.shape[0] + 1.5))
-    fig.colorbar(im, ax=ax, fraction=0.046, label="mean T over 500 test digits")
+    fig.colorbar(im, ax=ax, fraction=0.046, label="mean T over 500 test digits (log)")
     ax.set_xlabel("unit of the layer")
     ax.set_ylabel("highway layer")
     ax.set_title("transform gates per unit", fontsize=9)
@@ -64,8 +65,12 @@ def frame(batches_seen, per_epoch, epoch_ce, running, t, depth, epochs, recorded
     layers = np.arange(2, len(m) + 2)
     spread = t.mean(axis=2).std(axis=1)
     ax.plot(m.mean(axis=1), layers, color="C2")
-    ax.fill_betweenx(layers, m.mean(axis=1) - spread, m.mean(axis=1) + spread, color="C2", alpha=0.25)
-    ax.set_xlim(0, 1)
+    ax.fill_betweenx(layers, np.maximum(m.mean(axis=1) - spread, 1e-5), m.mean(axis=1) + spread, color="C2",
+                     alpha=0.25)
+    ax.axvline(1 / (1 + np.exp(6)), color="0.5", ls=":", lw=1, label="T at b_T = -6")
+    ax.set_xscale("log")
+    ax.set_xlim(1e-4, 1)
+    ax.legend(fontsize=6.5, loc="upper right")
     ax.set_ylim(1.5, len(m) + 1.5)
     ax.set_xlabel("mean T (band: spread over digits)")
     ax.set_title("gate activity per layer", fontsize=9)

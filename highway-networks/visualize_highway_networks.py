@@ -127,15 +127,15 @@ def gates_figure(record, out):
     g = gates.get("d50") or gates[max(gates, key=lambda k: int(k[1:]))]
     depth = len(g["mean_per_layer"]) + 1
     fig, axes = plt.subplots(1, 4, figsize=(14, 4.2), gridspec_kw={"width_ratios": [1, 1, 1, 0.55]})
-    panels = [(np.array(g["bias"]), "transform-gate biases b_T", "RdBu_r", None),
-              (np.array(g["unit_mean"]), "mean gate T over 1000 test digits", "viridis", (0, 1)),
-              (np.array(g["one_example"]), f"T for one test digit (a {g['one_example_label']})", "viridis", (0, 1))]
-    for ax, (m, title, cmap, lim) in zip(axes[:3], panels):
-        if lim is None:
-            v = np.abs(m).max()
-            lim = (-v, v)
-        im = ax.imshow(m, aspect="auto", cmap=cmap, vmin=lim[0], vmax=lim[1], origin="lower",
-                       extent=(-0.5, m.shape[1] - 0.5, 1.5, m.shape[0] + 1.5))
+    from matplotlib.colors import LogNorm
+    log = LogNorm(vmin=1e-4, vmax=1.0)
+    panels = [(np.array(g["bias"]), "transform-gate biases b_T after training", "RdBu_r", None),
+              (np.array(g["unit_mean"]), "mean gate T over 1000 test digits (log colour)", "viridis", log),
+              (np.array(g["one_example"]), f"T for one test digit (a {g['one_example_label']})", "viridis", log)]
+    for ax, (m, title, cmap, norm) in zip(axes[:3], panels):
+        kw = {"norm": norm} if norm is not None else {"vmin": m.min(), "vmax": m.max()}
+        im = ax.imshow(np.maximum(m, 1e-4) if norm is not None else m, aspect="auto", cmap=cmap, origin="lower",
+                       extent=(-0.5, m.shape[1] - 0.5, 1.5, m.shape[0] + 1.5), **kw)
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("unit (block) of the layer")
         fig.colorbar(im, ax=ax, fraction=0.046)
@@ -148,7 +148,8 @@ def gates_figure(record, out):
     axes[3].set_title("mean T per layer,\nby digit class", fontsize=9)
     fig.colorbar(im, ax=axes[3], fraction=0.08)
     fig.suptitle(f"Seed 0's trained {depth}-layer highway net: transform gates (cf. the paper's Fig. 2); "
-                 f"{100 * g['fraction_below_0.5']:.0f}% of gate values below 0.5", fontsize=10)
+                 f"{100 * g['fraction_below_0.5']:.0f}% of gate values below 0.5, mean T "
+                 f"{np.mean(g['mean_per_layer']):.4f}", fontsize=10)
     fig.tight_layout()
     save_png(fig, out / "gates_depth50.png", dpi=80)
     plt.close(fig)
@@ -164,8 +165,9 @@ def gates_per_layer(record, out):
         m, s = np.array(g["mean_per_layer"]), np.array(g["std_across_examples_per_layer"])
         layers = np.arange(2, len(m) + 2)
         ax.plot(layers, m, color=f"C{i}", lw=1.8, label=f"{key[1:]} layers")
-        ax.fill_between(layers, m - s, m + s, color=f"C{i}", alpha=0.2)
+        ax.fill_between(layers, np.maximum(m - s, 1e-5), m + s, color=f"C{i}", alpha=0.2)
     ax.set_xscale("log")
+    ax.set_yscale("log")
     ax.set_xlabel("highway layer")
     ax.set_ylabel("mean transform gate T (test digits)")
     ax.set_title("Gate activity per layer after training, seed 0 (band: spread across digits)", fontsize=9)
