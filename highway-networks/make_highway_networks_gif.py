@@ -30,7 +30,7 @@ def setting(record: dict | None, depth: int):
         for row in record["tables"][0]["rows"]:
             if row[0] == "highway" and row[1] == depth:
                 return float(row[3]), float(row[4]), record["config"]["epochs"], record["config"]["n_train"]
-    return 0.1, -4.0, 1, 500
+    return 0.1, -4.0, 3, 500
 
 
 def frame(batches_seen, per_epoch, epoch_ce, running, t, depth, epochs, recorded_curves):
@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     recorded_curves = {}
     for part in [record or {}] + [v for v in (record or {}).values() if isinstance(v, dict) and "curves" in v]:
         recorded_curves.update({k: v for k, v in (part.get("curves") or {}).items() if k.endswith(f"_d{depth}")})
-    every = 8 if not args.quick else 2
+    every = 8 if not args.quick else 1
     frames, running, seen = [], [], 0
     frames.append(frame_of(frame(0, per_epoch, epoch_ce, running, hn.forward(p, "highway", data["x_test"])[2],
                                  depth, epochs, recorded_curves), dpi=60))
