@@ -264,7 +264,8 @@ class Config:
     ctc_epochs: int = 15
     odyss_neurons: int = 48
     odyss_think: int = 2
-    max_expansions: int = 2000  # prefix search budget per utterance
+    max_expansions: int = 500   # prefix search budget per section
+    blank_threshold: float = 0.9999   # sections split where the blank's probability exceeds this (2006, Sec. 3.2)
 
 
 ARCHS = ("BLSTM", "BRNN", "LSTM", "RNN", "MLP")
@@ -379,13 +380,31 @@ def label_error(decoded, targets) -> float:
 BLANK = K   # the CTC blank is the last output; phonemes keep their indices 0..K-1
 
 
+def segmented_prefix_search(log_y, threshold: float, max_expansions: int):
+    """Prefix search on the sections between frames whose blank probability exceeds ``threshold`` (the 2006
+    paper's heuristic, Sec. 3.2: the output is split where a blank is almost certain and each section is
+    searched alone; such a frame separates the sections' labels, so their labellings concatenate).
+    Returns (labelling, every section exact)."""
+    sure = np.flatnonzero(np.exp(log_y[:, BLANK]) > threshold)
+    cuts = [0] + [int(t) for t in sure] + [len(log_y)]
+    out, exact = [], True
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        a = a + 1 if a in sure else a           # the sure-blank frame itself carries no label
+        if b - a <= 0:
+            continue
+        lab, _, ok = prefix_search_decode(log_y[a:b], blank=BLANK, max_expansions=max_expansions)
+        out.extend(int(v) for v in lab)
+        exact &= bool(ok)
+    return np.asarray(out, dtype=int), exact
+
+
 def ctc_decode(net, x, lengths, cfg: Config):
     logits = net.forward(x, lengths)
     best = best_path_decode(logits, lengths, blank=BLANK)
     log_y = log_softmax(logits)
     prefix, exact = [], 0
     for b in range(len(lengths)):
-        lab, _, ok = prefix_search_decode(log_y[b, :lengths[b]], blank=BLANK, max_expansions=cfg.max_expansions)
+        lab, ok = segmented_prefix_search(log_y[b, :lengths[b]], cfg.blank_threshold, cfg.max_expansions)
         prefix.append(lab)
         exact += bool(ok)
     return best, prefix, exact, logits
