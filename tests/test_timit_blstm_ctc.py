@@ -168,8 +168,11 @@ def test_verdict_partial_when_brnn_beats_blstm():
     assert v["value"] == "partial" and "BLSTM < BRNN" in v["reason"]
 
 
-def test_verdict_pending_below_ten_seeds():
+def test_verdict_pending_below_the_minimum_seeds():
     assert tb.verdict(_record(PAPERLIKE, 0.0, n=9))["value"] == "pending"
+    rec = _record(PAPERLIKE, 0.0)
+    rec["ctc"]["seeds"]["per_seed"] = rec["ctc"]["seeds"]["per_seed"][:4]
+    assert tb.verdict(rec)["value"] == "pending"
     rec = _record(PAPERLIKE, 0.0)
     rec.pop("ctc")
     assert tb.verdict(rec)["value"] == "pending"
