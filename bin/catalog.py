@@ -340,6 +340,8 @@ PAPER_URLS = {
         "https://papers.nips.cc/paper_files/paper/2015/hash/215a71a12769b056c3c32e7299f1c5ed-Abstract.html",
     "Recurrent world models facilitate policy evolution":
         "https://papers.nips.cc/paper_files/paper/2018/hash/2de5d16682c3c35007e4e92982f1a2ba-Abstract.html",
+    "Connectionist temporal classification: labelling unsegmented sequence data with recurrent neural networks":
+        "https://doi.org/10.1145/1143844.1143891",
 }
 
 
