@@ -9,8 +9,8 @@ from hypothesis import given, settings, strategies as st
 
 import shared  # noqa: F401
 from shared.frame.gradcheck import check_gradients
-from shared.networks.ctc import (best_path_decode, collapse, ctc_loss, ctc_loss_backward, log_softmax,
-                                 prefix_search_decode, token_passing_decode)
+from shared.networks.ctc import (best_path_decode, collapse, ctc_loss, ctc_loss_backward, edit_distance, label_error,
+                                 log_softmax, prefix_search_decode, token_passing_decode)
 
 
 def brute_force(log_y: np.ndarray, blank: int = 0) -> dict:
@@ -176,3 +176,21 @@ def test_refusals():
         ctc_loss(logits, [])
     with pytest.raises(ValueError, match=r"\(B, T, K\)"):
         ctc_loss(np.zeros((3, 3)), [np.array([1])])
+
+
+def test_label_error_rate_is_edit_distance_over_target_length():
+    assert edit_distance([1, 2, 3], [1, 3]) == 1 and edit_distance([], [4, 5]) == 2
+    assert edit_distance("kitten", "sitting") == 3
+    assert label_error([[1, 2], [3]], [[1, 2, 4], [3]]) == pytest.approx(1 / 4)
+    with pytest.raises(ValueError):
+        label_error([[1]], [[]])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 3), max_size=7), st.lists(st.integers(0, 3), max_size=7),
+       st.lists(st.integers(0, 3), max_size=7))
+def test_edit_distance_is_a_metric_bounded_by_the_lengths(a, b, c):
+    d = edit_distance(a, b)
+    assert d == edit_distance(b, a) and (d == 0) == (a == b)
+    assert abs(len(a) - len(b)) <= d <= max(len(a), len(b))
+    assert edit_distance(a, c) <= d + edit_distance(b, c)

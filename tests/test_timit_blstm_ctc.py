@@ -88,11 +88,6 @@ def test_brnn_backward_direction_sees_the_future():
     assert np.allclose(lstm.forward(x)[0, :5], lstm.forward(x2)[0, :5])   # a unidirectional net does not
 
 
-def test_label_error_rate_is_edit_distance_over_target_length():
-    assert tb.edit_distance([1, 2, 3], [1, 3]) == 1 and tb.edit_distance([], [4, 5]) == 2
-    assert tb.label_error([[1, 2], [3]], [[1, 2, 4], [3]]) == pytest.approx(1 / 4)
-
-
 def test_prefix_search_beats_best_path_on_a_handmade_output():
     # two frames, labels a (0) and blank: best path is the blank path ("" at 0.36), but "a" sums to 0.64
     y = np.full((2, tb.K + 1), 1e-9)

@@ -21,6 +21,7 @@ import numpy as np
 
 import timit_blstm_ctc as tb
 from shared.frame.figures import figure_parser, frame_of, save_gif
+from shared.networks.ctc import edit_distance
 
 WATCH = 0
 
@@ -56,8 +57,8 @@ def frame(x, labels, target, epoch, probs, cfg) -> plt.Figure:
     log_y = np.log(np.maximum(probs, 1e-300))
     best = tb.best_path_decode(log_y[None], blank=tb.BLANK)[0]
     prefix, _ = tb.segmented_prefix_search(log_y, cfg.blank_threshold, cfg.max_expansions)
-    lb = tb.edit_distance(best, target) / len(target)
-    lp = tb.edit_distance(prefix, target) / len(target)
+    lb = edit_distance(best, target) / len(target)
+    lp = edit_distance(prefix, target) / len(target)
     axes[2].set_title(f"target {' '.join(map(str, target))} | best path: {lb:.2f} LER | prefix search: {lp:.2f} LER",
                       fontsize=8)
     axes[2].legend(loc="center right", fontsize=7)

@@ -33,7 +33,8 @@ from shared.frame.experiment import (Progress, conclude, format_table, int_at_mo
                                      require_seeds, stub_parser, summarize_measured)
 from shared.frame.gradcheck import check_gradients, gradcheck_report
 from shared.frame.verdict import grade, judge, mean_below, paired_better, pending
-from shared.networks.ctc import best_path_decode, ctc_loss, ctc_loss_backward, log_softmax, prefix_search_decode
+from shared.networks.ctc import (best_path_decode, ctc_loss, ctc_loss_backward, label_error,
+                                 log_softmax, prefix_search_decode)
 from shared.networks.mlp import MLP
 from shared.networks.odyssnet import OdyssNet
 from shared.networks.optim import Adam, clip_global_norm
@@ -361,20 +362,6 @@ def train_framewise(arch: str, seed: int, cfg: Config, data, curve_every: int = 
 
 
 ARCHS_ALL = ARCHS + ("OdyssNet",)
-
-
-def edit_distance(a, b) -> int:
-    a, b = list(a), list(b)
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
-
-
-def label_error(decoded, targets) -> float:
-    return sum(edit_distance(d, t) for d, t in zip(decoded, targets)) / sum(len(t) for t in targets)
 
 
 BLANK = K   # the CTC blank is the last output; phonemes keep their indices 0..K-1

@@ -16,6 +16,9 @@ extended labelling z' (z with a blank before, between and after its labels: leng
 - ``prefix_search_decode(log_probs (T, K), blank, max_expansions)``: the most probable labelling by
   best-first search over prefixes (Sec. 3.2, Fig. 2): exact when it ends within its budget.
 - ``collapse(path, blank)``: the map B.
+- ``edit_distance(a, b)`` and ``label_error(decoded, targets)``: the label error rate of Sec. 5.1, total
+  edit distance (substitutions, insertions, deletions) over the total target length; word error rates
+  take word sequences.
 
 Frames past a sequence's length are ignored (their gradient is zero). A labelling needs at least
 |z| + (number of adjacent repeats) frames; a shorter sequence is refused.
@@ -338,3 +341,22 @@ def token_passing_decode(log_probs, words, blank: int = 0, log_unigram=None, log
         sequence.append(word)
         token = parent[t, kind, word]
     return sequence[::-1], float(ends[best])
+
+
+def edit_distance(a, b) -> int:
+    """Levenshtein distance between two sequences (substitutions, insertions and deletions cost 1)."""
+    a, b = list(a), list(b)
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        diagonal, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (ca != cb))
+    return row[-1]
+
+
+def label_error(decoded, targets) -> float:
+    """Total edit distance over total target length (the label error rate, 2006 Sec. 5.1)."""
+    total = sum(len(t) for t in targets)
+    if total == 0:
+        raise ValueError("label_error needs at least one target label")
+    return sum(edit_distance(d, t) for d, t in zip(decoded, targets)) / total
