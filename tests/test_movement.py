@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from shared.frame.movement import (Trace, block_cost, price_events, sqrt_ceil_sum, sqrt_ceil_sums, trace_arrays,
-                                   trace_events)
+from shared.frame.movement import (Tape, Trace, block_cost, price_events, sqrt_ceil_sum, sqrt_ceil_sums,
+                                   trace_arrays, trace_events)
 
 
 @given(st.integers(0, 5000))
@@ -191,3 +191,192 @@ def test_refusals():
     trace.op([a], 4)
     with pytest.raises(ValueError, match="before the first instruction"):
         trace.argument(4)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The array-level meter (Tape) against the element-level reference: the same loop nests written as plain
+# Python loops over Trace instructions, then priced by the Fenwick replay.
+
+def loaded(trace, shape, itemsize):
+    ids = np.empty(shape, dtype=object)
+    for index in np.ndindex(shape):
+        ids[index] = trace.argument(itemsize)
+    return ids
+
+
+def reference_map(trace, *arrays):
+    shaped = np.broadcast_arrays(*[np.asarray(a, dtype=object) for a in arrays])
+    out = np.empty(shaped[0].shape, dtype=object)
+    for index in np.ndindex(out.shape):
+        reads = [int(s[index]) for s in shaped]
+        out[index] = trace.op(reads, max(trace.sizes[v] for v in reads))
+    return out
+
+
+def reference_reduce(trace, x, axis):
+    x = np.moveaxis(np.asarray(x, dtype=object), axis, -1)
+    out = np.empty(x.shape[:-1], dtype=object)
+    for index in np.ndindex(out.shape):
+        running = x[index][0]
+        for value in x[index][1:]:
+            running = trace.op([running, value], max(trace.sizes[running], trace.sizes[value]))
+        out[index] = running
+    return out
+
+
+def reference_matmul(trace, a, b, order):
+    size = max(trace.sizes[v] for v in list(a.ravel()) + list(b.ravel()))
+    out = np.empty((a.shape[0], b.shape[1]), dtype=object)
+    for i in range(a.shape[0]):
+        if order == "ijk":
+            for j in range(b.shape[1]):
+                running = trace.op([a[i, 0], b[0, j]], size)
+                for k in range(1, a.shape[1]):
+                    product = trace.op([a[i, k], b[k, j]], size)
+                    running = trace.op([running, product], size)
+                out[i, j] = running
+        else:
+            for k in range(a.shape[1]):
+                for j in range(b.shape[1]):
+                    product = trace.op([a[i, k], b[k, j]], size)
+                    out[i, j] = product if k == 0 else trace.op([out[i, j], product], size)
+    return out
+
+
+def random_program(seed):
+    """A random program of maps, reductions and matmuls over small arrays, run on a Tape and on a Trace."""
+    rng = np.random.default_rng(seed)
+    tape, trace = Tape(), Trace()
+    pool = []
+    for _ in range(rng.integers(1, 4)):
+        shape = tuple(int(d) for d in rng.integers(1, 4, size=rng.integers(1, 3)))
+        dtype = rng.choice([np.int8, np.float32, np.float64])
+        pool.append((tape.argument(shape, dtype), loaded(trace, shape, np.dtype(dtype).itemsize)))
+    for _ in range(rng.integers(1, 8)):
+        kind = rng.choice(["map", "map2", "reduce", "matmul"])
+        x, rx = pool[rng.integers(len(pool))]
+        if kind == "map":
+            pool.append((tape.map(x), reference_map(trace, rx)))
+        elif kind == "map2":
+            y, ry = pool[rng.integers(len(pool))]
+            try:
+                np.broadcast_shapes(x.shape, y.shape)
+            except ValueError:
+                y, ry = y.ravel()[:1], ry.ravel()[:1]                            # broadcast one element
+            pool.append((tape.map(x, y), reference_map(trace, rx, ry)))
+        elif kind == "reduce":
+            axis = int(rng.integers(x.ndim))
+            if x.ndim == 1:
+                x, rx = x[None, :], rx[None, :]
+            pool.append((tape.reduce(x, axis=axis), reference_reduce(trace, rx, axis)))
+        else:
+            x2, rx2 = (x, rx) if x.ndim == 2 else (x[None, :], rx[None, :])
+            y, ry = pool[rng.integers(len(pool))]
+            y2, ry2 = (y, ry) if y.ndim == 2 else (y[:, None], ry[:, None])
+            if y2.shape[0] != x2.shape[1]:
+                y2, ry2 = x2.T, rx2.T                                            # x x^T always fits
+            order = str(rng.choice(["ijk", "ikj"]))
+            pool.append((tape.matmul(x2, y2, order), reference_matmul(trace, rx2, ry2, order)))
+    return tape, trace
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 10_000), st.booleans())
+def test_the_array_meter_equals_the_element_reference_on_random_programs(seed, liveness):
+    tape, trace = random_program(seed)
+    fast, reference = tape.price(liveness), trace.price(liveness)
+    assert fast.total == reference.total and fast.bytes_read == reference.bytes_read
+    assert fast.per_instruction[len(trace.arguments):] == reference.per_instruction
+    assert tape.instructions == len(trace.instructions)
+
+
+@pytest.mark.parametrize("order, published", [("ijk", 948), ("ikj", 1016)])
+def test_the_array_meter_reproduces_the_published_matmul_costs(order, published):
+    tape = Tape()
+    a, b = tape.argument((4, 4), np.int8), tape.argument((4, 4), np.int8)
+    tape.matmul(a, b, order)
+    assert tape.price(liveness=False).total == published
+    tape = Tape()
+    a, x = tape.argument((4, 4), np.int8), tape.argument(4, np.int8)
+    tape.matmul(a, x)
+    assert tape.price(liveness=False).total == 194                           # A @ x, row order
+    tape = Tape()
+    a, x = tape.argument((4, 4), np.int8), tape.argument(4, np.int8)
+    tape.matmul(x, a)
+    assert tape.price(liveness=False).total == 191                           # x^T @ A, column order
+
+
+def sigmoid_scalar(v):
+    return v.sigmoid()
+
+
+def test_one_lstm_step_and_one_odyssnet_step_as_scalar_loops_and_on_the_tape():
+    """Scalar kernels (Scalar arithmetic, one loop per array operation, as the tape runs them) against the
+    tape's array operations: the same instructions in the same order, so the same cost."""
+    rng = np.random.default_rng(0)
+    n_in, hidden = 2, 3
+    # LSTM: z = W [x; h] + b, gates by sigmoid/tanh, c' = f c + i g, h' = o tanh(c')
+    trace = Trace()
+    W, xh, b, c = trace_arrays(trace, rng.normal(size=(4 * hidden, n_in + hidden)),
+                               rng.normal(size=n_in + hidden), rng.normal(size=4 * hidden), rng.normal(size=hidden))
+    z = [accumulate(W[r, k] * xh[k] for k in range(n_in + hidden)) for r in range(4 * hidden)]
+    z = [z[r] + b[r] for r in range(4 * hidden)]
+    gates = [v.sigmoid() for v in z[:3 * hidden]] + [v.tanh() for v in z[3 * hidden:]]
+    i, f, o, g = (gates[k * hidden:(k + 1) * hidden] for k in range(4))
+    fc = [f[u] * c[u] for u in range(hidden)]
+    ig = [i[u] * g[u] for u in range(hidden)]
+    c_new = [fc[u] + ig[u] for u in range(hidden)]
+    squashed = [v.tanh() for v in c_new]
+    [o[u] * squashed[u] for u in range(hidden)]
+    tape = Tape()
+    tW, txh, tb, tc = (tape.argument(s, np.float64) for s in [(4 * hidden, n_in + hidden), n_in + hidden,
+                                                                 4 * hidden, hidden])
+    tz = tape.map(tape.matmul(tW, txh), tb)
+    tgates = np.concatenate([tape.map(tz[:3 * hidden]), tape.map(tz[3 * hidden:])])
+    ti, tf, to, tg = (tgates[k * hidden:(k + 1) * hidden] for k in range(4))
+    tc_new = tape.map(tape.map(tf, tc), tape.map(ti, tg))
+    tape.map(to, tape.map(tc_new))
+    for liveness in (True, False):
+        assert tape.price(liveness).total == trace.price(liveness).total
+    # OdyssNet (shared.networks.odyssnet, no gates): pre = h W + B, z = phi_m(h * mf) + pre, a = phi(z),
+    # h' = a / sqrt(sum(a^2) / n + eps) * gamma
+    n = 4
+    trace = Trace()
+    h, W, B, mf, gamma = trace_arrays(trace, rng.normal(size=n), rng.normal(size=(n, n)), rng.normal(size=n),
+                                      rng.normal(size=n), rng.normal(size=n))
+    pre = [accumulate(h[k] * W[k, j] for k in range(n)) for j in range(n)]
+    pre = [pre[j] + B[j] for j in range(n)]
+    q_mem = [h[j] * mf[j] for j in range(n)]
+    mem = [v.tanh() for v in q_mem]
+    z = [mem[j] + pre[j] for j in range(n)]
+    act = [v.tanh() for v in z]
+    square = [v * v for v in act]
+    inv_rms = 1.0 / (accumulate(square) / n + 1e-6)     # the square root is one more unary op: left out
+    norm = [act[j] * inv_rms for j in range(n)]
+    [norm[j] * gamma[j] for j in range(n)]
+    tape = Tape()
+    th, tW, tB, tmf, tgamma = (tape.argument(s, np.float64) for s in [n, (n, n), n, n, n])
+    tpre = tape.map(tape.matmul(th, tW), tB)
+    tmem = tape.map(tape.map(th, tmf))
+    tact = tape.map(tape.map(tmem, tpre))
+    tsum = tape.reduce(tape.map(tact, tact))
+    tinv = tape.map(tape.map(tape.map(tsum)))
+    tape.map(tape.map(tact, tinv), tgamma)
+    for liveness in (True, False):
+        assert tape.price(liveness).total == trace.price(liveness).total
+
+
+def test_tape_refusals():
+    tape = Tape()
+    a = tape.argument((2, 3))
+    with pytest.raises(ValueError, match="do not match"):
+        tape.matmul(a, a)
+    with pytest.raises(ValueError, match="order"):
+        tape.matmul(a, a.T, order="kji")
+    with pytest.raises(TypeError, match="value ids"):
+        tape.map(np.zeros(3))
+    with pytest.raises(ValueError, match="does not exist"):
+        tape.map(np.array([99]))
+    tape.map(a)
+    with pytest.raises(ValueError, match="before the first operation"):
+        tape.argument(3)
