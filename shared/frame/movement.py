@@ -381,7 +381,8 @@ class Tape:
       output element, acc = a[i,0] b[0,j], then p = a[i,k] b[k,j] and acc = acc + p for k = 1..K-1. Order
       ikj (rows of b streamed): for each i, k, j the product, accumulated into the row's partial sums.
 
-    ``argument(shape, dtype)`` loads an array (C order, free); ``price(liveness)`` -> ``Cost``, the same as
+    ``argument(shape, dtype)`` loads an array (C order, free); ``zeros(shape, dtype)`` writes a fresh one
+    (free: an instruction with no reads per element); ``price(liveness)`` -> ``Cost``, the same as
     the Trace of a scalar loop nest written the same way (tested), computed by ``price_events``.
     ``instructions`` counts the arithmetic operations (the FLOPs of the loop nest).
     """
@@ -438,6 +439,13 @@ class Tape:
         shape = tuple(int(s) for s in np.atleast_1d(np.asarray(shape, dtype=np.int64)))
         ids = self._new(int(np.prod(shape)) if shape else 1, np.dtype(dtype).itemsize)
         self._loads.append(ids)
+        return ids.reshape(shape)
+
+    def zeros(self, shape, dtype=np.float32) -> np.ndarray:
+        """A fresh array written without reading anything (``np.zeros``): its values cost nothing to make."""
+        shape = tuple(int(s) for s in np.atleast_1d(np.asarray(shape, dtype=np.int64)))
+        ids = self._new(int(np.prod(shape)) if shape else 1, np.dtype(dtype).itemsize)
+        self._emit(np.zeros((len(ids), 0), np.int64), ids)
         return ids.reshape(shape)
 
     def map(self, *arrays, itemsize: int | None = None) -> np.ndarray:

@@ -1,0 +1,249 @@
+"""The training steps of the catalog's standard networks written on a movement Tape (issue 21).
+
+Each function loads a network's parameters, optimiser state and one batch as Tape arguments and records
+one training step as numpy would run it, one array operation at a time: forward pass, loss gradient,
+backward pass (backpropagation through time for the recurrent nets), parameter update. The result prices
+with ``tape.price()`` (ByteDMD's LRU-stack cost) and counts FLOPs in ``tape.instructions``. The programs
+follow the shapes and the order of operations of shared.networks (dense layers, ``LSTM`` variant "V" with
+forget gate, the OdyssNet core without gates or Hebbian paths); they are models of those steps at the
+level of array operations, not traces of the code, and say what they leave out.
+
+- ``mlp_step(tape, sizes, batch, optimizer, itemsize)``: a stack of dense layers (tanh-like hidden units,
+  linear outputs), squared-error or softmax gradient ``y - t``.
+- ``rnn_step(tape, n_in, hidden, n_out, steps, batch, ...)``: Elman net with a read-out at every step.
+- ``lstm_step(tape, n_in, hidden, n_out, steps, batch, ...)``: LSTM (input, forget, output gates; cell
+  input and output squashed), a read-out at every step.
+- ``odyssnet_step(tape, neurons, n_in, n_out, steps, batch, ...)``: the OdyssNet core (pre = h W + B,
+  memory feedback phi_m(h * mf), activation, StepNorm), inputs injected into the first neurons, outputs
+  read from the last.
+
+Optimisers: "sgd" (w - lr g: one instruction per weight) or "adam" (m, v and w: three).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shared.frame.movement import Tape
+
+OPTIMIZERS = ("sgd", "adam")
+
+
+def _itemsize_dtype(itemsize: int):
+    return {2: np.float16, 4: np.float32, 8: np.float64}[itemsize]
+
+
+def _parameters(tape: Tape, shapes: dict, optimizer: str, itemsize: int) -> tuple[dict, dict]:
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    dtype = _itemsize_dtype(itemsize)
+    params = {name: tape.argument(shape, dtype) for name, shape in shapes.items()}
+    state = {}
+    if optimizer == "adam":
+        state = {f"{moment}.{name}": tape.argument(shape, dtype) for moment in ("m", "v")
+                 for name, shape in shapes.items()}
+    return params, state
+
+
+def _update(tape: Tape, params: dict, grads: dict, state: dict, optimizer: str) -> dict:
+    """One optimiser step over every parameter (numpy order: parameter by parameter)."""
+    new = {}
+    for name, w in params.items():
+        g = grads[name]
+        if optimizer == "sgd":
+            new[name] = tape.map(w, g)                            # w - lr g
+        else:
+            m = tape.map(state[f"m.{name}"], g)                   # b1 m + (1 - b1) g
+            v = tape.map(state[f"v.{name}"], g)                   # b2 v + (1 - b2) g^2
+            new[name] = tape.map(w, m, v)                         # w - lr m / (sqrt v + eps)
+    return new
+
+
+def _accumulate(tape: Tape, total, term):
+    return term if total is None else tape.map(total, term)
+
+
+def mlp_step(tape: Tape, sizes, batch: int = 1, optimizer: str = "sgd", itemsize: int = 8) -> Tape:
+    """One step of a dense stack ``sizes`` = (inputs, hidden..., outputs) on a batch (B, inputs)."""
+    sizes = [int(s) for s in sizes]
+    if len(sizes) < 2 or min(sizes) < 1 or batch < 1:
+        raise ValueError("mlp_step needs at least an input and an output size, all positive, and a batch")
+    shapes = {}
+    for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        shapes[f"W{layer}"], shapes[f"b{layer}"] = (n_in, n_out), (n_out,)
+    params, state = _parameters(tape, shapes, optimizer, itemsize)
+    dtype = _itemsize_dtype(itemsize)
+    target = tape.argument((batch, sizes[-1]), dtype)
+    x = tape.argument((batch, sizes[0]), dtype)
+    layers = len(sizes) - 1
+    activations = [x]
+    for layer in range(layers):
+        z = tape.map(tape.matmul(activations[-1], params[f"W{layer}"]), params[f"b{layer}"])
+        activations.append(tape.map(z) if layer < layers - 1 else z)     # hidden units squashed
+    d_a = tape.map(activations[-1], target)                               # y - t
+    grads = {}
+    for layer in reversed(range(layers)):
+        d_z = d_a if layer == layers - 1 else tape.map(d_a, activations[layer + 1])   # f'(z) from f(z)
+        grads[f"W{layer}"] = tape.matmul(activations[layer].T, d_z)
+        grads[f"b{layer}"] = tape.reduce(d_z, axis=0)
+        if layer:
+            d_a = tape.matmul(d_z, params[f"W{layer}"].T)
+    _update(tape, params, grads, state, optimizer)
+    return tape
+
+
+def _sequence_arguments(tape, shapes, optimizer, itemsize, steps, batch, n_in, n_out):
+    if min(steps, batch, n_in, n_out) < 1:
+        raise ValueError("steps, batch, inputs and outputs must be positive")
+    params, state = _parameters(tape, shapes, optimizer, itemsize)
+    dtype = _itemsize_dtype(itemsize)
+    targets = tape.argument((steps, batch, n_out), dtype)
+    inputs = tape.argument((steps, batch, n_in), dtype)
+    return params, state, inputs, targets
+
+
+def rnn_step(tape: Tape, n_in: int, hidden: int, n_out: int, steps: int, batch: int = 1,
+             optimizer: str = "sgd", itemsize: int = 8) -> Tape:
+    """One BPTT step of an Elman net h_t = tanh(x_t W + h_{t-1} U + b), y_t = h_t V + c."""
+    shapes = {"W": (n_in, hidden), "U": (hidden, hidden), "b": (hidden,), "V": (hidden, n_out), "c": (n_out,)}
+    p, state, xs, ts = _sequence_arguments(tape, shapes, optimizer, itemsize, steps, batch, n_in, n_out)
+    hs, ys = [None], []
+    for t in range(steps):
+        z = tape.matmul(xs[t], p["W"])
+        if hs[-1] is not None:
+            z = tape.map(z, tape.matmul(hs[-1], p["U"]))
+        hs.append(tape.map(tape.map(z, p["b"])))
+        ys.append(tape.map(tape.matmul(hs[-1], p["V"]), p["c"]))
+    grads = dict.fromkeys(shapes)
+    d_h_next = None
+    for t in reversed(range(steps)):
+        d_y = tape.map(ys[t], ts[t])
+        grads["V"] = _accumulate(tape, grads["V"], tape.matmul(hs[t + 1].T, d_y))
+        grads["c"] = _accumulate(tape, grads["c"], tape.reduce(d_y, axis=0))
+        d_h = tape.matmul(d_y, p["V"].T)
+        if d_h_next is not None:
+            d_h = tape.map(d_h, d_h_next)
+        d_z = tape.map(d_h, hs[t + 1])                                    # (1 - h^2) d_h
+        grads["W"] = _accumulate(tape, grads["W"], tape.matmul(xs[t].T, d_z))
+        grads["b"] = _accumulate(tape, grads["b"], tape.reduce(d_z, axis=0))
+        if hs[t] is not None:
+            grads["U"] = _accumulate(tape, grads["U"], tape.matmul(hs[t].T, d_z))
+            d_h_next = tape.matmul(d_z, p["U"].T)
+    if grads["U"] is None:                                                # one step: U gets a zero gradient
+        grads["U"] = tape.zeros(shapes["U"], _itemsize_dtype(itemsize))
+    _update(tape, p, grads, state, optimizer)
+    return tape
+
+
+def lstm_step(tape: Tape, n_in: int, hidden: int, n_out: int, steps: int, batch: int = 1,
+              optimizer: str = "sgd", itemsize: int = 8) -> Tape:
+    """One BPTT step of an LSTM (gates i, f, o by sigmoid, cell input g by tanh, c_t = f c + i g,
+    h_t = o tanh(c_t)), read-out y_t = h_t V + d at every step; z_t = x_t W + h_{t-1} U + b holds the
+    four blocks [i f o g]."""
+    h4 = 4 * hidden
+    shapes = {"W": (n_in, h4), "U": (hidden, h4), "b": (h4,), "V": (hidden, n_out), "d": (n_out,)}
+    p, state, xs, ts = _sequence_arguments(tape, shapes, optimizer, itemsize, steps, batch, n_in, n_out)
+    cache = []
+    h = c = None
+    for t in range(steps):
+        z = tape.matmul(xs[t], p["W"])
+        if h is not None:
+            z = tape.map(z, tape.matmul(h, p["U"]))
+        z = tape.map(z, p["b"])
+        gates = tape.map(z[:, :3 * hidden])                               # sigmoid
+        g = tape.map(z[:, 3 * hidden:])                                   # tanh
+        i, f, o = gates[:, :hidden], gates[:, hidden:2 * hidden], gates[:, 2 * hidden:]
+        c_new = tape.map(i, g) if c is None else tape.map(tape.map(f, c), tape.map(i, g))
+        squashed = tape.map(c_new)
+        h_new = tape.map(o, squashed)
+        y = tape.map(tape.matmul(h_new, p["V"]), p["d"])
+        cache.append((h, c, i, f, o, g, squashed, h_new, y))
+        h, c = h_new, c_new
+    grads = dict.fromkeys(shapes)
+    d_h_next = d_c_next = None
+    for t in reversed(range(steps)):
+        h_prev, c_prev, i, f, o, g, squashed, h_t, y = cache[t]
+        d_y = tape.map(y, ts[t])
+        grads["V"] = _accumulate(tape, grads["V"], tape.matmul(h_t.T, d_y))
+        grads["d"] = _accumulate(tape, grads["d"], tape.reduce(d_y, axis=0))
+        d_h = tape.matmul(d_y, p["V"].T)
+        if d_h_next is not None:
+            d_h = tape.map(d_h, d_h_next)
+        d_o = tape.map(d_h, squashed, o)                                  # d_h tanh(c) o (1 - o)
+        d_c = tape.map(d_h, o, squashed)                                  # d_h o (1 - tanh^2 c)
+        if d_c_next is not None:
+            d_c = tape.map(d_c, d_c_next)
+        d_i = tape.map(d_c, g, i)
+        d_g = tape.map(d_c, i, g)
+        parts = [d_i]
+        if c_prev is not None:
+            parts.append(tape.map(d_c, c_prev, f))                        # d_f
+            d_c_next = tape.map(d_c, f)
+        else:
+            parts.append(tape.map(d_c, f))                                # zero: c_0 = 0
+        d_z = np.concatenate(parts + [d_o, d_g], axis=1)                  # (B, 4H), the order of z
+        grads["W"] = _accumulate(tape, grads["W"], tape.matmul(xs[t].T, d_z))
+        grads["b"] = _accumulate(tape, grads["b"], tape.reduce(d_z, axis=0))
+        if h_prev is not None:
+            grads["U"] = _accumulate(tape, grads["U"], tape.matmul(h_prev.T, d_z))
+            d_h_next = tape.matmul(d_z, p["U"].T)
+    if grads["U"] is None:
+        grads["U"] = tape.zeros(shapes["U"], _itemsize_dtype(itemsize))
+    _update(tape, p, grads, state, optimizer)
+    return tape
+
+
+def odyssnet_step(tape: Tape, neurons: int, n_in: int, n_out: int, steps: int, batch: int = 1,
+                  optimizer: str = "adam", itemsize: int = 4) -> Tape:
+    """One BPTT step of the OdyssNet core (shared.networks.odyssnet, no gates, no Hebbian paths, no
+    dropout): per thinking step pre = h W + B, z = phi_m(h mf) + pre (+ the input injected into the first
+    n_in neurons at every step), a = phi(z), h' = a / rms(a) * gamma; the loss reads the last n_out
+    neurons at every step."""
+    if n_in > neurons or n_out > neurons:
+        raise ValueError("the inputs and outputs are neurons of the core: n_in, n_out <= neurons")
+    n = neurons
+    shapes = {"W": (n, n), "B": (n,), "mf": (n,), "gamma": (n,)}
+    p, state, xs, ts = _sequence_arguments(tape, shapes, optimizer, itemsize, steps, batch, n_in, n_out)
+    cache = []
+    h = None
+    for t in range(steps):
+        if h is None:                                                     # h_0 = 0: only the bias
+            pre = tape.map(np.broadcast_to(p["B"], (batch, n)))
+            z = pre
+        else:
+            pre = tape.map(tape.matmul(h, p["W"]), p["B"])
+            mem = tape.map(tape.map(h, p["mf"]))
+            z = tape.map(mem, pre)
+        z = np.concatenate([tape.map(z[:, :n_in], xs[t]), z[:, n_in:]], axis=1)
+        act = tape.map(z)
+        sums = tape.reduce(tape.map(act, act), axis=1)
+        inv_rms = tape.map(tape.map(tape.map(sums)))                      # / n + eps, sqrt, 1 /
+        norm = tape.map(act, inv_rms[:, None])
+        h_new = tape.map(norm, p["gamma"])
+        cache.append((h, z, act, inv_rms, norm, h_new))
+        h = h_new
+    grads = dict.fromkeys(shapes)
+    d_h_next = None
+    for t in reversed(range(steps)):
+        h_prev, z, act, inv_rms, norm, h_t = cache[t]
+        d_out = tape.map(h_t[:, n - n_out:], ts[t])
+        d_h = np.concatenate([d_h_next[:, :n - n_out], tape.map(d_h_next[:, n - n_out:], d_out)], axis=1) \
+            if d_h_next is not None else np.concatenate([tape.zeros((batch, n - n_out), _itemsize_dtype(itemsize)),
+                                                         d_out], axis=1)
+        grads["gamma"] = _accumulate(tape, grads["gamma"], tape.reduce(tape.map(d_h, norm), axis=0))
+        d_norm = tape.map(d_h, p["gamma"])
+        # StepNorm backward: d_act = inv_rms (d_norm - norm mean(d_norm norm))
+        dot = tape.reduce(tape.map(d_norm, norm), axis=1)
+        d_act = tape.map(d_norm, norm, dot[:, None], inv_rms[:, None])
+        d_z = tape.map(d_act, act)                                        # phi'(z) from phi(z)
+        grads["B"] = _accumulate(tape, grads["B"], tape.reduce(d_z, axis=0))
+        if h_prev is not None:
+            grads["W"] = _accumulate(tape, grads["W"], tape.matmul(h_prev.T, d_z))
+            d_q = tape.map(d_z, h_prev, p["mf"])                          # through phi_m(h mf)
+            grads["mf"] = _accumulate(tape, grads["mf"], tape.reduce(tape.map(d_q, h_prev), axis=0))
+            d_h_next = tape.map(tape.matmul(d_z, p["W"].T), d_q, p["mf"])
+    for name in ("W", "mf"):
+        if grads[name] is None:
+            grads[name] = tape.zeros(shapes[name], _itemsize_dtype(itemsize))
+    _update(tape, p, grads, state, optimizer)
+    return tape
