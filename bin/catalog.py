@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Catalog tooling: the ordered list of all problems, and the documents generated from it.
 
-    python3 bin/catalog.py build            regenerate README table, RESULTS.md, VISUAL_TOUR.md,
+    python3 bin/catalog.py build            regenerate README table, RESULTS.md, VISUAL_TOUR.md, MOVEMENT.md,
                                             the results blocks of stub READMEs, and the book (src/)
     python3 bin/catalog.py check            non-zero exit, naming the file, if a generated document
                                             is stale or a stub breaks the contract
@@ -455,8 +455,9 @@ def render_results(root: Path = ROOT) -> str:
         "**partial**: the method works but a figure or configuration falls short (the gap is analysed "
         "in the stub's README); **qualitative**: the claimed behaviour appears, the figures differ; "
         "**no**: the claim does not hold here. *OdyssNet core*: the catalog's shared recurrent baseline "
-        "on the same problem. *Wallclock*: the recorded command (seed sweep included) on the "
-        "recording machine.",
+        "on the same problem. *Data movement to solve*: the headline method's cost (ByteDMD) to solve, "
+        "one step priced by the meter times the recorded steps to solve ([ranking](MOVEMENT.md)). "
+        "*Wallclock*: the recorded command (seed sweep included) on the recording machine.",
     ]
     for era, papers in CATALOG:
         lines += ["", f"## {era}"]
@@ -468,14 +469,90 @@ def render_results(root: Path = ROOT) -> str:
             for slug, what in problems:
                 record = load_record(slug, root)
                 if record is None:
-                    rows.append([stub_link(slug, root), verdict_text(None, slug, root), what, "", "", ""])
+                    rows.append([stub_link(slug, root), verdict_text(None, slug, root), what, "", "", "", ""])
                     continue
                 odyssnet = record.get("odyssnet", {}).get("summary", "—")
                 rows.append([stub_link(slug, root),
                              f"{record['verdict']['value']}: {record['verdict']['reason']}",
-                             record["summary"], record["paper"]["claim"], odyssnet,
+                             record["summary"], record["paper"]["claim"], odyssnet, movement_cell(record),
                              f"{record['wallclock_s']:.1f} s"])
-            lines += md_table(["Problem", "Reproduces?", "Our result", "Paper", "OdyssNet core", "Wallclock"], rows)
+            lines += md_table(["Problem", "Reproduces?", "Our result", "Paper", "OdyssNet core",
+                               "Data movement to solve", "Wallclock"], rows)
+    return "\n".join(lines) + "\n"
+
+
+def movement_cell(record: dict) -> str:
+    if "movement" not in record:
+        return "—"
+    row = record["movement"]["rows"][0]
+    if row["cost_to_solve"] is None:
+        return f"not solved ({big(row['cost'])} per {row['step']})"
+    return f"{big(row['cost_to_solve'])} ({row['row']})"
+
+
+def rank_order(values: list[float]) -> list[float]:
+    """Ranks from 1 (smallest), ties sharing their mean rank."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+def render_movement(root: Path = ROOT) -> str:
+    """MOVEMENT.md: every priced row ranked by its data movement to solve, beside its FLOP rank."""
+    priced = [(e["slug"], row) for e in entries() if implemented(e["slug"], root)
+              for record in [load_record(e["slug"], root)] if record and "movement" in record
+              for row in record["movement"]["rows"]]
+    solved = sorted([p for p in priced if p[1]["cost_to_solve"] is not None], key=lambda p: p[1]["cost_to_solve"])
+    lines = ["# Data movement", "", GENERATED_NOTE.replace("each stub's `results.json`",
+                                                           "each stub's `results.json` (`movement`)"), "",
+             "What each algorithm pays to move its data until it solves its problem (issue 21). The meter "
+             "(`shared.frame.movement`, see [the shared package](shared/README.md#data-movement-sharedframemovement)) "
+             "prices one step of a row, its training step, search step or program evaluation at the headline "
+             "size, under ByteDMD's rules: memory is one LRU stack of bytes, reading a byte at depth d costs "
+             "ceil(sqrt(d)), writes are free, dead values leave the stack. Each numpy operation is charged as its "
+             "loop nest would read, one operation at a time. *Cost to solve* is one step's cost times the steps "
+             "the recorded run needed (the median over solved seeds unless the row says otherwise). The costs are "
+             "exact integers, the same on every machine. `python3 bin/movement.py SLUG` prices a stub's rows; "
+             "`--plot` redraws the figure.", ""]
+    covered = sorted({slug for slug, _ in priced})
+    done = [e["slug"] for e in entries() if implemented(e["slug"], root)]
+    lines += [f"{len(covered)} of {len(done)} implemented problems priced so far, {len(priced)} rows "
+              f"({len(solved)} with a cost to solve).", ""]
+    if (root / "movement.png").exists() and solved:
+        lines += ["![Cost to solve per row, log scale](movement.png)", ""]
+    if solved:
+        flops_rank = rank_order([row["flops_to_solve"] for _, row in solved])
+        rows = [[str(i + 1), f"[{slug}]({slug}/README.md)", row["row"], row["family"], big(row["cost_to_solve"]),
+                 big(row["flops_to_solve"]), format_value(flops_rank[i]),
+                 format_value(row["cost"] / row["flops"]), row["step"], row["size"]]
+                for i, (slug, row) in enumerate(solved)]
+        lines += md_table(["Rank", "Problem", "Row", "Family", "Cost to solve", "FLOPs to solve", "FLOP rank",
+                           "Cost per FLOP", "One step", "Size"], rows)
+        if len(solved) >= 3:
+            cost_rank = [float(i + 1) for i in range(len(solved))]
+            mean = (len(solved) + 1) / 2
+            num = sum((a - mean) * (b - mean) for a, b in zip(cost_rank, flops_rank))
+            den = math.sqrt(sum((a - mean) ** 2 for a in cost_rank) * sum((b - mean) ** 2 for b in flops_rank))
+            moved = max(range(len(solved)), key=lambda i: abs(cost_rank[i] - flops_rank[i]))
+            lines += ["", f"How the ranking differs from a FLOP ranking: Spearman's rank correlation "
+                          f"{format_value(num / den if den else 1.0)} over {len(solved)} rows; the row that moves most "
+                          f"is {solved[moved][0]}'s {solved[moved][1]['row']} (rank {int(cost_rank[moved])} by data "
+                          f"movement, {format_value(flops_rank[moved])} by FLOPs). *Cost per FLOP* is the mean price of "
+                          f"an operation: it grows with the depth at which the operands wait."]
+    unsolved = [(slug, row) for slug, row in priced if row["cost_to_solve"] is None]
+    if unsolved:
+        lines += ["", "Rows that did not solve in the recorded run (one step priced, no cost to solve):", ""]
+        lines += md_table(["Problem", "Row", "Family", "Cost of one step", "FLOPs of one step", "One step"],
+                          [[f"[{slug}]({slug}/README.md)", row["row"], row["family"], big(row["cost"]),
+                            big(row["flops"]), row["step"]] for slug, row in unsolved])
     return "\n".join(lines) + "\n"
 
 
@@ -543,7 +620,26 @@ def render_record_block(record: dict) -> str:
     for key, value in record.items():
         if is_section(key, value):
             lines += [""] + section(value, f"Comparison: {key}")
+    if "movement" in record:
+        m = record["movement"]
+        lines += ["", f"**Data movement** — {code(m['tool'])}: one step of each row priced by the meter "
+                      f"({text(m['meter'])}); to solve = one step's figure times the steps to solve "
+                      f"([ranking](../MOVEMENT.md)).", ""]
+        lines += md_table(["Row", "Family", "One step", "Size", "Cost", "Bytes read", "FLOPs", "Steps to solve",
+                           "From", "Cost to solve", "FLOPs to solve"],
+                          [[r["row"], r["family"], r["step"], r["size"], big(r["cost"]), big(r["bytes_read"]),
+                            big(r["flops"]), big(r["steps_to_solve"]), r["steps_from"], big(r["cost_to_solve"]),
+                            big(r["flops_to_solve"])] for r in m["rows"]])
     return "\n".join(lines)
+
+
+def big(value) -> str:
+    """A count for the movement tables: exact below a million, three significant digits above; — for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        return format_value(value)
+    return str(int(value)) if abs(value) < 1e6 else f"{value:.3g}".replace("e+0", "e").replace("e+", "e")
 
 
 def replace_block(text: str, kind: str, body: str) -> str | None:
@@ -559,7 +655,8 @@ def generated_files(root: Path = ROOT, only: list[str] | None = None) -> dict[Pa
     those stubs' README blocks."""
     out = {}
     if only is None:
-        out = {root / "RESULTS.md": render_results(root), root / "VISUAL_TOUR.md": render_tour(root)}
+        out = {root / "RESULTS.md": render_results(root), root / "VISUAL_TOUR.md": render_tour(root),
+               root / "MOVEMENT.md": render_movement(root)}
         readme = (root / "README.md").read_text()
         new = replace_block(readme, "catalog", render_catalog_block(root))
         out[root / "README.md"] = new if new is not None else readme
@@ -607,11 +704,12 @@ def write_book(dest: Path, root: Path = ROOT) -> None:
 
 
 def _write_book_into(dest: Path, root: Path) -> None:
-    for name in ("RESULTS.md", "VISUAL_TOUR.md", "LICENSE"):
-        shutil.copy2(root / name, dest / name)
+    for name in ("RESULTS.md", "VISUAL_TOUR.md", "MOVEMENT.md", "movement.png", "LICENSE"):
+        if (root / name).exists():
+            shutil.copy2(root / name, dest / name)
     shutil.copy2(root / "README.md", dest / "index.md")
     summary = ["# Summary", "", "[Schmidhuber Problems](index.md)", "", "- [Results](RESULTS.md)",
-               "- [Visual tour](VISUAL_TOUR.md)"]
+               "- [Visual tour](VISUAL_TOUR.md)", "- [Data movement](MOVEMENT.md)"]
     if (root / "shared" / "README.md").exists():
         (dest / "shared").mkdir()
         shutil.copy2(root / "shared" / "README.md", dest / "shared" / "index.md")
@@ -732,10 +830,46 @@ def same_values(a, b, rel: float = 1e-9) -> bool:
     return a == b
 
 
+# Data movement (issue 21): the ``movement`` part of a record, written by bin/movement.py, not by the stub.
+FAMILIES = ("gradient", "search", "evolution", "local rules")
+MOVEMENT_ROW_KEYS = ("row", "family", "step", "size", "cost", "bytes_read", "flops", "steps_to_solve",
+                     "steps_from", "cost_to_solve", "flops_to_solve")
+
+
+def movement_errors(movement) -> list[str]:
+    """What is wrong with a record's movement part (empty list if nothing)."""
+    if not isinstance(movement, dict) or not isinstance(movement.get("rows"), list) or not movement["rows"] \
+            or not isinstance(movement.get("meter"), str) or not isinstance(movement.get("tool"), str):
+        return ["movement must be {'meter', 'tool', 'rows': [...]} with at least one row"]
+    errors = []
+    for row in movement["rows"]:
+        name = row.get("row", "?") if isinstance(row, dict) else "?"
+        if not isinstance(row, dict) or sorted(row) != sorted(MOVEMENT_ROW_KEYS):
+            errors.append(f"movement row {name!r}: keys must be {', '.join(MOVEMENT_ROW_KEYS)}")
+            continue
+        if row["family"] not in FAMILIES:
+            errors.append(f"movement row {name!r}: family {row['family']!r} is not one of {', '.join(FAMILIES)}")
+        if not all(isinstance(row[k], int) and not isinstance(row[k], bool) and row[k] > 0
+                   for k in ("cost", "bytes_read", "flops")):
+            errors.append(f"movement row {name!r}: cost, bytes_read and flops must be positive integers")
+            continue
+        steps = row["steps_to_solve"]
+        if steps is None:
+            if row["cost_to_solve"] is not None or row["flops_to_solve"] is not None:
+                errors.append(f"movement row {name!r}: no steps to solve, so no cost or FLOPs to solve")
+        elif isinstance(steps, bool) or not isinstance(steps, (int, float)) or not steps > 0:
+            errors.append(f"movement row {name!r}: steps_to_solve must be a positive number or null")
+        elif (row["cost_to_solve"] != round(row["cost"] * steps)
+              or row["flops_to_solve"] != round(row["flops"] * steps)):
+            errors.append(f"movement row {name!r}: cost_to_solve and flops_to_solve must be the per-step "
+                          f"figures times steps_to_solve")
+    return errors
+
+
 def recomputed_verdict(slug: str, record: dict, root: Path = ROOT) -> dict:
     """What the stub's verdict rule gives on a record's figures (JSON round trip, as stored)."""
     rule = stub_module(slug, root).verdict
-    figures = {k: v for k, v in record.items() if k not in ("verdict", "machine")}
+    figures = {k: v for k, v in record.items() if k not in ("verdict", "machine", "movement")}
     return json.loads(json.dumps(rule(figures)))
 
 
@@ -762,6 +896,8 @@ def record_file_errors(slug: str, root: Path) -> list[str]:
             if not same_values(again, record["verdict"]):
                 errors.append(f"{where}: verdict is not what {module(slug)}.verdict() gives on the recorded "
                               f"figures ({again['value']}: {again['reason']})")
+    if "movement" in record:
+        errors += [f"{where}: {e}" for e in movement_errors(record["movement"])]
     sections = {k: v for k, v in record.items() if is_section(k, v)}
     for name, rec in [(None, record), *sections.items()]:
         label = where if name is None else f"{where} [{name}]"
@@ -983,11 +1119,13 @@ def draw_stub(slug: str, root: Path = ROOT, timeout: float | None = None, every:
 
 
 def figures_of(value, path: str = "") -> dict[str, object]:
-    """Every leaf figure of a record part, keyed by its path (run-dependent keys left out)."""
+    """Every leaf figure of a record part, keyed by its path (run-dependent keys and the data-movement part,
+    which bin/movement.py writes, left out)."""
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            if key in RUN_DEPENDENT_KEYS or key in ("command", "verdict") or is_section(key, item):
+            if (key in RUN_DEPENDENT_KEYS or key in ("command", "verdict") or is_section(key, item)
+                    or (key == "movement" and not path)):        # bin/movement.py's part, not the run's
                 continue
             out.update(figures_of(item, f"{path}.{key}" if path else str(key)))
         return out

@@ -47,6 +47,7 @@ from shared.frame.experiment import (Progress, conclude, format_table, int_at_mo
 from shared.learning.long_lag import (RESULT_COLUMNS, OdyssLearner, RNNLearner, Trial, headline_of, result_row, seed_record,
                                       streams, summary_line, train_and_test, train_in_batches)
 from shared.learning.online import over_banks
+from shared.networks import tape_steps
 from shared.networks.paper_lstm import PaperLSTM
 from shared.learning.stopping import StoppingRule
 from shared.frame.verdict import exact, grade, judge, mean_below, mean_within, pending, rate_at_least
@@ -173,6 +174,42 @@ def train_comparison(model: str, seed: int, budget: int) -> Trial:
 def comparison_bank(seeds, model: str, budget: int) -> list[Trial]:
     """The comparison learners of the seeds, one after the other (for over_banks)."""
     return [train_comparison(model, seed, budget) for seed in seeds]
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py temporal-order-3bit): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+MEAN_LENGTH = 105         # sequences are 100-110 steps long: one step is priced at the mean length
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: the paper's LSTM learns on line, one sequence per step
+    (8 one-hot inputs read as 8 units, 2 blocks of 2 cells, 4 logistic outputs, error at the last step);
+    the comparisons take a batch of 32 sequences per step, the error at each sequence's end."""
+    def solved_steps(part: dict, per_step: int):
+        seeds = part.get("seeds") or {}
+        median = (seeds.get("summary") or {}).get("median")
+        return None if median is None else median / per_step
+
+    rows = [{"row": "paper LSTM", "family": "gradient", "step": f"one training sequence ({MEAN_LENGTH} steps)",
+             "size": "2 blocks of 2 cells, 156 weights, float64",
+             "program": lambda tape: tape_steps.paper_lstm_step(tape, 8, 2, 2, CLASSES, MEAN_LENGTH),
+             "steps_to_solve": solved_steps(record, 1),
+             "steps_from": "median sequences to the stopping rule over solved seeds (seeds.summary)"}]
+    for name, program, size in [
+            ("odyssnet", lambda tape: tape_steps.odyssnet_step(tape, ODYSSNET_NEURONS, 8, CLASSES, MEAN_LENGTH,
+                                                               batch=COMPARISON_BATCH, targets="last"),
+             f"{ODYSSNET_NEURONS} neurons, AdamW, float32"),
+            ("rnn", lambda tape: tape_steps.rnn_step(tape, 8, RNN_HIDDEN, CLASSES, MEAN_LENGTH, batch=COMPARISON_BATCH,
+                                                     optimizer="adam", targets="last"),
+             f"{RNN_HIDDEN} tanh units, Adam, float64")]:
+        if name in record:
+            rows.append({"row": {"odyssnet": "OdyssNet core", "rnn": "tanh RNN"}[name], "family": "gradient",
+                         "step": f"one batch of {COMPARISON_BATCH} sequences", "size": size, "program": program,
+                         "steps_to_solve": solved_steps(record[name], COMPARISON_BATCH),
+                         "steps_from": f"[{name}] median sequences to the stopping rule / {COMPARISON_BATCH}"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -41,18 +41,42 @@ def test_the_rnn_step_counts_its_loop_nests():
     assert tape.instructions == forward + backward + accumulations + update
 
 
-@pytest.mark.parametrize("step", ["rnn", "lstm", "odyssnet"])
+@pytest.mark.parametrize("step", ["rnn", "lstm", "odyssnet", "paper_lstm", "paper_lstm_forget"])
 def test_every_parameter_and_input_is_read_and_the_cost_grows_with_the_sequence(step):
     build = {"rnn": lambda t, steps: tape_steps.rnn_step(t, 2, 4, 2, steps),
              "lstm": lambda t, steps: tape_steps.lstm_step(t, 2, 4, 2, steps),
-             "odyssnet": lambda t, steps: tape_steps.odyssnet_step(t, 6, 2, 2, steps)}[step]
+             "odyssnet": lambda t, steps: tape_steps.odyssnet_step(t, 6, 2, 2, steps),
+             "paper_lstm": lambda t, steps: tape_steps.paper_lstm_step(t, 3, 2, 2, 2, steps, targets="all"),
+             "paper_lstm_forget": lambda t, steps: tape_steps.paper_lstm_step(t, 3, 2, 1, 2, steps, targets="all",
+                                                                              forget_gate=True)}[step]
     tape = build(Tape(), 3)
     values, reads, _, _ = tape.events()
     loaded = np.concatenate([ids for ids in tape._loads])
     assert np.isin(loaded, values[reads]).all()                # nothing loaded is left unread
     costs = [build(Tape(), steps).price().total for steps in (1, 2, 4)]
     assert costs[0] < costs[1] < costs[2]
-    assert costs[2] > 2 * costs[1]                             # BPTT keeps every step: deeper stacks
+    if not step.startswith("paper"):
+        assert costs[2] > 2 * costs[1]                         # BPTT keeps every step: deeper stacks
+
+
+@pytest.mark.parametrize("step", [tape_steps.rnn_step, tape_steps.lstm_step])
+def test_a_target_at_the_last_step_only_saves_the_read_outs(step):
+    every, last = (step(Tape(), 2, 4, 3, 6, targets=targets) for targets in ("all", "last"))
+    read_out = 3 * (2 * 4 - 1) + 3                                # h V + c per step: 3 outputs, 4 units
+    assert every.instructions > last.instructions + 5 * read_out
+    assert last.price().total < every.price().total
+    ody_every, ody_last = (tape_steps.odyssnet_step(Tape(), 6, 2, 2, 5, targets=t) for t in ("all", "last"))
+    assert ody_last.instructions < ody_every.instructions
+
+
+def test_the_papers_truncated_gradient_costs_linearly_in_the_sequence():
+    """Traces carried forward: nothing is kept per step, so each step costs about the same."""
+    one, two = (tape_steps.paper_lstm_step(Tape(), 4, 2, 2, 2, steps, targets="all").price().total
+                for steps in (20, 40))
+    assert 1.8 < two / one < 2.2
+    plain = tape_steps.paper_lstm_step(Tape(), 4, 2, 2, 2, 10)
+    forget = tape_steps.paper_lstm_step(Tape(), 4, 2, 2, 2, 10, forget_gate=True)
+    assert forget.instructions > plain.instructions and forget.price().total > plain.price().total
 
 
 def test_refusals():
@@ -64,3 +88,5 @@ def test_refusals():
         tape_steps.odyssnet_step(Tape(), 3, 4, 1, 2)
     with pytest.raises(ValueError, match="positive"):
         tape_steps.lstm_step(Tape(), 2, 3, 1, 0)
+    with pytest.raises(ValueError, match="targets"):
+        tape_steps.paper_lstm_step(Tape(), 2, 1, 1, 1, 3, targets="some")
