@@ -44,6 +44,7 @@ import numpy as np
 
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, nonnegative_float,
                                      positive_float, positive_int, require_seeds, stub_parser, summarize, sweep)
+from shared.networks import tape_steps
 from shared.networks.nbb import bucket_brigade, ordered_sum, tick, winner_take_all
 from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least
@@ -732,6 +733,33 @@ def odyssnet_comparison(seeds, max_cycles: int, stable_window: int) -> tuple[dic
     measured = {"seeds solved": f"{count['n_solved']}/{count['n_runs']}", "mean cycles": count["mean"],
                 "held": held["mean"], "stable": f"{n_stable}/{count['n_runs']}"}
     return section, measured
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py nbb-xor): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: one NBB cycle of the paper's net (3 inputs, 3 hidden
+    and 2 output units in competitive subsets, 6 ticks of the local rule, float32; the frozen test after
+    each cycle is the experimenter's, not the learner's, and is not priced), and one OdyssNet training
+    step (one pattern, 5 thinking steps, BPTT and AdamW)."""
+    arch, rule = ARCHITECTURES["three-hidden"], Rule()
+    median = lambda part: ((part.get("seeds") or {}).get("summary") or {}).get("median")   # noqa: E731
+    rows = [{"row": "NBB", "family": "local rules", "step": f"one cycle ({rule.ticks} ticks)",
+             "size": f"{arch.n_units} units, {arch.n_units ** 2} weights as one matrix, float32",
+             "program": lambda tape: tape_steps.nbb_cycle(tape, arch.n_inputs, (*arch.hidden_subsets, arch.n_outputs),
+                                                          rule.ticks),
+             "steps_to_solve": median(record), "steps_from": "median cycles to a solution (seeds.summary)"}]
+    if "odyssnet" in record:
+        steps = ODYSSNET_RECIPE["thinking_steps"]
+        rows.append({"row": "OdyssNet core", "family": "gradient", "step": f"one pattern ({steps} thinking steps)",
+                     "size": f"{ODYSSNET_RECIPE['neurons']} neurons, AdamW, float32",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, ODYSSNET_RECIPE["neurons"], 2, 1, steps,
+                                                                      targets="last"),
+                     "steps_to_solve": median(record["odyssnet"]),
+                     "steps_from": "[odyssnet] median cycles to a solution"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

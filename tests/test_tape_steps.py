@@ -41,21 +41,22 @@ def test_the_rnn_step_counts_its_loop_nests():
     assert tape.instructions == forward + backward + accumulations + update
 
 
-@pytest.mark.parametrize("step", ["rnn", "lstm", "odyssnet", "paper_lstm", "paper_lstm_forget"])
+@pytest.mark.parametrize("step", ["rnn", "lstm", "odyssnet", "paper_lstm", "paper_lstm_forget", "nbb"])
 def test_every_parameter_and_input_is_read_and_the_cost_grows_with_the_sequence(step):
     build = {"rnn": lambda t, steps: tape_steps.rnn_step(t, 2, 4, 2, steps),
              "lstm": lambda t, steps: tape_steps.lstm_step(t, 2, 4, 2, steps),
              "odyssnet": lambda t, steps: tape_steps.odyssnet_step(t, 6, 2, 2, steps),
              "paper_lstm": lambda t, steps: tape_steps.paper_lstm_step(t, 3, 2, 2, 2, steps, targets="all"),
              "paper_lstm_forget": lambda t, steps: tape_steps.paper_lstm_step(t, 3, 2, 1, 2, steps, targets="all",
-                                                                              forget_gate=True)}[step]
+                                                                              forget_gate=True),
+             "nbb": lambda t, steps: tape_steps.nbb_cycle(t, 3, (3, 2), steps)}[step]
     tape = build(Tape(), 3)
     values, reads, _, _ = tape.events()
     loaded = np.concatenate([ids for ids in tape._loads])
     assert np.isin(loaded, values[reads]).all()                # nothing loaded is left unread
     costs = [build(Tape(), steps).price().total for steps in (1, 2, 4)]
     assert costs[0] < costs[1] < costs[2]
-    if not step.startswith("paper"):
+    if step in ("rnn", "lstm", "odyssnet"):
         assert costs[2] > 2 * costs[1]                         # BPTT keeps every step: deeper stacks
 
 

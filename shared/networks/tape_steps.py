@@ -16,6 +16,7 @@ level of array operations, not traces of the code, and say what they leave out.
 - ``paper_lstm_step(tape, n_in, blocks, block_size, n_out, steps, targets, forget_gate)``: one sequence of
   the 1997/2000 LSTM (shared.networks.paper_lstm) learning on line by the truncated gradient carried
   forward in traces, the weights changed once after the sequence.
+- ``nbb_cycle(tape, n_inputs, subsets, ticks)``: one cycle of the Neural Bucket Brigade's local rule.
 - ``odyssnet_step(tape, neurons, n_in, n_out, steps, batch, ...)``: the OdyssNet core (pre = h W + B,
   memory feedback phi_m(h * mf), activation, StepNorm), inputs injected into the first neurons, outputs
   read from the last.
@@ -332,4 +333,43 @@ def paper_lstm_step(tape: Tape, n_in: int, blocks: int, block_size: int, n_out: 
         hidden = np.concatenate([y_c, gates])
     tape.map(W, gW)                                                       # W + lr gW, once per sequence
     tape.map(V, gV)
+    return tape
+
+
+def nbb_cycle(tape: Tape, n_inputs: int, subsets, ticks: int, itemsize: int = 4) -> Tape:
+    """One cycle of the Neural Bucket Brigade (shared.networks.nbb) learning: ``ticks`` synchronous ticks of
+    one network of n_inputs clamped inputs and the competitive ``subsets`` (sizes, in unit order), every
+    tick the contributions c_ij = x_i w_ij, the net inputs (sums over i in index order), the winner of each
+    subset (its maximum, then each unit against it), and the rule's weight change: payments lambda c_ij of
+    the units that fire, each unit's outflow, the shares of what made it fire a tick earlier, the payoff
+    into the correct output's connections, W + Delta W. The activity starts at the clamped inputs."""
+    subsets = [int(s) for s in subsets]
+    if min([n_inputs, ticks] + subsets) < 1:
+        raise ValueError("n_inputs, ticks and every subset size must be positive")
+    n = n_inputs + sum(subsets)
+    dtype = _itemsize_dtype(itemsize)
+    W = tape.argument((n, n), dtype)
+    clamp = tape.argument(n_inputs, dtype)
+    activity = np.concatenate([clamp, tape.zeros(n - n_inputs, dtype)])
+    fired_by = tape.zeros((n, n), dtype)
+    target = n - 1                                                     # the correct output (any unit of the last subset)
+    for _ in range(ticks):
+        contributions = tape.map(activity[:, None], W)
+        net = tape.reduce(contributions, axis=0)
+        start, winners = n_inputs, []
+        for size in subsets:
+            part = net[start:start + size]
+            best = tape.reduce(part) if size > 1 else part[0]
+            winners.append(tape.map(part, np.broadcast_to(best, part.shape)))   # fires: the maximum and > 0
+            start += size
+        activity = np.concatenate([clamp] + winners)
+        payment = tape.map(contributions, activity[None, :])
+        outflow = tape.reduce(payment, axis=1)                          # what each unit's outgoing links paid
+        received = tape.reduce(fired_by, axis=0)
+        share = tape.map(fired_by, received[None, :])
+        delta = tape.map(tape.map(share, outflow[None, :]), payment)
+        payoff = tape.map(delta[:, target], contributions[:, target])
+        delta = np.concatenate([delta[:, :target], payoff[:, None]], axis=1)
+        W = tape.map(W, delta)
+        fired_by = tape.map(contributions, activity[None, :])
     return tape
