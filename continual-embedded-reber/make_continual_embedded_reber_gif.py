@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import continual_embedded_reber as cer
-from shared.frame.figures import figure_parser, frame_of, recorded, save_gif
+from shared.frame.figures import draft_frames, figure_parser, frame_of, recorded, save_gif
 from shared.environments.tasks import REBER_SYMBOLS
 from visualize_continual_embedded_reber import inside
 
@@ -100,7 +100,7 @@ def main(argv=None) -> int:
     net = cer.paper_net([seed])
     net.W[0], net.V[0] = snapshots[-1][1], snapshots[-1][2]
     limit = max(1.0, float(np.abs(inside(net, SPAN)["s"]).max()))
-    frames = [frame_of(frame(s, variant, seed, limit, budget)) for s in snapshots]
+    frames = [frame_of(frame(s, variant, seed, limit, budget)) for s in draft_frames(snapshots)]
     save_gif(frames, Path(args.out), fps=3)
     return 0
 

@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     recorded_curves = {}
     for part in [record or {}] + [v for v in (record or {}).values() if isinstance(v, dict) and "curves" in v]:
         recorded_curves.update({k: v for k, v in (part.get("curves") or {}).items() if k.endswith(f"_d{depth}")})
-    every = 8 if not args.quick else 1
+    every = 8 if not args.quick else max(1, per_epoch // 2)       # --quick: two frames an epoch
     frames, running, seen = [], [], 0
     frames.append(frame_of(frame(0, per_epoch, epoch_ce, running, hn.forward(p, "highway", data["x_test"])[2],
                                  depth, epochs, recorded_curves), dpi=60))

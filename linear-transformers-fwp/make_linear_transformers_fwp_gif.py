@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import linear_transformers_fwp as lt  # noqa: E402
-from shared.frame.figures import figure_parser, frame_of, save_gif  # noqa: E402
+from shared.frame.figures import draft_frames, figure_parser, frame_of, save_gif  # noqa: E402
 
 S = 8
 
@@ -67,7 +67,7 @@ def main() -> None:
     keys, values = keys[0], values[0]
     traces = {rule: trace(m, keys, values) for rule, m in models.items()}
     images = []
-    for t in range(len(keys)):
+    for t in draft_frames(range(len(keys))):
         fig, axes = plt.subplots(2, 2, figsize=(9.6, 6.4), gridspec_kw={"width_ratios": [1.2, 1]})
         for row, rule in enumerate(("delta", "sum")):
             f = traces[rule][t]

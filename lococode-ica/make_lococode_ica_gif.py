@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import lococode_ica as lc  # noqa: E402
-from shared.frame.figures import figure_parser, frame_of, save_gif  # noqa: E402
+from shared.frame.figures import draft_frames, figure_parser, frame_of, save_gif  # noqa: E402
 from visualize_lococode_ica import train_seed  # noqa: E402
 
 FRAMES = 36
@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     order = np.argsort(-run["contribution"])
     sample = int(np.argmax(run["test"]["on"].sum(axis=1) == 3))          # a test input with three bars
     frames = []
-    for epoch, params in run["snapshots"]:
+    for epoch, params in draft_frames(run["snapshots"]):
         if epoch == 0:
             continue
         fig = frame(run, epoch, lc._net(params, 0), order, sample)

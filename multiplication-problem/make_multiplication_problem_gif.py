@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import multiplication_problem as mp
-from shared.frame.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import draft_frames, figure_parser, frame_of, save_gif
 
 HERE = Path(__file__).resolve().parent
 SECTION = "paper_scale"
@@ -108,7 +108,7 @@ def main(argv=None) -> int:
     index = int(np.argmax((data.marked[:, 1] - data.marked[:, 0]) >= min(40, T // 3)))
     rows = np.arange(300)
     recent = 200 if T != mp.T_PAPER else mp.RECENT
-    frames = [frame(seen, w, data, index, rows, curve, recent, stopped) for seen, w in snaps]
+    frames = [frame(seen, w, data, index, rows, curve, recent, stopped) for seen, w in draft_frames(snaps)]
     save_gif(frames, Path(args.out), fps=4)
     return 0
 

@@ -56,7 +56,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.frame.cluster import pool
-from shared.frame.experiment import (Progress, conclude, finite_float, format_table, format_value, int_at_most,
+from shared.frame.experiment import (Progress, conclude, finite_float, format_table, int_at_most,
                                      require_seeds, stub_parser, summarize)
 from shared.learning import long_lag
 from shared.learning.online import Episode, evaluate, last_step, run
@@ -613,8 +613,8 @@ def reference_table() -> dict:
     for k in N_SEQ:
         rms = gaussian_rms(PAPER[k]["wrong"] / TEST_SEQUENCES)
         rows += [[f"Gaussian errors with {PAPER[k]['wrong']} of 2560 beyond 0.04: RMSE", rms],
-                 [f"  ... their MSE", rms ** 2],
-                 [f"  ... their mean |error|", rms * float(np.sqrt(2.0 / np.pi))],
+                 ["  ... their MSE", rms ** 2],
+                 ["  ... their mean |error|", rms * float(np.sqrt(2.0 / np.pi))],
                  [f"Table 8's 'MSE' at n_seq = {k}", PAPER[k]["error"]]]
     return {"title": "Table 8's error column against the task's scale (the column fits an RMSE, not an MSE)",
             "columns": ["reference", "value"], "rows": rows}

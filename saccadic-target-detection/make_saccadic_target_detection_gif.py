@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import saccadic_target_detection as st
-from shared.frame.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import draft_frames, figure_parser, frame_of, save_gif
 from visualize_saccadic_target_detection import draw_move_field, draw_scene, fovea_image, trained
 
 
@@ -59,8 +59,8 @@ def main(argv=None) -> int:
     run, _ = st.evaluate(k["C"], k["M"], k["test"], scene)
     frames = []
     start = np.linalg.norm(k["test"]["start"][0] - k["test"]["target"][0], axis=-1)
-    for trial in np.argsort(-start)[:2 if args.quick else 4]:      # the starts farthest from the target
-        for t in range(scene.steps + 1):
+    for trial in np.argsort(-start)[:1 if args.quick else 4]:      # the starts farthest from the target
+        for t in draft_frames(range(scene.steps + 1)):
             pred = None
             if t < scene.steps:
                 inp = np.concatenate([run["x"][:, trial:trial + 1, t], run["a"][:, trial:trial + 1, t]], -1)

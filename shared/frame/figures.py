@@ -52,6 +52,18 @@ def figure_parser(script: str, description: str, default_out: str) -> ArgumentPa
     return parser
 
 
+DRAFT_FRAMES = 6
+
+
+def draft_frames(items) -> list:
+    """The items a GIF draws a frame for: all of them, or under --quick (draft mode) six spread over the
+    run, the first and the last kept, so that every drawing path runs at a fraction of the time."""
+    items = list(items)
+    if _resolution["scale"] == 1.0 or len(items) <= DRAFT_FRAMES:
+        return items
+    return [items[i] for i in sorted({round(k * (len(items) - 1) / (DRAFT_FRAMES - 1)) for k in range(DRAFT_FRAMES)})]
+
+
 def _png_bytes(fig, dpi: int) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=max(10, int(dpi * _resolution["scale"])), metadata={"Software": None})
