@@ -35,7 +35,7 @@ from shared.frame.experiment import (Progress, conclude, format_table, int_at_mo
                                      require_seeds, stub_parser, summarize_measured)
 from shared.frame.gradcheck import check_gradients, gradcheck_report
 from shared.frame.verdict import grade, judge, paired_better, pending
-from shared.networks.ctc import (best_path_decode, ctc_loss, ctc_loss_backward, edit_distance, log_softmax)
+from shared.networks.ctc import best_path_decode, edit_distance, log_softmax
 from shared.networks.odyssnet import OdyssNet
 from shared.networks.optim import Adam, clip_global_norm
 from shared.networks.recurrent import BLSTM, LSTM
@@ -544,7 +544,7 @@ class Config:
     odyss_think: int = 2
     epochs: int = 10
     batch: int = 10
-    lr: float = 2e-2            # Adam (see Deviations: the paper uses SGD with momentum)
+    lr: float = 2e-2            # Adam (see Deviations)
     clip: float = 1.0
     lm_weight: float = 1.0
     insertion_penalty: float = 0.0
