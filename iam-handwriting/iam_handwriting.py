@@ -19,7 +19,7 @@ accuracy (1 - word edit distance / words).
 --model lstm: the unidirectional LSTM baseline (section lstm).
 --model odyssnet: the OdyssNet core as a sequence model with a CTC readout (section odyssnet).
 
-Run:  python3 iam-handwriting/iam_handwriting.py --n-seeds 5 --record
+Run:  python3 iam-handwriting/iam_handwriting.py --n-seeds 3 --record
 """
 
 from __future__ import annotations
