@@ -18,6 +18,8 @@ token passing over the dictionary alone, and token passing + bigram LM. Characte
 accuracy (1 - word edit distance / words).
 --model lstm: the unidirectional LSTM baseline (section lstm).
 --model odyssnet: the OdyssNet core as a sequence model with a CTC readout (section odyssnet).
+--model hmm: an HMM-like baseline: per-letter 3-state left-right HMMs with diagonal Gaussians, embedded Viterbi
+training, Viterbi decoding over a letter loop / the dictionary / the dictionary + bigram (section hmm).
 
 Run:  python3 iam-handwriting/iam_handwriting.py --n-seeds 3 --record
 """
@@ -436,6 +438,177 @@ def token_passing(log_probs, words, lm: BigramLM | None = None, lm_weight: float
 
 
 # ----------------------------------------------------------------------------------------
+# The HMM-like baseline (ours: the paper's HMM recogniser could not be read): per-label left-right HMMs with
+# diagonal Gaussians, embedded Viterbi training, Viterbi decoding over a loop of word models
+# ----------------------------------------------------------------------------------------
+STATES = 3     # left-to-right states per letter (and per space)
+
+
+def _model_states(labels):
+    """The composite state sequence of a labelling: letter k -> states 3k, 3k+1, 3k+2."""
+    return (np.asarray(labels)[:, None] * STATES + np.arange(STATES)[None, :]).ravel()
+
+
+def _gauss_loglik(x, mean, var):
+    """(T, D) frames against (M, D) diagonal Gaussians -> (T, M) log-likelihoods."""
+    return -0.5 * (((x[:, None, :] - mean[None]) ** 2 / var[None]).sum(-1) + np.log(2 * np.pi * var).sum(-1)[None])
+
+
+def _align(ll, seq, log_stay, log_next):
+    """Forced Viterbi alignment of frames to the left-to-right state sequence ``seq``: state index per frame."""
+    frames, n = ll.shape[0], len(seq)
+    emit = ll[:, seq]
+    score = np.full(n, -np.inf)
+    score[0] = emit[0, 0]
+    back = np.zeros((frames, n), dtype=np.int8)
+    stay, nxt = log_stay[seq], log_next[seq]
+    for t in range(1, frames):
+        a = score + stay
+        b = np.concatenate([[-np.inf], score[:-1] + nxt[:-1]])
+        back[t] = b > a
+        score = np.maximum(a, b) + emit[t]
+    path = np.zeros(frames, dtype=int)
+    s = n - 1
+    for t in range(frames - 1, -1, -1):
+        path[t] = s
+        s -= back[t, s]
+    return seq[path], np.isfinite(score[-1])
+
+
+class LetterHMM:
+    """Per-letter (and space) left-to-right HMMs, 3 states each with a diagonal Gaussian, trained by embedded
+    Viterbi training on whole lines (flat start: every line cut evenly into its states)."""
+
+    def __init__(self, n_labels: int = SPACE + 1, dim: int = FEATURES):
+        m = n_labels * STATES
+        self.mean = np.zeros((m, dim))
+        self.var = np.ones((m, dim))
+        self.log_stay = np.full(m, np.log(0.5))
+        self.log_next = np.full(m, np.log(0.5))
+
+    def _reestimate(self, xs, assigns):
+        frames = np.vstack(xs)
+        state = np.concatenate(assigns)
+        m = self.mean.shape[0]
+        count = np.bincount(state, minlength=m).astype(float)
+        used = count > 0
+        s1 = np.zeros_like(self.mean)
+        np.add.at(s1, state, frames)
+        s2 = np.zeros_like(self.mean)
+        np.add.at(s2, state, frames ** 2)
+        mean = s1[used] / count[used, None]
+        self.mean[used] = mean
+        self.var[used] = np.maximum(s2[used] / count[used, None] - mean ** 2, 1e-2)
+        # self-loop probability from the mean occupancy (duration d frames -> stay 1 - 1/d)
+        visits = np.zeros(m)
+        for a in assigns:
+            starts = np.r_[True, a[1:] != a[:-1]]
+            np.add.at(visits, a[starts], 1)
+        dur = np.where(visits > 0, count / np.maximum(visits, 1), 2.0)
+        stay = np.clip(1 - 1 / np.maximum(dur, 1.0), 0.05, 0.95)
+        self.log_stay, self.log_next = np.log(stay), np.log(1 - stay)
+
+    def fit(self, xs, labels, iterations: int = 6):
+        seqs = [_model_states(lab) for lab in labels]
+        assigns = [seq[(np.arange(len(x)) * len(seq)) // len(x)] for x, seq in zip(xs, seqs)]
+        self._reestimate(xs, assigns)
+        for _ in range(iterations):
+            new = []
+            for x, seq, old in zip(xs, seqs, assigns):
+                a, ok = _align(_gauss_loglik(x, self.mean, self.var), seq, self.log_stay, self.log_next)
+                new.append(a if ok else old)
+            assigns = new
+            self._reestimate(xs, assigns)
+        return self
+
+    def loglik(self, x):
+        return _gauss_loglik(x, self.mean, self.var)
+
+
+def hmm_decode(hmm, x, dictionary, lm=None, lm_weight: float = 1.0):
+    """The best dictionary word sequence under the letter HMMs (Viterbi over a loop of word models, each word
+    its letters' states and a space's), with the bigram entering between words by the sparse rule of
+    ``token_passing``: ``(word indices, score)``."""
+    ll = hmm.loglik(x)
+    frames = len(x)
+    seqs = [_model_states(w) for w in dictionary]
+    n_words = len(seqs)
+    sizes = np.array([len(s) for s in seqs])
+    width = int(sizes.max())
+    states = np.zeros((n_words, width), dtype=int)
+    for i, s in enumerate(seqs):
+        states[i, :len(s)] = s
+    valid = np.arange(width)[None, :] < sizes[:, None]
+    stay = np.where(valid, hmm.log_stay[states], -np.inf)
+    nxt = np.where(valid, hmm.log_next[states], -np.inf)
+    rows = np.arange(n_words)
+    if lm is None:
+        floor, start = np.zeros(n_words), np.zeros(n_words)
+        prev = nx = np.zeros(0, dtype=int)
+        pair = np.zeros(0)
+    else:
+        floor, start = lm_weight * lm.log_floor, lm_weight * lm.log_start
+        prev, nx, pair = lm.prev, lm.nxt, lm_weight * lm.log_pair
+    parent = np.full((frames, n_words), -1, dtype=np.int64)
+    score = np.full((n_words, width), -np.inf)
+    history = np.full((n_words, width), -1, dtype=np.int64)
+    score[:, 0] = start + ll[0, states[:, 0]]
+    history[:, 0] = rows
+    for t in range(1, frames):
+        end = score[rows, sizes - 1] + nxt[rows, sizes - 1]     # leaving a word's last state
+        end_hist = history[rows, sizes - 1]
+        b = int(end.argmax())
+        entry, src = end[b] + floor, np.full(n_words, b)
+        if pair.size:
+            cand = end[prev] + pair
+            best = np.full(n_words, -np.inf)
+            np.maximum.at(best, nx, cand)
+            win = cand >= best[nx]
+            arg = np.full(n_words, -1)
+            arg[nx[win]] = prev[win]
+            better = best > entry
+            entry, src = np.where(better, best, entry), np.where(better, arg, src)
+        a = score + stay
+        adv = np.full_like(score, -np.inf)
+        adv[:, 1:] = score[:, :-1] + nxt[:, :-1]
+        take = adv > a
+        new = np.where(take, adv, a)
+        hist = history.copy()
+        hist[:, 1:] = np.where(take[:, 1:], history[:, :-1], history[:, 1:])
+        enter = entry > new[:, 0]
+        new[:, 0] = np.where(enter, entry, new[:, 0])
+        parent[t] = end_hist[src]
+        hist[:, 0] = np.where(enter, t * n_words + rows, hist[:, 0])
+        score = np.where(valid, new + ll[t, states], -np.inf)
+        history = hist
+    final = score[rows, sizes - 1]
+    best = int(final.argmax())
+    token = history[best, sizes[best] - 1]
+    words = []
+    while token >= 0:
+        t, w = divmod(int(token), n_words)
+        words.append(w)
+        token = parent[t, w] if t > 0 else -1
+    return words[::-1], float(final[best])
+
+
+HMM_LM_WEIGHTS = (1.0, 2.0, 5.0, 10.0, 20.0)   # the grammar scale factor, chosen on validation lines
+
+
+def validation_lines(seed: int, spec: CorpusSpec, n_writers: int = 6, per_writer: int = 2) -> list[dict]:
+    """Lines of further unseen writers (their own generator: the training and test lines do not move)."""
+    letters, words, lang = alphabet(), lexicon(spec.n_words), language(spec.n_words)
+    rng = np.random.default_rng(20_000 + seed)
+    out = []
+    for _ in range(n_writers):
+        writer = make_writer(rng, letters)
+        for text in sample_text(lang, rng, per_writer, spec.words_per_line):
+            xy, up, lab = write_line([words[w] for w in text], writer, rng)
+            out.append({"x": features(xy, up), "labels": lab, "words": text})
+    return out
+
+
+# ----------------------------------------------------------------------------------------
 # Batched CTC
 # ---- general piece for shared/ (the loss and gradient of shared.networks.ctc.ctc_loss, eq. 16, with the
 # forward-backward recursions run once over time for the whole batch instead of once per sequence: 20x faster
@@ -629,25 +802,15 @@ def char_error(decoded, targets) -> float:
     return sum(edit_distance(d, t) for d, t in zip(decoded, targets)) / sum(len(t) for t in targets)
 
 
-def evaluate(net, stats, data, cfg: Config, modes=("best", "dict", "lm")) -> dict:
-    """CER and word accuracy of the test lines under each decoding."""
-    x, lengths, labels, _ = batch_of(data["test"], stats)
-    logits = net.forward(x, lengths)
-    log_y = log_softmax(logits)
-    dictionary = [[LETTERS.index(c) for c in w] + [SPACE] for w in data["words"]]
+def score(decoded_by_mode: dict, labels, data, dictionary) -> dict:
+    """CER, word accuracy and the recall of test words seen / never seen in training, per decoding."""
     target_words = [split_words(lab) for lab in labels]
+    seen = {w for line in data["train"] for w in line["words"]}
     out = {}
-    for mode in modes:
-        if mode == "best":
-            decoded = best_path_decode(logits, lengths, blank=BLANK)
-        else:
-            lm = data["lm"] if mode == "lm" else None
-            decoded = [spell(token_passing(log_y[b, :lengths[b]], dictionary, lm, cfg.lm_weight,
-                                           cfg.insertion_penalty)[0], dictionary) for b in range(len(lengths))]
+    for mode, decoded in decoded_by_mode.items():
         out[f"cer_{mode}"] = char_error(decoded, labels)
         out[f"wacc_{mode}"] = word_accuracy([split_words(d) for d in decoded], target_words)
         # compositional generalisation: recall of the test words that never occur in a training line
-        seen = {w for line in data["train"] for w in line["words"]}
         hits = {True: [0, 0], False: [0, 0]}
         for d, line in zip(decoded, data["test"]):
             got = set(split_words(d))
@@ -661,9 +824,58 @@ def evaluate(net, stats, data, cfg: Config, modes=("best", "dict", "lm")) -> dic
     return out
 
 
+def evaluate(net, stats, data, cfg: Config, modes=("best", "dict", "lm")) -> dict:
+    """CER and word accuracy of the test lines under each decoding."""
+    x, lengths, labels, _ = batch_of(data["test"], stats)
+    logits = net.forward(x, lengths)
+    log_y = log_softmax(logits)
+    dictionary = [[LETTERS.index(c) for c in w] + [SPACE] for w in data["words"]]
+    decoded = {}
+    for mode in modes:
+        if mode == "best":
+            decoded[mode] = best_path_decode(logits, lengths, blank=BLANK)
+        else:
+            lm = data["lm"] if mode == "lm" else None
+            decoded[mode] = [spell(token_passing(log_y[b, :lengths[b]], dictionary, lm, cfg.lm_weight,
+                                                 cfg.insertion_penalty)[0], dictionary) for b in range(len(lengths))]
+    return score(decoded, labels, data, dictionary)
+
+
+def run_hmm_seed(seed: int, cfg: Config) -> dict:
+    """The HMM-like baseline on one seed's corpus: trained on the training lines, its grammar scale chosen on
+    validation lines of other unseen writers, decoded over a letter loop (no dictionary), the dictionary, and
+    the dictionary + bigram."""
+    data = make_corpus(seed, cfg.corpus)
+    x, lengths, labels, stats = batch_of(data["train"])
+    hmm = LetterHMM().fit([x[i, :lengths[i]] for i in range(len(lengths))], labels)
+    dictionary = [[LETTERS.index(c) for c in w] + [SPACE] for w in data["words"]]
+    letter_loop = [[k] for k in range(SPACE + 1)]
+
+    def read(lines_x, lines_len, words, lm=None, weight=1.0):
+        return [spell(hmm_decode(hmm, lines_x[b, :lines_len[b]], words, lm, weight)[0], words)
+                for b in range(len(lines_len))]
+    val = validation_lines(seed, cfg.corpus)
+    xv, lv, labv, _ = batch_of(val, stats)
+    val_words = [split_words(lab) for lab in labv]
+    accuracy = [word_accuracy([split_words(d) for d in read(xv, lv, dictionary, data["lm"], w)], val_words)
+                for w in HMM_LM_WEIGHTS]
+    weight = HMM_LM_WEIGHTS[int(np.argmax(accuracy))]
+    xt, lt, labt, _ = batch_of(data["test"], stats)
+    decoded = {"best": read(xt, lt, letter_loop), "dict": read(xt, lt, dictionary),
+               "lm": read(xt, lt, dictionary, data["lm"], weight)}
+    row = {"seed": seed}
+    row.update({k: float(v) for k, v in score(decoded, labt, data, dictionary).items()})
+    row["lm_weight"] = weight
+    row["weights"] = int(hmm.mean.size + hmm.var.size + hmm.log_stay.size)
+    row["test_words"] = sum(len(line["words"]) for line in data["test"])
+    return row
+
+
 def run_seed(job) -> dict:
     """One seed of one model: corpus, CTC training, the three decodings (a pure function of its job)."""
     model, seed, cfg = job
+    if model == "HMM":
+        return run_hmm_seed(seed, cfg)
     data = make_corpus(seed, cfg.corpus)
     net, stats, losses, _ = train(model, seed, cfg, data)
     row = {"seed": seed}
@@ -787,9 +999,10 @@ PAPER = {
 def parse_args(argv=None):
     parser = stub_parser(__file__, __doc__, quick="a 2-seed run: 16 training lines, 4 test lines, 1 epoch, "
                                                     "100-word dictionary, tiny nets")
-    parser.add_argument("--model", choices=["blstm", "lstm", "odyssnet"], default="blstm",
+    parser.add_argument("--model", choices=["blstm", "lstm", "odyssnet", "hmm"], default="blstm",
                         help="blstm: the paper's BLSTM-CTC (default); lstm: the unidirectional LSTM-CTC baseline "
-                             "(section lstm); odyssnet: the OdyssNet core with a CTC readout (section odyssnet)")
+                             "(section lstm); odyssnet: the OdyssNet core with a CTC readout (section odyssnet); "
+                             "hmm: the HMM-like baseline (section hmm)")
     parser.add_argument("--epochs", type=int_at_most(200, "each epoch runs the CTC lattice over every line"),
                         default=Config.epochs, help="training epochs")
     parser.add_argument("--lr", type=positive_float, default=Config.lr, help="Adam step size")
@@ -797,6 +1010,7 @@ def parse_args(argv=None):
                         help="check every hand-written gradient numerically and exit (non-zero above 1e-6)")
     args = parser.parse_args(argv)
     parser.only_when(not args.gradcheck, parser.flags("--gradcheck"), "to training runs, not to --gradcheck")
+    parser.only_when(args.model != "hmm", ["--epochs", "--lr"], "to the networks, not to --model hmm")
     tuned = [n for n, dflt in (("epochs", Config.epochs), ("lr", Config.lr)) if getattr(args, n) != dflt]
     if args.record and tuned and not args.quick:
         parser.error(f"--record writes the catalog's configuration only; changed: {', '.join(tuned)}")
@@ -821,28 +1035,29 @@ def main(argv=None) -> int:
         args.n_seeds = min(args.n_seeds, 2)
     cfg = config_of(args)
     seeds = list(range(args.seed, args.seed + args.n_seeds))
-    model = {"blstm": "BLSTM", "lstm": "LSTM", "odyssnet": "OdyssNet"}[args.model]
+    model = {"blstm": "BLSTM", "lstm": "LSTM", "odyssnet": "OdyssNet", "hmm": "HMM"}[args.model]
     c = cfg.corpus
-    print(f"{model}-CTC on synthetic online handwriting: {c.train_writers * c.lines_per_writer} training lines "
+    print(f"{model}{'' if model == 'HMM' else '-CTC'} on synthetic online handwriting: {c.train_writers * c.lines_per_writer} training lines "
           f"({c.train_writers} writers), {c.test_writers * c.test_lines_per_writer} test lines ({c.test_writers} "
           f"unseen writers), {c.n_words}-word dictionary, {cfg.epochs} epochs; seeds {seeds[0]}..{seeds[-1]}",
           flush=True)
     rows, elapsed = run_jobs([(model, s, cfg) for s in seeds], "seed")
     cols = ["seed", "cer_best", "wacc_best", "cer_dict", "wacc_dict", "cer_lm", "wacc_lm", "recall_unseen_lm",
-            "recall_seen_lm", "final_nll"]
+            "recall_seen_lm", "lm_weight" if model == "HMM" else "final_nll"]
     print(format_table(cols, [[r[k] for k in cols] for r in rows]))
     mean = {k: float(np.mean([r[k] for r in rows])) for k in rows[0] if k != "seed"}
     modes = (("best", "best path, no dictionary"), ("dict", "token passing, dictionary"),
              ("lm", "token passing, dictionary + bigram LM"))
     table = [[label, mean[f"cer_{m}"], mean[f"wacc_{m}"], float(np.std([r[f"wacc_{m}"] for r in rows])),
               mean[f"recall_unseen_{m}"], mean[f"recall_seen_{m}"]] for m, label in modes]
-    tables = [{"title": f"{model}-CTC, test lines of unseen writers (means over {len(rows)} seeds): character error, "
+    name = model if model == "HMM" else f"{model}-CTC"
+    tables = [{"title": f"{name}, test lines of unseen writers (means over {len(rows)} seeds): character error, "
                         "word accuracy, its std over seeds, recall of test words never seen in a training line and "
                         "of words seen there",
                "columns": ["decoding", "CER", "word accuracy", "std word acc", "recall unseen words",
                            "recall seen words"], "rows": table},
               {"title": "Per seed", "columns": cols, "rows": [[r[k] for k in cols] for r in rows]}]
-    summary = (f"{model}-CTC word accuracy: best path {mean['wacc_best']:.3f}, dictionary {mean['wacc_dict']:.3f}, "
+    summary = (f"{name} word accuracy: {'letter loop' if model == 'HMM' else 'best path'} {mean['wacc_best']:.3f}, dictionary {mean['wacc_dict']:.3f}, "
                f"dictionary + bigram LM {mean['wacc_lm']:.3f}; CER best path {mean['cer_best']:.3f} "
                f"({len(rows)} seeds)")
     headline = {f"{args.model}_{k}": mean[k] for k in ("cer_best", "wacc_best", "cer_dict", "wacc_dict", "cer_lm",

@@ -125,7 +125,7 @@ def test_quick_seed_repeats_exactly():
     assert ih.run_seed(("BLSTM", 1, cfg)) == ih.run_seed(("BLSTM", 1, cfg))
 
 
-@pytest.mark.parametrize("bad", [["--epochs", "0"], ["--lr", "nan"], ["--model", "hmm"],
+@pytest.mark.parametrize("bad", [["--epochs", "0"], ["--lr", "nan"], ["--model", "crnn"], ["--model", "hmm", "--epochs", "3"],
                                  ["--record", "--n-seeds", "2"], ["--gradcheck", "--epochs", "3"]])
 def test_impossible_settings_are_refused(bad):
     with pytest.raises(SystemExit) as exit_info:
@@ -166,3 +166,25 @@ def test_verdict_pending_below_the_minimum_seeds():
     rec = _record(*PAPERLIKE)
     del rec["lstm"]
     assert ih.verdict(rec)["value"] == "pending"
+
+
+def test_the_hmm_baseline_reads_frames_drawn_from_its_own_states():
+    hmm = ih.LetterHMM()
+    rng = np.random.default_rng(0)
+    hmm.mean = rng.normal(0, 3, hmm.mean.shape)
+    hmm.var[:] = 0.1
+    words = [[0, 1, ih.SPACE], [2, ih.SPACE], [1, 2, ih.SPACE]]
+    line = words[2] + words[0]                      # "bc ab "
+    states = np.concatenate([np.repeat(np.arange(3) + 3 * k, 2) for k in line])
+    x = hmm.mean[states] + rng.normal(0, 0.05, (len(states), ih.FEATURES))
+    assert ih.hmm_decode(hmm, x, words)[0] == [2, 0]
+    loop = [[k] for k in range(ih.SPACE + 1)]
+    assert ih.spell(ih.hmm_decode(hmm, x, loop)[0], loop) == line
+    fitted = ih.LetterHMM().fit([x], [np.array(line)], iterations=2)
+    assert np.all(np.isfinite(fitted.mean)) and np.all(fitted.var > 0)
+
+
+def test_hmm_quick_seed_runs():
+    cfg = ih.config_of(ih.parse_args(["--quick", "--model", "hmm"]))
+    row = ih.run_seed(("HMM", 0, cfg))
+    assert row["lm_weight"] in ih.HMM_LM_WEIGHTS and -1 <= row["wacc_lm"] <= 1
