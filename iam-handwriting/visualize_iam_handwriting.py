@@ -138,7 +138,8 @@ def alignment_figure(out: Path, cfg, seed: int):
 
 def results_figure(out: Path, record: dict):
     models = [("BLSTM", record.get("seeds")), ("LSTM", (record.get("lstm") or {}).get("seeds")),
-              ("OdyssNet", (record.get("odyssnet") or {}).get("seeds"))]
+              ("OdyssNet", (record.get("odyssnet") or {}).get("seeds")),
+              ("HMM-like (best = letter loop)", (record.get("hmm") or {}).get("seeds"))]
     models = [(m, s["per_seed"]) for m, s in models if s]
     modes = [("best", "best path"), ("dict", "dictionary"), ("lm", "dictionary\n+ bigram LM")]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.3))
