@@ -38,7 +38,7 @@ from shared.frame.experiment import (Progress, conclude, format_table, int_at_mo
 from shared.frame.gradcheck import check_gradients, gradcheck_report
 from shared.frame.verdict import grade, judge, paired_better, pending
 from shared.networks.ctc import best_path_decode, edit_distance, log_softmax
-from shared.networks.odyssnet import OdyssNet
+from shared.networks.odyssnet import OdyssNetSequence
 from shared.networks.optim import Adam, clip_global_norm
 from shared.networks.recurrent import BLSTM, LSTM
 
@@ -677,36 +677,8 @@ def ctc_batch(logits, labels, lengths, blank: int = BLANK):
 
 # ----------------------------------------------------------------------------------------
 # Networks: BLSTM and LSTM from shared.networks.recurrent; the OdyssNet core read as a sequence model
-# ---- general piece for shared/ (the same class as timit-blstm-ctc's OdyssSeq) ----
+# (shared.networks.odyssnet.OdyssNetSequence)
 # ----------------------------------------------------------------------------------------
-
-class OdyssSeq:
-    """The OdyssNet core as a sequence model: features stream onto the input neurons, one frame every
-    ``think`` steps; the output neurons after each frame's steps are the logits."""
-
-    def __init__(self, input_size, neurons, output_size, think, rng):
-        self.n_in, self.n_out, self.think = input_size, output_size, think
-        self.out_ids = list(range(neurons - output_size, neurons))
-        self.net = OdyssNet(num_neurons=neurons, input_ids=list(range(input_size)), output_ids=self.out_ids,
-                            pulse_mode=False, rng=rng)
-        self.params = self.net.params
-        self.neurons = neurons
-
-    def forward(self, x, lengths=None):
-        b, t, d = x.shape
-        full = np.zeros((b, t, self.neurons))
-        full[:, :, :d] = x
-        states, _ = self.net.forward(full, steps=t * self.think)
-        self._shape = states.shape
-        return states[:, :, self.out_ids]
-
-    def backward(self, dy):
-        d_states = np.zeros(self._shape)
-        d_states[:, :, self.out_ids] = dy
-        return self.net.backward(d_states, np.zeros((self._shape[0], self.neurons)))
-
-# ---- end of the general piece ----
-
 
 @dataclass(frozen=True)
 class Config:
@@ -732,7 +704,7 @@ def build(model: str, cfg: Config, rng):
     if model == "LSTM":
         return LSTM(FEATURES, cfg.h_lstm, K, variant="V", readout="all", init_scale=0.1, rng=rng)
     if model == "OdyssNet":
-        return OdyssSeq(FEATURES, cfg.odyss_neurons, K, cfg.odyss_think, rng)
+        return OdyssNetSequence(FEATURES, cfg.odyss_neurons, K, cfg.odyss_think, rng)
     raise ValueError(model)
 
 

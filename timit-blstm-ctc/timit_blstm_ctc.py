@@ -36,7 +36,7 @@ from shared.frame.verdict import grade, judge, mean_below, paired_better, pendin
 from shared.networks.ctc import (best_path_decode, ctc_loss, ctc_loss_backward, label_error,
                                  log_softmax, prefix_search_decode)
 from shared.networks.mlp import MLP
-from shared.networks.odyssnet import OdyssNet
+from shared.networks.odyssnet import OdyssNetSequence
 from shared.networks.optim import Adam, clip_global_norm
 from shared.networks.recurrent import BLSTM, LSTM, RNN
 
@@ -216,32 +216,6 @@ class WindowMLP:
         return grads
 
 
-class OdyssSeq:
-    """The OdyssNet core read as a framewise sequence model: features stream onto the input neurons, one
-    frame every ``think`` steps; the output neurons after each frame's steps are the logits."""
-
-    def __init__(self, input_size, neurons, output_size, think, rng):
-        self.n_in, self.n_out, self.think = input_size, output_size, think
-        self.out_ids = list(range(neurons - output_size, neurons))
-        self.net = OdyssNet(num_neurons=neurons, input_ids=list(range(input_size)), output_ids=self.out_ids,
-                            pulse_mode=False, rng=rng)
-        self.params = self.net.params
-        self.neurons = neurons
-
-    def forward(self, x, lengths=None):
-        b, t, d = x.shape
-        full = np.zeros((b, t, self.neurons))
-        full[:, :, :d] = x
-        states, _ = self.net.forward(full, steps=t * self.think)
-        self._shape = states.shape
-        return states[:, :, self.out_ids]
-
-    def backward(self, dy):
-        d_states = np.zeros(self._shape)
-        d_states[:, :, self.out_ids] = dy
-        return self.net.backward(d_states, np.zeros((self._shape[0], self.neurons)))
-
-
 # ----------------------------------------------------------------------------------------
 # Training
 # ----------------------------------------------------------------------------------------
@@ -285,7 +259,7 @@ def build(arch: str, cfg: Config, rng, outputs: int = K):
     if arch == "MLP":
         return WindowMLP(CEPSTRA, cfg.h_mlp, outputs, cfg.half, rng)
     if arch == "OdyssNet":
-        return OdyssSeq(CEPSTRA, cfg.odyss_neurons, outputs, cfg.odyss_think, rng)
+        return OdyssNetSequence(CEPSTRA, cfg.odyss_neurons, outputs, cfg.odyss_think, rng)
     raise ValueError(arch)
 
 
