@@ -138,6 +138,12 @@ def test_training_lowers_the_loss_and_a_seed_repeats_exactly():
     assert a["bce4"] == b["bce4"] and a["curve"] == b["curve"]
 
 
+def test_the_cell_without_messages_keeps_its_effect_weights_at_zero():
+    rc = replace(rnem.RunConfig(**rnem.QUICK), model="solo", batches=3)
+    out = rnem.train(0, rc, progress=False, keep=True)
+    assert np.all(out["params"]["Wnf"] == 0) and np.any(out["params"]["Wc"] != 0)
+
+
 def test_odyssnet_m_step_runs():
     rc = replace(rnem.RunConfig(**rnem.QUICK), model="odyssnet", hidden=10)
     out = rnem.train(0, rc, progress=False)
@@ -149,7 +155,7 @@ def test_odyssnet_m_step_runs():
 # ----------------------------------------------------------------------------------------
 
 
-def record(r4, n4, q4, r6, n6, q6, ami, n=5):
+def record(r4, n4, q4, r6, n6, q6, ami, s6=None, n=5):
     wobble = [0.0, 0.01, -0.01, 0.02, -0.02, 0.015, -0.015, 0.005]
 
     def rows(b4, b6, a):
@@ -157,7 +163,8 @@ def record(r4, n4, q4, r6, n6, q6, ami, n=5):
                  "ami678": a + wobble[i]} for i in range(n)]
     return {"seeds": {"per_seed": rows(r4, r6, ami)},
             "nem": {"seeds": {"per_seed": rows(n4, n6, 0.5)}},
-            "rnn": {"seeds": {"per_seed": rows(q4, q6, None or 0.0)}}}
+            "rnn": {"seeds": {"per_seed": rows(q4, q6, 0.0)}},
+            "solo": {"seeds": {"per_seed": rows(r4, 1.2 * r6 if s6 is None else s6, 0.8)}}}
 
 
 @pytest.mark.parametrize("args,value", [
@@ -166,6 +173,7 @@ def record(r4, n4, q4, r6, n6, q6, ami, n=5):
     ((50, 60, 70, 80, 100, 120, 0.3), "partial"),      # grouping lost
     ((60, 60, 70, 80, 100, 120, 0.8), "no"),           # no gain over N-EM on 4 balls
     ((65, 60, 70, 80, 100, 120, 0.8), "no"),
+    ((50, 60, 70, 80, 100, 120, 0.8, 80), "partial"),  # no gain over the cell without messages
 ])
 def test_verdict_on_both_sides_of_each_threshold(args, value):
     assert rnem.verdict(record(*args))["value"] == value
@@ -174,7 +182,8 @@ def test_verdict_on_both_sides_of_each_threshold(args, value):
 def test_verdict_is_pending_without_every_row():
     full = record(50, 60, 70, 80, 100, 120, 0.8)
     assert rnem.verdict(record(50, 60, 70, 80, 100, 120, 0.8, n=4))["value"] == "pending"
-    assert rnem.verdict({k: v for k, v in full.items() if k != "rnn"})["value"] == "pending"
+    for row in ("rnn", "nem", "solo"):
+        assert rnem.verdict({k: v for k, v in full.items() if k != row})["value"] == "pending"
 
 
 @pytest.mark.parametrize("bad", [["--model", "lstm"], ["--batches", "0"], ["--hidden", "-3"], ["--lr", "nan"],
