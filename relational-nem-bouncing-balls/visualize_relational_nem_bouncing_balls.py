@@ -13,7 +13,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -142,11 +145,19 @@ def run_sequences(out: dict, rc, which: str, n: int, seed: int):
 
 
 def trained(model: str, seed: int, quick: bool):
+    """(settings, trained run) of the headline (or --quick) settings; the run is cached in the system's
+    temporary folder under a name made of the settings, so the GIF script reuses this script's training."""
     rc = replace(rnem.HEADLINE, model=model)
     if quick:
         rc = replace(rc, **rnem.QUICK)
+    key = hashlib.sha1(repr((rc, seed, rnem.SIZE, rnem.RADIUS)).encode()).hexdigest()[:16]
+    cache = Path(tempfile.gettempdir()) / f"relational_nem_bouncing_balls_{model}_{key}.pkl"
+    if cache.exists():
+        return rc, pickle.loads(cache.read_bytes())
     print(f"training {rnem.LABELS[model]}, seed {seed}", flush=True)
-    return rc, rnem.train(seed, rc, progress=False, keep=True)
+    out = rnem.train(seed, rc, progress=False, keep=True)
+    cache.write_bytes(pickle.dumps(out))
+    return rc, out
 
 
 def draw_grouping(models: dict, seed: int, path: Path) -> None:
@@ -177,9 +188,10 @@ def draw_grouping(models: dict, seed: int, path: Path) -> None:
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle(f"Seed {seed}: a test sequence with 4 and one with 6-8 balls. gamma: colour = slot, on the true "
-                 "frame's balls; max_k psi: predicted frame (black 0 .. yellow 1)", fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    fig.suptitle(f"Seed {seed}: a test sequence with 4 and one with 6-8 balls (K = 5 and 8)\ngamma: colour = slot, "
+                 "on the true frame's balls; max_k psi: predicted frame (black 0 .. yellow 1);\n'rollout': the "
+                 "model fed its own predictions", fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 0.955))
     save_png(fig, path)
     plt.close(fig)
 
