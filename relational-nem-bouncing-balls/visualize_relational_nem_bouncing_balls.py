@@ -33,7 +33,7 @@ from shared.frame.figures import figure_parser, recorded, save_png  # noqa: E402
 
 COLOURS = np.array([[0.90, 0.16, 0.16], [0.13, 0.55, 0.95], [0.20, 0.75, 0.25], [0.95, 0.70, 0.10],
                     [0.60, 0.30, 0.80], [0.10, 0.80, 0.80], [0.95, 0.40, 0.70], [0.55, 0.35, 0.15]])
-ROW_COLOURS = {"rnem": "tab:green", "nem": "tab:red", "rnn": "tab:gray", "odyssnet": "tab:purple"}
+ROW_COLOURS = {"rnem": "tab:green", "solo": "tab:olive", "nem": "tab:red", "rnn": "tab:gray", "odyssnet": "tab:purple"}
 
 
 def gamma_image(gamma: np.ndarray, frame: np.ndarray) -> np.ndarray:
@@ -48,7 +48,7 @@ def gamma_image(gamma: np.ndarray, frame: np.ndarray) -> np.ndarray:
 def rows_of(record: dict) -> dict:
     """{model: its part of the record} for every recorded row."""
     out = {"rnem": record} if record.get("seeds") else {}
-    for name in ("nem", "rnn", "odyssnet"):
+    for name in ("solo", "nem", "rnn", "odyssnet"):
         if isinstance(record.get(name), dict):
             out[name] = record[name]
     return out
@@ -102,7 +102,7 @@ def draw_per_step(record: dict, path: Path) -> None:
 def draw_seeds(record: dict, path: Path) -> None:
     parts = rows_of(record)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    names = [n for n in ("rnn", "nem", "odyssnet", "rnem") if n in parts]
+    names = [n for n in ("rnn", "odyssnet", "nem", "rnem", "solo") if n in parts]
     for ax, key, title in ((axes[0], "bce4", "4 balls"), (axes[1], "bce678", "6-8 balls (extrapolation)")):
         per = {n: {r["seed"]: r[key] for r in parts[n]["seeds"]["per_seed"]} for n in names}
         for i, n in enumerate(names):
@@ -117,7 +117,7 @@ def draw_seeds(record: dict, path: Path) -> None:
             for o, s in zip(offs, seeds):
                 ax.plot([i_n + o, i_r + o], [per["nem"][s], per["rnem"][s]], color="0.6", lw=0.7, zorder=1)
         ax.set_xticks(range(len(names)))
-        ax.set_xticklabels([rnem.LABELS[n] for n in names], fontsize=8)
+        ax.set_xticklabels([rnem.LABELS[n].replace(", ", ",\n") for n in names], fontsize=8)
         ax.set_ylabel("next-frame BCE (nats per frame), test mean")
         ax.set_title(title)
         ax.grid(alpha=0.3, axis="y")
