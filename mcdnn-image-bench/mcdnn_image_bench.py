@@ -112,9 +112,9 @@ def normalize_width(images: np.ndarray, width: float | None, size: int = SIZE, s
     images (N, H, W) -> (N, size, size) float.
 
     Rows are moved by whole pixels (the box's top at floor((size - height) / 2)), so the rows are never
-    resampled; along the rows every output pixel averages ``samples`` linear interpolations at evenly
-    spaced points of its footprint in the source (an area-like filter, so that a digit shrunk to a
-    narrower width keeps its thin strokes). The box's edges map onto the new box's edges."""
+    resampled; along the rows every output pixel is a linear interpolation of the source at its centre,
+    averaged over ``samples`` points spread over its footprint when the digit shrinks (an area-like
+    filter, so that thin strokes survive). The box's edges map onto the new box's edges."""
     images = np.asarray(images)
     n, height, src_w = images.shape
     boxes = bounding_boxes(images)
@@ -134,9 +134,14 @@ def normalize_width(images: np.ndarray, width: float | None, size: int = SIZE, s
     # covering [c, c + 1)); left is whole when the width is (so "original" moves by whole pixels)
     left = np.floor((size - new_w) / 2.0) if width is None else (size - new_w) / 2.0
     scale = box_w / new_w                                                               # source px per output px
-    offsets = (np.arange(samples) + 0.5) / samples
-    points = (np.arange(size)[:, None] + offsets[None]).ravel()                        # (size * samples,)
-    u = boxes[:, 2][:, None] + (points[None] - left[:, None]) * scale[:, None] - 0.5   # source pixel-centre coords
+    # output pixel c's centre maps to the source position (in pixel-centre coordinates)
+    # c0 + (c + 0.5 - left) * scale - 0.5; when the digit shrinks (scale > 1) the samples spread over
+    # the part of its footprint the linear interpolation does not already cover (scale - 1 source pixels),
+    # so that an unscaled digit is copied exactly and a shrunk one keeps its thin strokes
+    spread = np.maximum(scale - 1.0, 0.0)
+    offsets = (np.arange(samples) + 0.5) / samples - 0.5                                 # in (-1/2, 1/2)
+    centres = boxes[:, 2][:, None] + (np.arange(size)[None] + 0.5 - left[:, None]) * scale[:, None] - 0.5
+    u = (centres[:, :, None] + offsets[None, None] * spread[:, None, None]).reshape(n, size * samples)
     c0 = np.floor(u).astype(int)
     frac = u - c0
     # the resampling as one (size, W) matrix per image: two interpolation weights per sample point,
