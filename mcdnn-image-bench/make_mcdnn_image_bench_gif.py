@@ -26,7 +26,7 @@ def frame(training: dict, k: int, lim: float, ymax: float):
     kernels = np.array(frames[k]["filters"])                       # (columns, maps, 4, 4)
     n_cols, n_maps = kernels.shape[:2]
     fig = plt.figure(figsize=(11, 4.8))
-    grid = fig.add_gridspec(n_cols, n_maps + 1 + 8, wspace=0.15, hspace=0.15)
+    grid = fig.add_gridspec(n_cols, n_maps + 1 + 8, wspace=0.15, hspace=0.15, bottom=0.24, top=0.88)
     for i in range(n_cols):
         for j in range(n_maps):
             ax = fig.add_subplot(grid[i, j])
@@ -37,7 +37,7 @@ def frame(training: dict, k: int, lim: float, ymax: float):
                 ax.set_ylabel(names[i], rotation=0, ha="right", va="center", fontsize=8)
             if i == 0 and j == 0:
                 ax.set_title("first-layer kernels", fontsize=9, loc="left")
-    cax = fig.add_axes([0.05, 0.12, 0.2, 0.02])
+    cax = fig.add_axes([0.1, 0.12, 0.25, 0.02])
     fig.colorbar(im, cax=cax, orientation="horizontal", label="kernel weight")
     ax = fig.add_subplot(grid[:, n_maps + 2:])
     x = [f["fraction"] for f in frames[:k + 1]]
