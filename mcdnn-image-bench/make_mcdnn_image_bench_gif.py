@@ -11,7 +11,6 @@ first 500 test digits of every column and of the committee (the average of the c
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
