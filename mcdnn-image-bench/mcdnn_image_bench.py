@@ -21,10 +21,10 @@ the test digits), and, in the section "same-preprocessing", a committee of as ma
 on the original digits (different initial weights and example orders): does averaging differently
 preprocessed columns beat averaging alike ones?
 
-Run:  python3 mcdnn-image-bench/mcdnn_image_bench.py --n-seeds 2 --record                 (headline)
-      python3 mcdnn-image-bench/mcdnn_image_bench.py --seed 2 --n-seeds 2 --record        (seed blocks)
-      python3 mcdnn-image-bench/mcdnn_image_bench.py --preprocessing same --n-seeds 2 --record
-      python3 mcdnn-image-bench/mcdnn_image_bench.py --model odyssnet --n-seeds 6 --record
+Run:  python3 mcdnn-image-bench/mcdnn_image_bench.py --record                                (headline: seed 0)
+      python3 mcdnn-image-bench/mcdnn_image_bench.py --seed 1 --n-seeds 4 --record           (seed blocks)
+      python3 mcdnn-image-bench/mcdnn_image_bench.py --preprocessing same --record           (the control)
+      python3 mcdnn-image-bench/mcdnn_image_bench.py --model odyssnet --n-seeds 5 --record   (the OdyssNet row)
 """
 
 from __future__ import annotations
