@@ -289,6 +289,7 @@ PAPER_URLS = {
     "Evolving large-scale neural networks for vision-based reinforcement learning":
         "https://repository.supsi.ch/4550/",
     "A clockwork RNN": "https://arxiv.org/abs/1402.3511",
+    "Multi-column deep neural networks for image classification": "https://arxiv.org/abs/1202.2745",
     "The neural data router: adaptive control flow in transformers improves systematic generalization":
         "https://arxiv.org/abs/2110.07732",
     "Reinforcement learning upside down: don't predict rewards — just map them to actions":
