@@ -429,7 +429,7 @@ class Config:
     nets: int = 3                      # nets averaged
     mlp_hidden: tuple = (64, 32)
     mlp_lr: float = 1e-3               # Adam (the MLP and OdyssNet rows)
-    odyssnet_neurons: int = 48
+    odyssnet_neurons: int = 32
     thinking: int = 2
     odyssnet_lr: float = 3e-3
     model: str = "cnn"
