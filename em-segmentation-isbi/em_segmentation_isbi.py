@@ -868,7 +868,7 @@ def config_of(args) -> Config:
     cfg = Config(model=args.model, steps=args.steps, nets=args.nets, lr=args.lr)
     if args.quick:
         cfg = replace(cfg, steps=min(cfg.steps, 20), nets=min(cfg.nets, 2),
-                      stack=replace(cfg.stack, size=48, slices=6, cells=8, vesicles=3, organelles=1),
+                      stack=replace(cfg.stack, size=48, slices=6, cells=4, vesicles=3, organelles=1),
                       train_slices=(0, 1, 2), val_slices=(3,), test_slices=(4, 5))
     return cfg
 

@@ -35,7 +35,7 @@ SHORT = {"filter": "Hessian-ridge filter", "mlp": "MLP", "cnn1": "CNN, one net",
 def config(quick: bool) -> em.Config:
     cfg = em.Config()
     if quick:
-        cfg = replace(cfg, steps=20, nets=2, stack=replace(cfg.stack, size=48, slices=6, cells=8, vesicles=3,
+        cfg = replace(cfg, steps=20, nets=2, stack=replace(cfg.stack, size=48, slices=6, cells=4, vesicles=3,
                                                            organelles=1),
                       train_slices=(0, 1, 2), val_slices=(3,), test_slices=(4, 5))
     return cfg
