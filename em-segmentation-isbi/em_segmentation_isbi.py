@@ -948,7 +948,10 @@ def main(argv=None) -> int:
             "seeds": {"per_seed": rows, "summary": summarize_measured([r[f"{main_row}_pixel"] for r in rows],
                                                                         f"{main_row}_pixel")},
             "tables": tables, "wallclock_s": clock.elapsed}
-    conclude(part, __file__, verdict, args.record, section="odyssnet" if cfg.model == "odyssnet" else None,
+    section = "odyssnet" if cfg.model == "odyssnet" else None
+    if cfg.model == "cnn" and (cfg.steps, cfg.nets, cfg.lr) != (Config.steps, Config.nets, Config.lr) and not args.quick:
+        section = f"cnn_steps{cfg.steps}_nets{cfg.nets}_lr{cfg.lr:g}"   # a longer run: a section, not the headline
+    conclude(part, __file__, verdict, args.record, section=section,
              measured=measured, paper=PAPER,
              tour="A held-out synthetic slice, its truth, and each row's membrane probability map and "
                   "segmentation, errors marked.")
