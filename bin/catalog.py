@@ -336,6 +336,7 @@ PAPER_URLS = {
         "https://people.idsia.ch/~juergen/edgedetect/node1.html",
     "Neural expectation maximization": "https://arxiv.org/abs/1708.03498",
     "Compete to compute": "https://proceedings.neurips.cc/paper/2013/hash/8f1d43620bc6bb580df6e80b0dc05c48-Abstract.html",
+    "Deep, big, simple neural nets for handwritten digit recognition": "https://doi.org/10.1162/NECO_a_00052",
     "Training very deep networks":
         "https://papers.nips.cc/paper_files/paper/2015/hash/215a71a12769b056c3c32e7299f1c5ed-Abstract.html",
     "Recurrent world models facilitate policy evolution":
