@@ -470,6 +470,7 @@ def parse_args(argv=None):
     if args.lr > 1.0:
         parser.error(f"--lr: at most 1 per digit, got {args.lr:g}")
     parser.only_when(args.model == "mlp", ["--hidden"], "with --model mlp")
+    parser.only_when(not args.gradcheck, ["--data-dir"], "without --gradcheck (it reads no digits)")
     require_seeds(parser, args, MIN_SEEDS)
     missing = [f for f in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                            "t10k-labels-idx1-ubyte")
