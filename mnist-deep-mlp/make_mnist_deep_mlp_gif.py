@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     args = figure_parser(__file__, __doc__, "mnist_deep_mlp.gif").parse_args(argv)
     cfg = mdm.Config()
     if args.quick:
-        cfg = replace(cfg, hidden=(64, 32), epochs=2, n_train=400)
+        cfg = replace(cfg, hidden=(64, 32), epochs=5, n_train=400)   # >= 5 distinct frames
     digits = mdm.load_digits(mdm.DEFAULT_DATA, cfg.n_train)
     if args.quick:
         digits["test01"], digits["y_test"] = digits["test01"][:200], digits["y_test"][:200]
