@@ -134,6 +134,7 @@ def draw_sizes(record: dict, out: Path) -> bool:
     ax.set_xscale("log")
     ax.set_xticks([2000, 4000, 8000])
     ax.set_xticklabels(["2,000", "4,000", "8,000"])
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_xlabel("training digits (the first N of MNIST-10k's 8,000)")
     ax.set_ylabel("final test error on 2,000 digits (%)")
     ax.set_title("784-300-100-10, 20 epochs: error against training-set size", fontsize=10)
