@@ -92,7 +92,7 @@ def to_input(images01: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------
-# The deformations (a general piece: one resampling for elastic + affine; see README "For shared/")
+# The deformations (a general piece: one resampling for elastic + affine; see README, Deviations)
 # ----------------------------------------------------------------------------------------
 
 
