@@ -25,7 +25,9 @@ import mnist_deep_mlp as mdm
 from shared.frame.figures import figure_parser, recorded, save_png
 
 PARTS = {None: ("deep MLP, deformed (headline)", "C0", "-"), "plain": ("deep MLP, no deformations", "C3", "-"),
-         "small": ("small MLP 784-100-50-10, deformed", "C2", "--"), "odyssnet": ("OdyssNet core, deformed", "C4", ":")}
+         "small": ("small MLP 784-100-50-10, deformed", "C2", "--"),
+         "h1000-500": ("big MLP 784-1000-500-10, deformed", "C1", "-."),
+         "odyssnet": ("OdyssNet core, deformed", "C4", ":")}
 
 
 def parts_of(record: dict) -> dict:
@@ -75,8 +77,8 @@ def draw_curves(record: dict, out: Path) -> None:
 
 def draw_paired(record: dict, out: Path) -> None:
     parts = parts_of(record)
-    fig, ax = plt.subplots(figsize=(8, 4.2))
-    order = [k for k in (None, "plain", "small", "odyssnet") if k in parts]
+    fig, ax = plt.subplots(figsize=(9.5, 4.2))
+    order = [k for k in (None, "plain", "small", "h1000-500", "odyssnet") if k in parts]
     for i, key in enumerate(order):
         label, color, _ = PARTS[key]
         rows = sorted(parts[key]["seeds"]["per_seed"], key=lambda r: r["seed"])
