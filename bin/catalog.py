@@ -342,6 +342,7 @@ PAPER_URLS = {
     "Deep neural networks segment neuronal membranes in electron microscopy images":
         "https://papers.nips.cc/paper/2012/hash/459a4ddcb586f24efd9395aa7662bc7c-Abstract.html",
     "Compete to compute": "https://proceedings.neurips.cc/paper/2013/hash/8f1d43620bc6bb580df6e80b0dc05c48-Abstract.html",
+    "Deep, big, simple neural nets for handwritten digit recognition": "https://doi.org/10.1162/NECO_a_00052",
     "Training very deep networks":
         "https://papers.nips.cc/paper_files/paper/2015/hash/215a71a12769b056c3c32e7299f1c5ed-Abstract.html",
     "Recurrent world models facilitate policy evolution":
