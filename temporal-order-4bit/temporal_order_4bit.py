@@ -42,9 +42,8 @@ from shared.environments import tasks
 from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_int,
                                      require_seeds, stub_parser)
 from shared.learning.long_lag import (RESULT_COLUMNS, OdyssLearner, RNNLearner, Trial, headline_of, result_row, seed_record,
-                                      streams, summary_line, train_and_test, train_in_batches)
+                                      movement_rows, streams, summary_line, train_and_test, train_in_batches)
 from shared.learning.online import over_banks
-from shared.networks import tape_steps
 from shared.networks.paper_lstm import PaperLSTM
 from shared.learning.stopping import StoppingRule
 from shared.frame.verdict import exact, grade, judge, mean_below, pending, rate_at_least
@@ -149,32 +148,13 @@ MEAN_LENGTH = 105         # sequences are 100-110 steps long: one step is priced
 
 
 def movement(record: dict) -> list[dict]:
-    """The rows' steps for the data-movement meter: the paper's LSTM learns on line, one sequence per step
-    (8 one-hot inputs read as 8 units, 3 blocks of 2 cells, 8 logistic outputs, error at the last step);
-    its steps to solve come from the paper-scale section (the 100,000-sequence headline solves no seed).
-    The comparisons take a batch of 32 sequences per step."""
-    def solved_steps(part: dict, per_step: int):
-        median = ((part.get("seeds") or {}).get("summary") or {}).get("median")
-        return None if median is None else median / per_step
-
-    rows = [{"row": "paper LSTM", "family": "gradient", "step": f"one training sequence ({MEAN_LENGTH} steps)",
-             "size": f"{BLOCKS} blocks of 2 cells, 308 weights, float64",
-             "program": lambda tape: tape_steps.paper_lstm_step(tape, 8, BLOCKS, 2, CLASSES, MEAN_LENGTH),
-             "steps_to_solve": solved_steps(record.get("paper_scale", {}), 1),
-             "steps_from": "[paper_scale] median sequences to the stopping rule over solved seeds"}]
-    for name, program, size in [
-            ("odyssnet", lambda tape: tape_steps.odyssnet_step(tape, ODYSSNET_NEURONS, 8, CLASSES, MEAN_LENGTH,
-                                                               batch=COMPARISON_BATCH, targets="last"),
-             f"{ODYSSNET_NEURONS} neurons, AdamW, float32"),
-            ("rnn", lambda tape: tape_steps.rnn_step(tape, 8, RNN_HIDDEN, CLASSES, MEAN_LENGTH, batch=COMPARISON_BATCH,
-                                                     optimizer="adam", targets="last"),
-             f"{RNN_HIDDEN} tanh units, Adam, float64")]:
-        if name in record:
-            rows.append({"row": {"odyssnet": "OdyssNet core", "rnn": "tanh RNN"}[name], "family": "gradient",
-                         "step": f"one batch of {COMPARISON_BATCH} sequences", "size": size, "program": program,
-                         "steps_to_solve": solved_steps(record[name], COMPARISON_BATCH),
-                         "steps_from": f"[{name}] median sequences to the stopping rule / {COMPARISON_BATCH}"})
-    return rows
+    """The rows' steps for the data-movement meter (shared.learning.long_lag.movement_rows): the paper's LSTM
+    learns on line, one sequence per step (8 one-hot inputs read as 8 units, 8 logistic outputs, error at
+    the last step); the comparisons take a batch of sequences per step. Its steps to solve come from the paper-scale
+    section (the 100,000-sequence headline solves no seed)."""
+    paper = {"blocks": BLOCKS, "block_size": 2, "size": f"{BLOCKS} blocks of 2 cells, 308 weights, float64",
+             "part": "paper_scale"}
+    return movement_rows(record, paper, 8, CLASSES, MEAN_LENGTH, COMPARISON_BATCH, RNN_HIDDEN, ODYSSNET_NEURONS)
 
 
 # ----------------------------------------------------------------------------------------

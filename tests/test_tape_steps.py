@@ -91,3 +91,16 @@ def test_refusals():
         tape_steps.lstm_step(Tape(), 2, 3, 1, 0)
     with pytest.raises(ValueError, match="targets"):
         tape_steps.paper_lstm_step(Tape(), 2, 1, 1, 1, 3, targets="some")
+
+
+def test_the_long_lag_rows_read_their_steps_from_the_record():
+    from shared.learning.long_lag import movement_rows
+    solved = {"seeds": {"summary": {"median": 640}}}
+    record = {**solved, "rnn": {"seeds": {"summary": {"median": None}}}}
+    paper = {"blocks": 1, "block_size": 2, "size": "tiny", "part": None}
+    rows = movement_rows(record, paper, n_in=3, n_out=2, length=5, batch=32, rnn_hidden=4, odyssnet_neurons=6)
+    assert [r["row"] for r in rows] == ["paper LSTM", "tanh RNN"]             # no odyssnet part: no row
+    assert rows[0]["steps_to_solve"] == 640 and rows[1]["steps_to_solve"] is None
+    rows = movement_rows({"scale": solved, "odyssnet": solved}, {**paper, "part": "scale"}, 3, 2, 5, 32, 4, 6)
+    assert rows[0]["steps_to_solve"] == 640 and rows[1]["steps_to_solve"] == 640 / 32
+    assert rows[1]["program"](Tape()).instructions > rows[0]["program"](Tape()).instructions

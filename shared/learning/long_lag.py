@@ -24,6 +24,7 @@ from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer, prepare_input
 from shared.learning.online import Stream, evaluate, train
 from shared.networks.optim import Adam, AdamW, clip_global_norm
 from shared.networks.paper_lstm import PaperLSTM
+from shared.networks import tape_steps
 from shared.networks.recurrent import RNN
 from shared.learning.stopping import StoppingRule
 
@@ -387,3 +388,43 @@ def odyssnet_end_classifier(train_set: tuple, test_set: tuple, epochs: int, cut_
             "train_accuracy": curve[-1][1], "train_mse": curve[-1][2],
             "test_accuracy": float(np.mean(np.abs(test_out - tcls) < tolerance)),
             "weights": int(model.get_num_params()), "curve": curve}
+
+
+# ----------------------------------------------------------------------------------------------------
+# Data movement (issue 21): the rows of bin/movement.py for the paper's LSTM and the comparison learners
+
+def steps_to_solve(part: dict, per_step: int = 1):
+    """A record part's median sequences to the stopping rule over solved seeds, in steps of ``per_step``
+    sequences (None when no seed solved)."""
+    median = ((part.get("seeds") or {}).get("summary") or {}).get("median")
+    return None if median is None else median / per_step
+
+
+def movement_rows(record: dict, paper: dict, n_in: int, n_out: int, length: int, batch: int, rnn_hidden: int,
+                  odyssnet_neurons: int, forget_gate: bool = False) -> list[dict]:
+    """The data-movement rows of a long-lag stub: the paper's LSTM learning on line (one sequence of
+    ``length`` steps per step, error at the end; ``paper``: its blocks, block_size, size text and the record
+    part its steps to solve come from, {"part": None} for the stub's own run) and, where the record holds them,
+    the comparison learners of this module, one batch of ``batch`` sequences per step (RNNLearner: Adam, float64;
+    OdyssLearner: AdamW, float32)."""
+    part = record if paper.get("part") is None else record.get(paper["part"], {})
+    where = "seeds.summary" if paper.get("part") is None else f"[{paper['part']}]"
+    rows = [{"row": "paper LSTM", "family": "gradient", "step": f"one training sequence ({length} steps)",
+             "size": paper["size"],
+             "program": lambda tape: tape_steps.paper_lstm_step(tape, n_in, paper["blocks"], paper["block_size"],
+                                                                n_out, length, forget_gate=forget_gate),
+             "steps_to_solve": steps_to_solve(part),
+             "steps_from": f"median sequences to the stopping rule over solved seeds ({where})"}]
+    comparisons = {
+        "odyssnet": ("OdyssNet core", f"{odyssnet_neurons} neurons, AdamW, float32",
+                     lambda tape: tape_steps.odyssnet_step(tape, odyssnet_neurons, n_in, n_out, length, batch=batch,
+                                                           targets="last")),
+        "rnn": ("tanh RNN", f"{rnn_hidden} tanh units, Adam, float64",
+                lambda tape: tape_steps.rnn_step(tape, n_in, rnn_hidden, n_out, length, batch=batch, optimizer="adam",
+                                                 targets="last"))}
+    for name, (row, size, program) in comparisons.items():
+        if name in record:
+            rows.append({"row": row, "family": "gradient", "step": f"one batch of {batch} sequences", "size": size,
+                         "program": program, "steps_to_solve": steps_to_solve(record[name], batch),
+                         "steps_from": f"[{name}] median sequences to the stopping rule / {batch}"})
+    return rows
