@@ -549,11 +549,12 @@ def render_movement(root: Path = ROOT) -> str:
             num = sum((a - mean) * (b - mean) for a, b in zip(cost_rank, flops_rank))
             den = math.sqrt(sum((a - mean) ** 2 for a in cost_rank) * sum((b - mean) ** 2 for b in flops_rank))
             moved = max(range(len(solved)), key=lambda i: abs(cost_rank[i] - flops_rank[i]))
+            change = (f"the row that moves most is {solved[moved][0]}'s {solved[moved][1]['row']} (rank "
+                      f"{int(cost_rank[moved])} by data movement, {format_value(flops_rank[moved])} by FLOPs)"
+                      if cost_rank[moved] != flops_rank[moved] else "no row changes its rank yet")
             lines += ["", f"How the ranking differs from a FLOP ranking: Spearman's rank correlation "
-                          f"{format_value(num / den if den else 1.0)} over {len(solved)} rows; the row that moves most "
-                          f"is {solved[moved][0]}'s {solved[moved][1]['row']} (rank {int(cost_rank[moved])} by data "
-                          f"movement, {format_value(flops_rank[moved])} by FLOPs). *Cost per FLOP* is the mean price of "
-                          f"an operation: it grows with the depth at which the operands wait."]
+                          f"{format_value(num / den if den else 1.0)} over {len(solved)} rows; {change}. *Cost per "
+                          f"FLOP* is the mean price of an operation: it grows with the depth at which the operands wait."]
     unsolved = [(slug, row) for slug, row in priced if row["cost_to_solve"] is None]
     if unsolved:
         lines += ["", "Rows that did not solve in the recorded run (one step priced, no cost to solve):", ""]
