@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from conftest import ROOT, load_module
 from shared.frame.movement import (Tape, Trace, block_cost, price_events, sqrt_ceil_sum, sqrt_ceil_sums,
                                    trace_arrays, trace_events)
 
@@ -306,64 +307,14 @@ def test_the_array_meter_reproduces_the_published_matmul_costs(order, published)
     assert tape.price(liveness=False).total == 191                           # x^T @ A, column order
 
 
-def sigmoid_scalar(v):
-    return v.sigmoid()
-
-
-def test_one_lstm_step_and_one_odyssnet_step_as_scalar_loops_and_on_the_tape():
-    """Scalar kernels (Scalar arithmetic, one loop per array operation, as the tape runs them) against the
-    tape's array operations: the same instructions in the same order, so the same cost."""
-    rng = np.random.default_rng(0)
-    n_in, hidden = 2, 3
-    # LSTM: z = W [x; h] + b, gates by sigmoid/tanh, c' = f c + i g, h' = o tanh(c')
-    trace = Trace()
-    W, xh, b, c = trace_arrays(trace, rng.normal(size=(4 * hidden, n_in + hidden)),
-                               rng.normal(size=n_in + hidden), rng.normal(size=4 * hidden), rng.normal(size=hidden))
-    z = [accumulate(W[r, k] * xh[k] for k in range(n_in + hidden)) for r in range(4 * hidden)]
-    z = [z[r] + b[r] for r in range(4 * hidden)]
-    gates = [v.sigmoid() for v in z[:3 * hidden]] + [v.tanh() for v in z[3 * hidden:]]
-    i, f, o, g = (gates[k * hidden:(k + 1) * hidden] for k in range(4))
-    fc = [f[u] * c[u] for u in range(hidden)]
-    ig = [i[u] * g[u] for u in range(hidden)]
-    c_new = [fc[u] + ig[u] for u in range(hidden)]
-    squashed = [v.tanh() for v in c_new]
-    [o[u] * squashed[u] for u in range(hidden)]
-    tape = Tape()
-    tW, txh, tb, tc = (tape.argument(s, np.float64) for s in [(4 * hidden, n_in + hidden), n_in + hidden,
-                                                                 4 * hidden, hidden])
-    tz = tape.map(tape.matmul(tW, txh), tb)
-    tgates = np.concatenate([tape.map(tz[:3 * hidden]), tape.map(tz[3 * hidden:])])
-    ti, tf, to, tg = (tgates[k * hidden:(k + 1) * hidden] for k in range(4))
-    tc_new = tape.map(tape.map(tf, tc), tape.map(ti, tg))
-    tape.map(to, tape.map(tc_new))
-    for liveness in (True, False):
-        assert tape.price(liveness).total == trace.price(liveness).total
-    # OdyssNet (shared.networks.odyssnet, no gates): pre = h W + B, z = phi_m(h * mf) + pre, a = phi(z),
-    # h' = a / sqrt(sum(a^2) / n + eps) * gamma
-    n = 4
-    trace = Trace()
-    h, W, B, mf, gamma = trace_arrays(trace, rng.normal(size=n), rng.normal(size=(n, n)), rng.normal(size=n),
-                                      rng.normal(size=n), rng.normal(size=n))
-    pre = [accumulate(h[k] * W[k, j] for k in range(n)) for j in range(n)]
-    pre = [pre[j] + B[j] for j in range(n)]
-    q_mem = [h[j] * mf[j] for j in range(n)]
-    mem = [v.tanh() for v in q_mem]
-    z = [mem[j] + pre[j] for j in range(n)]
-    act = [v.tanh() for v in z]
-    square = [v * v for v in act]
-    inv_rms = 1.0 / (accumulate(square) / n + 1e-6)     # the square root is one more unary op: left out
-    norm = [act[j] * inv_rms for j in range(n)]
-    [norm[j] * gamma[j] for j in range(n)]
-    tape = Tape()
-    th, tW, tB, tmf, tgamma = (tape.argument(s, np.float64) for s in [n, (n, n), n, n, n])
-    tpre = tape.map(tape.matmul(th, tW), tB)
-    tmem = tape.map(tape.map(th, tmf))
-    tact = tape.map(tape.map(tmem, tpre))
-    tsum = tape.reduce(tape.map(tact, tact))
-    tinv = tape.map(tape.map(tape.map(tsum)))
-    tape.map(tape.map(tact, tinv), tgamma)
-    for liveness in (True, False):
-        assert tape.price(liveness).total == trace.price(liveness).total
+def test_the_validation_table_agrees_exactly():
+    """benchmarks/bench_movement.py's kernels (dot product, matrix-vector in both orders, matmul i-j-k and
+    i-k-j, a softmax, one LSTM step, one OdyssNet step), each written as Scalar loops in the tape's order and
+    as array operations on a Tape: the same cost, with liveness and without (the table in shared/README.md)."""
+    bench = load_module(ROOT / "benchmarks" / "bench_movement.py", "bench_movement")
+    rows = bench.validation_rows()
+    assert len(rows) == 8 and all(row[-1] == "exact" for row in rows), rows
+    assert [row[2] for row in rows if "LSTM" in row[0]] == [45412]          # the README's table
 
 
 def test_tape_refusals():
