@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import clockwork_rnn as cw
-from shared.frame.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import draft_frames, figure_parser, frame_of, save_gif
 
 COLORS = {"cw": "C0", "srn": "C3", "lstm": "C2"}
 
@@ -82,7 +82,7 @@ def main(argv=None) -> int:
     n_frames = 10 if args.quick else 40
     res = runs(args.seed, args.quick, n_frames)
     count = min(len(res[k]["frames"]) for k in cw.MODELS)
-    frames = [frame_of(frame(res, i), dpi=60 if args.quick else 72) for i in range(count)]
+    frames = [frame_of(frame(res, i), dpi=60 if args.quick else 72) for i in draft_frames(range(count))]
     save_gif(frames, args.out, fps=5)
     return 0
 

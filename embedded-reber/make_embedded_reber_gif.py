@@ -21,7 +21,7 @@ import embedded_reber as er
 import matplotlib.pyplot as plt
 import numpy as np
 
-from shared.frame.figures import figure_parser, frame_of, save_gif
+from shared.frame.figures import draft_frames, figure_parser, frame_of, save_gif
 from visualize_embedded_reber import draw_predictions, showcase, train_pair
 
 
@@ -75,7 +75,7 @@ def main(argv=None) -> int:
     last = max(t.presented[0] for t in pair.values())
     n_frames = 5 if args.quick else 40
     moments = sorted(set(np.linspace(0, last, n_frames).round(-2 if last >= 1000 else 0).astype(int)))
-    frames = [frame_of(frame(pair, string, int(m)), dpi=72) for m in moments]
+    frames = [frame_of(frame(pair, string, int(m)), dpi=72) for m in draft_frames(moments)]
     save_gif(frames, Path(args.out), fps=4)
     return 0
 

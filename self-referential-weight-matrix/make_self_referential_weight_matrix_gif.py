@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import self_referential_weight_matrix as srwm  # noqa: E402
-from shared.frame.figures import figure_parser, frame_of, save_gif  # noqa: E402
+from shared.frame.figures import draft_frames, figure_parser, frame_of, save_gif  # noqa: E402
 from visualize_self_referential_weight_matrix import episode_trace, group_ticks, headline_net  # noqa: E402
 
 FUNCTION = 6   # XOR, held out
@@ -92,7 +92,7 @@ def main(argv=None) -> int:
     writes = [abs(tr["a"][k][net.lay.DELTA]) * np.outer(tr["pm"][k], tr["qm"][k]).max() for k in range(len(tr["a"]))]
     limd = max(max(writes), 1e-6)
     limc = max(max(np.abs(w - tr["W"][0]).max() for w in tr["W"]), 1e-6)
-    frames = [frame_of(frame(net, tr, k, limw, limd, limc), dpi=75) for k in range(len(tr["a"]))]
+    frames = [frame_of(frame(net, tr, k, limw, limd, limc), dpi=75) for k in draft_frames(range(len(tr["a"])))]
     save_gif(frames, args.out, fps=1.5, hold_last=3)
     return 0
 

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import temporal_order_4bit as to
-from shared.frame.figures import frame_of, save_gif
+from shared.frame.figures import draft_frames, frame_of, save_gif
 from visualize_temporal_order_4bit import (CLASS_NAMES, draw_marks, inside, one_of_each_class, picture_parser, picture_seed,
                                            trained_seed)
 
@@ -74,7 +74,7 @@ def main(argv=None) -> int:
     codes, lengths, labels = one_of_each_class(seed)
     final = inside(trial.params["W"], trial.params["V"], codes, lengths)
     limit = max(1.0, float(np.abs(final["s"]).max()) * 1.05)
-    frames = [frame_of(frame(s, trial, codes, lengths, labels, limit)) for s in snapshots]
+    frames = [frame_of(frame(s, trial, codes, lengths, labels, limit)) for s in draft_frames(snapshots)]
     save_gif(frames, Path(args.out), fps=4)
     return 0
 

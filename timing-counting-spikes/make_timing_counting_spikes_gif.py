@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import timing_counting_spikes as tcs
-from shared.frame.figures import figure_parser, frame_of, recorded, save_gif
+from shared.frame.figures import draft_frames, figure_parser, frame_of, recorded, save_gif
 from visualize_timing_counting_spikes import COLORS, task_spec, trained_params, trained_pfg_params
 
 
@@ -63,7 +63,7 @@ def main(argv=None) -> int:
         pad = 0.05 * max(high - low, 1e-3)
         limits[task] = (low - pad, high + pad)
     stride = 6 if args.quick else 4
-    frames = [frame_of(frame(runs, now, steps, limits)) for now in range(stride, steps + 1, stride)]
+    frames = [frame_of(frame(runs, now, steps, limits)) for now in draft_frames(range(stride, steps + 1, stride))]
     save_gif(frames, Path(args.out), fps=6)
     return 0
 
