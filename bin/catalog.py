@@ -881,6 +881,28 @@ def recomputed_verdict(slug: str, record: dict, root: Path = ROOT) -> dict:
     return json.loads(json.dumps(rule(figures)))
 
 
+def movement_staleness(slug: str, record: dict, root: Path = ROOT) -> list[str]:
+    """The record's movement part checked, and checked against the stub's ``movement(record)``: a stub that
+    names rows has them priced, under the same names, families, steps and steps to solve (a re-recorded run
+    drops the part; a changed row needs ``python3 bin/movement.py SLUG`` again). The programs are not run."""
+    errors = movement_errors(record["movement"]) if "movement" in record else []
+    if errors or "def movement(" not in (root / slug / f"{module(slug)}.py").read_text():
+        return errors
+    tool = f"python3 bin/movement.py {slug}"
+    if "movement" not in record:
+        return [f"the stub defines movement(record) but the record holds no movement part; run {tool}"]
+    try:
+        named = stub_module(slug, root).movement({k: v for k, v in record.items() if k != "movement"})
+    except Exception as error:  # a movement() that cannot read its own record is a broken stub
+        return [f"the stub's movement() fails on the record: {type(error).__name__}: {error}"]
+    keys = ("row", "family", "step", "size", "steps_to_solve", "steps_from")
+    expected = [{k: row.get(k) for k in keys} for row in named]
+    priced = [{k: row.get(k) for k in keys} for row in record["movement"]["rows"]]
+    if not same_values(json.loads(json.dumps(expected)), priced):
+        return [f"the movement part is stale: movement(record) now names other rows or steps; run {tool}"]
+    return []
+
+
 def record_file_errors(slug: str, root: Path) -> list[str]:
     try:
         record = load_record(slug, root)
@@ -904,8 +926,7 @@ def record_file_errors(slug: str, root: Path) -> list[str]:
             if not same_values(again, record["verdict"]):
                 errors.append(f"{where}: verdict is not what {module(slug)}.verdict() gives on the recorded "
                               f"figures ({again['value']}: {again['reason']})")
-    if "movement" in record:
-        errors += [f"{where}: {e}" for e in movement_errors(record["movement"])]
+    errors += [f"{where}: {e}" for e in movement_staleness(slug, record, root)]
     sections = {k: v for k, v in record.items() if is_section(k, v)}
     for name, rec in [(None, record), *sections.items()]:
         label = where if name is None else f"{where} [{name}]"

@@ -101,3 +101,28 @@ def test_a_stubs_rows_are_written_into_its_record_whole(tmp_path):
     (tmp_path / "silent" / "results.json").write_text("{}")
     with pytest.raises(ValueError, match="defines no movement"):
         movement.write_movement("silent", tmp_path)
+
+
+def test_a_stub_that_names_rows_has_them_priced_and_current(tmp_path):
+    folder = tmp_path / "toy-problem"
+    folder.mkdir()
+    (folder / "toy_problem.py").write_text(
+        "import numpy as np\n"
+        "def movement(record):\n"
+        "    def program(tape):\n"
+        "        tape.reduce(tape.argument(3, np.float64))\n"
+        "        return tape\n"
+        "    return [{'row': 'toy', 'family': 'local rules', 'step': 'a sum', 'size': '3',\n"
+        "             'program': program, 'steps_to_solve': record['steps'], 'steps_from': 'steps'}]\n")
+    (folder / "results.json").write_text(json.dumps({"steps": 4}))
+    unpriced = catalog.movement_staleness("toy-problem", {"steps": 4}, tmp_path)
+    assert len(unpriced) == 1 and "holds no movement part; run python3 bin/movement.py toy-problem" in unpriced[0]
+    movement.write_movement("toy-problem", tmp_path)
+    record = json.loads((folder / "results.json").read_text())
+    assert catalog.movement_staleness("toy-problem", record, tmp_path) == []
+    record["steps"] = 5                           # the run re-recorded with a movement part left over
+    (stale,) = catalog.movement_staleness("toy-problem", record, tmp_path)
+    assert "stale" in stale
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "plain.py").write_text("x = 1\n")
+    assert catalog.movement_staleness("plain", {"steps": 4}, tmp_path) == []
