@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from statistics import median
 from pathlib import Path
 
 from shared.frame.experiment import (PENDING, RECORD_KEYS, RUN_DEPENDENT_KEYS, SECTION_KEYS, ArgumentParser, atomic_write,
@@ -548,13 +549,27 @@ def render_movement(root: Path = ROOT) -> str:
             mean = (len(solved) + 1) / 2
             num = sum((a - mean) * (b - mean) for a, b in zip(cost_rank, flops_rank))
             den = math.sqrt(sum((a - mean) ** 2 for a in cost_rank) * sum((b - mean) ** 2 for b in flops_rank))
-            moved = max(range(len(solved)), key=lambda i: abs(cost_rank[i] - flops_rank[i]))
-            change = (f"the row that moves most is {solved[moved][0]}'s {solved[moved][1]['row']} (rank "
-                      f"{int(cost_rank[moved])} by data movement, {format_value(flops_rank[moved])} by FLOPs)"
-                      if cost_rank[moved] != flops_rank[moved] else "no row changes its rank yet")
+            movers = sorted((i for i in range(len(solved)) if cost_rank[i] != flops_rank[i]),
+                            key=lambda i: (-abs(cost_rank[i] - flops_rank[i]), i))[:5]
+            change = ("the rows that move most: " + "; ".join(
+                f"{solved[i][0]}'s {solved[i][1]['row']} (rank {int(cost_rank[i])} by data movement, "
+                f"{format_value(flops_rank[i])} by FLOPs)" for i in movers)) if movers else "no row changes its rank yet"
             lines += ["", f"How the ranking differs from a FLOP ranking: Spearman's rank correlation "
                           f"{format_value(num / den if den else 1.0)} over {len(solved)} rows; {change}. *Cost per "
                           f"FLOP* is the mean price of an operation: it grows with the depth at which the operands wait."]
+        lines += ["", "By family (every priced row, solved or not; cost per FLOP of one step):", ""]
+        family_rows = []
+        for family in FAMILIES:
+            members = [row for _, row in priced if row["family"] == family]
+            if not members:
+                continue
+            per_flop = sorted(row["cost"] / row["flops"] for row in members)
+            to_solve = sorted(row["cost_to_solve"] for row in members if row["cost_to_solve"] is not None)
+            family_rows.append([family, str(len(members)), str(len(to_solve)), format_value(median(per_flop)),
+                                f"{format_value(per_flop[0])} - {format_value(per_flop[-1])}",
+                                big(median(to_solve)) if to_solve else "-"])
+        lines += md_table(["Family", "Rows", "Solved", "Median cost per FLOP", "Range", "Median cost to solve"],
+                          family_rows)
     unsolved = [(slug, row) for slug, row in priced if row["cost_to_solve"] is None]
     if unsolved:
         lines += ["", "Rows that did not solve in the recorded run (one step priced, no cost to solve):", ""]

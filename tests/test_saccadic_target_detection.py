@@ -156,7 +156,7 @@ def test_m_learns_to_predict_the_next_fovea_input():
 
 def test_c_learns_to_find_the_target_through_a_trained_m():
     cfg = replace(st.Config(), m_cycles=50_000, c_trajectories=1000, n_test=200)
-    rows = st.run_seeds([0, 1], cfg, log=lambda *a: None)
+    rows = st.run_seeds([0], cfg, log=lambda *a: None)          # one seed: the slowest unit test of the suite
     for r in rows:
         assert r["found"] > 0.8 and r["random_found"] < 0.1
 
