@@ -188,8 +188,9 @@ def test_recall_batch_asks_for_the_latest_value():
 
 @pytest.mark.parametrize("phi,rule", [("dpfp1", "delta"), ("linear", "sum"), ("dpfp2", "sum"), ("linear", "delta")])
 def test_linear_transformer_backward(phi, rule):
-    model = lt.LinearTransformer(8, 6, 3, 2, phi, rule, np.random.default_rng(0))
-    data = lt.recall_batch(np.random.default_rng(1), 3, steps=10)
+    # two blocks, as small as they come (518 weights): every entry is differenced three times
+    model = lt.LinearTransformer(8, 4, 2, 2, phi, rule, np.random.default_rng(0))
+    data = lt.recall_batch(np.random.default_rng(1), 2, steps=8)
     _, d_logits, cache, _ = model.loss(*data)
     grads = model.backward(cache, d_logits)
     errors = check_gradients(lambda: model.loss(*data)[0], model.params, grads)

@@ -78,9 +78,10 @@ def test_a_hand_set_latch_keeps_the_first_inputs_sign():
 
 def test_guessing_stops_where_one_guess_at_a_time_stops():
     arch = guessing.a1(2)
-    x = np.random.default_rng(1).choice([-1.0, 1.0], (12, 9, 1))
-    lengths = np.random.default_rng(2).integers(5, 10, 12)
-    targets = (x[np.arange(12), 0, 0] > 0).astype(float)
+    # eight sequences: a solution after 1,043 guesses, past four batches of 256 (twelve took 17,709 one at a time)
+    x = np.random.default_rng(1).choice([-1.0, 1.0], (8, 9, 1))
+    lengths = np.random.default_rng(2).integers(5, 10, 8)
+    targets = (x[np.arange(8), 0, 0] > 0).astype(float)
 
     def score(w):
         return guessing.all_correct(arch, w, x, lengths, lambda y, rows: np.abs(y[..., 0] - targets[rows]) < 0.4)
@@ -88,7 +89,7 @@ def test_guessing_stops_where_one_guess_at_a_time_stops():
     draw = guessing.uniform_prior(-10, 10, arch.size)
     batched = guessing.guess(draw, score, np.random.default_rng(7), 256, max_trials=50_000)
     alone = guessing.guess(draw, score, np.random.default_rng(7), 1, max_trials=50_000)
-    assert batched.found and batched.trials == alone.trials and batched.cost == alone.cost
+    assert batched.found and batched.trials == alone.trials > 4 * 256 and batched.cost == alone.cost
     assert np.array_equal(batched.weights, alone.weights)
     assert score(batched.weights[None])[0][0]
 
