@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 def trained(seed: int, quick: bool, scene: str = "paper") -> dict:
     cfg = replace(st.Config(), scene=scene, n_test=200, c_trajectories=st.default_trajectories("mlp", scene))
     if quick:
-        cfg = replace(cfg, m_cycles=3000, c_trajectories=300)
+        cfg = replace(cfg, m_cycles=1500, c_trajectories=150, n_test=50)     # the drawing paths only
     row = st.run_seeds([seed], cfg, keep=True, log=lambda *a: None)[0]
     return {"cfg": cfg, "row": row, **row["_keep"]}
 
