@@ -183,12 +183,14 @@ def test_the_paper_lstm_changing_its_weights_at_every_step_counts_the_changes():
     weights = _weights(n_in, blocks, size, n_out)
     once = tape_steps.paper_lstm_step(Tape(), n_in, blocks, size, n_out, steps, targets="all")
     every = tape_steps.paper_lstm_step(Tape(), n_in, blocks, size, n_out, steps, targets="all", update="step")
-    assert every.instructions == once.instructions + (steps - 1) * weights + steps * weights
+    units = blocks * size + 2 * blocks                            # read in from the step before, not zeroed
+    assert every.instructions == once.instructions + (steps - 1) * weights + steps * weights - units
     moving = tape_steps.paper_lstm_step(Tape(), n_in, blocks, size, n_out, steps, targets="all", update="step",
                                         momentum=True)
     assert moving.instructions == every.instructions + steps * weights
     last = tape_steps.paper_lstm_step(Tape(), n_in, blocks, size, n_out, steps, momentum=True)
-    assert last.instructions == tape_steps.paper_lstm_step(Tape(), n_in, blocks, size, n_out, steps).instructions + weights
+    plain = tape_steps.paper_lstm_step(Tape(), n_in, blocks, size, n_out, steps)
+    assert last.instructions == plain.instructions + weights
 
 
 def test_the_paper_lstm_on_a_batch_of_sequences_sums_their_changes():
@@ -221,3 +223,14 @@ def test_peepholes_shortcuts_and_symbol_codes_change_the_paper_lstm_as_they_shou
     for tape in (peep, short, codes):
         values, reads, _, _ = tape.events()
         assert np.isin(np.concatenate(tape._loads), values[reads]).all()
+
+
+def test_the_long_lag_rows_take_the_nets_keywords_and_the_odyssnet_dtype():
+    from shared.learning.long_lag import movement_rows
+    record = {"seeds": {"summary": {"median": 10}}, "odyssnet": {"seeds": {"summary": {"median": None}}}}
+    paper = {"blocks": 1, "block_size": 1, "size": "tiny", "part": None}
+    plain = movement_rows(record, paper, 2, 1, 4, 8, 3, 5)
+    changed = movement_rows(record, {**paper, "step": {"output_bias": False}}, 2, 1, 4, 8, 3, 5, odyssnet_itemsize=8)
+    assert changed[0]["program"](Tape()).instructions < plain[0]["program"](Tape()).instructions
+    assert plain[1]["size"].endswith("float32") and changed[1]["size"].endswith("float64")
+    assert changed[1]["program"](Tape()).price().bytes_read == 2 * plain[1]["program"](Tape()).price().bytes_read

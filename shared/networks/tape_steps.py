@@ -383,7 +383,8 @@ def paper_lstm_step(tape: Tape, n_in: int, blocks: int, block_size: int, n_out: 
     codes: a unit reads the symbol's row of W instead of a product with the input vector, and only that
     row's traces grow; the symbol of step t is t mod n_in), ``output_bias`` (V's last row), ``output_unit``
     "logistic" or "linear", ``update`` "sequence" (the weights change once, after the sequence) or "step"
-    (after every step with a target: W, V [, peep] plus lr times the change, the change then zeroed) and
+    (after every step with a target: W, V [, peep] plus lr times the change, the change then zeroed; the
+    hidden activations, states and traces come in from the step before, as in a continual stream) and
     ``momentum`` (the step is a velocity v = m v + lr change kept per weight: two instructions per weight
     instead of one)."""
     if targets not in ("last", "all"):
@@ -413,6 +414,8 @@ def paper_lstm_step(tape: Tape, n_in: int, blocks: int, block_size: int, n_out: 
     one = tape.argument((K, 1), dtype)
     target = tape.argument((K, n_out), dtype)
     xs = None if one_hot else tape.argument((steps, K, n_in), dtype)
+    # a continual stream (update="step") carries the hidden activations in from the step before
+    hidden = tape.argument((K, units), dtype) if update == "step" else None
     by_cell = lambda a: np.repeat(a, block_size, axis=-1)                 # noqa: E731  (K, b) -> (K, c) views
     over_streams = lambda a: a[0] if K == 1 else tape.reduce(a, axis=0)   # noqa: E731  PaperLSTM._over_streams
     per_block = lambda a: (tape.reduce(a.reshape(*a.shape[:-1], b, block_size), axis=-1)   # noqa: E731
@@ -436,7 +439,7 @@ def paper_lstm_step(tape: Tape, n_in: int, blocks: int, block_size: int, n_out: 
             else:
                 peep = new
 
-    hidden = tape.zeros((K, units), dtype)
+    hidden = tape.zeros((K, units), dtype) if hidden is None else hidden
     for t in range(steps):
         code = t % n_in
         if one_hot:                                                        # u's input part is 0 but the code's
