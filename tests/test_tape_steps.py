@@ -234,3 +234,15 @@ def test_the_long_lag_rows_take_the_nets_keywords_and_the_odyssnet_dtype():
     assert changed[0]["program"](Tape()).instructions < plain[0]["program"](Tape()).instructions
     assert plain[1]["size"].endswith("float32") and changed[1]["size"].endswith("float64")
     assert changed[1]["program"](Tape()).price().bytes_read == 2 * plain[1]["program"](Tape()).price().bytes_read
+
+
+def test_linear_cells_read_their_state_as_their_output():
+    """squashing="linear": h(s) = s, no squash of the state and no slope read, per cell and step."""
+    n_in, blocks, size, n_out, steps = 2, 1, 2, 1, 4
+    base = dict(targets="all", forget_gate=True, peepholes=True, update="step", momentum=True)
+    squashed = tape_steps.paper_lstm_step(Tape(), n_in, blocks, size, n_out, steps, **base)
+    linear = tape_steps.paper_lstm_step(Tape(), n_in, blocks, size, n_out, steps, squashing="linear", **base)
+    cells = blocks * size
+    assert squashed.instructions - linear.instructions == steps * 2 * cells     # h(s) and h'(s) per step
+    with pytest.raises(ValueError, match="squashing"):
+        tape_steps.paper_lstm_step(Tape(), 2, 1, 1, 1, 3, squashing="tanh")

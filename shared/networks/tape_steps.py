@@ -365,7 +365,7 @@ def paper_lstm_step(tape: Tape, n_in: int, blocks: int, block_size: int, n_out: 
                     targets: str = "last", forget_gate: bool = False, itemsize: int = 8, *, batch: int = 1,
                     peepholes: bool = False, shortcut: bool = False, one_hot: bool = False,
                     output_bias: bool = True, output_unit: str = "logistic", update: str = "sequence",
-                    momentum: bool = False) -> Tape:
+                    momentum: bool = False, squashing: str = "1997") -> Tape:
     """One sequence of the 1997/2000 LSTM (shared.networks.paper_lstm) trained on line with the papers'
     truncated gradient, carried forward in traces (``PaperLSTM.step``): per time step the net inputs
     u W of every cell and gate (u = inputs, the previous activations of all cells and gates, the bias
@@ -386,11 +386,14 @@ def paper_lstm_step(tape: Tape, n_in: int, blocks: int, block_size: int, n_out: 
     (after every step with a target: W, V [, peep] plus lr times the change, the change then zeroed; the
     hidden activations, states and traces come in from the step before, as in a continual stream) and
     ``momentum`` (the step is a velocity v = m v + lr change kept per weight: two instructions per weight
-    instead of one)."""
+    instead of one), ``squashing`` "1997" or "linear" (h(s) = s: the state is the cell's output, and its
+    slope 1 is not read; g is still computed from the net input, as PaperLSTM does)."""
     if targets not in ("last", "all"):
         raise ValueError(f"targets must be 'last' or 'all', got {targets!r}")
     if update not in ("sequence", "step"):
         raise ValueError(f"update must be 'sequence' or 'step', got {update!r}")
+    if squashing not in ("1997", "linear"):
+        raise ValueError(f"squashing must be '1997' or 'linear', got {squashing!r}")
     if output_unit not in ("logistic", "linear"):
         raise ValueError(f"output_unit must be 'logistic' or 'linear', got {output_unit!r}")
     c, b = blocks * block_size, blocks
@@ -470,7 +473,7 @@ def paper_lstm_step(tape: Tape, n_in: int, blocks: int, block_size: int, n_out: 
             squashed_net = np.concatenate([squashed_net, out_gate], axis=1)
         gates = squashed_net[:, c:]
         y_out = by_cell(gates[:, -b:])
-        h = tape.map(s)                                                    # 2 f(s) - 1
+        h = tape.map(s) if squashing == "1997" else s                     # 2 f(s) - 1
         y_c = tape.map(y_out, h)
         net_k = tape.matmul(y_c[0] if K == 1 else y_c, V[:c])
         net_k = net_k[None, :] if K == 1 else net_k
@@ -511,7 +514,8 @@ def paper_lstm_step(tape: Tape, n_in: int, blocks: int, block_size: int, n_out: 
             gV = np.concatenate(parts)
             back = tape.matmul(V[:c], e[0]) if K == 1 else tape.matmul(e, V[:c].T)   # error at each cell output
             back = back[None, :] if K == 1 else back
-            e_s = tape.map(y_out, tape.map(h), back)                       # y_out h'(s) back
+            e_s = (tape.map(y_out, tape.map(h), back) if squashing == "1997"   # y_out h'(s) back
+                   else tape.map(y_out, back))
             change = over_streams(tape.map(trace, e_s[:, None, None, :]))  # (z, kinds, c)
             per_kind = change.reshape(z, kinds, b, block_size)
             gate_change = tape.reduce(per_kind[:, 1:], axis=-1) if block_size > 1 else per_kind[:, 1:, :, 0]
