@@ -66,6 +66,7 @@ from shared.learning.stopping import StoppingRule
 from shared.environments.tasks import Sequences, adding_sequences
 from shared.networks.optim import Adam, clip_global_norm
 from shared.networks.recurrent import LSTM, RNN
+from shared.networks import tape_steps
 from shared.frame.verdict import exact, grade, judge, mean_below, mean_within, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
@@ -519,6 +520,68 @@ def gradient_check(seed: int = 0, T: int = 24) -> dict[str, float]:
         per_param = check_gradients(lambda: learner.loss(data), learner.model.params, grads)
         errors.update({f"{model}.{name}": value for name, value in per_param.items()})
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py adding-problem): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+PADDED_STEPS = 110        # T + T/10 at T = 100: every learner runs the full padded width of its sequences
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter, at T = 100 (sequences of 110 steps, the padded width every
+    learner runs). The paper's LSTM (the headline: 2 inputs, 2 blocks of 2 cells, a logistic output unit with
+    its bias) takes one batch of 8 sequences per weight change, each with its own traces of the truncated
+    gradient carried forward (as ``PaperLSTM.step`` computes it; the stub's ``sequence`` computes the same
+    change backward), the changes summed; the same net with a linear output unit (the ablation, rate 0.0625)
+    likewise. Ours, in batches of 32 sequences: the OdyssNet core (8 neurons, AdamW, float64), the catalog's
+    LSTM with the 1997 cell (4 cells in blocks of 2, BPTT and Adam) and the tanh RNN (8 units, Adam);
+    gradient clipping not priced. Data generation, the stopping rule's window and the test sets are not
+    priced."""
+    headline, comparison = HEADLINE_BATCH, Config()
+    K = comparison.batch
+    median = lambda part: long_lag.steps_to_solve(part or {})          # noqa: E731  (None when nothing solved)
+    per = lambda value, k: None if value is None else value / k        # noqa: E731
+    rows = [{"row": "paper LSTM", "family": "gradient",
+             "step": f"one batch of {headline} sequences ({PADDED_STEPS} steps each), one weight change",
+             "size": "2 blocks of 2 cells, 93 weights, float64",
+             "program": lambda tape: tape_steps.paper_lstm_step(tape, 2, 2, 2, 1, PADDED_STEPS, batch=headline),
+             "steps_to_solve": per(median(record), headline),
+             "steps_from": f"median sequences to the stopping rule over solved seeds (seeds.summary) / {headline}"}]
+    if "odyssnet" in record:
+        rows.append({"row": "OdyssNet core", "family": "gradient", "step": f"one batch of {K} sequences",
+                     "size": f"{comparison.odyssnet_neurons} neurons, AdamW, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, comparison.odyssnet_neurons, 2, 1,
+                                                                      PADDED_STEPS, batch=K, targets="last",
+                                                                      itemsize=8),
+                     "steps_to_solve": per(median(record["odyssnet"]), K),
+                     "steps_from": f"[odyssnet] median sequences to the stopping rule / {K}"})
+    if "linear_output_lr0.0625" in record:
+        rows.append({"row": "paper LSTM, linear output", "family": "gradient",
+                     "step": f"one batch of {headline} sequences ({PADDED_STEPS} steps each), one weight change",
+                     "size": "2 blocks of 2 cells, 93 weights, float64",
+                     "program": lambda tape: tape_steps.paper_lstm_step(tape, 2, 2, 2, 1, PADDED_STEPS, batch=headline,
+                                                                        output_unit="linear"),
+                     "steps_to_solve": per(median(record["linear_output_lr0.0625"]), headline),
+                     "steps_from": f"[linear_output_lr0.0625] median sequences to the stopping rule / {headline}"})
+    if "adam" in record:
+        rows.append({"row": "LSTM 1997 cell, BPTT + Adam", "family": "gradient", "step": f"one batch of {K} sequences",
+                     "size": f"{comparison.cells} cells in blocks of {comparison.block_size}, Adam, float64",
+                     "program": lambda tape: tape_steps.lstm_step(tape, 2, comparison.cells, 1, PADDED_STEPS, batch=K,
+                                                                  optimizer="adam", targets="last",
+                                                                  block_size=comparison.block_size,
+                                                                  **tape_steps.CELL_VARIANTS["LSTM1997"]),
+                     "steps_to_solve": per(median(record["adam"]), K),
+                     "steps_from": f"[adam] median sequences to the stopping rule / {K}"})
+        if "rnn_seeds" in record["adam"]:
+            rows.append({"row": "tanh RNN", "family": "gradient", "step": f"one batch of {K} sequences",
+                         "size": f"{comparison.rnn_hidden} tanh units, Adam, float64",
+                         "program": lambda tape: tape_steps.rnn_step(tape, 2, comparison.rnn_hidden, 1, PADDED_STEPS,
+                                                                     batch=K, optimizer="adam", targets="last"),
+                         "steps_to_solve": per(median({"seeds": record["adam"]["rnn_seeds"]}), K),
+                         "steps_from": f"[adam.rnn_seeds] median sequences to the stopping rule / {K}"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

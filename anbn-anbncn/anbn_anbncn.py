@@ -50,6 +50,7 @@ from shared.frame.experiment import (Progress, conclude, format_table, int_at_mo
                                      require_seeds, stub_parser, summarize)
 from shared.learning.long_lag import StepOdyssLearner, StepRNNLearner
 from shared.networks.paper_lstm import PaperLSTM
+from shared.networks import tape_steps
 from shared.frame.verdict import grade, judge, paired_better, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
@@ -362,6 +363,66 @@ def train_learner(job) -> list[dict]:
         rows.append({"model": model, "language": language, "seed": int(seed), "solved": stopped is not None,
                      "sequences": stopped, "seen": seen, **test, "learned": test["generalisation"] >= LEARNED,
                      "curve": curve, "weights": learner.weights})
+    return rows
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py anbn-anbncn): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def median_strings(part: dict, language: str) -> float | None:
+    """The median training strings to the stop over a record part's stopped seeds of one language."""
+    stops = [row["sequences"] for row in (part.get("seeds") or {}).get("per_seed", [])
+             if row["language"] == language and row["solved"]]
+    return float(np.median(stops)) if stops else None
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. The peephole LSTM with forget gates (the headline, one row
+    per language) learns on line, one training string per step, run at the bank's padded width (21 steps for
+    a^n b^n, 31 for a^n b^n c^n, whatever n): symbol-coded inputs (a unit reads the symbol's row of W), one
+    block of one cell per symbol block, the logistic outputs reading the cells, the input (shortcut) and a
+    bias, a target at every step, the truncated gradient carried forward in traces with the peepholes'
+    (as ``PaperLSTM.step`` computes it; the stub's ``sequence`` computes the same change backward), then
+    the momentum step (a velocity per weight). The cells and gates read the cell outputs only, but the stub
+    multiplies the whole hidden layer (the gates' weights held at 0), as priced. The comparisons on a^n b^n
+    (the language they stop on) take a batch of 16 strings per update: the OdyssNet core (16 neurons, 2
+    thinking steps per symbol, AdamW, float64) and the tanh RNN (8 units, Adam), targets at every step,
+    gradient clipping not priced. Not priced: the checks on the training set, the generalisation tests."""
+    rows = []
+    for language in LANGUAGES:
+        inputs, outputs = sizes(language)
+        blocks, width = LANGUAGES[language], 1 + LANGUAGES[language] * TRAIN_MAX
+        rows.append({"row": f"peephole LSTM, {NAMES[language]}", "family": "gradient",
+                     "step": f"one training string ({width} steps)",
+                     "size": f"{blocks} blocks of 1 cell, {weights_of('lstm', language)} weights, float64",
+                     "program": lambda tape, i=inputs, b=blocks, o=outputs, w=width: tape_steps.paper_lstm_step(
+                         tape, i, b, 1, o, w, targets="all", forget_gate=True, peepholes=True, shortcut=True,
+                         one_hot=True, momentum=True),
+                     "steps_to_solve": median_strings(record, language),
+                     "steps_from": f"seeds.per_seed: median strings to the stop over stopped {language} seeds"})
+    language = "anbn"
+    inputs, outputs = sizes(language)
+    width = 1 + LANGUAGES[language] * TRAIN_MAX
+    if "odyssnet" in record:
+        steps, neurons = ODYSSNET["thinking_steps"] * width, ODYSSNET["neurons"]
+        median = median_strings(record["odyssnet"], language)
+        rows.append({"row": f"OdyssNet core, {NAMES[language]}", "family": "gradient",
+                     "step": f"one batch of {BATCH} strings ({steps} steps)",
+                     "size": f"{neurons} neurons, AdamW, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, neurons, inputs, outputs, steps,
+                                                                      batch=BATCH, itemsize=8),
+                     "steps_to_solve": None if median is None else median / BATCH,
+                     "steps_from": f"[odyssnet] median strings to the stop over stopped {language} seeds / {BATCH}"})
+    if "rnn" in record:
+        median = median_strings(record["rnn"], language)
+        rows.append({"row": f"tanh RNN, {NAMES[language]}", "family": "gradient",
+                     "step": f"one batch of {BATCH} strings ({width} steps)",
+                     "size": f"{RNN_SETUP['hidden']} tanh units, Adam, float64",
+                     "program": lambda tape: tape_steps.rnn_step(tape, inputs, RNN_SETUP["hidden"], outputs, width,
+                                                                 batch=BATCH, optimizer="adam"),
+                     "steps_to_solve": None if median is None else median / BATCH,
+                     "steps_from": f"[rnn] median strings to the stop over stopped {language} seeds / {BATCH}"})
     return rows
 
 

@@ -52,6 +52,7 @@ from shared.networks.odyssnet import OdyssNet
 from shared.learning.online import over_banks
 from shared.networks.optim import Adam, clip_global_norm
 from shared.networks.recurrent import LSTM, RNN
+from shared.networks import tape_steps
 from shared.frame.verdict import exact, grade, judge, mean_below, pending, rate_at_least, rate_higher
 
 # ----------------------------------------------------------------------------------------
@@ -413,6 +414,47 @@ def bank(seeds, model: str, budget: int, choruses: int, runs: int) -> list:
     """Seeds in turn in one process (over_banks splits the seeds over processes)."""
     melodies = corpus()
     return [run_seed(model, seed, budget, choruses, runs, melodies=melodies)[:2] for seed in seeds]
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py blues-improvisation): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. There is no solve criterion (the form is judged on the
+    free runs after a fixed budget), so each row's steps are the recorded run's whole training budget:
+    4000 window updates per seed, each on 16 streams. Every row is priced on one stream's window of 72 steps
+    (the true step of 16 streams is 37 million events for the LSTM and 50-60 million for the comparisons,
+    beyond the meter's reach in this run), the optimiser's update included once per stream, so the steps
+    are 16 per window update. The partitioned LSTM (the headline: 26 inputs, 4 chord and 4 melody blocks of
+    2 cells with forget gates, no peepholes, 26 outputs at every step): BPTT inside the window (the state
+    the stub carries in from the window before is priced as a zero state), its loss gradient read as
+    y - t, Adam (the decayed rate a scalar). The partition's masks make the stub multiply W and U by them
+    once per window and V's gradient once, 3 maps over about 2000 weights, left out; the unpartitioned
+    layer (lstm-full) computes the same step but those. The comparisons: the tanh RNN (32 units, Adam) and
+    the OdyssNet core (52 neurons, AdamW, float64). Gradient clipping, the loss's own arithmetic (softmax,
+    cross-entropy) and the free runs are not priced."""
+    budget = record.get("headline", {}).get("windows", BUDGET)
+    cells = (CHORD_BLOCKS + MELODY_BLOCKS) * BLOCK_SIZE
+    source = f"the recorded run's budget: headline.windows = {budget} window updates; no solve criterion"
+    rows = [{"row": "partitioned LSTM", "family": "gradient", "step": f"one stream's window ({WINDOW} steps)",
+             "size": f"{CHORD_BLOCKS + MELODY_BLOCKS} blocks of {BLOCK_SIZE} cells, forget gates, Adam, float64",
+             "program": lambda tape: tape_steps.lstm_step(tape, UNITS, cells, UNITS, WINDOW, optimizer="adam",
+                                                          block_size=BLOCK_SIZE, **tape_steps.CELL_VARIANTS[VARIANT]),
+             "steps_to_solve": BATCH * budget, "steps_from": f"{source}; x {BATCH} streams"}]
+    if "odyssnet" in record:
+        rows.append({"row": "OdyssNet core", "family": "gradient", "step": f"one stream's window ({WINDOW} steps)",
+                     "size": f"{ODYSSNET_NEURONS} neurons, AdamW, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, ODYSSNET_NEURONS, UNITS, UNITS, WINDOW,
+                                                                      itemsize=8),
+                     "steps_to_solve": BATCH * budget, "steps_from": f"{source}; x {BATCH} streams"})
+    if "rnn" in record:
+        rows.append({"row": "tanh RNN", "family": "gradient", "step": f"one stream's window ({WINDOW} steps)",
+                     "size": f"{RNN_HIDDEN} tanh units, Adam, float64",
+                     "program": lambda tape: tape_steps.rnn_step(tape, UNITS, RNN_HIDDEN, UNITS, WINDOW,
+                                                                 optimizer="adam"),
+                     "steps_to_solve": BATCH * budget, "steps_from": f"{source}; x {BATCH} streams"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ from shared.networks.odyssnet import OdyssNet, prepare_input
 from shared.learning.online import over_banks
 from shared.networks.optim import AdamW, clip_global_norm
 from shared.networks.paper_lstm import PaperLSTM
+from shared.networks import tape_steps
 from shared.environments.tasks import N_SYMBOLS, REBER_CODE
 from shared.environments.tasks import embedded_reber_legal_next as legal_next, embedded_reber_string as embedded_string
 from shared.frame.verdict import grade, judge, pending, rate_at_least, rate_at_most, rate_higher
@@ -463,6 +464,60 @@ def odyssnet_trial(seed: int, budget: int) -> dict:
 
 def odyssnet_bank(jobs, budget: int) -> list[dict]:
     return [odyssnet_trial(seed, budget) for _, seed in jobs]
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py continual-embedded-reber): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def median_symbols(part: dict, variants) -> float | None:
+    """The median symbols to a solution over a record part's solved seeds of these variants (None: none)."""
+    solved = [row["symbols_to_solution"] for row in (part.get("seeds") or {}).get("per_seed", [])
+              if row["variant"] in variants and row["solved"]]
+    return float(np.median(solved)) if solved else None
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. The paper's net learns on line, one symbol per step
+    (``PaperLSTM.step`` on a symbol code and ``apply``, as the stub runs it): 7 symbol-coded inputs (a unit
+    reads the symbol's row of W), 4 blocks of 2 cells, the 7 logistic outputs reading the cells, the input
+    (shortcut) and a bias, the target at every symbol, the truncated gradient's traces carried on, the
+    weights changed after the symbol; the state, traces and activations come in from the symbol before.
+    The cells and gates read the cell outputs only ("reads cells"), but the stub multiplies the whole
+    hidden layer (the gates' weights held at 0), as priced. The forget-gate rows (alpha fixed or decayed,
+    pooled as the record's summary pools them; the decay's one multiply per symbol is left out) and the
+    1997 net without forget gates (with or without the external reset at each string's B: a zeroing, free)
+    differ only in the gate. The OdyssNet core (32 neurons, 2 thinking steps per symbol): one chunk of 20
+    symbols of one stream, BPTT and AdamW, float64, gradient clipping not priced. Steps to solve: the median
+    training symbols to a perfect net over the solved seeds (the record's per-seed symbols_to_solution).
+    Not priced: the tests (the experimenter's), the grammar's stream."""
+    rows = []
+    for name, part, forget, variants in (("LSTM, forget gates", record, True, ("forget", "forget-decay")),
+                                         ("OdyssNet core", record.get("odyssnet"), None, ("odyssnet",)),
+                                         ("LSTM 1997, no forget gate", record.get("standard"), False, ("standard",)),
+                                         ("LSTM 1997, external reset", record.get("standard"), False,
+                                          ("standard-reset",))):
+        if part is None:
+            continue
+        where = "seeds" if part is record else f"[{'odyssnet' if forget is None else 'standard'}] seeds"
+        steps = median_symbols(part, variants)
+        if forget is None:
+            chunk, r = ODYSSNET["chunk"], ODYSSNET["thinking_steps"]
+            rows.append({"row": name, "family": "gradient", "step": f"one chunk of {chunk} symbols ({r * chunk} steps)",
+                         "size": f"{ODYSSNET['neurons']} neurons, AdamW, float64",
+                         "program": lambda tape: tape_steps.odyssnet_step(tape, ODYSSNET["neurons"], SYMBOLS, SYMBOLS,
+                                                                          r * chunk, optimizer="adam", itemsize=8),
+                         "steps_to_solve": None if steps is None else steps / chunk,
+                         "steps_from": f"{where}: median symbols_to_solution over solved seeds / {chunk}"})
+            continue
+        rows.append({"row": name, "family": "gradient", "step": "one symbol (a step and its weight change)",
+                     "size": f"4 blocks of 2 cells, {424 if forget else 360} weights, float64",
+                     "program": lambda tape, f=forget: tape_steps.paper_lstm_step(
+                         tape, SYMBOLS, 4, 2, SYMBOLS, 1, targets="all", forget_gate=f, shortcut=True, one_hot=True,
+                         update="step"),
+                     "steps_to_solve": steps,
+                     "steps_from": f"{where}: median symbols_to_solution over solved seeds ({', '.join(variants)})"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -51,6 +51,9 @@ from shared.frame.experiment import (Progress, conclude, format_table, int_at_mo
 from shared.frame.gradcheck import check_gradients
 from shared.networks.odyssnet import GrowthPolicy, OdyssNet, OdyssNetTrainer, SparseOdyssNet, prepare_input
 from shared.networks.paper_lstm import PaperLSTM
+from shared.frame.movement import Tape
+from shared.learning import long_lag
+from shared.networks import tape_steps
 from shared.environments.tasks import EXIT, N_SYMBOLS, REBER, reber_string  # noqa: F401  (the grammar, for the figures)
 from shared.environments.tasks import REBER_CODE as CODE, REBER_SYMBOLS as SYMBOLS
 from shared.environments.tasks import embedded_reber_legal_next as legal_next, embedded_reber_string as embedded_string
@@ -739,6 +742,100 @@ def sweep_tables(config: Config, rows: list[dict], paper: Row | None, network: s
                         mean_of("fresh_legal_accuracy", unsolved), mean_of("fresh_outer_accuracy", unsolved),
                         sum(r["fresh_outer_accuracy"] > 0.9 for r in unsolved), f"{common} ({kinds[common]})"]]}
     return [main, failed]
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py embedded-reber): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def string_steps() -> tuple[int, int]:
+    """The steps a training string takes (its length - 1, the mean over the three training sets of 256,
+    rounded: 11) and a batch of 16 of them padded to its longest (the mean over 5000 draws, rounded: 19)."""
+    lengths = np.array([len(s) - 1 for pair in range(N_PAIRS) for s in pair_data(pair).train_strings])
+    rng = np.random.default_rng(0)
+    longest = np.mean([lengths[rng.integers(len(lengths), size=ODYSSNET_RECIPE["batch"])].max() for _ in range(5000)])
+    return int(round(lengths.mean())), int(round(longest))
+
+
+def srn_string_program(tape: Tape, hidden: int, steps: int, gradient: str) -> Tape:
+    """One training string (``steps`` symbols) of ``ElmanNet.step`` and one ``apply``: the logistic hidden layer
+    reading the 7 inputs, the context and a bias, the 7 logistic outputs with biases, the error at every step,
+    and the weight change, Elman's (the context read as an input: one step back) or the full gradient carried
+    forward (RTRL: dh/dW (hidden, inputs x hidden) through the recurrent weights, then scaled by the slopes);
+    float64, the weights changed once after the string."""
+    width = N_SYMBOLS + hidden + 1
+    W, V = tape.argument((width, hidden), np.float64), tape.argument((hidden + 1, N_SYMBOLS), np.float64)
+    gW, gV = tape.argument((width, hidden), np.float64), tape.argument((hidden + 1, N_SYMBOLS), np.float64)
+    p = tape.argument((hidden, width * hidden), np.float64) if gradient == "full" else None   # zero at the start
+    one = tape.argument(1, np.float64)
+    targets, xs = tape.argument((steps, N_SYMBOLS), np.float64), tape.argument((steps, N_SYMBOLS), np.float64)
+    context = tape.zeros(hidden, np.float64)
+    diagonal = (np.arange(hidden)[:, None, None], np.arange(width)[None, :, None], np.arange(hidden)[:, None, None])
+    for t in range(steps):
+        z = np.concatenate([xs[t], context, one])
+        h = tape.map(tape.matmul(z, W))                                    # logistic
+        hb = np.concatenate([h, one])
+        y = tape.map(tape.matmul(hb, V))
+        e = tape.map(targets[t], y)                                        # (t - y) y (1 - y)
+        gV = tape.map(gV, tape.map(hb[:, None], e[None, :]))
+        back = tape.matmul(V[:hidden], e)                                  # error at the hidden outputs
+        slope = tape.map(h)
+        if gradient == "elman":
+            gW = tape.map(gW, tape.map(z[:, None], tape.map(back, slope)[None, :]))
+        else:
+            p = tape.matmul(W[N_SYMBOLS:N_SYMBOLS + hidden].T, p).reshape(hidden, width, hidden)
+            p = p.copy()
+            p[diagonal[0], diagonal[1], diagonal[2]] = tape.map(p[diagonal[0], diagonal[1], diagonal[2]],
+                                                                z[None, :, None])   # + z on dh_k/dW[., k]
+            p = tape.map(p.reshape(hidden, -1), slope[:, None])
+            gW = tape.map(gW, tape.matmul(back, p).reshape(width, hidden))
+        context = h
+    tape.map(W, gW)
+    tape.map(V, gV)
+    return tape
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: one training string per step (11 steps, the mean string;
+    the bank's trials read one symbol per tick each). The paper's LSTM (the headline, 4 blocks of 1 cell,
+    rate 0.5): 7 one-hot inputs read as 7 units (the stub passes them as vectors), 7 logistic outputs
+    without biases, a target at every step, the truncated gradient carried forward in traces
+    (``PaperLSTM.step``, as the stub runs it), the weights changed after the string. The OdyssNet core
+    (32 neurons, 2 thinking steps per symbol): one update on a batch of 16 strings padded to the longest
+    (19 symbols, 38 steps), BPTT and AdamW, in float64 as it runs (its cross-entropy read as the squared
+    error's gradient, y - t). The baselines: Elman's procedure (15 hidden units) and the full gradient
+    carried forward (10 hidden units), one string each. Not priced: the frozen tests of the criterion on
+    the training and test sets every 100 strings (the experimenter's), data generation."""
+    steps, longest = string_steps()
+    config = Config()
+    median = long_lag.steps_to_solve
+    rows = [{"row": f"paper LSTM {config.blocks}x{config.block_size}", "family": "gradient",
+             "step": f"one training string ({steps} steps)",
+             "size": f"{config.blocks} blocks of {config.block_size} cell, 264 weights, float64",
+             "program": lambda tape: tape_steps.paper_lstm_step(tape, N_SYMBOLS, config.blocks, config.block_size,
+                                                                N_SYMBOLS, steps, targets="all", output_bias=False),
+             "steps_to_solve": median(record),
+             "steps_from": "median training strings to success over solved seeds (seeds.summary)"}]
+    recipe = ODYSSNET_RECIPE
+    if "odyssnet" in record:
+        thinking = recipe["thinking_steps"] * longest
+        rows.append({"row": "OdyssNet core", "family": "gradient",
+                     "step": f"one batch of {recipe['batch']} strings ({thinking} steps)",
+                     "size": f"{recipe['neurons']} neurons, AdamW, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, recipe["neurons"], N_SYMBOLS, N_SYMBOLS,
+                                                                      thinking, batch=recipe["batch"], itemsize=8),
+                     "steps_to_solve": median(record["odyssnet"], recipe["batch"]),
+                     "steps_from": f"[odyssnet] median training strings to success / {recipe['batch']}"})
+    for section, name, net in (("elman", "Elman's procedure", ELMAN), ("bptt-rnn", "RNN, full gradient", RNN)):
+        if section in record:
+            gradient = "elman" if net.model == "elman" else "full"
+            weights = (N_SYMBOLS + net.hidden + 1) * net.hidden + (net.hidden + 1) * N_SYMBOLS
+            rows.append({"row": name, "family": "gradient", "step": f"one training string ({steps} steps)",
+                         "size": f"{net.hidden} logistic hidden units, {weights} weights, float64",
+                         "program": lambda tape, h=net.hidden, g=gradient: srn_string_program(tape, h, steps, g),
+                         "steps_to_solve": median(record[section]),
+                         "steps_from": f"[{section}] median training strings to success over solved seeds"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

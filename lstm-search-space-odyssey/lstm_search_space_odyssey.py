@@ -55,6 +55,7 @@ from shared.frame.gradcheck import check_gradients
 from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.networks.optim import Adam, clip_global_norm
 from shared.networks.recurrent import LSTM
+from shared.networks import tape_steps
 from shared.frame.verdict import (ALPHA, Claim, grade, judge, paired_better, paired_equivalent, pending)
 
 SLUG = "lstm-search-space-odyssey"
@@ -768,6 +769,62 @@ def analyse(task: Task, entries: dict, lrs) -> dict:
     return {"summary": summary, "comparisons": comparisons, "variance": variance_shares(entries),
             "lr_share": {v: lr_share_within(e) for v, e in entries.items()},
             "ranking": sorted(summary, key=lambda v: (summary[v]["gmean"], summary[v]["median_all"]))}
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py lstm-search-space-odyssey): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+MOVEMENT_VARIANTS = ("V", "NFG", "FGR")     # the vanilla cell, the critical gate's removal, the dearest variant
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter, on the continual task. One trial's training step: one batch
+    of 16 streams x a chunk of 50 steps (2 inputs, 8 cells, 1 output read at every step), BPTT inside the
+    chunk (the state the stub carries in from the chunk before is priced as a zero state), the squared
+    error's gradient, Adam: the LSTM variants in float32 (``Population``: the trials' batched products
+    compute each trial's step; the vanilla cell with peepholes, NFG without its forget gate, FGR with the
+    gates' full recurrence), the OdyssNet core (20 neurons, AdamW) in float64. There is no solve criterion
+    before the budget's end (a trial "solves" when its sign errors are below 5% at the end), so the steps
+    are the recorded trial's whole budget, 1000 batches, for the rows that solve at their best learning
+    rate, none for those that never do. Not priced: gradient clipping, the validation and test runs, the
+    learning-rate search (each rate is one more trial of this cost), the streams' data."""
+    task = TASKS["stream"]
+    headline = record.get("headline", {})
+
+    def solves(name: str) -> bool:
+        key = f"stream: {name} solved (best lr)"
+        part = headline if key in headline else record.get("odyssnet", {}).get("headline", {})
+        return int(str(part.get(key, "0/0")).split("/")[0]) > 0
+
+    def budget_of(part: dict, name: str):
+        """The trial's training steps: the last evaluation point of its curves (the end of training)."""
+        eval_at = ((part.get("curves") or {}).get("learners") or {}).get(name, {}).get("eval_at")
+        return eval_at[-1] if eval_at else None
+
+    budget = "the recorded run's budget (curves.learners.{}.eval_at[-1] batches per trial); no solve criterion"
+    rows = []
+    for variant in MOVEMENT_VARIANTS:
+        rows.append({"row": f"LSTM {variant}", "family": "gradient",
+                     "step": f"one batch of {task.batch} streams x {task.length} steps",
+                     "size": f"{task.hidden} cells, {variant}, Adam, float32",
+                     "program": lambda tape, v=variant: tape_steps.lstm_step(tape, 2, task.hidden, 1, task.length,
+                                                                             batch=task.batch, optimizer="adam",
+                                                                             itemsize=4, **tape_steps.CELL_VARIANTS[v]),
+                     "steps_to_solve": budget_of(record, variant) if solves(variant) else None,
+                     "steps_from": budget.format(variant)
+                     + f", solved at the best rate (headline: '{variant} solved')"})
+        if variant == "V" and "odyssnet" in record:
+            n = ODYSSNET["neurons"]
+            rows.append({"row": "OdyssNet core", "family": "gradient",
+                         "step": f"one batch of {task.batch} streams x {task.length} steps",
+                         "size": f"{n} neurons, AdamW, float64",
+                         "program": lambda tape: tape_steps.odyssnet_step(tape, n, 2, 1, task.length, batch=task.batch,
+                                                                          itemsize=8),
+                         "steps_to_solve": budget_of(record["odyssnet"], "OdyssNet") if solves("OdyssNet") else None,
+                         "steps_from": "[odyssnet] " + budget.format("OdyssNet")
+                         + ", solved at the best rate (headline: 'OdyssNet solved')"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -452,6 +452,28 @@ def train_learners(config: Config, seeds, workers: int) -> dict:
 
 
 # ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py multiplication-problem): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+PADDED_STEPS = T_PAPER + T_PAPER // 10      # every sequence runs the episode's full padded width, 110 steps
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter (shared.learning.long_lag.movement_rows): the paper's LSTM
+    learns on line, one sequence of 110 steps per step (2 inputs, 2 blocks of 2 cells, a logistic output unit
+    with its bias, error at the last step, the truncated gradient carried forward in traces as
+    ``PaperLSTM.step`` computes it: the stub's ``sequence`` computes the same change backward); the
+    comparisons (tanh RNN of 8 units with Adam, OdyssNet core of 8 neurons with AdamW, in float64 as it
+    runs) take a batch of 32 sequences per step, gradient clipping not priced. Data generation, the stopping rule's window and the
+    test sets are not priced. The paper LSTM's steps to solve come from the paper-scale section (600,000-sequence
+    cap, the verdict's section: its n_seq = 140 stop); the 90,000-sequence headline stops no trial."""
+    paper = {"blocks": 2, "block_size": 2, "size": "2 blocks of 2 cells, 93 weights, float64", "part": "paper_scale"}
+    config = Config()
+    return long_lag.movement_rows(record, paper, 2, 1, PADDED_STEPS, config.batch, config.rnn_hidden,
+                                  config.odyssnet_neurons, odyssnet_itemsize=8)
+
+
+# ----------------------------------------------------------------------------------------
 # The verdict
 # ----------------------------------------------------------------------------------------
 

@@ -59,7 +59,10 @@ import numpy as np
 from shared.environments import tasks
 from shared.frame.experiment import Progress, conclude, format_table, int_at_most, positive_int, \
                                     require_seeds, stub_parser, summarize
+from shared.frame.movement import Tape
+from shared.learning import long_lag
 from shared.learning.long_lag import streams
+from shared.networks import tape_steps
 from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least, rate_at_most
 
 # ----------------------------------------------------------------------------------------
@@ -585,6 +588,105 @@ def train_odyssnet_2c(seeds, p: int, q: int, budget: int, frozen_every: int = 20
                     "frozen_wrong": frozen["wrong"], "curve": trial.curve})
         row["sequences"] = frozen["at"]
         rows.append(row)
+    return rows
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py noise-free-long-lag): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def predictor_sequence_program(tape: Tape, p: int, model: str) -> Tape:
+    """One 2a sequence (p steps: the inputs codes[:p], the targets the next symbols) of ``PredictorBank.change``
+    (model "lstm") or ``TinyRNNBank.change`` ("bptt") and the ``apply`` after it, as the stub computes them in
+    float64 on n = p + 1 symbols: the gathered rows Vx[a] (a copy), the cell (input gate and cell input read
+    from the symbol's weights, the states summed) or the self-recurrent hidden unit, the logistic outputs at
+    every step, the errors, the error at the cell (its sums over later steps) or the hidden unit (back in
+    time), and the changes, among them Vx's as the dense product of the one-hot inputs (n, p) with the errors
+    (p, n), as numpy runs it. Each elementwise chain (a logistic, y (1 - y) (t - y)) is one instruction per
+    element. The symbol at step t is a_t (the 2a middle), the first one the end symbol."""
+    n, f8 = p + 1, np.float64
+    second = ("vc", "wc", "wi") if model == "lstm" else ("vh", "U")
+    W = {"Vx": tape.argument((n, n), f8), **{name: tape.argument(n, f8) for name in second}}
+    if model != "lstm":
+        W["w"] = tape.argument(1, f8)
+    targets, onehot = tape.argument((p, n), f8), tape.argument((p, n), f8)     # np.eye(n)[codes]
+    codes = np.concatenate([[p], np.arange(p - 1)])                        # (y, a_1, ..., a_{p-1})
+    if model == "lstm":
+        fi, fc = tape.map(W["wi"][codes]), tape.map(W["wc"][codes])        # f(wi[a]), f(wc[a])
+        added = tape.map(fi, fc)
+        states = [added[0]]
+        for t in range(1, p):                                              # cumsum
+            states.append(tape.map(states[-1], added[t]))
+        inner, out_w = np.array(states), W["vc"]
+    else:
+        drive, hidden = W["U"][codes], [None]
+        for t in range(p):
+            hidden.append(tape.map(drive[t]) if hidden[-1] is None else
+                          tape.map(drive[t], tape.map(W["w"][0], hidden[-1])))   # f(U[a] + w h)
+        inner, out_w = np.array(hidden[1:]), W["vh"]
+    y = tape.map(tape.map(tape.map(W["Vx"][codes]), tape.map(inner[:, None], out_w[None, :])))   # f(Vx[a] + s v)
+    e = tape.map(y, targets)                                               # y (1 - y) (t - y)
+    at_inner = tape.matmul(e, out_w)                                       # e_s or e_h: (p,)
+    grads = {"Vx": tape.matmul(onehot.T, e), second[0]: tape.matmul(inner, e)}
+    if model == "lstm":
+        later = [at_inner[p - 1]]
+        for t in range(p - 2, -1, -1):                                     # sums over the later steps
+            later.append(tape.map(later[-1], at_inner[t]))
+        later = np.array(later[::-1])
+        grads["wc"] = tape.matmul(tape.map(later, fi, fc), onehot)
+        grads["wi"] = tape.matmul(tape.map(later, fc, fi), onehot)
+    else:
+        delta, carry = [None] * p, None
+        for t in range(p - 1, -1, -1):
+            delta[t] = tape.map(at_inner[t], inner[t]) if carry is None else tape.map(at_inner[t], carry, inner[t])
+            carry = tape.map(delta[t], W["w"][0])
+        delta = np.array(delta)
+        grads["U"] = tape.matmul(delta, onehot)
+        grads["w"] = tape.reduce(tape.map(delta[1:], inner[:-1]))[None]
+    for name, weights in W.items():
+        tape.map(weights, grads[name])                                     # w + lr g
+    return tape
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter, on task 2a. The paper's LSTM (the headline, p = 100: one
+    memory cell with an input gate, 10504 weights) learns on line, one sequence of 100 steps per step,
+    the weights changed after it (``PredictorBank.change``, the truncated gradient summed backward, exact
+    for this net); the same at p = 10. The paper's BPTT baseline (one self-recurrent hidden unit, 10404
+    weights) likewise. The OdyssNet core is priced at p = 10 (38 neurons, 2 thinking steps per symbol, one
+    AdamW update on a batch of 16 sequences, float64): its p = 100 step (218 neurons, 200 steps, a batch of
+    16) is about a billion instructions, beyond the meter's reach, and solves nothing. Not priced: the
+    frozen checks of the criterion (the experimenter's), the sequential construction's bookkeeping, data
+    generation; gradient clipping (OdyssNet)."""
+    median = long_lag.steps_to_solve
+    rows = [{"row": "LSTM (p = 100)", "family": "gradient", "step": f"one training sequence ({P_AB} steps)",
+             "size": f"1 cell with an input gate, {(P_AB + 1) ** 2 + 3 * (P_AB + 1)} weights, float64",
+             "program": lambda tape: predictor_sequence_program(tape, P_AB, "lstm"),
+             "steps_to_solve": median(record),
+             "steps_from": "median sequences to success (frozen reading) over solved seeds (seeds.summary)"}]
+    small, n, recipe = 10, 11, ODYSSNET
+    neurons = 2 * n + recipe["hidden"]
+    if "odyssnet_p10" in record:
+        steps = recipe["thinking_steps"] * small
+        rows.append({"row": "OdyssNet core (p = 10)", "family": "gradient",
+                     "step": f"one batch of {recipe['batch']} sequences ({steps} steps)",
+                     "size": f"{neurons} neurons, AdamW, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, neurons, n, n, steps, batch=recipe["batch"],
+                                                                      optimizer="adam", itemsize=8),
+                     "steps_to_solve": median(record["odyssnet_p10"], recipe["batch"]),
+                     "steps_from": f"[odyssnet_p10] median sequences to success / {recipe['batch']}"})
+    if "2a_p10" in record:
+        rows.append({"row": "LSTM (p = 10)", "family": "gradient", "step": f"one training sequence ({small} steps)",
+                     "size": f"1 cell with an input gate, {n * n + 3 * n} weights, float64",
+                     "program": lambda tape: predictor_sequence_program(tape, small, "lstm"),
+                     "steps_to_solve": median(record["2a_p10"]),
+                     "steps_from": "[2a_p10] median sequences to success over solved seeds"})
+    if "bptt" in record:
+        rows.append({"row": "BPTT RNN (p = 100)", "family": "gradient", "step": f"one training sequence ({P_AB} steps)",
+                     "size": f"1 hidden unit, {(P_AB + 1) ** 2 + 2 * (P_AB + 1) + 1} weights, float64",
+                     "program": lambda tape: predictor_sequence_program(tape, P_AB, "bptt"),
+                     "steps_to_solve": median(record["bptt"]),
+                     "steps_from": "[bptt] median sequences to success over solved seeds"})
     return rows
 
 

@@ -64,6 +64,7 @@ from shared.frame.experiment import (Progress, conclude, finite_float, format_ta
 from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.learning.online import over_banks
 from shared.networks.paper_lstm import PaperLSTM
+from shared.networks import tape_steps
 from shared.frame.verdict import Claim, binomial_sf, exact, grade, judge, pending, rate_at_least
 
 # ----------------------------------------------------------------------------------------
@@ -469,6 +470,56 @@ def train_odyssnet_bank(seeds, budgets: dict, tasks=TASKS + PFG_TASKS, label: st
                             "weights": int(model.get_num_params()),
                             "curve": [round(v, 2) for v in prefix[::max(1, len(prefix) // 30)]]}
     return out
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py timing-counting-spikes): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def median_of(part: dict, key: str) -> float | None:
+    """The median of a per-seed figure over the seeds where the setting solved (None: none solved)."""
+    rows = (part.get("seeds") or {}).get("per_seed", [])
+    solved = [row[key] for row in rows if row.get(key.replace(" steps", " solved"))]
+    return float(np.median(solved)) if solved else None
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter, on MSD. The paper's net learns on line, one time step per
+    step (``PaperLSTM.step`` and ``apply`` with momentum, as the stub runs it): 1 input, 1 block of 1 cell
+    with input, forget and output gates and 3 peepholes, a logistic output unit with its bias, the target at
+    every step, the truncated gradient's traces (and the peepholes') carried on, the weights changed by a
+    velocity after the step; the state, traces and activations come in from the step before. The net
+    without peepholes runs in the same bank as the same program (its peepholes held at 0), so it costs the
+    same per step. The linear-cell net (g and h the identity, the section that solves MSD F = 49 once)
+    reads its state as its output. The OdyssNet core (8 neurons, AdamW, float64): one update on a batch of
+    32 windows of 100 time steps, BPTT, gradient clipping not priced; its steps to solve are time steps
+    seen / 3200. Not priced: the spike streams, the frozen tests (the experimenter's), masking the
+    no-peephole trials' peephole changes."""
+    rows = [{"row": "peephole LSTM, MSD F=10", "family": "gradient", "step": "one time step and its weight change",
+             "size": "1 block of 1 cell, 17 weights, float64",
+             "program": lambda tape: tape_steps.paper_lstm_step(tape, 1, 1, 1, 1, 1, targets="all", forget_gate=True,
+                                                                peepholes=True, update="step", momentum=True),
+             "steps_to_solve": median_of(record, "MSD F=10 peephole steps"),
+             "steps_from": "seeds.per_seed: median 'MSD F=10 peephole steps' over solved seeds"}]
+    if "odyssnet" in record:
+        per = ODYSS_BATCH * ODYSS_WINDOW
+        median = median_of(record["odyssnet"], "MSD F=10 steps")
+        rows.append({"row": "OdyssNet core, MSD F=10", "family": "gradient",
+                     "step": f"one batch of {ODYSS_BATCH} windows ({ODYSS_WINDOW} steps)",
+                     "size": f"{ODYSS_NEURONS} neurons, AdamW, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, ODYSS_NEURONS, 1, 1, ODYSS_WINDOW,
+                                                                      batch=ODYSS_BATCH, itemsize=8),
+                     "steps_to_solve": None if median is None else median / per,
+                     "steps_from": f"[odyssnet] per_seed: median 'MSD F=10 steps' over solved seeds / {per}"})
+    if "linear_cells" in record:
+        rows.append({"row": "peephole LSTM, linear cells, MSD F=49", "family": "gradient",
+                     "step": "one time step and its weight change", "size": "1 block of 1 cell, 17 weights, float64",
+                     "program": lambda tape: tape_steps.paper_lstm_step(tape, 1, 1, 1, 1, 1, targets="all",
+                                                                        forget_gate=True, peepholes=True, update="step",
+                                                                        momentum=True, squashing="linear"),
+                     "steps_to_solve": median_of(record["linear_cells"], "MSD F=49 peephole steps"),
+                     "steps_from": "[linear_cells] per_seed: median 'MSD F=49 peephole steps' over solved seeds"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.frame.cluster import pool
+from shared.frame.movement import Tape
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_int,
                                      require_seeds, stub_parser, summarize)
 from shared.learning import long_lag
@@ -536,6 +537,60 @@ def train_comparison(config: Config, model: str, seed: int, label: str = "") -> 
     row["weights_count"] = learner.weights
     del row["weights"]
     return row
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py two-sequence-noise): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+PADDED_STEPS = 110        # T + T/10 at T = 100: the paper's LSTM and the guesses run the full padded width
+
+
+def guess_sequence_program(tape: Tape, hidden: int, steps: int) -> Tape:
+    """One guessed net (``guess_outputs``: ``hidden`` tanh units, fully recurrent, reading the input and a
+    bias; a logistic output unit at the end) run on one test sequence of ``steps`` steps, then its distance
+    to the clean target and the criterion's test, as ``score`` computes them (float64)."""
+    w_in, w_rec, b = tape.argument(hidden, np.float64), tape.argument((hidden, hidden), np.float64), \
+        tape.argument(hidden, np.float64)
+    v, c = tape.argument(hidden, np.float64), tape.argument(1, np.float64)
+    clean, x = tape.argument(1, np.float64), tape.argument(steps, np.float64)
+    state = tape.zeros(hidden, np.float64)
+    for t in range(steps):
+        pre = tape.map(tape.matmul(state, w_rec), tape.map(x[t:t + 1], w_in))   # state R + x w_in
+        state = tape.map(tape.map(pre, b))                                      # + b, tanh
+    net = tape.map(tape.reduce(tape.map(state, v)), c) if hidden > 1 else tape.map(tape.map(state, v), c)
+    y = tape.map(net)                                                           # logistic
+    tape.map(tape.map(y, clean))                                                # |y - clean|, then the test
+    return tape
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. The paper's LSTM (3a, the headline) learns on line, one
+    sequence of 110 steps per step (the bank runs the full padded width; 1 input, 3 blocks of 1 cell, a logistic
+    output unit without bias; the truncated gradient carried forward in traces as ``PaperLSTM.step``
+    computes it, the error at the last step: the stub's ``sequence`` computes the same change backward and
+    puts the target at each sequence's own end). The comparisons (OdyssNet core of 8 neurons with AdamW,
+    in float64 as it runs, tanh RNN of 8 units with Adam) take a batch of 32 sequences per step (shared.learning.long_lag.movement_rows;
+    gradient clipping not priced). The guesser's step is one sequence run by one guessed net (its count of
+    "sequences run" is the unit of its record); drawing the weights is not priced. Not priced: data
+    generation and the ST1/ST2 checks on test sets (the experimenter's, every 100 sequences)."""
+    config = Config()
+    paper = {"blocks": 3, "block_size": 1, "size": "3 blocks of 1 cell, 102 weights, float64", "part": None,
+             "step": {"output_bias": False}}
+    rows = long_lag.movement_rows(record, paper, 1, 1, PADDED_STEPS, config.batch, config.rnn_hidden,
+                                  config.odyssnet_neurons, odyssnet_itemsize=8)
+    rows[0]["steps_from"] = "median sequences to ST2 over solved seeds (seeds.summary)"
+    for row in rows[1:]:
+        row["steps_from"] = row["steps_from"].replace("the stopping rule", "ST2")
+    if "guess" in record:
+        h = config.guess_hidden
+        rows.append({"row": "random weight guessing", "family": "search",
+                     "step": f"one test sequence run by one guessed net ({PADDED_STEPS} steps)",
+                     "size": f"{h} tanh unit, {guess_layout(h)['size']} weights, float64",
+                     "program": lambda tape: guess_sequence_program(tape, h, PADDED_STEPS),
+                     "steps_to_solve": long_lag.steps_to_solve(record["guess"]),
+                     "steps_from": "[guess] median sequences run to ST2 over solved seeds"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

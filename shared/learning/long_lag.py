@@ -401,24 +401,27 @@ def steps_to_solve(part: dict, per_step: int = 1):
 
 
 def movement_rows(record: dict, paper: dict, n_in: int, n_out: int, length: int, batch: int, rnn_hidden: int,
-                  odyssnet_neurons: int, forget_gate: bool = False) -> list[dict]:
+                  odyssnet_neurons: int, forget_gate: bool = False, odyssnet_itemsize: int = 4) -> list[dict]:
     """The data-movement rows of a long-lag stub: the paper's LSTM learning on line (one sequence of
     ``length`` steps per step, error at the end; ``paper``: its blocks, block_size, size text and the record
-    part its steps to solve come from, {"part": None} for the stub's own run) and, where the record holds them,
-    the comparison learners of this module, one batch of ``batch`` sequences per step (RNNLearner: Adam, float64;
-    OdyssLearner: AdamW, float32)."""
+    part its steps to solve come from, {"part": None} for the stub's own run, and optionally "step": keywords
+    of ``tape_steps.paper_lstm_step`` for a net that differs, e.g. {"output_bias": False}) and, where the
+    record holds them, the comparison learners of this module, one batch of ``batch`` sequences per step
+    (RNNLearner: Adam, float64; OdyssLearner: AdamW, priced in float32 by default; it runs in float64,
+    OdyssNet's default dtype, which ``odyssnet_itemsize=8`` prices)."""
     part = record if paper.get("part") is None else record.get(paper["part"], {})
     where = "seeds.summary" if paper.get("part") is None else f"[{paper['part']}]"
     rows = [{"row": "paper LSTM", "family": "gradient", "step": f"one training sequence ({length} steps)",
              "size": paper["size"],
              "program": lambda tape: tape_steps.paper_lstm_step(tape, n_in, paper["blocks"], paper["block_size"],
-                                                                n_out, length, forget_gate=forget_gate),
+                                                                n_out, length, forget_gate=forget_gate,
+                                                                **paper.get("step", {})),
              "steps_to_solve": steps_to_solve(part),
              "steps_from": f"median sequences to the stopping rule over solved seeds ({where})"}]
     comparisons = {
-        "odyssnet": ("OdyssNet core", f"{odyssnet_neurons} neurons, AdamW, float32",
+        "odyssnet": ("OdyssNet core", f"{odyssnet_neurons} neurons, AdamW, float{8 * odyssnet_itemsize}",
                      lambda tape: tape_steps.odyssnet_step(tape, odyssnet_neurons, n_in, n_out, length, batch=batch,
-                                                           targets="last")),
+                                                           targets="last", itemsize=odyssnet_itemsize)),
         "rnn": ("tanh RNN", f"{rnn_hidden} tanh units, Adam, float64",
                 lambda tape: tape_steps.rnn_step(tape, n_in, rnn_hidden, n_out, length, batch=batch, optimizer="adam",
                                                  targets="last"))}
