@@ -31,8 +31,8 @@ a batch is the leading axis (B, ...), a window a list of T such arrays.
   gradients computed and discarded, as the stub does), C's clip and Adam.
 - ``q_lambda_step(tape, q, traces, s, a, s_next)``: one step of QLambda.learn (replacing traces): the
   maximum of the next row, the TD error, every entry of the table moved by its trace, every trace decayed.
-- ``mlp_parameters``, ``adam_state``, ``mlp_forward``, ``mlp_backward``, ``sgd``: a dense stack (tanh hidden units, linear
-  outputs) whose parameters are loaded once, so that several nets and updates share one Tape.
+- ``mlp_parameters``, ``adam_state``, ``mlp_forward``, ``mlp_backward``, ``sgd``: a dense stack (tanh hidden
+  units, linear outputs) whose parameters are loaded once, so that several nets and updates share one Tape.
 """
 
 from __future__ import annotations
@@ -202,9 +202,10 @@ def model_controller_step(tape: Tape, n_obs: int, n_act: int, hidden_c: int, hid
     """One window of C and M learning together (flip-flop's parallel regime), batch B streams, T = window:
     C (n_obs -> hidden_c -> n_act) runs over the observations (B, T, n_obs) from its carried state, its
     action unit y = sigmoid(out) + std eps (two maps); M (n_obs + n_act -> hidden_m -> n_pred) runs over
-    (observation, action) from its state; M's regression d = pred - target, M's BPTT (dL/dx included: the bank always computes it), clip and Adam; then the
-    gradient of M's summed prediction back through M again (M's weights as before the window; its weight
-    gradients discarded) to the actions, times the action unit's slope, C's BPTT, clip and Adam. The
+    (observation, action) from its state; M's regression d = pred - target, M's BPTT (dL/dx included: the
+    bank always computes it), clip and Adam; then the gradient of M's summed prediction back through M again
+    (M's weights as before the window; its weight gradients discarded) to the actions, times the action
+    unit's slope, C's BPTT, clip and Adam. The
     observations, the exploration noise and the targets are arguments (the environment's)."""
     dtype = _itemsize_dtype(itemsize)
     pc, sc = rnn_parameters(tape, n_obs, hidden_c, n_act, itemsize=itemsize)
