@@ -122,10 +122,29 @@ def test_the_lstm_cell_counts_its_loop_nests():
     assert set(grads) == {"W", "U", "b", "V", "d"}
 
 
-@pytest.mark.parametrize("program", ["model_controller", "imagined"])
+def test_the_odyssnet_cell_counts_its_thinking_steps():
+    b, n, n_in, n_out, thinking = 2, 6, 2, 1, 3
+    tape = Tape()
+    p, _ = tape_control.odyssnet_parameters(tape, n_in, n, n_out)
+    x, h0 = tape.argument((b, n_in), np.float64), tape.argument((b, n), np.float64)
+    d_out = tape.argument((b, n_out), np.float64)
+    start = tape.instructions
+    h1, out, cache = tape_control.odyssnet_cell(tape, p, x, h0, thinking)
+    per_step = matmul_flops(b, n, n) + b * n + 2 * b * n + b * n + b * n + b * n + b * (n - 1) + 3 * b + 2 * b * n
+    assert tape.instructions - start == thinking * per_step + b * n_in + b * n_out
+    grads = {}
+    d_h, d_x = tape_control.odyssnet_cell_back(tape, p, cache, None, d_out, grads)
+    assert set(grads) == set(tape_control.ODYSSNET_SHAPES)
+    assert d_h.shape == (b, n) and d_x.shape == (b, n_in)
+    assert {name: g.shape for name, g in grads.items()} == {name: w.shape for name, w in p.items()}
+
+
+@pytest.mark.parametrize("program", ["model_controller", "imagined", "imagined_odyssnet"])
 def test_the_control_steps_read_what_they_load_and_grow_with_time(program):
     build = {"model_controller": lambda t, steps: tape_control.model_controller_step(t, 3, 1, 4, 5, 1, steps, 2),
-             "imagined": lambda t, steps: tape_control.imagined_controller_step(t, 2, 1, 3, 4, 5, steps, 2, 2)}[program]
+             "imagined": lambda t, steps: tape_control.imagined_controller_step(t, 2, 1, 3, 4, 5, steps, 2, 2),
+             "imagined_odyssnet": lambda t, steps: tape_control.imagined_controller_step(t, 2, 1, 3, 4, 5, steps, 2, 2,
+                                                                                         thinking=2)}[program]
     tape = build(Tape(), 3)
     values, reads, _, _ = tape.events()
     loaded = np.concatenate([ids for ids in tape._loads])

@@ -13,6 +13,9 @@ a batch is the leading axis (B, ...), a window a list of T such arrays.
   -> (d_h_prev or None, d_x or None).
 - ``lstm_parameters``, ``lstm_cell(tape, p, x, h, c)``, ``lstm_cell_back(tape, p, cache, d_h, d_c, d_out,
   grads, input_grad)``: the same for an LSTM step (gates i, f, o, cell input g; pomdp-flag-maze's LSTMBank).
+- ``odyssnet_parameters``, ``odyssnet_cell(tape, p, x, h, thinking)``, ``odyssnet_cell_back(tape, p, cache,
+  d_h, d_out, grads, input_grad)``: one input step of the default OdyssNet core of OdyssNetBank (``thinking``
+  thinking steps, the input injected at the first, the read-out from the last n_out neurons) and its backward.
 - ``rnn_forward(tape, p, xs, h0)``: T steps (``RecurrentBank.forward``: the input drive x W of the whole
   window in one product, the read-outs of every step in one) -> (hs: T + 1 states, hs[0] = h0, outs (T, B, K)).
 - ``rnn_backward(tape, p, xs, hs, d_outs, input_grad)``: BPTT over the window (``RecurrentBank.backward``:
@@ -132,6 +135,86 @@ def lstm_cell_back(tape: Tape, p: dict, cache, d_h, d_c, d_out, grads: dict, inp
     return d_h_prev, d_c_prev, (tape.matmul(dz, p["W"].T) if input_grad else None)
 
 
+def _sum0(tape: Tape, a):
+    """The sum over the batch axis (axis 0): a reduce, or the row itself for a batch of one."""
+    return tape.reduce(a, axis=0) if len(a) > 1 else a[0]
+
+
+ODYSSNET_SHAPES = ("input_scale", "output_scale", "W", "memory_gate", "memory_feedback", "B", "norm.weight")
+
+
+def odyssnet_parameters(tape: Tape, n_in: int, neurons: int, n_out: int, itemsize: int = 8) -> tuple[dict, dict]:
+    """The default OdyssNet core of shared.learning.control.OdyssNetBank for one seed: input_scale (n_in,),
+    output_scale (n_out,), W (N, N), memory_gate, memory_feedback, B, norm.weight (N,); and AdamW's m, v."""
+    shapes = {"input_scale": (n_in,), "output_scale": (n_out,), "W": (neurons, neurons), "memory_gate": (neurons,),
+              "memory_feedback": (neurons,), "B": (neurons,), "norm.weight": (neurons,)}
+    return _parameters(tape, shapes, "adam", itemsize)
+
+
+def odyssnet_cell(tape: Tape, p: dict, x, h, thinking: int):
+    """One input step of OdyssNetBank.step_cached: ``thinking`` thinking steps from h (B, N), the input x
+    (B, n_in) scaled and injected into the first n_in neurons at the first; each step pre = h W + B,
+    mem = tanh(h mf), z = mem mg + pre (+ injection), act = tanh(z), the RMS norm (a sum of squares, three
+    maps), h' = act / rms * norm.weight; the read-out is the last n_out neurons times output_scale.
+    -> (h', out (B, n_out), cache)."""
+    n_in, n_out = p["input_scale"].shape[0], p["output_scale"].shape[0]
+    neurons = p["W"].shape[0]
+    batch = x.shape[0]
+    hs, caches = [h], []
+    for k in range(thinking):
+        pre = tape.map(tape.matmul(h, p["W"]), p["B"])
+        mem = tape.map(tape.map(h, p["memory_feedback"]))                 # tanh(h mf)
+        z = tape.map(mem, p["memory_gate"], pre)
+        if k == 0:
+            z = np.concatenate([tape.map(z[:, :n_in], x, p["input_scale"]), z[:, n_in:]], axis=1)
+        act = tape.map(z)
+        inv = tape.map(tape.map(tape.map(tape.reduce(tape.map(act, act), axis=1))))
+        norm = tape.map(act, np.broadcast_to(inv[:, None], (batch, neurons)))
+        h = tape.map(norm, p["norm.weight"])
+        hs.append(h)
+        caches.append((mem, act, inv, norm))
+    out = tape.map(h[:, neurons - n_out:], p["output_scale"])
+    return h, out, (x, hs, caches)
+
+
+def odyssnet_cell_back(tape: Tape, p: dict, cache, d_h, d_out, grads: dict, input_grad: bool = True):
+    """Backward of ``odyssnet_cell`` (OdyssNetBank.step_back and _think_back): d_h (B, N) or None, d_out
+    (B, n_out); adds the gradients into grads -> (dL/d(previous state), dL/dx or None)."""
+    x, hs, caches = cache
+    n_in, n_out = p["input_scale"].shape[0], p["output_scale"].shape[0]
+    neurons = p["W"].shape[0]
+    batch = x.shape[0]
+    wide = lambda a: np.broadcast_to(a[:, None], (batch, neurons))        # noqa: E731
+    _add(tape, grads, "output_scale", _sum0(tape, tape.map(d_out, hs[-1][:, neurons - n_out:])))
+    from_out = tape.map(d_out, p["output_scale"])
+    if d_h is None:
+        zeros = tape.zeros((batch, neurons - n_out), _itemsize_dtype(int(tape._size_of(p["W"]))))
+        d_h = np.concatenate([zeros, from_out], axis=1)
+    else:
+        d_h = np.concatenate([d_h[:, :neurons - n_out], tape.map(d_h[:, neurons - n_out:], from_out)], axis=1)
+    d_x = None
+    for k in reversed(range(len(caches))):
+        mem, act, inv, norm = caches[k]
+        h_before = hs[k]
+        _add(tape, grads, "norm.weight", _sum0(tape, tape.map(d_h, norm)))
+        d_norm = tape.map(d_h, p["norm.weight"])
+        dot = tape.reduce(tape.map(d_norm, norm), axis=1)
+        d_act = tape.map(d_norm, norm, wide(dot), wide(inv))
+        dz = tape.map(d_act, act)                                         # (1 - act^2)
+        if k == 0:
+            if input_grad:
+                d_x = tape.map(dz[:, :n_in], p["input_scale"])
+            _add(tape, grads, "input_scale", _sum0(tape, tape.map(dz[:, :n_in], x)))
+        d_q = tape.map(dz, mem)                                           # (1 - mem^2)
+        _add(tape, grads, "memory_gate", _sum0(tape, tape.map(dz, mem)))
+        d_q = tape.map(d_q, p["memory_gate"])
+        _add(tape, grads, "memory_feedback", _sum0(tape, tape.map(d_q, h_before)))
+        _add(tape, grads, "W", tape.matmul(h_before.T, dz))
+        _add(tape, grads, "B", _sum0(tape, dz))
+        d_h = tape.map(tape.matmul(dz, p["W"].T), d_q, p["memory_feedback"])
+    return d_h, d_x
+
+
 def rnn_forward(tape: Tape, p: dict, xs, h0=None):
     """xs (T, B, D) from h0 (B, H) or None -> (hs: list of T + 1 states (hs[0] = h0), outs (T, B, K))."""
     steps, batch, n_in = np.shape(xs)
@@ -232,35 +315,45 @@ def model_controller_step(tape: Tape, n_obs: int, n_act: int, hidden_c: int, hid
 
 
 def imagined_controller_step(tape: Tape, n_obs: int, n_act: int, n_pred: int, hidden_c: int, hidden_m: int,
-                             horizon: int, batch: int, burn: int, itemsize: int = 8) -> Tape:
+                             horizon: int, batch: int, burn: int, itemsize: int = 8, thinking: int = 0) -> Tape:
     """One C update through M in imagination (pole-balance-non-markov's train_controller step), batch B:
     ``burn`` real steps (observations and actions are arguments) set C's and M's states through their
     cells; then ``horizon`` closed-loop steps u = tanh C(o), y = M([o, u]), o' = o + y[:, :n_obs] / DELTA,
     pain = sigmoid(y[:, n_obs]), alive = alive (1 - pain); the pain cost's gradient dL/d(pain logits)
     (cumulative products forward and backward over the horizon, three maps per step); the backward of every
     step through M (its weight gradients accumulated, then discarded) and C (``rnn_cell_back``); C's clip
-    and Adam. n_pred = n_obs + 1 (the changes and the pain)."""
+    and Adam. n_pred = n_obs + 1 (the changes and the pain). ``thinking`` > 0: C is the OdyssNet core of
+    hidden_c neurons with that many thinking steps per input (odyssnet_cell), AdamW."""
     dtype = _itemsize_dtype(itemsize)
-    pc, sc = rnn_parameters(tape, n_obs, hidden_c, n_act, itemsize=itemsize)
+    if thinking:
+        pc, sc = odyssnet_parameters(tape, n_obs, hidden_c, n_act, itemsize=itemsize)
+        c_cell = lambda x, h: odyssnet_cell(tape, pc, x, h, thinking)          # noqa: E731
+        c_back = lambda cache, d_h, d_out, grads: odyssnet_cell_back(tape, pc, cache, d_h, d_out, grads)  # noqa: E731
+        c_zero = lambda: tape.zeros((batch, hidden_c), dtype)             # noqa: E731  (the bank starts at 0)
+    else:
+        pc, sc = rnn_parameters(tape, n_obs, hidden_c, n_act, itemsize=itemsize)
+        c_cell = lambda x, h: (*rnn_cell(tape, pc, x, h), None)            # noqa: E731
+        c_back = lambda cache, d_h, d_out, grads: rnn_cell_back(tape, pc, cache, d_h, d_out, grads)  # noqa: E731
+        c_zero = lambda: None                                              # noqa: E731
     pm, _ = rnn_parameters(tape, n_obs + n_act, hidden_m, n_pred, optimizer="sgd", itemsize=itemsize)
     real_obs = tape.argument((burn + 1, batch, n_obs), dtype)
     real_act = tape.argument((burn, batch, n_act), dtype)
-    hc = hm = None
+    hc, hm = c_zero(), None
     for k in range(burn):
-        hc, _ = rnn_cell(tape, pc, real_obs[k], hc)
+        hc = c_cell(real_obs[k], hc)[0]
         hm, _ = rnn_cell(tape, pm, np.concatenate([real_obs[k], real_act[k]], axis=1), hm)
     o = real_obs[burn]
     caches, pains = [], []
     alive = None
     for _ in range(horizon):
-        hc_new, out_c = rnn_cell(tape, pc, o, hc)
+        hc_new, out_c, cache_c = c_cell(o, hc)
         u = tape.map(out_c)                                               # tanh
         xm = np.concatenate([o, u], axis=1)
         hm_new, y = rnn_cell(tape, pm, xm, hm)
         pain = tape.map(y[:, n_obs])                                      # sigmoid
         o_next = tape.map(o, y[:, :n_obs])                                # o + y / DELTA
         alive = tape.map(pain) if alive is None else tape.map(alive, pain)
-        caches.append(((o, hc, hc_new), u, (xm, hm, hm_new)))
+        caches.append((cache_c if thinking else (o, hc, hc_new), u, (xm, hm, hm_new)))
         pains.append(pain)
         hc, hm, o = hc_new, hm_new, o_next
     before = [None] + [tape.map(p) for p in pains[:-1]]                   # S_{k-1}: the cumulative product
@@ -281,7 +374,7 @@ def imagined_controller_step(tape: Tape, n_obs: int, n_act: int, n_pred: int, hi
                               d_logit[t][:, None]], axis=1)               # d_o / DELTA, the pain logit
         d_hm, d_xm = rnn_cell_back(tape, pm, cache_m, d_hm, d_y, grads_m)
         d_out_c = tape.map(d_xm[:, n_obs:], u)                            # (1 - u^2)
-        d_hc, d_oc = rnn_cell_back(tape, pc, cache_c, d_hc, d_out_c, grads_c)
+        d_hc, d_oc = c_back(cache_c, d_hc, d_out_c, grads_c)
         d_o = tape.map(d_xm[:, :n_obs], d_oc) if d_o is None else tape.map(d_o, d_xm[:, :n_obs], d_oc)
     adam(tape, pc, clip(tape, grads_c), sc)
     return tape
