@@ -139,9 +139,14 @@ def test_the_odyssnet_cell_counts_its_thinking_steps():
     assert {name: g.shape for name, g in grads.items()} == {name: w.shape for name, w in p.items()}
 
 
-@pytest.mark.parametrize("program", ["model_controller", "imagined", "imagined_odyssnet"])
+@pytest.mark.parametrize("program", ["model_controller", "model_controller_odyssnet_c", "model_controller_odyssnet_m",
+                                     "imagined", "imagined_odyssnet"])
 def test_the_control_steps_read_what_they_load_and_grow_with_time(program):
     build = {"model_controller": lambda t, steps: tape_control.model_controller_step(t, 3, 1, 4, 5, 1, steps, 2),
+             "model_controller_odyssnet_c": lambda t, steps: tape_control.model_controller_step(t, 3, 1, 6, 5, 1, steps,
+                                                                                                2, thinking_c=2),
+             "model_controller_odyssnet_m": lambda t, steps: tape_control.model_controller_step(t, 3, 1, 4, 6, 1, steps,
+                                                                                                2, thinking_m=3),
              "imagined": lambda t, steps: tape_control.imagined_controller_step(t, 2, 1, 3, 4, 5, steps, 2, 2),
              "imagined_odyssnet": lambda t, steps: tape_control.imagined_controller_step(t, 2, 1, 3, 4, 5, steps, 2, 2,
                                                                                          thinking=2)}[program]

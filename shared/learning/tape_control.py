@@ -280,37 +280,69 @@ def adam(tape: Tape, params: dict, grads: dict, state: dict) -> dict:
     return _update(tape, params, grads, state, "adam")
 
 
+class _Net:
+    """A recurrent net of the window steps: the RNN bank (whole-window products) or the OdyssNet core (its
+    cells in a loop, as OdyssNetBank.forward and backward run them)."""
+
+    def __init__(self, tape: Tape, n_in: int, hidden: int, n_out: int, thinking: int, itemsize: int):
+        self.tape, self.thinking = tape, thinking
+        if thinking:
+            self.p, self.state = odyssnet_parameters(tape, n_in, hidden, n_out, itemsize=itemsize)
+        else:
+            self.p, self.state = rnn_parameters(tape, n_in, hidden, n_out, itemsize=itemsize)
+
+    def forward(self, xs, h0):
+        if not self.thinking:
+            return rnn_forward(self.tape, self.p, xs, h0)
+        h, caches, outs = h0, [], []
+        for x in xs:
+            h, out, cache = odyssnet_cell(self.tape, self.p, x, h, self.thinking)
+            caches.append(cache)
+            outs.append(out)
+        return caches, np.stack(outs)
+
+    def backward(self, xs, cache, d_outs):
+        if not self.thinking:
+            return rnn_backward(self.tape, self.p, xs, cache, d_outs, input_grad=True)
+        grads, d_xs, d_h = {}, [None] * len(cache), None
+        for t in reversed(range(len(cache))):
+            d_h, d_xs[t] = odyssnet_cell_back(self.tape, self.p, cache[t], d_h, d_outs[t], grads)
+        return grads, np.stack(d_xs)
+
+
 def model_controller_step(tape: Tape, n_obs: int, n_act: int, hidden_c: int, hidden_m: int, n_pred: int,
-                          window: int, batch: int, itemsize: int = 8) -> Tape:
+                          window: int, batch: int, itemsize: int = 8, thinking_c: int = 0,
+                          thinking_m: int = 0) -> Tape:
     """One window of C and M learning together (flip-flop's parallel regime), batch B streams, T = window:
     C (n_obs -> hidden_c -> n_act) runs over the observations (B, T, n_obs) from its carried state, its
     action unit y = sigmoid(out) + std eps (two maps); M (n_obs + n_act -> hidden_m -> n_pred) runs over
     (observation, action) from its state; M's regression d = pred - target, M's BPTT (dL/dx included: the
     bank always computes it), clip and Adam; then the gradient of M's summed prediction back through M again
     (M's weights as before the window; its weight gradients discarded) to the actions, times the action
-    unit's slope, C's BPTT, clip and Adam. The
-    observations, the exploration noise and the targets are arguments (the environment's)."""
+    unit's slope, C's BPTT, clip and Adam. The observations, the exploration noise and the targets are
+    arguments (the environment's). ``thinking_c`` / ``thinking_m`` > 0: C / M is the OdyssNet core of
+    hidden_c / hidden_m neurons with that many thinking steps per input (AdamW: three maps a weight)."""
     dtype = _itemsize_dtype(itemsize)
-    pc, sc = rnn_parameters(tape, n_obs, hidden_c, n_act, itemsize=itemsize)
-    pm, sm = rnn_parameters(tape, n_obs + n_act, hidden_m, n_pred, itemsize=itemsize)
+    c = _Net(tape, n_obs, hidden_c, n_act, thinking_c, itemsize)
+    m = _Net(tape, n_obs + n_act, hidden_m, n_pred, thinking_m, itemsize)
     hc0 = tape.argument((batch, hidden_c), dtype)
     hm0 = tape.argument((batch, hidden_m), dtype)
     obs = tape.argument((window, batch, n_obs), dtype)
     eps = tape.argument((window, batch, n_act), dtype)
     target = tape.argument((window, batch, n_pred), dtype)
-    hs_c, out = rnn_forward(tape, pc, obs, hc0)
+    hs_c, out = c.forward(obs, hc0)
     mean = tape.map(out)                                                  # sigmoid
     action = tape.map(mean, eps)                                          # mean + std eps
     xm = np.concatenate([obs, action], axis=2)
-    hs_m, pred = rnn_forward(tape, pm, xm, hm0)
+    hs_m, pred = m.forward(xm, hm0)
     d_pred = tape.map(pred, target)                                       # 2 (pred - target) / (B T)
-    grads_m, _ = rnn_backward(tape, pm, xm, hs_m, d_pred, input_grad=True)   # the bank computes dL/dx always
-    adam(tape, pm, clip(tape, grads_m), sm)
+    grads_m, _ = m.backward(xm, hs_m, d_pred)
+    adam(tape, m.p, clip(tape, grads_m), m.state)
     ones = tape.zeros((window, batch, n_pred), dtype)                     # d(sum pred)/d pred = 1 / B (written)
-    _, d_xm = rnn_backward(tape, pm, xm, hs_m, ones, input_grad=True)
+    _, d_xm = m.backward(xm, hs_m, ones)
     d_out = tape.map(d_xm[:, :, n_obs:], mean)                            # d_y mean (1 - mean)
-    grads_c, _ = rnn_backward(tape, pc, obs, hs_c, d_out, input_grad=True)
-    adam(tape, pc, clip(tape, grads_c), sc)
+    grads_c, _ = c.backward(obs, hs_c, d_out)
+    adam(tape, c.p, clip(tape, grads_c), c.state)
     return tape
 
 
