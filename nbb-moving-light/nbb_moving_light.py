@@ -399,8 +399,9 @@ def movement(record: dict) -> list[dict]:
     is priced as the stub computes it, as one dense 8 x 8 matrix (only 16 connections exist; the mask
     is not applied in the arithmetic either). The frozen test after each cycle is the experimenter's,
     not the learner's, and the frames (data generation) are not priced. OdyssNet core: one training
-    step on one sequence (5 thinking steps, the target at the last), BPTT and AdamW; the global-norm clip
-    is left out. Steps to solve: the median cycles (sequences) over solved seeds, twice the recorded
+    step on one sequence (5 thinking steps, the target at the last), BPTT and AdamW, as
+    shared.networks.tape_steps.odyssnet_step writes it (the memory gate, the input and output scales and the
+    global-norm clip are left out). Steps to solve: the median cycles (sequences) over solved seeds, twice the recorded
     median per sequence."""
     setting = Setting()
     net = setting.net
@@ -415,7 +416,7 @@ def movement(record: dict) -> list[dict]:
         n = ODYSSNET_RECIPE["neurons"]
         rows.append({"row": "OdyssNet core", "family": "gradient",
                      "step": f"one sequence ({setting.ticks} thinking steps)",
-                     "size": f"{n} neurons, {n * n + 3 * n} parameters, AdamW, float32",
+                     "size": f"{n} neurons, AdamW, float32",
                      "program": lambda tape: tape_steps.odyssnet_step(tape, n, net.n_inputs, 1, setting.ticks,
                                                                       targets="last"),
                      "steps_to_solve": median_cycles(record["odyssnet"]),
