@@ -632,7 +632,9 @@ def train_sweep(cfg: Config, seeds, workers=1):
 # ----------------------------------------------------------------------------------------
 
 
-def gradient_errors() -> dict:
+def gradient_errors(max_entries: int | None = None) -> dict:
+    """Relative errors of every hand-written gradient (the --gradcheck table); ``max_entries``: difference at
+    most that many random entries of each parameter (the tests' shorter check)."""
     from shared.frame.gradcheck import check_gradients
     errors = {}
     seeds = [0, 1]
@@ -664,12 +666,12 @@ def gradient_errors() -> dict:
             _, J, traced = imagine(controller, model, ind, steps, 0.1, nz, prefix=pre)
             grads = imagine_backward(controller, model, traced, 0.1)
             checked = check_gradients(lambda: imagine(controller, model, ind, steps, 0.1, nz, prefix=pre)[0].sum(),
-                                      controller.params, grads, entries=entries(controller))
+                                      controller.params, grads, entries=entries(controller), max_entries=max_entries)
             errors.update({f"closed loop ({name}) C={kind_c} M={kind_m} {k}": v for k, v in checked.items()})
         if kind_c == "lstm":
             _, gm = model_loss_and_grads(model, *ep)
             checked = check_gradients(lambda: model_loss_and_grads(model, *ep)[0].sum(), model.params, gm,
-                                      entries=entries(model))
+                                      entries=entries(model), max_entries=max_entries)
             errors.update({f"M's loss M={kind_m} {k}": v for k, v in checked.items()})
     return errors
 
