@@ -73,3 +73,20 @@ def test_gp_generation_counts():
     per_offspring = 2 * (tournament - 1) + 2 + 1 + 2        # tournaments, node copies, NOT, XOR + popcount
     assert tape.instructions == population * per_offspring
     assert tape.price().total > 0
+
+
+def test_levin_run_counts_the_counting_program():
+    from shared.search import levin
+    program = ts.levin_assemble("WriteWeight 0; Jump 0")
+    assert program == (1, 0, 2, 0) and levin.disassemble(program) == "WriteWeight 0; Jump 0"
+    tape = ts.levin_run(Tape(), program, 100, checks=[(5, 17, 86), (13, 55, 58), (40, 87, 94)])
+    # 100 zero weights; 100 WriteWeights (budget check, step count, opcode, argument, operation, wp, ip: 7);
+    # 100 taken Jumps (5, ip from the target, the loop check's hash over 4 cells, ip and wp: 5 + 1 + 5);
+    # the 201st instruction, the impossible write (5); the test: 3 sums of 3 weights and 3 comparisons
+    assert tape.instructions == 100 + 100 * 7 + 100 * 11 + 5 + 3 * (2 + 1)
+    assert levin.run_program(program)[1].steps == 201
+
+
+def test_levin_run_refuses_an_incomplete_program():
+    with pytest.raises(ValueError):
+        ts.levin_run(Tape(), (7, 1), 10)                  # Allocate 1, then the oracle would be asked

@@ -16,6 +16,9 @@ operations, not traces of it, and say what they leave out.
 - ``tree_evaluation(tape, arities, leaf)``: a prefix program tree run as ``shared.search.pipe.evaluate``
   does (from the last node back, with a stack): one ``map`` per function node over its arguments'
   arrays (all fitness cases at once), ``leaf(k)`` the tape array of the terminal at position k.
+- ``levin_run(tape, program, n_weights, budget, writes2, checks)``: one complete program run on
+  ``shared.search.levin``'s machine, instruction by instruction (replayed on the real machine), then the
+  task's test of the weights it wrote; ``levin_assemble(text)`` turns a recorded program back into its tape.
 - ``pipe_generation(tape, arities, population, cases, instructions, ...)``: one generation of PIPE
   (``shared.search.pipe.pipe``): ``population`` programs drawn from the PPT, evaluated on the fitness
   cases and scored, then the PPT learning from the best (adapt, mutate, the changed nodes' cumulative
@@ -280,3 +283,119 @@ def bisect_reads(instructions: int) -> int:
 
 __all__ = ["guess_sequence", "prefix_arities", "tree_evaluation", "pipe_generation", "gp_generation",
            "bisect_reads"]
+
+
+# ----------------------------------------------------------------------------------------
+# Levin search's machine (shared.search.levin): a program run instruction by instruction
+# ----------------------------------------------------------------------------------------
+
+def levin_run(tape: Tape, program, n_weights: int = 100, budget: int = 10 ** 6, writes2: bool = False,
+              checks=()) -> Tape:
+    """One run of a complete program on ``shared.search.levin``'s machine, as ``levin.execute`` interprets it,
+    then the task's test of the weights it wrote.
+
+    Arguments: the program tape (len(program) int64 cells), the registers ip, wp, steps and the budget
+    (int64); the weights (n_weights int64) start at zero (``tape.zeros``), Allocate's work cells too. The
+    run is replayed by stepping the real machine one instruction at a time; each executed instruction is
+    written as: the budget check and the step count (2 maps), the opcode fetch (reading ip and the cell
+    at ip), each argument's fetch (ip and the argument's cell), then the operation, one map reading the
+    opcode, the argument values and the cells they address (get), its result stored in the addressed cell,
+    the weight (WriteWeight, reading wp) or nowhere (a comparison), and ip advanced (one map; a taken
+    jump reads its target argument and hashes the machine's state for the loop check: one reduce over
+    the program and work cells, ip and wp). ``checks``: the task's test, tuples of weight indices each
+    summed (a training input's output) and compared with its target. The oracle (guessing instructions)
+    is not part of a complete program's run and is left out."""
+    from shared.search import levin
+    program = [int(v) for v in program]
+    nargs = levin.NARGS_WRITES2 if writes2 else levin.NARGS
+    prog = tape.argument(len(program), np.int64)
+    registers = tape.argument(4, np.int64)
+    ip_id, wp_id, steps_id, budget_id = (registers[k:k + 1] for k in range(4))
+    weights = tape.zeros(n_weights, np.int64)
+    cells = {a: prog[a:a + 1] for a in range(len(program))}           # address -> the value's id (1,)
+    weight = {i: weights[i:i + 1] for i in range(n_weights)}
+    m = levin.Machine(n_weights)
+    m.code, m.prog = list(program), list(program)
+    status = None
+    while status is None:
+        ip, before_work, before_wp = m.ip, len(m.work), m.wp
+        op = m.prog[ip] if 0 <= ip < len(m.prog) else None
+        index = None                                                        # writes2: the weight addressed
+        if writes2 and op in (levin.WRITE_WEIGHT, levin.GET_INPUT) and ip + 2 < len(m.prog):
+            b = m.prog[ip + 2]
+            storage = m.work[-b - 1] if b < 0 and -b <= len(m.work) else m.prog[b] if 0 <= b < len(m.prog) else None
+            index = storage if storage is not None and 0 <= storage < n_weights else None
+        outcome = levin.execute(m, m.steps + 1, writes2)
+        if outcome == levin.NEEDS_MORE:
+            raise ValueError("levin_run needs a complete program")
+        if m.steps == 0 or op is None:
+            break
+        tape.map(steps_id, budget_id)
+        steps_id = tape.map(steps_id)
+        code = tape.map(ip_id, cells[ip])
+        k = nargs[op] if 0 <= op < levin.N_OPS else 0
+        k = min(k, len(m.prog) - ip - 1)
+        args = [m.prog[ip + 1 + j] for j in range(k)]
+        values = [tape.map(ip_id, cells[ip + 1 + j]) for j in range(k)]
+        reads = [code] + values
+        data = {levin.JUMPLEQ: args[:2], levin.WRITE_WEIGHT: args[:1] if not writes2 else args[:2],
+                levin.ADD: args[:2], levin.SUBTRACT: args[:2], levin.MULTIPLY: args[:2], levin.MOVE: args[:1],
+                levin.INCREMENT: args[:1], levin.DECREMENT: args[:1],
+                levin.GET_INPUT: (args[:1] if not writes2 else args[1:2])}.get(op, [])
+        reads += [cells[a] for a in data if a in cells]
+        if op == levin.WRITE_WEIGHT and not writes2:
+            reads.append(wp_id)
+        if op == levin.GET_INPUT and writes2 and index is not None:
+            reads.append(weight[index])                                     # ReadWeight: w[s[b]]
+        result = tape.map(*reads)
+        if outcome == levin.IMPOSSIBLE or op == levin.STOP:
+            status = outcome
+            break
+        if op == levin.WRITE_WEIGHT:
+            weight[before_wp if not writes2 else index] = result
+            if not writes2:
+                wp_id = tape.map(wp_id)
+        elif op in (levin.ADD, levin.SUBTRACT, levin.MULTIPLY):
+            cells[args[2]] = result
+        elif op == levin.MOVE:
+            cells[args[1]] = result
+        elif op in (levin.INCREMENT, levin.DECREMENT):
+            cells[args[0]] = result
+        elif op == levin.GET_INPUT:
+            cells[args[0] if writes2 else args[1]] = result
+        elif op == levin.ALLOCATE:
+            fresh = tape.zeros(len(m.work) - before_work, np.int64)
+            for j in range(len(m.work) - before_work):
+                cells[-(before_work + j + 1)] = fresh[j:j + 1]
+        elif op == levin.FREE:
+            for j in range(len(m.work), before_work):
+                cells.pop(-(j + 1), None)
+        taken = op == levin.JUMP or (op == levin.JUMPLEQ and m.ip != ip + 4)
+        if taken:
+            ip_id = tape.map(values[-1])
+            state = [cells[a] for a in sorted(cells)] + [ip_id, wp_id]
+            tape.reduce(np.concatenate(state))
+        else:
+            ip_id = tape.map(ip_id)
+        if outcome != levin.TIMEOUT or m.steps >= budget:
+            status = outcome
+    for indices in checks:
+        out = tape.reduce(np.concatenate([weight[i] for i in indices])) if len(indices) > 1 else weight[indices[0]]
+        tape.map(out)
+    return tape
+
+
+def levin_assemble(text: str, writes2: bool = False) -> tuple:
+    """The inverse of ``shared.search.levin.disassemble``: 'WriteWeight 0; Jump 0' -> (1, 0, 2, 0)."""
+    from shared.search import levin
+    names = list(levin.OP_NAMES)
+    if writes2:
+        names[levin.GET_INPUT] = "ReadWeight"
+    out = []
+    for part in text.split(";"):
+        words = part.split()
+        if not words:
+            continue
+        out.append(names.index(words[0]))
+        out.extend(int(w) for w in words[1:])
+    return tuple(out)
