@@ -244,8 +244,8 @@ def movement(record: dict) -> list[dict]:
         batch = round(len(strings) / len(lengths))
         solved = [r["epochs"] for r in record["odyssnet"]["seeds"]["per_seed"] if r["grammar"] == 2 and r["solved"]]
         rows.append({"row": "OdyssNet core, #2", "family": "gradient",
-                     "step": f"one AdamW step on a group of equal-length strings (priced at {batch} strings of "
-                             f"{steps} steps, the means; {len(lengths)} steps an epoch)",
+                     "step": f"one AdamW step on a group of equal-length strings (priced at {batch} string"
+                             f"{'' if batch == 1 else 's'} of {steps} steps, the means; {len(lengths)} steps an epoch)",
                      "size": f"{ODYSSNET['neurons']} neurons, AdamW, float32",
                      "program": lambda tape: tape_steps.odyssnet_step(tape, ODYSSNET["neurons"], 1, 1, steps,
                                                                       batch=batch, targets="last"),
