@@ -196,3 +196,67 @@ def test_clockwork_step_last_target_and_refusals():
         ts.clockwork_step(Tape(), 1, 2, 1, 1, 2, targets="some")
     with pytest.raises(ValueError, match="positive"):
         ts.clockwork_step(Tape(), 1, 2, 1, 1, 0)
+
+
+def test_blstm_step_loads_the_parameters_of_the_shared_blstm():
+    """The arguments are the BLSTM's weights (as shared.networks.recurrent counts them), Adam's two moments
+    of each, the targets and the inputs."""
+    from shared.networks.recurrent import BLSTM, LSTM
+    n_in, hidden, n_out, steps, batch = 3, 2, 4, 5, 2
+    weights = BLSTM(n_in, hidden, n_out, rng=0, variant="V").num_params
+    tape = ts.blstm_step(Tape(), n_in, hidden, n_out, steps, batch=batch)
+    loaded = sum(len(ids) for ids in tape._loads)
+    assert loaded == 3 * weights + batch * steps * n_out + steps * batch * n_in
+    weights = LSTM(n_in, hidden, n_out, variant="V", readout="all", rng=0).num_params
+    tape = ts.blstm_step(Tape(), n_in, hidden, n_out, steps, batch=batch, bidirectional=False)
+    assert sum(len(ids) for ids in tape._loads) == 3 * weights + batch * steps * n_out + steps * batch * n_in
+    assert tape.price().total > 0
+
+
+def test_the_ctc_gradient_counts():
+    tape = Tape()
+    frames, symbols, label = 4, 3, np.array([0, 1])
+    ext = np.array([2, 0, 2, 1, 2])
+    size = len(ext)
+    log_y = tape.argument((frames, symbols), np.float64)
+    skip, skip_back = tape.argument(size, np.bool_), tape.argument(size, np.bool_)
+    d_nll = tape.argument(1, np.float64)
+    d = ts.ctc_gradient(tape, log_y, ext, skip, skip_back, d_nll[0])
+    assert d.shape == (frames, symbols)
+    lattice = frames * size + size + (frames - 1) * 22 * size          # emit; first row; the recursion
+    nll = 14
+    gradient = 3 * frames * size + frames * size + frames * symbols + size * frames + frames * symbols
+    assert tape.instructions == lattice + size + (frames - 1) * 22 * size + nll + gradient
+    assert tape.price().total > 0
+
+
+@pytest.mark.parametrize("ctc", ["sequence", "batch"])
+def test_blstm_with_ctc_runs_both_ways(ctc):
+    tape = ts.blstm_step(Tape(), 3, 2, 4, 6, batch=2, labels=[np.array([0, 1]), np.array([2])], blank=3, ctc=ctc)
+    assert tape.price().total > 0
+    with pytest.raises(ValueError, match="CTC"):
+        ts.blstm_step(Tape(), 3, 2, 4, 6, batch=2, labels=[np.array([0])], blank=3)
+
+
+def test_nem_em_step_counts():
+    """The sigmoid-RNN cell, B = 2 images, K = 3, D = 5, H = 4, with the gradient through gamma."""
+    b, k, d, h = 2, 3, 5, 4
+    r, n = b * k, b * k * d
+    tape = ts.nem_em_step(Tape(), d, k, h, images=b)
+    forward = (2 * n + r * h * (2 * d - 1) + r * h * (2 * h - 1) + 3 * r * h + r * d * (2 * h - 1) + 2 * r * d
+               + n + b * d * (k - 1) + 3 * n + 2 * (n + n - 1))
+    backward = (n + (n + n + b * d * (k - 1) + 2 * n + n) + n
+                + h * d * (2 * r - 1) + h * d + d * (r - 1) + d + r * h * (2 * d - 1) + r * h
+                + d * h * (2 * r - 1) + d * h + h * h * (2 * r - 1) + h * h + h * (r - 1) + h
+                + r * h * (2 * h - 1) + r * d * (2 * h - 1) + 2 * n)
+    assert tape.instructions == forward + backward
+    assert tape.price().total > 0
+
+
+def test_nem_em_step_variants():
+    for kwargs in ({"grad_gamma": False}, {"cell": "odyssnet", "hidden": 6, "n_in": 2, "n_out": 3, "thinking": 2}):
+        args = {"hidden": 4, **kwargs}
+        tape = ts.nem_em_step(Tape(), 5, 3, images=2, **args)
+        assert tape.price().total > 0
+    with pytest.raises(ValueError, match="cell"):
+        ts.nem_em_step(Tape(), 5, 3, 4, cell="gru")

@@ -389,32 +389,330 @@ def softmax_xent_grad(tape: Tape, logits, target):
     return tape.map(tape.map(log_p), target)                              # (exp(log p) - onehot) mask / n
 
 
+def log_softmax(tape: Tape, logits):
+    """ln softmax over the last axis as ``shared.networks.ctc.log_softmax``: max, shift, exp, sum, log,
+    difference. logits (..., K) -> (..., K)."""
+    top = tape.reduce(logits, axis=-1)
+    shifted = tape.map(logits, top[..., None])
+    total = tape.reduce(tape.map(shifted), axis=-1)
+    return tape.map(shifted, tape.map(total)[..., None])
+
+
+def _logsumexp(tape: Tape, terms):
+    """``shared.networks.ctc._logsumexp`` of equal-shaped terms: np.stack (a copy), the maximum, isfinite,
+    the safe maximum, the shift, exp, the sum, log, the addition and the final where."""
+    stacked = tape.map(np.stack(terms))
+    top = tape.reduce(stacked, axis=0)
+    finite = tape.map(top, itemsize=1)
+    safe = tape.map(finite, top)
+    total = tape.reduce(tape.map(tape.map(stacked, safe[None])), axis=0)
+    return tape.map(finite, tape.map(safe, tape.map(total)))
+
+
+def _shifted(tape: Tape, values, by: int, dtype):
+    """``_shift``: np.full of -inf (a fresh array), then the values moved ``by`` places copied in."""
+    fill = tape.zeros(abs(by), dtype)
+    moved = tape.map(values[:-by] if by > 0 else values[-by:])
+    return np.concatenate([fill, moved]) if by > 0 else np.concatenate([moved, fill])
+
+
+def ctc_gradient(tape: Tape, log_y, ext, skip, skip_back, d_nll, itemsize: int = 8):
+    """The CTC loss of one sequence and its gradient, as ``shared.networks.ctc`` computes them in log space:
+    log_y (T, K) (ln softmax of the outputs), ``ext`` the extended labelling z' (S = 2|z| + 1 symbol
+    indices, data), ``skip`` / ``skip_back`` (S,) bool arguments (where a skip over a blank is allowed),
+    ``d_nll`` the loss's weight (a scalar argument). Forward: ln alpha over the T frames (per frame the two
+    shifts, the masked skip, _logsumexp of three, plus the emission), the same backward for ln beta, the
+    nll; gradient (eq. 16): ln alpha + ln beta - ln y, exp(. + nll), the occupancy of each symbol summed
+    column by column, d_nll (exp(ln y) - occupancy). -> d_logits (T, K)."""
+    frames, symbols = log_y.shape
+    size = len(ext)
+    dtype = dtype_of(itemsize)
+    emit = tape.map(log_y[:, ext])                                        # (T, S) gather
+    alpha = [np.concatenate([tape.map(emit[0, :2]), tape.zeros(size - 2, dtype)])]
+    for t in range(1, frames):
+        prev = alpha[-1]
+        from_two = tape.map(skip, _shifted(tape, prev, 2, dtype))
+        alpha.append(tape.map(_logsumexp(tape, [prev, _shifted(tape, prev, 1, dtype), from_two]), emit[t]))
+    beta = [np.concatenate([tape.zeros(size - 2, dtype), tape.map(emit[-1, -2:])])]
+    for t in range(frames - 2, -1, -1):
+        nxt = beta[-1]
+        from_two = tape.map(skip_back, _shifted(tape, nxt, -2, dtype))
+        beta.append(tape.map(_logsumexp(tape, [nxt, _shifted(tape, nxt, -1, dtype), from_two]), emit[t]))
+    alpha, beta = np.stack(alpha), np.stack(beta[::-1])
+    nll = tape.map(_logsumexp(tape, [alpha[-1, -1:], alpha[-1, -2:-1]]))
+    log_ab = tape.map(tape.map(alpha, beta), tape.map(log_y[:, ext]))
+    weights = tape.map(log_ab, np.broadcast_to(nll, log_ab.shape))
+    occupancy = tape.zeros((frames, symbols), dtype)
+    for s, symbol in enumerate(ext):
+        column = tape.map(occupancy[:, symbol], weights[:, s])
+        occupancy = np.concatenate([occupancy[:, :symbol], column[:, None], occupancy[:, symbol + 1:]], axis=1)
+    return tape.map(np.broadcast_to(d_nll, log_y.shape), log_y, occupancy)
+
+
+def ctc_batch_data(tape: Tape, labels, frames: int, symbols: int, blank: int, itemsize: int = 8) -> dict:
+    """The data arguments of ``ctc_batch_gradient`` (load them before the first operation): the padded
+    extended labellings ``ext`` (B, S) (ids of nothing: data for the gathers), the masks valid, skip,
+    skip_back (B, S) and the frame mask (B, T, 1) (bool), the one-hot of ext (B, S, K), the lengths (B,)
+    (int64) and the weights (B,)."""
+    batch = len(labels)
+    width = 2 * max(len(z) for z in labels) + 1
+    ext = np.full((batch, width), blank)
+    for b, z in enumerate(labels):
+        ext[b, 1:2 * len(z):2] = z
+    dtype = dtype_of(itemsize)
+    out = {name: tape.argument((batch, width), np.bool_) for name in ("valid", "skip", "skip_back")}
+    out.update(onehot=tape.argument((batch, width, symbols), dtype), lengths=tape.argument(batch, np.int64),
+               mask=tape.argument((batch, frames, 1), np.bool_), weights=tape.argument(batch, dtype))
+    out.update(ext=ext, sizes=np.array([2 * len(z) + 1 for z in labels]))
+    return out
+
+
+def ctc_batch_gradient(tape: Tape, log_y, data: dict, itemsize: int = 8):
+    """The CTC loss and gradient of a batch with the forward-backward recursions run once over time for the
+    whole batch (iam-handwriting's ``ctc_batch``): log_y (B, T, K), ``data`` from ``ctc_batch_data``
+    (lattices padded to the widest z', S = 2 max|z| + 1). The emissions gathered and masked; per frame the
+    shifted copies (np.concatenate with -inf columns), two np.logaddexp, the masked skip, the emission; beta
+    also selects by each sequence's length; nll from each sequence's last frame; the gradient
+    gamma = exp(alpha + beta - emit + nll) masked, the occupancy by the dense one-hot product (einsum
+    bts,bsk->btk, a batched product), w (exp(ln y) - occupancy) masked. -> d_logits (B, T, K)."""
+    batch, frames, symbols = log_y.shape
+    ext, sizes = data["ext"], data["sizes"]
+    width = ext.shape[1]
+    dtype = dtype_of(itemsize)
+    rows = np.arange(batch)[:, None, None]
+    emit = tape.map(data["valid"][:, None, :], tape.map(log_y[rows, np.arange(frames)[None, :, None],
+                                                              ext[:, None, :]]))
+    ninf, ninf2 = tape.zeros((batch, 1), dtype), tape.zeros((batch, 2), dtype)
+    alpha = [np.concatenate([tape.map(emit[:, 0, :2]), tape.zeros((batch, width - 2), dtype)], axis=1)]
+    for t in range(1, frames):
+        prev = alpha[-1]
+        a = tape.map(prev, tape.map(np.concatenate([ninf, prev[:, :-1]], axis=1)))
+        two = tape.map(data["skip"], tape.map(np.concatenate([ninf2, prev[:, :-2]], axis=1)))
+        alpha.append(tape.map(tape.map(a, two), emit[:, t]))
+    init = tape.zeros((batch, width), dtype)
+    beta = [None] * frames
+    for t in range(frames - 1, -1, -1):
+        if t == frames - 1:
+            rec = tape.zeros((batch, width), dtype)
+        else:
+            nxt = beta[t + 1]
+            rec = tape.map(nxt, tape.map(np.concatenate([nxt[:, 1:], ninf], axis=1)))
+            two = tape.map(data["skip_back"], tape.map(np.concatenate([nxt[:, 2:], ninf2], axis=1)))
+            rec = tape.map(rec, two)
+        at_end = tape.map(data["lengths"], itemsize=1)                      # t == lengths - 1
+        before = tape.map(data["lengths"], itemsize=1)                      # t < lengths - 1
+        here = tape.map(at_end[:, None], init, tape.map(before[:, None], rec))
+        beta[t] = tape.map(here, emit[:, t])
+    alpha, beta = np.stack(alpha, axis=1), np.stack(beta, axis=1)          # (B, T, S)
+    last = tape.map(alpha[:, -1])                                           # alpha[rows, lengths - 1]
+    b_rows = np.arange(batch)
+    nll = tape.map(last[b_rows, sizes - 1], last[b_rows, sizes - 2])        # -logaddexp
+    finite = tape.map(emit, itemsize=1)
+    safe = tape.map(finite, emit)
+    gamma = tape.map(alpha, beta, safe, np.broadcast_to(nll[:, None, None], alpha.shape))
+    gamma = tape.map(tape.map(data["valid"][:, None, :], finite), gamma)
+    occupancy = bmatmul(tape, gamma, data["onehot"])                        # (B, T, K)
+    diff = tape.map(tape.map(log_y), occupancy)
+    return tape.map(data["mask"], data["weights"][:, None, None], diff)
+
+
 def blstm_step(tape: Tape, n_in: int, hidden: int, n_out: int, steps: int, batch: int = 1,
                optimizer: str = "adam", itemsize: int = 8, peepholes: bool = True, clip: bool = True,
-               loss=None) -> Tape:
-    """One training step of ``shared.networks.recurrent.BLSTM`` on a batch (B, T, n_in): the forward LSTM
-    on the sequence, the backward LSTM on it reversed (a gather, free: a view of the ids), y = y_fwd +
-    y_bwd reversed (one output bias, the forward's), the loss's gradient (``loss``: None, the framewise
-    softmax cross-entropy on every frame; or a function ``loss(tape, y (B, T, O)) -> d_y``), both
-    backward passes (dL/dx included, as BLSTM computes it), the global-norm clip when ``clip``, the update.
-    Parameters: ``lstm_shapes`` per direction (2 x (4 H (n_in + H + 1) [+ 3 H] + H n_out) + n_out)."""
+               bidirectional: bool = True, labels=None, blank: int | None = None, ctc: str = "sequence") -> Tape:
+    """One training step of ``shared.networks.recurrent.BLSTM`` (or, ``bidirectional`` False, of one
+    ``LSTM`` with a read-out at every step) on a batch (B, T, n_in): the forward LSTM on the sequences, the
+    backward LSTM on them reversed (a gather, free: a view of the ids), y = y_fwd + y_bwd reversed (one
+    output bias, the forward's); the loss's gradient: ``labels`` None, the framewise softmax cross-entropy
+    on every frame (a one-hot target per frame); else the CTC loss of ``labels`` (B label sequences, no
+    blank, none repeated next to itself) with the ``blank`` symbol, after the log-softmax: ``ctc``
+    "sequence", one sequence after another (``ctc_gradient``, shared.networks.ctc), or "batch", the batch's
+    lattices together (``ctc_batch_gradient``); both backward passes (dL/dx included, as the LSTM computes
+    it), the global-norm clip when ``clip``, the update. Parameters: ``lstm_shapes`` per direction
+    (4 H (n_in + H + 1) [+ 3 H] + H n_out each, one output bias n_out)."""
     shapes = lstm_shapes(n_in, hidden, n_out, peepholes, "f.")
-    shapes.update(lstm_shapes(n_in, hidden, n_out, peepholes, "b.", output_bias=False))
+    if bidirectional:
+        shapes.update(lstm_shapes(n_in, hidden, n_out, peepholes, "b.", output_bias=False))
     params, state = parameters(tape, shapes, optimizer, itemsize)
     dtype = dtype_of(itemsize)
-    target = tape.argument((batch, steps, n_out), dtype) if loss is None else None
+    if labels is None:
+        target = tape.argument((batch, steps, n_out), dtype)
+    else:
+        if len(labels) != batch or blank is None or ctc not in ("sequence", "batch"):
+            raise ValueError("CTC needs one labelling per sequence, the blank symbol and ctc 'sequence' or 'batch'")
+        if ctc == "batch":
+            data = ctc_batch_data(tape, labels, steps, n_out, blank, itemsize)
+        else:
+            exts, skips = [], []
+            for label in labels:
+                ext = np.full(2 * len(label) + 1, blank)
+                ext[1::2] = label
+                exts.append(ext)
+                skips.append((tape.argument(len(ext), np.bool_), tape.argument(len(ext), np.bool_)))
+            d_nll = tape.argument(batch, dtype)
     xs = tape.argument((steps, batch, n_in), dtype)
     fwd = {k[2:]: v for k, v in params.items() if k.startswith("f.")}
-    bwd = {k[2:]: v for k, v in params.items() if k.startswith("b.")}
     cache_f = lstm_forward(tape, fwd, xs, peepholes, itemsize)
-    cache_b = lstm_forward(tape, bwd, xs[::-1], peepholes, itemsize)
-    y = np.swapaxes(tape.map(cache_f["y"], cache_b["y"][::-1]), 0, 1)    # (B, T, O)
-    d_y = softmax_xent_grad(tape, y, target) if loss is None else loss(tape, y)
+    if bidirectional:
+        bwd = {k[2:]: v for k, v in params.items() if k.startswith("b.")}
+        cache_b = lstm_forward(tape, bwd, xs[::-1], peepholes, itemsize)
+        y = np.swapaxes(tape.map(cache_f["y"], cache_b["y"][::-1]), 0, 1)   # (B, T, O)
+    else:
+        y = np.swapaxes(cache_f["y"], 0, 1)
+    if labels is None:
+        d_y = softmax_xent_grad(tape, y, target)
+    elif ctc == "batch":
+        d_y = ctc_batch_gradient(tape, log_softmax(tape, y), data, itemsize)
+    else:
+        log_y = log_softmax(tape, y)
+        d_y = np.stack([ctc_gradient(tape, log_y[b], exts[b], *skips[b], d_nll[b], itemsize)
+                        for b in range(batch)])
     d_y = np.swapaxes(d_y, 0, 1)                                          # (T, B, O)
     grads = {f"f.{k}": v for k, v in lstm_backward(tape, fwd, cache_f, d_y).items()}
-    grads.update({f"b.{k}": v for k, v in lstm_backward(tape, bwd, cache_b, d_y[::-1]).items()})
+    if bidirectional:
+        grads.update({f"b.{k}": v for k, v in lstm_backward(tape, bwd, cache_b, d_y[::-1]).items()})
     grads = {name: grads[name] for name in shapes}
     if clip:
         grads = clip_global_norm(tape, grads)
     update(tape, params, grads, state, optimizer)
+    return tape
+
+
+# ----------------------------------------------------------------------------------------
+# Neural EM: one unrolled EM step of RNN-EM, forward and backward
+# ----------------------------------------------------------------------------------------
+
+def _odyss_cell_forward(tape: Tape, p: dict, m, h, n_in: int, n_out: int, thinking: int):
+    """The OdyssNet bank's M-step (shared.learning.control.OdyssNetBank, one core): xp = m Win, then
+    ``thinking`` thinking steps (pre = h W + B, mem = tanh(h mf), z = mem mg + pre, the input injected at
+    the first over the full width, act = tanh z, RMS norm, times the norm weight), the read-out neurons
+    times the output scale. -> (y, cache)."""
+    rows, neurons = h.shape
+    dtype = dtype_of(8)
+    xp = tape.matmul(m, p["Win"])
+    hs, caches = [h], []
+    for k in range(thinking):
+        pre = tape.map(tape.matmul(h, p["W"]), p["B"])
+        mem = tape.map(tape.map(h, p["mf"]))
+        z = tape.map(mem, p["mg"], pre)
+        if k == 0:
+            full = np.concatenate([tape.map(xp, p["input_scale"]), tape.zeros((rows, neurons - n_in), dtype)], axis=1)
+            z = tape.map(z, full)
+        act = tape.map(z)
+        inv = tape.map(tape.reduce(tape.map(act, act), axis=1))
+        norm = tape.map(act, inv[:, None])
+        h = tape.map(norm, p["norm_w"])
+        hs.append(h)
+        caches.append((mem, act, inv, norm))
+    y = tape.map(h[:, neurons - n_out:], p["output_scale"])
+    return y, (xp, hs, caches)
+
+
+def _odyss_cell_backward(tape: Tape, p: dict, g: dict, cache, m, d_h, d_y, n_in: int, n_out: int):
+    """Backward of ``_odyss_cell_forward`` (OdyssNetBank.step_back and _think_back), gradients added to
+    their running sums in g. -> dL/dm."""
+    xp, hs, caches = cache
+    neurons = hs[0].shape[1]
+    out = slice(neurons - n_out, neurons)
+    g["output_scale"] = tape.map(g["output_scale"], tape.reduce(tape.map(d_y, hs[-1][:, out]), axis=0))
+    dh = tape.map(d_h)                                                          # d_h_new.copy()
+    dh = np.concatenate([dh[:, :out.start], tape.map(dh[:, out], d_y, p["output_scale"])], axis=1)
+    d_x = None
+    for k in reversed(range(len(caches))):
+        mem, act, inv, norm = caches[k]
+        before = hs[k]
+        g["norm_w"] = tape.map(g["norm_w"], tape.reduce(tape.map(dh, norm), axis=0))
+        d_norm = tape.map(dh, p["norm_w"])
+        dot = tape.reduce(tape.map(d_norm, norm), axis=1)
+        dz = tape.map(tape.map(d_norm, norm, dot[:, None], inv[:, None]), act)
+        if k == 0:
+            d_x = tape.map(dz[:, :n_in], p["input_scale"])
+            g["input_scale"] = tape.map(g["input_scale"], tape.reduce(tape.map(dz[:, :n_in], xp), axis=0))
+        d_q = tape.map(dz, mem)
+        g["mg"] = tape.map(g["mg"], tape.reduce(tape.map(dz, mem), axis=0))
+        d_q = tape.map(d_q, p["mg"])
+        g["mf"] = tape.map(g["mf"], tape.reduce(tape.map(d_q, before), axis=0))
+        g["W"] = tape.map(g["W"], tape.matmul(before.T, dz))
+        g["B"] = tape.map(g["B"], tape.reduce(dz, axis=0))
+        dh = tape.map(tape.matmul(dz, p["W"].T), d_q, p["mf"])
+    g["Win"] = tape.map(g["Win"], tape.matmul(m.T, d_x))
+    return tape.matmul(d_x, p["Win"].T)
+
+
+def nem_em_step(tape: Tape, pixels: int, components: int, hidden: int, images: int = 1, itemsize: int = 4,
+                grad_gamma: bool = True, cell: str = "rnn", n_in: int = 32, n_out: int = 64,
+                thinking: int = 2) -> Tape:
+    """One EM step of ``shared.learning.nem``, forward then its backward, for ``images`` images (R =
+    images x components rows, D = ``pixels``). ``cell`` "rnn": the sigmoid-RNN M-step, H = ``hidden``
+    units; "odyssnet": the OdyssNet bank's core of ``hidden`` neurons (input projection Win (D, n_in),
+    ``thinking`` thinking steps, ``n_out`` read-out neurons; float64 as the bank runs). Loaded as
+    arguments: the weights (rnn: Wx (D, H), Wh (H, H), b (H,); both: the decoder V (F, D), c (D,)) and
+    their gradients summed so far (the later steps'), the step's noisy input and clean target (B, 1, D),
+    the previous psi and gamma (B, K, D), the state (R, H), and the gradients arriving from the next step
+    (dL/dh, dL/dpsi, dL/dgamma). Forward: delta = x - psi, m = gamma delta, the cell, z = y V + c,
+    psi' = sigmoid(z), the E-step (prob, its sum over components, gamma'), softplus(z), the intra term and
+    the step's two loss sums. Backward (nem_backward's order): dz, dgamma and dprob through the E-step
+    (``grad_gamma``), dpsi, the decoder's gradients and dL/dy, the cell's backward (dL/dh, dL/dm),
+    dL/dpsi and dL/dgamma for the previous step; every gradient added to its running sum. The optimiser's
+    update is not part of it (it follows the whole unrolled step)."""
+    b, k, d = images, components, pixels
+    rows = b * k
+    if cell not in ("rnn", "odyssnet"):
+        raise ValueError(f"cell must be 'rnn' or 'odyssnet', got {cell!r}")
+    itemsize = 8 if cell == "odyssnet" else itemsize
+    dtype = dtype_of(itemsize)
+    arg = lambda *shape: tape.argument(shape, dtype)                          # noqa: E731
+    if cell == "rnn":
+        shapes = {"Wx": (d, hidden), "Wh": (hidden, hidden), "b": (hidden,)}
+        out_width = hidden
+    else:
+        shapes = {"Win": (d, n_in), "W": (hidden, hidden), "B": (hidden,), "mf": (hidden,), "mg": (hidden,),
+                  "norm_w": (hidden,), "input_scale": (n_in,), "output_scale": (n_out,)}
+        out_width = n_out
+    shapes.update({"V": (out_width, d), "c": (d,)})
+    p = {name: arg(*shape) for name, shape in shapes.items()}
+    g = {name: arg(*shape) for name, shape in shapes.items()}
+    x_in, tgt = arg(b, 1, d), arg(b, 1, d)
+    psi, gamma, h = arg(b, k, d), arg(b, k, d), arg(rows, hidden)
+    d_h, d_psi_next, d_gamma_next = arg(rows, hidden), arg(b, k, d), arg(b, k, d)
+    # forward
+    delta = tape.map(x_in, psi)
+    m = tape.map(gamma, delta).reshape(rows, d)
+    if cell == "rnn":
+        y = tape.map(tape.map(tape.map(tape.matmul(m, p["Wx"]), tape.matmul(h, p["Wh"])), p["b"]))
+    else:
+        y, cell_cache = _odyss_cell_forward(tape, p, m, h, n_in, n_out, thinking)
+    z = tape.map(tape.matmul(y, p["V"]), p["c"])                               # (R, D)
+    psi_new = tape.map(z).reshape(b, k, d)
+    prob = tape.map(tgt, psi_new)                                              # x psi + (1 - x)(1 - psi) + eps
+    total = tape.reduce(prob, axis=1)                                          # over the components
+    gamma_new = tape.map(prob, total[:, None, :])
+    sp = tape.map(z).reshape(b, k, d)                                          # softplus
+    intra = tape.map(sp, tgt, z.reshape(b, k, d))
+    tape.reduce(tape.map(gamma_new, intra).reshape(-1))
+    tape.reduce(tape.map(gamma_new, sp).reshape(-1))
+    # backward
+    dz = tape.map(gamma_new, psi_new, tgt)                                     # w (gamma (psi - x) + (1 - gamma) psi)
+    d_psi = d_psi_next
+    if grad_gamma:
+        d_gamma = tape.map(d_gamma_next, intra, sp)
+        dot = tape.reduce(tape.map(d_gamma, gamma_new), axis=1)
+        d_prob = tape.map(tape.map(d_gamma, dot[:, None, :]), total[:, None, :])
+        d_psi = tape.map(d_psi, d_prob, tgt)
+    dz = tape.map(dz, d_psi, psi_new).reshape(rows, d)
+    g["V"] = tape.map(g["V"], tape.matmul(y.T, dz))
+    g["c"] = tape.map(g["c"], tape.reduce(dz, axis=0))
+    d_y = tape.matmul(dz, p["V"].T)
+    if cell == "rnn":
+        da = tape.map(d_h, d_y, y)                                             # (d_h + d_y) h' (1 - h')
+        g["Wx"] = tape.map(g["Wx"], tape.matmul(m.T, da))
+        g["Wh"] = tape.map(g["Wh"], tape.matmul(h.T, da))
+        g["b"] = tape.map(g["b"], tape.reduce(da, axis=0))
+        tape.matmul(da, p["Wh"].T)                                             # dL/dh for the previous step
+        d_m = tape.matmul(da, p["Wx"].T)
+    else:
+        d_m = _odyss_cell_backward(tape, p, g, cell_cache, m, d_h, d_y, n_in, n_out)
+    d_m = d_m.reshape(b, k, d)
+    tape.map(d_m, gamma)                                                       # dL/dpsi_prev = -d_m gamma_prev
+    if grad_gamma:
+        tape.map(d_m, delta)                                                   # dL/dgamma_prev
     return tape
