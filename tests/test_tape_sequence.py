@@ -215,8 +215,8 @@ def test_blstm_step_loads_the_parameters_of_the_shared_blstm():
 
 def test_the_ctc_gradient_counts():
     tape = Tape()
-    frames, symbols, label = 4, 3, np.array([0, 1])
-    ext = np.array([2, 0, 2, 1, 2])
+    frames, symbols = 4, 3
+    ext = np.array([2, 0, 2, 1, 2])                                      # z = (0, 1), blank 2
     size = len(ext)
     log_y = tape.argument((frames, symbols), np.float64)
     skip, skip_back = tape.argument(size, np.bool_), tape.argument(size, np.bool_)
