@@ -260,3 +260,25 @@ def test_nem_em_step_variants():
         assert tape.price().total > 0
     with pytest.raises(ValueError, match="cell"):
         ts.nem_em_step(Tape(), 5, 3, 4, cell="gru")
+
+
+def test_nem_em_step_with_a_custom_cell_equals_the_rnn_cell():
+    """The sigmoid RNN written as a custom cell prices as the built-in one."""
+    def forward(tape, p, m, h):
+        y = tape.map(tape.map(tape.map(tape.matmul(m, p["Wx"]), tape.matmul(h, p["Wh"])), p["b"]))
+        return y, (m, h, y)
+
+    def backward(tape, p, g, cache, d_h, d_y):
+        m, h, y = cache
+        da = tape.map(d_h, d_y, y)
+        g["Wx"] = tape.map(g["Wx"], tape.matmul(m.T, da))
+        g["Wh"] = tape.map(g["Wh"], tape.matmul(h.T, da))
+        g["b"] = tape.map(g["b"], tape.reduce(da, axis=0))
+        tape.matmul(da, p["Wh"].T)
+        return tape.matmul(da, p["Wx"].T)
+
+    d, h = 5, 4
+    cell = {"shapes": {"Wx": (d, h), "Wh": (h, h), "b": (h,)}, "width": h, "forward": forward, "backward": backward}
+    custom = ts.nem_em_step(Tape(), d, 3, h, images=2, cell=cell)
+    builtin = ts.nem_em_step(Tape(), d, 3, h, images=2)
+    same_cost(custom, builtin)

@@ -639,12 +639,15 @@ def _odyss_cell_backward(tape: Tape, p: dict, g: dict, cache, m, d_h, d_y, n_in:
 
 
 def nem_em_step(tape: Tape, pixels: int, components: int, hidden: int, images: int = 1, itemsize: int = 4,
-                grad_gamma: bool = True, cell: str = "rnn", n_in: int = 32, n_out: int = 64,
+                grad_gamma: bool = True, cell="rnn", n_in: int = 32, n_out: int = 64,
                 thinking: int = 2) -> Tape:
     """One EM step of ``shared.learning.nem``, forward then its backward, for ``images`` images (R =
     images x components rows, D = ``pixels``). ``cell`` "rnn": the sigmoid-RNN M-step, H = ``hidden``
     units; "odyssnet": the OdyssNet bank's core of ``hidden`` neurons (input projection Win (D, n_in),
-    ``thinking`` thinking steps, ``n_out`` read-out neurons; float64 as the bank runs). Loaded as
+    ``thinking`` thinking steps, ``n_out`` read-out neurons; float64 as the bank runs); or a custom cell,
+    a dict with "shapes" ({name: shape} of its weights), "width" (its output's width), "forward"
+    (tape, p, m, h) -> (y, cache) and "backward" (tape, p, g, cache, d_h, d_y) -> dL/dm (adding its
+    gradients into g, as the built-in cells do). Loaded as
     arguments: the weights (rnn: Wx (D, H), Wh (H, H), b (H,); both: the decoder V (F, D), c (D,)) and
     their gradients summed so far (the later steps'), the step's noisy input and clean target (B, 1, D),
     the previous psi and gamma (B, K, D), the state (R, H), and the gradients arriving from the next step
@@ -656,12 +659,15 @@ def nem_em_step(tape: Tape, pixels: int, components: int, hidden: int, images: i
     update is not part of it (it follows the whole unrolled step)."""
     b, k, d = images, components, pixels
     rows = b * k
-    if cell not in ("rnn", "odyssnet"):
-        raise ValueError(f"cell must be 'rnn' or 'odyssnet', got {cell!r}")
+    custom = isinstance(cell, dict)
+    if not custom and cell not in ("rnn", "odyssnet"):
+        raise ValueError(f"cell must be 'rnn', 'odyssnet' or a custom cell, got {cell!r}")
     itemsize = 8 if cell == "odyssnet" else itemsize
     dtype = dtype_of(itemsize)
     arg = lambda *shape: tape.argument(shape, dtype)                          # noqa: E731
-    if cell == "rnn":
+    if custom:
+        shapes, out_width = dict(cell["shapes"]), cell["width"]
+    elif cell == "rnn":
         shapes = {"Wx": (d, hidden), "Wh": (hidden, hidden), "b": (hidden,)}
         out_width = hidden
     else:
@@ -677,7 +683,9 @@ def nem_em_step(tape: Tape, pixels: int, components: int, hidden: int, images: i
     # forward
     delta = tape.map(x_in, psi)
     m = tape.map(gamma, delta).reshape(rows, d)
-    if cell == "rnn":
+    if custom:
+        y, cell_cache = cell["forward"](tape, p, m, h)
+    elif cell == "rnn":
         y = tape.map(tape.map(tape.map(tape.matmul(m, p["Wx"]), tape.matmul(h, p["Wh"])), p["b"]))
     else:
         y, cell_cache = _odyss_cell_forward(tape, p, m, h, n_in, n_out, thinking)
@@ -702,7 +710,9 @@ def nem_em_step(tape: Tape, pixels: int, components: int, hidden: int, images: i
     g["V"] = tape.map(g["V"], tape.matmul(y.T, dz))
     g["c"] = tape.map(g["c"], tape.reduce(dz, axis=0))
     d_y = tape.matmul(dz, p["V"].T)
-    if cell == "rnn":
+    if custom:
+        d_m = cell["backward"](tape, p, g, cell_cache, d_h, d_y)
+    elif cell == "rnn":
         da = tape.map(d_h, d_y, y)                                             # (d_h + d_y) h' (1 - h')
         g["Wx"] = tape.map(g["Wx"], tape.matmul(m.T, da))
         g["Wh"] = tape.map(g["Wh"], tape.matmul(h.T, da))
