@@ -517,7 +517,9 @@ def train(seed: int, rc: RunConfig, progress: bool = True, keep: bool = False) -
 # model with the shared cells, and the equality with shared.learning.nem.nem_forward/backward.
 # ----------------------------------------------------------------------------------------
 
-def gradient_errors(seed: int = 0) -> dict[str, float]:
+def gradient_errors(seed: int = 0, max_entries: int | None = None) -> dict[str, float]:
+    """Every hand-written gradient against central differences (the --gradcheck table); ``max_entries``:
+    at most that many random entries of each parameter (the tests' shorter check)."""
     errors = {}
     rng = np.random.default_rng([seed, 11])   # (central differences need no ReLU kink within a step)
     D, B, T = 10, 2, 4
@@ -538,7 +540,7 @@ def gradient_errors(seed: int = 0) -> dict[str, float]:
         g = {k: np.zeros_like(v) for k, v in p.items()}
         relational_backward(p, K, cache, np.zeros_like(h), wy, g)
         g = {k: v for k, v in g.items() if k not in ("V", "c")}
-        errs = check_gradients(cell_loss, {k: p[k] for k in g}, g)
+        errs = check_gradients(cell_loss, {k: p[k] for k in g}, g, max_entries=max_entries)
         errors.update({f"relational cell K={K} att={attention} direct={direct} ln={ln}: {k}": v for k, v in errs.items()})
         clean = (rng.random((T, B, D)) < 0.4).astype(float)
         noisy = bitflip(rng, clean, 0.2)
@@ -551,7 +553,7 @@ def gradient_errors(seed: int = 0) -> dict[str, float]:
 
         def held(t_gamma=frozen):   # the stop-gradient twin: the same gammas held as constants
             return _held_loss(p, cell, K, noisy, clean, gamma0, weights, t_gamma)
-        errs = check_gradients(held, p, grads)
+        errs = check_gradients(held, p, grads, max_entries=max_entries)
         errors.update({f"unrolled R-NEM K={K} att={attention} direct={direct} ln={ln}: {k}": v for k, v in errs.items()})
     for kind in ("rnn", "odyssnet"):
         K = 3
@@ -567,7 +569,7 @@ def gradient_errors(seed: int = 0) -> dict[str, float]:
         grads = unrolled_backward(p, cache)
         entries = {"core.W": np.flatnonzero(~np.eye(cfg.hidden, dtype=bool)[None])} if kind == "odyssnet" else {}
         errs = check_gradients(lambda: _held_loss(p, cell, K, noisy, clean, gamma0, weights, cache["gamma"]),
-                               p, grads, entries=entries)
+                               p, grads, entries=entries, max_entries=max_entries)
         errors.update({f"unrolled N-EM {kind}: {k}": v for k, v in errs.items()})
     return errors
 
