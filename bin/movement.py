@@ -109,7 +109,9 @@ def records_with_movement(root: Path = ROOT) -> list[tuple[str, dict]]:
 
 
 def plot(root: Path = ROOT) -> Path:
-    """movement.png: each row's cost to solve (log scale), problems grouped by family of their rows."""
+    """movement.png: left, each row's cost to solve (log scale) against its problem, the problems grouped by
+    the family of their rows, FLOPs to solve beside each dot; right, cost against FLOPs to solve, with lines
+    of constant cost per FLOP (where the two rankings part)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -118,28 +120,55 @@ def plot(root: Path = ROOT) -> Path:
               if row["cost_to_solve"] is not None]
     if not points:
         raise ValueError("no record holds a movement part with a cost to solve yet")
-    points.sort(key=lambda p: (FAMILIES.index(p[1]["family"]), p[1]["cost_to_solve"]))
     colours = dict(zip(FAMILIES, ("tab:blue", "tab:orange", "tab:green", "tab:purple")))
-    fig, ax = plt.subplots(figsize=(10, 0.32 * len(points) + 1.8))
-    for y, (slug, row) in enumerate(points):
-        ax.scatter(row["cost_to_solve"], y, color=colours[row["family"]], s=30, zorder=3)
-        ax.scatter(row["flops_to_solve"], y, color=colours[row["family"]], marker="|", s=80, zorder=3)
-    ax.set_yticks(range(len(points)), [f"{slug}: {row['row']}" for slug, row in points], fontsize=8)
-    ax.set_xscale("log")
-    low = min(min(row["cost_to_solve"], row["flops_to_solve"]) for _, row in points)
-    high = max(max(row["cost_to_solve"], row["flops_to_solve"]) for _, row in points)
-    ax.set_xlim(low / 3, high * 3)
-    ax.set_ylim(len(points) - 0.5, -0.5)
-    ax.grid(axis="x", which="major", alpha=0.3)
-    ax.set_xlabel("to solve: data movement (dots, ByteDMD cost) and FLOPs (bars)")
+    columns = []                                   # (family, problem), families in order, problems by median cost
+    for family in FAMILIES:
+        slugs = sorted({slug for slug, row in points if row["family"] == family},
+                       key=lambda s: sorted(r["cost_to_solve"] for t, r in points if t == s and r["family"] == family)[0])
+        columns += [(family, slug) for slug in slugs]
+    x_of = {column: k for k, column in enumerate(columns)}
+    fig, (ax, scatter) = plt.subplots(1, 2, figsize=(17, 7.5), gridspec_kw={"width_ratios": [3.2, 1]})
+    for slug, row in points:
+        x = x_of[(row["family"], slug)]
+        ax.scatter(x, row["cost_to_solve"], color=colours[row["family"]], s=22, zorder=3, alpha=0.85)
+        ax.scatter(x + 0.25, row["flops_to_solve"], color=colours[row["family"]], marker="_", s=40, zorder=3)
+        scatter.scatter(row["flops_to_solve"], row["cost_to_solve"], color=colours[row["family"]], s=16, alpha=0.85)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(columns)), [slug for _, slug in columns], rotation=90, fontsize=7)
+    ax.set_xlim(-0.8, len(columns) - 0.2)
+    for k, (family, _) in enumerate(columns):
+        if k and columns[k - 1][0] != family:
+            ax.axvline(k - 0.5, color="0.6", lw=0.8)
+    for family in FAMILIES:
+        xs = [k for k, (f, _) in enumerate(columns) if f == family]
+        if xs:
+            ax.text((xs[0] + xs[-1]) / 2, 1.005, family, transform=ax.get_xaxis_transform(), ha="center",
+                    va="bottom", fontsize=8, color=colours[family])
+    ax.grid(axis="y", which="major", alpha=0.3)
+    ax.set_ylabel("to solve: ByteDMD cost (dots), FLOPs (dashes)")
+    ax.set_title("Data movement to solve, per row of each problem (grouped by family)\n", fontsize=11)
     for family, colour in colours.items():
         ax.scatter([], [], color=colour, label=family)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="family", title_fontsize=8)
-    ax.set_title("What each algorithm pays to move its data until the problem is solved")
+    ax.legend(loc="upper left", fontsize=8, title="family", title_fontsize=8)
+    scatter.set_xscale("log")
+    scatter.set_yscale("log")
+    low = min(min(r["cost_to_solve"], r["flops_to_solve"]) for _, r in points) / 3
+    high = max(max(r["cost_to_solve"], r["flops_to_solve"]) for _, r in points) * 3
+    for per_flop in (10, 100, 1000, 10000):
+        scatter.plot([low, high], [low * per_flop, high * per_flop], color="0.7", lw=0.7, zorder=0)
+        if low * per_flop < high:
+            scatter.text(high / per_flop / 1.5, high / 1.5, f"{per_flop} per FLOP", fontsize=7, color="0.45",
+                         ha="right", va="top", rotation=45)
+    scatter.set_xlim(low, high)
+    scatter.set_ylim(low, high)
+    scatter.set_xlabel("FLOPs to solve")
+    scatter.set_ylabel("ByteDMD cost to solve")
+    scatter.set_title("Cost against FLOPs (grey: constant cost per FLOP)", fontsize=10)
+    scatter.grid(which="major", alpha=0.3)
     fig.tight_layout()
     target = root / "movement.png"
     with open(target.with_suffix(".tmp.png"), "wb") as handle:
-        fig.savefig(handle, dpi=90, format="png")
+        fig.savefig(handle, dpi=80, format="png")
     plt.close(fig)
     target.with_suffix(".tmp.png").replace(target)
     return target
