@@ -551,6 +551,7 @@ def parse_args(argv=None):
     parser.add_argument("--gradcheck", action="store_true", help="check the hand-written gradients and exit")
     args = parser.parse_args(argv)
     require_seeds(parser, args, MIN_SEEDS)
+    parser.only_when(not args.gradcheck, ["--data-dir"], "without --gradcheck (it reads no digits)")
     missing = [f for f in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                            "t10k-labels-idx1-ubyte")
                if not (args.data_dir / f).exists() and not (args.data_dir / (f + ".gz")).exists()]

@@ -119,6 +119,8 @@ def test_a_flag_the_run_would_ignore_is_refused():
         "fast-weights-key-value": [["--query-rate", "0.3", "--experiment", "keyvalue"], ["--d-key", "4"],
                                    ["--experiment", "capacity", "--n-pairs", "3"]],
         "world-models-carracing": [["--quick", "--generations", "5"], ["--gradcheck", "--popsize", "8"]],
+        "compete-to-compute": [["--gradcheck", "--data-dir", "nan"]],
+        "mnist-deep-mlp": [["--gradcheck", "--data-dir", "nan"]],
         "levin-count-inputs": [["--model", "odyssnet", "--runs", "10"], ["--max-phase", "10"]],
         "embedded-reber": [["--model", "elman", "--row", "3x2-0.5"], ["--neurons", "40"]],
         "flip-flop": [["--regime", "parallel", "--model-iters", "5"], ["--gradcheck", "--hidden", "8"]],
