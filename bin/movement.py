@@ -6,6 +6,9 @@
     python3 bin/movement.py --all       every implemented stub that defines ``movement``
     python3 bin/movement.py --plot      redraw movement.png (cost to solve per row, log scale) from
                                         the records
+    python3 bin/movement.py --flops SLUG...|--all
+                                        recount the rows' FLOPs (the programs built, not priced: seconds),
+                                        for a change to what the meter counts as a FLOP; costs are kept
 
 A stub's ``movement(record)`` returns one dict per row (its headline method first, the OdyssNet row
 where there is one), each with: ``row`` (the name in the stub's tables), ``family`` (one of FAMILIES),
@@ -73,6 +76,29 @@ def write_movement(slug: str, root: Path = ROOT) -> float:
     return time.perf_counter() - start
 
 
+def recount_flops(slug: str, root: Path = ROOT) -> float:
+    """Rebuild each priced row's program and write its FLOPs (and FLOPs to solve) into the record, costs
+    unchanged: the rows must be the ones movement(record) names now. Returns the seconds it took."""
+    start = time.perf_counter()
+    path = root / slug / "results.json"
+    record = json.loads(path.read_text())
+    if "movement" not in record:
+        raise ValueError(f"{slug}: no movement part to recount; price it first")
+    named = catalog.stub_module(slug, root).movement({k: v for k, v in record.items() if k != "movement"})
+    priced = record["movement"]["rows"]
+    if [r["row"] for r in named] != [r["row"] for r in priced]:
+        raise ValueError(f"{slug}: movement(record) names other rows than the record; price it again")
+    for row, new in zip(priced, named):
+        row["flops"] = new["program"](Tape()).instructions
+        steps = row["steps_to_solve"]
+        row["flops_to_solve"] = None if steps is None else round(row["flops"] * steps)
+    errors = movement_errors(record["movement"])
+    if errors:
+        raise ValueError(f"{slug}: " + "; ".join(errors))
+    atomic_write(path, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+    return time.perf_counter() - start
+
+
 def records_with_movement(root: Path = ROOT) -> list[tuple[str, dict]]:
     out = []
     for path in sorted(root.glob("*/results.json")):
@@ -124,6 +150,7 @@ def main(argv=None) -> int:
     parser.add_argument("slugs", nargs="*", help="stubs to price")
     parser.add_argument("--all", action="store_true", help="every stub that defines movement(record)")
     parser.add_argument("--plot", action="store_true", help="redraw movement.png from the records")
+    parser.add_argument("--flops", action="store_true", help="recount the named rows' FLOPs, costs kept")
     args = parser.parse_args(argv)
     folders = sorted(p.parent.name for p in ROOT.glob("*/results.json"))
     unknown = [s for s in args.slugs if s not in folders]
@@ -134,10 +161,15 @@ def main(argv=None) -> int:
     slugs = list(dict.fromkeys(args.slugs))
     if args.all:
         slugs = [s for s in folders if "def movement(" in (ROOT / s / f"{s.replace('-', '_')}.py").read_text()]
+    if args.flops and args.all:
+        slugs = [s for s in slugs if "movement" in json.loads((ROOT / s / "results.json").read_text())]
     missing = [s for s in slugs if "def movement(" not in (ROOT / s / f"{s.replace('-', '_')}.py").read_text()]
     if missing:
         parser.error(f"these stubs define no movement(record): {', '.join(missing)}")
     for slug in slugs:
+        if args.flops:
+            print(f"{slug}: FLOPs recounted ({recount_flops(slug):.1f} s)")
+            continue
         seconds = write_movement(slug)
         print(f"{slug}: movement priced ({seconds:.1f} s)")
     if args.plot:

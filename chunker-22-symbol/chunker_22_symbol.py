@@ -38,7 +38,9 @@ from dataclasses import dataclass, replace
 from shared.learning.chunker import ChunkerPair, PairConfig
 from shared.learning.control import RecurrentBank
 from shared.frame.experiment import Progress, conclude, format_table, int_at_most, require_seeds, stub_parser, summarize
+from shared.learning import tape_codes
 from shared.learning.rl import softmax
+from shared.networks import tape_steps
 from shared.frame.verdict import grade, judge, pending, rate_at_least, rate_at_most, rate_higher
 
 import numpy as np
@@ -217,6 +219,66 @@ def run_batch(cfg: BatchConfig, seeds, n_blocks: int, progress=None):
         if progress is not None:
             progress((u + 1) * b * per)
     return np.concatenate(right, axis=1), (net if cfg.model != "lstm" else nets)
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py chunker-22-symbol): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+MEAN_C_INPUTS = 1          # C takes ~0.98 symbols a block in the recorded run (headline mean_surprises_per_block)
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. The chunker's step is one training sequence, a block of 21
+    symbols (shared.learning.tape_codes.chunker_block): A's RTRL step, softmax and clipped SGD at every symbol,
+    C taking one symbol a block (the recorded ~0.98 surprises a block, at the block's first symbol) with its
+    prediction gradient before it, both answering the target at b20, A predicting C's state; one run of the
+    seed bank, float64, batch 1. The single nets learn one update per window of two blocks (42 symbols) on
+    their streams; the tanh net by tape_steps.rnn_step (Adam; the per-seed norm clip left out), the OdyssNet
+    bank by tape_steps.odyssnet_step (2 thinking steps a symbol, the read-out taken at both). Left out: the
+    losses and accuracies kept for monitoring, the restore of runs C did not step (a seed-bank artifact), and
+    the stream's generation."""
+    median = lambda part: ((part.get("seeds") or {}).get("summary") or {}).get("median")   # noqa: E731
+    cfg = PairConfig()
+    n_out = N_SYMBOLS + 1
+    window = 2 * BLOCK
+    rows = [{"row": "2-net chunker (RTRL)", "family": "gradient", "step": f"one training sequence (a block of {BLOCK} "
+             f"symbols, C stepped once)",
+             "size": f"A {N_SYMBOLS}-{cfg.hidden_a}-{N_SYMBOLS + 1 + cfg.hidden_c}, C {N_SYMBOLS + 1}-{cfg.hidden_c}-"
+                     f"{N_SYMBOLS + 1}, RTRL sensitivities, clipped SGD, float64",
+             "program": lambda tape: tape_codes.chunker_block(tape, N_SYMBOLS, cfg.hidden_a, cfg.hidden_c, BLOCK,
+                                                              MEAN_C_INPUTS),
+             "steps_to_solve": median(record), "steps_from": "median sequences to solve over solved seeds "
+                                                             "(seeds.summary)"}]
+    if "odyssnet" in record:
+        oc = BatchConfig(model="odyssnet", streams=STREAMS["odyssnet"])
+        steps = median(record["odyssnet"])
+        rows.append({"row": "OdyssNet", "family": "gradient",
+                     "step": f"one update: {oc.streams} streams x a window of {window} symbols",
+                     "size": f"{oc.odyssnet_neurons} neurons, {oc.thinking} thinking steps a symbol, AdamW, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, oc.odyssnet_neurons, N_SYMBOLS, n_out,
+                                                                      window * oc.thinking, batch=oc.streams,
+                                                                      itemsize=8),
+                     "steps_to_solve": None if steps is None else steps / (oc.streams * 2),
+                     "steps_from": "[odyssnet] median sequences to solve / (8 streams x 2 blocks); no run solved"})
+    if "rtrl-net" in record:
+        steps = median(record["rtrl-net"])
+        rows.append({"row": "single net (RTRL)", "family": "gradient", "step": f"one training sequence ({BLOCK} "
+                     "symbols)", "size": f"A alone, {N_SYMBOLS}-{cfg.hidden_a}-{n_out}, RTRL, clipped SGD, float64",
+                     "program": lambda tape: tape_codes.chunker_block(tape, N_SYMBOLS, cfg.hidden_a, cfg.hidden_c,
+                                                                      BLOCK, 0, use_c=False),
+                     "steps_to_solve": steps, "steps_from": "[rtrl-net] median sequences to solve; no run solved"})
+    if "bptt-net" in record:
+        bc = BatchConfig(model="bptt-net", streams=STREAMS["bptt-net"])
+        steps = median(record["bptt-net"])
+        rows.append({"row": "single net (BPTT)", "family": "gradient",
+                     "step": f"one update: {bc.streams} streams x a window of {window} symbols",
+                     "size": f"{N_SYMBOLS}-{bc.hidden}-{n_out} tanh net, Adam, float64",
+                     "program": lambda tape: tape_steps.rnn_step(tape, N_SYMBOLS, bc.hidden, n_out, window,
+                                                                 batch=bc.streams, optimizer="adam"),
+                     "steps_to_solve": None if steps is None else steps / (bc.streams * 2),
+                     "steps_from": "[bptt-net] median sequences to solve / (64 streams x 2 blocks); no run solved"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -49,7 +49,9 @@ from shared.learning.chunker import ChunkerPair, PairConfig, per_seed_sgd
 from shared.learning.control import RTRL, RecurrentBank
 from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_float, require_seeds,
                                      stub_parser, summarize)
+from shared.learning import tape_codes
 from shared.learning.rl import softmax
+from shared.networks import tape_steps
 from shared.frame.verdict import grade, judge, mean_below, pending, rate_at_least, rate_at_most, rate_higher
 
 import numpy as np
@@ -341,6 +343,58 @@ def run_batch(cfg: BatchConfig, seeds, n_blocks: int, progress=None):
         if progress is not None:
             progress((u + 1) * b)
     return np.concatenate(right, axis=1)
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py chunker-very-deep-1200): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+SEGMENT = 100              # the OdyssNet row is priced on 100-symbol stretches of one stream (a window is 1200)
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. A block of 1200 symbols is ~114M meter events, too many
+    to price: the on-line learners' step is one stream symbol (shared.learning.tape_codes.chunker_block with one
+    symbol and no target): A's RTRL step (14-8-18, the read-out holding the unused C-state part), its softmax,
+    the gradient through its sensitivities and a clipped SGD step, float64, one run; the C steps (the recorded
+    1.4-1.9 a block), the target at the block's end and C's answer (once a block) are left out, under 0.3% of
+    the symbols. Steps to solve = blocks to solve x 1200. The LRU cost is not linear in the stretch priced:
+    the per-symbol figure misses the reuse distance of A's state across symbols. The OdyssNet bank (8 streams,
+    one AdamW update per one-block window) is priced on a stretch of 100 symbols of one stream (200 thinking
+    steps, BPTT, the update included): it did not solve, so no cost to solve stands on that unit. The BPTT and
+    LSTM baselines (16 and 8 streams of 1200-symbol windows) are not priced: they did not solve either, and
+    their windows exceed the meter's budget. Left out: monitoring, and the stream's generation."""
+    median = lambda part: ((part.get("seeds") or {}).get("summary") or {}).get("median")   # noqa: E731
+    n_out = N_SYMBOLS + 1
+    blocks = median(record)
+    rows = [{"row": "2-net chunker (RTRL)", "family": "gradient",
+             "step": "one stream symbol (A's RTRL step; C's ~1.6 steps a block left out)",
+             "size": f"A {N_SYMBOLS}-{PAIR.hidden_a}-{n_out + PAIR.hidden_c} (C {N_SYMBOLS + 1}-{PAIR.hidden_c}-"
+                     f"{n_out}), RTRL sensitivities, clipped SGD, float64",
+             "program": lambda tape: tape_codes.chunker_block(tape, N_SYMBOLS, PAIR.hidden_a, PAIR.hidden_c, 1, 0,
+                                                              predict_c=False, with_target=False),
+             "steps_to_solve": None if blocks is None else blocks * BLOCK,
+             "steps_from": f"median blocks to solve over solved seeds (seeds.summary) x {BLOCK} symbols"}]
+    if "odyssnet" in record:
+        oc = BatchConfig(model="odyssnet", streams=STREAMS["odyssnet"])
+        steps = median(record["odyssnet"])
+        rows.append({"row": "OdyssNet", "family": "gradient",
+                     "step": f"{SEGMENT} symbols of one stream (a window: {BLOCK} symbols x {oc.streams} streams), "
+                             "the update included",
+                     "size": f"{oc.odyssnet_neurons} neurons, {oc.thinking} thinking steps a symbol, AdamW, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, oc.odyssnet_neurons, N_SYMBOLS, n_out,
+                                                                      SEGMENT * oc.thinking, itemsize=8),
+                     "steps_to_solve": None if steps is None else steps * oc.streams * BLOCK / SEGMENT,
+                     "steps_from": "[odyssnet] median blocks to solve; no run solved"})
+    if "rtrl-net" in record:
+        steps = median(record["rtrl-net"])
+        rows.append({"row": "single net (RTRL)", "family": "gradient", "step": "one stream symbol",
+                     "size": f"A alone, {N_SYMBOLS}-{PAIR.hidden_a}-{n_out}, RTRL, clipped SGD, float64",
+                     "program": lambda tape: tape_codes.chunker_block(tape, N_SYMBOLS, PAIR.hidden_a, PAIR.hidden_c,
+                                                                      1, 0, use_c=False, with_target=False),
+                     "steps_to_solve": None if steps is None else steps * BLOCK,
+                     "steps_from": "[rtrl-net] median blocks to solve x 1200; no run solved"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ Run:  python3 clockwork-rnn/clockwork_rnn.py --n-seeds 10 --record              
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
@@ -38,6 +39,7 @@ from shared.frame.gradcheck import check_gradients, gradcheck_report
 from shared.frame.verdict import grade, judge, paired_better, pending
 from shared.networks.clockwork import Clockwork
 from shared.networks.recurrent import LSTM, RNN
+from shared.networks import tape_sequence, tape_steps
 
 RATE = 8000            # samples per second of every synthetic waveform
 STEPS = 320            # the generation task's sequence length (the paper's 320 samples)
@@ -402,6 +404,66 @@ def gradient_errors() -> dict:
         for name, e in check_gradients(loss_gen, net.params, grads, entries=entries).items():
             errors[f"gen/{kind}/{name}"] = e
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py clockwork-rnn): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def recorded_epochs(part: dict) -> int | None:
+    """The epochs of a recorded generation run, as its per-seed table's title states them."""
+    title = ((part.get("tables") or [{}])[0]).get("title", "")
+    found = re.search(r"(\d+) epochs", title)
+    return int(found.group(1)) if found else None
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter, on the generation task (the main record): one step is
+    one epoch, one full-BPTT pass over the 320-sample sequence (batch 1, a constant input, a target at
+    every step) and one RMSProp update, float64. CW-RNN: shared.networks.tape_sequence.clockwork_step, as
+    shared.networks.clockwork computes it: every unit's pre-activation and tanh at every step, the clock
+    applied by np.where, the recurrent matrix dense (36 x 36, 1,296 entries of which 720 are connections;
+    a clockwork that skipped the idle modules would move less, but that is not what the stub runs). SRN
+    and LSTM: tape_steps.rnn_step / lstm_step with the "adam" update standing for RMSProp with momentum
+    (the same three maps per weight, seven reads, in another order); the LSTM row leaves out the vanilla
+    cell's 39 peephole weights. OdyssNet: tape_steps.odyssnet_step (28 neurons, one thinking step per
+    sample, float64 as the stub builds it; its gradient clipping is left out). The waveform generator and
+    the NMSE read-outs every 10 epochs are the experimenter's and are not priced. No row has a solve
+    criterion: steps to solve are each run's whole budget (600 epochs), read from the record's table
+    title. The spoken-words comparison (125 sequences x 56 frames a step) is not priced."""
+    rows = []
+    epochs = recorded_epochs(record)
+    budget = f"the recorded run's budget: {epochs} epochs (tables[0] title); no solve criterion"
+    gen = {kind: Net(kind, 1, 1, GEN_SIZES[kind], 0).n_weights() for kind in MODELS}
+    cw = GEN_SIZES["cw"]
+    rows.append({"row": "CW-RNN", "family": "gradient", "step": f"one epoch: BPTT over the {STEPS}-sample sequence",
+                 "size": f"{cw['modules']} modules x {cw['module_size']} tanh units, {gen['cw']} weights "
+                         f"(W_rec stored dense), RMSProp, float64",
+                 "program": lambda tape: tape_sequence.clockwork_step(tape, 1, cw["modules"], cw["module_size"], 1,
+                                                                      STEPS, optimizer="rmsprop", itemsize=8),
+                 "steps_to_solve": epochs, "steps_from": budget})
+    if "odyssnet" in record:
+        neurons = ODYSS["gen"]["neurons"]
+        odyss_epochs = recorded_epochs(record["odyssnet"])
+        rows.append({"row": "OdyssNet", "family": "gradient",
+                     "step": f"one epoch: BPTT over the {STEPS}-sample sequence",
+                     "size": f"{neurons} neurons, AdamW, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, neurons, 1, 1, STEPS * ODYSS["gen"]["steps"],
+                                                                      optimizer="adam", itemsize=8),
+                     "steps_to_solve": odyss_epochs,
+                     "steps_from": f"the recorded run's budget: {odyss_epochs} epochs ([odyssnet] tables[0] title); "
+                                   "no solve criterion"})
+    srn, lstm = GEN_SIZES["srn"]["hidden"], GEN_SIZES["lstm"]["hidden"]
+    rows.append({"row": "SRN", "family": "gradient", "step": f"one epoch: BPTT over the {STEPS}-sample sequence",
+                 "size": f"{srn} tanh units, {gen['srn']} weights, RMSProp (priced as Adam's three maps), float64",
+                 "program": lambda tape: tape_steps.rnn_step(tape, 1, srn, 1, STEPS, optimizer="adam", itemsize=8),
+                 "steps_to_solve": epochs, "steps_from": budget})
+    rows.append({"row": "LSTM", "family": "gradient", "step": f"one epoch: BPTT over the {STEPS}-sample sequence",
+                 "size": f"{lstm} cells, {gen['lstm']} weights (peepholes not priced), RMSProp (priced as Adam's "
+                         "three maps), float64",
+                 "program": lambda tape: tape_steps.lstm_step(tape, 1, lstm, 1, STEPS, optimizer="adam", itemsize=8),
+                 "steps_to_solve": epochs, "steps_from": budget})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import numpy as np
 from shared.frame.cluster import ClusterError, pool, scheduler_address
 from shared.frame.experiment import conclude, format_table, int_at_most, require_seeds, stub_parser, summarize
 from shared.networks.mlp import MLP
+from shared.learning import tape_control
 from shared.learning.rl import QLambda, epsilon_greedy
 from shared.frame.verdict import grade, judge, paired_better, pending
 
@@ -267,6 +268,69 @@ def seed_row(seed: int, kind: str, cfg: Config) -> dict:
 def _job(args):
     seed, kind, cfg = args
     return seed_row(seed, kind, cfg)
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py curiosity-three-regions): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def curiosity_step(tape, kind: str, n_contexts: int, n_cells: int, n_actions: int, hidden: int):
+    """One environment step of run_agent for one agent, float64: the epsilon-greedy choice (the maximum of
+    the cell's Q row), M's on-line SGD step on the one-hot context (a dense (1, n_contexts) input, as numpy
+    multiplies it; forward, error gradient, backward with dL/dx as MLP.backward computes it, w - lr g), M's
+    squared error, the confidence module's SGD step on it, the reward (confidence: the module's output again
+    after its step; naive: the error itself) and the Q-learning update (QLambda with lambda 0: every entry
+    moved by its trace, every trace decayed). The random agent has no Q step."""
+    dtype = np.float64
+    nets = [tape_control.mlp_parameters(tape, (n_contexts, hidden, 1)) for _ in range(2)]
+    q = tape.argument((n_cells, n_actions), dtype)
+    traces = tape.argument((n_cells, n_actions), dtype)
+    x = tape.argument((1, n_contexts), dtype)
+    sensed = tape.argument((1, 1), dtype)
+    if kind != "random":
+        tape.reduce(q[0], axis=0)                                         # the greedy action of the cell
+    target = sensed
+    outputs = []
+    for p in nets:                                                        # M on the sensation, then C on M's error
+        y, acts = tape_control.mlp_forward(tape, p, x)
+        grads, _ = tape_control.mlp_backward(tape, p, acts, tape.map(y, target), input_grad=True)
+        new = tape_control.sgd(tape, p, grads)
+        outputs.append((y, new))
+        target = tape.map(y, sensed)                                      # (prediction - y)^2
+    if kind == "confidence":
+        after, _ = tape_control.mlp_forward(tape, outputs[1][1], x)
+        tape.map(outputs[1][0], after)                                    # expected error before - after
+    if kind != "random":
+        tape_control.q_lambda_step(tape, q, traces, 0, 1, 1)
+    return tape
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: one environment step of the ring world's agent
+    (curiosity_step: M's and the confidence module's SGD steps, the reward, the Q-learning update), at the
+    recorded configuration. Left out: the world's move and sensation (the environment), the evaluation
+    of M on every deterministic context every 500 steps (the experimenter's). There is no solve
+    criterion counted in steps (a seed "solves" when C is its most visited region after the budget):
+    the steps are the recorded run's whole budget. Rows: the curious agent (confidence module, the
+    headline), the naive error reward, random exploration (M and the confidence module learn, no Q)."""
+    cfg = Config(**{k: v for k, v in (record.get("config") or {}).items() if k in Config.__dataclass_fields__})
+    world = make_world(cfg, 0)
+    budget = cfg.steps
+    size = (f"M and the confidence module {world.n_contexts}-{cfg.hidden}-1 MLPs "
+            f"({(world.n_contexts + 2) * cfg.hidden + 1} weights each, SGD), Q table {world.n_cells} x "
+            f"{world.n_actions}, float64")
+    rows = []
+    for kind, row in (("confidence", "curious agent (confidence module)"), ("naive", "naive error reward"),
+                      ("random", "random exploration")):
+        rows.append({"row": row, "family": "gradient", "step": "one environment step: M, C and Q learn on line",
+                     "size": size if kind != "random" else size.split(", Q table")[0] + ", float64",
+                     "program": lambda tape, kind=kind: curiosity_step(tape, kind, world.n_contexts, world.n_cells,
+                                                                      world.n_actions, cfg.hidden),
+                     "steps_to_solve": budget,
+                     "steps_from": f"the recorded run's budget: config.steps = {budget} environment steps per run; "
+                                   f"no solve criterion counted in steps"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.frame.cluster import pool
+from shared.learning import tape_episodes
 from shared.learning.control import OdyssNetBank
 from shared.environments.cartpole import DoublePole
 from shared.search.neuroevo import CMAESRun, CoSyNE, ESP
@@ -327,6 +328,56 @@ def run_all(cfg: Config, seeds, workers: int = 1):
     solutions = {k: v for part in results for k, v in part[1].items()}
     tested = {k: v for part in results for k, v in part[2].items()}
     return rows, solutions, tested
+
+
+# ========================================================================================
+# Data movement (issue 21)
+# ========================================================================================
+
+
+def _odyssnet_episode(tape, neurons: int, steps: int):
+    """One OdyssNet-core candidate over ``steps`` control steps: the positions written and scaled, one
+    thinking step, the action tanh(read-out) times the force."""
+    p = tape_episodes.odyssnet_parameters(tape, neurons, N_IN, 1)
+    h = None
+    for _ in range(steps):
+        x = tape.map(tape.zeros((1, N_IN), np.float64))
+        h, out = tape_episodes.odyssnet_forward(tape, h, p, x)
+        tape.map(tape.map(out))
+    return tape
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. One step is one candidate evaluation: one network
+    (float64) run for a whole EVAL_STEPS-step episode from the standard start: every step the positions
+    scaled, the net's update (numpy's (w * [x, 1, h]).sum(-1), tanh) and the force. This is the
+    longest episode an evaluation can be: most candidates fail earlier (the record holds no mean episode
+    length), so each cost is an upper bound. Left out: the cart-pole physics (the environment's RK4) and
+    the damping fitness's bookkeeping; the population update (CoSyNE's sort, crossover, Cauchy mutation
+    and permutations, ESP's, CMA-ES's covariance update and eigendecomposition of 45 x 45), which is a
+    few hundred to a few thousand operations per network evaluated against about 100,000 of the episode.
+    Steps to solve: the median networks evaluated over the solved runs (seeds.summary of each part)."""
+    median = lambda part: ((part.get("seeds") or {}).get("summary") or {}).get("median")   # noqa: E731
+    cfg = Config()
+    genes = genes_of(cfg)
+    episode = f"one candidate evaluation: a {EVAL_STEPS}-step episode (the cap)"
+    size = f"fully recurrent net, {cfg.hidden} tanh neurons, {genes} weights, float64"
+    net = lambda tape: tape_episodes.recurrent_episode(tape, N_IN, cfg.hidden, EVAL_STEPS)   # noqa: E731
+    rows = [{"row": "CoSyNE", "family": "evolution", "step": episode, "size": size, "program": net,
+             "steps_to_solve": median(record), "steps_from": "median networks evaluated to a solution (seeds.summary)"}]
+    if "odyssnet" in record:
+        n_genes = OdyssNetPolicy.n_genes(N_IN, cfg.hidden)
+        rows.append({"row": "CoSyNE, OdyssNet core", "family": "evolution", "step": episode,
+                     "size": f"OdyssNet core, {cfg.hidden} neurons, {n_genes} genes, 1 thinking step, float64",
+                     "program": lambda tape: _odyssnet_episode(tape, cfg.hidden, EVAL_STEPS),
+                     "steps_to_solve": median(record["odyssnet"]),
+                     "steps_from": "[odyssnet] median networks evaluated to a solution (none solved)"})
+    for part, name in (("esp", "ESP"), ("cmaes", "CMA-ES")):
+        if part in record:
+            rows.append({"row": name, "family": "evolution", "step": episode, "size": size, "program": net,
+                         "steps_to_solve": median(record[part]),
+                         "steps_from": f"[{part}] median networks evaluated to a solution"})
+    return rows
 
 
 # ========================================================================================

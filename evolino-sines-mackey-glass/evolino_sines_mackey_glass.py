@@ -38,6 +38,7 @@ import numpy as np
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, require_seeds, stub_parser,
                                      summarize, summarize_measured)
 from shared.frame.verdict import grade, judge, mean_within, paired_better, pending, rate_at_least, rate_at_most
+from shared.learning import tape_episodes
 from shared.learning.control import OdyssNetBank
 from shared.search.neuroevo import ESP
 
@@ -431,6 +432,115 @@ def run_esn(cfg: Config, seeds, progress: bool = True):
         if progress:
             print(f"  ESN seed {s}: test NRMSE {score[0]:.4g}", flush=True)
     return rows, extra
+
+
+# ========================================================================================
+# Data movement (issue 21)
+# ========================================================================================
+
+
+def _evaluation_program(cfg: Config):
+    """One network's Evolino evaluation (fitness_of) on a Tape: teacher-forced through washout + fit steps
+    (the input at step t is the series at t - 1, an argument: the data), the features of the fit steps with
+    a column of ones (nan_to_num: a copy) and the least-squares read-out, then ``validate`` free-running
+    steps (output w . [phi, 1], clipped, fed back) and the validation NRMSE (difference, square, mean,
+    / var, sqrt)."""
+    def program(tape):
+        n = cfg.washout + cfg.fit + cfg.validate
+        series = tape.argument(n, np.float64)
+        if cfg.model == "odyssnet":
+            p = tape_episodes.odyssnet_parameters(tape, cfg.cells, 1, 1)
+            step = lambda x, state: tape_episodes.odyssnet_forward(tape, state[0], p, x)   # noqa: E731
+        else:
+            p = tape_episodes.lstm_parameters(tape, 1, cfg.cells, peepholes=True)
+            step = lambda x, state: tape_episodes.lstm_advance(tape, x, state[0], state[1], p,   # noqa: E731
+                                                               peepholes=True)
+        state, features = (None, None), []
+        x = tape.zeros((1, 1), np.float64)
+        w_end = cfg.washout + cfg.fit
+        for t in range(w_end):
+            state = step(x, state)
+            if t >= cfg.washout:
+                features.append(state[0][0])
+            x = series[t:t + 1][None, :]
+        X = np.concatenate([np.stack(features), tape.zeros((cfg.fit, 1), np.float64)], axis=1)
+        w = tape_episodes.lstsq_readout(tape, tape.map(X), series[cfg.washout:w_end])
+        predictions = []
+        for t in range(cfg.validate):
+            state = step(x, state)
+            y = tape.map(tape.reduce(tape.map(w[:-1], state[0][0])), w[-1])
+            y = tape.map(tape.map(y))                                       # nan_to_num, clip
+            predictions.append(y)
+            x = y.reshape(1, 1)
+        error = tape.map(np.stack(predictions), series[w_end:])
+        tape.map(tape.map(tape.map(tape.reduce(tape.map(error, error)))))   # mean, / var, sqrt
+        return tape
+    return program
+
+
+def _esn_step(tape, units: int):
+    """One teacher-forced step of the ESN as ESNBank.step computes it: W x over the dense (N, N) matrix the
+    stub stores (einsum, row by row), + bias, + back y, tanh, (1 - C a) x + C tanh(pre)."""
+    f64 = np.float64
+    W, bias, back = tape.argument((units, units), f64), tape.argument(units, f64), tape.argument(units, f64)
+    x, y = tape.argument(units, f64), tape.argument(1, f64)
+    pre = tape.map(tape.map(tape.matmul(W, x), bias), tape.map(back, y))
+    tape.map(tape.map(x), tape.map(tape.map(pre)))
+    return tape
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. Evolino (and the OdyssNet core under the same ESP):
+    one step is one network's evaluation, fitness_of at the recorded size: 400 teacher-forced steps of
+    the 10-cell peephole LSTM (float64), the read-out of 11 weights fitted on the 300 fit steps, 100
+    free-running validation steps. The pseudo-inverse (numpy's pinv: an SVD of the 300 x 11 matrix) is
+    modelled by the normal equations solved by Gauss-Jordan (shared.learning.tape_episodes.lstsq_readout),
+    of the same order (T F^2); the LSTM's [x, h, 1] product with one matrix A is written as x W + h U + b,
+    its tanh-form sigmoids as one map each. Left out: ESP's population update (the cells' fitness sums,
+    sorting, crossover and Cauchy mutation, about 200 genes a network) and the data's generation.
+    Steps to solve: no Evolino run stops early; a run is solved when its final network's test NRMSE is
+    under 0.1, so a solved run's steps are its whole budget (evaluations per run, seeds.per_seed), the
+    median over solved runs; the headline (3 sines) and the OdyssNet core solved none. The ESN baseline
+    has no search: one step is one teacher-forced step of its 400-unit reservoir (the dense 400 x 400
+    matrix the stub multiplies, float64), and its steps to solve are the washout + fit steps that its one
+    network runs before the read-out. Its read-out fit (a 300 x 401 least-squares problem, about 5e7
+    multiply-adds by the normal equations, as many as the 400 reservoir steps) is left out: its cost to
+    solve is low by up to a half."""
+    def budget(part):
+        runs = [r for r in (part.get("seeds") or {}).get("per_seed") or [] if r.get("solved")]
+        return float(np.median([r["evaluations"] for r in runs])) if runs else None
+
+    cfg = Config()
+    evaluation = (f"one network's evaluation ({cfg.washout + cfg.fit} teacher-forced steps, the read-out fit, "
+                  f"{cfg.validate} free-running steps)")
+    lstm = (f"LSTM, {cfg.cells} peephole cells, {cfg.cells * genes_per_cell(cfg)} weights + "
+            f"{cfg.cells + 1} read-out weights, float64")
+    where = "the run's whole budget: evaluations per solved run (seeds.per_seed), median; solved at the end"
+    rows = [{"row": "Evolino, 3 sines", "family": "evolution", "step": evaluation, "size": lstm,
+             "program": _evaluation_program(cfg), "steps_to_solve": budget(record),
+             "steps_from": where + " (none solved)"}]
+    if "odyssnet" in record:
+        ody = replace(cfg, model="odyssnet")
+        rows.append({"row": "OdyssNet core by ESP, 3 sines", "family": "evolution", "step": evaluation,
+                     "size": f"OdyssNet core, {cfg.cells} neurons, {cfg.cells * genes_per_cell(ody)} genes + "
+                             f"{cfg.cells + 1} read-out weights, float64",
+                     "program": _evaluation_program(ody), "steps_to_solve": budget(record["odyssnet"]),
+                     "steps_from": "[odyssnet] " + where + " (none solved)"})
+    if "sines2" in record:
+        rows.append({"row": "Evolino, 2 sines", "family": "evolution", "step": evaluation, "size": lstm,
+                     "program": _evaluation_program(replace(cfg, sines=2)),
+                     "steps_to_solve": budget(record["sines2"]), "steps_from": "[sines2] " + where})
+    if "esn-sines3" in record:
+        summary = record["esn-sines3"]["seeds"]["summary"]
+        solved = summary.get("n_solved") or 0
+        rows.append({"row": "ESN, 3 sines", "family": "gradient",
+                     "step": "one teacher-forced reservoir step",
+                     "size": f"{cfg.esn_units} leaky tanh units, dense {cfg.esn_units} x {cfg.esn_units} matrix, float64",
+                     "program": lambda tape: _esn_step(tape, cfg.esn_units),
+                     "steps_to_solve": (cfg.washout + cfg.fit) if solved else None,
+                     "steps_from": f"[esn-sines3] washout + fit steps of its one network (Config: {cfg.washout} + "
+                                   f"{cfg.fit}); no search: a least-squares read-out, solved {solved}/{summary.get('n_runs')} at the end"})
+    return rows
 
 
 # ========================================================================================

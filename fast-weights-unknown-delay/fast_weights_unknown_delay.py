@@ -45,6 +45,8 @@ from shared.networks.fastweights import fast_weight_backward, fast_weight_forwar
 from shared.frame.gradcheck import check_gradients
 from shared.networks.optim import Adam, clip_global_norm
 from shared.frame.verdict import grade, judge, pending, rate_at_least
+from shared.learning import tape_codes
+from shared.networks import tape_steps
 
 SLUG = "fast-weights-unknown-delay"
 CITATION = ("Schmidhuber (1992). Learning to control fast-weight memories: an alternative to dynamic recurrent "
@@ -753,6 +755,71 @@ def baseline_experiment(model: str, seeds, budget: int, quick: bool) -> tuple[di
         "wallclock_s": clock.elapsed,
     }
     return section, {r[0]: r[3] for r in rows}
+
+
+# ========================================================================================
+# Data movement (issue 21; python3 bin/movement.py fast-weights-unknown-delay): one step on a Tape
+# ========================================================================================
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter, float64, one run of the seed bank each.
+
+    The paper's learners (Part 1): one on-line time step of rtrl_step (shared.learning.tape_codes.
+    fast_weight_online_step): F's read of w(t-1), its error and E (the solve criterion's figure), the gradient
+    through the dense sensitivities p (1, 3, P), S's program box w and its Jacobian J (a dense zero array with
+    the x blocks written in), eq. 7's squash, p' = slope (p + J), theta - eta grad; FROM/TO (P = 12) the headline,
+    eq. 4 (P = 9) beside it. Steps to solve: the median solve step over solved seeds.
+    Part 2, the stored-pattern task (p = 16, 1 stored, episodes of 32 steps): the fast-weight slow net, one
+    episode per Adam update (tape_codes.fast_weight_update, reads at every step in the attention form), steps to
+    solve the recall section's median presentations_p16_1; the OdyssNet and LSTM baselines learn on batches of
+    20 episodes, priced on one episode of the batch with the update (tape_steps.odyssnet_step, 2 thinking steps a
+    symbol, AdamW; tape_steps.lstm_step, Adam, the norm clip left out): they stayed at chance (no solve).
+    Left out: the event streams' and episodes' generation, the frozen test replays and snapshots."""
+    per_seed = (record.get("seeds") or {}).get("per_seed") or []
+    direct = sorted(r["direct_solve_step"] for r in per_seed if r.get("direct_solve_step") is not None)
+    median = lambda v: None if not v else float(np.median(v))   # noqa: E731
+    task = BASE_TASK
+    length = 2 * task.stored + task.d_max
+    rows = [{"row": "FROM/TO (eq. 5), forward sensitivities", "family": "gradient", "step": "one on-line time step",
+             "size": f"S {N_IN} inputs -> {N_IN} FROM + {N_OUT} TO units ({n_params(FROMTO)} weights), F {N_IN}x{N_OUT} "
+                     "fast weights, sensitivities (1, 3, 12), float64",
+             "program": lambda tape: tape_codes.fast_weight_online_step(tape, N_IN, N_IN, N_OUT, "fromto"),
+             "steps_to_solve": (record.get("seeds") or {}).get("summary", {}).get("median"),
+             "steps_from": "median solve step over solved seeds (seeds.summary)"}]
+    if "odyssnet" in record:
+        neurons = task.d_in + task.p + ODYSSNET["extra"]
+        rows.append({"row": "OdyssNet (stored patterns)", "family": "gradient",
+                     "step": f"one episode ({length} steps) of a batch of {BASE_BATCH}, the update included",
+                     "size": f"{neurons} neurons, {ODYSSNET['thinking_steps']} thinking steps a symbol, AdamW, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, neurons, task.d_in, task.p,
+                                                                      ODYSSNET["thinking_steps"] * length, itemsize=8),
+                     "steps_to_solve": None,
+                     "steps_from": "[odyssnet]: test bit accuracy ~0.5 after 3000 presentations; no run solved"})
+    rows.append({"row": "eq. 4, forward sensitivities", "family": "gradient", "step": "one on-line time step",
+                 "size": f"S {N_IN} inputs -> {N_IN * N_OUT} outputs, one per fast weight ({n_params(DIRECT)} weights), "
+                         "sensitivities (1, 3, 9), float64",
+                 "program": lambda tape: tape_codes.fast_weight_online_step(tape, N_IN, N_IN, N_OUT, "direct"),
+                 "steps_to_solve": median(direct),
+                 "steps_from": "median direct_solve_step over the seeds that solved (seeds.per_seed)"})
+    if "recall" in record:
+        rows.append({"row": "fast weights, sum rule (stored patterns)", "family": "gradient",
+                     "step": f"one episode ({length} steps), one Adam update",
+                     "size": f"linear S {task.d_in} -> key {D_KEY}, value {task.p}, query {D_KEY}; fast matrix "
+                             f"{task.p}x{D_KEY}, float64",
+                     "program": lambda tape: tape_codes.fast_weight_update(tape, task.d_in, D_KEY, task.p, length,
+                                                                           reads="all", clip=False),
+                     "steps_to_solve": (record["recall"].get("seeds") or {}).get("summary", {}).get("median"),
+                     "steps_from": "[recall] median presentations_p16_1 to 100 episodes in a row all right"})
+    if "lstm" in record:
+        rows.append({"row": "LSTM (stored patterns)", "family": "gradient",
+                     "step": f"one episode ({length} steps) of a batch of {BASE_BATCH}, the update included",
+                     "size": f"{LSTM_HIDDEN} cells, Adam, float64",
+                     "program": lambda tape: tape_steps.lstm_step(tape, task.d_in, LSTM_HIDDEN, task.p, length,
+                                                                  optimizer="adam"),
+                     "steps_to_solve": None,
+                     "steps_from": "[lstm]: test bit accuracy ~0.55 after 3000 presentations; no run solved"})
+    return rows
 
 
 # ========================================================================================

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from shared.frame.figures import figure_parser, frame_of, save_gif  # noqa: E402
+from shared.frame.figures import draft_frames, figure_parser, frame_of, save_gif  # noqa: E402
 from visualize_fast_weights_unknown_delay import PICTURE_DELAY, PICTURE_TASK, recall_trace, train_recall  # noqa: E402
 
 
@@ -74,7 +74,7 @@ def main(argv=None) -> int:
     tr = recall_trace(params, task)
     lim = max(np.abs(tr["mats"]).max(), 1e-3)
     steps = range(len(tr["x"]))
-    frames = [frame_of(frame(tr, t, lim, task, budget), dpi=70) for t in steps]
+    frames = [frame_of(frame(tr, t, lim, task, budget), dpi=70) for t in draft_frames(steps)]
     save_gif(frames, args.out, fps=3, hold_last=6)
     return 0
 

@@ -41,6 +41,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.frame.cluster import ClusterError, pool, scheduler_address
+from shared.learning import tape_control
 from shared.learning.control import Learner, OdyssNetBank, RecurrentBank, action_gradients
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                      positive_int,
@@ -406,6 +407,69 @@ def gradient_errors(seed: int = 0) -> dict[str, float]:
         checked = check_gradients(chain_loss, controller.params, grads, entries=entries, max_entries=40, rng=rng)
         errors.update({f"chain C={c_kind} M={m_kind} noise={noise} {k}": v for k, v in checked.items()})
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py flip-flop): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def median_windows(part: dict, regime: str, per_window: int) -> float | None:
+    """The median environment steps to solve over the solved seeds of one regime, in training windows."""
+    steps = [r["steps_to_solve"] for r in ((part.get("seeds") or {}).get("per_seed") or [])
+             if r.get("regime") == regime and r.get("solved")]
+    return float(np.median(steps)) / per_window if steps else None
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: one training iteration of the parallel regime (the
+    headline's: C and M learn together), one window of 30 time steps of 16 streams, float64. It is
+    tape_control.model_controller_step at the recorded sizes: C's rollout over the window (16 tanh units,
+    the sigmoid action unit plus the fixed exploration noise), M's forward on (observation, action) (16 tanh
+    units, one output: the predicted pain), M's regression BPTT, clip and Adam, the gradient of M's summed
+    prediction back through M into the actions and through C (BPTT), C's clip and Adam. Left out: the
+    environment (events, latch, pain, the noise draws), the test rollouts every 25 iterations (the
+    experimenter's), and C's step-by-step rollout is priced as the window forward it equals. The OdyssNet
+    rows (--model odyssnet: the OdyssNet core as C; --model odyssnet-m: as M) are the same step with that net
+    in its loop (tape_control's OdyssNet cell, AdamW; W's structural zero diagonal left out), priced on a
+    quarter of the window's streams (4 of 16; the OdyssNet M's whole window is 21M events, beyond the meter's
+    budget under this machine's load), their steps x 4 (the updates counted four times). Not priced:
+    the sequential regime (its windows train M alone, then C alone, so no single step stands for it). Steps to
+    solve: the median environment steps to the test criterion over solved parallel seeds / 480 (16 streams x 30
+    steps)."""
+    cfg = Config()
+    per_window = cfg.streams * cfg.window
+    weights = lambda n_in, h, k: n_in * h + h * h + h + h * k + k    # noqa: E731
+    rows = [{"row": "parallel (M and C together)", "family": "gradient",
+             "step": f"one window: {cfg.window} steps of {cfg.streams} streams, M's and C's updates",
+             "size": f"C {cfg.hidden_c} tanh units ({weights(N_OBS, cfg.hidden_c, 1)} weights), M {cfg.hidden_m} "
+                     f"({weights(N_OBS + 1, cfg.hidden_m, 1)} weights), Adam, float64",
+             "program": lambda tape: tape_control.model_controller_step(tape, N_OBS, 1, cfg.hidden_c, cfg.hidden_m, 1,
+                                                                        cfg.window, cfg.streams),
+             "steps_to_solve": median_windows(record, "parallel", per_window),
+             "steps_from": f"median of seeds.per_seed[].steps_to_solve over solved parallel seeds / {per_window} "
+                           f"(headline.parallel_median_steps_to_solve)"}]
+    n, quarter = cfg.odyssnet_neurons, cfg.streams // 4
+    for part, row, c_think, m_think in (("odyssnet", "parallel, OdyssNet C", cfg.thinking_c, 0),
+                                        ("odyssnet-m", "parallel, OdyssNet M", 0, cfg.thinking_m)):
+        if part not in record:
+            continue
+        c_size = (f"C OdyssNet core {n} neurons, {c_think} thinking steps, AdamW" if c_think
+                  else f"C {cfg.hidden_c} tanh units ({weights(N_OBS, cfg.hidden_c, 1)} weights), Adam")
+        m_size = (f"M OdyssNet core {n} neurons, {m_think} thinking steps, AdamW" if m_think
+                  else f"M {cfg.hidden_m} tanh units ({weights(N_OBS + 1, cfg.hidden_m, 1)} weights), Adam")
+        rows.append({"row": row, "family": "gradient",
+                     "step": f"a quarter of one window: {quarter} of the {cfg.streams} streams, {cfg.window} steps, "
+                             f"M's and C's updates (clip and Adam included)",
+                     "size": f"{c_size}; {m_size}; float64",
+                     "program": lambda tape, c_think=c_think, m_think=m_think: tape_control.model_controller_step(
+                         tape, N_OBS, 1, n if c_think else cfg.hidden_c, n if m_think else cfg.hidden_m, 1, cfg.window,
+                         quarter, thinking_c=c_think, thinking_m=m_think),
+                     "steps_to_solve": (None if median_windows(record[part], "parallel", per_window) is None
+                                        else median_windows(record[part], "parallel", per_window) * 4),
+                     "steps_from": f"[{part}] median of seeds.per_seed[].steps_to_solve over solved parallel seeds / "
+                                   f"{per_window} x 4 quarters"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ import numpy as np
 from shared.environments.maze import GridMaze
 from shared.frame.experiment import Progress, conclude, format_table, int_at_most, require_seeds, stub_parser, \
                                     summarize
+from shared.learning import tape_control
 from shared.learning.rl import softmax
 from shared.frame.verdict import grade, judge, pending, rate_at_least, rate_at_most, rate_higher
 
@@ -368,6 +369,68 @@ def test_path(maze: Maze, q: np.ndarray, hq: np.ndarray, cfg: Config) -> tuple[l
     cells = [int(p[0]) for p, _ in run["path"]]
     agents = [int(a[0]) for _, a in run["path"]]
     return cells, agents
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py hq-learning-pomdp): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def hq_step(tape, agents: int):
+    """One environment step of run_system for one simulation, float64: the subgoal test (the observation
+    against the active agent's subgoal), Max-Boltzmann's choice of the next action from the next state's
+    row of 4 (its maximum, the greedy ties, the softmax at T: 4 exps, their sum, 4 quotients, the cumulative
+    sum and the draw's count) and the Q(lambda) update over the whole table of all agents (M x 16 rows of 4:
+    every entry moved by its trace, every trace decayed: tape_control.q_lambda_step). Left out: the maze's
+    move, the random draws, and the HQ update and subgoal choice at the end of a trial (a few dozen
+    operations once per trial of up to 1000 steps)."""
+    dtype = np.float64
+    q = tape.argument((agents * N_OBS, 4), dtype)
+    traces = tape.argument((agents * N_OBS, 4), dtype)
+    seen, subgoal = tape.argument((1,), dtype), tape.argument((1,), dtype)
+    tape.map(seen, subgoal)                                               # the control transfer test
+    row = q[1]
+    best = tape.reduce(row, axis=0)
+    tape.reduce(tape.map(row, np.broadcast_to(best, row.shape)), axis=0)  # greedy among the ties
+    exps = tape.map(row, np.broadcast_to(best, row.shape))                # exp((q - max) / T)
+    total = tape.reduce(exps, axis=0)
+    prob = tape.map(exps, np.broadcast_to(total, exps.shape))
+    cumulative = [prob[0]]
+    for k in range(1, 4):
+        cumulative.append(tape.map(cumulative[-1], prob[k]))
+    tape.reduce(tape.map(np.array(cumulative)), axis=0)                   # (cumsum < u).sum()
+    tape_control.q_lambda_step(tape, q, traces, 0, 0, 1)
+    return tape
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: one environment step of one simulation (hq_step: the
+    action choice and the Q(lambda) update over the tables of all agents). There is no solve criterion
+    counted in steps (a simulation solves when its last greedy test reaches the goal): the steps are the
+    recorded run's whole budget per simulation, env_steps / simulations. Family "local rules": tabular
+    temporal-difference updates, no gradient through a network. Rows: HQ-learning with M = 4 (the
+    headline, 2,000 trials), HQ at the paper's 20,000 trials, flat Q(lambda) (M = 1; it never solves)."""
+    def budget(part):
+        head = part.get("headline") or {}
+        return head["env_steps"] / head["simulations"] if head.get("env_steps") else None
+
+    def row(name, part, where, agents):
+        head = part.get("headline") or {}
+        solved = head.get("solved", 0) > 0
+        return {"row": name, "family": "local rules", "step": "one environment step",
+                "size": f"{agents} agent{'s' if agents > 1 else ''}: Q table {agents * N_OBS} x 4"
+                        f"{f' and HQ table {agents} x {N_OBS}' if agents > 1 else ''} with traces, float64",
+                "program": lambda tape: hq_step(tape, agents),
+                "steps_to_solve": budget(part) if solved else None,
+                "steps_from": f"{where}headline.env_steps / headline.simulations: the recorded run's budget per "
+                              f"simulation ({head.get('trials')} trials); no solve criterion counted in steps"}
+    rows = [row(f"HQ-learning, M = {HEADLINE_AGENTS}", record, "", HEADLINE_AGENTS)]
+    if "paper_scale" in record:
+        rows.append(row(f"HQ-learning, M = {HEADLINE_AGENTS}, {PAPER_TRIALS} trials", record["paper_scale"],
+                        "[paper_scale] ", HEADLINE_AGENTS))
+    if FLAT in record:
+        rows.append(row("flat Q(lambda)", record[FLAT], f"[{FLAT}] ", 1))
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

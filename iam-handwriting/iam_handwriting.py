@@ -40,6 +40,7 @@ from shared.frame.verdict import grade, judge, paired_better, pending
 from shared.networks.ctc import best_path_decode, edit_distance, log_softmax
 from shared.networks.odyssnet import OdyssNetSequence
 from shared.networks.optim import Adam, clip_global_norm
+from shared.networks import tape_sequence, tape_steps
 from shared.networks.recurrent import BLSTM, LSTM
 
 # ----------------------------------------------------------------------------------------
@@ -892,6 +893,78 @@ def gradient_errors() -> dict:
         errs = check_gradients(loss, net.params, grads, max_entries=10, rng=np.random.default_rng(3), entries=entries)
         errors.update({f"{model}.{k}": v for k, v in errs.items()})
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py iam-handwriting): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def recorded_config(part: dict) -> Config:
+    """The configuration a recorded section ran with: its command line read by this stub's parser."""
+    return config_of(parse_args(part["command"].split()[2:]))
+
+
+def movement_shapes(cfg: Config) -> tuple[int, int]:
+    """Seed 0's training lines (the bigram's text corpus, which does not change them, cut to 10 lines): the
+    mean padded width of its batches of ``cfg.batch`` lines and the mean labelling length."""
+    data = make_corpus(0, replace(cfg.corpus, lm_lines=10))
+    lengths = np.array([len(line["x"]) for line in data["train"]])
+    widths = [int(lengths[s:s + cfg.batch].max()) for s in range(0, len(lengths), cfg.batch)]
+    return int(round(np.mean(widths))), int(round(np.mean([len(line["labels"]) for line in data["train"]])))
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: one Adam step on a batch of 10 lines padded to the
+    batch's longest, priced for one line of it at the mean padded width of seed 0's training batches (a
+    whole batch is ~170M events; the LRU cost of the batch would be somewhat higher than 10 lines). BLSTM-CTC
+    (headline) and LSTM-CTC: tape_sequence.blstm_step with ctc="batch" (peephole LSTMs as
+    shared.networks.recurrent computes them, this stub's batched CTC: log-space recursions over the whole
+    padded width, the occupancy by the dense one-hot product; the global-norm clip; Adam), a labelling of
+    the mean length drawn without adjacent repeats. OdyssNet-CTC: tape_steps.odyssnet_step (80 neurons,
+    two thinking steps per frame, targets read at every thinking step where the stub reads every second
+    one, the CTC gradient priced as the core's y - t, no clip). Simplified: one instruction per element of
+    each elementwise formula; the LSTMs' gradients written, not added to zeroed buffers. Not priced: the
+    corpus generation, the decoders (token passing with the dictionary and the bigram), the HMM baseline
+    (Baum-Welch, another kind of learner). No claim has a solve criterion: steps to solve are the recorded
+    command's whole budget (epochs x 20 batches x 10 lines), from the record's command line."""
+    cfg = recorded_config(record)
+    width, label_length = movement_shapes(cfg)
+    batches = -(-cfg.corpus.train_writers * cfg.corpus.lines_per_writer // cfg.batch)
+    share = cfg.batch
+    unit = f"one line of a batch of {cfg.batch}, {width} frames"
+    labels = [np.random.default_rng(0).permutation(K - 1)[:label_length]]
+
+    def budget(part_cfg: Config, where: str) -> tuple[int, str]:
+        return (part_cfg.epochs * batches * share,
+                f"the recorded run's budget: {part_cfg.epochs} epochs x {batches} batches x {share} lines "
+                f"({where} command line, its configuration); no solve criterion")
+
+    weights = lambda model: int(sum(p.size for p in build(model, cfg, np.random.default_rng(0)).params.values()))  # noqa: E731
+    steps, source = budget(cfg, "the record's")
+    rows = [{"row": "BLSTM-CTC", "family": "gradient", "step": f"{unit}, {label_length} labels",
+             "size": f"{cfg.h_blstm} peephole cells per direction, {weights('BLSTM')} weights, Adam, float64",
+             "program": lambda tape: tape_sequence.blstm_step(tape, FEATURES, cfg.h_blstm, K, width, labels=labels,
+                                                              blank=BLANK, ctc="batch"),
+             "steps_to_solve": steps, "steps_from": source}]
+    if "odyssnet" in record:
+        ocfg = recorded_config(record["odyssnet"])
+        o_steps, o_source = budget(ocfg, "[odyssnet]")
+        rows.append({"row": "OdyssNet-CTC", "family": "gradient", "step": unit,
+                     "size": f"{ocfg.odyss_neurons} neurons, {ocfg.odyss_think} thinking steps per frame, "
+                             f"{weights('OdyssNet')} weights, Adam, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, ocfg.odyss_neurons, FEATURES, K,
+                                                                      width * ocfg.odyss_think, itemsize=8),
+                     "steps_to_solve": o_steps, "steps_from": o_source})
+    if "lstm" in record:
+        lcfg = recorded_config(record["lstm"])
+        l_steps, l_source = budget(lcfg, "[lstm]")
+        rows.append({"row": "LSTM-CTC", "family": "gradient", "step": f"{unit}, {label_length} labels",
+                     "size": f"{lcfg.h_lstm} peephole cells, {weights('LSTM')} weights, Adam, float64",
+                     "program": lambda tape: tape_sequence.blstm_step(tape, FEATURES, lcfg.h_lstm, K, width,
+                                                                      labels=labels, blank=BLANK, ctc="batch",
+                                                                      bidirectional=False),
+                     "steps_to_solve": l_steps, "steps_from": l_source})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

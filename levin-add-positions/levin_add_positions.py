@@ -179,6 +179,54 @@ def odyssnet_run(seeds, sizes, steps: int, n_test: int = ODYSSNET_TEST) -> dict:
 
 
 # ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py levin-add-positions): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. The search's record counts time steps (interpreted
+    instructions charged over all runs), not programs, so the step is an interpreted instruction, priced
+    as a block: the run of one fitting program on shared.search.levin's machine
+    (shared.search.tape_search.levin_run: per instruction the budget check, the opcode and argument
+    fetches, the operation reading the cells it addresses, the store, ip; the loop check's hash of the
+    machine state at taken jumps), then the test of its weights on the 3 training inputs. The program is
+    the first fit found earliest over the seeds (fewest runs); the ten seeds' first fits cost from about
+    1,100 to 21,000 per instruction (a program that keeps allocating makes the loop check hash a growing
+    work tape), this one near their median. Steps to solve = charged steps / t: the search's mix (mostly
+    short random programs) is priced at this program's. Left out: the oracle's guessing of instructions.
+    No solve criterion (the headline counts fitting runs): the steps are one seed's budget of 800,000
+    runs. OdyssNet: one AdamW step (BPTT, 5 thinking steps) on the 3 training inputs; no solve
+    criterion: its 800 steps."""
+    from shared.networks import tape_steps
+    from shared.search import tape_search
+    per_seed = record["seeds"]["per_seed"]
+    first = min((r for r in per_seed if r.get("first_fit_program")), key=lambda r: r["first_fit_run"])
+    text = first["first_fit_program"]
+    program = tape_search.levin_assemble(text)
+    t = run_program(program)[1].steps
+    charged = [r["steps_charged"] for r in per_seed]
+    rows = [{"row": "probabilistic search", "family": "search",
+             "step": f"{t} interpreted instructions (seed {first['seed']}'s first fitting program's run)",
+             "size": f"a {len(program)}-cell program tape, 4 registers, {N_INPUTS} int64 weights",
+             "program": lambda tape: tape_search.levin_run(tape, program, N_INPUTS, checks=PAPER_TRAIN),
+             "steps_to_solve": float(np.median(charged)) / t,
+             "steps_from": f"no solve criterion: one seed's {first['runs']:,} runs, median steps_charged over the "
+                           f"seeds (seeds.per_seed) / {t}"}]
+    if "odyssnet" in record:
+        rec = ODYSSNET_RECIPE
+        batch = min(rec["batch"], len(PAPER_TRAIN))
+        rows.append({"row": "OdyssNet core", "family": "gradient",
+                     "step": f"one mini-batch of {batch} inputs ({rec['thinking_steps']} thinking steps)",
+                     "size": f"{rec['neurons']} neurons, AdamW, float32",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, rec["neurons"], N_INPUTS, 1,
+                                                                      rec["thinking_steps"], batch=batch,
+                                                                      targets="last"),
+                     "steps_to_solve": rec["optimizer_steps"],
+                     "steps_from": f"no solve criterion: the recorded fits' budget of {rec['optimizer_steps']} steps "
+                                   f"(ODYSSNET_RECIPE, [odyssnet] summary)"})
+    return rows
+
+
+# ----------------------------------------------------------------------------------------
 # The verdict (fixed before the recorded run; tests/test_levin_add_positions.py checks both sides).
 # ----------------------------------------------------------------------------------------
 

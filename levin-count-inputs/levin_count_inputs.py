@@ -273,6 +273,61 @@ def odyssnet_fit(seed: int, train, steps: int, n_test: int = ODYSSNET_TEST, n_pr
 
 
 # ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py levin-count-inputs): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. The searches' records count time steps (interpreted
+    instructions charged over all programs run), not programs, so the step is an interpreted instruction,
+    priced as a block: the run of the first fitting program, ``WriteWeight 0; Jump 0`` (t = 201
+    instructions, the 201st the impossible write past the last weight), on shared.search.levin's machine
+    (shared.search.tape_search.levin_run: per instruction the budget check, the opcode and argument
+    fetches, the operation reading the cells it addresses, the store, ip; the loop check's hash of the
+    machine state at taken jumps), then the test of its weights on the 3 training inputs. Steps to solve
+    = charged steps / 201: the searches' instruction mix (mostly short random programs) is priced at this
+    program's. Left out: the oracle's guessing of instructions (probabilistic search) and the
+    enumeration's copies of the machine (systematic search). Probabilistic search has no solve criterion
+    (the headline counts fitting runs): its steps are one seed's budget of 65,536 runs. OdyssNet: one
+    AdamW step (BPTT, 5 thinking steps) on the 3 training inputs; no solve criterion: its 800 steps."""
+    from shared.networks import tape_steps
+    from shared.search import tape_search
+    text = record["headline"]["first_fit_program"]
+    program = tape_search.levin_assemble(text)
+    t = levin.run_program(program)[1].steps
+    size = f"a {len(program)}-cell program tape, 4 registers, {N_INPUTS} int64 weights"
+
+    def block(tape):
+        return tape_search.levin_run(tape, program, N_INPUTS, checks=PAPER_TRAIN)
+
+    charged = [r["steps_charged"] for r in record["seeds"]["per_seed"]]
+    rows = [{"row": "probabilistic search", "family": "search",
+             "step": f"{t} interpreted instructions (the first fitting program's run, {text})", "size": size,
+             "program": block, "steps_to_solve": float(np.median(charged)) / t,
+             "steps_from": f"no solve criterion: one seed's 65,536 runs, median steps_charged over the seeds "
+                           f"(seeds.per_seed) / {t}"}]
+    if "odyssnet" in record:
+        rec = ODYSSNET_RECIPE
+        batch = min(rec["batch"], len(PAPER_TRAIN))
+        rows.append({"row": "OdyssNet core", "family": "gradient",
+                     "step": f"one mini-batch of {batch} inputs ({rec['thinking_steps']} thinking steps)",
+                     "size": f"{rec['neurons']} neurons, AdamW, float32",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, rec["neurons"], N_INPUTS, 1,
+                                                                      rec["thinking_steps"], batch=batch,
+                                                                      targets="last"),
+                     "steps_to_solve": rec["optimizer_steps"],
+                     "steps_from": f"no solve criterion: the recorded fits' budget of {rec['optimizer_steps']} steps "
+                                   f"(ODYSSNET_RECIPE, [odyssnet] summary)"})
+    if "systematic" in record:
+        solved = [r["steps_charged"] for r in record["systematic"]["seeds"]["per_seed"] if r["solved"]]
+        rows.append({"row": "systematic search", "family": "search",
+                     "step": f"{t} interpreted instructions (the first fitting program's run, {text})", "size": size,
+                     "program": block, "steps_to_solve": float(np.median(solved)) / t if solved else None,
+                     "steps_from": f"median steps_charged to the first fit over the solved seeds "
+                                   f"([systematic] seeds.per_seed) / {t}"})
+    return rows
+
+
+# ----------------------------------------------------------------------------------------
 # The verdict (fixed before the recorded runs; tests/test_levin_count_inputs.py checks both sides of every
 # threshold).
 # ----------------------------------------------------------------------------------------

@@ -33,6 +33,8 @@ from shared.networks.fastweights import fast_weight_backward, fast_weight_forwar
 from shared.learning.long_lag import OdyssLearner
 from shared.networks.mlp import MLP
 from shared.networks.optim import Adam
+from shared.networks import tape_sequence as ts
+from shared.networks import tape_steps
 from shared.frame.verdict import exact, grade, judge, paired_better, pending
 
 SLUG = "linear-transformers-fwp"
@@ -494,6 +496,154 @@ def odyssnet_run(n_keys: int, seed: int, max_steps: int, batch_size: int = 32, t
                 break
     return {"final_loss": curve[-1][1], "best_loss": float(best), "steps": curve[-1][0], "curve": curve,
             "weights": learner.weights}
+
+
+# ============================================================================================
+# Data movement (issue 21; python3 bin/movement.py linear-transformers-fwp): one step of each row on a Tape
+# ============================================================================================
+
+def retriever_step(tape, n_keys: int, d: int, phi: str, rule: str, replace: bool, batch_size: int = 32):
+    """One training step of ``Retriever`` on a batch (float64, Adam): the forward as ``Retriever.forward``
+    computes it (x = [one-hot value; key embedding] copied by np.concatenate, the key and query maps, phi,
+    the sum rule's V^T phi(K), normaliser and division, or the delta rule's sum-normalised keys and query,
+    beta and one write per pair), the loss, the backward of ``Retriever.backward`` (the embedding's gradient
+    by the dense one-hot products it uses) and Adam over every parameter. The one-hot values, the one-hot
+    selectors of keys, query and target are data (arguments); which embedding rows are gathered is drawn
+    once from a fixed generator (the cost depends on it only through the LRU order of those rows)."""
+    e = int(2 * n_keys * 1.1)
+    width = n_keys + e
+    length = 2 * n_keys if replace else n_keys
+    b = batch_size
+    shapes = {"emb": (n_keys, e), "wk": (d, width), "bk": (d,), "wq": (d, e), "bq": (d,), "wb": (width,), "bb": (1,)}
+    p, state = ts.parameters(tape, shapes, "adam", 8)
+    onehot_v = tape.argument((b, length, n_keys))                        # np.eye(S)[values]
+    onehot_keys = tape.argument((b * length, n_keys))                     # eye[keys] of the embedding's gradient
+    onehot_query = tape.argument((b, n_keys))                             # eye[query]
+    target = tape.argument((b, n_keys))                                   # np.eye(S)[target]
+    draw = np.random.default_rng(0)
+    keys, query = draw.integers(0, n_keys, (b, length)), draw.integers(0, n_keys, b)
+    x = tape.map(np.concatenate([onehot_v, p["emb"][keys]], axis=-1))      # (B, L, S + e)
+    k = tape.map(tape.matmul(x, p["wk"].T), p["bk"])                      # (B, L, d)
+    emb_q = tape.map(p["emb"][query])
+    q = tape.map(tape.matmul(emb_q, p["wq"].T), p["bq"])                  # (B, d)
+    g = {}
+    if phi == "softmax":
+        attn, cache = ts.softmax_attention(tape, q[:, None, :], k, onehot_v)
+        y = attn[:, 0]
+    else:
+        fk, cfk = ts.feature_map(tape, k, phi)
+        fq, cfq = ts.feature_map(tape, q, phi)
+        if rule == "sum":
+            w, _ = ts.fast_weight_write(tape, fk, onehot_v)               # V^T phi(K): (B, S, d_dot)
+            z = tape.reduce(fk, axis=1)
+            num = ts.bmatmul(tape, w, fq)
+            den = tape.map(tape.reduce(tape.map(z, fq), axis=-1))         # + EPS
+            y = tape.map(num, den[:, None])
+        else:
+            nk, cnk = ts.sum_normalize(tape, fk)
+            total = tape.map(tape.reduce(fq, axis=-1))                    # + EPS
+            nq = tape.map(fq, total[:, None])
+            beta = tape.map(tape.map(tape.matmul(x, p["wb"]), p["bb"][0]))
+            w, cw = ts.fast_weight_write(tape, nk, onehot_v, beta)
+            y = ts.bmatmul(tape, w, nq)
+    err = tape.map(y, target)
+    tape.reduce(tape.map(err).reshape(-1))                                # the loss value
+    dy = tape.map(err)                                                    # err / B
+    dx = None
+    if phi == "softmax":
+        ga = ts.softmax_attention_backward(tape, cache, dy[:, None, :])
+        dk, dq = ga["k"], ga["q"][:, 0]
+        dx = tape.matmul(dk, p["wk"])
+        g["wb"], g["bb"] = tape.zeros((width,)), tape.zeros((1,))
+    else:
+        if rule == "sum":
+            dnum = tape.map(dy, den[:, None])
+            dden = tape.map(tape.reduce(tape.map(dy, num), axis=-1), den)
+            dw = tape.map(dnum[:, :, None], fq[:, None, :])
+            dfq = tape.map(ts.bmatmul(tape, dnum, w), dden[:, None], tape.reduce(fk, axis=1))
+            dfk = tape.map(ts.bmatmul(tape, onehot_v, dw), dden[:, None, None], fq[:, None, :])
+            g["wb"], g["bb"] = tape.zeros((width,)), tape.zeros((1,))
+        else:
+            dw = tape.map(dy[:, :, None], nq[:, None, :])
+            dnq = ts.bmatmul(tape, dy, w)
+            dfq = tape.map(dnq, tape.reduce(tape.map(dnq, nq), axis=-1)[:, None], total[:, None])
+            gf = ts.fast_weight_write_backward(tape, cw, dw)
+            dfk = ts.sum_normalize_backward(tape, cnk, gf["keys"])
+            dbeta_in = tape.map(gf["beta"], beta)
+            g["wb"] = tape.matmul(dbeta_in.reshape(-1), x.reshape(-1, width))
+            g["bb"] = tape.reduce(dbeta_in.reshape(-1))[None]
+            dx = tape.map(dbeta_in[..., None], p["wb"])
+        dk = ts.feature_map_backward(tape, cfk, dfk)
+        dq = ts.feature_map_backward(tape, cfq, dfq)
+        dx = tape.map(tape.matmul(dk, p["wk"])) if dx is None else tape.map(dx, tape.matmul(dk, p["wk"]))
+    g["wk"] = tape.matmul(dk.reshape(-1, d).T, x.reshape(-1, width))
+    g["bk"] = tape.reduce(dk.reshape(-1, d), axis=0)
+    g["wq"] = tape.matmul(dq.T, emb_q)
+    g["bq"] = tape.reduce(dq, axis=0)
+    g["emb"] = tape.map(tape.matmul(onehot_keys.T, dx[..., n_keys:].reshape(-1, e)),
+                        tape.matmul(onehot_query.T, tape.matmul(dq, p["wq"])))
+    ts.update(tape, p, g, state, "adam")
+    return tape
+
+
+def median_steps(part: dict, key: str):
+    """The median over the recorded seeds of a run's training steps (per_seed[key])."""
+    runs = [r[key] for r in ((part.get("seeds") or {}).get("per_seed") or []) if key in r]
+    return float(np.median(runs)) if runs else None
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: one training step of the authors' retrieval model on a
+    batch of 32 fresh sequences (``retriever_step``), at the recorded sizes (d = 4, float64, Adam): the
+    headline delta rule and the sum rule of Setting 2 at its largest S (12 keys, 24 pairs, DPFP nu = 1,
+    d_dot = 8); softmax attention at Setting 1's largest S (24); OdyssNet on Setting 1 at its largest S
+    (16). The evaluations every 100 steps (20 sequences queried at every key) are the experimenter's and
+    data generation is not priced. No claim has a solve criterion: steps to solve are the recorded runs'
+    training steps (their stopping rule: loss <= 0.001, or 10 evaluations without a new best, or 1000
+    steps), the median over seeds. The OdyssNet step (80 neurons, 17 steps, AdamW, float64: OdyssLearner
+    builds the core in OdyssNet's default float64) is priced for a quarter of its batch of 32, 8 sequences
+    (tape_steps.odyssnet_step; the whole batch is ~60M events, over the meter's budget), so its steps are
+    the recorded steps x 4, and each priced quarter carries an update the whole batch shares; its gradient
+    clipping is left out. Simplified: one instruction per element of each elementwise formula (numpy runs
+    err ** 2, sigmoid or the DPFP pieces as several passes), the Adam step as tape_sequence's three maps.
+    Setting 3's 2-layer Transformer is not priced."""
+    big2, big1 = UPDATE_GRID[-1], CAPACITY_GRID[-1]
+    big2 = record.get("grid", [big2])[-1]
+    dd = d_dot("dpfp1", D_KEY)
+    rows = []
+    for rule, name in (("delta", "delta rule"), ("sum", "sum rule")):
+        key = f"steps_{rule}_S{big2}"
+        rows.append({"row": f"{name} (DPFP nu=1)", "family": "gradient",
+                     "step": f"one batch of 32 sequences (Setting 2, S = {big2}, {2 * big2} pairs)",
+                     "size": f"d = {D_KEY}, d_dot = {dd}, key embedding {int(2 * big2 * 1.1)} wide, Adam, float64",
+                     "program": lambda tape, rule=rule: retriever_step(tape, big2, D_KEY, "dpfp1", rule, True),
+                     "steps_to_solve": median_steps(record, key),
+                     "steps_from": f"median over seeds of seeds.per_seed[].{key}: the recorded runs' training steps "
+                                   "(their stopping rule); no solve criterion"})
+    if "capacity_softmax" in record:
+        part = record["capacity_softmax"]
+        s1 = part.get("grid", [big1])[-1]
+        rows.append({"row": "softmax attention", "family": "gradient",
+                     "step": f"one batch of 32 sequences (Setting 1, S = {s1}, {s1} pairs)",
+                     "size": f"d = {part.get('d', D_KEY)}, key embedding {int(2 * s1 * 1.1)} wide, Adam, float64",
+                     "program": lambda tape: retriever_step(tape, s1, part.get("d", D_KEY), "softmax", "sum", False),
+                     "steps_to_solve": median_steps(part, f"steps_S{s1}"),
+                     "steps_from": f"median over seeds of [capacity_softmax] seeds.per_seed[].steps_S{s1}: training "
+                                   "steps to the stopping rule (loss <= 0.001 on every seed here); no solve criterion"})
+    if "odyssnet" in record:
+        part = record["odyssnet"]
+        s = part.get("grid", [16])[-1]
+        neurons, steps = 3 * s + 2 * s, s + 1
+        recorded = median_steps(part, f"steps_S{s}")
+        rows.append({"row": "OdyssNet", "family": "gradient",
+                     "step": f"8 sequences, a quarter of a batch of 32 (Setting 1, S = {s}: {steps} steps)",
+                     "size": f"{neurons} neurons, AdamW, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, neurons, 3 * s, s, steps, batch=8,
+                                                                      itemsize=8, targets="last"),
+                     "steps_to_solve": None if recorded is None else recorded * 4,
+                     "steps_from": f"median over seeds of [odyssnet] seeds.per_seed[].steps_S{s} (batches of 32) "
+                                   "x 4 quarters; no solve criterion"})
+    return rows
 
 
 # ============================================================================================

@@ -37,7 +37,7 @@ from shared.frame.experiment import (Progress, conclude, format_table, int_at_mo
                                      require_seeds, stub_parser)
 from shared.frame.gradcheck import check_gradients, gradcheck_report
 from shared.frame.verdict import grade, judge, mean_within, paired_better, pending
-from shared.learning import ica
+from shared.learning import ica, tape_codes
 from shared.learning.fms import fms_penalty, forward, reconstruction_error
 
 # ----------------------------------------------------------------------------------------
@@ -334,6 +334,97 @@ def run_bank(seeds: list, cfg: Config, regulariser: str, progress=None) -> tuple
                 row.update({f"{name}_{k}": v for k, v in base[name].items()})
         rows.append(row)
     return rows, result
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py lococode-ica): one step on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def aa_batch_program(d: int, h: int, batch: int, regulariser: str):
+    """A Tape program of one mini-batch of train() for one net, float64: forward (x W1^T + b1, sigmoid,
+    y W2^T + b2), reconstruction_error (r = o - x, E, d_o = 2 r, d_a = d_o W2 y (1 - y), the four grads);
+    with "fms" fms_penalty (it recomputes a; n_l, sqrt, c, q; log y and log (1 - y) and the value's sums; the
+    hidden units' d_a; c |W2|; the W2 gradient as five maps over (D, H); the W1 and b1 gradients), with "l1"
+    l1_penalty; the two gradients' lengths, the scale, and w -= lr / m (g + scale g_R): four maps a weight;
+    with "none" w -= lr / m g: two maps a weight."""
+    def program(tape):
+        dt = np.float64
+        p = {"W1": tape.argument((h, d), dt), "b1": tape.argument(h, dt), "W2": tape.argument((d, h), dt),
+             "b2": tape.argument(d, dt)}
+        lam = tape.argument(1, dt)
+        x = tape.argument((batch, d), dt)
+        y = tape.map(tape.map(tape.matmul(x, p["W1"].T), p["b1"][None]))            # sigmoid(a)
+        o = tape.map(tape.matmul(y, p["W2"].T), p["b2"][None])
+        r = tape.map(o, x)
+        tape.reduce(tape.map(r, r).reshape(-1))                                     # E
+        d_o = tape.map(r)
+        d_a = tape.map(tape.matmul(d_o, p["W2"]), y)                                # (d_o W2) y (1 - y)
+        g = {"W1": tape.matmul(d_a.T, x), "b1": tape.reduce(d_a, axis=0), "W2": tape.matmul(d_o.T, y),
+             "b2": tape.reduce(d_o, axis=0)}
+        if regulariser == "none":
+            tape_codes.sgd(tape, p, g)
+            return tape
+        if regulariser == "fms":
+            a = tape.map(tape.matmul(x, p["W1"].T), p["b1"][None])
+            w2 = p["W2"]
+            n_l = tape.reduce(tape.map(w2, w2), axis=0)                             # (H,)
+            root = tape.map(n_l)
+            c = tape.map(tape.reduce(tape.map(tape.map(w2), root[None]), axis=1))   # (D,) h + 1 + (d + 1) sum
+            q = tape.reduce(tape.map(c, c))
+            log_y, log_1my = tape.map(a), tape.map(a)
+            t1 = tape.map(tape.reduce(log_y.reshape(-1)), tape.reduce(tape.map(n_l)),
+                          tape.reduce(tape.map(log_y, log_1my).reshape(-1)))
+            tape.map(t1, tape.map(q))                                               # the value
+            d_af = tape.map(y)                                                      # k (1 - y) + (d + 1)(1 - 2 y)
+            abs_w2 = tape.map(w2)
+            weighted = tape.matmul(c, abs_w2)                                       # (H,) sum_m c_m |W2_ml|
+            first = tape.map(w2, n_l[None])
+            second = tape.map(c[:, None], tape.map(w2), root[None])                 # c sgn(W2) / sqrt(n_l)
+            third = tape.map(w2, tape.map(n_l)[None], weighted[None])               # W2 / n_l^1.5 weighted
+            g_w2 = tape.map(first, q, tape.map(second, third))
+            gr = {"W1": tape.matmul(d_af.T, x), "b1": tape.reduce(d_af, axis=0), "W2": tape.map(g_w2),
+                  "b2": tape.zeros(d, dt)}
+        else:
+            tape.reduce(y.reshape(-1))
+            d_af = tape.map(y)
+            gr = {"W1": tape.matmul(d_af.T, x), "b1": tape.reduce(d_af, axis=0), "W2": tape.zeros((d, h), dt),
+                  "b2": tape.zeros(d, dt)}
+        norms = []
+        for grads in (g, gr):
+            total = None
+            for v in grads.values():
+                sq = tape.reduce(tape.map(v, v).reshape(-1))
+                total = sq if total is None else tape.map(total, sq)
+            norms.append(tape.map(total))                                           # sqrt
+        scale = tape.map(lam, norms[0], tape.map(norms[1]))                         # lam |g| / max(|gR|, tiny)
+        for key in p:
+            tape.map(p[key], tape.map(tape.map(g[key], tape.map(gr[key], scale))))
+        return tape
+    return program
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: one mini-batch of 100 patterns for one autoassociator
+    25-25-25 (aa_batch_program), the regulariser on (lambda > 0, as it is for most of a FMS run). No solve
+    criterion (the code is measured after the whole budget): steps to solve is the recorded run's budget,
+    5000 epochs x 500 patterns / 100 a batch. Left out: the per-epoch lambda control and error average (a
+    few scalar operations an epoch), the active-unit count every 50 epochs, the batch permutation and
+    gather, and the data's generation; PCA and FastICA are fitted once afterwards (no row)."""
+    rows = []
+    for name, part, reg in (("LOCOCODE (FMS)", record, "fms"), ("AA + L1 on the code", record.get("l1"), "l1"),
+                            ("AA, no regulariser", record.get("none"), "none")):
+        if part is None:
+            continue
+        cfg = Config(**{k: v for k, v in (part.get("config") or {}).items() if k in Config.__dataclass_fields__})
+        d = GRID * GRID if cfg.task != "patches" else 49
+        batches = cfg.epochs * ((cfg.n_train + cfg.batch - 1) // cfg.batch)
+        rows.append({"row": name, "family": "gradient", "step": f"one mini-batch of {cfg.batch} patterns",
+                     "size": f"autoassociator {d}-{cfg.hidden}-{d} (sigmoid hidden, linear out), SGD, float64",
+                     "program": aa_batch_program(d, cfg.hidden, cfg.batch, reg), "steps_to_solve": batches,
+                     "steps_from": f"the recorded run's budget: {cfg.epochs} epochs x {cfg.n_train} patterns / "
+                                   f"{cfg.batch} a batch (config); no solve criterion"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ import numpy as np
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, nonnegative_float,
                                      positive_float, positive_int, require_seeds, stub_parser, summarize, sweep)
 from shared.networks.nbb import bucket_brigade, ordered_sum, winner_take_all
+from shared.networks import tape_steps
 from shared.networks.odyssnet import OdyssNet, OdyssNetTrainer
 from shared.frame.verdict import exact, grade, judge, mean_within, pending, rate_at_least
 
@@ -378,6 +379,49 @@ def summary_line(result: dict, what: str = "") -> str:
 
 HELD = "held: share of the next 1000 cycles still solved"
 STABLE = "seeds with a stable solution"
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py nbb-moving-light): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def median_cycles(part: dict) -> float | None:
+    """The median cycles to a solution over the solved seeds of a recorded sweep (per_seed "cycles"), or None."""
+    rows = [r for r in ((part.get("seeds") or {}).get("per_seed") or []) if r.get("solved")]
+    return float(np.median([r["cycles"] for r in rows])) if rows else None
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. NBB: one cycle (one sequence, 5 ticks) of the paper's
+    net, 6 clamped inputs (5 cells and the always-on unit) and the competitive subset of 2 outputs, the
+    contributions, net inputs, the winner and the local rule's weight change every tick, float32. The net
+    is priced as the stub computes it, as one dense 8 x 8 matrix (only 16 connections exist; the mask
+    is not applied in the arithmetic either). The frozen test after each cycle is the experimenter's,
+    not the learner's, and the frames (data generation) are not priced. OdyssNet core: one training
+    step on one sequence (5 thinking steps, the target at the last), BPTT and AdamW, as
+    shared.networks.tape_steps.odyssnet_step writes it (the memory gate, the input and output scales and the
+    global-norm clip are left out). Steps to solve: the median cycles (sequences) over solved seeds, twice the recorded
+    median per sequence."""
+    setting = Setting()
+    net = setting.net
+    rows = [{"row": "NBB", "family": "local rules", "step": f"one cycle: one sequence ({setting.ticks} ticks)",
+             "size": f"{net.n_units} units ({net.n_inputs} inputs, 2 outputs), {net.n_units ** 2} weights as one "
+                     f"matrix, float32",
+             "program": lambda tape: tape_steps.nbb_cycle(tape, net.n_inputs, (2,), setting.ticks),
+             "steps_to_solve": median_cycles(record),
+             "steps_from": "median of seeds.per_seed[].cycles over solved seeds (2 x seeds.summary.median, "
+                           "which counts per sequence)"}]
+    if "odyssnet" in record:
+        n = ODYSSNET_RECIPE["neurons"]
+        rows.append({"row": "OdyssNet core", "family": "gradient",
+                     "step": f"one sequence ({setting.ticks} thinking steps)",
+                     "size": f"{n} neurons, AdamW, float32",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, n, net.n_inputs, 1, setting.ticks,
+                                                                      targets="last"),
+                     "steps_to_solve": median_cycles(record["odyssnet"]),
+                     "steps_from": "[odyssnet] median of seeds.per_seed[].cycles over solved seeds"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from shared.networks.attention import (copy_gate, copy_gate_backward, directiona
 from shared.frame.experiment import Progress, conclude, format_table, int_at_most, positive_float, require_seeds, \
                                     stub_parser
 from shared.networks.optim import AdamW
+from shared.networks import tape_sequence as ts
 from shared.frame.verdict import grade, judge, mean_below, paired_better, pending
 
 SLUG = "neural-data-router"
@@ -385,6 +386,219 @@ def token_names(tokens):
         names.append(str(t) if t < N_SYMBOLS else f"f{t - N_SYMBOLS}" if t < N_SYMBOLS + N_FUNCTIONS
                      else "SOS" if t == N_SYMBOLS + N_FUNCTIONS else "EOS")
     return names
+
+
+# ============================================================================================
+# Data movement (issue 21; python3 bin/movement.py neural-data-router): one step of each row on a Tape
+# ============================================================================================
+
+def _tape_linear_back(tape, x, w, d_y, grads, wname, bname=None):
+    """linear_backward: the weight's (and bias's) gradient added to its sum, dL/dx returned."""
+    grads[wname] = ts.accumulate(tape, grads.get(wname), tape.matmul(x.T, d_y))
+    if bname is not None:
+        grads[bname] = ts.accumulate(tape, grads.get(bname), tape.reduce(d_y, axis=0))
+    return tape.matmul(d_y, w.T)
+
+
+def _tape_layer_norm(tape, x, gain, bias):
+    """seed_layer_norm on (T, d): the mean, the centred values, the variance, 1 / sqrt, the normed values
+    (times the unit gain plus the zero bias of at.layer_norm), times the gain plus the bias."""
+    mean = tape.map(tape.reduce(x, axis=-1))
+    centred = tape.map(x, mean[:, None])
+    inv = tape.map(tape.map(tape.reduce(tape.map(centred, centred), axis=-1)))
+    normed = tape.map(tape.map(centred, inv[:, None]))
+    return tape.map(normed, gain, bias), (normed, inv, gain)
+
+
+def _tape_layer_norm_back(tape, cache, d_y, grads, gname, bname):
+    normed, inv, gain = cache
+    grads[gname] = ts.accumulate(tape, grads.get(gname), tape.reduce(tape.map(d_y, normed).T, axis=-1))
+    grads[bname] = ts.accumulate(tape, grads.get(bname), tape.reduce(d_y.T, axis=-1))
+    d_normed = tape.map(tape.map(d_y, gain))                               # d_y gain, times the unit gain
+    mean1 = tape.reduce(d_normed, axis=-1)
+    mean2 = tape.reduce(tape.map(d_normed, normed), axis=-1)
+    return tape.map(inv[:, None], d_normed, mean1[:, None], normed, mean2[:, None])
+
+
+def _tape_ndr_layer(tape, p, x, consts):
+    """ndr_layer for one input (T, d), one head: q, k, v, the direction logits, the directional geometric
+    attention (logits, sigmoid, log(1 - P), the survival products per query through the (T, T, T) scan
+    order, weights, weights v), the output map, LN(x + att), the FF update and its LN, the gate's FF, the
+    copy gate with its dropout mask."""
+    upper, lower, allowed, order_t, keep = consts
+    q, k, v = (tape.matmul(x, p[n]) for n in ("Wq", "Wk", "Wv"))
+    qd = tape.map(tape.matmul(x, p["Wd"]), p["bd"])
+    direction = tape.map(qd, np.broadcast_to(p["dscale"], qd.shape))
+    qc = tape.map(q, p["qbias"])
+    content = tape.matmul(qc, k.T)
+    shape = content.shape
+    logits = tape.map(np.broadcast_to(p["scale"], shape), content, np.broadcast_to(direction[:, 1:2], shape), upper,
+                      np.broadcast_to(direction[:, 0:1], shape), lower, np.broadcast_to(p["sbias"], shape))
+    z = tape.map(allowed, logits)
+    prob = tape.map(allowed, z)
+    log_one_minus = tape.map(allowed, z)
+    survive = tape.map(ts.bmatmul(tape, log_one_minus, order_t))          # exp(sum_k M[i,j,k] log(1 - P[i,k]))
+    weights = tape.map(prob, survive)
+    att = tape.matmul(weights, v)
+    a = tape.matmul(att, p["Wo"])
+    net, ln1 = _tape_layer_norm(tape, tape.map(x, a), p["ln1_g"], p["ln1_b"])
+    h = tape.map(tape.map(tape.matmul(net, p["W1"]), p["b1"]))
+    upd, ln2 = _tape_layer_norm(tape, tape.map(tape.matmul(h, p["W2"]), p["b2"]), p["ln2_g"], p["ln2_b"])
+    gh = tape.map(tape.map(tape.matmul(net, p["Wg1"]), p["bg1"]))
+    gl = tape.map(tape.matmul(gh, p["Wg2"]), p["bg2"])
+    g = tape.map(tape.map(gl), keep)
+    out = tape.map(g, upd, x)
+    return out, dict(x=x, q=qc, k=k, v=v, dir_raw=qd, content=content, prob=prob, survive=survive,
+                     weights=weights, att=att, net=net, ln1=ln1, h=h, ln2=ln2, gh=gh, g=g, upd=upd)
+
+
+def _tape_ndr_layer_back(tape, p, c, d_out, grads, consts):
+    upper, lower, allowed, order_t, keep = consts
+    x = c["x"]
+    d_g = tape.map(d_out, c["upd"], x)
+    d_logits_gate = tape.map(d_g, c["g"])
+    d_x = tape.map(d_out, c["g"])
+    d_upd = tape.map(d_out, c["g"])
+    d_gh = tape.map(_tape_linear_back(tape, c["gh"], p["Wg2"], d_logits_gate, grads, "Wg2", "bg2"), c["gh"])
+    d_net = _tape_linear_back(tape, c["net"], p["Wg1"], d_gh, grads, "Wg1", "bg1")
+    d_upd_raw = _tape_layer_norm_back(tape, c["ln2"], d_upd, grads, "ln2_g", "ln2_b")
+    d_h = tape.map(_tape_linear_back(tape, c["h"], p["W2"], d_upd_raw, grads, "W2", "b2"), c["h"])
+    d_net = tape.map(d_net, _tape_linear_back(tape, c["net"], p["W1"], d_h, grads, "W1", "b1"))
+    d_sum = _tape_layer_norm_back(tape, c["ln1"], d_net, grads, "ln1_g", "ln1_b")
+    d_x = tape.map(d_x, d_sum)
+    d_att = _tape_linear_back(tape, c["att"], p["Wo"], d_sum, grads, "Wo")
+    d_v = tape.matmul(c["weights"].T, d_att)
+    d_weights = tape.matmul(d_att, c["v"].T)
+    d_p = tape.map(d_weights, c["survive"])
+    d_lom = ts.bmatmul(tape, tape.map(d_weights, c["weights"]), np.swapaxes(order_t, 1, 2))
+    d_logits = tape.map(allowed, tape.map(d_p, c["prob"], d_lom))
+    d_content = tape.map(d_logits, np.broadcast_to(p["scale"], d_logits.shape))
+    d_dir = np.stack([tape.reduce(tape.map(d_logits, lower), axis=-1), tape.reduce(tape.map(d_logits, upper), axis=-1)],
+                     axis=-1)
+    d_q = tape.matmul(d_content, c["k"])
+    d_k = tape.matmul(d_content.T, c["q"])
+    grads["scale"] = ts.accumulate(tape, grads.get("scale"), tape.reduce(tape.map(d_logits, c["content"]).reshape(-1)))
+    grads["sbias"] = ts.accumulate(tape, grads.get("sbias"), tape.reduce(d_logits.reshape(-1)))
+    grads["qbias"] = ts.accumulate(tape, grads.get("qbias"), tape.reduce(d_q.T, axis=-1))
+    grads["dscale"] = ts.accumulate(tape, grads.get("dscale"), tape.reduce(tape.map(d_dir, c["dir_raw"]).reshape(-1)))
+    d_qd = tape.map(d_dir, np.broadcast_to(p["dscale"], d_dir.shape))
+    d_x = tape.map(d_x, _tape_linear_back(tape, x, p["Wd"], d_qd, grads, "Wd", "bd"))
+    for name, d in (("Wq", d_q), ("Wk", d_k), ("Wv", d_v)):
+        d_x = tape.map(d_x, _tape_linear_back(tape, x, p[name], d, grads, name))
+    return d_x
+
+
+def _tape_vanilla_layer(tape, p, x):
+    """vanilla_layer for one input: softmax attention (tape_sequence.softmax_attention), LN(x + att),
+    the ReLU FF, LN(x1 + FF)."""
+    q, k, v = (tape.matmul(x, p[n]) for n in ("Wq", "Wk", "Wv"))
+    att, acache = ts.softmax_attention(tape, q[None], k[None], v[None])
+    a = tape.matmul(att[0], p["Wo"])
+    x1, ln1 = _tape_layer_norm(tape, tape.map(x, a), p["ln1_g"], p["ln1_b"])
+    h = tape.map(tape.map(tape.matmul(x1, p["W1"]), p["b1"]))
+    f = tape.map(tape.matmul(h, p["W2"]), p["b2"])
+    out, ln2 = _tape_layer_norm(tape, tape.map(x1, f), p["ln2_g"], p["ln2_b"])
+    return out, dict(x=x, acache=acache, att=att[0], x1=x1, ln1=ln1, h=h, ln2=ln2)
+
+
+def _tape_vanilla_layer_back(tape, p, c, d_out, grads):
+    d_sum2 = _tape_layer_norm_back(tape, c["ln2"], d_out, grads, "ln2_g", "ln2_b")
+    d_h = tape.map(_tape_linear_back(tape, c["h"], p["W2"], d_sum2, grads, "W2", "b2"), c["h"])
+    d_x1 = tape.map(d_sum2, _tape_linear_back(tape, c["x1"], p["W1"], d_h, grads, "W1", "b1"))
+    d_sum1 = _tape_layer_norm_back(tape, c["ln1"], d_x1, grads, "ln1_g", "ln1_b")
+    d_att = _tape_linear_back(tape, c["att"], p["Wo"], d_sum1, grads, "Wo")
+    ab = ts.softmax_attention_backward(tape, c["acache"], d_att[None])
+    d_x = d_sum1
+    for name, key in (("Wq", "q"), ("Wk", "k"), ("Wv", "v")):
+        d_x = tape.map(d_x, _tape_linear_back(tape, c["x"], p[name], ab[key][0], grads, name))
+    return d_x
+
+
+def router_step(tape, kind: str, d: int, d_ff: int, steps: int, tokens: int):
+    """One input's share of a training step (float32): the embedding gather (a copy; the vanilla model adds
+    the sinusoidal positions), ``steps`` applications of the shared layer (the NDR's with its gate dropout
+    mask, or the vanilla post-LN one), the read-out at the last column, the cross-entropy's gradient (in
+    float64, as the stub computes it), the backward through every step, the embedding's gradient rows, the
+    per-seed clip and AdamW (three maps per weight)."""
+    f32 = np.float32
+    vocab, n_out = N_SYMBOLS + N_FUNCTIONS + 2, N_SYMBOLS
+    shapes = {"emb": (vocab, d), "Wout": (d, n_out), "bout": (n_out,)}
+    if kind == "ndr":
+        shapes.update(Wq=(d, d), Wk=(d, d), Wv=(d, d), Wd=(d, 2), bd=(2,), qbias=(d,), scale=(), dscale=(), sbias=(),
+                      Wo=(d, d), ln1_g=(d,), ln1_b=(d,), W1=(d, d_ff), b1=(d_ff,), W2=(d_ff, d), b2=(d,),
+                      ln2_g=(d,), ln2_b=(d,), Wg1=(d, d), bg1=(d,), Wg2=(d, d), bg2=(d,))
+    else:
+        shapes.update(Wq=(d, d), Wk=(d, d), Wv=(d, d), Wo=(d, d), ln1_g=(d,), ln1_b=(d,), W1=(d, d_ff), b1=(d_ff,),
+                      W2=(d_ff, d), b2=(d,), ln2_g=(d,), ln2_b=(d,))
+    p, state = ts.parameters(tape, shapes, "adam", 4)
+    target = tape.argument(n_out, np.float64)
+    if kind == "ndr":
+        consts = (tape.argument((tokens, tokens), f32), tape.argument((tokens, tokens), f32),
+                  tape.argument((tokens, tokens), np.bool_), tape.argument((tokens, tokens, tokens), f32),
+                  [tape.argument((tokens, 1), f32) for _ in range(steps)])
+    else:
+        positions = tape.argument((tokens, d), f32)
+    ids = np.random.default_rng(0).integers(0, vocab, tokens)
+    x = tape.map(p["emb"][ids])
+    if kind == "vanilla":
+        x = tape.map(x, positions)
+    caches = []
+    for step in range(steps):
+        if kind == "ndr":
+            x, c = _tape_ndr_layer(tape, p, x, consts[:4] + (np.broadcast_to(consts[4][step], (tokens, d)),))
+        else:
+            x, c = _tape_vanilla_layer(tape, p, x)
+        caches.append(c)
+    last = x[-1]
+    logits = tape.map(tape.map(tape.matmul(last, p["Wout"]), p["bout"]), itemsize=8)   # .astype(float64)
+    d_logits = tape.map(ts.softmax_xent_grad(tape, logits, target), itemsize=4)        # .astype(float32)
+    grads = {"Wout": tape.matmul(last[:, None], d_logits[None, :]), "bout": d_logits}
+    d_last = tape.matmul(d_logits, p["Wout"].T)
+    d_x = np.concatenate([tape.zeros((tokens - 1, d), f32), d_last[None]], axis=0)
+    for c in reversed(caches):
+        if kind == "ndr":
+            d_x = _tape_ndr_layer_back(tape, p, c, d_x, grads, consts[:4] + (None,))
+        else:
+            d_x = _tape_vanilla_layer_back(tape, p, c, d_x, grads)
+    emb = tape.zeros((vocab, d), f32)                                     # np.add.at, row by row
+    for t, token in enumerate(ids):
+        row = tape.map(emb[token], d_x[t])
+        emb = np.concatenate([emb[:token], row[None], emb[token + 1:]])
+    grads["emb"] = emb
+    grads = {name: (grads[name] if np.ndim(grads[name]) == len(shapes[name]) else grads[name].reshape(shapes[name]))
+             for name in shapes}
+    grads = ts.clip_global_norm(tape, grads)
+    ts.update(tape, p, grads, state, "adam")
+    return tape
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: one AdamW step trains a batch of 64 inputs per seed (the
+    recorded run trains 5 seeds side by side, each independent); priced for one input of the batch, at the
+    mean training length (depths 1-5 drawn uniformly per batch: depth 3, 6 tokens), float32
+    (``router_step``: the NDR's geometric attention with its (T, T, T) scan order and the copy gate, or the
+    vanilla post-LN layer with softmax attention, 14 applications of the shared layer, forward and back).
+    A whole batch is ~64 x 20M events: too large; every priced input carries the clip and the update the
+    batch shares. Simplified: one instruction per element of each elementwise formula. Not priced: the data,
+    the evaluations. Steps to solve: a seed solves at test accuracy >= 0.95 (SOLVED); none did, so None."""
+    cfg = record.get("config") or HEADLINE
+    tokens = (TRAIN_DEPTHS[0] + TRAIN_DEPTHS[-1]) // 2 + 3
+    per_seed = (record.get("seeds") or {}).get("per_seed") or []
+    rows = []
+    for kind, name in (("ndr", "NDR"), ("vanilla", "vanilla Transformer")):
+        solved = [r[f"{kind}_test"] for r in per_seed if r.get(f"{kind}_test", 0) >= SOLVED]
+        weights = sum(int(np.prod(v.shape[1:])) for v in init_params([np.random.default_rng(0)], kind, cfg["d"],
+                                                                        cfg["d_ff"], cfg["heads"], N_SYMBOLS + N_FUNCTIONS + 2,
+                                                                        N_SYMBOLS).values())
+        rows.append({"row": name, "family": "gradient",
+                     "step": f"one input of a batch of {cfg['batch']} ({tokens} tokens, {cfg['steps']} layer steps)",
+                     "size": f"d = {cfg['d']}, d_ff = {cfg['d_ff']}, {weights} weights, AdamW, float32",
+                     "program": lambda tape, kind=kind: router_step(tape, kind, cfg["d"], cfg["d_ff"], cfg["steps"],
+                                                                    tokens),
+                     "steps_to_solve": cfg["iters"] * cfg["batch"] if solved else None,
+                     "steps_from": f"no seed reached test accuracy {SOLVED} ({len(solved)}/{len(per_seed)}; "
+                                   "seeds.per_seed[]." + f"{kind}_test); the run's budget was {cfg['iters']} iterations"})
+    return rows
 
 
 # ============================================================================================

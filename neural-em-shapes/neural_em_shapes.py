@@ -32,7 +32,6 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, replace
-from math import lgamma
 
 import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (shared/__init__.py)
 
@@ -45,6 +44,7 @@ from shared.frame.verdict import grade, judge, mean_below, mean_within, paired_b
 from shared.learning.nem import (NEMConfig, grouping_ami, init_params, initial_gamma, nem_backward,
                                   nem_forward)
 from shared.networks.optim import Adam
+from shared.networks import tape_sequence
 
 # ----------------------------------------------------------------------------------------
 # The data: static shapes and flying shapes (our generator; the paper's files are not used).
@@ -275,6 +275,55 @@ def gradient_errors(seed: int = 0) -> dict[str, float]:
             tag = f"{cell}, {'through gamma' if grad_gamma else 'gamma held'}"
             errors.update({f"{tag}: {k}": v for k, v in errs.items()})
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py neural-em-shapes): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+MOVEMENT_IMAGES = 2      # a priced unit: one EM step of 2 images (one Adam update is ~1G events)
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. One Adam update of RNN-EM runs the 5 (6) unrolled EM
+    steps of a batch of 16 images forward and back, about 1G events: too large to price, so the priced unit
+    is one EM step of 2 images, its forward and then its backward (tape_sequence.nem_em_step: the M-step
+    cell, the decoder, the E-step and the loss terms, the backward through them with the gradient through
+    gamma for static shapes, the gradients added to their running sums), and an update is 8 x 5 (6) units.
+    Simplified: within the whole update every EM step's backward comes after all the forwards, so the
+    priced unit, forward and backward back to back, has shorter LRU distances than the true update; the
+    first step's zero state and psi are priced as any other step's; the Adam update (three maps per weight,
+    about 0.2% of an update's FLOPs) is left out; one instruction per element of each elementwise formula.
+    The OdyssNet M-step is the bank's core (128 neurons, 2 thinking steps, float64). Not priced: the data,
+    the bit-flip noise, the test evaluations and the AMI. Steps to solve: the solve (AMI > 0.5 after the
+    budget, seeds.summary n_solved) is judged after the run's whole budget, so for a row with a solved seed
+    it is the recorded command's updates x 8 x EM steps; None where no seed solved."""
+    rows = []
+    sections = [(None, "RNN-EM, static shapes"), ("long", "RNN-EM, static shapes, long"),
+                ("flying", "RNN-EM, flying shapes"), ("odyssnet", "N-EM, OdyssNet M-step")]
+    for section, name in sections:
+        part = record if section is None else record.get(section)
+        if part is None:
+            continue
+        rc = run_config(parse_args(part["command"].split()[2:]))
+        cfg = nem_config(rc)
+        units = rc.batch // MOVEMENT_IMAGES * rc.steps
+        solved = ((part.get("seeds") or {}).get("summary") or {}).get("n_solved", 0)
+        where = "seeds.summary" if section is None else f"[{section}] seeds.summary"
+        cell = "sigmoid RNN of" if cfg.cell == "rnn" else "OdyssNet core of"
+        kind = "images" if rc.task == "static" else "sequences"
+        rows.append({"row": name, "family": "gradient",
+                     "step": f"one EM step of {MOVEMENT_IMAGES} {kind} ({units} make an update of {rc.batch} "
+                             f"{kind} x {rc.steps} EM steps)",
+                     "size": f"K = {rc.K}, 784 pixels, {cell} {rc.hidden}, Adam, "
+                             f"{'float64' if cfg.cell == 'odyssnet' else 'float32'}",
+                     "program": lambda tape, rc=rc, cfg=cfg: tape_sequence.nem_em_step(
+                         tape, SIZE * SIZE, rc.K, rc.hidden, MOVEMENT_IMAGES, grad_gamma=cfg.grad_gamma,
+                         cell=cfg.cell, n_in=rc.n_in, n_out=rc.n_out, thinking=rc.thinking),
+                     "steps_to_solve": rc.batches * units if solved else None,
+                     "steps_from": f"the recorded command's budget, {rc.batches} updates x {units} units, after which "
+                                   f"{solved} seeds solve (AMI > 0.5; {where} n_solved)"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

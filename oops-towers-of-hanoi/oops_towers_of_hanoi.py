@@ -397,6 +397,135 @@ def run_seed(seed: int, n_tasks: int, reuse: bool, budget: int, callable_frozen:
 
 
 # ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py oops-towers-of-hanoi): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def tape_run(tape, program, sizes):
+    """``run`` of a complete program (primitives only) on fresh instances of ``sizes`` disks, one after the
+    other, written on a movement Tape (shared.frame.movement) as the interpreter executes it, the Python state
+    kept beside the tape's value ids. Arguments: the code (int64 tokens), the registers ip, step count, budget
+    and the code's end. Per executed token: the frame's return check, the end and budget checks, the step
+    count, the token fetch (ip and the code cell) and the definition check (6 maps); then mvdsk reads the
+    frame's S and D with the two pegs' top disks (compared), moves the disk (a copy), updates both pegs'
+    heights and tests whether the first two pegs are empty; xSA / xAD swap two frame cells (two copies);
+    defnp stores ip; endnp returns (ip from the frame); calltp reads the procedure count and the frame's n,
+    and steps over or pushes a frame (ip + 1, copies of S, A, D, n - 1) and jumps; a token stored inside a
+    definition only advances ip (endnp closes it: the procedure's address stored). The pegs, frames and
+    registers of each instance start as free writes. Returns (tape, tokens executed)."""
+    code = [int(t) for t in program]
+    if any(not 0 <= t < N_PRIMITIVES for t in code):
+        raise ValueError("tape_run models the primitives only")
+    code_ids = tape.argument(len(code), np.int64)
+    registers = tape.argument(4, np.int64)
+    ip_id, steps_id, budget_id, end_id = (registers[k:k + 1] for k in range(4))
+    executed = 0
+    for n in sizes:
+        pegs = [list(range(n, 0, -1)), [], []]
+        disk_ids = [list(tape.zeros(n, np.int64)), [], []]
+        heights = list(tape.zeros(3, np.int64))
+        fresh = tape.zeros(6, np.int64)
+        frames = [[-1, 0, 1, 2, n, -1]]
+        frame_ids = [list(fresh)]
+        procs, proc_ids, defining, defining_id = [], [], -1, tape.zeros(1, np.int64)
+        ip = 0
+        while True:
+            f, fi = frames[-1], frame_ids[-1]
+            if ip == f[5]:
+                frames.pop()
+                frame_ids.pop()
+                ip, ip_id = f[0], tape.map(fi[0])
+                continue
+            if ip >= len(code):
+                break
+            executed += 1
+            tape.map(ip_id, fi[5])
+            tape.map(ip_id, end_id)
+            tape.map(steps_id, budget_id)
+            steps_id = tape.map(steps_id)
+            tape.map(ip_id, code_ids[ip:ip + 1])
+            tape.map(defining_id)
+            tok = code[ip]
+            if defining >= 0:
+                if tok == ENDNP:
+                    procs.append(defining)
+                    proc_ids.append(tape.map(defining_id))
+                    defining = -1
+                ip, ip_id = ip + 1, tape.map(ip_id)
+                continue
+            if tok == MVDSK:
+                src, dst = f[1], f[3]
+                tops = [disk_ids[src][-1]] if pegs[src] else []
+                tops += [disk_ids[dst][-1]] if pegs[dst] else []
+                tape.map(fi[1], fi[3], *tops)
+                if not pegs[src] or (pegs[dst] and pegs[dst][-1] < pegs[src][-1]):
+                    break
+                pegs[dst].append(pegs[src].pop())
+                disk_ids[dst].append(tape.map(disk_ids[src].pop()))
+                heights[src], heights[dst] = tape.map(heights[src]), tape.map(heights[dst])
+                ip, ip_id = ip + 1, tape.map(ip_id)
+                tape.map(heights[0], heights[1])
+                if not pegs[0] and not pegs[1]:
+                    break
+            elif tok in (XSA, XAD):
+                a, b = (1, 2) if tok == XSA else (2, 3)
+                f[a], f[b] = f[b], f[a]
+                fi[a], fi[b] = tape.map(fi[b]), tape.map(fi[a])
+                ip, ip_id = ip + 1, tape.map(ip_id)
+            elif tok == DEFNP:
+                defining, defining_id = ip + 1, tape.map(ip_id)
+                ip, ip_id = ip + 1, tape.map(ip_id)
+            elif tok == ENDNP:
+                if len(frames) == 1:
+                    break
+                frames.pop()
+                frame_ids.pop()
+                ip, ip_id = f[0], tape.map(fi[0])
+            elif tok == CALLTP:
+                tape.map(*(proc_ids[-1:] or [ip_id]))
+                if not procs:
+                    break
+                tape.map(fi[4])
+                if f[4] == 0:
+                    ip, ip_id = ip + 1, tape.map(ip_id)
+                else:
+                    frames.append([ip + 1, f[1], f[2], f[3], f[4] - 1, -1])
+                    frame_ids.append([tape.map(ip_id), tape.map(fi[1]), tape.map(fi[2]), tape.map(fi[3]),
+                                      tape.map(fi[4]), fresh[5]])
+                    ip, ip_id = procs[-1], tape.map(proc_ids[-1])
+    return tape, executed
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. The record counts interpreted tokens (total_steps: every
+    token executed by every prefix Try ran, over the whole task sequence), not programs, so the step is an
+    interpreted token, priced as a block: the recorded solver (the same on every token order) run on the
+    instances of task 3, 1, 2 and 3 disks, where most of the search's tokens are spent (``tape_run``:
+    per token the interpreter's checks, the fetch and the token's reads and writes of the pegs and frames).
+    Steps to solve = total tokens / the block's tokens: the search's token mix (short prefixes, most halting
+    on an illegal move) is priced at the solver's. Left out: Try's tape copies on backtracking and its
+    bookkeeping of prefixes and probabilities (no tokens), the checks of the frozen solver beyond the tasks.
+    The baseline without reuse (a fresh Levin search per task) solved all 12 tasks on no order."""
+    from shared.frame.movement import Tape as MovementTape
+    program = tokens_of(record["headline"]["solver"])
+    sizes = (1, 2, 3)
+    block = tape_run(MovementTape(), program, sizes)[1]
+    seeds = record["seeds"]
+    solved = [r["total_steps"] for r in seeds["per_seed"] if r["solved"]]
+    step = f"{block} interpreted tokens (the solver on 1, 2 and 3 disks)"
+    size = f"the {len(program)}-token solver, pegs of up to 3 int64 disks, frames of 6 int64 cells"
+    rows = [{"row": "OOPS", "family": "search", "step": step, "size": size,
+             "program": lambda tape: tape_run(tape, program, sizes)[0],
+             "steps_to_solve": float(np.median(solved)) / block if solved else None,
+             "steps_from": f"median total_steps over the orders solving all 12 tasks (seeds.per_seed) / {block}"}]
+    if "fresh" in record:
+        rows.append({"row": "fresh Levin search", "family": "search", "step": step, "size": size,
+                     "program": lambda tape: tape_run(tape, program, sizes)[0],
+                     "steps_to_solve": None,
+                     "steps_from": "[fresh] no token order solved all 12 tasks"})
+    return rows
+
+
+# ----------------------------------------------------------------------------------------
 # The verdict (fixed before the recorded run; tests/test_oops_towers_of_hanoi.py checks both sides).
 # ----------------------------------------------------------------------------------------
 

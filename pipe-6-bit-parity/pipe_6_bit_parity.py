@@ -272,6 +272,68 @@ def odyssnet_section(seeds, n_bits: int, steps: int) -> dict:
 
 
 # ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py pipe-6-bit-parity): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. PIPE and GP: the step is one generation, the unit
+    the search learns in. The 64 cases are the bits of one 8-byte mask (pipe.truth_table), so a function
+    node is one instruction over its arguments' masks (AND, OR, NOT, IF each counted as one operation,
+    though IF is five on the masks) and the score two (XOR with the target, popcount; the stub's
+    ``& all_cases`` left out). PIPE draws ``population`` programs from the PPT (a bisection of each node's
+    cumulative vector), evaluates and scores each, then moves the PPT toward the best
+    (shared.search.tape_search.pipe_generation); GP fills its population of 4000 by tournaments of 7,
+    copies each offspring's nodes and evaluates and scores it (gp_generation). Every program of a
+    generation is given the shape of a recorded elite (the solved run's; else the run of median elite
+    size), a typical generation, not a traced one. Left out: PIPE's elitist iterations (no evaluations),
+    pruning, GP's crossover-point walk. Steps to solve: the median generations over the solved runs.
+    OdyssNet: one full-batch AdamW step (64 cases, 6 thinking steps, BPTT; the check every 25 steps left
+    out), steps to fit from the record."""
+    import re
+    from shared.networks import tape_steps
+    from shared.search import tape_search
+    task = parity_task(N_BITS)
+
+    def row_for(name: str, method: str, part: dict, population: int, where: str) -> dict:
+        runs = (part.get("seeds") or {}).get("per_seed", [])
+        solved = [r for r in runs if r["solved"]]
+        pick = sorted(solved or runs, key=lambda r: r["elite_size"])[(len(solved or runs) - 1) // 2]
+        arities = tape_search.prefix_arities(pick["program"])
+        terminals = [int(token[1:]) for token in re.findall(r"[^(), ]+", pick["program"]) if token.startswith("x")]
+        generation = tape_search.pipe_generation if method == "pipe" else tape_search.gp_generation
+        extra = {"instructions": task.instructions.size} if method == "pipe" else {}
+        return {"row": name, "family": "search" if method == "pipe" else "evolution",
+                "step": f"one generation ({population} programs "
+                        + ("drawn, run on the 64 cases, scored; the PPT update)" if method == "pipe"
+                           else "bred by tournaments, run on the 64 cases, scored)"),
+                "size": f"programs of {len(arities)} nodes (a recorded elite's shape), 64 cases in one int64 mask"
+                        + (f", PPT rows of {task.instructions.size}" if method == "pipe" else ", tournament 7"),
+                "program": lambda tape: generation(tape, arities, population=population, cases=64, packed=True,
+                                                   terminal_inputs=terminals, **extra),
+                "steps_to_solve": float(np.median([r["generations"] for r in solved])) if solved else None,
+                "steps_from": f"median generations over the solved runs ({where}seeds.per_seed)"
+                              + ("" if solved else f"; none of {len(runs)} solved")}
+
+    rows = [row_for("PIPE (reading B)", "pipe", record, READINGS["B"]["population"], "")]
+    if "odyssnet" in record:
+        rec = ODYSSNET_RECIPE
+        steps = (record["odyssnet"].get("seeds") or {}).get("summary", {}).get("median")
+        rows.append({"row": "OdyssNet core", "family": "gradient",
+                     "step": f"one full-batch step (64 cases, {rec['thinking_steps']} thinking steps)",
+                     "size": f"{rec['neurons']} neurons, AdamW, float32",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, rec["neurons"], N_BITS, 1,
+                                                                      rec["thinking_steps"], batch=64, targets="last"),
+                     "steps_to_solve": steps,
+                     "steps_from": "[odyssnet] median optimizer steps to fit all 64 cases (seeds.summary)"})
+    if "reading_a_paper_scale" in record:
+        rows.append(row_for("PIPE (reading A), paper scale", "pipe", record["reading_a_paper_scale"],
+                            READINGS["A"]["population"], "[reading_a_paper_scale] "))
+    if "gp" in record:
+        rows.append(row_for("GP", "gp", record["gp"], GP_POPULATION, "[gp] "))
+    return rows
+
+
+# ----------------------------------------------------------------------------------------
 # The verdict (fixed before the recorded run; tests/test_pipe_6_bit_parity.py checks both sides)
 # ----------------------------------------------------------------------------------------
 

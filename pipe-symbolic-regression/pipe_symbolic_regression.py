@@ -292,6 +292,63 @@ def odyssnet_section(seeds, steps: int) -> dict:
 
 
 # ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py pipe-symbolic-regression): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. PIPE and GP: the step is one generation, the unit
+    the search learns in: PIPE draws ``population`` programs from the PPT (a bisection of each node's
+    cumulative vector), evaluates each on the 20 fitness cases (float64, one instruction per function
+    node per case), scores it (|error| per case, the hit check, the sum) and then moves the PPT toward
+    the best (shared.search.tape_search.pipe_generation); GP fills the population by tournaments of 7,
+    copies the offspring's nodes and evaluates and scores each (gp_generation). Every program of the
+    generation is given the shape of a recorded elite (the solved run of median elite size; all runs
+    when none solved), so the priced generation is a typical one, not a traced one. The targets are an
+    argument (the stub recomputes x^4 + x^3 + x^2 + x at every evaluation: left out), as are PIPE's
+    elitist iterations (no evaluations), pruning and GP's crossover-point walk. Steps to solve: the median
+    generations over the solved runs of the population. OdyssNet: one full-batch AdamW step (20 cases, 4
+    thinking steps, BPTT); it hit all 20 cases on no seed."""
+    import re
+    from shared.networks import tape_steps
+    from shared.search import tape_search
+
+    def row_for(name: str, method: str, part: dict, population: int, where: str) -> dict:
+        runs = [r for r in (part.get("seeds") or {}).get("per_seed", []) if r["population"] == population]
+        solved = [r for r in runs if r["solved"]]
+        pick = sorted(solved or runs, key=lambda r: r["size"])[(len(solved or runs) - 1) // 2]
+        arities = tape_search.prefix_arities(pick["program"])
+        tokens = re.findall(r"[^(), ]+", pick["program"])
+        constants = [k for k, token in enumerate(tokens) if token not in INSTRUCTIONS.names]
+        generation = tape_search.pipe_generation if method == "pipe" else tape_search.gp_generation
+        extra = {"instructions": INSTRUCTIONS.size} if method == "pipe" else {}
+        return {"row": name, "family": "search" if method == "pipe" else "evolution",
+                "step": f"one generation ({population} programs "
+                        + ("drawn, run on the {N_CASES} cases, scored; the PPT update)" if method == "pipe"
+                           else "bred by tournaments, run on the {N_CASES} cases, scored)").format(N_CASES=N_CASES),
+                "size": f"programs of {len(arities)} nodes (a recorded elite's shape), {N_CASES} float64 cases"
+                        + (f", PPT rows of {INSTRUCTIONS.size}" if method == "pipe" else ", tournament 7"),
+                "program": lambda tape: generation(tape, arities, population=population, cases=N_CASES,
+                                                   constants=constants, **extra),
+                "steps_to_solve": float(np.median([r["generations"] for r in solved])) if solved else None,
+                "steps_from": f"median generations over the solved population-{population} runs ({where}seeds.per_seed)"}
+
+    rows = [row_for("PIPE, population 100", "pipe", record, 100, "")]
+    if "odyssnet" in record:
+        rec = ODYSSNET_RECIPE
+        rows.append({"row": "OdyssNet core", "family": "gradient",
+                     "step": f"one full-batch step ({N_CASES} cases, {rec['thinking_steps']} thinking steps)",
+                     "size": f"{rec['neurons']} neurons, AdamW, float32",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, rec["neurons"], 1, 1, rec["thinking_steps"],
+                                                                      batch=N_CASES, targets="last"),
+                     "steps_to_solve": None, "steps_from": "[odyssnet] hit all 20 cases on no seed"})
+    rows.append(row_for("PIPE, population 1000", "pipe", record, 1000, ""))
+    if "gp" in record:
+        rows.append(row_for("GP, population 100", "gp", record["gp"], 100, "[gp] "))
+        rows.append(row_for("GP, population 1000", "gp", record["gp"], 1000, "[gp] "))
+    return rows
+
+
+# ----------------------------------------------------------------------------------------
 # The verdict (fixed before the recorded run; tests/test_pipe_symbolic_regression.py checks both sides).
 # ----------------------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
+from shared.learning import tape_control
 from shared.learning.control import Learner, OdyssNetBank
 from shared.environments.cartpole import CartPole
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
@@ -405,6 +406,127 @@ def gradient_errors(seed: int = 0) -> dict[str, float]:
     err = check_gradients(mixed_q, action, {"a": dv_da})
     errors["critic d(w.Q)/da"] = max(err.values())
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py pole-balance-markov-vac): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def _tape_mlp(tape, p: dict, x):
+    """h = tanh(x W0 + b0) (two maps), y = h W1 + b1 on a Tape: x (B, D) -> (y (B, O), h)."""
+    h = tape.map(tape.map(tape.matmul(x, p["W0"]), p["b0"]))
+    return tape.map(tape.matmul(h, p["W1"]), p["b1"]), h
+
+
+def _tape_mlp_back(tape, p: dict, x, h, d_y) -> tuple[dict, object]:
+    """MLPBank.backward on a Tape: d_y (B, O) -> (gradients, dL/dx (B, D))."""
+    dz = tape.map(tape.matmul(d_y, p["W1"].T), h)                         # (d_y W1^T) (1 - h^2)
+    grads = {"W1": tape.matmul(h.T, d_y), "b1": tape.reduce(d_y, axis=0) if len(d_y) > 1 else d_y[0],
+             "W0": tape.matmul(x.T, dz), "b0": tape.reduce(dz, axis=0) if len(dz) > 1 else dz[0]}
+    return grads, tape.matmul(dz, p["W0"].T)
+
+
+def actor_critic_step(tape, components: int, hidden: int, lam: float, odyssnet: tuple | None = None):
+    """One environment step of the training loop (train()), one seed, float64: the actor (4-H-1) on the
+    state and (peek) on the next state, the critic (5-H-K) on the three rows (s, u), (s', mu(s')), (s, mu(s)),
+    the TD errors of the K components, the critic's backward from row 0 (with lam > 0: one backward per
+    component and its eligibility trace updated), d(w . Q)/da at row 2, the actor's backward and plain
+    gradient step, the critic's step. The states, the noise and the rewards are arguments. ``odyssnet``
+    (neurons, thinking): the OdyssNet actor instead (OdyssNetActor: one input step from the carried state,
+    the peek from the new state, the backward over the current step, the clip and AdamW)."""
+    shapes_a = {"W0": (4, hidden), "b0": (hidden,), "W1": (hidden, 1), "b1": (1,)}
+    if odyssnet:
+        pa, state_a = tape_control.odyssnet_parameters(tape, 4, odyssnet[0], 1)
+        h_carried = tape.argument((1, odyssnet[0]), np.float64)
+    else:
+        pa = {k: tape.argument(v, np.float64) for k, v in shapes_a.items()}
+    shapes_c = {"W0": (5, hidden), "b0": (hidden,), "W1": (hidden, components), "b1": (components,)}
+    pc = {k: tape.argument(v, np.float64) for k, v in shapes_c.items()}
+    traces = ({(c, k): tape.argument(v, np.float64) for c in range(components) for k, v in shapes_c.items()}
+              if lam > 0 else {})
+    mix = tape.argument((components,), np.float64)
+    obs, obs2 = tape.argument((1, 4), np.float64), tape.argument((1, 4), np.float64)
+    noise, reward = tape.argument((1, 1), np.float64), tape.argument((components,), np.float64)
+    if odyssnet:
+        h_next, out, cache_a = tape_control.odyssnet_cell(tape, pa, obs, h_carried, odyssnet[1])
+        a = tape.map(out)
+        u = tape.map(a, noise)
+        a2 = tape.map(tape_control.odyssnet_cell(tape, pa, obs2, h_next, odyssnet[1])[1])
+    else:
+        out, h_a = _tape_mlp(tape, pa, obs)
+        a = tape.map(out)                                                 # tanh
+        u = tape.map(a, noise)                                            # clip(a + noise)
+        a2 = tape.map(_tape_mlp(tape, pa, obs2)[0])                       # peek
+    x = np.concatenate([np.concatenate([obs, u], 1), np.concatenate([obs2, a2], 1), np.concatenate([obs, a], 1)])
+    q, h_c = _tape_mlp(tape, pc, x)
+    delta = tape.map(reward, q[1], q[0])                                  # r + gamma q' - q
+    zeros = tape.zeros((2, components), np.float64)
+    if lam > 0:
+        g_critic = None
+        for c in range(components):
+            one_hot = np.concatenate([tape.zeros((1, components), np.float64), zeros])
+            grad_c, _ = _tape_mlp_back(tape, pc, x, h_c, one_hot)
+            step = {}
+            for k in shapes_c:
+                traces[c, k] = tape.map(traces[c, k], grad_c[k])          # gamma lambda e + dQ
+                step[k] = tape.map(delta[c], traces[c, k]) if g_critic is None else \
+                    tape.map(g_critic[k], delta[c], traces[c, k])
+            g_critic = step
+    else:
+        g_critic, _ = _tape_mlp_back(tape, pc, x, h_c, np.concatenate([tape.map(delta)[None, :], zeros]))
+    dz = tape.map(tape.matmul(mix, pc["W1"].T), h_c[2])                   # (w W1^T) (1 - h^2)
+    dv_da = tape.matmul(dz, pc["W0"][-1])                                 # the action is the last input
+    d_out = tape.map(dv_da[None, None], a)                                # -dv/da (1 - a^2)
+    if odyssnet:
+        g_actor = {}
+        tape_control.odyssnet_cell_back(tape, pa, cache_a, None, d_out, g_actor, input_grad=True)
+        tape_control.adam(tape, pa, tape_control.clip(tape, g_actor), state_a)
+    else:
+        g_actor, _ = _tape_mlp_back(tape, pa, obs, h_a, d_out)
+        for k in shapes_a:
+            tape.map(pa[k], g_actor[k])                                   # w - lr g active
+    for k in shapes_c:
+        tape.map(pc[k], g_critic[k])
+    return tape
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: one environment step of the training loop (every step
+    learns), one seed, float64, the actor's and the critic's nets and their plain gradient steps
+    (actor_critic_step). Left out: the cart-pole physics, the noise draws, the episode bookkeeping and
+    the frozen tests after a 1000-step episode (the experimenter's). Steps to solve: the median environment
+    steps to solve over solved seeds, as recorded. Rows: the vector critic (K = 2, the headline), the
+    scalar adaptive critic (K = 1) and the vector critic with TD(lambda) traces (two backward passes and
+    2 x 4 traces a step), and the OdyssNet actor with the vector critic (tape_control's OdyssNet cell; the
+    structural zero of W's diagonal left out)."""
+    cfg = Config()
+    median = lambda part, key: (part.get("headline") or {}).get(key)    # noqa: E731
+    def size(k):
+        return (f"actor 4-{cfg.hidden}-1 ({6 * cfg.hidden + 1} weights), critic 5-{cfg.hidden}-{k} "
+                f"({(6 + k) * cfg.hidden + k} weights), plain gradient steps, float64")
+    step = "one environment step: actor, critic on 3 rows, TD error, both updates"
+    rows = [{"row": "vector critic (K = 2)", "family": "gradient", "step": step, "size": size(cfg.components),
+             "program": lambda tape: actor_critic_step(tape, cfg.components, cfg.hidden, 0.0),
+             "steps_to_solve": median(record, "median_steps_to_solve"),
+             "steps_from": "headline.median_steps_to_solve (environment steps, median over solved seeds)"}]
+    if "odyssnet" in record:
+        neurons, thinking = cfg.odyssnet_neurons, cfg.thinking
+        rows.append({"row": "OdyssNet actor, vector critic", "family": "gradient", "step": step,
+                     "size": f"actor OdyssNet core {neurons} neurons, {thinking} thinking steps, AdamW; critic "
+                             f"5-{cfg.hidden}-{cfg.components}, float64",
+                     "program": lambda tape: actor_critic_step(tape, cfg.components, cfg.hidden, 0.0,
+                                                               (neurons, thinking)),
+                     "steps_to_solve": median(record["odyssnet"], "odyssnet_median_steps_to_solve"),
+                     "steps_from": "[odyssnet] headline.odyssnet_median_steps_to_solve"})
+    for part, row, k, lam, key in (("scalar-critic", "scalar critic (K = 1)", 1, 0.0, "scalar_critic"),
+                                   ("td-lambda", "vector critic, TD(lambda)", cfg.components, 0.7, "td_lambda")):
+        if part in record:
+            rows.append({"row": row, "family": "gradient", "step": step, "size": size(k),
+                         "program": lambda tape, k=k, lam=lam: actor_critic_step(tape, k, cfg.hidden, lam),
+                         "steps_to_solve": median(record[part], f"{key}_median_steps_to_solve"),
+                         "steps_from": f"[{part}] headline.{key}_median_steps_to_solve"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

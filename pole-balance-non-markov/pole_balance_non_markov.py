@@ -41,7 +41,9 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.frame.cluster import pool
+from shared.learning import tape_control
 from shared.learning.control import Learner, OdyssNetBank, RecurrentBank
+from shared.networks import tape_steps
 from shared.environments.cartpole import CartPole
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                      require_seeds, stub_parser, summarize)
@@ -451,6 +453,73 @@ def gradient_errors() -> dict:
             checked = check_gradients(loss, controller.params, grads, entries=entries)
             errors.update({f"closed loop C={kind} cost={cost} {k}": v for k, v in checked.items()})
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py pole-balance-non-markov): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def median_cycles(part: dict) -> float | None:
+    """The median cycles (trials -> M -> C) to the criterion over the solved seeds of a recorded sweep."""
+    cycles = [r["cycle"] for r in ((part.get("seeds") or {}).get("per_seed") or []) if r.get("solved")]
+    return float(np.median(cycles)) if cycles else None
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. A cycle of the headline run is m_iters = 300 updates of M
+    (system identification on batches of 16 windows of 10 + 64 real steps) and c_iters = 200 updates of C
+    (batches of 16 imagined trajectories of 100 steps after a burn-in of 10 real steps), float64, Adam. A
+    whole update (25M and 45M events) is beyond the meter's budget here, so each row prices ONE SAMPLE of its
+    batch of 16 (the batch's gradient is a sum over samples; pricing per sample leaves out the reuse of the
+    weights across the batch, so the true cost per sample is lower) and its steps to solve count samples:
+    cycles x iterations x 16. M's row: shared.networks.tape_steps.rnn_step (3 inputs (x, theta, the action),
+    32 tanh units, 3 outputs, a read-out and an error at all 74 steps; the loss mask and the sigmoid of the
+    pain output are left out), Adam. C's row: tape_control.imagined_controller_step (C 16 tanh units on
+    (x, theta), M 32; the burn-in through C and M, the closed loop, the pain cost's gradient, the exact
+    backward through M and C, M's gradients computed and discarded as the stub does, C's clip and Adam).
+    Left out: the real trials (cart-pole physics; C's forward while acting, about 0.2% of a cycle's FLOPs),
+    the test episodes (the experimenter's), the replay's sampling. The two rows together are the method's
+    cost. The OdyssNet run (--model odyssnet: the OdyssNet core as C, the same RNN M) has the same two rows,
+    its C's update priced with tape_control's OdyssNet cell (AdamW; the structural zero of W's diagonal is
+    left out), its M's update the same program as the headline's."""
+    cfg = Config()
+    weights = lambda n_in, h, k: n_in * h + h * h + h + h * k + k    # noqa: E731
+    cycles = median_cycles(record)
+    where = "median of seeds.per_seed[].cycle over solved seeds (seeds.summary counts trials: 64 + 16 (cycle - 1))"
+    rows = [{"row": "M + C: M's update", "family": "gradient",
+             "step": f"one of M's {cfg.m_batch} training windows ({cfg.burn} + {cfg.m_window} steps) of one update",
+             "size": f"M {cfg.hidden_m} tanh units, {weights(3, cfg.hidden_m, 3)} weights, Adam, float64",
+             "program": lambda tape: tape_steps.rnn_step(tape, 3, cfg.hidden_m, 3, cfg.burn + cfg.m_window, 1,
+                                                         optimizer="adam"),
+             "steps_to_solve": None if cycles is None else cycles * cfg.m_iters * cfg.m_batch,
+             "steps_from": f"{where} x {cfg.m_iters} M updates x {cfg.m_batch} windows"},
+            {"row": "M + C: C's update through M", "family": "gradient",
+             "step": f"one of C's {cfg.c_batch} imagined trajectories ({cfg.burn} burn-in + {cfg.horizon} steps) of "
+                     f"one update",
+             "size": f"C {cfg.hidden_c} tanh units ({weights(2, cfg.hidden_c, 1)} weights, Adam) through M "
+                     f"{cfg.hidden_m}, float64",
+             "program": lambda tape: tape_control.imagined_controller_step(tape, 2, 1, 3, cfg.hidden_c, cfg.hidden_m,
+                                                                           cfg.horizon, 1, cfg.burn),
+             "steps_to_solve": None if cycles is None else cycles * cfg.c_iters * cfg.c_batch,
+             "steps_from": f"{where} x {cfg.c_iters} C updates x {cfg.c_batch} trajectories"}]
+    if "odyssnet" in record:                   # the same loop with the OdyssNet core as C (--model odyssnet)
+        cycles_o = median_cycles(record["odyssnet"])
+        where_o = f"[odyssnet] {where.split(' (')[0]}"
+        rows.append({"row": "OdyssNet C: C's update through M", "family": "gradient",
+                     "step": rows[1]["step"],
+                     "size": f"C OdyssNet core, {cfg.odyssnet_neurons} neurons, {cfg.thinking_c} thinking steps "
+                             f"({cfg.odyssnet_neurons ** 2 + 4 * cfg.odyssnet_neurons + 3} parameters, AdamW) through "
+                             f"M {cfg.hidden_m}, float64",
+                     "program": lambda tape: tape_control.imagined_controller_step(
+                         tape, 2, 1, 3, cfg.odyssnet_neurons, cfg.hidden_m, cfg.horizon, 1, cfg.burn,
+                         thinking=cfg.thinking_c),
+                     "steps_to_solve": None if cycles_o is None else cycles_o * cfg.c_iters * cfg.c_batch,
+                     "steps_from": f"{where_o} x {cfg.c_iters} C updates x {cfg.c_batch} trajectories"})
+        rows.append({**rows[0], "row": "OdyssNet C: M's update",
+                     "steps_to_solve": None if cycles_o is None else cycles_o * cfg.m_iters * cfg.m_batch,
+                     "steps_from": f"{where_o} x {cfg.m_iters} M updates x {cfg.m_batch} windows"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

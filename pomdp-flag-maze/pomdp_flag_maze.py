@@ -47,7 +47,9 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 import numpy as np
 
 from shared.frame.cluster import pool
+from shared.learning import tape_control
 from shared.learning.control import Learner, OdyssNetBank
+from shared.networks import tape_steps
 from shared.environments.maze import GridMaze
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                      require_seeds, stub_parser, summarize)
@@ -630,7 +632,9 @@ def train_sweep(cfg: Config, seeds, workers=1):
 # ----------------------------------------------------------------------------------------
 
 
-def gradient_errors() -> dict:
+def gradient_errors(max_entries: int | None = None) -> dict:
+    """Relative errors of every hand-written gradient (the --gradcheck table); ``max_entries``: difference at
+    most that many random entries of each parameter (the tests' shorter check)."""
     from shared.frame.gradcheck import check_gradients
     errors = {}
     seeds = [0, 1]
@@ -662,14 +666,162 @@ def gradient_errors() -> dict:
             _, J, traced = imagine(controller, model, ind, steps, 0.1, nz, prefix=pre)
             grads = imagine_backward(controller, model, traced, 0.1)
             checked = check_gradients(lambda: imagine(controller, model, ind, steps, 0.1, nz, prefix=pre)[0].sum(),
-                                      controller.params, grads, entries=entries(controller))
+                                      controller.params, grads, entries=entries(controller), max_entries=max_entries)
             errors.update({f"closed loop ({name}) C={kind_c} M={kind_m} {k}": v for k, v in checked.items()})
         if kind_c == "lstm":
             _, gm = model_loss_and_grads(model, *ep)
             checked = check_gradients(lambda: model_loss_and_grads(model, *ep)[0].sum(), model.params, gm,
-                                      entries=entries(model))
+                                      entries=entries(model), max_entries=max_entries)
             errors.update({f"M's loss M={kind_m} {k}": v for k, v in checked.items()})
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py pomdp-flag-maze): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def _tape_softmax(tape, z):
+    """softmax over the last axis of (B, K): the row maximum, exp(z - max), the sum, the quotients."""
+    top = tape.reduce(z, axis=1)
+    e = tape.map(z, np.broadcast_to(top[:, None], z.shape))
+    return tape.map(e, np.broadcast_to(tape.reduce(e, axis=1)[:, None], e.shape))
+
+
+def _tape_softmax_back(tape, y, d):
+    """y (d - sum(d y)) for y = softmax: (B, K)."""
+    dot = tape.reduce(tape.map(d, y), axis=1)
+    return tape.map(y, d, np.broadcast_to(dot[:, None], y.shape))
+
+
+def imagined_lstm_step(tape, cfg: Config, batch: int, steps: int, odyssnet: bool = False):
+    """One C update through the frozen M in imagination (train_controller with no real prefix, k = 0),
+    float32, ``batch`` episodes of ``steps`` steps: per step C's LSTM cell on the observation, pi = softmax,
+    the relaxed action softmax((logits + Gumbel) / T), M's LSTM cell on (o, a), the outcome softmax q, J,
+    the entropy, alive; then imagine_backward's exact gradient (M's cell backward, its weight gradients
+    accumulated and discarded, the relaxed sample's and the entropy's softmax backward, C's cell backward);
+    C's clip and AdamW (three maps a weight, as Adam). The zero initial states are real arrays (the stub
+    multiplies them), the Gumbel draws and the start observation are arguments. ``odyssnet``: C is the
+    OdyssNet core (float64, as OdyssNetBank holds it; tape_control's OdyssNet cell), AdamW."""
+    dtype = np.float32
+    hc_n, hm_n = (cfg.odyssnet_neurons if odyssnet else cfg.hidden_c), cfg.hidden_m
+    if odyssnet:
+        pc, sc = tape_control.odyssnet_parameters(tape, N_OBS, hc_n, N_ACT)
+    else:
+        pc, sc = tape_control.lstm_parameters(tape, N_OBS, hc_n, N_ACT)
+    pm, _ = tape_control.lstm_parameters(tape, N_OBS + N_ACT, hm_n, N_OBS + N_OUTCOME, optimizer="sgd")
+    noise = tape.argument((steps, batch, N_ACT), dtype)
+    o = tape.argument((batch, N_OBS), dtype)
+    zeros = lambda *shape: tape.zeros(shape, dtype)                       # noqa: E731
+    hc, cc, hm, cm = zeros(batch, hc_n), zeros(batch, hc_n), zeros(batch, hm_n), zeros(batch, hm_n)
+    alive, J, ent = zeros(batch), zeros(batch), zeros(batch)
+    trace = []
+    for t in range(steps):
+        if odyssnet:
+            hc, logits, cache_c = tape_control.odyssnet_cell(tape, pc, o, hc, cfg.thinking)
+        else:
+            hc, cc, logits, cache_c = tape_control.lstm_cell(tape, pc, o, hc, cc)
+        pi = _tape_softmax(tape, logits)
+        a = _tape_softmax(tape, tape.map(logits, noise[t]))               # (logits + g) / T
+        hm, cm, y, cache_m = tape_control.lstm_cell(tape, pm, np.concatenate([o, a], axis=1), hm, cm)
+        q = _tape_softmax(tape, y[:, N_OBS:])
+        J = tape.map(J, alive, q[:, 1], q[:, 2])
+        ent = tape.map(ent, tape.reduce(tape.map(pi, pi), axis=1))       # - pi log pi, summed
+        trace.append((cache_c, pi, a, cache_m, q, alive))
+        alive = tape.map(alive, q[:, 0])
+        o = y[:, :N_OBS]
+    grads_c, grads_m = {}, {}
+    d_hc, d_cc, d_hm, d_cm = zeros(batch, hc_n), zeros(batch, hc_n), zeros(batch, hm_n), zeros(batch, hm_n)
+    d_alive_next, d_o_next = zeros(batch), zeros(batch, N_OBS)
+    for t in reversed(range(steps)):
+        cache_c, pi, a, cache_m, q, alive = trace[t]
+        g = tape.map(q[:, 1], q[:, 2])
+        d_q = np.stack([tape.map(d_alive_next, alive), tape.map(alive), tape.map(alive)], axis=1)
+        d_alive = tape.map(g, d_alive_next, q[:, 0])
+        d_y = np.concatenate([d_o_next, _tape_softmax_back(tape, q, d_q)], axis=1)
+        d_hm, d_cm, d_xm = tape_control.lstm_cell_back(tape, pm, cache_m, d_hm, d_cm, d_y, grads_m)
+        d_pi = tape.map(pi)                                               # entropy / steps / B (log pi + 1)
+        d_logits = tape.map(_tape_softmax_back(tape, a, d_xm[:, N_OBS:]), _tape_softmax_back(tape, pi, d_pi))
+        if odyssnet:
+            d_hc, d_xc = tape_control.odyssnet_cell_back(tape, pc, cache_c, d_hc, d_logits, grads_c)
+        else:
+            d_hc, d_cc, d_xc = tape_control.lstm_cell_back(tape, pc, cache_c, d_hc, d_cc, d_logits, grads_c)
+        d_o_next = tape.map(d_xm[:, :N_OBS], d_xc)
+        d_alive_next = d_alive
+    tape_control.adam(tape, pc, tape_control.clip(tape, grads_c), sc)
+    return tape
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter, at the headline's sizes (corridor 4, t_max = 10 steps,
+    float32 LSTMs: C 5-16-4, M 9-32-8), Adam (AdamW for the OdyssNet nets only). The paper's method costs
+    its M updates plus its C updates (two rows):
+    The whole updates are beyond the meter's budget under this machine's load (M's 55M events, C's 41M), so
+    each row prices a part of its batch with the update included and multiplies its steps by the parts:
+    the weights' reuse over the batch is then partly missed (the true cost per episode is lower) and the
+    optimiser step is counted once per part (about 3% of a part's FLOPs for M, less for the others).
+    - M: one update is BPTT over 64 replayed episodes of 10 steps; 2 episodes are priced
+      (shared.networks.tape_steps.lstm_step with a target at every step: the mask, the outcome softmax and
+      the loss's form are left out) and its steps are M updates x 32;
+    - C: one update through the frozen M on 32 imagined episodes (imagined_lstm_step); 2 episodes are priced
+      and its steps are C updates x 16; with no real prefix (k = 0: 10 imagined steps; an update with a prefix of k
+      real steps runs C and M forward through them and imagines 10 - k steps, a little cheaper);
+    - REINFORCE (the baseline): one update on 32 real episodes, C's forward while acting and its BPTT with a
+      policy-gradient target at every step (lstm_step), Adam; 8 episodes are priced, steps x 4.
+    M and C updates to solve: per solved seed, cycle 1 has m_first M updates, later cycles m_iters, each
+    cycle c_iters C updates, to the cycle whose greedy test solved (seeds.per_seed[].cycle); the median over
+    solved seeds. Left out: the maze, the Gumbel and action draws, C's forward while collecting its own 64
+    episodes a cycle (a small share), the greedy tests. The OdyssNet C (--model odyssnet) is priced as C's
+    update with the OdyssNet cell (its M's updates are the M row's program); the OdyssNet M run is not."""
+    cfg = Config()
+    rows_ = [r for r in ((record.get("seeds") or {}).get("per_seed") or []) if r.get("solved") and r.get("cycle")]
+    m_updates = [cfg.m_first + cfg.m_iters * (r["cycle"] - 1) for r in rows_]
+    c_updates = [cfg.c_iters * r["cycle"] for r in rows_]
+    m_part, c_part, rf_part = 2, 2, 8          # the priced units: episodes of M's, C's and REINFORCE's batches
+    where = "median over solved seeds of the updates to seeds.per_seed[].cycle"
+    lstm_weights = lambda n_in, h, k: (n_in + h + 1) * 4 * h + h * k + k    # noqa: E731
+    size_c = f"C LSTM {N_OBS}-{cfg.hidden_c}-{N_ACT} ({lstm_weights(N_OBS, cfg.hidden_c, N_ACT)} weights)"
+    size_m = f"M LSTM {N_OBS + N_ACT}-{cfg.hidden_m}-{N_OBS + N_OUTCOME} " \
+             f"({lstm_weights(N_OBS + N_ACT, cfg.hidden_m, N_OBS + N_OUTCOME)} weights)"
+    rows = [{"row": "M + C: M's update", "family": "gradient",
+             "step": f"1/{cfg.m_batch // m_part} of one update: {m_part} of its {cfg.m_batch} replayed episodes "
+                     f"({cfg.t_max} steps), Adam included",
+             "size": f"{size_m}, Adam, float32",
+             "program": lambda tape: tape_steps.lstm_step(tape, N_OBS + N_ACT, cfg.hidden_m, N_OBS + N_OUTCOME,
+                                                          cfg.t_max, m_part, optimizer="adam", itemsize=4),
+             "steps_to_solve": float(np.median(m_updates)) * (cfg.m_batch // m_part) if rows_ else None,
+             "steps_from": f"{where} (m_first, then m_iters a cycle) x {cfg.m_batch // m_part} parts"},
+            {"row": "M + C: C's update through M", "family": "gradient",
+             "step": f"1/{cfg.c_batch // c_part} of one update: {c_part} of its {cfg.c_batch} imagined episodes "
+                     f"of {cfg.t_max} steps, the clip and Adam included",
+             "size": f"{size_c}, Adam, through {size_m}, float32",
+             "program": lambda tape: imagined_lstm_step(tape, cfg, c_part, cfg.t_max),
+             "steps_to_solve": float(np.median(c_updates)) * (cfg.c_batch // c_part) if rows_ else None,
+             "steps_from": f"{where} (c_iters a cycle) x {cfg.c_batch // c_part} parts"}]
+    if "odyssnet" in record:                   # --model odyssnet: the OdyssNet core as C, the same LSTM M
+        part = record["odyssnet"]
+        solved_o = [r for r in ((part.get("seeds") or {}).get("per_seed") or []) if r.get("solved") and r.get("cycle")]
+        c_updates_o = [cfg.c_iters * r["cycle"] for r in solved_o]
+        rows.append({"row": "OdyssNet C: C's update through M", "family": "gradient", "step": rows[1]["step"],
+                     "size": f"C OdyssNet core {cfg.odyssnet_neurons} neurons, {cfg.thinking} thinking steps, "
+                             f"AdamW, float64, through {size_m}, float32",
+                     "program": lambda tape: imagined_lstm_step(tape, cfg, c_part, cfg.t_max, odyssnet=True),
+                     "steps_to_solve": float(np.median(c_updates_o)) * (cfg.c_batch // c_part) if solved_o else None,
+                     "steps_from": f"[odyssnet] {where} (c_iters a cycle) x {cfg.c_batch // c_part} parts; its M's "
+                                   f"updates cost as the M row's"})
+    if "reinforce" in record:
+        part = record["reinforce"]
+        solved = [r["episodes"] for r in ((part.get("seeds") or {}).get("per_seed") or []) if r.get("solved")]
+        rows.append({"row": "REINFORCE", "family": "gradient",
+                     "step": f"a quarter of one update: {rf_part} of its {cfg.c_batch} real episodes of {cfg.t_max} "
+                     f"steps, Adam included",
+                     "size": f"{size_c}, Adam, float32",
+                     "program": lambda tape: tape_steps.lstm_step(tape, N_OBS, cfg.hidden_c, N_ACT, cfg.t_max,
+                                                                  rf_part, optimizer="adam", itemsize=4),
+                     "steps_to_solve": float(np.median(solved)) / rf_part if solved else None,
+                     "steps_from": f"[reinforce] median of seeds.per_seed[].episodes over solved seeds / {rf_part} "
+                                   f"(updates of {cfg.c_batch} x {cfg.c_batch // rf_part} parts)"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

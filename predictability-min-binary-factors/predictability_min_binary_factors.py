@@ -41,7 +41,7 @@ from shared.frame.experiment import (Progress, conclude, format_table, int_at_mo
                                      require_seeds, stub_parser, summarize)
 from shared.frame.gradcheck import check_gradients, numerical_gradient, relative_error
 from shared.frame.verdict import grade, judge, mean_within, pending, rate_at_least, rate_higher
-from shared.learning import ica, pm
+from shared.learning import ica, pm, tape_codes
 from shared.networks.mlp import MLP
 
 
@@ -439,6 +439,88 @@ def run_factor_bank(seeds, cfg: Config, progress: bool = True) -> list[dict]:
                      "pm_v_c_per_unit": float(np.mean((ps - ys) ** 2)),
                      "ica_bit_recovery": float(agree_ica.mean()), "ica_factors_recovered": int(np.sum(agree_ica >= 0.95)),
                      "ica_pairwise_mi": mi_ica, "solved": bool(np.all(agree >= 0.95))})
+    return rows
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py predictability-min-binary-factors): one step on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def pm_step_program(task: str, through_predictors: bool = False):
+    """A Tape program of train_step (objective V_C) for one run of a paper task at its recorded sizes: on-line,
+    one pattern (the predictors' step and the code units' from one forward pass); off-line, one epoch on the
+    whole ensemble (PASS 1: pred_epochs predictor steps, PASS 2: one code step)."""
+    cfg = resolved(Config(task=task, through_predictors=through_predictors))
+    spec = PAPER_TASKS[task]
+    x_dim = patterns(task).shape[1]
+    n, batch = spec["n"], (1 if cfg.mode == "online" else 2 ** spec["n"])
+    pred_steps = 0 if cfg.mode == "online" else cfg.pred_epochs
+
+    def program(tape):
+        enc = tape_codes.mlp_params(tape, [x_dim, cfg.hidden, n])
+        bank = tape_codes.pm_predictor_params(tape, n, cfg.pred_hidden)
+        x = tape.argument((batch, x_dim), np.float64)
+
+        def code():
+            z, cache = tape_codes.mlp_forward(tape, enc, x)
+            return tape.map(z), cache                                          # logistic code units
+
+        for _ in range(pred_steps):                                            # PASS 1
+            y, _ = code()
+            pred, cache = tape_codes.pm_predictors_forward(tape, bank, y)
+            _, _, d_pred = tape_codes.pm_predictability(tape, y, pred)
+            grads, _ = tape_codes.pm_predictors_backward(tape, bank, cache, tape.map(d_pred), input_gradient=False)
+            bank.update(tape_codes.sgd(tape, bank, grads))
+        y, enc_cache = code()
+        pred, cache = tape_codes.pm_predictors_forward(tape, bank, y)
+        p_grads = {}
+        if pred_steps == 0:                                                    # predictor_grads
+            _, _, d_pred = tape_codes.pm_predictability(tape, y, pred)
+            p_grads, _ = tape_codes.pm_predictors_backward(tape, bank, cache, tape.map(d_pred), input_gradient=False)
+        _, d_direct, d_pred = tape_codes.pm_predictability(tape, y, pred)      # objective_and_grads
+        _, d_inputs = tape_codes.pm_predictors_backward(tape, bank, cache, d_pred)
+        d_y = tape.map(d_direct, d_inputs) if through_predictors else tape.map(d_direct)   # -0.5 (d + d_in)
+        grads, _ = tape_codes.mlp_backward(tape, enc, enc_cache, tape.map(d_y, y))        # d_y y (1 - y)
+        tape_codes.sgd(tape, bank, p_grads)
+        tape_codes.sgd(tape, enc, grads)
+        return tape
+    return program, cfg
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: train_step of one run (V_C, the code units' gradient on
+    the direct path, as recorded), float64. On-line (Exp. 2, 4): one pattern presentation: the encoder
+    x-hidden-n (logistic hidden and code units), the n predictors (tanh hidden units, logistic outputs, the
+    weights masked at every call as PredictorBank does), predictor_grads and objective_and_grads (each
+    recomputes pm.predictability; the bank's backward computes the input gradient the direct path then
+    discards, as the stub does), plain SGD of both (lr g, w - : two maps). Off-line (Exp. 1): one epoch, the 4
+    patterns as a batch, 5 predictor steps then one code step. Left out: the seed bank's block-diagonal
+    stacking of all seeds into one net (S times one run's arithmetic in zero blocks, and the masks that keep
+    them zero), the evaluation every 100 presentations, and the pattern draws. Steps to solve: the median
+    first presentation (epoch) of a factorial code over the runs that found one, read at the evaluation
+    points (every 100 presentations / 250 epochs)."""
+    summary = lambda part: (((part or {}).get("seeds") or {}).get("summary") or {})   # noqa: E731
+    rows = []
+    for name, part, task, full, label in (("PM Exp. 2 (on-line, headline)", record, "exp2", False, "seeds.summary"),
+                                          ("PM Exp. 4 (on-line)", record.get("exp4"), "exp4", False, "[exp4]"),
+                                          ("PM Exp. 1 (off-line)", record.get("exp1"), "exp1", False, "[exp1]"),
+                                          ("PM Exp. 2, full gradient", record.get("exp2_full_gradient"), "exp2",
+                                           True, "[exp2_full_gradient]")):
+        if part is None:
+            continue
+        program, cfg = pm_step_program(task, full)
+        spec = PAPER_TASKS[task]
+        x_dim = patterns(task).shape[1]
+        online = cfg.mode == "online"
+        rows.append({"row": name, "family": "gradient",
+                     "step": "one pattern presentation" if online else
+                             f"one epoch ({2 ** spec['n']} patterns; {cfg.pred_epochs} predictor steps, 1 code step)",
+                     "size": f"encoder {x_dim}-{cfg.hidden}-{spec['n']}, {spec['n']} predictors of {cfg.pred_hidden} "
+                             f"tanh units, SGD, float64",
+                     "program": program, "steps_to_solve": summary(part).get("median"),
+                     "steps_from": f"median first {'presentation' if online else 'epoch'} with a factorial code over "
+                                   f"the runs that found one ({label})"})
     return rows
 
 

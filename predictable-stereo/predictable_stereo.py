@@ -47,6 +47,8 @@ from shared.frame.verdict import grade, judge, mean_below, pending, rate_at_leas
 from shared.learning.control import Learner, OdyssNetBank
 from shared.learning.ica import binned_mutual_information, discrete_mutual_information, equal_count_bins
 from shared.learning.pm import PredictorBank, predictability
+from shared.learning import tape_codes
+from shared.networks import tape_steps
 from shared.networks.mlp import MLP
 from shared.networks.optim import SGD, Adam
 
@@ -409,6 +411,94 @@ def gradient_errors(seed: int = 0) -> dict[str, float]:
         errs = check_gradients(imax_loss, m.params, m.backward(saved, d[:, None]))
         errors.update({f"imax T{l + 1} {k}": v for k, v in errs.items()})
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py predictable-stereo): one step on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def _update_program(cfg: Config):
+    """A Tape program of one update of train() with MLP modules, float64: both modules forward on their strips
+    (x (B, 2 width) -> hidden ReLU -> code, logistic for SP, one linear output for IMAX); SP: M and its
+    gradient, per module the linear predictor bank (shared.learning.tape_codes: masked weights, forward,
+    pm.predictability, backward with the input gradient), d_y - 0.5 beta (d_code + d_code_via), the predictors'
+    0.5 g and SGD step; IMAX: the variances of a + b and a - b and their gradients; then per module its
+    backward (d_y y (1 - y) for SP) and Adam (three maps a weight)."""
+    q = 1 if cfg.method == "imax" else cfg.code_units
+    d_in = 2 * cfg.width
+
+    def program(tape):
+        dt = np.float64
+        mods = [tape_codes.mlp_params(tape, [d_in, cfg.hidden, q]) for _ in range(2)]
+        moments = [{k: (tape.argument(v.shape, dt), tape.argument(v.shape, dt)) for k, v in m.items()} for m in mods]
+        banks = [tape_codes.pm_predictor_params(tape, q, 0) for _ in range(2)] if cfg.method != "imax" else []
+        xs = [tape.argument((cfg.batch, d_in), dt) for _ in range(2)]
+        outs = []
+        for m, x in zip(mods, xs):
+            z, cache = tape_codes.mlp_forward(tape, m, x)
+            outs.append((tape.map(z) if cfg.method != "imax" else z, cache))
+        y1, y2 = outs[0][0], outs[1][0]
+        if cfg.method == "imax":
+            s, d = tape.map(y1, y2), tape.map(y1, y2)
+            parts = []
+            for v in (s, d):
+                centred = tape.map(v, tape.reduce(v[:, 0])[None, None])                   # v - mean
+                var = tape.reduce(tape.map(centred, centred)[:, 0])
+                parts.append(tape.map(centred, var[None, None]))                          # +-(v - mean) / (B V)
+            tape.map(tape.map(parts[0][:1, 0]))                                           # the value: log ratio
+            d_y = [tape.map(parts[0], parts[1]), tape.map(parts[0], parts[1])]
+        else:
+            diff = tape.map(y1, y2)
+            tape.reduce(tape.map(diff, diff).reshape(-1))                                 # M
+            d_y = [tape.map(diff), tape.map(diff)]
+            for i, (y, bank) in enumerate(zip((y1, y2), banks)):
+                pred, cache = tape_codes.pm_predictors_forward(tape, bank, y, output="linear")
+                _, d_code, d_pred = tape_codes.pm_predictability(tape, y, pred)
+                grads, d_via = tape_codes.pm_predictors_backward(tape, bank, cache, d_pred)
+                d_y[i] = tape.map(d_y[i], tape.map(tape.map(d_code, d_via)))
+                tape_codes.sgd(tape, bank, {k: tape.map(g) for k, g in grads.items()})
+        for m, mom, (y, cache), dy in zip(mods, moments, outs, d_y):
+            d_z = tape.map(dy, y) if cfg.method != "imax" else dy
+            grads, _ = tape_codes.mlp_backward(tape, m, cache, d_z)
+            for k, g in grads.items():
+                tape.map(m[k], tape.map(mom[k][0], g), tape.map(mom[k][1], g))
+        return tape
+    return program
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: one update of train() on a batch of 50 stereogram strips,
+    one run (_update_program); the OdyssNet variant priced on one of its two modules' updates
+    (tape_steps.odyssnet_step, 3 thinking steps, the code read at the last, AdamW; the SP objective and the
+    predictors, ~1% of the update, left out), so its steps are 2 x the updates. No step count to solve is
+    recorded (a seed extracts the shift when its held-out classes carry >= half the disparity's entropy after
+    the whole budget): steps to solve is the recorded budget, 2000 updates (Config; the record holds no config
+    part), for the rows with solved seeds. Left out: the stereograms' generation, and the held-out measures."""
+    cfg = Config()
+    solved = lambda part: ((part.get("seeds") or {}).get("summary") or {}).get("n_solved", 0) > 0   # noqa: E731
+    budget = f"the recorded budget: {cfg.steps} updates of {cfg.batch} strips (Config); solved = extracted after it"
+    rows = [{"row": "Schmidhuber-Prelinger (PM)", "family": "gradient", "step": f"one update on {cfg.batch} strips",
+             "size": f"two modules {2 * cfg.width}-{cfg.hidden}-{cfg.code_units} (ReLU, logistic code), Adam; linear "
+                     f"predictors, SGD; float64",
+             "program": _update_program(cfg), "steps_to_solve": cfg.steps if solved(record) else None,
+             "steps_from": budget}]
+    if "odyssnet" in record:
+        n, th = cfg.odyssnet_neurons, cfg.thinking
+        rows.append({"row": "OdyssNet modules (SP)", "family": "gradient",
+                     "step": f"one module's update on {cfg.batch} strips (an update is two)",
+                     "size": f"{n} neurons, {th} thinking steps, AdamW, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, n, 2 * cfg.width, cfg.code_units, th,
+                                                                      batch=cfg.batch, itemsize=8, targets="last"),
+                     "steps_to_solve": 2 * cfg.steps if solved(record["odyssnet"]) else None,
+                     "steps_from": f"[odyssnet] {budget}, x 2 modules"})
+    if "imax" in record:
+        icfg = replace(cfg, method="imax")
+        rows.append({"row": "IMAX (Becker-Hinton)", "family": "gradient", "step": f"one update on {cfg.batch} strips",
+                     "size": f"two modules {2 * cfg.width}-{cfg.hidden}-1 (ReLU, linear output), Adam, float64",
+                     "program": _update_program(icfg), "steps_to_solve": cfg.steps if solved(record["imax"]) else None,
+                     "steps_from": f"[imax] {budget}"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ from shared.frame.gradcheck import check_gradients, gradcheck_report
 from shared.frame.verdict import grade, judge, mean_below, paired_better, pending
 from shared.learning import nem
 from shared.networks.optim import Adam
+from shared.networks import tape_sequence
 
 # ----------------------------------------------------------------------------------------
 # The data: bouncing balls (our simulator; the authors' balls4mass64.h5 is not used).
@@ -585,6 +586,135 @@ def _held_loss(p, cell, K, inputs, targets, gamma0, weights, gammas, inter_weigh
         sp = nem.softplus(z)
         loss += weights[t] * (np.sum(gamma * (sp - targets[t][:, None] * z)) + inter_weight * np.sum((1 - gamma) * sp)) / B
     return loss
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py relational-nem-bouncing-balls): one step of each row
+# ----------------------------------------------------------------------------------------
+
+MOVEMENT_IMAGES = 2      # a priced unit: one EM step of 2 sequences (one Adam update is ~0.5-1G events)
+
+
+def relational_tape_cell(rc: RunConfig, K: int) -> dict:
+    """The R-NEM cell (relational_forward / relational_backward, layer norm and attention on) as a custom
+    cell of tape_sequence.nem_em_step: encode, the pairs copied by np.concatenate, core, message, attention,
+    the effect summed over the other slots, the update with its layer norm and sigmoid; the backward in
+    relational_backward's order, the "other" halves scattered slot pair by slot pair."""
+    H, E, A = rc.hidden, rc.relational, rc.attention
+    shapes = {"We": (H, E), "be": (E,), "Wc": (2 * E, E), "bc": (E,), "Wv": (E, E), "bv": (E,),
+              "Wne": (E, H), "Wnf": (E, H), "Wnx": (SIZE * SIZE, H), "bn": (H,), "gln": (H,), "bln": (H,),
+              "Wa": (E, A), "ba": (A,), "wa": (A, 1), "b_a": (1,)}
+    idx = pair_index(K)
+
+    def forward(tape, p, m, h):
+        rows = h.shape[0]
+        images = rows // K
+        e = tape.map(tape.matmul(h, p["We"]), p["be"])                     # relu(h We + be)
+        e3 = e.reshape(images, K, E)
+        pair = tape.map(np.concatenate([np.broadcast_to(e3[:, :, None, :], (images, K, K - 1, E)), e3[:, idx]],
+                                       axis=-1))
+        u = tape.map(tape.matmul(pair, p["Wc"]), p["bc"])
+        v = tape.map(tape.matmul(u, p["Wv"]), p["bv"])
+        s = tape.map(tape.matmul(u, p["Wa"]), p["ba"])
+        a = tape.map(tape.matmul(s, p["wa"]), p["b_a"])
+        eff = tape.reduce(tape.map(a, v), axis=2).reshape(rows, E)
+        z = tape.map(tape.map(tape.map(tape.matmul(e, p["Wne"]), tape.matmul(eff, p["Wnf"])),
+                              tape.matmul(m, p["Wnx"])), p["bn"])
+        mu = tape.map(tape.reduce(z, axis=1))
+        var = tape.map(tape.reduce(tape.map(z, mu[:, None]), axis=1))
+        inv = tape.map(var)
+        zh = tape.map(z, mu[:, None], inv[:, None])
+        h_new = tape.map(tape.map(zh, p["gln"], p["bln"]))
+        return h_new, (m, h, e, pair, u, v, s, a, eff, h_new, zh, inv)
+
+    def backward(tape, p, g, cache, d_h, d_y):
+        m, h, e, pair, u, v, s, a, eff, h_new, zh, inv = cache
+        rows = h.shape[0]
+        images = rows // K
+        dz = tape.map(d_h, d_y, h_new)
+        g["gln"] = tape.map(g["gln"], tape.reduce(tape.map(dz, zh), axis=0))
+        g["bln"] = tape.map(g["bln"], tape.reduce(dz, axis=0))
+        dzh = tape.map(dz, p["gln"])
+        mean1 = tape.reduce(dzh, axis=1)
+        mean2 = tape.reduce(tape.map(dzh, zh), axis=1)
+        dz = tape.map(inv[:, None], dzh, mean1[:, None], zh, mean2[:, None])
+        for name, x in (("Wne", e), ("Wnf", eff), ("Wnx", m)):
+            g[name] = tape.map(g[name], tape.matmul(x.T, dz))
+        g["bn"] = tape.map(g["bn"], tape.reduce(dz, axis=0))
+        de = tape.matmul(dz, p["Wne"].T)
+        d_eff = tape.matmul(dz, p["Wnf"].T).reshape(images, K, 1, E)
+        dv = tape.map(d_eff, a)
+        da = tape.reduce(tape.map(d_eff, v), axis=-1)[..., None]
+        dza = tape.map(da, a)
+        g["wa"] = tape.map(g["wa"], tape.matmul(s.reshape(-1, A).T, dza.reshape(-1, 1)))
+        g["b_a"] = tape.map(g["b_a"], tape.reduce(dza.reshape(-1))[None])
+        ds = tape.map(tape.matmul(dza, p["wa"].T), s)
+        g["Wa"] = tape.map(g["Wa"], tape.matmul(u.reshape(-1, E).T, ds.reshape(-1, A)))
+        g["ba"] = tape.map(g["ba"], tape.reduce(ds.reshape(-1, A), axis=0))
+        du = tape.matmul(ds, p["Wa"].T)
+        dvz = tape.map(dv, v)
+        g["Wv"] = tape.map(g["Wv"], tape.matmul(u.reshape(-1, E).T, dvz.reshape(-1, E)))
+        g["bv"] = tape.map(g["bv"], tape.reduce(dvz.reshape(-1, E), axis=0))
+        du = tape.map(du, tape.matmul(dvz, p["Wv"].T))
+        duz = tape.map(du, u)
+        g["Wc"] = tape.map(g["Wc"], tape.matmul(pair.reshape(-1, 2 * E).T, duz.reshape(-1, E)))
+        g["bc"] = tape.map(g["bc"], tape.reduce(duz.reshape(-1, E), axis=0))
+        dpair = tape.matmul(duz, p["Wc"].T)                                # (B, K, K-1, 2E)
+        de3 = tape.map(de.reshape(images, K, E), tape.reduce(np.moveaxis(dpair[..., :E], 2, -1), axis=-1))
+        for k in range(K):                                                 # scatter the "other" halves
+            for jj in range(K - 1):
+                j = idx[k, jj]
+                column = tape.map(de3[:, j], dpair[:, k, jj, E:])
+                de3 = np.concatenate([de3[:, :j], column[:, None], de3[:, j + 1:]], axis=1)
+        dez = tape.map(de3.reshape(rows, E), e)
+        g["We"] = tape.map(g["We"], tape.matmul(h.T, dez))
+        g["be"] = tape.map(g["be"], tape.reduce(dez, axis=0))
+        tape.matmul(dez, p["We"].T)                                        # dL/dh for the previous step
+        return tape.matmul(dz, p["Wnx"].T)
+
+    return {"shapes": shapes, "width": H, "forward": forward, "backward": backward}
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. One Adam update runs the 9 unrolled EM steps (one per
+    frame) of 16 sequences forward and back, about 0.5-1G events: too large to price, so the priced unit
+    is one EM step of 2 sequences, its forward then its backward (tape_sequence.nem_em_step, gamma held as
+    the authors' sequential model holds it, gradients added to running sums), and an update is 8 x 9
+    units. R-NEM: the relational cell (``relational_tape_cell``); N-EM and the RNN (K = 1): the sigmoid-RNN
+    cell; OdyssNet: the bank's core (64 neurons, 2 thinking steps, float64). Simplified: within the whole
+    update every EM step's backward comes after all the forwards, so the unit's LRU distances are shorter
+    than the update's; the Adam update (three maps per weight, about 1% of an update's FLOPs) is left out;
+    one instruction per element of each elementwise formula. Not priced: the physics, the rendering, the
+    noise, the evaluations. Steps to solve: the solve (AMI on 6-8 balls > 0.5, seeds.summary n_solved) is
+    judged after the whole budget, so for a row with a solved seed it is the recorded command's updates
+    x 8 x 9 units; None where no seed solved (the RNN has no grouping to score)."""
+    rows = []
+    for section in (None, "nem", "rnn", "odyssnet"):
+        part = record if section is None else record.get(section)
+        if part is None:
+            continue
+        rc = run_config(parse_args(part["command"].split()[2:]))
+        K = 1 if rc.model == "rnn" else rc.K
+        steps = rc.frames - 1
+        units = rc.batch // MOVEMENT_IMAGES * steps
+        solved = ((part.get("seeds") or {}).get("summary") or {}).get("n_solved", 0)
+        where = "seeds.summary" if section is None else f"[{section}] seeds.summary"
+        cell = relational_tape_cell(rc, K) if rc.model == "rnem" else ("odyssnet" if rc.model == "odyssnet" else "rnn")
+        size = {"rnem": f"K = {K}, state {rc.hidden}, encode/core/context {rc.relational}, attention {rc.attention}, "
+                        "float32",
+                "nem": f"K = {K}, sigmoid RNN of {rc.hidden}, float32", "rnn": f"K = 1, sigmoid RNN of {rc.hidden}, float32",
+                "odyssnet": f"K = {K}, OdyssNet core of {rc.hidden} ({rc.thinking} thinking steps), float64"}[rc.model]
+        rows.append({"row": LABELS[rc.model], "family": "gradient",
+                     "step": f"one EM step of {MOVEMENT_IMAGES} sequences ({units} make an update of {rc.batch} "
+                             f"sequences x {steps} frames)",
+                     "size": f"{size}, {SIZE}x{SIZE} frames, Adam",
+                     "program": lambda tape, rc=rc, K=K, cell=cell: tape_sequence.nem_em_step(
+                         tape, SIZE * SIZE, K, rc.hidden, MOVEMENT_IMAGES, grad_gamma=False, cell=cell,
+                         n_in=rc.n_in, n_out=rc.n_out, thinking=rc.thinking),
+                     "steps_to_solve": rc.batches * units if solved else None,
+                     "steps_from": f"the recorded command's budget, {rc.batches} updates x {units} units, after which "
+                                   f"{solved} seeds solve (AMI on 6-8 balls > 0.5; {where} n_solved)"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -138,6 +138,58 @@ def guess_seed(task: str, seed: int, max_trials: int, lengths=LENGTHS) -> dict:
 
 
 # ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py rs-parity): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. Random weight guessing: the step is one guessed net
+    run over one training sequence (550 steps, the mean of 500..600; float64, the net as the code
+    multiplies it: dense W (11, 11) with zeros where no weight exists, so A2 with and without
+    self-connections cost the same per sequence), the unit a candidate's evaluation is made of: the staged
+    check runs a guess on sequences until its first wrong one (about 2 per guess), so steps to solve are
+    the sequences run to the solve (per seed ``sequences_run``, median over the solved seeds), not the
+    trials. Drawing the guess's weights and the training sequences is free (data generation, not priced).
+    OdyssNet: one AdamW step on a mini-batch of 20 sequences cut to the shortest (priced at 500 steps), BPTT;
+    it solved no seed. Left out: BPTT on the headline net (0/10 seeds solved)."""
+    from shared.networks import tape_steps
+    from shared.search import tape_search
+    length = (LENGTHS[0] + LENGTHS[1]) // 2
+
+    def sequences_to_solve(part: dict):
+        solved = [r["sequences_run"] for r in (part.get("seeds") or {}).get("per_seed", []) if r["solved"]]
+        return float(np.median(solved)) if solved else None
+
+    def per_guess(part: dict) -> str:
+        rows = (part.get("seeds") or {}).get("per_seed", [])
+        return f"{sum(r['sequences_run'] for r in rows) / max(1, sum(r['trials'] for r in rows)):.2f}"
+
+    def guess_row(name: str, part: dict, where: str) -> dict:
+        arch = net(TASKS[name][0])
+        return {"row": {"headline": "RG, A2 without self-connections", "a2-self": "RG, A2",
+                        "a1": "RG, A1 (n = 1)"}[name], "family": "search",
+                "step": f"one guess on one training sequence ({length} steps; {per_guess(part)} sequences per guess)",
+                "size": f"{arch.units} logistic units, {arch.size} weights (dense {arch.units}x{arch.units} W), "
+                        f"float64, layered update",
+                "program": lambda tape: tape_search.guess_sequence(tape, arch.units, 1, 1, length, layered=True),
+                "steps_to_solve": sequences_to_solve(part),
+                "steps_from": f"median sequences_run over solved seeds ({where}seeds.per_seed)"}
+
+    rows = [guess_row("headline", record, "")]
+    if "odyssnet" in record:
+        cut = LENGTHS[0]
+        rows.append({"row": "OdyssNet core", "family": "gradient",
+                     "step": f"one mini-batch of {ODYSSNET['batch']} sequences ({cut} steps)",
+                     "size": f"{ODYSSNET['neurons']} neurons, AdamW, float32",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, ODYSSNET["neurons"], 1, 1, cut,
+                                                                      batch=ODYSSNET["batch"], targets="last"),
+                     "steps_to_solve": None, "steps_from": "[odyssnet] solved 0 seeds"})
+    for name in ("a2-self", "a1"):
+        if name in record:
+            rows.append(guess_row(name, record[name], f"[{name}] "))
+    return rows
+
+
+# ----------------------------------------------------------------------------------------
 # The verdict (fixed before the recorded runs; tests/test_rs_parity.py checks both sides of every threshold
 # and the pending case).
 # ----------------------------------------------------------------------------------------

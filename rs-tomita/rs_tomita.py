@@ -207,6 +207,55 @@ def held_out_scores(grammar: int, arch: guessing.Architecture, weights: np.ndarr
 
 
 # ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py rs-tomita): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. Random weight guessing (A1, 3 hidden units, float64,
+    synchronous update, W dense): the step is one guess run over one training string, the unit a
+    candidate's evaluation is made of (the staged check runs a guess on strings until its first wrong
+    one), so steps to solve are the strings run to the solve (per run ``sequences_run``, median over the
+    grammar's solved A1 runs), not the trials. The code runs a stage's strings together to the stage's
+    longest, so a string is priced at the longest of the first stage (the first 8 strings, where most
+    guesses stop). Drawing the guesses is free. OdyssNet (#2, the only grammar it fits): one AdamW step
+    (BPTT) on one group of equal-length strings, an epoch being one step per length; priced at the mean
+    group size and the mean length; the accuracy check after each epoch is left out. Left out: A2 (the same code at 11 units) and the grammars no search fits."""
+    from shared.networks import tape_steps
+    from shared.search import tape_search
+    arch = architecture("A1")
+    per_seed = (record.get("seeds") or {}).get("per_seed", [])
+    rows = []
+    for grammar in (1, 2, 4):
+        strings, _ = training_set(grammar)
+        length = max(len(s) for s in strings[:8])
+        runs = [r for r in per_seed if r["grammar"] == grammar and r["arch"] == "A1"]
+        solved = [r["sequences_run"] for r in runs if r["solved"]]
+        per_guess = sum(r["sequences_run"] for r in runs) / max(1, sum(r["trials"] for r in runs))
+        rows.append({"row": f"RG, #{grammar} A1", "family": "search",
+                     "step": f"one guess on one training string ({length} steps; {per_guess:.2f} strings per guess)",
+                     "size": f"{arch.units} logistic units, {arch.size} weights, float64, synchronous update",
+                     "program": lambda tape, length=length: tape_search.guess_sequence(tape, arch.units, 1, 1, length),
+                     "steps_to_solve": float(np.median(solved)) if solved else None,
+                     "steps_from": f"median sequences_run over the solved #{grammar} A1 runs (seeds.per_seed)"})
+    if "odyssnet" in record:
+        strings, _ = training_set(2)
+        lengths = sorted({len(s) for s in strings})
+        steps = round(float(np.mean([len(s) for s in strings])))
+        batch = round(len(strings) / len(lengths))
+        solved = [r["epochs"] for r in record["odyssnet"]["seeds"]["per_seed"] if r["grammar"] == 2 and r["solved"]]
+        rows.append({"row": "OdyssNet core, #2", "family": "gradient",
+                     "step": f"one AdamW step on a group of equal-length strings (priced at {batch} string"
+                             f"{'' if batch == 1 else 's'} of {steps} steps, the means; {len(lengths)} steps an epoch)",
+                     "size": f"{ODYSSNET['neurons']} neurons, AdamW, float32",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, ODYSSNET["neurons"], 1, 1, steps,
+                                                                      batch=batch, targets="last"),
+                     "steps_to_solve": float(np.median(solved)) * len(lengths) if solved else None,
+                     "steps_from": f"[odyssnet] median epochs over the solved #2 seeds (seeds.per_seed) x "
+                                   f"{len(lengths)} length groups"})
+    return rows
+
+
+# ----------------------------------------------------------------------------------------
 # The verdict (fixed before the recorded runs; tests/test_rs_tomita.py checks both sides of every
 # threshold and the pending case).
 # ----------------------------------------------------------------------------------------

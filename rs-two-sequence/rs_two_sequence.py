@@ -151,6 +151,54 @@ def test_accuracy(task: str, weights: np.ndarray, data: tuple) -> float:
 
 
 # ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py rs-two-sequence): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. Random weight guessing: the step is one guessed net
+    run over one training sequence (550 steps, the mean of 500..600; float64, synchronous update as
+    ``shared.search.guessing.end_outputs`` runs it, W dense), the unit a candidate's evaluation is made of:
+    the staged check runs a guess on sequences until its first wrong one, so steps to solve are the
+    sequences run to the solve (per seed ``sequences_run``, median over the solved seeds), not the trials.
+    Drawing the guesses and the sequences is free (data generation, not priced). OdyssNet: one AdamW step
+    on a mini-batch of 20 sequences cut to the shortest (priced at 500 steps), BPTT; it solved no seed.
+    Left out: latch variant I (a 3-parameter scalar recursion) and BPTT on A1 (0/30 seeds solved)."""
+    from shared.networks import tape_steps
+    from shared.search import tape_search
+    length = (LENGTHS[0] + LENGTHS[1]) // 2
+
+    def sequences_to_solve(part: dict):
+        solved = [r["sequences_run"] for r in (part.get("seeds") or {}).get("per_seed", []) if r["solved"]]
+        return float(np.median(solved)) if solved else None
+
+    def per_guess(part: dict) -> str:
+        rows = (part.get("seeds") or {}).get("per_seed", [])
+        return f"{sum(r['sequences_run'] for r in rows) / max(1, sum(r['trials'] for r in rows)):.2f}"
+
+    def guess_row(row: str, arch: guessing.Architecture, kind: str, part: dict, where: str) -> dict:
+        return {"row": row, "family": "search",
+                "step": f"one guess on one training sequence ({length} steps; {per_guess(part)} sequences per guess)",
+                "size": f"{arch.units} {kind} unit{'s' if arch.units > 1 else ''}, {arch.size} weights, float64, "
+                        f"synchronous update",
+                "program": lambda tape: tape_search.guess_sequence(tape, arch.units, 1, 1, length),
+                "steps_to_solve": sequences_to_solve(part),
+                "steps_from": f"median sequences_run over solved seeds ({where}seeds.per_seed)"}
+
+    rows = [guess_row("RG, 2-sequence, A1 (n = 1)", guessing.a1(1), "logistic", record, "")]
+    if "odyssnet" in record:
+        cut = LENGTHS[0]
+        rows.append({"row": "OdyssNet core", "family": "gradient",
+                     "step": f"one mini-batch of {ODYSSNET['batch']} sequences ({cut} steps)",
+                     "size": f"{ODYSSNET['neurons']} neurons, AdamW, float32",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, ODYSSNET["neurons"], 1, 1, cut,
+                                                                      batch=ODYSSNET["batch"], targets="last"),
+                     "steps_to_solve": None, "steps_from": "[odyssnet] solved 0 seeds"})
+    if "latch2" in record:
+        rows.append(guess_row("RG, latch variant II", latch2_net(), "tanh", record["latch2"], "[latch2] "))
+    return rows
+
+
+# ----------------------------------------------------------------------------------------
 # The verdict (fixed before the recorded runs; tests/test_rs_two_sequence.py checks both sides of every
 # threshold and the pending case).
 # ----------------------------------------------------------------------------------------

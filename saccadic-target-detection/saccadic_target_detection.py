@@ -42,6 +42,7 @@ Run:  python3 saccadic-target-detection/saccadic_target_detection.py --n-seeds 1
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, replace
 
@@ -49,6 +50,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
+from shared.learning import tape_control
 from shared.learning.control import Learner, OdyssNetBank, RecurrentBank, clip_per_seed
 from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, require_seeds, stub_parser,
                                      summarize)
@@ -631,6 +633,148 @@ def gradient_errors(seed: int = 0, model: str = "mlp") -> dict[str, float]:
         entries["W"] = np.flatnonzero(np.broadcast_to(off, C.bank.params["W"].shape))
     return check_gradients(lambda: model_world_loss(C, M, x0, 4, w, need_grad=False)[0], C.bank.params, g,
                            entries=entries, max_entries=40, rng=np.random.default_rng(seed))
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py saccadic-target-detection): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def _tape_logistic_mlp(tape, p: dict, x):
+    """LogisticMLPBank.forward on a Tape: x (B, D) -> (y, cache); each layer: product, + b, logistic."""
+    h = tape.map(tape.map(tape.matmul(x, p["W1"]), p["b1"]))
+    return tape.map(tape.map(tape.matmul(h, p["W2"]), p["b2"])), (x, h)
+
+
+def _tape_logistic_back(tape, p: dict, cache, y, d_y, grads: dict):
+    """LogisticMLPBank.backward on a Tape: the gradients added into ``grads`` (fresh zeros are written, then
+    added to, as zero_grads and += do); returns dL/dx."""
+    x, h = cache
+    dz2 = tape.map(d_y, y)                                                # d_y y (1 - y)
+    dz1 = tape.map(tape.matmul(dz2, p["W2"].T), h)                        # (.) h (1 - h)
+    for name, g in (("W2", tape.matmul(h.T, dz2)), ("b2", dz2[0]), ("W1", tape.matmul(x.T, dz1)), ("b1", dz1[0])):
+        grads[name] = tape.map(grads[name] if name in grads else tape.zeros(np.shape(g), np.float64), g)
+    return tape.matmul(dz1, p["W1"].T)
+
+
+def _logistic_params(tape, n_in: int, hidden: int, n_out: int) -> dict:
+    shapes = {"W1": (n_in, hidden), "b1": (hidden,), "W2": (hidden, n_out), "b2": (n_out,)}
+    return {k: tape.argument(v, np.float64) for k, v in shapes.items()}
+
+
+def m_cycle(tape, cfg: Config):
+    """One of M's training cycles (train_m_feedforward, one seed): M (44-40-40, logistic) on the fovea input
+    and the random move, the error against the next input, the backward (dL/dx included, as the bank
+    computes it), SGD."""
+    p = _logistic_params(tape, N_IN + 4, cfg.m_hidden, N_IN)
+    x, x2 = tape.argument((1, N_IN + 4), np.float64), tape.argument((1, N_IN), np.float64)
+    y, cache = _tape_logistic_mlp(tape, p, x)
+    grads = {}
+    _tape_logistic_back(tape, p, cache, y, tape.map(y, x2), grads)
+    for k in p:
+        tape.map(p[k], grads[k])                                          # w - lr g
+    return tape
+
+
+def c_trajectory(tape, cfg: Config, steps: int, batch: int = 1, odyssnet: bool = False):
+    """C's training on ``batch`` trajectories through the frozen M (train_c, one seed): ``steps`` steps of C
+    on the fovea input and of M (44-40-40, logistic) on (input, action) (the scene's answer x(t + 1) is an
+    argument: the environment), the final input's error, the backward through M and C over the whole
+    trajectory (M's gradients added up and discarded, as c_gradients does). The paper's C (40-20-4,
+    logistic; batch 1): the clip to norm 1 and SGD. ``odyssnet``: C is the OdyssNet core (64 neurons, 2
+    thinking steps, a logistic on its read-out; tape_control's OdyssNet cell from the zero state), the
+    gradient divided by the batch, the clip and AdamW."""
+    if odyssnet:
+        pc, state = tape_control.odyssnet_parameters(tape, N_IN, cfg.odyssnet_neurons, 4)
+    else:
+        pc = _logistic_params(tape, N_IN, cfg.c_hidden, 4)
+    pm = _logistic_params(tape, N_IN + 4, cfg.m_hidden, N_IN)
+    xs = tape.argument((steps + 1, batch, N_IN), np.float64)
+    target = tape.argument((N_IN,), np.float64)
+    h = tape.zeros((batch, cfg.odyssnet_neurons), np.float64) if odyssnet else None
+    caches = []
+    for t in range(steps):
+        if odyssnet:
+            h, out, cache_c = tape_control.odyssnet_cell(tape, pc, xs[t], h, cfg.thinking)
+            a = tape.map(out)                                             # logistic (Stepper's squash)
+        else:
+            a, cache_c = _tape_logistic_mlp(tape, pc, xs[t])
+        xm = np.concatenate([xs[t], a], axis=1)
+        y, cache_m = _tape_logistic_mlp(tape, pm, xm)
+        caches.append((a, cache_c, y, cache_m))
+    d_next = tape.map(xs[steps], target[None, :])                         # x(T) - x*
+    g_c, g_m = {}, {}
+    d_h = None
+    for t in reversed(range(steps)):
+        a, cache_c, y, cache_m = caches[t]
+        d_in = _tape_logistic_back(tape, pm, cache_m, y, d_next, g_m)
+        if odyssnet:
+            d_h, d_x_c = tape_control.odyssnet_cell_back(tape, pc, cache_c, d_h, tape.map(d_in[:, N_IN:], a), g_c)
+        else:
+            d_x_c = _tape_logistic_back(tape, pc, cache_c, a, d_in[:, N_IN:], g_c)
+        d_next = tape.map(d_in[:, :N_IN], d_x_c)
+    if odyssnet:
+        g_c = {k: tape.map(g) for k, g in g_c.items()}                    # / batch
+        tape_control.adam(tape, pc, tape_control.clip(tape, g_c), state)
+    else:
+        grads = tape_control.clip(tape, g_c)
+        for k, w in pc.items():
+            tape.map(w, grads[k])                                         # w - lr g (clipped)
+    return tape
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: the paper's two phases, one seed, float64. M: one
+    training cycle (m_cycle: one random move near the object, SGD). C: one training trajectory through the
+    frozen M (c_trajectory: 10 saccades forward through C and M, the final input's error backpropagated
+    through M and C, clip, SGD). Left out: the scene and the receptive fields' sensing (the environment),
+    the test trials. The paper gives no solve count and the run has no solve criterion counted in steps:
+    the steps are the recorded run's budget, 50,000 cycles of M and 10,000 trajectories of C; the two rows
+    together are the method's cost. The OdyssNet C (--model odyssnet: Adam on batches of 16 through the
+    paper's M) is priced on one trajectory of its batch of 16 (a whole update is about 35M events, beyond
+    the meter's budget under this machine's load; the weights' reuse over the batch is missed and AdamW is
+    counted once per trajectory), its steps the recorded trajectories. Not priced: the recurrent C and M (no tape
+    program here)."""
+    cfg = Config()
+    steps = cfg.the_scene.steps
+    weights = lambda n_in, h, k: n_in * h + h + h * k + k    # noqa: E731
+    title = ((record.get("tables") or [{}])[0]).get("title", "")
+    found = re.search(r"(\d+) moves, (\d+) M cycles, (\d+) C trajectories", title)
+    if found and int(found.group(1)) != steps:
+        raise ValueError(f"the record's trajectories have {found.group(1)} moves, the scene {steps}")
+    m_cycles, c_trajectories = (int(found.group(2)), int(found.group(3))) if found else (None, None)
+    rows = [{"row": "paper: M (model of the fovea input)", "family": "gradient",
+             "step": "one training cycle: one random move, SGD",
+             "size": f"M {N_IN + 4}-{cfg.m_hidden}-{N_IN} logistic MLP, {weights(N_IN + 4, cfg.m_hidden, N_IN)} "
+                     f"weights, SGD, float64",
+             "program": lambda tape: m_cycle(tape, cfg),
+             "steps_to_solve": m_cycles,
+             "steps_from": "the recorded run's budget: the M cycles in tables[0].title; no solve criterion "
+                           "counted in steps"},
+            {"row": "paper: C through the frozen M", "family": "gradient",
+             "step": f"one training trajectory ({steps} saccades), BPTT through M and C, SGD",
+             "size": f"C {N_IN}-{cfg.c_hidden}-4 logistic MLP, {weights(N_IN, cfg.c_hidden, 4)} weights, SGD, "
+                     f"through M ({weights(N_IN + 4, cfg.m_hidden, N_IN)} weights), float64",
+             "program": lambda tape: c_trajectory(tape, cfg, steps),
+             "steps_to_solve": c_trajectories,
+             "steps_from": "the recorded run's budget: the C trajectories in tables[0].title; no solve criterion "
+                           "counted in steps"}]
+    if "odyssnet" in record:
+        title = ((record["odyssnet"].get("tables") or [{}])[0]).get("title", "")
+        found = re.search(r"(\d+) moves, \d+ M cycles, (\d+) C trajectories", title)
+        part = 1                            # the priced unit: one of the update's 16 trajectories
+        rows.insert(2, {"row": "OdyssNet C through the frozen M", "family": "gradient",
+                        "step": f"1/{cfg.batch // part} of one update: {part} of its {cfg.batch} trajectories "
+                                f"({steps} saccades), the clip and AdamW included",
+                        "size": f"C OdyssNet core {cfg.odyssnet_neurons} neurons, {cfg.thinking} thinking steps, "
+                                f"AdamW, through the paper's M ({weights(N_IN + 4, cfg.m_hidden, N_IN)} weights), "
+                                f"float64",
+                        "program": lambda tape: c_trajectory(tape, cfg, steps, part, odyssnet=True),
+                        "steps_to_solve": int(found.group(2)) // part if found else None,
+                        "steps_from": "[odyssnet] the recorded run's budget: the C trajectories in tables[0].title "
+                                      f"(updates of {cfg.batch} x {cfg.batch // part} parts); no solve criterion "
+                                      "counted in steps; its M is the paper's, priced in the M row"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

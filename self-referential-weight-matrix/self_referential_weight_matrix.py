@@ -42,6 +42,8 @@ import numpy as np
 from shared.learning.control import OdyssNetBank, clip_per_seed
 from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_float, require_seeds,
                                      stub_parser)
+from shared.learning import tape_codes
+from shared.networks import tape_steps
 from shared.networks.optim import Adam
 from shared.networks.recurrent import LSTM
 from shared.frame.verdict import grade, judge, mean_below, paired_better, pending, rate_at_least
@@ -501,6 +503,124 @@ def run(args) -> dict:
                       "mean_loss": [float(x) for x in curve[::every, :n].mean(axis=1)],
                       "mean_accuracy": [float(x) for x in curve[::every, n:].mean(axis=1)]},
             "wallclock_s": time.time() - start}
+
+
+# ========================================================================================
+# Data movement (issue 21; python3 bin/movement.py self-referential-weight-matrix): one step on a Tape
+# ========================================================================================
+
+
+def _srwm2022_program(d: int, batch: int, n_u: int = 5):
+    """A Tape program of one update of SRWM2022 on a batch of episodes, float64: x = E u; per pattern the
+    softmax of x, out = W phi(x), the key and query softmaxes, beta, v = W phi(q), vbar = W phi(k), the delta
+    rule write (three maps over (D, d)); the query loss's gradient; the backward pattern by pattern in
+    reverse (SRWM2022.backward); the batch sum of dW, E's gradient; the per-seed clip and Adam."""
+    big_d = 2 * d + 2
+
+    def program(tape):
+        dt = np.float64
+        w0, e = tape.argument((big_d, d), dt), tape.argument((d, n_u), dt)
+        states = [tape.argument(a.shape, dt) for a in (w0, e) for _ in range(2)]
+        u = tape.argument((batch, N_PATTERNS, n_u), dt)
+        targets = tape.argument((batch, N_PATTERNS), dt)
+        per = tape_codes._per_batch
+        W = tape.map(np.broadcast_to(w0, (batch, big_d, d)))
+        x = tape.matmul(u, e.T)                                              # (B, 8, d)
+        cache, outs = [], []
+        for t in range(N_PATTERNS):
+            f = tape_codes.softmax(tape, x[:, t])
+            out = per(tape, W, f)
+            fk, fq = tape_codes.softmax(tape, out[:, 1:1 + d]), tape_codes.softmax(tape, out[:, 1 + d:1 + 2 * d])
+            beta = tape.map(out[:, -1])
+            delta = tape.map(per(tape, W, fq), per(tape, W, fk))
+            cache.append((W, f, out, fk, fq, beta, delta))
+            outs.append(tape.map(out[:, 0]))
+            W = tape.map(W, tape.map(tape.map(beta[:, None], delta)[:, :, None], fk[:, None, :]))
+        d_outs = tape.map(np.stack(outs, axis=1), targets)                   # the query loss's gradient
+        dW = tape.zeros((batch, big_d, d), dt)
+        dx = [None] * N_PATTERNS
+        for t in reversed(range(N_PATTERNS)):
+            Wt, f, out, fk, fq, beta, delta = cache[t]
+            dout = tape.zeros((batch, big_d), dt).copy()
+            dout[:, 0] = tape.map(d_outs[:, t], tape.map(out[:, 0]))
+            dwfk = per(tape, dW, fk)
+            ddelta = tape.map(beta[:, None], dwfk)
+            dfk = tape.map(beta[:, None], per(tape, delta[:, None, :], dW)[:, 0])
+            dout[:, -1] = tape.map(tape.reduce(tape.map(delta, dwfk)), beta)
+            dW = tape.map(dW, tape.map(ddelta[:, :, None], tape.map(fq, fk)[:, None, :]))
+            dfq = per(tape, ddelta[:, None, :], Wt)[:, 0]
+            dfk = tape.map(dfk, per(tape, ddelta[:, None, :], Wt)[:, 0])
+            for sl, prob, d_prob in ((slice(1, 1 + d), fk, dfk), (slice(1 + d, 1 + 2 * d), fq, dfq)):
+                back = tape.map(prob, d_prob, tape.reduce(tape.map(prob, d_prob))[:, None])
+                dout[:, sl] = tape.map(dout[:, sl], back)
+            dW = tape.map(dW, tape.map(dout[:, :, None], f[:, None, :]))
+            df = per(tape, dout[:, None, :], Wt)[:, 0]
+            dx[t] = tape.map(f, df, tape.reduce(tape.map(f, df))[:, None])
+        dx = np.stack(dx, axis=1)
+        grads = {"W0": tape.reduce(dW, axis=0), "E": tape.matmul(dx.reshape(-1, d).T, u.reshape(-1, n_u))}
+        total = tape.map(*[tape.reduce(tape.map(g, g).reshape(-1)) for g in grads.values()])
+        scale = tape.map(tape.map(total))
+        for (name, g), param, (m, v) in zip(grads.items(), (w0, e), (states[:2], states[2:])):
+            g = tape.map(g, scale)
+            tape.map(param, tape.map(m, g), tape.map(v, g))
+        return tape
+    return program
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter, one run of the seed bank each, float64. An update is one
+    batch of 32 episodes of 8 patterns. The 1993 net's batch is ~41M meter events, too many: its row prices
+    one episode of the batch (shared.learning.tape_codes.srwm1993_episode: 2 ticks a pattern, forward,
+    backward, the update's clip and Adam counted with every episode), steps = updates x 32. SRWM2022, the LSTM
+    (tape_steps.lstm_step; its forget-gate cell written as tape_steps' forget-gate LSTM, 5 inputs, a read-out
+    at every pattern, Adam) and the OdyssNet bank (tape_steps.odyssnet_step, 2 thinking steps a pattern,
+    AdamW) are priced on the whole batch. No step count to solve is recorded: the solve criterion is the
+    query accuracy on the training functions after the whole budget, so steps to solve is the recorded
+    budget (400 updates) for the rows whose seeds solve, None where none did (OdyssNet). Left out: the
+    episodes' generation, the accuracy kept per update, the test evaluation."""
+    cfg = record.get("config") or {}
+    updates, batch = cfg.get("updates", DEFAULT_UPDATES), cfg.get("batch", 32)
+    lay = Layout(cfg.get("hidden", 8))
+    ticks = cfg.get("ticks", 2)
+    solved = lambda part: ((part.get("seeds") or {}).get("summary") or {}).get("n_solved", 0) > 0   # noqa: E731
+    rows = [{"row": "SRWM 1993", "family": "gradient",
+             "step": f"one episode ({N_PATTERNS} patterns x {ticks} ticks) of an update's batch of {batch}",
+             "size": f"one {lay.R}x{lay.C} matrix ({lay.R * lay.C} weights) reading and writing itself, Adam, float64",
+             "program": lambda tape: tape_codes.srwm1993_episode(tape, lay.R, lay.C, lay.br, lay.bc, N_IN, ticks,
+                                                                 N_PATTERNS, N_DEMO),
+             "steps_to_solve": updates * batch if solved(record) else None,
+             "steps_from": f"the recorded budget: {updates} updates x {batch} episodes (config); solved = "
+                           "training-function accuracy >= 0.95 after it"}]
+    if "odyssnet" in record:
+        oc = record["odyssnet"].get("config") or {}
+        neurons, steps = oc.get("neurons", 24), oc.get("ticks", 2) * N_PATTERNS
+        rows.append({"row": "OdyssNet", "family": "gradient", "step": f"one update on {batch} episodes",
+                     "size": f"{neurons} neurons, {oc.get('ticks', 2)} thinking steps a pattern, AdamW, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, neurons, 5, 1, steps, batch=batch,
+                                                                      itemsize=8),
+                     "steps_to_solve": oc.get("updates", updates) if solved(record["odyssnet"]) else None,
+                     "steps_from": f"[odyssnet] budget {oc.get('updates', updates)} updates; no seed solved"})
+    if "srwm2022" in record:
+        sc = record["srwm2022"].get("config") or {}
+        dim = sc.get("dim", 16)
+        rows.append({"row": "SRWM 2022", "family": "gradient", "step": f"one update on {batch} episodes",
+                     "size": f"W {2 * dim + 2}x{dim} and E {dim}x5 ({(2 * dim + 2) * dim + dim * 5} weights), Adam, "
+                             "float64",
+                     "program": _srwm2022_program(dim, batch),
+                     "steps_to_solve": sc.get("updates", updates) if solved(record["srwm2022"]) else None,
+                     "steps_from": f"[srwm2022] the recorded budget: {sc.get('updates', updates)} updates; solved "
+                                   "after it"})
+    if "lstm" in record:
+        lc = record["lstm"].get("config") or {}
+        hidden = lc.get("hidden", 8)
+        rows.append({"row": "LSTM", "family": "gradient", "step": f"one update on {batch} episodes",
+                     "size": f"{hidden} cells, Adam, float64",
+                     "program": lambda tape: tape_steps.lstm_step(tape, 5, hidden, 1, N_PATTERNS, batch=batch,
+                                                                  optimizer="adam"),
+                     "steps_to_solve": lc.get("updates", updates) if solved(record["lstm"]) else None,
+                     "steps_from": f"[lstm] the recorded budget: {lc.get('updates', updates)} updates; solved "
+                                   "after it"})
+    return rows
 
 
 # ========================================================================================

@@ -45,7 +45,7 @@ from shared.frame.experiment import (Progress, conclude, format_table, int_at_mo
                                      summarize_measured)
 from shared.frame.gradcheck import check_gradients
 from shared.frame.verdict import grade, judge, mean_below, paired_better, pending, rate_at_least
-from shared.learning import ica, pm
+from shared.learning import ica, pm, tape_codes
 
 # ----------------------------------------------------------------------------------------
 # The input: the paper's circular input area, 32 receptive fields of 81 input units each.
@@ -424,6 +424,59 @@ def gradient_errors(seed: int = 0, hidden: int = 0) -> dict[str, float]:
                    check_gradients(v_bank, bank.params, grads_p, entries=diagonal_free, max_entries=60,
                                    rng=np.random.default_rng(seed)).items()})
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py semilinear-pm-image-patches): one step on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def pm_batch_program(cfg: Config):
+    """A Tape program of one step of train(): a batch of cfg.batch input areas (B, 32, 81) through the
+    semilinear code (per unit its own 81 inputs: the einsum as a product map and a sum over the field), the
+    predictor bank (shared.learning.tape_codes), pm.predictability, the bank's backward (its input gradient
+    computed, as the bank does, and used only with full_gradient), the code units' backward (d y (1 - y),
+    the einsum over the batch), and the two updates (lr g, then w -/+: two maps a weight)."""
+    def program(tape):
+        w, b = tape.argument((N_CODES, N_INPUTS), np.float64), tape.argument(N_CODES, np.float64)
+        bank = tape_codes.pm_predictor_params(tape, N_CODES, cfg.predictor_hidden)
+        x = tape.argument((cfg.batch, N_CODES, N_INPUTS), np.float64)
+        net = tape.reduce(tape.map(x, w[None]), axis=2)
+        y = tape.map(tape.map(net, b[None]))                                   # logistic(net + b)
+        pred, cache = tape_codes.pm_predictors_forward(tape, bank, y)
+        _, d_code, d_pred = tape_codes.pm_predictability(tape, y, pred)
+        grads_p, d_inputs = tape_codes.pm_predictors_backward(tape, bank, cache, d_pred)
+        d_y = tape.map(d_code, d_inputs) if cfg.full_gradient else d_code
+        d_net = tape.map(d_y, y)                                               # d_y y (1 - y)
+        grads_c = {"W": tape.reduce(tape.map(d_net[:, :, None], x), axis=0), "b": tape.reduce(d_net, axis=0)}
+        tape_codes.sgd(tape, bank, grads_p)
+        tape_codes.sgd(tape, {"W": w, "b": b}, grads_c)
+        return tape
+    return program
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: one simultaneous update of predictors and code units on
+    a batch of 50 input areas, float64, one run (pm_batch_program). No solve criterion (the code's figures are
+    measured after the whole budget): steps to solve is the recorded run's budget, 100,000 presentations / 50 a
+    batch. Left out: sampling the areas from the images (rotation, cross-averaging), the V_C curve and code
+    variance kept every 1% of the run, and the measures and FastICA fit afterwards (FastICA is a baseline
+    fitted once, not a stepwise learner: no row)."""
+    rows = []
+    for name, part, label in (("semilinear PM", record, "config"), ("PM, 8 tanh units per predictor",
+                                                                     record.get("hidden-8"), "[hidden-8] config"),
+                              ("PM, full gradient", record.get("full-gradient"), "[full-gradient] config")):
+        if part is None:
+            continue
+        cfg = Config(**{k: v for k, v in part["config"].items() if k in Config.__dataclass_fields__})
+        pred = (f"{N_CODES} predictors of {cfg.predictor_hidden} tanh units" if cfg.predictor_hidden else
+                f"{N_CODES} semilinear predictors")
+        rows.append({"row": name, "family": "gradient", "step": f"one batch of {cfg.batch} input areas",
+                     "size": f"{N_CODES} code units x {N_INPUTS} inputs, {pred}, SGD, float64",
+                     "program": pm_batch_program(cfg), "steps_to_solve": cfg.presentations / cfg.batch,
+                     "steps_from": f"the recorded run's budget: {cfg.presentations} presentations / {cfg.batch} a "
+                                   f"batch ({label}); no solve criterion"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -580,6 +580,83 @@ def run_jobs(jobs: list, workers: int, label: str) -> list:
 
 
 # ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py ssa-bias-transfer-mazes): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+def search_block(tape, time_steps: int, learner: str, cfg: Config = Config(), pops: int = 0):
+    """One goal search of a learner's life at the recorded mean, written on a movement Tape
+    (shared.frame.movement), float64 policy. The search's table of choices (per address the Jump products
+    P P-bar P-hat for every target and nr-times, then the row ordered, priced as one pass of comparisons);
+    ``time_steps`` time steps of the paper's machine, each: the budget check, the clock, the instruction
+    fetch (ip and the program cell), the condition tested on the perceived bit, the goal check on the
+    agent's field (the perceptions and fields are inputs: the maze's physics is not priced); for ALS and
+    SSA, Adapt on a program of ``cfg.max_len`` instructions (each address's row scaled by 1 - gamma and
+    the chosen entry raised); for SSA, the checkpoint (the top entry's and the one below's reward/time
+    ratios, compared), ``pops`` restores of the saved policy (copies) and the push of a copy."""
+    L, n_ops, R = cfg.max_len, N_OPS, cfg.max_r
+    P = tape.argument((L, n_ops), np.float64)
+    Pbar = tape.argument((L, L), np.float64)
+    Phat = tape.argument((L, R), np.float64)
+    program = tape.argument(L, np.int64)
+    registers = tape.argument(6, np.int64)                   # t, budget, ip, goal, R, t of the stack's top
+    sensed = tape.argument(max(time_steps, 1), np.int8)
+    fields = tape.argument(max(time_steps, 1), np.int64)
+    t, budget, ip, goal = (registers[k:k + 1] for k in range(4))
+    for i in range(L):                                         # Policy.choices, row by row
+        jumps = tape.map(tape.map(P[i, n_ops - 1:], Pbar[i, :i + 1, None]), Phat[i][None, :])
+        tape.reduce(np.concatenate([P[i, :n_ops - 1], jumps.ravel()]))
+    for k in range(time_steps):
+        tape.map(t, budget)
+        t = tape.map(t)
+        op = tape.map(ip, program[k % L:k % L + 1])
+        tape.map(op, sensed[k:k + 1])
+        tape.map(fields[k:k + 1], goal)
+    if learner.startswith("SSA"):
+        top = tape.map(registers[4:5], registers[5:6], t)
+        below = tape.map(registers[4:5], t)
+        tape.map(top, below)
+        for _ in range(pops):
+            tape.map(P), tape.map(Pbar), tape.map(Phat)
+        tape.map(P), tape.map(Pbar), tape.map(Phat)              # the push: a copy of the policy
+    if learner != "LS":
+        scaled = tape.map(P)                                    # (1 - gamma) P at the program's addresses
+        tape.map(scaled[:, 0])                                  # + gamma at the chosen instruction
+    return tape
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. The record counts LS time steps (the paper's clock:
+    every program charged as if run alone), summed over a life's goal searches, and the learners differ
+    in what they do around each search, so the step is one goal search at the life's mean: total time
+    steps (median over the seeds) / the 220 searches of a life (40 epochs of 4..7 goals), written as
+    ``search_block`` models it: each time step as the paper's machine would run it (our machine looks
+    whole REPEAT runs up in precomputed tables; the maze's physics is not priced), plus the choice table,
+    Adapt (ALS) and SSA's checkpoint, pops (the median per life / 220, rounded) and push. Steps to solve:
+    the life's 220 searches (no solve criterion beyond living through the 40 epochs). Left out: the
+    held-out goal's search, the enumeration's stack of prefixes, Adapt's Jump rows (P-bar, P-hat)."""
+    cfg = Config()
+    searches = sum(len(members) for _, members in goalset_schedule(cfg))
+    per_seed = record["seeds"]["per_seed"]
+    rows = []
+    for learner, key, pops_key in (("SSA+ALS", "ssa_total", "ssa_pops"), ("LS", "ls_total", None),
+                                   ("ALS", "als_total", None), ("SSA+ALS/M1", "m1_total", "m1_pops")):
+        steps = round(float(np.median([r[key] for r in per_seed])) / searches)
+        pops = round(float(np.median([r[pops_key] for r in per_seed])) / searches) if pops_key else 0
+        rows.append({"row": learner, "family": "search",
+                     "step": f"one goal search at the life's mean ({steps} LS time steps"
+                             + ("; Adapt" if learner != "LS" else "")
+                             + (f"; SSA checkpoint, {pops} pop{'' if pops == 1 else 's'}, push" if pops_key else "") + ")",
+                     "size": f"P {cfg.max_len}x{N_OPS}, P-bar {cfg.max_len}x{cfg.max_len}, P-hat {cfg.max_len}x"
+                             f"{cfg.max_r} float64; programs of up to {cfg.max_len} instructions",
+                     "program": lambda tape, steps=steps, learner=learner, pops=pops:
+                         search_block(tape, steps, learner, cfg, pops),
+                     "steps_to_solve": searches,
+                     "steps_from": f"the life's {searches} goal searches (goalset_schedule); the block's time "
+                                   f"steps = median {key} over the seeds (seeds.per_seed) / {searches}"})
+    return rows
+
+
+# ----------------------------------------------------------------------------------------
 # The verdict, fixed before the recorded run
 # ----------------------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
+from shared.learning import tape_control
 from shared.learning.control import Learner, OdyssNetBank
 from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_float, positive_int,
                                      require_seeds, stub_parser, summarize)
@@ -513,6 +514,137 @@ def gradient_errors(seed: int = 0, model: str = "mlp") -> dict[str, float]:
         lambda: float(path_cost(hit_net, steps_net, ep["start"], ep["goal"], ep["disks"], sg["sg"],
                                 need_grad=False)[0].sum()), sg, {"sg": d_sg}).values()})
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py subgoal-obstacle-avoidance): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+
+def _tape_evaluator(tape, cfg: Config) -> tuple[dict, dict]:
+    return (tape_control.mlp_parameters(tape, (4, cfg.hidden_m, cfg.hidden_m, 1)),
+            tape_control.mlp_parameters(tape, (2, cfg.hidden_m, cfg.hidden_m, 1)))
+
+
+def generator_step(tape, cfg: Config, batch: int, odyssnet: bool = False):
+    """One Adam step of the static MLP generator S (train_generator) on ``batch`` episodes, float64: S's
+    forward on the task's inputs, the decoding into K sub-goals in the arena (sigmoid, one map for the
+    frame), M's cost of the K + 1 legs against the N_DISKS disks (the hit net on (batch, K + 1, N_DISKS)
+    rows, the steps net on (batch, K + 1) legs, softplus and sums), its gradient back through both nets
+    (M's weight gradients computed and discarded, as MLP.backward does) to the legs' ends, to the
+    sub-goals, through the decoding and S; the clip and Adam. ``odyssnet``: S is the OdyssNet core
+    (OdyssNetGenerator: the arena injected at the first of its thinking steps from the zero state, the
+    sub-goals read at the last; tape_control's OdyssNet cell), AdamW."""
+    dtype = np.float64
+    k, m = cfg.k, N_DISKS
+    if odyssnet:
+        ps, state = tape_control.odyssnet_parameters(tape, N_INPUT, cfg.odyssnet_neurons, 2 * k)
+    else:
+        ps = tape_control.mlp_parameters(tape, (N_INPUT, cfg.hidden_s, cfg.hidden_s, 2 * k))
+        state = tape_control.adam_state(tape, ps)
+    hit, steps = _tape_evaluator(tape, cfg)
+    x = tape.argument((batch, N_INPUT), dtype)
+    start, goal = tape.argument((batch, 1, 2), dtype), tape.argument((batch, 1, 2), dtype)
+    length = tape.argument((batch, 1), dtype)
+    e1, e2 = tape.argument((batch, 1, 2), dtype), tape.argument((batch, 1, 2), dtype)
+    disks = tape.argument((batch, 1, m, 2), dtype)
+    if odyssnet:
+        _, out, cache_s = tape_control.odyssnet_cell(tape, ps, x, tape.zeros((batch, cfg.odyssnet_neurons), dtype),
+                                                     cfg.thinking)
+    else:
+        out, acts_s = tape_control.mlp_forward(tape, ps, x)
+    u = tape.map(out).reshape(batch, k, 2)                                # sigmoid
+    along, across = tape.map(length, u[..., 0]), tape.map(u[..., 1])
+    world = tape.map(start, along[..., None], e1, across[..., None], e2)  # (batch, K, 2)
+    pts = np.concatenate([start, world, goal], axis=1)                    # (batch, K + 2, 2)
+    a, b = pts[:, :-1], pts[:, 1:]
+    a_rel = tape.map(np.broadcast_to(a[:, :, None], (batch, k + 1, m, 2)), disks)
+    b_rel = tape.map(np.broadcast_to(b[:, :, None], (batch, k + 1, m, 2)), disks)
+    x_hit = np.concatenate([a_rel, b_rel], axis=-1).reshape(-1, 4)
+    logit, acts_h = tape_control.mlp_forward(tape, hit, x_hit)
+    leg = tape.map(b, a).reshape(-1, 2)
+    n_steps, acts_n = tape_control.mlp_forward(tape, steps, leg)
+    tape.reduce(tape.map(logit).reshape(batch, -1), axis=1)               # the cost: softplus, summed
+    tape.reduce(n_steps.reshape(batch, -1), axis=1)
+    _, dx = tape_control.mlp_backward(tape, hit, acts_h, tape.map(logit), input_grad=True)
+    _, ds = tape_control.mlp_backward(tape, steps, acts_n, tape.zeros(np.shape(n_steps), dtype), input_grad=True)
+    dx = dx.reshape(batch, k + 1, m, 4)
+    d_a = tape.map(tape.reduce(np.moveaxis(dx[..., :2], 2, -1), axis=-1), ds.reshape(batch, k + 1, 2))
+    d_b = tape.map(tape.reduce(np.moveaxis(dx[..., 2:], 2, -1), axis=-1), ds.reshape(batch, k + 1, 2))
+    d_world = tape.map(d_a[:, 1:], d_b[:, :-1])          # a sub-goal ends one leg and starts the next
+    d_u = np.stack([tape.map(tape.reduce(tape.map(d_world, e1), axis=-1), length),
+                    tape.reduce(tape.map(d_world, e2), axis=-1)], axis=-1)
+    d_out = tape.map(d_u, u).reshape(batch, 2 * k)                        # u (1 - u)
+    if odyssnet:
+        grads = {}
+        tape_control.odyssnet_cell_back(tape, ps, cache_s, None, d_out, grads)
+    else:
+        grads, _ = tape_control.mlp_backward(tape, ps, acts_s, d_out, input_grad=True)
+    tape_control.adam(tape, ps, tape_control.clip(tape, grads), state)
+    return tape
+
+
+def evaluator_step(tape, cfg: Config, batch: int):
+    """One of M's training iterations (train_model) on ``batch`` rollouts, float64: the hit net (4-H-H-1,
+    cross-entropy gradient) and the steps net (2-H-H-1, squared error), each forward, backward (dL/dx
+    included, as MLP.backward computes it), clip and Adam."""
+    dtype = np.float64
+    nets = _tape_evaluator(tape, cfg)
+    states = [tape_control.adam_state(tape, p) for p in nets]
+    inputs = [tape.argument((batch, 4), dtype), tape.argument((batch, 2), dtype)]
+    labels = [tape.argument((batch, 1), dtype), tape.argument((batch, 1), dtype)]
+    for p, state, x, label in zip(nets, states, inputs, labels):
+        y, acts = tape_control.mlp_forward(tape, p, x)
+        grads, _ = tape_control.mlp_backward(tape, p, acts, tape.map(y, label), input_grad=True)
+        tape_control.adam(tape, p, tape_control.clip(tape, grads), state)
+    return tape
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: the method's two phases at the recorded sizes. S: one
+    Adam step of the static MLP generator through the frozen evaluator M on a batch of 128 fresh arenas
+    (generator_step); M: one training iteration of the evaluator's two nets on 256 random rollouts
+    (evaluator_step). The whole steps are beyond the meter's budget under this machine's load (S's 44M
+    events, M's 11M), so each row prices a part of its batch, 8 of S's 128 arenas and 64 of M's 256
+    rollouts, the clip and Adam included, and multiplies its steps by the parts (16 and 4): the weights'
+    reuse over the batch is partly missed (the true cost per arena is lower) and the optimiser step is
+    counted once per part (a few % of a part's FLOPs). Left out: drawing the arenas and C's rollouts (the
+    environment), the tests. There is no solve criterion counted in steps (the verdict judges the test success after
+    training): the steps are the recorded run's budget, s_iters and m_iters; the two rows together are the method's
+    cost. The OdyssNet generator (--model odyssnet) is priced the same way, its M the same as the headline's. Not
+    priced: CEM (a per-episode planner at test time, not a learner)."""
+    cfg = Config()
+    mlp_weights = lambda sizes: sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))   # noqa: E731
+    s_sizes = (N_INPUT, cfg.hidden_s, cfg.hidden_s, 2 * cfg.k)
+    m_weights = mlp_weights((4, cfg.hidden_m, cfg.hidden_m, 1)) + mlp_weights((2, cfg.hidden_m, cfg.hidden_m, 1))
+    budget = "the recorded run's budget (Config, the recorded command's defaults): {}; no solve criterion counted " \
+             "in steps"
+    part, m_part = 8, 64                       # the priced units: 8 of S's 128 arenas, 64 of M's 256 rollouts
+    return [{"row": "S through the frozen M (static MLP)", "family": "gradient",
+             "step": f"1/{cfg.batch // part} of one Adam step: {part} of its {cfg.batch} arenas, the clip and Adam "
+                     f"included",
+             "size": f"S {'-'.join(map(str, s_sizes))} ({mlp_weights(s_sizes)} weights), Adam; M's two nets "
+                     f"({m_weights} weights) frozen; float64",
+             "program": lambda tape: generator_step(tape, cfg, part),
+             "steps_to_solve": cfg.s_iters * cfg.batch // part,
+             "steps_from": budget.format(f"s_iters = {cfg.s_iters} steps x {cfg.batch // part} parts")},
+            *([{"row": "S through the frozen M (OdyssNet core)", "family": "gradient",
+                "step": f"1/{cfg.batch // part} of one Adam step: {part} of its {cfg.batch} arenas, the clip and "
+                        f"AdamW included",
+                "size": f"S OdyssNet core {cfg.odyssnet_neurons} neurons, {cfg.thinking} thinking steps, AdamW; M's "
+                        f"two nets ({m_weights} weights) frozen; float64",
+                "program": lambda tape: generator_step(tape, cfg, part, odyssnet=True),
+                "steps_to_solve": cfg.s_iters * cfg.batch // part,
+                "steps_from": budget.format(f"s_iters = {cfg.s_iters} steps x {cfg.batch // part} parts")}]
+              if "odyssnet" in record else []),
+            {"row": "M (evaluator) from random rollouts", "family": "gradient",
+             "step": f"a quarter of one Adam step of the hit net and the steps net: {m_part} of its 256 rollouts, "
+                     f"the clips and Adam included",
+             "size": f"hit net 4-{cfg.hidden_m}-{cfg.hidden_m}-1 and steps net 2-{cfg.hidden_m}-{cfg.hidden_m}-1 "
+                     f"({m_weights} weights), Adam, float64",
+             "program": lambda tape: evaluator_step(tape, cfg, m_part),
+             "steps_to_solve": cfg.m_iters * 256 // m_part,
+             "steps_from": budget.format(f"m_iters = {cfg.m_iters} steps x {256 // m_part} parts")}]
 
 
 # ----------------------------------------------------------------------------------------

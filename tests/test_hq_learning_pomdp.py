@@ -147,8 +147,8 @@ def test_hq_update_hand_computed():
     assert sys_2.hq[0, 0, 5] == 0.0 and not sys_2.hq.any()
 
 
-def test_a_bank_learns_and_reruns_identically():
-    cfg = hq.replace(hq.Config(), agents=4, trials=200, test_every=100, t_max=200)
+def test_a_bank_runs_and_reruns_identically():
+    cfg = hq.replace(hq.Config(), agents=4, trials=60, test_every=30, t_max=100)
     a = hq.run_system(hq.Maze(), cfg, 4, 3)
     b = hq.run_system(hq.Maze(), cfg, 4, 3)
     assert np.array_equal(a["tests"], b["tests"]) and np.array_equal(a["q"], b["q"])

@@ -96,6 +96,11 @@ def test_a_stubs_rows_are_written_into_its_record_whole(tmp_path):
     assert written["steps"] == 4 and written["movement"]["tool"] == "python3 bin/movement.py toy-problem"
     (toy,) = written["movement"]["rows"]
     assert toy["flops"] == 5 and toy["cost_to_solve"] == 4 * toy["cost"]
+    toy["flops"], toy["flops_to_solve"] = 7, 28                     # counted under another rule: recounted
+    (folder / "results.json").write_text(json.dumps(written))
+    movement.recount_flops("toy-problem", tmp_path)
+    again = json.loads((folder / "results.json").read_text())["movement"]["rows"][0]
+    assert (again["flops"], again["flops_to_solve"], again["cost"]) == (5, 20, toy["cost"])
     (tmp_path / "silent").mkdir()
     (tmp_path / "silent" / "silent.py").write_text("x = 1\n")
     (tmp_path / "silent" / "results.json").write_text("{}")

@@ -144,3 +144,11 @@ def test_a_solver_that_calls_frozen_code_is_simulated_inside_it():
     assert oh.simulate([oh.N_PRIMITIVES], 1, context=(code, 1, spans))[:2] == (True, 1)
     check = oh.verify([oh.N_PRIMITIVES], 3, 3, context=(code, 1, spans))
     assert check["sim_moves"][0] == 1 and not check["simulated_all"] and not check["proof_all"]
+
+
+def test_the_movement_interpreter_executes_the_tokens_run_does():
+    from shared.frame.movement import Tape as MovementTape
+    solver = oh.tokens_of("defnp xAD calltp xAD mvdsk xSA calltp endnp calltp")
+    for n in (1, 2, 3, 5):
+        assert oh.tape_run(MovementTape(), solver, (n,))[1] == oh.simulate(solver, n)[2]
+    assert oh.tape_run(MovementTape(), solver, (1, 2, 3))[1] == 13 + 26 + 53

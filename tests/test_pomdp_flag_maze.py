@@ -15,7 +15,7 @@ pf = load_module(ROOT / "pomdp-flag-maze" / "pomdp_flag_maze.py")
 
 @pytest.fixture(scope="module")
 def errors():
-    return pf.gradient_errors()
+    return pf.gradient_errors(max_entries=12)     # 12 random entries per parameter; --gradcheck differences all
 
 
 def test_hand_written_gradients_pass_the_numerical_check(errors):

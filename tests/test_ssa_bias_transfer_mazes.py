@@ -282,3 +282,13 @@ def test_quick_run_prints_a_table_and_a_verdict():
     done = run_script(SCRIPT, "--quick", timeout=120)
     assert done.returncode == 0, done.stderr
     assert "held-out" in done.stdout and "verdict" in done.stdout
+
+
+def test_the_movement_block_counts_five_instructions_a_time_step():
+    from shared.frame.movement import Tape as MovementTape
+    mod = ssa
+    base = mod.search_block(MovementTape(), 0, "LS").instructions
+    assert mod.search_block(MovementTape(), 7, "LS").instructions == base + 5 * 7
+    # Adapt: 8 x 9 scaled entries and 8 raised; SSA: 3 ratio maps, a push of 72 + 64 + 24 values per copy
+    assert mod.search_block(MovementTape(), 0, "ALS").instructions == base + 72 + 8
+    assert mod.search_block(MovementTape(), 0, "SSA+ALS", pops=1).instructions == base + 72 + 8 + 3 + 2 * 160

@@ -39,6 +39,7 @@ from shared.networks.mlp import MLP
 from shared.networks.odyssnet import OdyssNetSequence
 from shared.networks.optim import Adam, clip_global_norm
 from shared.networks.recurrent import BLSTM, LSTM, RNN
+from shared.networks import tape_sequence, tape_steps
 
 # ----------------------------------------------------------------------------------------
 # The corpus
@@ -476,6 +477,88 @@ def gradient_errors() -> dict:
     errors.update({f"ctc-BLSTM.{k}": v for k, v in check_gradients(ctc_total, net.params, grads, max_entries=12,
                                                                      rng=np.random.default_rng(4)).items()})
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21; python3 bin/movement.py timit-blstm-ctc): one step of each row on a Tape
+# ----------------------------------------------------------------------------------------
+
+MOVEMENT_SHARE = 4          # a priced unit: 4 of a batch's 16 utterances (a whole batch is ~80M events)
+
+
+def recorded_config(part: dict) -> Config:
+    """The configuration a recorded section ran with: its command line read by this stub's parser."""
+    return config_of(parse_args(part["command"].split()[2:]))
+
+
+def movement_shapes(cfg: Config) -> tuple[int, int]:
+    """Seed 0's training corpus: the mean padded width of its batches of ``cfg.batch`` utterances (each
+    batch runs to its longest utterance) and the mean phoneme string length (the CTC labellings)."""
+    _, _, lengths, strings, _ = make_corpus(cfg.n_train, 10_000)
+    widths = [int(lengths[s:s + cfg.batch].max()) for s in range(0, len(lengths), cfg.batch)]
+    return int(round(np.mean(widths))), int(round(np.mean([len(z) for z in strings])))
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: one Adam step on a batch of 16 utterances padded to the
+    batch's longest, priced for a quarter of it, 4 utterances of the mean padded width of seed 0's training
+    batches (the LRU cost of the whole batch would be somewhat higher than 4 quarters). BLSTM (headline,
+    framewise) and the CTC BLSTM: tape_sequence.blstm_step (peephole LSTMs as shared.networks.recurrent
+    computes them, both directions, the softmax cross-entropy on every frame or CTC's log-space
+    forward-backward per utterance over the whole padded width, the global-norm clip, Adam); the
+    unidirectional LSTM (24 cells, 3 frames of target delay added) the same without the backward
+    direction; OdyssNet: tape_steps.odyssnet_step (48 neurons, two thinking steps per frame, targets read
+    at every thinking step where the stub reads every second one, the loss's gradient as the core's y - t
+    in place of the softmax cross-entropy's, no clip). Simplified: one instruction
+    per element of each elementwise formula; the recurrent nets' gradients are written, not added to
+    zeroed buffers. Not priced: the corpus generation, the validation pass after each epoch (the
+    experimenter's early stopping), the decoders. No claim has a solve criterion: steps to solve are the
+    recorded command's whole budget (epochs x 15 batches x 4 quarters), from the record's command line."""
+    cfg = recorded_config(record)
+    width, labels = movement_shapes(cfg)
+    batches = -(-cfg.n_train // cfg.batch)
+    unit = cfg.batch // MOVEMENT_SHARE
+    quarter = f"{unit} of a batch's {cfg.batch} utterances, {width} frames"
+
+    def budget(part_cfg: Config, epochs: int, where: str) -> tuple[int, str]:
+        return (epochs * batches * MOVEMENT_SHARE,
+                f"the recorded run's budget: {epochs} epochs x {batches} batches x {MOVEMENT_SHARE} quarters "
+                f"({where} command line, its configuration); no solve criterion")
+
+    steps, source = budget(cfg, cfg.epochs, "the record's")
+    weights = lambda arch, outputs=K: build(arch, cfg, np.random.default_rng(0), outputs).num_params  # noqa: E731
+    rows = [{"row": "BLSTM", "family": "gradient", "step": f"framewise: {quarter}",
+             "size": f"{cfg.h_blstm} peephole cells per direction, {weights('BLSTM')} weights, Adam, float64",
+             "program": lambda tape: tape_sequence.blstm_step(tape, CEPSTRA, cfg.h_blstm, K, width, batch=unit),
+             "steps_to_solve": steps, "steps_from": source}]
+    if "odyssnet" in record:
+        ocfg = recorded_config(record["odyssnet"])
+        o_steps, o_source = budget(ocfg, ocfg.epochs, "[odyssnet]")
+        think = ocfg.odyss_think
+        rows.append({"row": "OdyssNet", "family": "gradient", "step": f"framewise: {quarter} + {ocfg.delay} of delay",
+                     "size": f"{ocfg.odyss_neurons} neurons, {think} thinking steps per frame, Adam, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, ocfg.odyss_neurons, CEPSTRA, K,
+                                                                      (width + ocfg.delay) * think, batch=unit,
+                                                                      itemsize=8),
+                     "steps_to_solve": o_steps, "steps_from": o_source})
+    rows.append({"row": "LSTM", "family": "gradient", "step": f"framewise: {quarter} + {cfg.delay} of delay",
+                 "size": f"{cfg.h_lstm} peephole cells, {weights('LSTM')} weights, Adam, float64",
+                 "program": lambda tape: tape_sequence.blstm_step(tape, CEPSTRA, cfg.h_lstm, K, width + cfg.delay,
+                                                                  batch=unit, bidirectional=False),
+                 "steps_to_solve": steps, "steps_from": source})
+    if "ctc" in record:
+        ccfg = recorded_config(record["ctc"])
+        c_steps, c_source = budget(ccfg, ccfg.ctc_epochs, "[ctc]")
+        draw = np.random.default_rng(0)
+        strings = [draw.permutation(K)[:labels] for _ in range(unit)]    # no label next to itself
+        rows.append({"row": "CTC BLSTM", "family": "gradient",
+                     "step": f"CTC: {quarter}, {labels} phonemes each",
+                     "size": f"{ccfg.h_blstm} peephole cells per direction, {weights('BLSTM', K + 1)} weights, "
+                             "Adam, float64",
+                     "program": lambda tape: tape_sequence.blstm_step(tape, CEPSTRA, ccfg.h_blstm, K + 1, width,
+                                                                      batch=unit, labels=strings, blank=BLANK),
+                     "steps_to_solve": c_steps, "steps_from": c_source})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ import numpy as np
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most,
                                      stub_parser, summarize)
 from shared.frame.verdict import grade, judge, paired_better, pending, rate_at_least, rate_higher
+from shared.learning import tape_episodes
 from shared.search.neuroevo import CMAESRun, CoSyNE, cauchy, one_point_crossover
 
 # ========================================================================================
@@ -606,6 +607,48 @@ def run_all(cfg: Config, seeds, workers: int = 1):
     best = {k: v for part in results for k, v in part[1].items()}
     curves = {k: v for part in results for k, v in part[2].items()}
     return rows, best, curves
+
+
+# ========================================================================================
+# Data movement (issue 21)
+# ========================================================================================
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter. One step is one control step of one candidate's three
+    cars (its three trials, one batched matmul as Controllers runs them): the 64 x 64 frames (float32,
+    written by the renderer: not priced) through the float32 input weights (16 x 4,096), the drive widened
+    to float64, plus the recurrent weights times h and the biases, tanh. An evaluation is at most
+    ``Config.steps`` = 300 such steps (a car leaving the road stops earlier: the record holds no mean
+    episode length, so the cost to solve is an upper bound); one step of the three cars is priced rather
+    than the whole 300-step evaluation (about 10^8 instructions), and steps to solve = median networks
+    evaluated x 300. Every row runs the same network (the encodings differ in the genome, not in the
+    controller), so the rows differ only in their steps. Left out: the track's physics and the rendering;
+    the genome's decoding (the inverse DCT of the 40 + 10 coefficients, once per candidate: about 0.3
+    million multiply-adds, under 0.5 % of an evaluation; none for the raw encoding); the population updates
+    (CoSyNE's, CMA-ES's on 50 genes)."""
+    median = lambda part: ((part.get("seeds") or {}).get("summary") or {}).get("median")   # noqa: E731
+    cfg = Config()
+    enc, trials = cfg.enc, len(START_FRACTIONS)
+    step = f"one control step of a candidate's {trials} cars (an evaluation: {trials} x at most {cfg.steps} steps)"
+    size = (f"recurrent net, {enc.hidden} tanh neurons on {enc.pixels} pixels, {enc.weights} weights "
+            f"(input weights float32, the rest float64)")
+    net = lambda tape: tape_episodes.recurrent_episode(tape, enc.pixels, enc.hidden, 1, batch=trials,   # noqa: E731
+                                                       form="matmul", input_itemsize=4)
+
+    def per_step(part):
+        evaluations = median(part)
+        return None if evaluations is None else evaluations * cfg.steps
+
+    rows = [{"row": "CoSyNE, DCT", "family": "evolution", "step": step, "size": size, "program": net,
+             "steps_to_solve": per_step(record),
+             "steps_from": f"median networks evaluated to a solution (seeds.summary) x {cfg.steps} steps"}]
+    for part, name in (("raw", "CoSyNE, raw"), ("cmaes", "CMA-ES, DCT"), ("random-dct", "random search, DCT")):
+        if part in record:
+            rows.append({"row": name, "family": "evolution", "step": step, "size": size, "program": net,
+                         "steps_to_solve": per_step(record[part]),
+                         "steps_from": f"[{part}] median networks evaluated to a solution x {cfg.steps} steps"})
+    return rows
 
 
 # ========================================================================================

@@ -41,6 +41,7 @@ import numpy as np
 from shared.learning.control import Learner, OdyssNetBank, clip_per_seed
 from shared.frame.experiment import (Progress, conclude, format_table, int_at_most, positive_float, require_seeds,
                                      stub_parser, summarize)
+from shared.networks import tape_steps
 from shared.networks.optim import Adam
 from shared.frame.verdict import grade, judge, mean_below, pending
 
@@ -664,6 +665,120 @@ def gradcheck_main() -> int:
     print(format_table(["parameter", "max relative error"], sorted(errors.items())))
     print(f"largest relative error {worst:.3g}")
     return 0 if worst < 1e-6 else 1
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21)
+# ----------------------------------------------------------------------------------------
+
+
+def _adam(tape, params: dict, grads: dict, state: dict) -> None:
+    for name, w in params.items():
+        m = tape.map(state[f"m.{name}"], grads[name])
+        v = tape.map(state[f"v.{name}"], grads[name])
+        tape.map(w, m, v)
+
+
+def _udrl_step(tape, cfg: Config):
+    """One Behaviour.train_step of the command-gated MLP (float64, one seed): forward, softmax
+    cross-entropy gradient, CommandNet.backward (with the d_obs and d_cmd it computes), Adam."""
+    f64, hid, n_act, b = np.float64, cfg.hidden, ENV.n_actions, cfg.batch
+    shapes = {"Ws": (4, hid), "bs": (hid,), "Wc": (2, hid), "bc": (hid,), "W0": (hid, hid), "b0": (hid,),
+              "W1": (hid, n_act), "b1": (n_act,)}
+    p = {k: tape.argument(v, f64) for k, v in shapes.items()}
+    state = {f"{m}.{k}": tape.argument(v, f64) for m in ("m", "v") for k, v in shapes.items()}
+    act = tape.argument(b, np.int64)
+    obs, cmd = tape.argument((b, 4), f64), tape.argument((b, 2), f64)
+    lin = lambda x, w, c: tape.map(tape.matmul(x, p[w]), p[c])                 # noqa: E731
+    cmd = tape.map(cmd)                                                        # scale_command
+    e = tape.map(lin(obs, "Ws", "bs"))                                         # relu
+    g = tape.map(lin(cmd, "Wc", "bc"))                                         # sigmoid
+    x0 = tape.map(e, g)
+    h = tape.map(lin(x0, "W0", "b0"))
+    logits = lin(h, "W1", "b1")
+    shifted = tape.map(logits, tape.reduce(logits, axis=-1)[:, None])
+    ex = tape.map(shifted)
+    prob = tape.map(ex, tape.reduce(ex, axis=-1)[:, None])
+    d = tape.map(prob)                                                         # p.copy()
+    picked = tape.map(d[:, 0], act)                                            # put_along_axis: p - 1 at the action
+    d = tape.map(np.concatenate([picked[:, None], d[:, 1:]], axis=1))          # / B
+    grads = {"W1": tape.matmul(h.T, d), "b1": tape.reduce(d, axis=0)}
+    d = tape.map(tape.matmul(d, p["W1"].T), h)                                 # * (a > 0)
+    grads["W0"], grads["b0"] = tape.matmul(x0.T, d), tape.reduce(d, axis=0)
+    d_z = tape.matmul(d, p["W0"].T)
+    d_e, d_g = tape.map(d_z, g, e), tape.map(d_z, e, g)
+    grads["Ws"], grads["bs"] = tape.matmul(obs.T, d_e), tape.reduce(d_e, axis=0)
+    grads["Wc"], grads["bc"] = tape.matmul(cmd.T, d_g), tape.reduce(d_g, axis=0)
+    tape.matmul(d_e, p["Ws"].T)                                                # d_obs, d_cmd: computed, unused
+    tape.matmul(d_g, p["Wc"].T)
+    _adam(tape, p, grads, state)
+    return tape
+
+
+def _dqn_step(tape, cfg: Config):
+    """One DQN update (float32, one seed): the online net's step (tape_steps.mlp_step: forward, the
+    gradient at the taken actions, backward, Adam) and the target net's forward pass on the next states
+    with its max over actions and the TD target (written after the step: the stub runs it first)."""
+    f32, sizes, b = np.float32, [4, cfg.q_hidden, cfg.q_hidden, ENV.n_actions], cfg.q_batch
+    target = [(tape.argument((i, o), f32), tape.argument(o, f32)) for i, o in zip(sizes[:-1], sizes[1:])]
+    reward, done, nxt = tape.argument(b, f32), tape.argument(b, f32), tape.argument((b, sizes[0]), f32)
+    tape_steps.mlp_step(tape, sizes, batch=b, optimizer="adam", itemsize=4)
+    a = nxt
+    for i, (w, c) in enumerate(target):
+        a = tape.map(tape.matmul(a, w), c)
+        if i < len(target) - 1:
+            a = tape.map(a)
+    tape.map(reward, done, tape.reduce(a, axis=-1))
+    return tape
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter: one gradient step of each learner on one seed (the
+    stub steps its seeds together, one bank per seed: one seed's share is priced). UDRL: one
+    Behaviour.train_step on a batch of 128 (command-gated MLP 4 -> 64 (x sigmoid(2 -> 64)) -> 64 -> 4,
+    float64, Adam); the OdyssNet behaviour function: tape_steps.odyssnet_step (32 neurons, 3 thinking
+    steps, the loss at the last, AdamW, float64; it injects the input at every thinking step where the
+    bank does at the first only); DQN: one update of the float32 Q-network with its target net's forward
+    pass. Each sigmoid/relu is one map; the gradient clipping (clip_per_seed: a square and a sum per
+    weight, then a scale) and the losses' values are left out. Not priced: the lander's physics, the
+    replay buffer's sampling, and acting: the behaviour function's (or Q-network's) forward pass at every
+    environment step, about 60,000 one-state forward passes per UDRL run, some 5 % of its training FLOPs.
+    Steps to solve: no run stops early and the solve is judged on the test episodes after the budget,
+    so a run's steps are its whole budget: UDRL, training iterations (history) x updates_per_iter; DQN,
+    one update per vector step after the first learn_start transitions, the vector steps read as 50 x
+    the history's entries (it logs every 50 steps: exact to within 50)."""
+    cfg = Config()
+    udrl_updates = lambda part: len(part["history"]["episodes"]) * cfg.updates_per_iter   # noqa: E731
+    solved = lambda part: ((part.get("seeds") or {}).get("summary") or {}).get("n_solved")  # noqa: E731
+    n_weights = 4 * cfg.hidden + 2 * cfg.hidden + 2 * cfg.hidden + cfg.hidden ** 2 + cfg.hidden + \
+        cfg.hidden * ENV.n_actions + ENV.n_actions
+    rows = [{"row": "UDRL", "family": "gradient", "step": f"one training batch of {cfg.batch} (state, command, action)",
+             "size": f"command-gated MLP, {n_weights} weights, Adam, float64", "program": lambda tape: _udrl_step(tape, cfg),
+             "steps_to_solve": udrl_updates(record) if solved(record) else None,
+             "steps_from": f"the run's budget: {len(record['history']['episodes'])} iterations (history) x "
+                           f"{cfg.updates_per_iter} updates; solved at the end"}]
+    if "odyssnet" in record:
+        part = record["odyssnet"]
+        rows.append({"row": "UDRL, OdyssNet core", "family": "gradient",
+                     "step": f"one training batch of {cfg.batch}",
+                     "size": f"OdyssNet core, {cfg.neurons} neurons, {cfg.thinking} thinking steps, AdamW, float64",
+                     "program": lambda tape: tape_steps.odyssnet_step(tape, cfg.neurons, 6, ENV.n_actions, cfg.thinking,
+                                                                      batch=cfg.batch, optimizer="adam", itemsize=8,
+                                                                      targets="last"),
+                     "steps_to_solve": udrl_updates(part) if solved(part) else None,
+                     "steps_from": f"[odyssnet] the run's budget: {len(part['history']['episodes'])} iterations x "
+                                   f"{cfg.updates_per_iter} updates"})
+    if "dqn-sparse" in record:
+        part = record["dqn-sparse"]
+        steps = 50 * len(part["history"]["episodes"]) - cfg.learn_start // cfg.envs
+        rows.append({"row": "DQN", "family": "gradient", "step": f"one update on a batch of {cfg.q_batch} transitions",
+                     "size": f"MLP 4-{cfg.q_hidden}-{cfg.q_hidden}-{ENV.n_actions} and its target net, Adam, float32",
+                     "program": lambda tape: _dqn_step(tape, cfg),
+                     "steps_to_solve": steps if solved(part) else None,
+                     "steps_from": f"[dqn-sparse] the run's budget: about 50 x {len(part['history']['episodes'])} "
+                                   f"vector steps (history) less the first {cfg.learn_start // cfg.envs} before "
+                                   f"learning, one update each"})
+    return rows
 
 
 # ----------------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
+from shared.learning import tape_episodes
+from shared.networks import tape_steps
 from shared.search.evo import CMAES
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                      require_seeds, seed_block_configs, seed_rows, stub_parser, summarize)
@@ -732,6 +734,78 @@ def gradient_errors(seed: int = 0) -> dict[str, float]:
     errs = check_gradients(m_loss, lstm.params, lstm.backward(d))
     errors.update({f"M.{name}": v for name, v in errs.items()})
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21)
+# ----------------------------------------------------------------------------------------
+
+
+def _seed_rows(record: dict) -> list[dict]:
+    """Every seed's row: the headline block's and the other seeds-A-B blocks'."""
+    parts = [record] + [v for k, v in record.items() if k.startswith("seeds-") and isinstance(v, dict)]
+    return [r for part in parts for r in (part.get("seeds") or {}).get("per_seed") or []]
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter, one per stage of one seed's agent (the stages run one
+    after the other; each row's steps are its stage's whole budget, from the record's config: the task has
+    no early stop, an agent is solved when its test return reaches 0.9 of the oracle's):
+
+    - V: one Adam step of the VAE on a batch of v_batch 16 x 16 frames (tape_episodes.vae_step, float64);
+      the loss's value is left out.
+    - M: one training sequence of m_window steps of the MDN-RNN (tape_steps.lstm_step: LSTM 32, read-out of
+      3 z_dim K mixture outputs at every step, Adam, float64); a step of the stub is m_batch such sequences,
+      so steps = m_steps x m_batch (the Adam update, 3 maps a weight, is then counted m_batch times: about
+      1.5 % of a sequence). The MDN loss's gradient is written as one map per output (y - t; the stub's
+      softmax, Gaussian log-densities and responsibilities are some ten operations per output, 10 % more
+      on the read-out) and clip_global_norm is left out.
+    - C (V + M + C, the paper's agent): one control step of one CMA-ES candidate on its train_tracks tracks
+      at once (tape_episodes.world_model_step): V encodes the frame (mu and log-variance, z = mu), the
+      linear C on [z, h], M advances on [z, a]. An evaluation is at most max_steps such steps (an episode
+      ends early only when every car is done: the cost is an upper bound); steps = generations x popsize x
+      restarts x max_steps. CMA-ES's update (on 82 parameters) and the track's physics are left out.
+    - C on z alone (the paper's ablation, ours at the same budget): V and the linear C, no M.
+    The OdyssNet arm (M as an OdyssNet core) is recorded but not priced here (four rows)."""
+    cfg = record.get("config") or {}
+    seeds = _seed_rows(record)
+    pixels = int(cfg["env"]["patch"]) ** 2
+    z, m, k = cfg["z_dim"], cfg["m_hidden"], cfg["mixtures"]
+    c_steps = cfg["generations"] * cfg["popsize"] * cfg["restarts"] * cfg["max_steps"]
+    solved = lambda arm: any(r.get(arm) is not None and r.get("oracle") and   # noqa: E731
+                             r[arm] >= SOLVED_SHARE * r["oracle"] for r in seeds)
+    c_where = (f"the run's budget (config): {cfg['generations']} generations x {cfg['popsize']} candidates x "
+               f"{cfg['restarts']} restarts x at most {cfg['max_steps']} steps")
+    full = solved("full")
+    v_weights = 2 * pixels * cfg["v_hidden"] + 3 * cfg["v_hidden"] * z + cfg["v_hidden"] * 2 + 2 * z + pixels
+    m_weights = 4 * m * (z + 2 + m + 1) + m * 3 * z * k + 3 * z * k
+    track = f"{cfg['train_tracks']} tracks"
+    return [
+        {"row": "V (VAE)", "family": "gradient", "step": f"one batch of {cfg['v_batch']} frames",
+         "size": f"VAE {pixels}-{cfg['v_hidden']}-{z}, {v_weights} weights, Adam, float64",
+         "program": lambda tape: tape_episodes.vae_step(tape, pixels, cfg["v_hidden"], z, cfg["v_batch"]),
+         "steps_to_solve": cfg["v_steps"] if full else None,
+         "steps_from": f"the run's budget (config): v_steps = {cfg['v_steps']}; no early stop"},
+        {"row": "M (MDN-RNN)", "family": "gradient", "step": f"one training sequence ({cfg['m_window']} steps)",
+         "size": f"LSTM {m} on {z + 2} inputs, {3 * z * k} mixture outputs, {m_weights} weights, Adam, float64",
+         "program": lambda tape: tape_steps.lstm_step(tape, z + 2, m, 3 * z * k, cfg["m_window"], batch=1,
+                                                      optimizer="adam", itemsize=8),
+         "steps_to_solve": cfg["m_steps"] * cfg["m_batch"] if full else None,
+         "steps_from": f"the run's budget (config): m_steps {cfg['m_steps']} x m_batch {cfg['m_batch']} sequences"},
+        {"row": "C of V + M + C (CMA-ES)", "family": "evolution",
+         "step": f"one control step of one candidate on {track} (V, C, M)",
+         "size": f"linear C, {(z + m) * 2 + 2} parameters, on V and M above, float64",
+         "program": lambda tape: tape_episodes.world_model_step(tape, cfg["train_tracks"], z, z + 2, m, n_actions=2,
+                                                                pixels=pixels, v_hidden=cfg["v_hidden"]),
+         "steps_to_solve": c_steps if full else None, "steps_from": c_where},
+        {"row": "C on z alone (CMA-ES)", "family": "evolution", "step": f"one control step of one candidate on {track} (V, C)",
+         "size": f"linear C, {z * 2 + 2} parameters, on V above, float64",
+         "program": lambda tape: tape_episodes.world_model_step(tape, cfg["train_tracks"], z, z + 2, m, n_actions=2,
+                                                                pixels=pixels, v_hidden=cfg["v_hidden"], c_reads="",
+                                                                advance=False),
+         "steps_to_solve": c_steps if solved("z_only") else None,
+         "steps_from": c_where + " (V's and M's training not counted in this row)"},
+    ]
 
 
 # ----------------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ import shared  # first: it pins the BLAS and SIMD kernels before numpy loads (sh
 
 import numpy as np
 
+from shared.learning import tape_episodes
+from shared.networks import tape_steps
 from shared.search.evo import CMAES
 from shared.frame.experiment import (Progress, conclude, format_table, format_value, int_at_most, positive_float,
                                      require_seeds, seed_block_configs, seed_rows, stub_parser)
@@ -576,6 +578,82 @@ def gradient_errors(seed: int = 0) -> dict[str, float]:
     errs = check_gradients(m_loss, lstm.params, lstm.backward(d))
     errors.update({f"M.{name}": v for name, v in errs.items()})
     return errors
+
+
+# ----------------------------------------------------------------------------------------
+# Data movement (issue 21)
+# ----------------------------------------------------------------------------------------
+
+
+def _seed_rows(record: dict) -> list[dict]:
+    """Every seed's row: the headline block's and the other seeds-A-B blocks'."""
+    parts = [record] + [v for k, v in record.items() if k.startswith("seeds-") and isinstance(v, dict)]
+    return [r for part in parts for r in (part.get("seeds") or {}).get("per_seed") or []]
+
+
+def movement(record: dict) -> list[dict]:
+    """The rows' steps for the data-movement meter, one per stage of one seed's agent (V, then M, then C
+    evolved in M's dream), and C evolved in the real room (our reference). Each row's steps are its
+    stage's whole budget, from the record's config (no stage stops early); the agent's runs count as solved
+    where the stub's rows say so (the dream-trained C at tau = 1.15 beats the random policy in the real room):
+
+    - V: one Adam step of the VAE (tape_episodes.vae_step, 256-128-16, float64) on HALF a batch: the full
+      batch of 64 frames is about 7e7 events, beyond the meter's budget; steps = v_steps x 2 half-batches
+      (the Adam update is then counted twice: about 1 % of a half-batch step). The loss's value is left out.
+    - M: one training sequence of m_window steps (tape_steps.lstm_step: LSTM 32 on [z, move], read-out of
+      3 z_dim K mixture outputs and the done logit at every step, Adam, float64); steps = m_steps x m_batch
+      sequences (the update then counted m_batch times: about 1 % of a sequence). The mixture-and-done
+      loss's gradient is written as one map per output (the stub's is some ten operations per output) and
+      clip_global_norm and the posterior re-sampling of z are left out.
+    - C in the dream: one dream step of one CMA-ES candidate's rollouts_per_candidate dreams at once
+      (tape_episodes.world_model_step): C = tanh(w . [z, c, h]) and the move, M's LSTM step, its read-out,
+      the done probability, and the next z sampled from the mixture at the temperature. A dream lasts at
+      most max_steps (it ends at M's predicted death: the cost is an upper bound); steps = generations x
+      popsize x max_steps for the agent's temperature (tau = 1.15); the recorded run evolves one CMA-ES per
+      temperature ({n_taus} in all), so its whole dream stage is {n_taus} times this row.
+    - C in the real room: the same candidate step with V encoding the real frame (z sampled from its
+      posterior) instead of M's read-out and sampling; steps likewise.
+    CMA-ES's update (on {n_c} parameters) and the room's simulation are left out."""
+    cfg = record.get("config") or {}
+    pixels = int(cfg["env"]["size"]) ** 2
+    z, m, k, per = cfg["z_dim"], cfg["m_hidden"], cfg["mixtures"], cfg["rollouts_per_candidate"]
+    solved = any(r.get("solved") for r in _seed_rows(record))
+    c_steps = cfg["generations"] * cfg["popsize"] * cfg["env"]["max_steps"]
+    c_where = (f"the run's budget (config): {cfg['generations']} generations x {cfg['popsize']} candidates x at most "
+               f"{cfg['env']['max_steps']} steps")
+    v_weights = 2 * pixels * cfg["v_hidden"] + 3 * cfg["v_hidden"] * z + cfg["v_hidden"] * 2 + 2 * z + pixels
+    n_out = 3 * z * k + 1
+    m_weights = 4 * m * (z + 1 + m + 1) + m * n_out + n_out
+    half = cfg["v_batch"] // 2
+    c_size = f"linear C on [z, c, h], {z + 2 * m} weights, float64"
+    return [
+        {"row": "V (VAE)", "family": "gradient", "step": f"half a batch: {half} of the {cfg['v_batch']} frames",
+         "size": f"VAE {pixels}-{cfg['v_hidden']}-{z}, {v_weights} weights, Adam, float64",
+         "program": lambda tape: tape_episodes.vae_step(tape, pixels, cfg["v_hidden"], z, half),
+         "steps_to_solve": cfg["v_steps"] * cfg["v_batch"] // half if solved else None,
+         "steps_from": f"the run's budget (config): v_steps {cfg['v_steps']} x 2 half-batches"},
+        {"row": "M (MDN-RNN)", "family": "gradient", "step": f"one training sequence ({cfg['m_window']} steps)",
+         "size": f"LSTM {m} on {z + 1} inputs, {n_out} outputs (mixtures, done), {m_weights} weights, Adam, float64",
+         "program": lambda tape: tape_steps.lstm_step(tape, z + 1, m, n_out, cfg["m_window"], batch=1,
+                                                      optimizer="adam", itemsize=8),
+         "steps_to_solve": cfg["m_steps"] * cfg["m_batch"] if solved else None,
+         "steps_from": f"the run's budget (config): m_steps {cfg['m_steps']} x m_batch {cfg['m_batch']} sequences"},
+        {"row": "C in the dream, tau 1.15 (CMA-ES)", "family": "evolution",
+         "step": f"one dream step of one candidate's {per} dreams (C, M, sampling)", "size": c_size,
+         "program": lambda tape: tape_episodes.world_model_step(tape, per, z, z + 1, m, c_reads="ch", mixtures=k,
+                                                                done=True),
+         "steps_to_solve": c_steps if solved else None,
+         "steps_from": c_where + " (one of the run's temperatures)"},
+        {"row": "C in the real room (CMA-ES)", "family": "evolution",
+         "step": f"one control step of one candidate's {per} rooms (V, C, M)", "size": c_size,
+         "program": lambda tape: tape_episodes.world_model_step(tape, per, z, z + 1, m, pixels=pixels,
+                                                                v_hidden=cfg["v_hidden"], sample_z=True, c_reads="ch"),
+         "steps_to_solve": c_steps,
+         "steps_from": c_where + "; no solve criterion for this reference (V's and M's training not counted)"},
+    ]
+
+
+movement.__doc__ = movement.__doc__.format(n_taus=len(Config().taus), n_c=Config().z_dim + 2 * Config().m_hidden)
 
 
 # ----------------------------------------------------------------------------------------

@@ -384,7 +384,8 @@ class Tape:
     ``argument(shape, dtype)`` loads an array (C order, free); ``zeros(shape, dtype)`` writes a fresh one
     (free: an instruction with no reads per element); ``price(liveness)`` -> ``Cost``, the same as
     the Trace of a scalar loop nest written the same way (tested), computed by ``price_events``.
-    ``instructions`` counts the arithmetic operations (the FLOPs of the loop nest).
+    ``instructions`` counts the arithmetic operations (the FLOPs of the loop nest); the free writes of
+    ``zeros`` are instructions of the stream but not FLOPs, and are not counted.
     """
 
     def __init__(self):
@@ -392,7 +393,8 @@ class Tape:
         self._events: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._loads: list[np.ndarray] = []
         self.values = 0
-        self.instructions = 0
+        self.instructions = 0                          # arithmetic operations (FLOPs)
+        self._numbered = 0                             # instructions of the event stream, zero writes included
 
     def _new(self, count: int, itemsize: int) -> np.ndarray:
         if itemsize < 1:
@@ -419,22 +421,24 @@ class Tape:
             out.append(a.astype(np.int64, copy=False))
         return out
 
-    def _emit(self, reads: np.ndarray, writes: np.ndarray) -> None:
-        """reads (n, r) value ids (-1: none), writes (n,) value ids (-1: no output), in execution order."""
+    def _emit(self, reads: np.ndarray, writes: np.ndarray, arithmetic: bool = True) -> None:
+        """reads (n, r) value ids (-1: none), writes (n,) value ids (-1: no output), in execution order;
+        ``arithmetic``: the instructions count as FLOPs (not so a zero fill)."""
         n = len(writes)
         if n == 0:
             return
         table = np.concatenate([reads, writes[:, None]], axis=1)
         is_read = np.zeros(table.shape, bool)
         is_read[:, :-1] = True
-        number = np.broadcast_to(np.arange(self.instructions, self.instructions + n)[:, None], table.shape)
+        number = np.broadcast_to(np.arange(self._numbered, self._numbered + n)[:, None], table.shape)
         keep = table >= 0
         self._events.append((table[keep], is_read[keep], number[keep]))
-        self.instructions += n
+        self._numbered += n
+        self.instructions += n if arithmetic else 0
 
     def argument(self, shape, dtype=np.float32) -> np.ndarray:
         """An array loaded before the computation, at no cost; later arguments end higher on the stack."""
-        if self.instructions:
+        if self._numbered:
             raise ValueError("arguments are loaded before the first operation")
         shape = tuple(int(s) for s in np.atleast_1d(np.asarray(shape, dtype=np.int64)))
         ids = self._new(int(np.prod(shape)) if shape else 1, np.dtype(dtype).itemsize)
@@ -445,7 +449,7 @@ class Tape:
         """A fresh array written without reading anything (``np.zeros``): its values cost nothing to make."""
         shape = tuple(int(s) for s in np.atleast_1d(np.asarray(shape, dtype=np.int64)))
         ids = self._new(int(np.prod(shape)) if shape else 1, np.dtype(dtype).itemsize)
-        self._emit(np.zeros((len(ids), 0), np.int64), ids)
+        self._emit(np.zeros((len(ids), 0), np.int64), ids, arithmetic=False)
         return ids.reshape(shape)
 
     def map(self, *arrays, itemsize: int | None = None) -> np.ndarray:
