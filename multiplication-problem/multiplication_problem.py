@@ -470,7 +470,7 @@ def movement(record: dict) -> list[dict]:
     paper = {"blocks": 2, "block_size": 2, "size": "2 blocks of 2 cells, 93 weights, float64", "part": "paper_scale"}
     config = Config()
     return long_lag.movement_rows(record, paper, 2, 1, PADDED_STEPS, config.batch, config.rnn_hidden,
-                                  config.odyssnet_neurons, odyssnet_itemsize=8)
+                                  config.odyssnet_neurons)
 
 
 # ----------------------------------------------------------------------------------------

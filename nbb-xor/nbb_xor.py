@@ -754,9 +754,9 @@ def movement(record: dict) -> list[dict]:
     if "odyssnet" in record:
         steps = ODYSSNET_RECIPE["thinking_steps"]
         rows.append({"row": "OdyssNet core", "family": "gradient", "step": f"one pattern ({steps} thinking steps)",
-                     "size": f"{ODYSSNET_RECIPE['neurons']} neurons, AdamW, float32",
+                     "size": f"{ODYSSNET_RECIPE['neurons']} neurons, AdamW, float64 (OdyssNet's default dtype)",
                      "program": lambda tape: tape_steps.odyssnet_step(tape, ODYSSNET_RECIPE["neurons"], 2, 1, steps,
-                                                                      targets="last"),
+                                                                      targets="last", itemsize=8),
                      "steps_to_solve": median(record["odyssnet"]),
                      "steps_from": "[odyssnet] median cycles to a solution"})
     return rows

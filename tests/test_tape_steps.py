@@ -229,10 +229,10 @@ def test_the_long_lag_rows_take_the_nets_keywords_and_the_odyssnet_dtype():
     record = {"seeds": {"summary": {"median": 10}}, "odyssnet": {"seeds": {"summary": {"median": None}}}}
     paper = {"blocks": 1, "block_size": 1, "size": "tiny", "part": None}
     plain = movement_rows(record, paper, 2, 1, 4, 8, 3, 5)
-    changed = movement_rows(record, {**paper, "step": {"output_bias": False}}, 2, 1, 4, 8, 3, 5, odyssnet_itemsize=8)
+    changed = movement_rows(record, {**paper, "step": {"output_bias": False}}, 2, 1, 4, 8, 3, 5, odyssnet_itemsize=4)
     assert changed[0]["program"](Tape()).instructions < plain[0]["program"](Tape()).instructions
-    assert plain[1]["size"].endswith("float32") and changed[1]["size"].endswith("float64")
-    assert changed[1]["program"](Tape()).price().bytes_read == 2 * plain[1]["program"](Tape()).price().bytes_read
+    assert plain[1]["size"].endswith("float64") and changed[1]["size"].endswith("float32")   # OdyssNet runs in float64
+    assert 2 * changed[1]["program"](Tape()).price().bytes_read == plain[1]["program"](Tape()).price().bytes_read
 
 
 def test_linear_cells_read_their_state_as_their_output():

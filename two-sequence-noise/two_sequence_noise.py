@@ -578,7 +578,7 @@ def movement(record: dict) -> list[dict]:
     paper = {"blocks": 3, "block_size": 1, "size": "3 blocks of 1 cell, 102 weights, float64", "part": None,
              "step": {"output_bias": False}}
     rows = long_lag.movement_rows(record, paper, 1, 1, PADDED_STEPS, config.batch, config.rnn_hidden,
-                                  config.odyssnet_neurons, odyssnet_itemsize=8)
+                                  config.odyssnet_neurons)
     rows[0]["steps_from"] = "median sequences to ST2 over solved seeds (seeds.summary)"
     for row in rows[1:]:
         row["steps_from"] = row["steps_from"].replace("the stopping rule", "ST2")

@@ -401,14 +401,14 @@ def steps_to_solve(part: dict, per_step: int = 1):
 
 
 def movement_rows(record: dict, paper: dict, n_in: int, n_out: int, length: int, batch: int, rnn_hidden: int,
-                  odyssnet_neurons: int, forget_gate: bool = False, odyssnet_itemsize: int = 4) -> list[dict]:
+                  odyssnet_neurons: int, forget_gate: bool = False, odyssnet_itemsize: int = 8) -> list[dict]:
     """The data-movement rows of a long-lag stub: the paper's LSTM learning on line (one sequence of
     ``length`` steps per step, error at the end; ``paper``: its blocks, block_size, size text and the record
     part its steps to solve come from, {"part": None} for the stub's own run, and optionally "step": keywords
     of ``tape_steps.paper_lstm_step`` for a net that differs, e.g. {"output_bias": False}) and, where the
     record holds them, the comparison learners of this module, one batch of ``batch`` sequences per step
-    (RNNLearner: Adam, float64; OdyssLearner: AdamW, priced in float32 by default; it runs in float64,
-    OdyssNet's default dtype, which ``odyssnet_itemsize=8`` prices)."""
+    (RNNLearner: Adam, float64; OdyssLearner: AdamW in float64, OdyssNet's default dtype, as it runs;
+    ``odyssnet_itemsize=4`` prices a float32 net)."""
     part = record if paper.get("part") is None else record.get(paper["part"], {})
     where = "seeds.summary" if paper.get("part") is None else f"[{paper['part']}]"
     rows = [{"row": "paper LSTM", "family": "gradient", "step": f"one training sequence ({length} steps)",
