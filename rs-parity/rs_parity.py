@@ -155,23 +155,15 @@ def movement(record: dict) -> list[dict]:
     from shared.search import tape_search
     length = (LENGTHS[0] + LENGTHS[1]) // 2
 
-    def sequences_to_solve(part: dict):
-        solved = [r["sequences_run"] for r in (part.get("seeds") or {}).get("per_seed", []) if r["solved"]]
-        return float(np.median(solved)) if solved else None
-
-    def per_guess(part: dict) -> str:
-        rows = (part.get("seeds") or {}).get("per_seed", [])
-        return f"{sum(r['sequences_run'] for r in rows) / max(1, sum(r['trials'] for r in rows)):.2f}"
-
     def guess_row(name: str, part: dict, where: str) -> dict:
         arch = net(TASKS[name][0])
         return {"row": {"headline": "RG, A2 without self-connections", "a2-self": "RG, A2",
                         "a1": "RG, A1 (n = 1)"}[name], "family": "search",
-                "step": f"one guess on one training sequence ({length} steps; {per_guess(part)} sequences per guess)",
+                "step": f"one guess on one training sequence ({length} steps; {tape_search.guess_sequences(part)[1]:.2f} sequences per guess)",
                 "size": f"{arch.units} logistic units, {arch.size} weights (dense {arch.units}x{arch.units} W), "
                         f"float64, layered update",
                 "program": lambda tape: tape_search.guess_sequence(tape, arch.units, 1, 1, length, layered=True),
-                "steps_to_solve": sequences_to_solve(part),
+                "steps_to_solve": tape_search.guess_sequences(part)[0],
                 "steps_from": f"median sequences_run over solved seeds ({where}seeds.per_seed)"}
 
     rows = [guess_row("headline", record, "")]

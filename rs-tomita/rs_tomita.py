@@ -229,13 +229,12 @@ def movement(record: dict) -> list[dict]:
         strings, _ = training_set(grammar)
         length = max(len(s) for s in strings[:8])
         runs = [r for r in per_seed if r["grammar"] == grammar and r["arch"] == "A1"]
-        solved = [r["sequences_run"] for r in runs if r["solved"]]
-        per_guess = sum(r["sequences_run"] for r in runs) / max(1, sum(r["trials"] for r in runs))
+        to_solve, per_guess = tape_search.guess_sequences({"seeds": {"per_seed": runs}})
         rows.append({"row": f"RG, #{grammar} A1", "family": "search",
                      "step": f"one guess on one training string ({length} steps; {per_guess:.2f} strings per guess)",
                      "size": f"{arch.units} logistic units, {arch.size} weights, float64, synchronous update",
                      "program": lambda tape, length=length: tape_search.guess_sequence(tape, arch.units, 1, 1, length),
-                     "steps_to_solve": float(np.median(solved)) if solved else None,
+                     "steps_to_solve": to_solve,
                      "steps_from": f"median sequences_run over the solved #{grammar} A1 runs (seeds.per_seed)"})
     if "odyssnet" in record:
         strings, _ = training_set(2)

@@ -167,21 +167,13 @@ def movement(record: dict) -> list[dict]:
     from shared.search import tape_search
     length = (LENGTHS[0] + LENGTHS[1]) // 2
 
-    def sequences_to_solve(part: dict):
-        solved = [r["sequences_run"] for r in (part.get("seeds") or {}).get("per_seed", []) if r["solved"]]
-        return float(np.median(solved)) if solved else None
-
-    def per_guess(part: dict) -> str:
-        rows = (part.get("seeds") or {}).get("per_seed", [])
-        return f"{sum(r['sequences_run'] for r in rows) / max(1, sum(r['trials'] for r in rows)):.2f}"
-
     def guess_row(row: str, arch: guessing.Architecture, kind: str, part: dict, where: str) -> dict:
         return {"row": row, "family": "search",
-                "step": f"one guess on one training sequence ({length} steps; {per_guess(part)} sequences per guess)",
+                "step": f"one guess on one training sequence ({length} steps; {tape_search.guess_sequences(part)[1]:.2f} sequences per guess)",
                 "size": f"{arch.units} {kind} unit{'s' if arch.units > 1 else ''}, {arch.size} weights, float64, "
                         f"synchronous update",
                 "program": lambda tape: tape_search.guess_sequence(tape, arch.units, 1, 1, length),
-                "steps_to_solve": sequences_to_solve(part),
+                "steps_to_solve": tape_search.guess_sequences(part)[0],
                 "steps_from": f"median sequences_run over solved seeds ({where}seeds.per_seed)"}
 
     rows = [guess_row("RG, 2-sequence, A1 (n = 1)", guessing.a1(1), "logistic", record, "")]

@@ -15,7 +15,7 @@ def test_guess_sequence_counts(units, length, layered):
     # per step: x_t U_in (U products), + b (U), a W (U (2U - 1)), + drive (U), f (U) = U (2U + 3), either order;
     # the zero activations (U writes) and the end check (1)
     tape = ts.guess_sequence(Tape(), units, 1, 1, length, layered=layered)
-    assert tape.instructions == units + length * units * (2 * units + 3) + 1
+    assert tape.instructions + tape.free_writes == units + length * units * (2 * units + 3) + 1
 
 
 def test_guess_sequence_reads_every_weight_each_step():
@@ -64,7 +64,7 @@ def test_pipe_generation_counts(packed):
     else:
         per_program += 1 + functions * cases + cases + cases + (cases - 1) + (cases - 1)   # R, nodes, e, hits, sums
     update = (nodes - 1) + 1 + nodes + (nodes - 1) + 1 + nodes + 4 * nodes * k + 2 * nodes * (k - 1) + nodes * k
-    assert tape.instructions == population * per_program + (population - 1) + update
+    assert tape.instructions + tape.free_writes == population * per_program + (population - 1) + update
 
 
 def test_gp_generation_counts():
@@ -83,10 +83,18 @@ def test_levin_run_counts_the_counting_program():
     # 100 zero weights; 100 WriteWeights (budget check, step count, opcode, argument, operation, wp, ip: 7);
     # 100 taken Jumps (5, ip from the target, the loop check's hash over 4 cells, ip and wp: 5 + 1 + 5);
     # the 201st instruction, the impossible write (5); the test: 3 sums of 3 weights and 3 comparisons
-    assert tape.instructions == 100 + 100 * 7 + 100 * 11 + 5 + 3 * (2 + 1)
+    assert tape.instructions + tape.free_writes == 100 + 100 * 7 + 100 * 11 + 5 + 3 * (2 + 1)
     assert levin.run_program(program)[1].steps == 201
 
 
 def test_levin_run_refuses_an_incomplete_program():
     with pytest.raises(ValueError):
         ts.levin_run(Tape(), (7, 1), 10)                  # Allocate 1, then the oracle would be asked
+
+
+def test_guess_sequences_reads_the_steps_to_solve_and_the_mean_evaluation():
+    part = {"seeds": {"per_seed": [{"solved": True, "sequences_run": 30, "trials": 10},
+                                   {"solved": False, "sequences_run": 50, "trials": 40},
+                                   {"solved": True, "sequences_run": 10, "trials": 10}]}}
+    assert ts.guess_sequences(part) == (20.0, 90 / 60)
+    assert ts.guess_sequences({}) == (None, 0.0)

@@ -384,8 +384,8 @@ class Tape:
     ``argument(shape, dtype)`` loads an array (C order, free); ``zeros(shape, dtype)`` writes a fresh one
     (free: an instruction with no reads per element); ``price(liveness)`` -> ``Cost``, the same as
     the Trace of a scalar loop nest written the same way (tested), computed by ``price_events``.
-    ``instructions`` counts the arithmetic operations (the FLOPs of the loop nest); the free writes of
-    ``zeros`` are instructions of the stream but not FLOPs, and are not counted.
+    ``instructions`` counts the arithmetic operations (the FLOPs of the loop nest); the writes of ``zeros``
+    are instructions of the stream but not FLOPs, counted apart in ``free_writes``.
     """
 
     def __init__(self):
@@ -394,6 +394,7 @@ class Tape:
         self._loads: list[np.ndarray] = []
         self.values = 0
         self.instructions = 0                          # arithmetic operations (FLOPs)
+        self.free_writes = 0                           # zero fills: instructions of the stream, not FLOPs
         self._numbered = 0                             # instructions of the event stream, zero writes included
 
     def _new(self, count: int, itemsize: int) -> np.ndarray:
@@ -434,7 +435,10 @@ class Tape:
         keep = table >= 0
         self._events.append((table[keep], is_read[keep], number[keep]))
         self._numbered += n
-        self.instructions += n if arithmetic else 0
+        if arithmetic:
+            self.instructions += n
+        else:
+            self.free_writes += n
 
     def argument(self, shape, dtype=np.float32) -> np.ndarray:
         """An array loaded before the computation, at no cost; later arguments end higher on the stack."""

@@ -80,6 +80,15 @@ def guess_sequence(tape: Tape, units: int, inputs: int = 1, outputs: int = 1, le
 # Program trees: PIPE and GP
 # ----------------------------------------------------------------------------------------
 
+def guess_sequences(part: dict) -> tuple[float | None, float]:
+    """A guessing record part's (median ``sequences_run`` over its solved seeds, or None; sequences run per
+    guess over all its seeds): the steps to solve and the mean evaluation of a ``guess_sequence`` row."""
+    rows = (part.get("seeds") or {}).get("per_seed", [])
+    solved = [r["sequences_run"] for r in rows if r["solved"]]
+    per_guess = sum(r["sequences_run"] for r in rows) / max(1, sum(r["trials"] for r in rows))
+    return (float(np.median(solved)) if solved else None), per_guess
+
+
 def prefix_arities(text: str) -> list[int]:
     """The arities of a program printed as nested calls, in prefix order:
     ``"+(x, *(x, 0.5))"`` -> [2, 0, 2, 0, 0]. Terminals are names or numbers without parentheses."""
