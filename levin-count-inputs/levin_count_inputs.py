@@ -310,10 +310,10 @@ def movement(record: dict) -> list[dict]:
         batch = min(rec["batch"], len(PAPER_TRAIN))
         rows.append({"row": "OdyssNet core", "family": "gradient",
                      "step": f"one mini-batch of {batch} inputs ({rec['thinking_steps']} thinking steps)",
-                     "size": f"{rec['neurons']} neurons, AdamW, float32",
+                     "size": f"{rec['neurons']} neurons, AdamW, float64 (OdyssNet's default dtype)",
                      "program": lambda tape: tape_steps.odyssnet_step(tape, rec["neurons"], N_INPUTS, 1,
                                                                       rec["thinking_steps"], batch=batch,
-                                                                      targets="last"),
+                                                                      targets="last", itemsize=8),
                      "steps_to_solve": rec["optimizer_steps"],
                      "steps_from": f"no solve criterion: the recorded fits' budget of {rec['optimizer_steps']} steps "
                                    f"(ODYSSNET_RECIPE, [odyssnet] summary)"})

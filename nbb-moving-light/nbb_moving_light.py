@@ -416,9 +416,9 @@ def movement(record: dict) -> list[dict]:
         n = ODYSSNET_RECIPE["neurons"]
         rows.append({"row": "OdyssNet core", "family": "gradient",
                      "step": f"one sequence ({setting.ticks} thinking steps)",
-                     "size": f"{n} neurons, AdamW, float32",
+                     "size": f"{n} neurons, AdamW, float64 (OdyssNet's default dtype)",
                      "program": lambda tape: tape_steps.odyssnet_step(tape, n, net.n_inputs, 1, setting.ticks,
-                                                                      targets="last"),
+                                                                      targets="last", itemsize=8),
                      "steps_to_solve": median_cycles(record["odyssnet"]),
                      "steps_from": "[odyssnet] median of seeds.per_seed[].cycles over solved seeds"})
     return rows

@@ -320,9 +320,9 @@ def movement(record: dict) -> list[dict]:
         steps = (record["odyssnet"].get("seeds") or {}).get("summary", {}).get("median")
         rows.append({"row": "OdyssNet core", "family": "gradient",
                      "step": f"one full-batch step (64 cases, {rec['thinking_steps']} thinking steps)",
-                     "size": f"{rec['neurons']} neurons, AdamW, float32",
+                     "size": f"{rec['neurons']} neurons, AdamW, float64 (OdyssNet's default dtype)",
                      "program": lambda tape: tape_steps.odyssnet_step(tape, rec["neurons"], N_BITS, 1,
-                                                                      rec["thinking_steps"], batch=64, targets="last"),
+                                                                      rec["thinking_steps"], batch=64, targets="last", itemsize=8),
                      "steps_to_solve": steps,
                      "steps_from": "[odyssnet] median optimizer steps to fit all 64 cases (seeds.summary)"})
     if "reading_a_paper_scale" in record:

@@ -337,9 +337,9 @@ def movement(record: dict) -> list[dict]:
         rec = ODYSSNET_RECIPE
         rows.append({"row": "OdyssNet core", "family": "gradient",
                      "step": f"one full-batch step ({N_CASES} cases, {rec['thinking_steps']} thinking steps)",
-                     "size": f"{rec['neurons']} neurons, AdamW, float32",
+                     "size": f"{rec['neurons']} neurons, AdamW, float64 (OdyssNet's default dtype)",
                      "program": lambda tape: tape_steps.odyssnet_step(tape, rec["neurons"], 1, 1, rec["thinking_steps"],
-                                                                      batch=N_CASES, targets="last"),
+                                                                      batch=N_CASES, targets="last", itemsize=8),
                      "steps_to_solve": None, "steps_from": "[odyssnet] hit all 20 cases on no seed"})
     rows.append(row_for("PIPE, population 1000", "pipe", record, 1000, ""))
     if "gp" in record:

@@ -171,9 +171,9 @@ def movement(record: dict) -> list[dict]:
         cut = LENGTHS[0]
         rows.append({"row": "OdyssNet core", "family": "gradient",
                      "step": f"one mini-batch of {ODYSSNET['batch']} sequences ({cut} steps)",
-                     "size": f"{ODYSSNET['neurons']} neurons, AdamW, float32",
+                     "size": f"{ODYSSNET['neurons']} neurons, AdamW, float64 (OdyssNet's default dtype)",
                      "program": lambda tape: tape_steps.odyssnet_step(tape, ODYSSNET["neurons"], 1, 1, cut,
-                                                                      batch=ODYSSNET["batch"], targets="last"),
+                                                                      batch=ODYSSNET["batch"], targets="last", itemsize=8),
                      "steps_to_solve": None, "steps_from": "[odyssnet] solved 0 seeds"})
     for name in ("a2-self", "a1"):
         if name in record:

@@ -245,9 +245,9 @@ def movement(record: dict) -> list[dict]:
         rows.append({"row": "OdyssNet core, #2", "family": "gradient",
                      "step": f"one AdamW step on a group of equal-length strings (priced at {batch} string"
                              f"{'' if batch == 1 else 's'} of {steps} steps, the means; {len(lengths)} steps an epoch)",
-                     "size": f"{ODYSSNET['neurons']} neurons, AdamW, float32",
+                     "size": f"{ODYSSNET['neurons']} neurons, AdamW, float64 (OdyssNet's default dtype)",
                      "program": lambda tape: tape_steps.odyssnet_step(tape, ODYSSNET["neurons"], 1, 1, steps,
-                                                                      batch=batch, targets="last"),
+                                                                      batch=batch, targets="last", itemsize=8),
                      "steps_to_solve": float(np.median(solved)) * len(lengths) if solved else None,
                      "steps_from": f"[odyssnet] median epochs over the solved #2 seeds (seeds.per_seed) x "
                                    f"{len(lengths)} length groups"})
